@@ -1,0 +1,273 @@
+//! The case lifecycle: one explicit transition table shared by the code and the docs.
+//!
+//! ```text
+//! draft -> submitted -> under-review <-> awaiting-exporter -> ... under-review -> approved | refused
+//! draft | submitted -> withdrawn
+//! approved -> issued -> suspended <-> issued;  issued -> revoked | expired
+//! ```
+//! [`TRANSITIONS`] is the only place a state change is allowed; [`transition`] checks both the edge and who may
+//! take it. ARCHITECTURE.md renders the same table.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! states {
+    ($($variant:ident => $s:literal),+ $(,)?) => {
+        /// State of a licence application / licence case.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum CaseState { $(#[serde(rename = $s)] $variant),+ }
+        impl CaseState {
+            pub const ALL: &'static [CaseState] = &[$(CaseState::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $(CaseState::$variant => $s),+ } }
+        }
+        impl std::str::FromStr for CaseState {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s { $($s => Ok(CaseState::$variant),)+ _ => Err(format!("{s:?} is not a case state")) }
+            }
+        }
+    };
+}
+
+states!(
+    Draft => "draft",
+    Submitted => "submitted",
+    UnderReview => "under-review",
+    AwaitingExporter => "awaiting-exporter",
+    Approved => "approved",
+    Refused => "refused",
+    Withdrawn => "withdrawn",
+    Issued => "issued",
+    Suspended => "suspended",
+    Revoked => "revoked",
+    Expired => "expired",
+);
+
+impl std::fmt::Display for CaseState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl CaseState {
+    /// Still in the authority's hands (counts towards queues and processing time).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseState::Submitted | CaseState::UnderReview | CaseState::AwaitingExporter
+        )
+    }
+    /// A first outcome has been reached (the processing clock has stopped for good).
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            CaseState::Approved
+                | CaseState::Refused
+                | CaseState::Issued
+                | CaseState::Suspended
+                | CaseState::Revoked
+                | CaseState::Expired
+        )
+    }
+}
+
+/// Who takes a transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    /// A member of the applicant organisation.
+    Exporter,
+    /// A licensing officer.
+    Officer,
+    /// The service itself (e.g. expiry at the end of validity).
+    System,
+}
+
+/// A named action on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseAction {
+    Submit,
+    Withdraw,
+    StartReview,
+    RequestInformation,
+    Respond,
+    Approve,
+    Refuse,
+    Issue,
+    Suspend,
+    Reinstate,
+    Revoke,
+    Expire,
+}
+
+impl CaseAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseAction::Submit => "submit",
+            CaseAction::Withdraw => "withdraw",
+            CaseAction::StartReview => "start-review",
+            CaseAction::RequestInformation => "request-information",
+            CaseAction::Respond => "respond",
+            CaseAction::Approve => "approve",
+            CaseAction::Refuse => "refuse",
+            CaseAction::Issue => "issue",
+            CaseAction::Suspend => "suspend",
+            CaseAction::Reinstate => "reinstate",
+            CaseAction::Revoke => "revoke",
+            CaseAction::Expire => "expire",
+        }
+    }
+}
+
+/// One edge of the lifecycle.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition {
+    pub action: CaseAction,
+    pub from: CaseState,
+    pub to: CaseState,
+    pub actor: Actor,
+}
+
+use CaseAction as A;
+use CaseState as S;
+
+const fn t(action: CaseAction, from: CaseState, to: CaseState, actor: Actor) -> Transition {
+    Transition {
+        action,
+        from,
+        to,
+        actor,
+    }
+}
+
+/// The transition table. Nothing else changes a case's state.
+pub const TRANSITIONS: &[Transition] = &[
+    t(A::Submit, S::Draft, S::Submitted, Actor::Exporter),
+    t(A::Withdraw, S::Draft, S::Withdrawn, Actor::Exporter),
+    t(A::Withdraw, S::Submitted, S::Withdrawn, Actor::Exporter),
+    t(A::StartReview, S::Submitted, S::UnderReview, Actor::Officer),
+    t(
+        A::RequestInformation,
+        S::UnderReview,
+        S::AwaitingExporter,
+        Actor::Officer,
+    ),
+    t(A::Respond, S::AwaitingExporter, S::UnderReview, Actor::Exporter),
+    t(A::Approve, S::UnderReview, S::Approved, Actor::Officer),
+    t(A::Refuse, S::UnderReview, S::Refused, Actor::Officer),
+    t(A::Issue, S::Approved, S::Issued, Actor::Officer),
+    t(A::Suspend, S::Issued, S::Suspended, Actor::Officer),
+    t(A::Reinstate, S::Suspended, S::Issued, Actor::Officer),
+    t(A::Revoke, S::Issued, S::Revoked, Actor::Officer),
+    t(A::Expire, S::Issued, S::Expired, Actor::System),
+];
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("cannot {action} a case in state {current}")]
+    IllegalFromState {
+        action: &'static str,
+        current: CaseState,
+    },
+    #[error("{actor:?} may not {action} a case")]
+    NotPermitted { action: &'static str, actor: Actor },
+}
+
+/// Checks the edge and the actor; returns the new state.
+pub fn transition(
+    current: CaseState,
+    action: CaseAction,
+    actor: Actor,
+) -> Result<CaseState, TransitionError> {
+    let edges: Vec<&Transition> = TRANSITIONS.iter().filter(|e| e.action == action).collect();
+    if !edges.iter().any(|e| e.actor == actor) {
+        return Err(TransitionError::NotPermitted {
+            action: action.as_str(),
+            actor,
+        });
+    }
+    edges
+        .iter()
+        .find(|e| e.from == current)
+        .map(|e| e.to)
+        .ok_or(TransitionError::IllegalFromState {
+            action: action.as_str(),
+            current,
+        })
+}
+
+/// The table as a Markdown table (used to check that ARCHITECTURE.md shows the real table).
+pub fn transition_table_markdown() -> String {
+    let mut s = String::from("| action | from | to | who |\n|---|---|---|---|\n");
+    for e in TRANSITIONS {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            e.action.as_str(),
+            e.from,
+            e.to,
+            match e.actor {
+                Actor::Exporter => "exporter",
+                Actor::Officer => "officer",
+                Actor::System => "system",
+            }
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legal_path_to_issue_and_back() {
+        let mut s = S::Draft;
+        for (a, who) in [
+            (A::Submit, Actor::Exporter),
+            (A::StartReview, Actor::Officer),
+            (A::RequestInformation, Actor::Officer),
+            (A::Respond, Actor::Exporter),
+            (A::Approve, Actor::Officer),
+            (A::Issue, Actor::Officer),
+            (A::Suspend, Actor::Officer),
+            (A::Reinstate, Actor::Officer),
+            (A::Revoke, Actor::Officer),
+        ] {
+            s = transition(s, a, who).unwrap();
+        }
+        assert_eq!(s, S::Revoked);
+    }
+
+    #[test]
+    fn illegal_edges_name_the_current_state() {
+        let e = transition(S::Draft, A::Approve, Actor::Officer).unwrap_err();
+        assert_eq!(e.to_string(), "cannot approve a case in state draft");
+        assert!(transition(S::Refused, A::Issue, Actor::Officer).is_err());
+        assert!(transition(S::Revoked, A::Reinstate, Actor::Officer).is_err());
+        assert!(transition(S::UnderReview, A::Withdraw, Actor::Exporter).is_err());
+    }
+
+    #[test]
+    fn actors_are_checked() {
+        assert!(matches!(
+            transition(S::UnderReview, A::Approve, Actor::Exporter),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        assert!(matches!(
+            transition(S::Draft, A::Submit, Actor::Officer),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+    }
+
+    #[test]
+    fn architecture_doc_shows_the_real_table() {
+        let doc = include_str!("../../../ARCHITECTURE.md");
+        assert!(
+            doc.contains(&transition_table_markdown()),
+            "ARCHITECTURE.md must contain the transition table exactly as generated:\n{}",
+            transition_table_markdown()
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Licensing policy engine (being built).
