@@ -1,1 +1,207 @@
-//! Use cases.
+//! exportctl use cases: the only code that changes stored state.
+//!
+//! Each use case takes the calling [`Principal`], checks what its role may do, validates its input into domain
+//! types, and makes its change and the change's audit event in one store transaction. Reads apply the
+//! isolation rules: an exporter sees only its organisation's records, an adviser only the cases on which its
+//! advice was requested; anything else answers [`AppError::NotFound`] exactly like a record that does not exist.
+
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod cases;
+pub mod demo;
+pub mod error;
+pub mod exporter;
+pub mod model;
+pub mod policy_svc;
+pub mod screening_svc;
+
+pub use error::{AppError, AppResult};
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use domain::workdays::Calendar;
+use domain::{ReviewKind, Role};
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+use store::{NewAuditEvent, Store, Tx};
+
+/// Service configuration that use cases depend on.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Public holidays excluded from working-day counts.
+    pub holidays: Vec<NaiveDate>,
+    /// Target working days for marketing licences when policy gives none.
+    pub target_marketing_days: u32,
+    /// Target working days for export licences when policy gives none.
+    pub target_export_days: u32,
+    /// Default screening threshold for "possible match".
+    pub screening_threshold: f64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            holidays: Vec::new(),
+            target_marketing_days: 20,
+            target_export_days: 60,
+            screening_threshold: screening::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Principal {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    pub review_kind: Option<ReviewKind>,
+    pub org_id: Option<String>,
+}
+
+impl Principal {
+    /// The built-in actor for work the service does by itself (expiry, re-screening).
+    pub fn system() -> Principal {
+        Principal {
+            user_id: "system".into(),
+            username: "system".into(),
+            role: Role::Admin,
+            review_kind: None,
+            org_id: None,
+        }
+    }
+
+    /// Fails with Forbidden unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role], what: &str) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "a user with role {} may not {what}",
+                self.role
+            )))
+        }
+    }
+
+    /// The exporter's organisation, or Forbidden for any other role.
+    pub fn exporter_org(&self, what: &str) -> AppResult<&str> {
+        self.require(&[Role::Exporter], what)?;
+        self.org_id
+            .as_deref()
+            .ok_or_else(|| AppError::Forbidden("exporter without an organisation".into()))
+    }
+
+    /// Roles that read every record.
+    pub fn reads_everything(&self) -> bool {
+        matches!(self.role, Role::Officer | Role::Auditor | Role::Admin)
+    }
+}
+
+/// The application: the store, the policy in force and the screening index.
+pub struct App {
+    pub store: Store,
+    pub config: AppConfig,
+    policies: RwLock<policy_svc::Policies>,
+    screening: RwLock<Option<Arc<screening_svc::LoadedIndex>>>,
+    calendar: Calendar,
+}
+
+impl App {
+    /// Builds the application over an opened store, loading published policy versions and active lists.
+    pub async fn new(store: Store, config: AppConfig) -> AppResult<Arc<App>> {
+        let calendar = Calendar::new(config.holidays.iter().copied());
+        let app = Arc::new(App {
+            store,
+            config,
+            policies: RwLock::new(policy_svc::Policies::reference_only()),
+            screening: RwLock::new(None),
+            calendar,
+        });
+        app.reload_policies().await?;
+        app.reload_screening_index().await?;
+        Ok(app)
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await
+    }
+}
+
+/// Current time as RFC 3339 UTC with milliseconds (sorts as text).
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// A new random identifier.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Queues an audit event for `tx`.
+pub(crate) fn audit<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    who: &Principal,
+    action: &str,
+    kind: &str,
+    id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+    reason: Option<&str>,
+) {
+    tx.audit(NewAuditEvent {
+        at: now(),
+        actor: who.user_id.clone(),
+        action: action.to_string(),
+        record_kind: kind.to_string(),
+        record_id: id.to_string(),
+        before: before.and_then(|b| serde_json::to_value(b).ok()),
+        after: after.and_then(|a| serde_json::to_value(a).ok()),
+        reason: reason.map(str::to_string),
+    });
+}
+
+/// Validates a required free-text field: trimmed, non-empty, bounded.
+pub(crate) fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::invalid(field, "must not contain control characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// Checks a country code against the reference list of the policy in force.
+pub(crate) fn known_country(app: &App, field: &str, code: &domain::CountryCode) -> AppResult<()> {
+    if app.policy_now().country(code.as_str()).is_some() {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!("{:?} is not a known ISO 3166-1 alpha-2 country", code.as_str()),
+        ))
+    }
+}
+
+/// Maps a store NotFound to a NotFound naming the record kind.
+pub(crate) fn not_found(kind: &'static str) -> impl Fn(store::StoreError) -> AppError {
+    move |e| match e {
+        store::StoreError::NotFound => AppError::NotFound(kind),
+        other => other.into(),
+    }
+}

@@ -1,1 +1,585 @@
-//! Storage.
+//! Persistence for exportctl: one implementation over `sqlx::AnyPool` that runs on the embedded SQLite default
+//! and on PostgreSQL, with portable migrations (TEXT and BIGINT columns only).
+//!
+//! Business records are versioned JSON documents in one `records` table (see ARCHITECTURE.md for why);
+//! users, tokens, list versions and the audit log have tables of their own. Every write goes through a
+//! [`Tx`], and every writing transaction appends its audit events to the hash-chained log before it commits,
+//! so a change and its audit event are stored together or not at all.
+
+#![forbid(unsafe_code)]
+
+mod audit;
+mod error;
+
+pub use audit::{AuditEvent, NewAuditEvent, VerifyReport};
+pub use error::StoreError;
+
+use serde::{de::DeserializeOwned, Serialize};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub review_kind: Option<String>,
+    pub org_id: Option<String>,
+    pub created_at: String,
+    pub disabled: bool,
+}
+
+/// A stored API token (only its hash is kept).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub label: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// A versioned business record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<T> {
+    pub id: String,
+    pub kind: String,
+    pub org_id: Option<String>,
+    pub state: String,
+    pub reference: Option<String>,
+    pub assigned_to: Option<String>,
+    /// Comma-delimited search tags (",a,b,"), matched with [`Filter::tag`].
+    pub tags: String,
+    pub version: i64,
+    pub body: T,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Selection of records of one kind.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub org_id: Option<String>,
+    pub states: Vec<String>,
+    pub assigned_to: Option<Option<String>>,
+    pub tag: Option<String>,
+}
+
+/// A stored list version (metadata only).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct ListVersionRow {
+    pub id: String,
+    pub format: String,
+    pub version: String,
+    pub record_count: i64,
+    pub published: Option<String>,
+    pub imported_at: String,
+    pub active: bool,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`) and runs pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "database URL must start with sqlite: or postgres:, got {:?}",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            // One connection: SQLite allows one writer; serialising here avoids SQLITE_BUSY on upgrades.
+            Backend::Sqlite => {
+                opts.max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            use sqlx::Executor;
+                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => opts.max_connections(16).connect(url).await?,
+        };
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// Starts a writing transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx {
+            tx: self.pool.begin().await?,
+            events: Vec::new(),
+        })
+    }
+
+    // ---- reads outside transactions ----
+
+    pub async fn get<T: DeserializeOwned>(&self, kind: &str, id: &str) -> Result<Record<T>> {
+        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE kind = $1 AND id = $2"))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
+    }
+
+    pub async fn get_by_reference<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        reference: &str,
+    ) -> Result<Record<T>> {
+        let row = sqlx::query(&format!(
+            "{SELECT_RECORD} WHERE kind = $1 AND reference = $2"
+        ))
+        .bind(kind)
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
+    }
+
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        filter: &Filter,
+    ) -> Result<Vec<Record<T>>> {
+        let mut sql = format!("{SELECT_RECORD} WHERE kind = $1");
+        let mut binds: Vec<String> = vec![kind.to_string()];
+        if let Some(org) = &filter.org_id {
+            binds.push(org.clone());
+            sql.push_str(&format!(" AND org_id = ${}", binds.len()));
+        }
+        if !filter.states.is_empty() {
+            let mut parts = Vec::new();
+            for s in &filter.states {
+                binds.push(s.clone());
+                parts.push(format!("${}", binds.len()));
+            }
+            sql.push_str(&format!(" AND state IN ({})", parts.join(", ")));
+        }
+        match &filter.assigned_to {
+            Some(Some(u)) => {
+                binds.push(u.clone());
+                sql.push_str(&format!(" AND assigned_to = ${}", binds.len()));
+            }
+            Some(None) => sql.push_str(" AND assigned_to IS NULL"),
+            None => {}
+        }
+        if let Some(tag) = &filter.tag {
+            binds.push(format!("%,{tag},%"));
+            sql.push_str(&format!(" AND tags LIKE ${}", binds.len()));
+        }
+        sql.push_str(" ORDER BY created_at, id");
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<UserRow> {
+        let row = sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<UserRow> {
+        let row = sqlx::query(&format!("{SELECT_USER} WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRow>> {
+        let rows = sqlx::query(&format!("{SELECT_USER} ORDER BY created_at, id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// The user holding a live (unrevoked, unexpired at `now`) token with this hash.
+    pub async fn user_by_token_hash(&self, token_hash: &str, now: &str) -> Result<UserRow> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled \
+             FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenRow>> {
+        let rows = match user_id {
+            Some(u) => {
+                sqlx::query(&format!("{SELECT_TOKEN} WHERE user_id = $1 ORDER BY created_at, id"))
+                    .bind(u)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(&format!("{SELECT_TOKEN} ORDER BY created_at, id"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(token_from_row).collect()
+    }
+
+    pub async fn token(&self, id: &str) -> Result<TokenRow> {
+        let row = sqlx::query(&format!("{SELECT_TOKEN} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        token_from_row(&row)
+    }
+
+    pub async fn audit_events(
+        &self,
+        record_id: Option<&str>,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        audit::list(&self.pool, record_id, after_seq, limit).await
+    }
+
+    /// Recomputes the hash chain over the whole log.
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        audit::verify(&self.pool).await
+    }
+
+    pub async fn list_versions(&self) -> Result<Vec<ListVersionRow>> {
+        let rows = sqlx::query(&format!("{SELECT_LIST} ORDER BY imported_at, id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(list_from_row).collect()
+    }
+
+    /// The active snapshot JSON of every list format.
+    pub async fn active_list_snapshots(&self) -> Result<Vec<(ListVersionRow, String)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, format, version, record_count, published, imported_at, active, snapshot \
+             FROM list_versions WHERE active = 1 ORDER BY format"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((list_from_row(r)?, r.try_get::<String, _>("snapshot")?)))
+            .collect()
+    }
+
+    /// Whether a raw SQL table exists (used by tests to check isolation of test databases).
+    pub async fn count_records(&self, kind: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1")
+            .bind(kind)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+}
+
+/// A writing transaction. Audit events are collected and appended to the chain in [`Tx::commit`].
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    events: Vec<NewAuditEvent>,
+}
+
+impl Tx {
+    /// Takes the database-wide write lock (the audit head row) now rather than at commit, so reads made after
+    /// it see every committed change and sequence numbers computed from counts cannot collide.
+    pub async fn lock_writes(&mut self) -> Result<()> {
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Number of records of a kind whose reference starts with `prefix`.
+    pub async fn count_references(&mut self, kind: &str, prefix: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1 AND reference LIKE $2")
+            .bind(kind)
+            .bind(format!("{prefix}%"))
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Records an audit event to be written with this transaction.
+    pub fn audit(&mut self, event: NewAuditEvent) {
+        self.events.push(event);
+    }
+
+    /// Appends the audit events to the chain and commits. Nothing is stored if any step fails.
+    pub async fn commit(mut self) -> Result<()> {
+        let events = std::mem::take(&mut self.events);
+        audit::append(&mut self.tx, events).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn get<T: DeserializeOwned>(&mut self, kind: &str, id: &str) -> Result<Record<T>> {
+        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE kind = $1 AND id = $2"))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
+    }
+
+    pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
+        let body = serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&r.id)
+        .bind(&r.kind)
+        .bind(r.org_id.as_deref())
+        .bind(&r.state)
+        .bind(r.reference.as_deref())
+        .bind(r.assigned_to.as_deref())
+        .bind(&r.tags)
+        .bind(r.version)
+        .bind(body)
+        .bind(&r.created_at)
+        .bind(&r.updated_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
+    /// [`StoreError::VersionConflict`].
+    pub async fn update<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
+        let body = serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let res = sqlx::query(
+            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7 \
+             WHERE id = $8 AND kind = $9 AND version = $10",
+        )
+        .bind(&r.state)
+        .bind(r.assigned_to.as_deref())
+        .bind(&r.tags)
+        .bind(r.version)
+        .bind(body)
+        .bind(&r.updated_at)
+        .bind(r.reference.as_deref())
+        .bind(&r.id)
+        .bind(&r.kind)
+        .bind(r.version - 1)
+        .execute(&mut *self.tx)
+        .await?;
+        if res.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::VersionConflict)
+        }
+    }
+
+    pub async fn insert_user(&mut self, u: &UserRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, role, review_kind, org_id, created_at, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(&u.role)
+        .bind(u.review_kind.as_deref())
+        .bind(u.org_id.as_deref())
+        .bind(&u.created_at)
+        .bind(i64::from(u.disabled))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_token(&mut self, t: &TokenRow, token_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (id, user_id, token_hash, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&t.id)
+        .bind(&t.user_id)
+        .bind(token_hash)
+        .bind(&t.label)
+        .bind(&t.created_at)
+        .bind(&t.expires_at)
+        .bind(t.revoked_at.as_deref())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn revoke_token(&mut self, id: &str, at: &str) -> Result<()> {
+        let res = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Stores a list version and makes it the active one for its format.
+    pub async fn insert_list_version(&mut self, row: &ListVersionRow, snapshot_json: &str) -> Result<()> {
+        sqlx::query("UPDATE list_versions SET active = 0 WHERE format = $1")
+            .bind(&row.format)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO list_versions (id, format, version, record_count, published, imported_at, active, snapshot) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&row.id)
+        .bind(&row.format)
+        .bind(&row.version)
+        .bind(row.record_count)
+        .bind(row.published.as_deref())
+        .bind(&row.imported_at)
+        .bind(1_i64)
+        .bind(snapshot_json)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at FROM records";
+const SELECT_USER: &str =
+    "SELECT id, username, role, review_kind, org_id, created_at, disabled FROM users";
+const SELECT_TOKEN: &str =
+    "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM tokens";
+const SELECT_LIST: &str = "SELECT id, format, version, record_count, published, imported_at, active FROM list_versions";
+
+fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
+    let body: String = row.try_get("body")?;
+    Ok(Record {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        org_id: row.try_get("org_id")?,
+        state: row.try_get("state")?,
+        reference: row.try_get("reference")?,
+        assigned_to: row.try_get("assigned_to")?,
+        tags: row.try_get("tags")?,
+        version: row.try_get("version")?,
+        body: serde_json::from_str(&body)
+            .map_err(|e| StoreError::Corrupt(format!("record body: {e}")))?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn user_from_row(row: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        role: row.try_get("role")?,
+        review_kind: row.try_get("review_kind")?,
+        org_id: row.try_get("org_id")?,
+        created_at: row.try_get("created_at")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+fn token_from_row(row: &AnyRow) -> Result<TokenRow> {
+    Ok(TokenRow {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        label: row.try_get("label")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn list_from_row(row: &AnyRow) -> Result<ListVersionRow> {
+    Ok(ListVersionRow {
+        id: row.try_get("id")?,
+        format: row.try_get("format")?,
+        version: row.try_get("version")?,
+        record_count: row.try_get("record_count")?,
+        published: row.try_get("published")?,
+        imported_at: row.try_get("imported_at")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+/// Parses a `Backend` from a URL scheme (for logs and config).
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(format!("unknown backend {s:?}")),
+        }
+    }
+}

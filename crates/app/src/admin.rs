@@ -1,0 +1,425 @@
+//! Administration: organisations, users, API tokens, and authentication of a bearer token.
+//!
+//! Tokens are 256-bit random secrets shown once; only their SHA-256 is stored (a fast hash is right for
+//! high-entropy secrets: there is nothing to brute-force). Tokens expire and can be listed and revoked.
+
+use crate::model::*;
+use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use domain::{ReviewKind, Role};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use store::{Record, TokenRow, UserRow};
+
+pub const ORG: &str = "organisation";
+const DEFAULT_TOKEN_DAYS: u32 = 90;
+const MAX_TOKEN_DAYS: u32 = 365;
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    format!("exp_{}", hex::encode(b))
+}
+
+fn user_view(u: &UserRow) -> AppResult<User> {
+    Ok(User {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        role: u
+            .role
+            .parse()
+            .map_err(|e: String| AppError::Internal(format!("stored role: {e}")))?,
+        review_kind: u
+            .review_kind
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: String| AppError::Internal(format!("stored review kind: {e}")))?,
+        org_id: u.org_id.clone(),
+        created_at: u.created_at.clone(),
+    })
+}
+
+fn org_view(r: Record<NewOrganisation>) -> Organisation {
+    Organisation {
+        id: r.id,
+        name: r.body.name,
+        country: r.body.country,
+        created_at: r.created_at,
+    }
+}
+
+impl App {
+    /// Resolves a bearer token to its user. Unknown, expired and revoked tokens are all "unauthenticated".
+    pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
+        let u = self
+            .store
+            .user_by_token_hash(&hash_token(token.trim()), &now())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound => {
+                    AppError::Unauthenticated("unknown, expired or revoked token".into())
+                }
+                other => other.into(),
+            })?;
+        let v = user_view(&u)?;
+        Ok(Principal {
+            user_id: v.id,
+            username: v.username,
+            role: v.role,
+            review_kind: v.review_kind,
+            org_id: v.org_id,
+        })
+    }
+
+    pub async fn create_organisation(
+        &self,
+        who: &Principal,
+        new: NewOrganisation,
+    ) -> AppResult<Organisation> {
+        who.require(&[Role::Admin], "create organisations")?;
+        let body = NewOrganisation {
+            name: text("name", &new.name, 200)?,
+            country: new.country,
+        };
+        known_country(self, "country", &body.country)?;
+        let t = now();
+        let rec = Record {
+            id: new_id(),
+            kind: ORG.into(),
+            org_id: None,
+            state: "active".into(),
+            reference: None,
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body,
+            created_at: t.clone(),
+            updated_at: t,
+        };
+        let mut tx = self.store.begin().await?;
+        rec_org_id_self(&mut tx, &rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "create-organisation",
+            ORG,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        let mut rec = rec;
+        rec.org_id = Some(rec.id.clone());
+        Ok(org_view(rec))
+    }
+
+    pub async fn organisations(&self, who: &Principal) -> AppResult<Vec<Organisation>> {
+        if who.role == Role::Exporter {
+            let org = who.exporter_org("list organisations")?;
+            let r = self
+                .store
+                .get::<NewOrganisation>(ORG, org)
+                .await
+                .map_err(not_found("organisation"))?;
+            return Ok(vec![org_view(r)]);
+        }
+        who.require(
+            &[Role::Admin, Role::Officer, Role::Auditor],
+            "list organisations",
+        )?;
+        Ok(self
+            .store
+            .list::<NewOrganisation>(ORG, &Default::default())
+            .await?
+            .into_iter()
+            .map(org_view)
+            .collect())
+    }
+
+    pub async fn organisation(&self, who: &Principal, id: &str) -> AppResult<Organisation> {
+        let visible = who.reads_everything() || who.org_id.as_deref() == Some(id);
+        if !visible {
+            return Err(AppError::NotFound("organisation"));
+        }
+        let r = self
+            .store
+            .get::<NewOrganisation>(ORG, id)
+            .await
+            .map_err(not_found("organisation"))?;
+        Ok(org_view(r))
+    }
+
+    /// Creates a user and its first token (the secret is returned once).
+    pub async fn create_user(&self, who: &Principal, new: NewUser) -> AppResult<UserCreated> {
+        who.require(&[Role::Admin], "create users")?;
+        let username = text("username", &new.username, 100)?;
+        if !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(AppError::invalid(
+                "username",
+                "may contain only ASCII letters, digits and . _ - @",
+            ));
+        }
+        match (new.role, new.review_kind) {
+            (Role::Adviser, None) => {
+                return Err(AppError::invalid(
+                    "review_kind",
+                    "an adviser needs a review_kind (human-rights, defence, foreign-affairs, economy-cyber)",
+                ))
+            }
+            (r, Some(_)) if r != Role::Adviser => {
+                return Err(AppError::invalid(
+                    "review_kind",
+                    "only advisers have a review_kind",
+                ))
+            }
+            _ => {}
+        }
+        match (new.role, &new.org_id) {
+            (Role::Exporter, None) => {
+                return Err(AppError::invalid(
+                    "org_id",
+                    "an exporter must belong to an organisation",
+                ))
+            }
+            (Role::Exporter, Some(org)) => {
+                self.store
+                    .get::<NewOrganisation>(ORG, org)
+                    .await
+                    .map_err(|e| match e {
+                        store::StoreError::NotFound => {
+                            AppError::invalid("org_id", format!("no organisation {org:?}"))
+                        }
+                        other => other.into(),
+                    })?;
+            }
+            (_, Some(_)) => {
+                return Err(AppError::invalid(
+                    "org_id",
+                    "only exporters belong to an organisation",
+                ))
+            }
+            _ => {}
+        }
+        let days = token_days("token_days", new.token_days)?;
+        let user = UserRow {
+            id: new_id(),
+            username,
+            role: new.role.as_str().into(),
+            review_kind: new.review_kind.map(|k| k.as_str().to_string()),
+            org_id: new.org_id.clone(),
+            created_at: now(),
+            disabled: false,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&user).await.map_err(|e| match e {
+            store::StoreError::Duplicate(_) => {
+                AppError::Conflict(format!("username {:?} is taken", user.username))
+            }
+            other => other.into(),
+        })?;
+        let token = issue_token(&mut tx, who, &user.id, "initial", days).await?;
+        audit(
+            &mut tx,
+            who,
+            "create-user",
+            "user",
+            &user.id,
+            None::<&()>,
+            Some(&user),
+            None,
+        );
+        tx.commit().await?;
+        Ok(UserCreated {
+            user: user_view(&user)?,
+            token,
+        })
+    }
+
+    pub async fn users(&self, who: &Principal) -> AppResult<Vec<User>> {
+        who.require(&[Role::Admin, Role::Auditor], "list users")?;
+        self.store.users().await?.iter().map(user_view).collect()
+    }
+
+    pub async fn user(&self, who: &Principal, id: &str) -> AppResult<User> {
+        if !(who.user_id == id || matches!(who.role, Role::Admin | Role::Auditor)) {
+            return Err(AppError::NotFound("user"));
+        }
+        user_view(&self.store.user_by_id(id).await.map_err(not_found("user"))?)
+    }
+
+    /// Issues another token for a user (administrators for anyone, users for themselves).
+    pub async fn create_token(
+        &self,
+        who: &Principal,
+        user_id: &str,
+        new: NewToken,
+    ) -> AppResult<IssuedToken> {
+        if who.user_id != user_id {
+            who.require(&[Role::Admin], "create tokens for other users")?;
+        }
+        self.store
+            .user_by_id(user_id)
+            .await
+            .map_err(not_found("user"))?;
+        let days = token_days("days", new.days)?;
+        let label = match new.label {
+            Some(l) => text("label", &l, 100)?,
+            None => "api".into(),
+        };
+        let mut tx = self.store.begin().await?;
+        let t = issue_token(&mut tx, who, user_id, &label, days).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// Lists tokens (never their secrets): administrators and auditors see all, others their own.
+    pub async fn tokens(&self, who: &Principal) -> AppResult<Vec<TokenRow>> {
+        if matches!(who.role, Role::Admin | Role::Auditor) {
+            Ok(self.store.tokens(None).await?)
+        } else {
+            Ok(self.store.tokens(Some(&who.user_id)).await?)
+        }
+    }
+
+    pub async fn revoke_token(&self, who: &Principal, token_id: &str) -> AppResult<TokenRow> {
+        let t = self
+            .store
+            .token(token_id)
+            .await
+            .map_err(not_found("token"))?;
+        if t.user_id != who.user_id && who.role != Role::Admin {
+            return Err(AppError::NotFound("token"));
+        }
+        if t.revoked_at.is_some() {
+            return Err(AppError::Conflict("token is already revoked".into()));
+        }
+        let at = now();
+        let mut tx = self.store.begin().await?;
+        tx.revoke_token(token_id, &at)
+            .await
+            .map_err(not_found("token"))?;
+        let mut after = t.clone();
+        after.revoked_at = Some(at);
+        audit(
+            &mut tx,
+            who,
+            "revoke-token",
+            "token",
+            token_id,
+            Some(&t),
+            Some(&after),
+            None,
+        );
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Creates the first administrator from the shell (no caller); fails if the username is taken.
+    pub async fn bootstrap_admin(&self, username: &str) -> AppResult<UserCreated> {
+        self.create_user(
+            &Principal::system(),
+            NewUser {
+                username: username.into(),
+                role: Role::Admin,
+                review_kind: None,
+                org_id: None,
+                token_days: None,
+            },
+        )
+        .await
+    }
+
+    pub async fn audit_log(
+        &self,
+        who: &Principal,
+        record_id: Option<&str>,
+        after_seq: i64,
+        limit: i64,
+    ) -> AppResult<Vec<store::AuditEvent>> {
+        who.require(&[Role::Auditor, Role::Admin], "read the audit log")?;
+        if !(1..=1000).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be between 1 and 1000"));
+        }
+        if after_seq < 0 {
+            return Err(AppError::invalid("after", "must not be negative"));
+        }
+        Ok(self
+            .store
+            .audit_events(record_id, after_seq, limit)
+            .await?)
+    }
+
+    pub async fn verify_audit(&self, who: &Principal) -> AppResult<store::VerifyReport> {
+        who.require(&[Role::Auditor, Role::Admin], "verify the audit log")?;
+        Ok(self.store.verify_audit().await?)
+    }
+}
+
+async fn rec_org_id_self(tx: &mut store::Tx, rec: &Record<NewOrganisation>) -> AppResult<()> {
+    // An organisation's org_id is itself, so org-scoped queries find it.
+    let mut r = rec.clone();
+    r.org_id = Some(rec.id.clone());
+    tx.insert(&r).await?;
+    Ok(())
+}
+
+fn token_days(field: &str, days: Option<u32>) -> AppResult<u32> {
+    let d = days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if d == 0 || d > MAX_TOKEN_DAYS {
+        return Err(AppError::invalid(
+            field,
+            format!("must be between 1 and {MAX_TOKEN_DAYS} days"),
+        ));
+    }
+    Ok(d)
+}
+
+async fn issue_token(
+    tx: &mut store::Tx,
+    who: &Principal,
+    user_id: &str,
+    label: &str,
+    days: u32,
+) -> AppResult<IssuedToken> {
+    let secret = new_secret();
+    let expires = (chrono::Utc::now() + chrono::Duration::days(i64::from(days)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let row = TokenRow {
+        id: new_id(),
+        user_id: user_id.into(),
+        label: label.into(),
+        created_at: now(),
+        expires_at: expires.clone(),
+        revoked_at: None,
+    };
+    tx.insert_token(&row, &hash_token(&secret)).await?;
+    audit(
+        tx,
+        who,
+        "create-token",
+        "token",
+        &row.id,
+        None::<&()>,
+        Some(&row),
+        None,
+    );
+    Ok(IssuedToken {
+        token_id: row.id,
+        user_id: user_id.into(),
+        token: secret,
+        expires_at: expires,
+    })
+}
+
+/// Parses an adviser's review kind for CLI use.
+pub fn parse_review_kind(s: &str) -> Result<ReviewKind, String> {
+    s.parse()
+}

@@ -1,0 +1,1228 @@
+//! Licence applications and licences: the case lifecycle, advice, decisions, queues and processing time.
+//!
+//! Every state change goes through [`domain::transition`] (the one transition table) inside
+//! [`App::change_case`], which also checks visibility, the caller's expected version, writes the history entry
+//! and the audit event in the same transaction.
+
+use crate::exporter::{ProductBody, PRODUCT};
+use crate::model::*;
+use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use chrono::NaiveDate;
+use domain::{transition, Actor, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
+use std::collections::BTreeSet;
+use store::{Filter, Record};
+
+pub const CASE: &str = "case";
+pub const EXEMPTION: &str = "exemption";
+
+const MAX_QUANTITY: u64 = 1_000_000_000;
+const CURRENCIES: &[&str] = &[
+    "EUR", "USD", "GBP", "ILS", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
+    "HUF", "RON", "BGN", "KRW", "INR", "AED", "SAR", "MXN", "SGD", "HKD", "CNY", "BRL", "ZAR", "TRY",
+];
+
+fn tags_for(body: &CaseBody) -> String {
+    let kinds: BTreeSet<&str> = body.advice.iter().map(|a| a.review.as_str()).collect();
+    if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", kinds.into_iter().collect::<Vec<_>>().join(","))
+    }
+}
+
+fn date_of(ts: &str) -> NaiveDate {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .map(|d| d.date_naive())
+        .unwrap_or_else(|_| crate::today())
+}
+
+/// Running intervals of the processing clock, from the case history.
+pub fn clock_intervals(history: &[StateChange]) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+    let mut out: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
+    let mut running: Option<NaiveDate> = None;
+    for h in history {
+        let d = date_of(&h.at);
+        match h.to {
+            CaseState::Submitted => running = Some(d),
+            CaseState::UnderReview if h.from == CaseState::AwaitingExporter => running = Some(d),
+            CaseState::AwaitingExporter
+            | CaseState::Approved
+            | CaseState::Refused
+            | CaseState::Withdrawn => {
+                if let Some(s) = running.take() {
+                    out.push((s, Some(d)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = running {
+        out.push((s, None));
+    }
+    out
+}
+
+impl App {
+    pub(crate) fn case_view(&self, r: Record<CaseBody>) -> AppResult<Case> {
+        let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
+        let elapsed = self
+            .calendar()
+            .elapsed(&clock_intervals(&r.body.history), crate::today());
+        let target = r.body.target_working_days.or(match (state, r.body.licence) {
+            (CaseState::Draft, _) => None,
+            (_, LicenceKind::Marketing) => Some(self.config.target_marketing_days),
+            (_, LicenceKind::Export) => Some(self.config.target_export_days),
+        });
+        let overdue = state.is_open() && target.is_some_and(|t| elapsed > t);
+        Ok(Case {
+            id: r.id,
+            reference: r.reference.unwrap_or_default(),
+            org_id: r.org_id.unwrap_or_default(),
+            state,
+            assigned_to: r.assigned_to,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            elapsed_working_days: elapsed,
+            target_working_days: target,
+            overdue,
+            body: r.body,
+        })
+    }
+
+    pub(crate) fn case_visible(&self, who: &Principal, r: &Record<CaseBody>) -> bool {
+        match who.role {
+            Role::Officer | Role::Auditor | Role::Admin => true,
+            Role::Exporter => who.org_id.is_some() && who.org_id == r.org_id,
+            Role::Adviser => who
+                .review_kind
+                .is_some_and(|k| r.body.advice.iter().any(|a| a.review == k)),
+            Role::PolicyAdmin => false,
+        }
+    }
+
+    async fn classified_product(
+        &self,
+        who: &Principal,
+        field: &str,
+        id: &str,
+    ) -> AppResult<Record<ProductBody>> {
+        let p = match self.store.get::<ProductBody>(PRODUCT, id).await {
+            Ok(p) if p.org_id == who.org_id => p,
+            Ok(_) | Err(store::StoreError::NotFound) => {
+                return Err(AppError::invalid(field, format!("no product {id:?}")))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if p.body.classification.is_none() {
+            return Err(AppError::invalid(
+                field,
+                format!("product {id:?} has not been classified by a defence adviser yet"),
+            ));
+        }
+        Ok(p)
+    }
+
+    async fn validate_application(&self, who: &Principal, a: &NewApplication) -> AppResult<()> {
+        match (a.licence, &a.marketing, &a.export) {
+            (LicenceKind::Marketing, Some(m), None) => {
+                if m.products.is_empty() || m.products.len() > 50 {
+                    return Err(AppError::invalid("marketing.products", "give 1 to 50 products"));
+                }
+                for (i, p) in m.products.iter().enumerate() {
+                    self.classified_product(who, &format!("marketing.products[{i}]"), p)
+                        .await?;
+                }
+                if m.destinations.is_empty() || m.destinations.len() > 100 {
+                    return Err(AppError::invalid(
+                        "marketing.destinations",
+                        "give 1 to 100 destination countries",
+                    ));
+                }
+                for (i, d) in m.destinations.iter().enumerate() {
+                    known_country(self, &format!("marketing.destinations[{i}]"), d)?;
+                }
+                if m.end_users.is_empty() || m.end_users.len() > 100 {
+                    return Err(AppError::invalid(
+                        "marketing.end_users",
+                        "give 1 to 100 prospective end users",
+                    ));
+                }
+                for (i, u) in m.end_users.iter().enumerate() {
+                    text(&format!("marketing.end_users[{i}].name"), &u.name, 300)?;
+                    if let Some(c) = &u.country {
+                        known_country(self, &format!("marketing.end_users[{i}].country"), c)?;
+                    }
+                }
+                Ok(())
+            }
+            (LicenceKind::Export, None, Some(e)) => {
+                self.classified_product(who, "export.product", &e.product)
+                    .await?;
+                text("export.end_user.name", &e.end_user.name, 300)?;
+                if let Some(c) = &e.end_user.country {
+                    known_country(self, "export.end_user.country", c)?;
+                }
+                text("export.consignee.name", &e.consignee.name, 300)?;
+                known_country(self, "export.consignee.country", &e.consignee.country)?;
+                known_country(self, "export.destination", &e.destination)?;
+                for (i, p) in e.intermediaries.iter().enumerate() {
+                    text(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
+                    known_country(self, &format!("export.intermediaries[{i}].country"), &p.country)?;
+                }
+                if e.quantity == 0 || e.quantity > MAX_QUANTITY {
+                    return Err(AppError::invalid(
+                        "export.quantity",
+                        format!("must be between 1 and {MAX_QUANTITY}"),
+                    ));
+                }
+                validate_money("export.value", &e.value)?;
+                text("export.end_use", &e.end_use, 5000)?;
+                text(
+                    "export.marketing_authorisation",
+                    &e.marketing_authorisation,
+                    100,
+                )?;
+                for (i, d) in e.documents.iter().enumerate() {
+                    text(&format!("export.documents[{i}].kind"), &d.kind, 100)?;
+                    text(&format!("export.documents[{i}].name"), &d.name, 300)?;
+                }
+                Ok(())
+            }
+            (LicenceKind::Marketing, _, _) => Err(AppError::invalid(
+                "marketing",
+                "a marketing-licence application needs `marketing` details and no `export` details",
+            )),
+            (LicenceKind::Export, _, _) => Err(AppError::invalid(
+                "export",
+                "an export-licence application needs `export` details and no `marketing` details",
+            )),
+        }
+    }
+
+    /// An exporter creates a draft application.
+    pub async fn create_application(&self, who: &Principal, a: NewApplication) -> AppResult<Case> {
+        let org = who.exporter_org("apply")?.to_string();
+        if !self.org_is_registered(&org).await? {
+            return Err(AppError::Conflict(
+                "the organisation has no approved registration; file one and wait for approval".into(),
+            ));
+        }
+        self.validate_application(who, &a).await?;
+        let t = now();
+        let prefix = format!(
+            "{}-{}-",
+            match a.licence {
+                LicenceKind::Marketing => "ML",
+                LicenceKind::Export => "EL",
+            },
+            &t[..4]
+        );
+        let body = CaseBody {
+            licence: a.licence,
+            marketing: a.marketing,
+            export: a.export,
+            determinations: vec![],
+            policy_version: None,
+            required_reviews: vec![],
+            required_documents: vec![],
+            target_working_days: None,
+            advice: vec![],
+            info_requests: vec![],
+            decision: None,
+            licence_issued: None,
+            screening: vec![],
+            screened_with: vec![],
+            history: vec![],
+            submitted_at: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let n = tx.count_references(CASE, &prefix).await? + 1;
+        let rec = Record {
+            id: new_id(),
+            kind: CASE.into(),
+            org_id: Some(org),
+            state: CaseState::Draft.as_str().into(),
+            reference: Some(format!("{prefix}{n:06}")),
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body,
+            created_at: t.clone(),
+            updated_at: t,
+        };
+        tx.insert(&rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "create-application",
+            CASE,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        self.case_view(rec)
+    }
+
+    pub async fn applications(&self, who: &Principal, state: Option<&str>) -> AppResult<Vec<Case>> {
+        let states = match state {
+            Some(s) => vec![s
+                .parse::<CaseState>()
+                .map_err(|e| AppError::invalid("state", e))?
+                .as_str()
+                .to_string()],
+            None => vec![],
+        };
+        let filter = match who.role {
+            Role::Exporter => Filter {
+                org_id: Some(who.exporter_org("list applications")?.into()),
+                states,
+                ..Default::default()
+            },
+            Role::Adviser => Filter {
+                tag: who.review_kind.map(|k| k.as_str().to_string()),
+                states,
+                ..Default::default()
+            },
+            Role::PolicyAdmin => {
+                return Err(AppError::Forbidden(
+                    "a policy administrator does not read cases".into(),
+                ))
+            }
+            _ => Filter {
+                states,
+                ..Default::default()
+            },
+        };
+        self.store
+            .list::<CaseBody>(CASE, &filter)
+            .await?
+            .into_iter()
+            .filter(|r| self.case_visible(who, r))
+            .map(|r| self.case_view(r))
+            .collect()
+    }
+
+    pub async fn application(&self, who: &Principal, id: &str) -> AppResult<Case> {
+        let r = self
+            .store
+            .get::<CaseBody>(CASE, id)
+            .await
+            .map_err(not_found("application"))?;
+        if !self.case_visible(who, &r) {
+            return Err(AppError::NotFound("application"));
+        }
+        self.case_view(r)
+    }
+
+    /// The one place that changes a case: visibility, expected version, the transition table (when `action` is
+    /// given), the change itself, history and audit, in one transaction.
+    pub(crate) async fn change_case<F>(
+        &self,
+        who: &Principal,
+        id: &str,
+        expected_version: Option<i64>,
+        action: Option<(CaseAction, Actor)>,
+        audit_action: &str,
+        reason: Option<&str>,
+        change: F,
+    ) -> AppResult<Case>
+    where
+        F: FnOnce(&mut Record<CaseBody>) -> AppResult<()>,
+    {
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let before = tx
+            .get::<CaseBody>(CASE, id)
+            .await
+            .map_err(not_found("application"))?;
+        if !self.case_visible(who, &before) {
+            return Err(AppError::NotFound("application"));
+        }
+        if let Some(v) = expected_version {
+            if v != before.version {
+                return Err(AppError::Conflict(format!(
+                    "the application is at version {} (state {}), not {v}; reload and retry",
+                    before.version, before.state
+                )));
+            }
+        }
+        let mut after = before.clone();
+        let current: CaseState = before.state.parse().map_err(AppError::Internal)?;
+        if let Some((a, actor)) = action {
+            let next = transition(current, a, actor).map_err(|e| match e {
+                domain::TransitionError::IllegalFromState { action, current } => {
+                    AppError::InvalidTransition {
+                        action: action.into(),
+                        current,
+                    }
+                }
+                domain::TransitionError::NotPermitted { action, .. } => {
+                    AppError::Forbidden(format!("a {} may not {action} a case", who.role))
+                }
+            })?;
+            after.state = next.as_str().into();
+            after.body.history.push(StateChange {
+                at: now(),
+                from: current,
+                to: next,
+                by: who.user_id.clone(),
+            });
+        }
+        change(&mut after)?;
+        after.version = before.version + 1;
+        after.updated_at = now();
+        after.tags = tags_for(&after.body);
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            audit_action,
+            CASE,
+            id,
+            Some(&serde_json::json!({"state": before.state, "version": before.version})),
+            Some(&serde_json::json!({"state": after.state, "version": after.version, "body": after.body})),
+            reason,
+        );
+        tx.commit().await?;
+        self.case_view(after)
+    }
+
+    pub async fn submit_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<Case> {
+        who.exporter_org("submit applications")?;
+        let current = self.application(who, id).await?;
+        if current.state != CaseState::Draft {
+            return Err(AppError::InvalidTransition {
+                action: "submit".into(),
+                current: current.state,
+            });
+        }
+        // Re-validate: products may have changed since the draft was written.
+        let draft = NewApplication {
+            licence: current.body.licence,
+            marketing: current.body.marketing.clone(),
+            export: current.body.export.clone(),
+        };
+        self.validate_application(who, &draft).await?;
+        if let Some(e) = &current.body.export {
+            self.check_marketing_authorisation(who, e).await?;
+        }
+        let (dets, policy_version) = self.determine_case(&current.body).await?;
+        let mut required: BTreeSet<ReviewKind> = BTreeSet::new();
+        let mut docs: BTreeSet<String> = BTreeSet::new();
+        let mut target: Option<u32> = None;
+        for d in &dets {
+            if d.outcome == Outcome::LicenceRequired {
+                let det: policy::Determination = serde_json::from_value(d.determination.clone())
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                required.extend(det.required_reviews);
+                docs.extend(det.required_documents);
+                target = target.max(det.target_working_days);
+            }
+        }
+        let hits = self
+            .screen_case_parties(Some(current.org_id.as_str()), &current.body)
+            .await?;
+        let at = now();
+        self.change_case(
+            who,
+            id,
+            b.expected_version.or(Some(current.version)),
+            Some((CaseAction::Submit, Actor::Exporter)),
+            "submit-application",
+            None,
+            move |r| {
+                r.body.determinations = dets;
+                r.body.policy_version = Some(policy_version);
+                r.body.required_reviews = required.iter().copied().collect();
+                r.body.required_documents = docs.into_iter().collect();
+                r.body.target_working_days = target;
+                r.body.submitted_at = Some(at.clone());
+                for k in required {
+                    r.body.advice.push(AdviceEntry {
+                        review: k,
+                        requested_by: "policy".into(),
+                        requested_at: at.clone(),
+                        advice: None,
+                        advised_by: None,
+                        advised_at: None,
+                    });
+                }
+                if let Some((hits, versions)) = hits {
+                    r.body.screening = hits;
+                    r.body.screened_with = versions;
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// An export application must cite a marketing licence or exemption for the same product and destination.
+    async fn check_marketing_authorisation(
+        &self,
+        who: &Principal,
+        e: &ExportDetails,
+    ) -> AppResult<()> {
+        let field = "export.marketing_authorisation";
+        let cited = e.marketing_authorisation.trim();
+        if let Ok(ml) = self.store.get_by_reference::<CaseBody>(CASE, cited).await {
+            let covers = ml.org_id == who.org_id
+                && ml.body.licence == LicenceKind::Marketing
+                && ml.state == CaseState::Issued.as_str()
+                && ml.body.marketing.as_ref().is_some_and(|m| {
+                    m.products.contains(&e.product) && m.destinations.contains(&e.destination)
+                })
+                && ml
+                    .body
+                    .licence_issued
+                    .as_ref()
+                    .and_then(|l| l.valid_until)
+                    .is_none_or(|v| v >= crate::today());
+            return if covers {
+                Ok(())
+            } else {
+                Err(AppError::invalid(
+                    field,
+                    format!(
+                        "marketing licence {cited} is not a valid issued marketing licence of this organisation covering product {} and destination {}",
+                        e.product, e.destination
+                    ),
+                ))
+            };
+        }
+        match self.store.get::<Exemption>(EXEMPTION, cited).await {
+            Ok(x)
+                if x.org_id.as_deref() == who.org_id.as_deref()
+                    && x.body.product == e.product
+                    && x.body.destination == e.destination.as_str() =>
+            {
+                Ok(())
+            }
+            Ok(_) => Err(AppError::invalid(
+                field,
+                format!(
+                    "exemption {cited} does not cover product {} and destination {}",
+                    e.product, e.destination
+                ),
+            )),
+            Err(store::StoreError::NotFound) => Err(AppError::invalid(
+                field,
+                format!(
+                    "{cited:?} is neither a marketing licence nor a marketing-licence exemption of this organisation; an export licence application must cite a valid marketing licence or exemption covering the same product and destination"
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Evaluates policy for every (product, destination, end-user type) of a case as of today.
+    async fn determine_case(&self, body: &CaseBody) -> AppResult<(Vec<CaseDetermination>, String)> {
+        let mut combos: Vec<(String, domain::CountryCode, domain::EndUserType)> = Vec::new();
+        match (&body.marketing, &body.export) {
+            (Some(m), _) => {
+                let types: BTreeSet<domain::EndUserType> =
+                    m.end_users.iter().map(|u| u.end_user_type).collect();
+                for p in &m.products {
+                    for d in &m.destinations {
+                        for t in &types {
+                            combos.push((p.clone(), d.clone(), *t));
+                        }
+                    }
+                }
+            }
+            (None, Some(e)) => combos.push((
+                e.product.clone(),
+                e.destination.clone(),
+                e.end_user.end_user_type,
+            )),
+            (None, None) => return Err(AppError::Internal("case without details".into())),
+        }
+        let as_of = crate::today();
+        let set = self.policy_on(as_of);
+        let mut out = Vec::new();
+        for (p, d, t) in combos {
+            let product = self.product_record(&p).await?;
+            let class = product.body.classification.ok_or_else(|| {
+                AppError::invalid("products", format!("product {p} is not classified"))
+            })?;
+            let req = policy::Request {
+                as_of,
+                licence: body.licence,
+                control_entries: class.control_entries,
+                security_grade: class.security_grade,
+                destination: d.clone(),
+                end_user_type: t,
+                catch_all_notified: false,
+            };
+            let det = policy::evaluate(&req, &set)
+                .map_err(|e| AppError::invalid("application", e.to_string()))?;
+            out.push(CaseDetermination {
+                request: serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?,
+                product: p,
+                destination: d.to_string(),
+                end_user_type: t,
+                outcome: det.outcome,
+                determination: serde_json::to_value(&det)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            });
+        }
+        Ok((out, set.version().to_string()))
+    }
+
+    pub async fn withdraw_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<Case> {
+        who.exporter_org("withdraw applications")?;
+        let reason = b.reason.as_deref().map(|r| text("reason", r, 2000)).transpose()?;
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::Withdraw, Actor::Exporter)),
+            "withdraw-application",
+            reason.as_deref(),
+            |_| Ok(()),
+        )
+        .await
+    }
+
+    /// Assigns a case to an officer; a submitted case moves under review.
+    pub async fn assign(&self, who: &Principal, id: &str, b: AssignBody) -> AppResult<Case> {
+        who.require(&[Role::Officer], "assign cases")?;
+        let officer = match b.officer_id {
+            Some(o) => {
+                let u = self.store.user_by_id(&o).await.map_err(|e| match e {
+                    store::StoreError::NotFound => {
+                        AppError::invalid("officer_id", format!("no user {o:?}"))
+                    }
+                    other => other.into(),
+                })?;
+                if u.role != Role::Officer.as_str() {
+                    return Err(AppError::invalid("officer_id", "is not a licensing officer"));
+                }
+                o
+            }
+            None => who.user_id.clone(),
+        };
+        let current = self.application(who, id).await?;
+        let action = match current.state {
+            CaseState::Submitted => Some((CaseAction::StartReview, Actor::Officer)),
+            s if s.is_open() => None,
+            s => {
+                return Err(AppError::InvalidTransition {
+                    action: "assign".into(),
+                    current: s,
+                })
+            }
+        };
+        self.change_case(
+            who,
+            id,
+            b.expected_version.or(Some(current.version)),
+            action,
+            "assign-case",
+            None,
+            move |r| {
+                r.assigned_to = Some(officer);
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    pub async fn request_information(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: InfoRequestBody,
+    ) -> AppResult<Case> {
+        who.require(&[Role::Officer], "request information")?;
+        let q = text("question", &b.question, 5000)?;
+        let by = who.user_id.clone();
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::RequestInformation, Actor::Officer)),
+            "request-information",
+            Some(&q.clone()),
+            move |r| {
+                r.body.info_requests.push(InfoRequest {
+                    question: q,
+                    asked_by: by,
+                    asked_at: now(),
+                    answer: None,
+                    answered_at: None,
+                });
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    pub async fn respond(&self, who: &Principal, id: &str, b: RespondBody) -> AppResult<Case> {
+        who.exporter_org("answer information requests")?;
+        let answer = text("answer", &b.answer, 10000)?;
+        for (i, d) in b.documents.iter().enumerate() {
+            text(&format!("documents[{i}].kind"), &d.kind, 100)?;
+            text(&format!("documents[{i}].name"), &d.name, 300)?;
+        }
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::Respond, Actor::Exporter)),
+            "respond-to-request",
+            None,
+            move |r| {
+                if let Some(q) = r
+                    .body
+                    .info_requests
+                    .iter_mut()
+                    .rev()
+                    .find(|q| q.answer.is_none())
+                {
+                    q.answer = Some(answer);
+                    q.answered_at = Some(now());
+                }
+                if let Some(e) = r.body.export.as_mut() {
+                    e.documents.extend(b.documents);
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    pub async fn request_advice(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: AdviceRequestBody,
+    ) -> AppResult<Case> {
+        who.require(&[Role::Officer], "request advice")?;
+        if b.reviews.is_empty() {
+            return Err(AppError::invalid("reviews", "name at least one review"));
+        }
+        let by = who.user_id.clone();
+        self.change_case(who, id, b.expected_version, None, "request-advice", None, move |r| {
+            let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
+            if !state.is_open() {
+                return Err(AppError::InvalidTransition {
+                    action: "request-advice".into(),
+                    current: state,
+                });
+            }
+            for k in b.reviews {
+                if !r.body.advice.iter().any(|a| a.review == k && a.advice.is_none()) {
+                    r.body.advice.push(AdviceEntry {
+                        review: k,
+                        requested_by: by.clone(),
+                        requested_at: now(),
+                        advice: None,
+                        advised_by: None,
+                        advised_at: None,
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn give_advice(&self, who: &Principal, id: &str, a: NewAdvice) -> AppResult<Case> {
+        who.require(&[Role::Adviser], "give advice")?;
+        let kind = who
+            .review_kind
+            .ok_or_else(|| AppError::Forbidden("adviser without a review kind".into()))?;
+        text("text", &a.text, 20000)?;
+        for (i, c) in a.conditions.iter().enumerate() {
+            text(&format!("conditions[{i}]"), c, 2000)?;
+        }
+        if a.recommendation == domain::AdviceRecommendation::Refuse && a.criteria.is_empty() {
+            return Err(AppError::invalid(
+                "criteria",
+                "advice to refuse must cite at least one refusal criterion",
+            ));
+        }
+        if a.recommendation == domain::AdviceRecommendation::ApproveWithConditions
+            && a.conditions.is_empty()
+        {
+            return Err(AppError::invalid(
+                "conditions",
+                "advice to approve with conditions must state the conditions",
+            ));
+        }
+        if kind == ReviewKind::HumanRights {
+            for item in domain::DueDiligenceItem::ALL {
+                let answers = a.checklist.iter().filter(|c| c.item == *item).count();
+                if answers != 1 {
+                    return Err(AppError::invalid(
+                        "checklist",
+                        format!("human-rights advice must answer checklist item {item} exactly once"),
+                    ));
+                }
+            }
+            for (i, c) in a.checklist.iter().enumerate() {
+                text(&format!("checklist[{i}].answer"), &c.answer, 5000)?;
+            }
+        } else if !a.checklist.is_empty() || !a.red_flags.is_empty() {
+            return Err(AppError::invalid(
+                "checklist",
+                "only human-rights advice carries the due-diligence checklist and red flags",
+            ));
+        }
+        let by = who.user_id.clone();
+        self.change_case(who, id, None, None, "give-advice", None, move |r| {
+            let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
+            if !state.is_open() {
+                return Err(AppError::InvalidTransition {
+                    action: "advise on".into(),
+                    current: state,
+                });
+            }
+            let entry = r
+                .body
+                .advice
+                .iter_mut()
+                .find(|e| e.review == kind && e.advice.is_none())
+                .ok_or_else(|| {
+                    AppError::Conflict(format!("no open request for {kind} advice on this case"))
+                })?;
+            entry.advice = Some(a);
+            entry.advised_by = Some(by);
+            entry.advised_at = Some(now());
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn approve(&self, who: &Principal, id: &str, b: ApproveBody) -> AppResult<Case> {
+        who.require(&[Role::Officer], "approve applications")?;
+        let reason = text("reason", &b.reason, 5000)?;
+        for (i, c) in b.conditions.iter().enumerate() {
+            validate_condition(&format!("conditions[{i}]"), c)?;
+        }
+        let by = who.user_id.clone();
+        let r2 = reason.clone();
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::Approve, Actor::Officer)),
+            "approve-application",
+            Some(&reason),
+            move |r| {
+                approval_blockers(&r.body)?;
+                r.body.decision = Some(Decision {
+                    approved: true,
+                    reason: r2,
+                    criteria: vec![],
+                    conditions: b.conditions,
+                    decided_by: by,
+                    decided_at: now(),
+                });
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    pub async fn refuse(&self, who: &Principal, id: &str, b: RefuseBody) -> AppResult<Case> {
+        who.require(&[Role::Officer], "refuse applications")?;
+        let reason = text("reason", &b.reason, 5000)?;
+        if b.criteria.is_empty() {
+            return Err(AppError::invalid(
+                "criteria",
+                "a refusal cites at least one refusal criterion",
+            ));
+        }
+        let by = who.user_id.clone();
+        let r2 = reason.clone();
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::Refuse, Actor::Officer)),
+            "refuse-application",
+            Some(&reason),
+            move |r| {
+                missing_advice(&r.body)?;
+                r.body.decision = Some(Decision {
+                    approved: false,
+                    reason: r2,
+                    criteria: b.criteria,
+                    conditions: vec![],
+                    decided_by: by,
+                    decided_at: now(),
+                });
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<Case> {
+        who.require(&[Role::Officer], "issue licences")?;
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((CaseAction::Issue, Actor::Officer)),
+            "issue-licence",
+            None,
+            |r| {
+                let valid_until = r
+                    .body
+                    .decision
+                    .as_ref()
+                    .and_then(|d| {
+                        d.conditions.iter().find_map(|c| match c {
+                            Condition::ValidUntil { date } => Some(*date),
+                            _ => None,
+                        })
+                    })
+                    .or_else(|| crate::today().checked_add_months(chrono::Months::new(24)));
+                r.body.licence_issued = Some(IssuedLicence {
+                    number: format!("L-{}", r.reference.clone().unwrap_or_default()),
+                    issued_at: now(),
+                    valid_until,
+                });
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Suspend, reinstate or revoke an issued licence (with a reason).
+    pub async fn change_licence(
+        &self,
+        who: &Principal,
+        id: &str,
+        action: CaseAction,
+        b: ActionBody,
+    ) -> AppResult<Case> {
+        who.require(&[Role::Officer], "suspend, reinstate or revoke licences")?;
+        let reason = text("reason", b.reason.as_deref().unwrap_or(""), 5000)?;
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some((action, Actor::Officer)),
+            &format!("{}-licence", action.as_str()),
+            Some(&reason),
+            |_| Ok(()),
+        )
+        .await
+    }
+
+    /// Expires issued licences whose validity ended before `today` (run by the service daily).
+    pub async fn expire_due(&self, today: NaiveDate) -> AppResult<usize> {
+        let sys = crate::Principal {
+            role: Role::Officer,
+            ..crate::Principal::system()
+        };
+        let issued = self
+            .store
+            .list::<CaseBody>(
+                CASE,
+                &Filter {
+                    states: vec![CaseState::Issued.as_str().into()],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut n = 0;
+        for r in issued {
+            let due = r
+                .body
+                .licence_issued
+                .as_ref()
+                .and_then(|l| l.valid_until)
+                .is_some_and(|v| v < today);
+            if due {
+                self.change_case(
+                    &sys,
+                    &r.id,
+                    Some(r.version),
+                    Some((CaseAction::Expire, Actor::System)),
+                    "expire-licence",
+                    Some("validity ended"),
+                    |_| Ok(()),
+                )
+                .await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Officer work queues: unassigned, mine, awaiting-advice, overdue.
+    pub async fn queue(&self, who: &Principal, name: &str) -> AppResult<Vec<QueueEntry>> {
+        who.require(&[Role::Officer, Role::Auditor], "read work queues")?;
+        let open: Vec<String> = [
+            CaseState::Submitted,
+            CaseState::UnderReview,
+            CaseState::AwaitingExporter,
+        ]
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+        let filter = match name {
+            "unassigned" => Filter {
+                states: open,
+                assigned_to: Some(None),
+                ..Default::default()
+            },
+            "mine" => Filter {
+                states: open,
+                assigned_to: Some(Some(who.user_id.clone())),
+                ..Default::default()
+            },
+            "awaiting-advice" | "overdue" => Filter {
+                states: open,
+                ..Default::default()
+            },
+            other => {
+                return Err(AppError::invalid(
+                    "queue",
+                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue"),
+                ))
+            }
+        };
+        let cases = self.store.list::<CaseBody>(CASE, &filter).await?;
+        let mut out = Vec::new();
+        for r in cases {
+            let c = self.case_view(r)?;
+            let pending: Vec<ReviewKind> = c
+                .body
+                .advice
+                .iter()
+                .filter(|a| a.advice.is_none())
+                .map(|a| a.review)
+                .collect();
+            let keep = match name {
+                "awaiting-advice" => !pending.is_empty(),
+                "overdue" => c.overdue,
+                _ => true,
+            };
+            if keep {
+                out.push(QueueEntry {
+                    id: c.id,
+                    reference: c.reference,
+                    state: c.state,
+                    licence: c.body.licence,
+                    assigned_to: c.assigned_to,
+                    elapsed_working_days: c.elapsed_working_days,
+                    target_working_days: c.target_working_days,
+                    overdue: c.overdue,
+                    pending_advice: pending,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn missing_advice(body: &CaseBody) -> AppResult<()> {
+    for k in &body.required_reviews {
+        let given = body
+            .advice
+            .iter()
+            .any(|a| a.review == *k && a.advice.is_some());
+        if !given {
+            return Err(AppError::Conflict(format!(
+                "required {k} advice is missing; the case cannot be decided until it is given"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Why a case cannot be approved now, if anything blocks it.
+pub fn approval_blockers(body: &CaseBody) -> AppResult<()> {
+    if let Some(d) = body
+        .determinations
+        .iter()
+        .find(|d| d.outcome == Outcome::Prohibited)
+    {
+        return Err(AppError::Conflict(format!(
+            "policy determination for product {} to {} is prohibited; the case cannot be approved",
+            d.product, d.destination
+        )));
+    }
+    missing_advice(body)?;
+    if let Some(h) = body.screening.iter().find(|h| h.status == "open") {
+        return Err(AppError::Conflict(format!(
+            "screening hit {} ({} on {}) must be cleared or confirmed before deciding",
+            h.id, h.source_id, h.list
+        )));
+    }
+    if let Some(h) = body
+        .screening
+        .iter()
+        .find(|h| h.status == "confirmed" && h.sanctions_list)
+    {
+        return Err(AppError::Conflict(format!(
+            "confirmed sanctions-list hit {} ({} on {}) blocks approval",
+            h.id, h.source_id, h.list
+        )));
+    }
+    if let Some(e) = &body.export {
+        for doc in &body.required_documents {
+            if !e.documents.iter().any(|d| &d.kind == doc) {
+                return Err(AppError::Conflict(format!(
+                    "required document {doc} is missing; ask the exporter for it"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_money(field: &str, m: &Money) -> AppResult<()> {
+    let a = m.amount.trim();
+    let valid = !a.is_empty()
+        && a.len() <= 20
+        && a.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && a.matches('.').count() <= 1
+        && !a.starts_with('.')
+        && !a.ends_with('.');
+    if !valid {
+        return Err(AppError::invalid(
+            format!("{field}.amount"),
+            "must be a non-negative decimal number such as \"125000.00\"",
+        ));
+    }
+    let v: f64 = a
+        .parse()
+        .map_err(|_| AppError::invalid(format!("{field}.amount"), "is not a number"))?;
+    if v <= 0.0 || v > 1e13 {
+        return Err(AppError::invalid(
+            format!("{field}.amount"),
+            "must be greater than 0 and at most 10,000,000,000,000",
+        ));
+    }
+    if a.split('.').nth(1).is_some_and(|f| f.len() > 2) {
+        return Err(AppError::invalid(
+            format!("{field}.amount"),
+            "has more than two decimal places",
+        ));
+    }
+    if m.currency.trim().is_empty() {
+        return Err(AppError::invalid(
+            format!("{field}.currency"),
+            "a value needs a currency",
+        ));
+    }
+    if !CURRENCIES.contains(&m.currency.as_str()) {
+        return Err(AppError::invalid(
+            format!("{field}.currency"),
+            format!("{:?} is not a supported ISO 4217 currency code", m.currency),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_condition(field: &str, c: &Condition) -> AppResult<()> {
+    match c {
+        Condition::Text { text: t } => text(&format!("{field}.text"), t, 2000).map(|_| ()),
+        Condition::ReportingObligation { every_months, text: t } => {
+            if !(1..=60).contains(every_months) {
+                return Err(AppError::invalid(
+                    format!("{field}.every_months"),
+                    "must be between 1 and 60",
+                ));
+            }
+            text(&format!("{field}.text"), t, 2000).map(|_| ())
+        }
+        Condition::ValidUntil { date } => {
+            if *date <= crate::today() {
+                return Err(AppError::invalid(
+                    format!("{field}.date"),
+                    "the validity end date must be in the future",
+                ));
+            }
+            Ok(())
+        }
+        Condition::QuantityLimit { max } => {
+            if *max == 0 || *max > MAX_QUANTITY {
+                return Err(AppError::invalid(
+                    format!("{field}.max"),
+                    format!("must be between 1 and {MAX_QUANTITY}"),
+                ));
+            }
+            Ok(())
+        }
+        Condition::ValueLimit { max } => validate_money(&format!("{field}.max"), max),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(at: &str, from: CaseState, to: CaseState) -> StateChange {
+        StateChange {
+            at: at.into(),
+            from,
+            to,
+            by: "u".into(),
+        }
+    }
+
+    #[test]
+    fn clock_stops_while_awaiting_exporter_and_at_decision() {
+        use CaseState::*;
+        let h = vec![
+            ch("2026-11-02T09:00:00Z", Draft, Submitted),
+            ch("2026-11-03T09:00:00Z", Submitted, UnderReview),
+            ch("2026-11-06T09:00:00Z", UnderReview, AwaitingExporter),
+            ch("2026-11-16T09:00:00Z", AwaitingExporter, UnderReview),
+            ch("2026-11-18T09:00:00Z", UnderReview, Approved),
+        ];
+        let iv = clock_intervals(&h);
+        assert_eq!(iv.len(), 2);
+        let cal = domain::workdays::Calendar::default();
+        assert_eq!(cal.elapsed(&iv, "2026-12-31".parse().unwrap()), 6);
+    }
+
+    #[test]
+    fn money_is_validated_with_field_names() {
+        let ok = Money {
+            amount: "1000.50".into(),
+            currency: "EUR".into(),
+        };
+        assert!(validate_money("value", &ok).is_ok());
+        for (amount, currency, field) in [
+            ("-5", "EUR", "value.amount"),
+            ("abc", "EUR", "value.amount"),
+            ("0", "EUR", "value.amount"),
+            ("1e99", "EUR", "value.amount"),
+            ("10", "", "value.currency"),
+            ("10", "XXX", "value.currency"),
+        ] {
+            let e = validate_money(
+                "value",
+                &Money {
+                    amount: amount.into(),
+                    currency: currency.into(),
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(e, AppError::Invalid { field: f, .. } if f == field), "{amount} {currency}");
+        }
+    }
+}

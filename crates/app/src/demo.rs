@@ -1,0 +1,242 @@
+//! `serve --demo`: an illustrative organisation, one user per role (tokens returned for printing at start-up)
+//! and sample cases in several states. Never runs without `--demo`.
+
+use crate::model::*;
+use crate::{App, AppResult, Principal};
+use domain::{
+    AdviceRecommendation, CountryCode, DueDiligenceItem, EndUserType, LicenceKind, ReviewKind, Role,
+    SecurityGrade,
+};
+
+/// (username, role, token) of each demo user.
+pub type DemoTokens = Vec<(String, String, String)>;
+
+fn cc(s: &str) -> CountryCode {
+    CountryCode::parse(s).expect("demo country codes are valid")
+}
+
+impl App {
+    /// Seeds the demo data. Fails (changing nothing more) if the demo users already exist.
+    pub async fn seed_demo(&self) -> AppResult<DemoTokens> {
+        let root = self.bootstrap_admin("demo-admin").await?;
+        let admin = self.authenticate(&root.token.token).await?;
+        let mut tokens = vec![("demo-admin".to_string(), "admin".to_string(), root.token.token)];
+        let org = self
+            .create_organisation(
+                &admin,
+                NewOrganisation {
+                    name: "Example Cyber Systems Ltd (demo)".into(),
+                    country: cc("IL"),
+                },
+            )
+            .await?;
+        let make = |username: &str, role: Role, kind: Option<ReviewKind>, org_id: Option<String>| {
+            let admin = admin.clone();
+            let username = username.to_string();
+            async move {
+                let u = self
+                    .create_user(
+                        &admin,
+                        NewUser {
+                            username: username.clone(),
+                            role,
+                            review_kind: kind,
+                            org_id,
+                            token_days: Some(30),
+                        },
+                    )
+                    .await?;
+                let p = self.authenticate(&u.token.token).await?;
+                AppResult::Ok((username, role.to_string(), u.token.token, p))
+            }
+        };
+        let mut principals: Vec<Principal> = Vec::new();
+        for (name, role, kind, org_id) in [
+            ("demo-exporter", Role::Exporter, None, Some(org.id.clone())),
+            ("demo-officer", Role::Officer, None, None),
+            ("demo-hr-adviser", Role::Adviser, Some(ReviewKind::HumanRights), None),
+            ("demo-defence-adviser", Role::Adviser, Some(ReviewKind::Defence), None),
+            ("demo-fa-adviser", Role::Adviser, Some(ReviewKind::ForeignAffairs), None),
+            ("demo-cyber-adviser", Role::Adviser, Some(ReviewKind::EconomyCyber), None),
+            ("demo-policy-admin", Role::PolicyAdmin, None, None),
+            ("demo-auditor", Role::Auditor, None, None),
+        ] {
+            let (u, r, t, p) = make(name, role, kind, org_id).await?;
+            tokens.push((u, r, t));
+            principals.push(p);
+        }
+        let (exporter, officer, hr, defence) = (
+            principals[0].clone(),
+            principals[1].clone(),
+            principals[2].clone(),
+            principals[3].clone(),
+        );
+        let reg = self
+            .file_registration(
+                &exporter,
+                NewRegistration {
+                    company_name: "Example Cyber Systems Ltd".into(),
+                    registration_number: "51-000000-0".into(),
+                    address: "1 Example Street, Tel Aviv".into(),
+                    country: cc("IL"),
+                    contact_email: "compliance@example.test".into(),
+                },
+            )
+            .await?;
+        self.decide_registration(
+            &officer,
+            &reg.id,
+            RegistrationDecision {
+                approve: true,
+                reason: "documents complete (demo)".into(),
+                expected_version: None,
+            },
+        )
+        .await?;
+        let forensic = self
+            .create_product(
+                &exporter,
+                NewProduct {
+                    name: "Forensic Extractor (demo)".into(),
+                    version: "3.1".into(),
+                    description: "Mobile forensic extraction for law enforcement (illustrative record)".into(),
+                    control_entries: vec!["5A004.b".into()],
+                    capability_tags: vec!["forensics".into()],
+                },
+            )
+            .await?;
+        let monitor = self
+            .create_product(
+                &exporter,
+                NewProduct {
+                    name: "Network Monitor (demo)".into(),
+                    version: "7.0".into(),
+                    description: "Carrier-class IP monitoring (illustrative record)".into(),
+                    control_entries: vec!["5.A.1.j".into()],
+                    capability_tags: vec!["network".into()],
+                },
+            )
+            .await?;
+        for (p, g) in [(&forensic, SecurityGrade::Restricted), (&monitor, SecurityGrade::Secret)] {
+            self.classify_product(
+                &defence,
+                &p.id,
+                ClassifyProduct {
+                    control_entries: p.claimed_control_entries.clone(),
+                    security_grade: g,
+                    note: Some("confirmed (demo)".into()),
+                },
+            )
+            .await?;
+        }
+        let ml = |products: Vec<String>, dest: &str, t: EndUserType| NewApplication {
+            licence: LicenceKind::Marketing,
+            marketing: Some(MarketingDetails {
+                products,
+                destinations: vec![cc(dest)],
+                end_users: vec![EndUser {
+                    name: "National Police (demo)".into(),
+                    end_user_type: t,
+                    country: Some(cc(dest)),
+                }],
+            }),
+            export: None,
+        };
+        // A draft, a submitted case, a case under review awaiting human-rights advice, and an issued licence.
+        self.create_application(
+            &exporter,
+            ml(vec![forensic.id.clone()], "DE", EndUserType::GovernmentLawEnforcement),
+        )
+        .await?;
+        let sub = self
+            .create_application(
+                &exporter,
+                ml(vec![monitor.id.clone()], "MX", EndUserType::GovernmentLawEnforcement),
+            )
+            .await?;
+        self.submit_application(&exporter, &sub.id, ActionBody::default())
+            .await?;
+        let rev = self
+            .create_application(
+                &exporter,
+                ml(vec![monitor.id.clone()], "BR", EndUserType::GovernmentIntelligence),
+            )
+            .await?;
+        self.submit_application(&exporter, &rev.id, ActionBody::default())
+            .await?;
+        self.assign(
+            &officer,
+            &rev.id,
+            AssignBody {
+                officer_id: None,
+                expected_version: None,
+            },
+        )
+        .await?;
+        let iss = self
+            .create_application(
+                &exporter,
+                ml(vec![monitor.id.clone()], "FR", EndUserType::GovernmentLawEnforcement),
+            )
+            .await?;
+        self.submit_application(&exporter, &iss.id, ActionBody::default())
+            .await?;
+        self.assign(
+            &officer,
+            &iss.id,
+            AssignBody {
+                officer_id: None,
+                expected_version: None,
+            },
+        )
+        .await?;
+        let case = self.application(&officer, &iss.id).await?;
+        for k in &case.body.required_reviews {
+            let adviser = match k {
+                ReviewKind::HumanRights => &hr,
+                ReviewKind::Defence => &defence,
+                ReviewKind::ForeignAffairs => &principals[4],
+                ReviewKind::EconomyCyber => &principals[5],
+            };
+            let checklist = if *k == ReviewKind::HumanRights {
+                DueDiligenceItem::ALL
+                    .iter()
+                    .map(|i| ChecklistAnswer {
+                        item: *i,
+                        answer: "reviewed; no concern found (demo)".into(),
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            self.give_advice(
+                adviser,
+                &iss.id,
+                NewAdvice {
+                    recommendation: AdviceRecommendation::Approve,
+                    criteria: vec![],
+                    text: "no objection (demo)".into(),
+                    conditions: vec![],
+                    checklist,
+                    red_flags: vec![],
+                },
+            )
+            .await?;
+        }
+        self.approve(
+            &officer,
+            &iss.id,
+            ApproveBody {
+                reason: "advice favourable (demo)".into(),
+                conditions: vec![Condition::ReportingObligation {
+                    every_months: 6,
+                    text: "report deployments".into(),
+                }],
+                expected_version: None,
+            },
+        )
+        .await?;
+        self.issue(&officer, &iss.id, ActionBody::default()).await?;
+        Ok(tokens)
+    }
+}

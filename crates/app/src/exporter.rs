@@ -1,0 +1,397 @@
+//! Company registrations and products: what an exporter records before it can apply.
+
+use crate::model::*;
+use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use domain::{RegistrationState, ReviewKind, Role};
+use store::{Filter, Record};
+
+pub const REGISTRATION: &str = "registration";
+pub const PRODUCT: &str = "product";
+
+fn registration_view(r: Record<RegistrationBody>) -> AppResult<Registration> {
+    Ok(Registration {
+        id: r.id,
+        org_id: r.org_id.unwrap_or_default(),
+        state: r
+            .state
+            .parse()
+            .map_err(|e: String| AppError::Internal(e))?,
+        company_name: r.body.details.company_name,
+        registration_number: r.body.details.registration_number,
+        address: r.body.details.address,
+        country: r.body.details.country,
+        contact_email: r.body.details.contact_email,
+        decision_reason: r.body.decision_reason,
+        decided_by: r.body.decided_by,
+        decided_at: r.body.decided_at,
+        version: r.version,
+        created_at: r.created_at,
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RegistrationBody {
+    pub details: NewRegistration,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ProductBody {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub claimed_control_entries: Vec<String>,
+    pub capability_tags: Vec<String>,
+    pub classification: Option<Classification>,
+}
+
+fn product_view(r: Record<ProductBody>) -> Product {
+    Product {
+        id: r.id,
+        org_id: r.org_id.unwrap_or_default(),
+        name: r.body.name,
+        version: r.body.version,
+        description: r.body.description,
+        claimed_control_entries: r.body.claimed_control_entries,
+        capability_tags: r.body.capability_tags,
+        classification: r.body.classification,
+        record_version: r.version,
+        created_at: r.created_at,
+    }
+}
+
+impl App {
+    /// Canonicalises control-entry codes (aliases accepted) against the policy in force.
+    pub fn canonical_entries(&self, field: &str, codes: &[String]) -> AppResult<Vec<String>> {
+        let set = self.policy_now();
+        let mut out: Vec<String> = Vec::new();
+        for (i, c) in codes.iter().enumerate() {
+            let e = set.control_entry(c).ok_or_else(|| {
+                AppError::invalid(
+                    format!("{field}[{i}]"),
+                    format!("{c:?} is not an entry of the control list"),
+                )
+            })?;
+            if !out.contains(&e.code) {
+                out.push(e.code.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn file_registration(
+        &self,
+        who: &Principal,
+        new: NewRegistration,
+    ) -> AppResult<Registration> {
+        let org = who.exporter_org("file a registration")?.to_string();
+        let details = NewRegistration {
+            company_name: text("company_name", &new.company_name, 200)?,
+            registration_number: text("registration_number", &new.registration_number, 100)?,
+            address: text("address", &new.address, 500)?,
+            country: new.country,
+            contact_email: text("contact_email", &new.contact_email, 200)?,
+        };
+        known_country(self, "country", &details.country)?;
+        if !details.contact_email.contains('@') || details.contact_email.contains(' ') {
+            return Err(AppError::invalid(
+                "contact_email",
+                "is not an e-mail address",
+            ));
+        }
+        let existing = self
+            .store
+            .list::<RegistrationBody>(
+                REGISTRATION,
+                &Filter {
+                    org_id: Some(org.clone()),
+                    states: vec!["pending".into(), "approved".into()],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if let Some(e) = existing.first() {
+            return Err(AppError::Conflict(format!(
+                "the organisation already has a registration in state {}",
+                e.state
+            )));
+        }
+        let t = now();
+        let rec = Record {
+            id: new_id(),
+            kind: REGISTRATION.into(),
+            org_id: Some(org),
+            state: RegistrationState::Pending.as_str().into(),
+            reference: None,
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body: RegistrationBody {
+                details,
+                decision_reason: None,
+                decided_by: None,
+                decided_at: None,
+            },
+            created_at: t.clone(),
+            updated_at: t,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert(&rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "file-registration",
+            REGISTRATION,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        registration_view(rec)
+    }
+
+    fn registration_visible(&self, who: &Principal, r: &Record<RegistrationBody>) -> bool {
+        who.reads_everything() || (who.role == Role::Exporter && who.org_id == r.org_id)
+    }
+
+    pub async fn registrations(&self, who: &Principal) -> AppResult<Vec<Registration>> {
+        let filter = match who.role {
+            Role::Exporter => Filter {
+                org_id: Some(who.exporter_org("list registrations")?.to_string()),
+                ..Default::default()
+            },
+            _ if who.reads_everything() => Filter::default(),
+            _ => return Err(AppError::Forbidden("may not list registrations".into())),
+        };
+        self.store
+            .list::<RegistrationBody>(REGISTRATION, &filter)
+            .await?
+            .into_iter()
+            .map(registration_view)
+            .collect()
+    }
+
+    pub async fn registration(&self, who: &Principal, id: &str) -> AppResult<Registration> {
+        let r = self
+            .store
+            .get::<RegistrationBody>(REGISTRATION, id)
+            .await
+            .map_err(not_found("registration"))?;
+        if !self.registration_visible(who, &r) {
+            return Err(AppError::NotFound("registration"));
+        }
+        registration_view(r)
+    }
+
+    pub async fn decide_registration(
+        &self,
+        who: &Principal,
+        id: &str,
+        d: RegistrationDecision,
+    ) -> AppResult<Registration> {
+        who.require(&[Role::Officer], "decide registrations")?;
+        let reason = text("reason", &d.reason, 2000)?;
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get::<RegistrationBody>(REGISTRATION, id)
+            .await
+            .map_err(not_found("registration"))?;
+        if let Some(v) = d.expected_version {
+            if v != before.version {
+                return Err(AppError::Conflict(format!(
+                    "registration is at version {}, not {v}",
+                    before.version
+                )));
+            }
+        }
+        if before.state != RegistrationState::Pending.as_str() {
+            return Err(AppError::Conflict(format!(
+                "registration is already {}",
+                before.state
+            )));
+        }
+        let mut after = before.clone();
+        after.state = if d.approve {
+            RegistrationState::Approved
+        } else {
+            RegistrationState::Rejected
+        }
+        .as_str()
+        .into();
+        after.version += 1;
+        after.updated_at = now();
+        after.body.decision_reason = Some(reason.clone());
+        after.body.decided_by = Some(who.user_id.clone());
+        after.body.decided_at = Some(after.updated_at.clone());
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            if d.approve {
+                "approve-registration"
+            } else {
+                "reject-registration"
+            },
+            REGISTRATION,
+            id,
+            Some(&before.state),
+            Some(&after.state),
+            Some(&reason),
+        );
+        tx.commit().await?;
+        registration_view(after)
+    }
+
+    /// Whether an organisation has an approved registration.
+    pub async fn org_is_registered(&self, org: &str) -> AppResult<bool> {
+        Ok(!self
+            .store
+            .list::<RegistrationBody>(
+                REGISTRATION,
+                &Filter {
+                    org_id: Some(org.into()),
+                    states: vec![RegistrationState::Approved.as_str().into()],
+                    ..Default::default()
+                },
+            )
+            .await?
+            .is_empty())
+    }
+
+    pub async fn create_product(&self, who: &Principal, new: NewProduct) -> AppResult<Product> {
+        let org = who.exporter_org("record products")?.to_string();
+        if new.capability_tags.len() > 50 {
+            return Err(AppError::invalid("capability_tags", "at most 50 tags"));
+        }
+        let body = ProductBody {
+            name: text("name", &new.name, 200)?,
+            version: text("version", &new.version, 50)?,
+            description: text("description", &new.description, 5000)?,
+            claimed_control_entries: self.canonical_entries("control_entries", &new.control_entries)?,
+            capability_tags: new
+                .capability_tags
+                .iter()
+                .enumerate()
+                .map(|(i, t)| text(&format!("capability_tags[{i}]"), t, 100))
+                .collect::<AppResult<_>>()?,
+            classification: None,
+        };
+        let t = now();
+        let rec = Record {
+            id: new_id(),
+            kind: PRODUCT.into(),
+            org_id: Some(org),
+            state: "awaiting-classification".into(),
+            reference: None,
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body,
+            created_at: t.clone(),
+            updated_at: t,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert(&rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "create-product",
+            PRODUCT,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        Ok(product_view(rec))
+    }
+
+    fn product_visible(&self, who: &Principal, r: &Record<ProductBody>) -> bool {
+        who.reads_everything()
+            || (who.role == Role::Exporter && who.org_id == r.org_id)
+            || (who.role == Role::Adviser && who.review_kind == Some(ReviewKind::Defence))
+    }
+
+    pub async fn products(&self, who: &Principal) -> AppResult<Vec<Product>> {
+        let filter = match who.role {
+            Role::Exporter => Filter {
+                org_id: Some(who.exporter_org("list products")?.to_string()),
+                ..Default::default()
+            },
+            Role::Adviser if who.review_kind == Some(ReviewKind::Defence) => Filter::default(),
+            _ if who.reads_everything() => Filter::default(),
+            _ => return Err(AppError::Forbidden("may not list products".into())),
+        };
+        Ok(self
+            .store
+            .list::<ProductBody>(PRODUCT, &filter)
+            .await?
+            .into_iter()
+            .map(product_view)
+            .collect())
+    }
+
+    pub async fn product(&self, who: &Principal, id: &str) -> AppResult<Product> {
+        let r = self.product_record(id).await?;
+        if !self.product_visible(who, &r) {
+            return Err(AppError::NotFound("product"));
+        }
+        Ok(product_view(r))
+    }
+
+    pub(crate) async fn product_record(&self, id: &str) -> AppResult<Record<ProductBody>> {
+        self.store
+            .get::<ProductBody>(PRODUCT, id)
+            .await
+            .map_err(not_found("product"))
+    }
+
+    /// A defence adviser confirms or corrects the classification and sets the security grade.
+    pub async fn classify_product(
+        &self,
+        who: &Principal,
+        id: &str,
+        c: ClassifyProduct,
+    ) -> AppResult<Product> {
+        who.require(&[Role::Adviser], "classify products")?;
+        if who.review_kind != Some(ReviewKind::Defence) {
+            return Err(AppError::Forbidden(
+                "only a defence adviser classifies products".into(),
+            ));
+        }
+        let entries = self.canonical_entries("control_entries", &c.control_entries)?;
+        let note = c.note.map(|n| text("note", &n, 2000)).transpose()?;
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get::<ProductBody>(PRODUCT, id)
+            .await
+            .map_err(not_found("product"))?;
+        let mut after = before.clone();
+        after.version += 1;
+        after.updated_at = now();
+        after.state = "classified".into();
+        after.body.classification = Some(Classification {
+            control_entries: entries,
+            security_grade: c.security_grade,
+            note,
+            classified_by: who.user_id.clone(),
+            classified_at: after.updated_at.clone(),
+        });
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            "classify-product",
+            PRODUCT,
+            id,
+            Some(&before.body.classification),
+            Some(&after.body.classification),
+            None,
+        );
+        tx.commit().await?;
+        Ok(product_view(after))
+    }
+}

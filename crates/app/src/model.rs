@@ -1,0 +1,513 @@
+//! Stored bodies and the request/response shapes of the use cases. Request types reject unknown fields; the
+//! HTTP layer uses these same types so the OpenAPI document describes what the code accepts.
+
+use chrono::NaiveDate;
+use domain::{
+    AdviceRecommendation, CaseState, CountryCode, DueDiligenceItem, EndUserType, LicenceKind,
+    RedFlag, RefusalCriterion, ReviewKind, Role, SecurityGrade,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+// ---------- organisations, users, tokens ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country of establishment.
+    #[schema(value_type = String, example = "IL")]
+    pub country: CountryCode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub country: CountryCode,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub role: Role,
+    /// Required for advisers: their specialism.
+    pub review_kind: Option<ReviewKind>,
+    /// Required for exporters: their organisation.
+    pub org_id: Option<String>,
+    /// Lifetime of the first token in days (default 90, at most 365).
+    pub token_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub review_kind: Option<ReviewKind>,
+    pub org_id: Option<String>,
+    pub created_at: String,
+}
+
+/// A newly created token: the secret is shown only here, once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssuedToken {
+    pub token_id: String,
+    pub user_id: String,
+    pub token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub label: Option<String>,
+    /// Lifetime in days (default 90, at most 365).
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserCreated {
+    pub user: User,
+    pub token: IssuedToken,
+}
+
+// ---------- registrations ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    pub company_name: String,
+    pub registration_number: String,
+    pub address: String,
+    #[schema(value_type = String)]
+    pub country: CountryCode,
+    pub contact_email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Registration {
+    pub id: String,
+    pub org_id: String,
+    pub state: domain::RegistrationState,
+    pub company_name: String,
+    pub registration_number: String,
+    pub address: String,
+    #[schema(value_type = String)]
+    pub country: CountryCode,
+    pub contact_email: String,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationDecision {
+    pub approve: bool,
+    pub reason: String,
+    pub expected_version: Option<i64>,
+}
+
+// ---------- products ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// Claimed control entries (EU codes such as 4A005 or Wassenaar aliases such as 4.A.5); empty when none.
+    #[serde(default)]
+    pub control_entries: Vec<String>,
+    #[serde(default)]
+    pub capability_tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Classification {
+    pub control_entries: Vec<String>,
+    pub security_grade: SecurityGrade,
+    pub note: Option<String>,
+    pub classified_by: String,
+    pub classified_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub claimed_control_entries: Vec<String>,
+    pub capability_tags: Vec<String>,
+    pub classification: Option<Classification>,
+    pub record_version: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyProduct {
+    /// Confirmed or corrected control entries; empty when the product is not listed.
+    pub control_entries: Vec<String>,
+    pub security_grade: SecurityGrade,
+    pub note: Option<String>,
+}
+
+// ---------- applications ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EndUser {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub end_user_type: EndUserType,
+    #[schema(value_type = Option<String>)]
+    pub country: Option<CountryCode>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub name: String,
+    #[schema(value_type = String)]
+    pub country: CountryCode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Decimal amount as a string, e.g. "125000.00".
+    pub amount: String,
+    /// ISO 4217 currency code, e.g. "EUR".
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttachedDocument {
+    /// e.g. "end-user-declaration", "contract", "other".
+    pub kind: String,
+    pub name: String,
+    /// SHA-256 of the document as uploaded by the exporter.
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MarketingDetails {
+    pub products: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub destinations: Vec<CountryCode>,
+    pub end_users: Vec<EndUser>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportDetails {
+    pub product: String,
+    pub end_user: EndUser,
+    pub consignee: Party,
+    #[schema(value_type = String)]
+    pub destination: CountryCode,
+    pub quantity: u64,
+    pub value: Money,
+    pub end_use: String,
+    #[serde(default)]
+    pub documents: Vec<AttachedDocument>,
+    /// Reference of the marketing licence (e.g. ML-2026-000001) or id of the marketing-licence exemption that
+    /// covers the same product and destination.
+    pub marketing_authorisation: String,
+    #[serde(default)]
+    pub intermediaries: Vec<Party>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplication {
+    pub licence: LicenceKind,
+    pub marketing: Option<MarketingDetails>,
+    pub export: Option<ExportDetails>,
+}
+
+/// One stored policy determination for (product, destination, end-user type).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CaseDetermination {
+    pub product: String,
+    pub destination: String,
+    pub end_user_type: EndUserType,
+    /// The determination as returned by the policy engine.
+    #[schema(value_type = Object)]
+    pub determination: serde_json::Value,
+    pub outcome: domain::Outcome,
+    /// The policy request evaluated (replayed by impact previews).
+    #[schema(value_type = Object)]
+    pub request: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistAnswer {
+    pub item: DueDiligenceItem,
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdvice {
+    pub recommendation: AdviceRecommendation,
+    #[serde(default)]
+    pub criteria: Vec<RefusalCriterion>,
+    pub text: String,
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// Human-rights advice: one answer per due-diligence checklist item.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistAnswer>,
+    #[serde(default)]
+    pub red_flags: Vec<RedFlag>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AdviceEntry {
+    pub review: ReviewKind,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub advice: Option<NewAdvice>,
+    pub advised_by: Option<String>,
+    pub advised_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct InfoRequest {
+    pub question: String,
+    pub asked_by: String,
+    pub asked_at: String,
+    pub answer: Option<String>,
+    pub answered_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Condition {
+    Text { text: String },
+    ReportingObligation { every_months: u32, text: String },
+    ValidUntil { date: NaiveDate },
+    QuantityLimit { max: u64 },
+    ValueLimit { max: Money },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Decision {
+    pub approved: bool,
+    pub reason: String,
+    pub criteria: Vec<RefusalCriterion>,
+    pub conditions: Vec<Condition>,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct IssuedLicence {
+    pub number: String,
+    pub issued_at: String,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// A screening hit on one party of a case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ScreeningHit {
+    pub id: String,
+    pub party_role: String,
+    pub party_name: String,
+    pub list: String,
+    pub list_version: String,
+    pub sanctions_list: bool,
+    pub source_id: String,
+    pub listed_name: String,
+    pub score: f64,
+    #[schema(value_type = Object)]
+    pub explanation: serde_json::Value,
+    /// open, cleared or confirmed.
+    pub status: String,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub found_at: String,
+}
+
+/// A stored state change with its time (for the processing clock and the timeline).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct StateChange {
+    pub at: String,
+    pub from: CaseState,
+    pub to: CaseState,
+    pub by: String,
+}
+
+/// The stored body of a case (an application and, once issued, its licence).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CaseBody {
+    pub licence: LicenceKind,
+    pub marketing: Option<MarketingDetails>,
+    pub export: Option<ExportDetails>,
+    #[serde(default)]
+    pub determinations: Vec<CaseDetermination>,
+    pub policy_version: Option<String>,
+    #[serde(default)]
+    pub required_reviews: Vec<ReviewKind>,
+    #[serde(default)]
+    pub required_documents: Vec<String>,
+    pub target_working_days: Option<u32>,
+    #[serde(default)]
+    pub advice: Vec<AdviceEntry>,
+    #[serde(default)]
+    pub info_requests: Vec<InfoRequest>,
+    pub decision: Option<Decision>,
+    pub licence_issued: Option<IssuedLicence>,
+    #[serde(default)]
+    pub screening: Vec<ScreeningHit>,
+    #[serde(default)]
+    pub screened_with: Vec<String>,
+    #[serde(default)]
+    pub history: Vec<StateChange>,
+    pub submitted_at: Option<String>,
+}
+
+/// A case as shown to its readers.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Case {
+    pub id: String,
+    pub reference: String,
+    pub org_id: String,
+    pub state: CaseState,
+    pub assigned_to: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Working days elapsed with the clock running (weekends, holidays and awaiting-exporter time excluded).
+    pub elapsed_working_days: u32,
+    pub target_working_days: Option<u32>,
+    pub overdue: bool,
+    #[serde(flatten)]
+    pub body: CaseBody,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// Optimistic concurrency: the case version the caller last read.
+    pub expected_version: Option<i64>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// The officer to assign; default: the caller.
+    pub officer_id: Option<String>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InfoRequestBody {
+    pub question: String,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RespondBody {
+    pub answer: String,
+    #[serde(default)]
+    pub documents: Vec<AttachedDocument>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdviceRequestBody {
+    pub reviews: Vec<ReviewKind>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    pub reason: String,
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseBody {
+    pub reason: String,
+    pub criteria: Vec<RefusalCriterion>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HitDecisionBody {
+    /// "clear" (not the listed party) or "confirm" (the listed party).
+    pub decision: String,
+    pub reason: String,
+}
+
+/// A recorded marketing-licence exemption (from an `exempt` pre-application determination).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Exemption {
+    pub id: String,
+    pub org_id: String,
+    pub product: String,
+    pub destination: String,
+    pub end_user_type: EndUserType,
+    pub policy_version: String,
+    pub rule: String,
+    #[schema(value_type = Object)]
+    pub determination: serde_json::Value,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreApplicationCheck {
+    pub product: String,
+    #[schema(value_type = String)]
+    pub destination: CountryCode,
+    pub end_user_type: EndUserType,
+    pub licence: Option<LicenceKind>,
+    /// Record an `exempt` answer as a marketing-licence exemption.
+    #[serde(default)]
+    pub record_exemption: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PreApplicationAnswer {
+    #[schema(value_type = Object)]
+    pub determination: serde_json::Value,
+    pub exemption: Option<Exemption>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QueueEntry {
+    pub id: String,
+    pub reference: String,
+    pub state: CaseState,
+    pub licence: LicenceKind,
+    pub assigned_to: Option<String>,
+    pub elapsed_working_days: u32,
+    pub target_working_days: Option<u32>,
+    pub overdue: bool,
+    pub pending_advice: Vec<ReviewKind>,
+}

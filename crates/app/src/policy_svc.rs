@@ -1,0 +1,429 @@
+//! Policy in the service: the published versions and their effective dates, pre-application checks,
+//! recorded marketing-licence exemptions, staged versions and their impact preview.
+
+use crate::cases::{CASE, EXEMPTION};
+use crate::model::*;
+use crate::{audit, new_id, not_found, now, App, AppError, AppResult, Principal};
+use chrono::NaiveDate;
+use domain::{CaseState, LicenceKind, Outcome, Role};
+use policy::PolicySet;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::Arc;
+use store::{Filter, Record};
+use utoipa::ToSchema;
+
+pub const POLICY_VERSION: &str = "policy-version";
+
+/// A policy set, either the shipped reference or an uploaded version.
+#[derive(Clone)]
+pub enum PolicyHandle {
+    Reference(&'static PolicySet),
+    Uploaded(Arc<PolicySet>),
+}
+
+impl Deref for PolicyHandle {
+    type Target = PolicySet;
+    fn deref(&self) -> &PolicySet {
+        match self {
+            PolicyHandle::Reference(p) => p,
+            PolicyHandle::Uploaded(p) => p,
+        }
+    }
+}
+
+/// Published versions in effective-date order (the shipped reference first, effective from its own date).
+pub struct Policies {
+    versions: Vec<(NaiveDate, PolicyHandle)>,
+}
+
+impl Policies {
+    pub fn reference_only() -> Policies {
+        let r = policy::reference();
+        Policies {
+            versions: vec![(r.effective_from(), PolicyHandle::Reference(r))],
+        }
+    }
+
+    fn on(&self, day: NaiveDate) -> PolicyHandle {
+        self.versions
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= day)
+            .or(self.versions.first())
+            .map(|(_, p)| p.clone())
+            .expect("the reference policy is always present")
+    }
+}
+
+/// Stored body of an uploaded policy version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyVersionBody {
+    pub policy_version: String,
+    pub files: BTreeMap<String, String>,
+    pub effective_from: Option<NaiveDate>,
+    pub uploaded_by: String,
+    pub published_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyVersionView {
+    /// Record id ("reference" for the shipped policy).
+    pub id: String,
+    pub policy_version: String,
+    /// staged or published.
+    pub state: String,
+    pub effective_from: Option<NaiveDate>,
+    pub uploaded_at: Option<String>,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagePolicy {
+    /// File name -> content, as in a policy directory.
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishPolicy {
+    /// The day the version takes effect; today or later (never retroactive).
+    pub effective_from: NaiveDate,
+}
+
+impl App {
+    /// The policy in force today.
+    pub fn policy_now(&self) -> PolicyHandle {
+        self.policy_on(crate::today())
+    }
+
+    /// The policy in force on `day`.
+    pub fn policy_on(&self, day: NaiveDate) -> PolicyHandle {
+        self.policies
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .on(day)
+    }
+
+    /// Rebuilds the published-version list from the store.
+    pub async fn reload_policies(&self) -> AppResult<()> {
+        let recs = self
+            .store
+            .list::<PolicyVersionBody>(
+                POLICY_VERSION,
+                &Filter {
+                    states: vec!["published".into()],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut p = Policies::reference_only();
+        let mut published: Vec<(NaiveDate, PolicyHandle)> = Vec::new();
+        for r in recs {
+            let set = PolicySet::load_files(r.body.files.into_iter().collect()).map_err(|e| {
+                AppError::Internal(format!("published policy {} no longer loads: {e}", r.id))
+            })?;
+            if let Some(from) = r.body.effective_from {
+                published.push((from, PolicyHandle::Uploaded(Arc::new(set))));
+            }
+        }
+        published.sort_by_key(|(d, _)| *d);
+        p.versions.extend(published);
+        *self.policies.write().unwrap_or_else(|e| e.into_inner()) = p;
+        Ok(())
+    }
+
+    /// "Do I need a licence for product P to country C?" — an explained determination as of today, optionally
+    /// recorded as a marketing-licence exemption when the answer is `exempt`.
+    pub async fn pre_application_check(
+        &self,
+        who: &Principal,
+        q: PreApplicationCheck,
+    ) -> AppResult<PreApplicationAnswer> {
+        let org = who.exporter_org("run a pre-application check")?.to_string();
+        let product = self.product_record(&q.product).await.and_then(|p| {
+            if p.org_id.as_deref() == Some(org.as_str()) {
+                Ok(p)
+            } else {
+                Err(AppError::NotFound("product"))
+            }
+        });
+        let product = product.map_err(|e| match e {
+            AppError::NotFound(_) => AppError::invalid("product", format!("no product {:?}", q.product)),
+            other => other,
+        })?;
+        let class = product.body.classification.clone().ok_or_else(|| {
+            AppError::invalid(
+                "product",
+                "the product has not been classified by a defence adviser yet",
+            )
+        })?;
+        crate::known_country(self, "destination", &q.destination)?;
+        let licence = q.licence.unwrap_or(LicenceKind::Marketing);
+        let as_of = crate::today();
+        let set = self.policy_on(as_of);
+        let req = policy::Request {
+            as_of,
+            licence,
+            control_entries: class.control_entries,
+            security_grade: class.security_grade,
+            destination: q.destination.clone(),
+            end_user_type: q.end_user_type,
+            catch_all_notified: false,
+        };
+        let det = policy::evaluate(&req, &set).map_err(|e| AppError::invalid("product", e.to_string()))?;
+        let det_json = serde_json::to_value(&det).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut exemption = None;
+        if q.record_exemption {
+            if det.outcome != Outcome::Exempt || licence != LicenceKind::Marketing {
+                return Err(AppError::Conflict(format!(
+                    "only an `exempt` marketing determination can be recorded as an exemption; this one is {}",
+                    det.outcome
+                )));
+            }
+            let rule = det
+                .rules
+                .iter()
+                .find(|r| r.effect == policy::Effect::Outcome(Outcome::Exempt))
+                .map(|r| format!("{} v{}", r.id, r.version))
+                .unwrap_or_default();
+            let x = Exemption {
+                id: new_id(),
+                org_id: org.clone(),
+                product: q.product.clone(),
+                destination: q.destination.to_string(),
+                end_user_type: q.end_user_type,
+                policy_version: det.policy_version.clone(),
+                rule,
+                determination: det_json.clone(),
+                recorded_by: who.user_id.clone(),
+                recorded_at: now(),
+            };
+            let rec = Record {
+                id: x.id.clone(),
+                kind: EXEMPTION.into(),
+                org_id: Some(org),
+                state: "recorded".into(),
+                reference: None,
+                assigned_to: None,
+                tags: String::new(),
+                version: 1,
+                body: x.clone(),
+                created_at: x.recorded_at.clone(),
+                updated_at: x.recorded_at.clone(),
+            };
+            let mut tx = self.store.begin().await?;
+            tx.insert(&rec).await?;
+            audit(&mut tx, who, "record-exemption", EXEMPTION, &x.id, None::<&()>, Some(&x), None);
+            tx.commit().await?;
+            exemption = Some(x);
+        }
+        Ok(PreApplicationAnswer {
+            determination: det_json,
+            exemption,
+        })
+    }
+
+    pub async fn exemptions(&self, who: &Principal) -> AppResult<Vec<Exemption>> {
+        let filter = match who.role {
+            Role::Exporter => Filter {
+                org_id: Some(who.exporter_org("list exemptions")?.into()),
+                ..Default::default()
+            },
+            _ if who.reads_everything() => Filter::default(),
+            _ => return Err(AppError::Forbidden("may not list exemptions".into())),
+        };
+        Ok(self
+            .store
+            .list::<Exemption>(EXEMPTION, &filter)
+            .await?
+            .into_iter()
+            .map(|r| r.body)
+            .collect())
+    }
+
+    pub async fn policy_versions(&self, who: &Principal) -> AppResult<Vec<PolicyVersionView>> {
+        who.require(
+            &[Role::PolicyAdmin, Role::Officer, Role::Auditor, Role::Admin],
+            "list policy versions",
+        )?;
+        let r = policy::reference();
+        let mut out = vec![PolicyVersionView {
+            id: "reference".into(),
+            policy_version: r.version().into(),
+            state: "published".into(),
+            effective_from: Some(r.effective_from()),
+            uploaded_at: None,
+            files: policy::reference_files().into_iter().map(|(n, _)| n).collect(),
+        }];
+        for rec in self
+            .store
+            .list::<PolicyVersionBody>(POLICY_VERSION, &Filter::default())
+            .await?
+        {
+            out.push(PolicyVersionView {
+                id: rec.id,
+                policy_version: rec.body.policy_version,
+                state: rec.state,
+                effective_from: rec.body.effective_from,
+                uploaded_at: Some(rec.created_at),
+                files: rec.body.files.into_keys().collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A policy administrator uploads a new version as staged. It must pass `policy check`.
+    pub async fn stage_policy(&self, who: &Principal, s: StagePolicy) -> AppResult<PolicyVersionView> {
+        who.require(&[Role::PolicyAdmin], "upload policy versions")?;
+        if s.files.is_empty() {
+            return Err(AppError::invalid("files", "give the policy files"));
+        }
+        let set = PolicySet::load_files(s.files.clone().into_iter().collect()).map_err(|e| {
+            let diags: Vec<String> = e
+                .diagnostics()
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+            AppError::invalid("files", diags.join("; "))
+        })?;
+        let t = now();
+        let rec = Record {
+            id: new_id(),
+            kind: POLICY_VERSION.into(),
+            org_id: None,
+            state: "staged".into(),
+            reference: None,
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body: PolicyVersionBody {
+                policy_version: set.version().into(),
+                files: s.files,
+                effective_from: None,
+                uploaded_by: who.user_id.clone(),
+                published_by: None,
+            },
+            created_at: t.clone(),
+            updated_at: t,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert(&rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "stage-policy",
+            POLICY_VERSION,
+            &rec.id,
+            None::<&()>,
+            Some(&serde_json::json!({"policy_version": rec.body.policy_version, "files": rec.body.files.keys().collect::<Vec<_>>()})),
+            None,
+        );
+        tx.commit().await?;
+        Ok(PolicyVersionView {
+            id: rec.id,
+            policy_version: rec.body.policy_version,
+            state: rec.state,
+            effective_from: None,
+            uploaded_at: Some(rec.created_at),
+            files: rec.body.files.into_keys().collect(),
+        })
+    }
+
+    /// Every open and decided case, as impact-preview input.
+    pub async fn impact_cases(&self) -> AppResult<Vec<policy::ImpactCase>> {
+        let mut out = Vec::new();
+        for r in self
+            .store
+            .list::<CaseBody>(CASE, &Filter::default())
+            .await?
+        {
+            let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
+            if !(state.is_open() || state.is_decided()) {
+                continue;
+            }
+            for d in &r.body.determinations {
+                let request: policy::Request = serde_json::from_value(d.request.clone())
+                    .map_err(|e| AppError::Internal(format!("stored request: {e}")))?;
+                out.push(policy::ImpactCase {
+                    case_ref: r.reference.clone().unwrap_or_default(),
+                    decided: state.is_decided(),
+                    request,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replays every open and decided case under a staged version and reports what would change.
+    pub async fn policy_impact(&self, who: &Principal, id: &str) -> AppResult<policy::ImpactReport> {
+        who.require(&[Role::PolicyAdmin, Role::Auditor], "preview policy impact")?;
+        let rec = self
+            .store
+            .get::<PolicyVersionBody>(POLICY_VERSION, id)
+            .await
+            .map_err(not_found("policy version"))?;
+        let staged = PolicySet::load_files(rec.body.files.into_iter().collect())
+            .map_err(|e| AppError::Internal(format!("stored policy no longer loads: {e}")))?;
+        let cases = self.impact_cases().await?;
+        let current = self.policy_now();
+        Ok(policy::impact(&cases, &current, &staged))
+    }
+
+    /// Publishes a staged version from an effective date (today or later).
+    pub async fn publish_policy(
+        &self,
+        who: &Principal,
+        id: &str,
+        p: PublishPolicy,
+    ) -> AppResult<PolicyVersionView> {
+        who.require(&[Role::PolicyAdmin], "publish policy versions")?;
+        if p.effective_from < crate::today() {
+            return Err(AppError::invalid(
+                "effective_from",
+                "a policy version cannot take effect in the past (decisions are never changed retroactively)",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let before = tx
+            .get::<PolicyVersionBody>(POLICY_VERSION, id)
+            .await
+            .map_err(not_found("policy version"))?;
+        if before.state != "staged" {
+            return Err(AppError::Conflict(format!(
+                "policy version is {}, not staged",
+                before.state
+            )));
+        }
+        let mut after = before.clone();
+        after.state = "published".into();
+        after.version += 1;
+        after.updated_at = now();
+        after.body.effective_from = Some(p.effective_from);
+        after.body.published_by = Some(who.user_id.clone());
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            "publish-policy",
+            POLICY_VERSION,
+            id,
+            Some(&before.state),
+            Some(&serde_json::json!({"state": "published", "effective_from": p.effective_from})),
+            None,
+        );
+        tx.commit().await?;
+        self.reload_policies().await?;
+        Ok(PolicyVersionView {
+            id: after.id,
+            policy_version: after.body.policy_version,
+            state: after.state,
+            effective_from: after.body.effective_from,
+            uploaded_at: Some(after.created_at),
+            files: after.body.files.into_keys().collect(),
+        })
+    }
+}

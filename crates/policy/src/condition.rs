@@ -1,0 +1,455 @@
+//! Rule conditions: CEL expressions over a fixed set of request facts.
+//!
+//! A condition is compiled once, when the policy is loaded. Its variables must be known [`Fact`]s and its
+//! string literals must be values those facts can take (so `licence == 'exprot'` is reported, not silently
+//! false). When every fact a condition uses has a finite domain and the product of the domains is small, the
+//! condition is evaluated by CEL for every combination at load time and kept as a truth table: this both
+//! proves that it yields a bool for every possible request and makes evaluation a table lookup. Other
+//! conditions (those using `control_entries`, or too many large domains) are interpreted per request.
+
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::{Context, Env, Program, Value};
+use domain::{EndUserType, LicenceKind, SecurityGrade};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Largest truth table built at load time (number of fact combinations).
+const MAX_TABLE: usize = 1 << 14;
+
+/// A fact about a request that rule conditions can use, by its CEL variable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fact {
+    /// `licence`: `'marketing'` or `'export'`.
+    Licence,
+    /// `security_grade`: `'unclassified'`, `'restricted'`, `'confidential'` or `'secret'`.
+    SecurityGrade,
+    /// `end_user_type`: `'government-law-enforcement'`, ..., `'private'`.
+    EndUserType,
+    /// `government_end_user`: the end user is of any `government-*` type.
+    GovernmentEndUser,
+    /// `destination`: ISO 3166-1 alpha-2 code, upper case.
+    Destination,
+    /// `tier`: 1 to 4, from the destination's assessment in force on the as-of date.
+    Tier,
+    /// `embargoed`: the destination is under a UN arms embargo on the as-of date.
+    Embargoed,
+    /// `wassenaar`: the destination is a Wassenaar participating state on the as-of date.
+    Wassenaar,
+    /// `listed`: at least one control entry is given.
+    Listed,
+    /// `cyber_surveillance`: at least one given control entry is a cyber-surveillance item.
+    CyberSurveillance,
+    /// `catch_all_notified`: the authority notified a catch-all (human-rights) concern for a non-listed item.
+    CatchAllNotified,
+    /// `control_entries`: list of the canonical codes of the given control entries.
+    ControlEntries,
+}
+
+impl Fact {
+    /// Every fact, in the order reasons list them.
+    pub const ALL: &'static [Fact] = &[
+        Fact::Licence,
+        Fact::SecurityGrade,
+        Fact::EndUserType,
+        Fact::GovernmentEndUser,
+        Fact::Destination,
+        Fact::Tier,
+        Fact::Embargoed,
+        Fact::Wassenaar,
+        Fact::Listed,
+        Fact::CyberSurveillance,
+        Fact::CatchAllNotified,
+        Fact::ControlEntries,
+    ];
+
+    /// The CEL variable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::Licence => "licence",
+            Fact::SecurityGrade => "security_grade",
+            Fact::EndUserType => "end_user_type",
+            Fact::GovernmentEndUser => "government_end_user",
+            Fact::Destination => "destination",
+            Fact::Tier => "tier",
+            Fact::Embargoed => "embargoed",
+            Fact::Wassenaar => "wassenaar",
+            Fact::Listed => "listed",
+            Fact::CyberSurveillance => "cyber_surveillance",
+            Fact::CatchAllNotified => "catch_all_notified",
+            Fact::ControlEntries => "control_entries",
+        }
+    }
+
+    /// The fact with this CEL variable name.
+    pub fn from_name(name: &str) -> Option<Fact> {
+        Fact::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+/// Values of the string-valued facts, used to check literals and to enumerate domains.
+pub(crate) struct Vocabulary<'a> {
+    pub countries: &'a [String],
+    /// Canonical control-entry codes.
+    pub entries: &'a [String],
+    /// Aliases (Wassenaar dotted form), for a helpful message.
+    pub aliases: &'a [String],
+}
+
+impl Vocabulary<'_> {
+    fn domain_size(&self, fact: Fact) -> Option<usize> {
+        Some(match fact {
+            Fact::Licence => LicenceKind::ALL.len(),
+            Fact::SecurityGrade => SecurityGrade::ALL.len(),
+            Fact::EndUserType => EndUserType::ALL.len(),
+            Fact::Destination => self.countries.len(),
+            Fact::Tier => 4,
+            Fact::GovernmentEndUser
+            | Fact::Embargoed
+            | Fact::Wassenaar
+            | Fact::Listed
+            | Fact::CyberSurveillance
+            | Fact::CatchAllNotified => 2,
+            Fact::ControlEntries => return None,
+        })
+    }
+
+    fn domain_value(&self, fact: Fact, i: usize) -> Value {
+        match fact {
+            Fact::Licence => LicenceKind::ALL
+                .get(i)
+                .map_or(Value::Null, |v| v.as_str().into()),
+            Fact::SecurityGrade => SecurityGrade::ALL
+                .get(i)
+                .map_or(Value::Null, |v| v.as_str().into()),
+            Fact::EndUserType => EndUserType::ALL
+                .get(i)
+                .map_or(Value::Null, |v| v.as_str().into()),
+            Fact::Destination => self
+                .countries
+                .get(i)
+                .map_or(Value::Null, |v| v.as_str().into()),
+            Fact::Tier => Value::Int(i as i64 + 1),
+            Fact::ControlEntries => Value::List(Arc::new(Vec::new())),
+            _ => Value::Bool(i == 1),
+        }
+    }
+
+    fn string_values(&self, fact: Fact) -> Vec<&str> {
+        match fact {
+            Fact::Licence => LicenceKind::ALL.iter().map(|v| v.as_str()).collect(),
+            Fact::SecurityGrade => SecurityGrade::ALL.iter().map(|v| v.as_str()).collect(),
+            Fact::EndUserType => EndUserType::ALL.iter().map(|v| v.as_str()).collect(),
+            Fact::Destination => self.countries.iter().map(String::as_str).collect(),
+            Fact::ControlEntries => self.entries.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The values of every fact for one request, as the engine computed them.
+pub(crate) struct FactValues<'a> {
+    pub licence: LicenceKind,
+    pub security_grade: SecurityGrade,
+    pub end_user_type: EndUserType,
+    pub destination_index: usize,
+    pub destination: &'a str,
+    pub tier: u8,
+    pub embargoed: bool,
+    pub wassenaar: bool,
+    pub listed: bool,
+    pub cyber_surveillance: bool,
+    pub catch_all_notified: bool,
+    pub control_entries: &'a [&'a str],
+}
+
+impl FactValues<'_> {
+    /// Position of this request's value in the fact's domain (see [`Vocabulary::domain_value`]).
+    fn index(&self, fact: Fact) -> usize {
+        match fact {
+            Fact::Licence => self.licence as usize,
+            Fact::SecurityGrade => self.security_grade as usize,
+            Fact::EndUserType => self.end_user_type as usize,
+            Fact::GovernmentEndUser => usize::from(self.end_user_type.is_government()),
+            Fact::Destination => self.destination_index,
+            Fact::Tier => usize::from(self.tier.saturating_sub(1)),
+            Fact::Embargoed => usize::from(self.embargoed),
+            Fact::Wassenaar => usize::from(self.wassenaar),
+            Fact::Listed => usize::from(self.listed),
+            Fact::CyberSurveillance => usize::from(self.cyber_surveillance),
+            Fact::CatchAllNotified => usize::from(self.catch_all_notified),
+            Fact::ControlEntries => 0,
+        }
+    }
+
+    fn value(&self, fact: Fact) -> Value {
+        match fact {
+            Fact::Licence => self.licence.as_str().into(),
+            Fact::SecurityGrade => self.security_grade.as_str().into(),
+            Fact::EndUserType => self.end_user_type.as_str().into(),
+            Fact::GovernmentEndUser => Value::Bool(self.end_user_type.is_government()),
+            Fact::Destination => self.destination.into(),
+            Fact::Tier => Value::Int(i64::from(self.tier)),
+            Fact::Embargoed => Value::Bool(self.embargoed),
+            Fact::Wassenaar => Value::Bool(self.wassenaar),
+            Fact::Listed => Value::Bool(self.listed),
+            Fact::CyberSurveillance => Value::Bool(self.cyber_surveillance),
+            Fact::CatchAllNotified => Value::Bool(self.catch_all_notified),
+            Fact::ControlEntries => Value::List(Arc::new(
+                self.control_entries
+                    .iter()
+                    .map(|c| Value::from(*c))
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// A compiled rule condition.
+pub(crate) struct Condition {
+    program: Program,
+    /// Facts the condition uses, in [`Fact::ALL`] order.
+    facts: Vec<Fact>,
+    table: Option<TruthTable>,
+}
+
+struct TruthTable {
+    /// (fact, stride) for every fact used.
+    strides: Vec<(Fact, usize)>,
+    bits: Vec<bool>,
+}
+
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condition")
+            .field("facts", &self.facts)
+            .field("tabled", &self.table.is_some())
+            .finish()
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::String(s) => format!("'{s}'"),
+        other => format!("{:?}", other.type_of()),
+    }
+}
+
+impl Condition {
+    /// Compiles and checks `source`. Errors are messages for a diagnostic.
+    pub fn compile(
+        source: &str,
+        env: &Arc<Env>,
+        vocab: &Vocabulary<'_>,
+    ) -> Result<Condition, Vec<String>> {
+        let program = env.compile(source).map_err(|e| {
+            vec![format!(
+                "condition does not parse: {}",
+                e.to_string().trim()
+            )]
+        })?;
+        let mut errors = Vec::new();
+        let mut local = BTreeSet::new();
+        let mut literals = Vec::new();
+        walk(program.expression(), &mut local, &mut literals);
+        let mut facts = BTreeSet::new();
+        for var in program.references().variables() {
+            if local.contains(var) || var.starts_with('@') {
+                continue;
+            }
+            match Fact::from_name(var) {
+                Some(f) => {
+                    facts.insert(f);
+                }
+                None => errors.push(format!(
+                    "condition uses unknown fact `{var}` (known facts: {})",
+                    Fact::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        let facts: Vec<Fact> = facts.into_iter().collect();
+        let string_facts: Vec<Fact> = facts
+            .iter()
+            .copied()
+            .filter(|f| !vocab.string_values(*f).is_empty())
+            .collect();
+        for lit in &literals {
+            let known = string_facts
+                .iter()
+                .any(|f| vocab.string_values(*f).contains(&lit.as_str()));
+            if known {
+                continue;
+            }
+            if string_facts.contains(&Fact::ControlEntries) && vocab.aliases.contains(lit) {
+                errors.push(format!(
+                    "condition compares control_entries with alias '{lit}': control_entries holds canonical codes"
+                ));
+            } else if string_facts.is_empty() {
+                errors.push(format!(
+                    "condition uses string '{lit}' but no string-valued fact"
+                ));
+            } else {
+                errors.push(format!(
+                    "condition uses '{lit}', which is not a value of {}",
+                    string_facts
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut condition = Condition {
+            program,
+            facts,
+            table: None,
+        };
+        condition.build_table(env, vocab)?;
+        Ok(condition)
+    }
+
+    /// Evaluates the condition over every combination of its facts' values when that is small, proving it
+    /// yields a bool everywhere; otherwise evaluates it once on a sample request to catch type errors.
+    fn build_table(&mut self, env: &Arc<Env>, vocab: &Vocabulary<'_>) -> Result<(), Vec<String>> {
+        let mut sizes = Vec::with_capacity(self.facts.len());
+        let mut total: Option<usize> = Some(1);
+        for f in &self.facts {
+            let size = vocab.domain_size(*f);
+            total = match (total, size) {
+                (Some(t), Some(s)) => t.checked_mul(s).filter(|n| *n <= MAX_TABLE),
+                _ => None,
+            };
+            sizes.push(size.unwrap_or(1));
+        }
+        let combos = total.unwrap_or(1);
+        let mut bits = Vec::with_capacity(combos);
+        for n in 0..combos {
+            let mut ctx = Context::with_env(Arc::clone(env));
+            let mut rest = n;
+            let mut shown = Vec::new();
+            for (f, size) in self.facts.iter().zip(&sizes) {
+                let i = if *size == 0 { 0 } else { rest % size };
+                rest /= (*size).max(1);
+                let v = vocab.domain_value(*f, i);
+                shown.push(format!("{}={}", f.name(), describe(&v)));
+                ctx.add_variable_from_value(f.name(), v);
+            }
+            match self.program.execute(&ctx) {
+                Ok(Value::Bool(b)) => bits.push(b),
+                Ok(other) => {
+                    return Err(vec![format!(
+                        "condition yields {} instead of a bool (with {})",
+                        describe(&other),
+                        shown.join(", ")
+                    )])
+                }
+                Err(e) => {
+                    return Err(vec![format!(
+                        "condition fails to evaluate (with {}): {e}",
+                        shown.join(", ")
+                    )])
+                }
+            }
+        }
+        if total.is_some() {
+            let mut stride = 1;
+            let mut strides = Vec::with_capacity(self.facts.len());
+            for (f, size) in self.facts.iter().zip(&sizes) {
+                strides.push((*f, stride));
+                stride *= size;
+            }
+            self.table = Some(TruthTable { strides, bits });
+        }
+        Ok(())
+    }
+
+    /// Facts the condition uses.
+    pub fn facts(&self) -> &[Fact] {
+        &self.facts
+    }
+
+    /// Evaluates the condition for one request.
+    pub fn holds(&self, facts: &FactValues<'_>, env: &Arc<Env>) -> Result<bool, String> {
+        if let Some(t) = &self.table {
+            let i: usize = t.strides.iter().map(|(f, s)| facts.index(*f) * s).sum();
+            return t
+                .bits
+                .get(i)
+                .copied()
+                .ok_or_else(|| "fact outside the policy's domain".to_string());
+        }
+        let mut ctx = Context::with_env(Arc::clone(env));
+        for f in &self.facts {
+            ctx.add_variable_from_value(f.name(), facts.value(*f));
+        }
+        match self.program.execute(&ctx) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!(
+                "condition yields {} instead of a bool",
+                describe(&other)
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Collects comprehension-local variable names and string literals.
+fn walk(e: &IdedExpr, local: &mut BTreeSet<String>, literals: &mut Vec<String>) {
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, local, literals);
+            }
+            for a in &c.args {
+                walk(a, local, literals);
+            }
+        }
+        Expr::Comprehension(c) => {
+            local.insert(c.iter_var.clone());
+            if let Some(v) = &c.iter_var2 {
+                local.insert(v.clone());
+            }
+            local.insert(c.accu_var.clone());
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                walk(x, local, literals);
+            }
+        }
+        Expr::List(l) => {
+            for x in &l.elements {
+                walk(x, local, literals);
+            }
+        }
+        Expr::Literal(LiteralValue::String(s)) => literals.push(s.to_string()),
+        Expr::Map(m) => {
+            for entry in &m.entries {
+                if let EntryExpr::MapEntry(me) = &entry.expr {
+                    walk(&me.key, local, literals);
+                    walk(&me.value, local, literals);
+                }
+            }
+        }
+        Expr::Select(s) => walk(&s.operand, local, literals),
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                if let EntryExpr::StructField(f) = &entry.expr {
+                    walk(&f.value, local, literals);
+                }
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}

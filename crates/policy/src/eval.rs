@@ -1,0 +1,319 @@
+//! Evaluation: a [`Request`] and a [`PolicySet`] -> an explained [`Determination`]. Pure: no I/O, no clock.
+
+use crate::condition::{Fact, FactValues};
+use crate::model::{Effect, PolicySet};
+use chrono::NaiveDate;
+use domain::{CountryCode, EndUserType, LicenceKind, Outcome, ReviewKind, SecurityGrade};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// What to determine: one product (its control entries and grade) to one destination and end user, for one
+/// licence kind, as of one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// The date whose policy applies (a case's submission date; today for a pre-application check).
+    pub as_of: NaiveDate,
+    pub licence: LicenceKind,
+    /// Control-entry codes or aliases; empty when the item is not listed.
+    #[serde(default)]
+    pub control_entries: Vec<String>,
+    pub security_grade: SecurityGrade,
+    pub destination: CountryCode,
+    pub end_user_type: EndUserType,
+    /// The authority notified a catch-all (human-rights) concern for a non-listed item.
+    #[serde(default)]
+    pub catch_all_notified: bool,
+}
+
+/// The result of evaluating policy for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Determination {
+    pub outcome: Outcome,
+    /// Required reviews, in [`ReviewKind`] order; empty unless `licence-required`.
+    pub required_reviews: Vec<ReviewKind>,
+    /// Required documents, in rule order; empty unless `licence-required`.
+    pub required_documents: Vec<String>,
+    /// Time target; `None` unless `licence-required`.
+    pub target_working_days: Option<u32>,
+    /// The version string of the policy used.
+    pub policy_version: String,
+    /// Every rule that fired, in evaluation order.
+    pub rules: Vec<FiredRule>,
+}
+
+/// A rule that fired, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiredRule {
+    pub id: String,
+    pub version: u32,
+    pub effect: Effect,
+    /// The rule's reason followed by the facts its condition used, with their values and sources.
+    pub reason: String,
+}
+
+/// Why a request could not be evaluated. Each message starts with the request field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("as_of: {as_of} is before the policy's effective date {effective_from}")]
+    BeforePolicy {
+        as_of: NaiveDate,
+        effective_from: NaiveDate,
+    },
+    #[error("destination: {0:?} is not a known ISO 3166-1 alpha-2 country")]
+    UnknownCountry(String),
+    #[error("control_entries: {0:?} is not a known control entry")]
+    UnknownControlEntry(String),
+    #[error("control_entries: {code:?} is not in force on {as_of}")]
+    ControlEntryNotInForce { code: String, as_of: NaiveDate },
+    #[error("destination: {country} has no assessment in force on {as_of}")]
+    NoAssessment { country: String, as_of: NaiveDate },
+    #[error("policy: rule {rule} version {version} could not be evaluated: {message}")]
+    Condition {
+        rule: String,
+        version: u32,
+        message: String,
+    },
+    #[error("policy: no outcome rule applies to this request on {0}")]
+    NoOutcome(NaiveDate),
+}
+
+struct Resolved<'a> {
+    set: &'a PolicySet,
+    req: &'a Request,
+    facts: FactValues<'a>,
+    embargo_source: Option<(&'a str, NaiveDate)>,
+    tier_from: Option<NaiveDate>,
+    cyber_codes: Vec<&'a str>,
+}
+
+impl Resolved<'_> {
+    fn describe(&self, out: &mut String, fact: Fact) {
+        let f = &self.facts;
+        let dest = f.destination;
+        let as_of = self.req.as_of;
+        let _ = match fact {
+            Fact::Licence => write!(out, "licence={}", f.licence),
+            Fact::SecurityGrade => write!(out, "security_grade={}", f.security_grade),
+            Fact::EndUserType => write!(out, "end_user_type={}", f.end_user_type),
+            Fact::GovernmentEndUser => {
+                write!(
+                    out,
+                    "government_end_user={} ({})",
+                    f.end_user_type.is_government(),
+                    f.end_user_type
+                )
+            }
+            Fact::Destination => write!(out, "destination={dest}"),
+            Fact::Tier => match self.tier_from {
+                Some(d) => write!(out, "tier={} ({dest} assessment from {d})", f.tier),
+                None => write!(out, "tier={} ({dest})", f.tier),
+            },
+            Fact::Embargoed => match self.embargo_source {
+                Some((src, from)) => write!(out, "embargoed=true ({dest}: {src}, from {from})"),
+                None => write!(out, "embargoed=false ({dest} on {as_of})"),
+            },
+            Fact::Wassenaar => write!(out, "wassenaar={} ({dest} on {as_of})", f.wassenaar),
+            Fact::Listed => {
+                if f.listed {
+                    write!(out, "listed=true ({})", f.control_entries.join(", "))
+                } else {
+                    write!(out, "listed=false (no control entry)")
+                }
+            }
+            Fact::CyberSurveillance => {
+                if f.cyber_surveillance {
+                    write!(
+                        out,
+                        "cyber_surveillance=true ({})",
+                        self.cyber_codes.join(", ")
+                    )
+                } else if f.listed {
+                    write!(
+                        out,
+                        "cyber_surveillance=false ({})",
+                        f.control_entries.join(", ")
+                    )
+                } else {
+                    write!(out, "cyber_surveillance=false")
+                }
+            }
+            Fact::CatchAllNotified => write!(out, "catch_all_notified={}", f.catch_all_notified),
+            Fact::ControlEntries => {
+                write!(out, "control_entries=[{}]", f.control_entries.join(", "))
+            }
+        };
+    }
+
+    fn reason(&self, text: &str, facts: &[Fact]) -> String {
+        let mut out = String::with_capacity(text.len() + 48 * facts.len() + 4);
+        out.push_str(text);
+        if !facts.is_empty() {
+            out.push_str(" (");
+            for (i, fact) in facts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                self.describe(&mut out, *fact);
+            }
+            out.push(')');
+        }
+        out
+    }
+}
+
+/// Evaluates `request` under `set` as of `request.as_of`.
+///
+/// Outcome rules are tried in order and the first whose condition holds decides; only for
+/// `licence-required` are review, document and target rules then applied.
+pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, EvalError> {
+    let as_of = request.as_of;
+    if as_of < set.effective_from {
+        return Err(EvalError::BeforePolicy {
+            as_of,
+            effective_from: set.effective_from,
+        });
+    }
+    let destination = request.destination.as_str();
+    let ci = set
+        .country_index(destination)
+        .ok_or_else(|| EvalError::UnknownCountry(destination.to_string()))?;
+    let mut codes: Vec<&str> = Vec::with_capacity(request.control_entries.len());
+    let mut cyber_codes: Vec<&str> = Vec::new();
+    for code in &request.control_entries {
+        let entry = set
+            .entry_index(code)
+            .and_then(|i| set.entries.get(i))
+            .ok_or_else(|| EvalError::UnknownControlEntry(code.clone()))?;
+        let version = entry
+            .version_on(as_of)
+            .ok_or_else(|| EvalError::ControlEntryNotInForce {
+                code: code.clone(),
+                as_of,
+            })?;
+        if !codes.contains(&entry.code.as_str()) {
+            codes.push(&entry.code);
+            if version.cyber_surveillance {
+                cyber_codes.push(&entry.code);
+            }
+        }
+    }
+    let assessment = set
+        .assessment_at(ci, as_of)
+        .ok_or_else(|| EvalError::NoAssessment {
+            country: destination.to_string(),
+            as_of,
+        })?;
+    let own_assessment = set
+        .assessments
+        .get(ci)
+        .is_some_and(|v| v.iter().any(|a| std::ptr::eq(a, assessment)));
+    let embargo = set.embargo_at(ci, as_of);
+    let resolved = Resolved {
+        set,
+        req: request,
+        facts: FactValues {
+            licence: request.licence,
+            security_grade: request.security_grade,
+            end_user_type: request.end_user_type,
+            destination_index: ci,
+            destination,
+            tier: assessment.tier,
+            embargoed: embargo.is_some(),
+            wassenaar: set.wassenaar_at(ci, as_of),
+            listed: !codes.is_empty(),
+            cyber_surveillance: !cyber_codes.is_empty(),
+            catch_all_notified: request.catch_all_notified,
+            control_entries: &codes,
+        },
+        embargo_source: embargo.map(|e| (e.source.as_str(), e.effective_from)),
+        tier_from: own_assessment.then_some(assessment.effective_from),
+        cyber_codes,
+    };
+    decide(&resolved)
+}
+
+fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
+    let set = r.set;
+    let as_of = r.req.as_of;
+    let mut fired = Vec::new();
+    let mut outcome = None;
+    for rule in &set.rules {
+        let Effect::Outcome(o) = rule.effect else {
+            continue;
+        };
+        let Some(v) = rule.version_on(as_of) else {
+            continue;
+        };
+        let holds =
+            v.condition
+                .holds(&r.facts, &set.env)
+                .map_err(|message| EvalError::Condition {
+                    rule: rule.id.clone(),
+                    version: v.version,
+                    message,
+                })?;
+        if holds {
+            fired.push(FiredRule {
+                id: rule.id.clone(),
+                version: v.version,
+                effect: rule.effect.clone(),
+                reason: r.reason(&v.reason, v.condition.facts()),
+            });
+            outcome = Some(o);
+            break;
+        }
+    }
+    let outcome = outcome.ok_or(EvalError::NoOutcome(as_of))?;
+    let mut reviews = BTreeSet::new();
+    let mut documents: Vec<String> = Vec::new();
+    let mut target: Option<u32> = None;
+    if outcome == Outcome::LicenceRequired {
+        for rule in &set.rules {
+            if matches!(rule.effect, Effect::Outcome(_)) {
+                continue;
+            }
+            let Some(v) = rule.version_on(as_of) else {
+                continue;
+            };
+            let holds =
+                v.condition
+                    .holds(&r.facts, &set.env)
+                    .map_err(|message| EvalError::Condition {
+                        rule: rule.id.clone(),
+                        version: v.version,
+                        message,
+                    })?;
+            if !holds {
+                continue;
+            }
+            match &rule.effect {
+                Effect::Review(k) => {
+                    reviews.insert(*k);
+                }
+                Effect::Document(d) => {
+                    if !documents.contains(d) {
+                        documents.push(d.clone());
+                    }
+                }
+                Effect::TargetWorkingDays(n) => target = Some(target.map_or(*n, |t| t.max(*n))),
+                Effect::Outcome(_) => {}
+            }
+            fired.push(FiredRule {
+                id: rule.id.clone(),
+                version: v.version,
+                effect: rule.effect.clone(),
+                reason: r.reason(&v.reason, v.condition.facts()),
+            });
+        }
+    }
+    Ok(Determination {
+        outcome,
+        required_reviews: reviews.into_iter().collect(),
+        required_documents: documents,
+        target_working_days: target,
+        policy_version: set.version.clone(),
+        rules: fired,
+    })
+}

@@ -1,0 +1,891 @@
+//! Loading and checking a policy: TOML files -> [`PolicySet`], or every problem as a [`Diagnostic`] with
+//! file, line and reason.
+//!
+//! A policy is any number of `.toml` files; each may hold any of the top-level sections `policy` (exactly
+//! once overall), `country`, `control_entry`, `assessment`, `default_assessment`, `embargo`,
+//! `wassenaar_participant` and `rule`. Each array element is parsed on its own so one bad element does not
+//! hide the problems of the others; then references, versions and conditions are checked across files.
+
+use crate::condition::{Condition, Vocabulary};
+use crate::date;
+use crate::model::{
+    country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo,
+    PolicySet, Rule, RuleVersion, WassenaarParticipation,
+};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::de::{DeTable, DeValue};
+use toml::value::Datetime;
+use toml::Spanned;
+
+/// One problem found in a policy, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// File name as given (relative name for a directory).
+    pub file: String,
+    /// 1-based line; 0 when the problem is not at one place in the file.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The policy has problems; every one is listed.
+    #[error("policy has {} problem(s); first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+    Invalid(Vec<Diagnostic>),
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LoadError {
+    /// The diagnostics, when the policy is invalid.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            LoadError::Invalid(d) => d,
+            LoadError::Io { .. } => &[],
+        }
+    }
+}
+
+type SDate = Spanned<Datetime>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    version: Spanned<String>,
+    title: Option<String>,
+    effective_from: SDate,
+    #[serde(default)]
+    documents: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCountry {
+    code: Spanned<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    code: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    regime: Option<String>,
+    version: Spanned<Vec<RawEntryVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntryVersion {
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    title: String,
+    cyber_surveillance: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssessment {
+    country: Spanned<String>,
+    version: Spanned<Vec<RawAssessmentVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaultAssessment {
+    version: Spanned<Vec<RawAssessmentVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssessmentVersion {
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    tier: Spanned<i64>,
+    #[serde(default)]
+    indicators: Vec<String>,
+    rationale: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmbargo {
+    country: Spanned<String>,
+    source: String,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParticipant {
+    country: Spanned<String>,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    title: Option<String>,
+    effect: Spanned<Effect>,
+    version: Spanned<Vec<RawRuleVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRuleVersion {
+    version: Spanned<u32>,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    when: Spanned<String>,
+    reason: String,
+}
+
+/// Something parsed from file number `.0`.
+struct At<T>(usize, T);
+
+#[derive(Default)]
+struct Raw {
+    manifests: Vec<At<RawManifest>>,
+    countries: Vec<At<RawCountry>>,
+    entries: Vec<At<RawEntry>>,
+    assessments: Vec<At<RawAssessment>>,
+    defaults: Vec<At<RawDefaultAssessment>>,
+    embargoes: Vec<At<RawEmbargo>>,
+    participants: Vec<At<RawParticipant>>,
+    rules: Vec<At<RawRule>>,
+}
+
+const SECTIONS: &str =
+    "policy, country, control_entry, assessment, default_assessment, embargo, wassenaar_participant, rule";
+
+struct Checker<'a> {
+    files: &'a [(String, String)],
+    diags: Vec<Diagnostic>,
+    /// Some file had TOML syntax errors: whole-policy checks (a missing manifest...) would be noise.
+    syntax_errors: bool,
+}
+
+impl Checker<'_> {
+    fn line(&self, file: usize, offset: usize) -> usize {
+        self.files.get(file).map_or(0, |(_, text)| {
+            let end = offset.min(text.len());
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        })
+    }
+
+    fn at(&mut self, file: usize, offset: usize, message: impl Into<String>) {
+        let line = self.line(file, offset);
+        let name = self
+            .files
+            .get(file)
+            .map_or_else(String::new, |f| f.0.clone());
+        self.diags.push(Diagnostic {
+            file: name,
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn nowhere(&mut self, file: &str, message: impl Into<String>) {
+        self.diags.push(Diagnostic {
+            file: file.to_string(),
+            line: 0,
+            message: message.into(),
+        });
+    }
+
+    fn date(&mut self, file: usize, d: &SDate) -> Option<NaiveDate> {
+        match date::from_toml(d.get_ref()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.at(file, d.span().start, e);
+                None
+            }
+        }
+    }
+
+    fn opt_date(&mut self, file: usize, d: &Option<SDate>) -> Result<Option<NaiveDate>, ()> {
+        match d {
+            None => Ok(None),
+            Some(d) => self.date(file, d).map(Some).ok_or(()),
+        }
+    }
+
+    /// Parses one element; records a diagnostic on failure.
+    fn element<T: DeserializeOwned>(
+        &mut self,
+        file: usize,
+        value: Spanned<DeValue<'_>>,
+    ) -> Option<T> {
+        let start = value.span().start;
+        let de = toml::de::ValueDeserializer::from(value);
+        match T::deserialize(de) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let offset = e.span().map_or(start, |s| s.start);
+                self.at(file, offset, e.message().trim().to_string());
+                None
+            }
+        }
+    }
+
+    fn parse_file(&mut self, file: usize, raw: &mut Raw) {
+        let Some((_, text)) = self.files.get(file) else {
+            return;
+        };
+        // The recovering parser reports every syntax error and still returns what it could read.
+        let (root, errors) = DeTable::parse_recoverable(text);
+        for e in &errors {
+            let offset = e.span().map_or(0, |s| s.start);
+            self.at(file, offset, format!("TOML syntax: {}", e.message().trim()));
+        }
+        if !errors.is_empty() {
+            self.syntax_errors = true;
+        }
+        let root = root.into_inner();
+        for (key, value) in root {
+            let name = key.get_ref().to_string();
+            let key_at = key.span().start;
+            macro_rules! items {
+                ($vec:expr) => {{
+                    match value.into_inner() {
+                        DeValue::Array(a) => {
+                            for item in a {
+                                if let Some(v) = self.element(file, item) {
+                                    $vec.push(At(file, v));
+                                }
+                            }
+                        }
+                        _ => self.at(
+                            file,
+                            key_at,
+                            format!("`{name}` must be an array of tables ([[{name}]])"),
+                        ),
+                    }
+                }};
+            }
+            match name.as_str() {
+                "policy" => {
+                    if let Some(v) = self.element(file, value) {
+                        raw.manifests.push(At(file, v));
+                    }
+                }
+                "default_assessment" => {
+                    if let Some(v) = self.element(file, value) {
+                        raw.defaults.push(At(file, v));
+                    }
+                }
+                "country" => items!(raw.countries),
+                "control_entry" => items!(raw.entries),
+                "assessment" => items!(raw.assessments),
+                "embargo" => items!(raw.embargoes),
+                "wassenaar_participant" => items!(raw.participants),
+                "rule" => items!(raw.rules),
+                other => self.at(
+                    file,
+                    key_at,
+                    format!("unknown section `{other}`, expected one of: {SECTIONS}"),
+                ),
+            }
+        }
+    }
+
+    /// Checks that periods do not overlap and, when `contiguous`, leave no gap. `what` names the item.
+    fn periods(
+        &mut self,
+        file: usize,
+        what: &str,
+        items: &mut [(NaiveDate, Option<NaiveDate>, usize)],
+        contiguous: bool,
+    ) {
+        for (from, through, at) in items.iter() {
+            if let Some(t) = through {
+                if t < from {
+                    self.at(
+                        file,
+                        *at,
+                        format!("{what}: effective_through {t} is before effective_from {from}"),
+                    );
+                }
+            }
+        }
+        items.sort_by_key(|p| p.0);
+        for pair in items.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            match a.1 {
+                None => self.at(
+                    file,
+                    b.2,
+                    format!("{what}: version from {} overlaps the open-ended version from {}", b.0, a.0),
+                ),
+                Some(t) if b.0 <= t => self.at(
+                    file,
+                    b.2,
+                    format!("{what}: version from {} overlaps the version {} to {}", b.0, a.0, t),
+                ),
+                Some(t) if contiguous && t.succ_opt() != Some(b.0) => self.at(
+                    file,
+                    b.2,
+                    format!(
+                        "{what}: gap between the version ending {t} and the version from {} (versions must be contiguous)",
+                        b.0
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn upper(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
+/// Loads and checks a policy from `(file name, content)` pairs.
+pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
+    let mut c = Checker {
+        files,
+        diags: Vec::new(),
+        syntax_errors: false,
+    };
+    let mut raw = Raw::default();
+    for i in 0..files.len() {
+        c.parse_file(i, &mut raw);
+    }
+    let first_file = files
+        .first()
+        .map_or("(policy)", |f| f.0.as_str())
+        .to_string();
+
+    // Manifest.
+    let mut version = String::new();
+    let mut title = None;
+    let mut effective_from = NaiveDate::MIN;
+    let mut documents: Vec<String> = Vec::new();
+    match raw.manifests.len() {
+        0 if c.syntax_errors => {}
+        0 => c.nowhere(&first_file, "no [policy] manifest in any file"),
+        n => {
+            for extra in raw.manifests.iter().skip(1) {
+                c.at(
+                    extra.0,
+                    extra.1.version.span().start,
+                    format!("[policy] given {n} times; give it once"),
+                );
+            }
+            let At(f, m) = &raw.manifests[0];
+            if m.version.get_ref().trim().is_empty() {
+                c.at(
+                    *f,
+                    m.version.span().start,
+                    "policy version must not be empty",
+                );
+            }
+            version = m.version.get_ref().trim().to_string();
+            title = m.title.clone();
+            if let Some(d) = c.date(*f, &m.effective_from) {
+                effective_from = d;
+            }
+            for d in &m.documents {
+                if documents.contains(d.get_ref()) {
+                    c.at(
+                        *f,
+                        d.span().start,
+                        format!("document `{}` listed twice", d.get_ref()),
+                    );
+                }
+                documents.push(d.get_ref().clone());
+            }
+        }
+    }
+
+    // Countries.
+    let mut countries: Vec<Country> = Vec::new();
+    let mut seen = HashSet::new();
+    for At(f, rc) in &raw.countries {
+        let code = rc.code.get_ref().trim();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            c.at(
+                *f,
+                rc.code.span().start,
+                format!("country code {code:?} must be two upper-case letters"),
+            );
+            continue;
+        }
+        if !seen.insert(code.to_string()) {
+            c.at(
+                *f,
+                rc.code.span().start,
+                format!("country {code} listed twice"),
+            );
+            continue;
+        }
+        countries.push(Country {
+            code: code.to_string(),
+            name: rc.name.clone(),
+        });
+    }
+    countries.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut country_slots = vec![u16::MAX; 26 * 26];
+    for (i, ct) in countries.iter().enumerate() {
+        if let (Some(slot), Ok(i)) = (country_slot(&ct.code), u16::try_from(i)) {
+            country_slots[slot] = i;
+        }
+    }
+    let index_of = |code: &str| -> Option<usize> {
+        let slot = country_slot(code)?;
+        let i = *country_slots.get(slot)?;
+        (i != u16::MAX && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(usize::from(i))
+    };
+    let n = countries.len();
+    let unknown_country = |code: &str| format!("unknown country {code:?}: not in the country list");
+
+    // Control entries.
+    let mut entries: Vec<ControlEntry> = Vec::new();
+    let mut entry_lookup: HashMap<String, usize> = HashMap::new();
+    for At(f, re) in &raw.entries {
+        let code = re.code.get_ref().trim().to_string();
+        let mut names = vec![(code.clone(), re.code.span().start)];
+        names.extend(
+            re.aliases
+                .iter()
+                .map(|a| (a.get_ref().trim().to_string(), a.span().start)),
+        );
+        let idx = entries.len();
+        for (name, at) in &names {
+            if name.is_empty() {
+                c.at(*f, *at, "control entry code or alias must not be empty");
+            } else if entry_lookup.insert(upper(name), idx).is_some() {
+                c.at(
+                    *f,
+                    *at,
+                    format!("control entry code or alias {name:?} is used twice"),
+                );
+            }
+        }
+        let mut versions = Vec::new();
+        let mut periods = Vec::new();
+        for v in re.version.get_ref() {
+            let from = c.date(*f, &v.effective_from);
+            let through = c.opt_date(*f, &v.effective_through);
+            if let (Some(from), Ok(through)) = (from, through) {
+                periods.push((from, through, v.effective_from.span().start));
+                versions.push(ControlEntryVersion {
+                    effective_from: from,
+                    effective_through: through,
+                    title: v.title.clone(),
+                    cyber_surveillance: v.cyber_surveillance,
+                });
+            }
+        }
+        if re.version.get_ref().is_empty() {
+            c.at(
+                *f,
+                re.version.span().start,
+                format!("control entry {code} has no version"),
+            );
+        }
+        c.periods(*f, &format!("control entry {code}"), &mut periods, true);
+        versions.sort_by_key(|v| v.effective_from);
+        entries.push(ControlEntry {
+            code,
+            aliases: re
+                .aliases
+                .iter()
+                .map(|a| a.get_ref().trim().to_string())
+                .collect(),
+            regime: re.regime.clone(),
+            versions,
+        });
+    }
+
+    // Assessments.
+    let assessment_versions =
+        |c: &mut Checker<'_>, f: usize, what: &str, vs: &[RawAssessmentVersion]| {
+            let mut out = Vec::new();
+            let mut periods = Vec::new();
+            for v in vs {
+                let tier = *v.tier.get_ref();
+                if !(1..=4).contains(&tier) {
+                    c.at(
+                        f,
+                        v.tier.span().start,
+                        format!("{what}: tier {tier} is not 1, 2, 3 or 4"),
+                    );
+                }
+                let from = c.date(f, &v.effective_from);
+                let through = c.opt_date(f, &v.effective_through);
+                if let (Some(from), Ok(through), Ok(tier)) = (from, through, u8::try_from(tier)) {
+                    periods.push((from, through, v.effective_from.span().start));
+                    out.push(Assessment {
+                        effective_from: from,
+                        effective_through: through,
+                        tier: tier.clamp(1, 4),
+                        indicators: v.indicators.clone(),
+                        rationale: v.rationale.clone(),
+                    });
+                }
+            }
+            c.periods(f, what, &mut periods, true);
+            out.sort_by_key(|a| a.effective_from);
+            out
+        };
+    let mut assessments: Vec<Vec<Assessment>> = vec![Vec::new(); n];
+    let mut assessed: HashMap<usize, (usize, usize)> = HashMap::new();
+    for At(f, ra) in &raw.assessments {
+        let code = ra.country.get_ref().trim().to_string();
+        let at = ra.country.span().start;
+        let Some(i) = index_of(&code) else {
+            c.at(*f, at, unknown_country(&code));
+            continue;
+        };
+        if let Some((pf, _)) = assessed.insert(i, (*f, at)) {
+            let where_ = files.get(pf).map_or("", |x| x.0.as_str());
+            c.at(
+                *f,
+                at,
+                format!(
+                    "country {code} is assessed twice (also in {where_}); add versions instead"
+                ),
+            );
+            continue;
+        }
+        if ra.version.get_ref().is_empty() {
+            c.at(
+                *f,
+                ra.version.span().start,
+                format!("assessment of {code} has no version"),
+            );
+        }
+        assessments[i] = assessment_versions(
+            &mut c,
+            *f,
+            &format!("assessment of {code}"),
+            ra.version.get_ref(),
+        );
+    }
+    let mut default_assessment = Vec::new();
+    match raw.defaults.as_slice() {
+        [] if c.syntax_errors => {}
+        [] => c.nowhere(
+            &first_file,
+            "no [default_assessment] for countries without an assessment",
+        ),
+        [At(f, d), rest @ ..] => {
+            for At(g, e) in rest {
+                c.at(
+                    *g,
+                    e.version.span().start,
+                    "[default_assessment] given more than once",
+                );
+            }
+            if d.version.get_ref().is_empty() {
+                c.at(
+                    *f,
+                    d.version.span().start,
+                    "default assessment has no version",
+                );
+            }
+            default_assessment =
+                assessment_versions(&mut c, *f, "default assessment", d.version.get_ref());
+        }
+    }
+    if effective_from != NaiveDate::MIN
+        && !default_assessment.is_empty()
+        && !default_assessment
+            .iter()
+            .any(|a| date::in_period(effective_from, a.effective_from, a.effective_through))
+    {
+        c.nowhere(
+            &first_file,
+            format!("the default assessment has no version in force on the policy's effective date {effective_from}"),
+        );
+    }
+
+    // Embargoes and Wassenaar participation: periods per country, gaps allowed.
+    let mut embargoes: Vec<Vec<Embargo>> = vec![Vec::new(); n];
+    let mut embargo_periods: BTreeMap<usize, (usize, Vec<(NaiveDate, Option<NaiveDate>, usize)>)> =
+        BTreeMap::new();
+    for At(f, e) in &raw.embargoes {
+        let code = e.country.get_ref().trim().to_string();
+        let Some(i) = index_of(&code) else {
+            c.at(*f, e.country.span().start, unknown_country(&code));
+            continue;
+        };
+        let from = c.date(*f, &e.effective_from);
+        let through = c.opt_date(*f, &e.effective_through);
+        if let (Some(from), Ok(through)) = (from, through) {
+            embargo_periods
+                .entry(i)
+                .or_insert((*f, Vec::new()))
+                .1
+                .push((from, through, e.effective_from.span().start));
+            embargoes[i].push(Embargo {
+                country: code,
+                source: e.source.clone(),
+                effective_from: from,
+                effective_through: through,
+            });
+        }
+    }
+    for (i, (f, mut p)) in embargo_periods {
+        let code = countries.get(i).map_or("", |x| x.code.as_str()).to_string();
+        c.periods(f, &format!("embargo on {code}"), &mut p, false);
+    }
+    let mut wassenaar: Vec<Vec<WassenaarParticipation>> = vec![Vec::new(); n];
+    let mut wa_periods: BTreeMap<usize, (usize, Vec<(NaiveDate, Option<NaiveDate>, usize)>)> =
+        BTreeMap::new();
+    for At(f, p) in &raw.participants {
+        let code = p.country.get_ref().trim().to_string();
+        let Some(i) = index_of(&code) else {
+            c.at(*f, p.country.span().start, unknown_country(&code));
+            continue;
+        };
+        let from = c.date(*f, &p.effective_from);
+        let through = c.opt_date(*f, &p.effective_through);
+        if let (Some(from), Ok(through)) = (from, through) {
+            wa_periods.entry(i).or_insert((*f, Vec::new())).1.push((
+                from,
+                through,
+                p.effective_from.span().start,
+            ));
+            wassenaar[i].push(WassenaarParticipation {
+                country: code,
+                effective_from: from,
+                effective_through: through,
+            });
+        }
+    }
+    for (i, (f, mut p)) in wa_periods {
+        let code = countries.get(i).map_or("", |x| x.code.as_str()).to_string();
+        c.periods(
+            f,
+            &format!("Wassenaar participation of {code}"),
+            &mut p,
+            false,
+        );
+    }
+
+    // Rules.
+    let env = Arc::new(cel::Env::stdlib());
+    let country_codes: Vec<String> = countries.iter().map(|x| x.code.clone()).collect();
+    let entry_codes: Vec<String> = entries.iter().map(|e| e.code.clone()).collect();
+    let aliases: Vec<String> = entries
+        .iter()
+        .flat_map(|e| e.aliases.iter().cloned())
+        .collect();
+    let vocab = Vocabulary {
+        countries: &country_codes,
+        entries: &entry_codes,
+        aliases: &aliases,
+    };
+    let mut rules = Vec::new();
+    let mut rule_ids = HashSet::new();
+    let mut has_outcome = false;
+    for At(f, rr) in &raw.rules {
+        let id = rr.id.get_ref().trim().to_string();
+        if id.is_empty() {
+            c.at(*f, rr.id.span().start, "rule id must not be empty");
+        }
+        if !rule_ids.insert(id.clone()) {
+            c.at(
+                *f,
+                rr.id.span().start,
+                format!("rule id {id:?} is used twice"),
+            );
+        }
+        let effect = rr.effect.get_ref().clone();
+        match &effect {
+            Effect::Document(d) if !documents.contains(d) => c.at(
+                *f,
+                rr.effect.span().start,
+                format!(
+                    "rule {id}: unknown document {d:?} (the manifest lists: {})",
+                    documents.join(", ")
+                ),
+            ),
+            Effect::TargetWorkingDays(0) => c.at(
+                *f,
+                rr.effect.span().start,
+                format!("rule {id}: target_working_days must be positive"),
+            ),
+            Effect::Outcome(_) => has_outcome = true,
+            _ => {}
+        }
+        if rr.version.get_ref().is_empty() {
+            c.at(
+                *f,
+                rr.version.span().start,
+                format!("rule {id} has no version"),
+            );
+        }
+        let mut versions = Vec::new();
+        let mut periods = Vec::new();
+        let mut numbers = HashSet::new();
+        for v in rr.version.get_ref() {
+            let number = *v.version.get_ref();
+            if !numbers.insert(number) {
+                c.at(
+                    *f,
+                    v.version.span().start,
+                    format!("rule {id}: version {number} is given twice"),
+                );
+            }
+            let from = c.date(*f, &v.effective_from);
+            let through = c.opt_date(*f, &v.effective_through);
+            let condition = match Condition::compile(v.when.get_ref(), &env, &vocab) {
+                Ok(cond) => Some(cond),
+                Err(errors) => {
+                    for e in errors {
+                        c.at(
+                            *f,
+                            v.when.span().start,
+                            format!("rule {id} version {number}: {e}"),
+                        );
+                    }
+                    None
+                }
+            };
+            if let (Some(from), Ok(through), Some(condition)) = (from, through, condition) {
+                periods.push((from, through, v.effective_from.span().start));
+                versions.push(RuleVersion {
+                    version: number,
+                    effective_from: from,
+                    effective_through: through,
+                    when: v.when.get_ref().trim().to_string(),
+                    reason: v.reason.trim().to_string(),
+                    condition,
+                });
+            }
+        }
+        c.periods(*f, &format!("rule {id}"), &mut periods, true);
+        versions.sort_by_key(|v| v.effective_from);
+        for pair in versions.windows(2) {
+            if pair[1].version <= pair[0].version {
+                let at = rr.version.span().start;
+                c.at(
+                    *f,
+                    at,
+                    format!("rule {id}: version numbers must increase with effective dates"),
+                );
+            }
+        }
+        rules.push(Rule {
+            id,
+            title: rr.title.clone(),
+            effect,
+            versions,
+        });
+    }
+    if !has_outcome && !c.syntax_errors {
+        c.nowhere(
+            &first_file,
+            "no rule has an outcome effect, so no determination could be made",
+        );
+    }
+
+    if !c.diags.is_empty() {
+        // A syntax error explains any other complaint about the same line.
+        let syntax: HashSet<(String, usize)> = c
+            .diags
+            .iter()
+            .filter(|d| d.message.starts_with("TOML syntax"))
+            .map(|d| (d.file.clone(), d.line))
+            .collect();
+        c.diags.retain(|d| {
+            d.message.starts_with("TOML syntax") || !syntax.contains(&(d.file.clone(), d.line))
+        });
+        return Err(LoadError::Invalid(c.diags));
+    }
+    Ok(PolicySet {
+        version,
+        title,
+        effective_from,
+        documents,
+        countries,
+        country_slots,
+        assessments,
+        embargoes,
+        wassenaar,
+        default_assessment,
+        entries,
+        entry_lookup,
+        rules,
+        env,
+    })
+}
+
+impl PolicySet {
+    /// Loads and checks a policy from `(file name, content)` pairs, e.g. a staged policy uploaded over the API.
+    /// Every problem is reported in [`LoadError::Invalid`].
+    pub fn load_files(files: Vec<(String, String)>) -> Result<PolicySet, LoadError> {
+        load(&files)
+    }
+
+    /// Loads and checks every `*.toml` file directly in `dir` (in name order).
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<PolicySet, LoadError> {
+        load(&read_dir(dir.as_ref())?)
+    }
+
+    /// Checks `(file name, content)` pairs and returns every diagnostic (empty when the policy is valid).
+    pub fn check_files(files: Vec<(String, String)>) -> Vec<Diagnostic> {
+        match load(&files) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.diagnostics().to_vec(),
+        }
+    }
+}
+
+/// Reads the `*.toml` files of a policy directory as `(file name, content)` pairs, sorted by name.
+pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "toml") {
+            let content = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, content));
+        }
+    }
+    files.sort();
+    Ok(files)
+}

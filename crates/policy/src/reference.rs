@@ -1,0 +1,41 @@
+//! The shipped reference policy (`policy/reference/` at the repository root), embedded in the binary so it
+//! works without the repository.
+
+use crate::model::PolicySet;
+use std::sync::OnceLock;
+
+macro_rules! embed {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../policy/reference/", $name)))),+]
+    };
+}
+
+const FILES: &[(&str, &str)] = embed!(
+    "assessments.toml",
+    "control-entries.toml",
+    "countries.toml",
+    "embargoes.toml",
+    "policy.toml",
+    "rules.toml",
+    "wassenaar.toml",
+);
+
+/// The reference policy's files as `(file name, content)` pairs, e.g. to store them as the first version.
+pub fn reference_files() -> Vec<(String, String)> {
+    FILES
+        .iter()
+        .map(|(n, c)| (n.to_string(), c.to_string()))
+        .collect()
+}
+
+/// The shipped reference policy, loaded once.
+///
+/// # Panics
+/// Only if the embedded files are invalid, which the crate's tests rule out.
+pub fn reference() -> &'static PolicySet {
+    static SET: OnceLock<PolicySet> = OnceLock::new();
+    SET.get_or_init(|| match PolicySet::load_files(reference_files()) {
+        Ok(set) => set,
+        Err(e) => panic!("the embedded reference policy is invalid: {e}"),
+    })
+}

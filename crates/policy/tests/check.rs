@@ -1,0 +1,477 @@
+//! `check` diagnostics: broken policies report file, line and reason for every problem.
+
+mod common;
+use common::*;
+use policy::{Diagnostic, PolicySet};
+
+fn diags(files: Vec<(String, String)>) -> Vec<Diagnostic> {
+    let d = PolicySet::check_files(files);
+    assert!(!d.is_empty(), "expected diagnostics");
+    d
+}
+
+/// Asserts one diagnostic in `file` at the line of `needle` whose message contains `text`.
+fn has(d: &[Diagnostic], files: &[(String, String)], file: &str, needle: &str, text: &str) {
+    let line = line_of(files, file, needle);
+    assert!(
+        d.iter()
+            .any(|x| x.file == file && x.line == line && x.message.contains(text)),
+        "no diagnostic {file}:{line} containing {text:?} in {d:#?}"
+    );
+}
+
+#[test]
+fn reference_policy_checks_clean() {
+    assert_eq!(
+        PolicySet::check_files(policy::reference_files()),
+        Vec::new()
+    );
+}
+
+#[test]
+fn load_dir_reads_a_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in policy::reference_files() {
+        std::fs::write(dir.path().join(name), content).expect("write");
+    }
+    std::fs::write(dir.path().join("README.txt"), "not toml, ignored").expect("write");
+    let set = PolicySet::load_dir(dir.path()).expect("loads");
+    assert_eq!(set.version(), "reference-2017.1");
+    assert!(PolicySet::load_dir(dir.path().join("missing")).is_err());
+}
+
+#[test]
+fn unknown_field_is_reported_with_its_line() {
+    let files = reference_with(&[(
+        "rules.toml",
+        "title = \"Defence review\"",
+        "title = \"Defence review\"\ncolour = \"red\"",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "rules.toml", "colour", "unknown field `colour`");
+}
+
+#[test]
+fn unknown_section_is_reported() {
+    let files = reference_with(&[(
+        "policy.toml",
+        "[policy]",
+        "[moratorium]\nall = true\n\n[policy]",
+    )]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "policy.toml",
+        "[moratorium]",
+        "unknown section `moratorium`",
+    );
+}
+
+#[test]
+fn unknown_references_are_reported() {
+    let files = reference_with(&[
+        ("assessments.toml", "country = \"AT\"", "country = \"XA\""),
+        ("embargoes.toml", "country = \"SS\"", "country = \"QQ\""),
+        ("wassenaar.toml", "country = \"AR\"", "country = \"Ar\""),
+        (
+            "rules.toml",
+            "effect = { document = \"end-user-declaration\" }",
+            "effect = { document = \"end-use-cert\" }",
+        ),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "assessments.toml",
+        "country = \"XA\"",
+        "unknown country \"XA\"",
+    );
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "country = \"QQ\"",
+        "unknown country \"QQ\"",
+    );
+    has(
+        &d,
+        &files,
+        "wassenaar.toml",
+        "country = \"Ar\"",
+        "unknown country \"Ar\"",
+    );
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "end-use-cert",
+        "unknown document \"end-use-cert\"",
+    );
+    assert_eq!(d.len(), 4, "{d:#?}");
+}
+
+#[test]
+fn conditions_naming_unknown_countries_entries_or_values_are_reported() {
+    let files = reference_with(&[
+        (
+            "rules.toml",
+            "when = \"embargoed\"",
+            "when = \"embargoed || destination == 'XK'\"",
+        ),
+        (
+            "rules.toml",
+            "when = \"licence == 'marketing'\"",
+            "when = \"licence == 'marketting'\"",
+        ),
+        (
+            "rules.toml",
+            "when = \"security_grade in ['confidential', 'secret']\"",
+            "when = \"'4.A.5' in control_entries\"",
+        ),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "'XK'",
+        "'XK', which is not a value of destination",
+    );
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "'marketting'",
+        "not a value of licence",
+    );
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "'4.A.5' in control_entries",
+        "alias '4.A.5'",
+    );
+}
+
+#[test]
+fn conditions_that_do_not_parse_or_compile_are_reported() {
+    let files = reference_with(&[
+        (
+            "rules.toml",
+            "when = \"embargoed\"",
+            "when = \"embargoed &&\"",
+        ),
+        (
+            "rules.toml",
+            "when = \"!listed && !catch_all_notified\"",
+            "when = \"!listd\"",
+        ),
+        (
+            "rules.toml",
+            "when = \"licence == 'export'\"",
+            "when = \"tier + 1\"",
+        ),
+        (
+            "rules.toml",
+            "when = \"licence == 'export' && !wassenaar\"",
+            "when = \"tier == 'high'\"",
+        ),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "\"embargoed &&\"",
+        "does not parse",
+    );
+    has(&d, &files, "rules.toml", "!listd", "unknown fact `listd`");
+    has(&d, &files, "rules.toml", "tier + 1", "instead of a bool");
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "tier == 'high'",
+        "no string-valued fact",
+    );
+}
+
+#[test]
+fn overlapping_and_gapped_versions_are_reported() {
+    let files = reference_with(&[
+        // AE: tier 2 through 2021-11-25 overlaps tier 3 from 2021-11-25.
+        (
+            "assessments.toml",
+            "effective_through = 2021-11-24",
+            "effective_through = 2021-11-25",
+        ),
+        // Human-rights review: v1 ends 2021-11-23, v2 starts 2021-11-25 -> gap.
+        (
+            "rules.toml",
+            "effective_through = 2021-11-24",
+            "effective_through = 2021-11-23",
+        ),
+        // Two overlapping IR embargo periods.
+        (
+            "embargoes.toml",
+            "effective_through = 2020-10-18",
+            "effective_through = 2025-10-18",
+        ),
+    ]);
+    let d = diags(files.clone());
+    let ae = files.iter().find(|f| f.0 == "assessments.toml").unwrap();
+    let ae_v2 = ae.1.find("country = \"AE\"").unwrap();
+    let line = ae.1[..ae_v2].matches('\n').count() + 1 + 8; // second version's effective_from
+    assert!(
+        d.iter().any(|x| x.file == "assessments.toml"
+            && x.line == line
+            && x.message
+                .contains("assessment of AE: version from 2021-11-25 overlaps")),
+        "{d:#?}"
+    );
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "effective_from = 2021-11-25",
+        "rule human-rights-review: gap between the version ending 2021-11-23",
+    );
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "effective_from = 2025-09-28",
+        "embargo on IR: version from 2025-09-28 overlaps",
+    );
+}
+
+#[test]
+fn malformed_dates_are_reported() {
+    let files = reference_with(&[(
+        "rules.toml",
+        "effective_from = 2018-08-01",
+        "effective_from = \"2018-08-01\"",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "rules.toml", "\"2018-08-01\"", "datetime");
+
+    let files = reference_with(&[(
+        "rules.toml",
+        "effective_from = 2018-08-01",
+        "effective_from = 2018-02-30",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "rules.toml", "2018-02-30", "");
+
+    let files = reference_with(&[(
+        "rules.toml",
+        "effective_from = 2018-08-01",
+        "effective_from = 2018-08-01T10:00:00",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "rules.toml", "2018-08-01T10", "without a time");
+
+    let files = reference_with(&[(
+        "assessments.toml",
+        "effective_through = 2021-11-24",
+        "effective_through = 2021-11-35",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "assessments.toml", "2021-11-35", "");
+}
+
+#[test]
+fn wrong_types_and_values_are_reported() {
+    let files = reference_with(&[
+        ("assessments.toml", "tier = 4", "tier = 5"),
+        (
+            "rules.toml",
+            "effect = { review = \"defence\" }",
+            "effect = { review = \"army\" }",
+        ),
+        (
+            "control-entries.toml",
+            "cyber_surveillance = false",
+            "cyber_surveillance = \"no\"",
+        ),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "assessments.toml",
+        "tier = 5",
+        "tier 5 is not 1, 2, 3 or 4",
+    );
+    has(&d, &files, "rules.toml", "\"army\"", "army");
+    has(&d, &files, "control-entries.toml", "\"no\"", "invalid type");
+}
+
+#[test]
+fn duplicates_and_missing_parts_are_reported() {
+    let files = reference_with(&[
+        (
+            "rules.toml",
+            "id = \"defence-review\"",
+            "id = \"un-arms-embargo\"",
+        ),
+        (
+            "control-entries.toml",
+            "aliases = [\"5.D.2\"]",
+            "aliases = [\"4.A.5\"]",
+        ),
+        ("countries.toml", "code = \"AF\"", "code = \"AD\""),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "id = \"un-arms-embargo\"\ntitle = \"Defence",
+        "used twice",
+    );
+    has(
+        &d,
+        &files,
+        "control-entries.toml",
+        "aliases = [\"4.A.5\"]\nregime = \"Wassenaar Arrangement Dual-Use List, Cat. 5",
+        "used twice",
+    );
+    assert!(d
+        .iter()
+        .any(|x| x.message.contains("country AD listed twice")));
+
+    let no_manifest: Vec<_> = policy::reference_files()
+        .into_iter()
+        .filter(|f| f.0 != "policy.toml")
+        .collect();
+    let d = PolicySet::check_files(no_manifest);
+    assert!(
+        d.iter().any(|x| x.message.contains("no [policy] manifest")),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once_across_files() {
+    let files = reference_with(&[
+        (
+            "rules.toml",
+            "title = \"Defence review\"",
+            "title = \"Defence review\"\ncolour = \"red\"",
+        ),
+        ("assessments.toml", "country = \"AT\"", "country = \"XA\""),
+        (
+            "rules.toml",
+            "when = \"embargoed\"",
+            "when = \"embargoed &&\"",
+        ),
+        ("embargoes.toml", "country = \"SS\"", "country = \"QQ\""),
+    ]);
+    let d = diags(files);
+    assert_eq!(d.len(), 4, "{d:#?}");
+    assert!(d.iter().all(|x| x.line > 0));
+    let shown = d[0].to_string();
+    assert!(
+        shown.contains(".toml:") && shown.matches(':').count() >= 2,
+        "{shown}"
+    );
+}
+
+#[test]
+fn toml_syntax_errors_are_reported_with_a_line() {
+    let files = reference_with(&[(
+        "embargoes.toml",
+        "[[embargo]]\ncountry = \"LY\"",
+        "[[embargo]]\ncountry = LY",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "embargoes.toml", "country = LY", "TOML syntax");
+}
+
+#[test]
+fn fixture_directory_on_disk_reports_problems() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
+    let err = PolicySet::load_dir(&dir).expect_err("broken fixture");
+    let d = err.diagnostics();
+    assert!(
+        d.iter().any(|x| x.file == "rules.toml"
+            && x.line == 9
+            && x.message.contains("unknown fact `tierr`")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter().any(|x| x.file == "data.toml"
+            && x.line == 10
+            && x.message.contains("unknown country \"XX\"")),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn a_minimal_policy_with_interpreted_conditions_evaluates() {
+    // A small policy in one file, with a condition over `control_entries` (interpreted per request, not tabled).
+    let text = r#"
+[policy]
+version = "mini-1"
+effective_from = 2020-01-01
+
+[[country]]
+code = "DE"
+name = "Germany"
+
+[[country]]
+code = "FR"
+name = "France"
+
+[[control_entry]]
+code = "4A005"
+aliases = ["4.A.5"]
+  [[control_entry.version]]
+  effective_from = 2020-01-01
+  title = "Intrusion platforms"
+  cyber_surveillance = true
+
+[default_assessment]
+  [[default_assessment.version]]
+  effective_from = 2020-01-01
+  tier = 1
+  rationale = "all fine"
+
+[[rule]]
+id = "intrusion-to-france"
+effect = { outcome = "prohibited" }
+  [[rule.version]]
+  version = 1
+  effective_from = 2020-01-01
+  when = "control_entries.exists(c, c == '4A005') && destination == 'FR'"
+  reason = "intrusion platforms may not go to FR in this test"
+
+[[rule]]
+id = "else"
+effect = { outcome = "licence-required" }
+  [[rule.version]]
+  version = 1
+  effective_from = 2020-01-01
+  when = "true"
+  reason = "everything else"
+"#;
+    let set = PolicySet::load_files(vec![("mini.toml".into(), text.into())]).expect("valid");
+    let mut r = req().on("2021-01-01").to("FR").0;
+    let d = policy::evaluate(&r, &set).expect("ok");
+    assert_eq!(d.outcome, domain::Outcome::Prohibited);
+    assert!(
+        d.rules[0].reason.contains("control_entries=[4A005]"),
+        "{}",
+        d.rules[0].reason
+    );
+    r.destination = domain::CountryCode::parse("DE").unwrap();
+    assert_eq!(
+        policy::evaluate(&r, &set).expect("ok").outcome,
+        domain::Outcome::LicenceRequired
+    );
+    r.as_of = date("2019-12-31");
+    assert!(policy::evaluate(&r, &set).is_err());
+}

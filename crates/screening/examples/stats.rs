@@ -1,0 +1,52 @@
+//! Load every shipped list, build the index, print sizes, build time, resident memory, and screen a few names.
+//! `cargo run --release -p screening --example stats [-- NAME ...]`
+#[path = "../tests/shipped/mod.rs"]
+mod shipped;
+
+use std::time::Instant;
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let t0 = Instant::now();
+    let lists = shipped::load_all();
+    let t1 = Instant::now();
+    let before = rss_kib("VmRSS:");
+    let ix = screening::Index::build(&lists);
+    let t2 = Instant::now();
+    drop(lists);
+    println!(
+        "lists {} entries {} names {} import {:.2}s build {:.3}s rss-after-build {} MiB (index alone ~{} MiB) peak {} MiB",
+        ix.lists().len(),
+        ix.len(),
+        ix.variant_count(),
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+        rss_kib("VmRSS:") / 1024,
+        rss_kib("VmRSS:").saturating_sub(before) / 1024,
+        rss_kib("VmHWM:") / 1024
+    );
+    for l in ix.lists() {
+        println!("  {} {} entries {}", l.label, l.format, l.entries);
+    }
+    let names: Vec<String> = std::env::args().skip(1).collect();
+    for n in names {
+        let q = screening::Query::name(&n).unwrap();
+        let t = Instant::now();
+        let m = ix.screen(&q, &screening::Options::default());
+        let dt = t.elapsed();
+        println!("{n:?} ({:?}):", dt);
+        for m in m {
+            println!("  {:.3} {} {} {:?} via {:?}", m.score, m.list, m.source_id, m.name, m.explanation.tokens.iter().map(|t| format!("{}~{}:{:.2}:{}", t.query, t.list, t.similarity, t.method)).collect::<Vec<_>>());
+        }
+    }
+}

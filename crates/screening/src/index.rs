@@ -1,0 +1,1005 @@
+//! The screening index: every name variant of every loaded list, prepared once, with retrieval structures
+//! (token vocabulary, character trigrams over the vocabulary, consonant skeletons, equivalence groups,
+//! original-script tokens, identifiers) and the scorer that turns candidates into explained matches.
+
+use crate::explain::{Explanation, MatchedVariant, QualifierEffect, TokenMatch};
+use crate::names::{group_name, TokenClass};
+use crate::normalize::{prepare, PreparedName, Token};
+use crate::query::{normalize_identifier, Query};
+use crate::similarity::{jaro_winkler, levenshtein_sim};
+use crate::translit::Script;
+use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+/// The default "possible match" threshold.
+pub const DEFAULT_THRESHOLD: f64 = 0.80;
+/// The default number of matches returned per query.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Token pairs less similar than this are not aligned.
+pub const MIN_TOKEN_SIM: f32 = 0.80;
+/// Candidates fully scored per query (after retrieval ranking).
+pub const MAX_CANDIDATES: usize = 256;
+/// Unmatched list-side tokens count this fraction of their weight (a query may omit a middle name).
+const UNMATCHED_LIST_FACTOR: f32 = 0.5;
+/// Score factor when a one-name query meets a list name of several names.
+const SINGLE_TOKEN_FACTOR: f64 = 0.9;
+/// Score factor of aliases the list itself calls weak / low quality.
+const LOW_QUALITY_FACTOR: f64 = 0.95;
+
+/// Per-call options.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    /// Matches scoring below this are not returned.
+    pub threshold: f64,
+    /// At most this many matches (best first).
+    pub limit: usize,
+    /// Score every name variant instead of the retrieved candidates (for recall measurements; slow).
+    #[serde(default)]
+    pub exhaustive: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threshold: DEFAULT_THRESHOLD,
+            limit: DEFAULT_LIMIT,
+            exhaustive: false,
+        }
+    }
+}
+
+/// One hit: an entry of a list whose name (or identifier) matches the query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// The label of the list the entry comes from (the format name, e.g. `un-sc-xml`, unless labelled otherwise).
+    pub list: String,
+    /// The list's own record id.
+    pub source_id: String,
+    /// The list name that matched.
+    pub name: String,
+    /// In [0, 1].
+    pub score: f64,
+    pub explanation: Explanation,
+    /// Position of the entry in the index (not serialised); see [`Index::entry`].
+    #[serde(skip)]
+    pub entry: u32,
+}
+
+/// What the index keeps of a list entry.
+#[derive(Debug, Clone)]
+pub struct IndexedEntry {
+    pub list: u16,
+    pub source_id: String,
+    pub kind: EntityKind,
+    pub birth_dates: Vec<String>,
+    pub countries: Vec<String>,
+    pub identifiers: Vec<(String, String)>,
+    /// First variant of this entry in `variants`.
+    first_variant: u32,
+}
+
+/// A loaded list.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexedList {
+    pub label: String,
+    pub format: lists::ListFormat,
+    pub version: String,
+    pub entries: usize,
+}
+
+#[derive(Debug)]
+struct VocabTok {
+    form: String,
+    skel: String,
+    group: Option<u16>,
+    class: TokenClass,
+    abjad: bool,
+}
+
+#[derive(Debug)]
+struct Variant {
+    entry: u32,
+    name: String,
+    kind: NameKind,
+    quality: NameQuality,
+    toks: Box<[u32]>,
+    weights: Box<[f32]>,
+    total_weight: f32,
+    compact: Box<str>,
+    original: Box<[Box<str>]>,
+    original_script: Option<Script>,
+}
+
+/// The screening index. Immutable once built, `Send + Sync`: share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Index {
+    lists: Vec<IndexedList>,
+    entries: Vec<IndexedEntry>,
+    variants: Vec<Variant>,
+    vocab: Vec<VocabTok>,
+    by_key: FxHashMap<String, u32>,
+    by_skel: FxHashMap<String, Vec<u32>>,
+    by_group: FxHashMap<u16, Vec<u32>>,
+    trigrams: FxHashMap<u32, Vec<u32>>,
+    postings: Vec<Vec<u32>>,
+    original_postings: FxHashMap<Box<str>, Vec<u32>>,
+    identifiers: FxHashMap<String, Vec<u32>>,
+}
+
+fn vocab_key(t: &Token) -> String {
+    if t.script.is_abjad() {
+        format!("~{}", t.form)
+    } else {
+        t.form.clone()
+    }
+}
+
+fn trigram_keys(form: &str, out: &mut Vec<u32>) {
+    out.clear();
+    let b = form.as_bytes();
+    let mut padded = Vec::with_capacity(b.len() + 2);
+    padded.push(b'^');
+    padded.extend_from_slice(b);
+    padded.push(b'$');
+    for w in padded.windows(3) {
+        let k = (w[0] as u32) << 16 | (w[1] as u32) << 8 | w[2] as u32;
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+}
+
+/// How two tokens were found similar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Exact,
+    Equivalent,
+    Phonetic,
+    Fuzzy,
+    Skeleton,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Exact => "exact",
+            Method::Equivalent => "equivalent-name",
+            Method::Phonetic => "phonetic-key",
+            Method::Fuzzy => "jaro-winkler",
+            Method::Skeleton => "consonant-skeleton",
+        }
+    }
+}
+
+fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
+    let q_low = q.class != TokenClass::Name;
+    let v_low = v.class != TokenClass::Name;
+    if q_low != v_low {
+        return (0.0, Method::Fuzzy);
+    }
+    if q.form == v.form {
+        return (1.0, Method::Exact);
+    }
+    if q.group.is_some() && q.group == v.group {
+        return (0.95, Method::Equivalent);
+    }
+    let (a, b) = (q.form.as_bytes(), v.form.as_bytes());
+    let mut jw = jaro_winkler(a, b) as f32;
+    if a.len().min(b.len()) <= 3 {
+        jw *= 0.9;
+    }
+    let mut best = (jw, Method::Fuzzy);
+    let skel_ok = q.skel.len() >= 2 && q.skel == v.skel;
+    if q.script.is_abjad() || v.abjad {
+        let s = if skel_ok {
+            0.93
+        } else {
+            jaro_winkler(q.skel.as_bytes(), v.skel.as_bytes()) as f32 * 0.9
+        };
+        if s > best.0 {
+            best = (s, Method::Skeleton);
+        }
+    } else if skel_ok && q.skel.len() >= 3 && best.0 < 0.9 {
+        best = (0.9, Method::Phonetic);
+    }
+    best
+}
+
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+    tri_count: FxHashMap<u32, u16>,
+    tri_keys: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Per-query similarity of a query token to vocabulary tokens found by retrieval.
+type SimCache = Vec<FxHashMap<u32, (f32, Method)>>;
+
+impl Index {
+    /// Build the index over labelled lists (label = how hits name the list, usually the format name).
+    pub fn build(lists: &[(String, ListSnapshot)]) -> Index {
+        let mut ix = Index {
+            lists: Vec::new(),
+            entries: Vec::new(),
+            variants: Vec::new(),
+            vocab: Vec::new(),
+            by_key: FxHashMap::default(),
+            by_skel: FxHashMap::default(),
+            by_group: FxHashMap::default(),
+            trigrams: FxHashMap::default(),
+            postings: Vec::new(),
+            original_postings: FxHashMap::default(),
+            identifiers: FxHashMap::default(),
+        };
+        // Preparing names is the expensive part: do it in parallel, then intern sequentially.
+        use rayon::prelude::*;
+        for (li, (label, snap)) in lists.iter().enumerate() {
+            ix.lists.push(IndexedList {
+                label: label.clone(),
+                format: snap.format,
+                version: snap.version.clone(),
+                entries: snap.entries.len(),
+            });
+            let prepared: Vec<Vec<PreparedName>> = snap
+                .entries
+                .par_iter()
+                .map(|e| e.names.iter().map(|n| prepare(&n.name)).collect())
+                .collect();
+            for (e, names) in snap.entries.iter().zip(prepared) {
+                let ei = ix.entries.len() as u32;
+                ix.entries.push(IndexedEntry {
+                    list: li as u16,
+                    source_id: e.source_id.clone(),
+                    kind: e.kind,
+                    birth_dates: e.birth_dates.clone(),
+                    countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                    identifiers: e.identifiers.iter().map(|i| (i.kind.clone(), i.number.clone())).collect(),
+                    first_variant: ix.variants.len() as u32,
+                });
+                for id in &e.identifiers {
+                    let n = normalize_identifier(&id.number);
+                    if n.len() >= 4 {
+                        let v = ix.identifiers.entry(n).or_default();
+                        if v.last() != Some(&ei) {
+                            v.push(ei);
+                        }
+                    }
+                }
+                let mut seen: FxHashSet<String> = FxHashSet::default();
+                for (nv, p) in e.names.iter().zip(names) {
+                    if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                        continue;
+                    }
+                    ix.add_variant(ei, nv, p);
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        for (i, v) in ix.vocab.iter().enumerate() {
+            trigram_keys(&v.form, &mut keys);
+            for k in &keys {
+                ix.trigrams.entry(*k).or_default().push(i as u32);
+            }
+        }
+        ix
+    }
+
+    fn add_variant(&mut self, entry: u32, nv: &lists::NameVariant, p: PreparedName) {
+        let vi = self.variants.len() as u32;
+        let mut toks = Vec::with_capacity(p.tokens.len());
+        let mut weights = Vec::with_capacity(p.tokens.len());
+        for t in &p.tokens {
+            let key = vocab_key(t);
+            let id = match self.by_key.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.vocab.len() as u32;
+                    self.vocab.push(VocabTok {
+                        form: t.form.clone(),
+                        skel: t.skel.clone(),
+                        group: t.group,
+                        class: t.class,
+                        abjad: t.script.is_abjad(),
+                    });
+                    self.postings.push(Vec::new());
+                    if t.skel.len() >= 2 && t.class == TokenClass::Name {
+                        self.by_skel.entry(t.skel.clone()).or_default().push(id);
+                    }
+                    if let Some(g) = t.group {
+                        self.by_group.entry(g).or_default().push(id);
+                    }
+                    self.by_key.insert(key, id);
+                    id
+                }
+            };
+            let post = &mut self.postings[id as usize];
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+            toks.push(id);
+            weights.push(t.weight());
+        }
+        for o in &p.original {
+            let post = self.original_postings.entry(o.as_str().into()).or_default();
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        self.variants.push(Variant {
+            entry,
+            name: nv.name.clone(),
+            kind: nv.kind,
+            quality: nv.quality,
+            total_weight: weights.iter().sum(),
+            toks: toks.into(),
+            weights: weights.into(),
+            compact: p.compact.into(),
+            original: p.original.into_iter().map(Into::into).collect(),
+            original_script: p.original_script,
+        });
+    }
+
+    /// The loaded lists.
+    pub fn lists(&self) -> &[IndexedList] {
+        &self.lists
+    }
+
+    /// Number of entries over all lists.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of indexed name variants.
+    pub fn variant_count(&self) -> usize {
+        self.variants.len()
+    }
+
+    /// The indexed entry a match refers to.
+    pub fn entry(&self, i: u32) -> &IndexedEntry {
+        &self.entries[i as usize]
+    }
+
+    /// Screen one query.
+    pub fn screen(&self, q: &Query, opts: &Options) -> Vec<Match> {
+        let qn = prepare(&q.name);
+        if qn.tokens.is_empty() && qn.original.is_empty() {
+            return Vec::new();
+        }
+        let (cands, cache) = if opts.exhaustive {
+            ((0..self.variants.len() as u32).collect(), None)
+        } else {
+            let (c, cache) = self.retrieve(&qn);
+            (c, Some(cache))
+        };
+        // Best variant per entry.
+        let mut best: FxHashMap<u32, (f64, u32, Scored)> = FxHashMap::default();
+        for vi in cands {
+            let v = &self.variants[vi as usize];
+            let s = self.score_variant(&qn, v, cache.as_ref());
+            if s.score <= 0.0 {
+                continue;
+            }
+            let e = best.entry(v.entry).or_insert((-1.0, vi, Scored::default()));
+            if s.score > e.0 {
+                *e = (s.score, vi, s);
+            }
+        }
+        // Identifiers are decisive.
+        let mut id_hits: FxHashMap<u32, String> = FxHashMap::default();
+        for raw in &q.identifiers {
+            let n = normalize_identifier(raw);
+            if let Some(es) = self.identifiers.get(&n) {
+                for &e in es {
+                    id_hits.insert(e, raw.clone());
+                    let first = self.entries[e as usize].first_variant;
+                    best.entry(e).or_insert((0.0, first, Scored::default()));
+                }
+            }
+        }
+        let mut out: Vec<Match> = best
+            .into_iter()
+            .filter_map(|(ei, (name_score, vi, scored))| {
+                let entry = &self.entries[ei as usize];
+                let mut quals = Vec::new();
+                let mut score = name_score;
+                qualify(q, entry, &mut score, &mut quals);
+                if let Some(raw) = id_hits.get(&ei) {
+                    let number = entry
+                        .identifiers
+                        .iter()
+                        .find(|(_, n)| normalize_identifier(n) == normalize_identifier(raw))
+                        .map(|(k, n)| format!("{k} {n}"))
+                        .unwrap_or_default();
+                    quals.push(QualifierEffect {
+                        qualifier: "identifier".into(),
+                        effect: 1.0 - score,
+                        detail: format!("query identifier {raw:?} equals list identifier {number}: decisive"),
+                    });
+                    score = 1.0;
+                }
+                let score = (score.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
+                if score < opts.threshold {
+                    return None;
+                }
+                let v = &self.variants[vi as usize];
+                Some(Match {
+                    list: self.lists[entry.list as usize].label.clone(),
+                    source_id: entry.source_id.clone(),
+                    name: v.name.clone(),
+                    score,
+                    explanation: self.explain(&qn, v, scored, name_score, quals),
+                    entry: ei,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.list.cmp(&b.list))
+                .then_with(|| a.source_id.cmp(&b.source_id))
+        });
+        out.truncate(opts.limit);
+        out
+    }
+
+    /// Retrieve candidate variants: similar vocabulary tokens (exact, equivalence group, skeleton, trigram
+    /// overlap confirmed by similarity) and original-script tokens, ranked by accumulated weighted similarity.
+    fn retrieve(&self, qn: &PreparedName) -> (Vec<u32>, SimCache) {
+        SCRATCH.with(|s| {
+            let s = &mut *s.borrow_mut();
+            if s.acc.len() != self.variants.len() {
+                s.acc = vec![0.0; self.variants.len()];
+            }
+            s.touched.clear();
+            let any_name = qn.tokens.iter().any(|t| t.class == TokenClass::Name);
+            let mut cache: SimCache = vec![FxHashMap::default(); qn.tokens.len()];
+            for (qi, qt) in qn.tokens.iter().enumerate() {
+                if any_name && qt.class != TokenClass::Name {
+                    continue;
+                }
+                let sims = &mut cache[qi];
+                let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
+                    if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
+                        let r = tok_sim(qt, &self.vocab[id as usize]);
+                        e.insert(r);
+                    }
+                };
+                if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
+                    consider(id, sims);
+                }
+                if let Some(g) = qt.group {
+                    for &id in self.by_group.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
+                        consider(id, sims);
+                    }
+                }
+                if qt.skel.len() >= 2 {
+                    for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
+                        consider(id, sims);
+                    }
+                }
+                trigram_keys(&qt.form, &mut s.tri_keys);
+                let nq = s.tri_keys.len();
+                let need = ((nq as f32) * 0.34).ceil().max(1.0) as u16;
+                s.tri_count.clear();
+                for k in &s.tri_keys {
+                    if let Some(p) = self.trigrams.get(k) {
+                        for &id in p {
+                            *s.tri_count.entry(id).or_insert(0) += 1;
+                        }
+                    }
+                }
+                let ql = qt.form.len();
+                for (&id, &c) in s.tri_count.iter() {
+                    if c >= need {
+                        let vl = self.vocab[id as usize].form.len();
+                        if vl.abs_diff(ql) <= 3.max(ql / 2) {
+                            consider(id, sims);
+                        }
+                    }
+                }
+                sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
+                let w = qt.weight();
+                for (&id, &(sim, _)) in sims.iter() {
+                    for &vi in &self.postings[id as usize] {
+                        let a = &mut s.acc[vi as usize];
+                        if *a == 0.0 {
+                            s.touched.push(vi);
+                        }
+                        *a += sim * w;
+                    }
+                }
+            }
+            for o in &qn.original {
+                if let Some(p) = self.original_postings.get(o.as_str()) {
+                    for &vi in p {
+                        let a = &mut s.acc[vi as usize];
+                        if *a == 0.0 {
+                            s.touched.push(vi);
+                        }
+                        *a += 1.0;
+                    }
+                }
+            }
+            let mut cands: Vec<(f32, u32)> = s
+                .touched
+                .iter()
+                .map(|&vi| {
+                    let a = s.acc[vi as usize];
+                    s.acc[vi as usize] = 0.0;
+                    // Rank by the share of both names covered.
+                    let v = &self.variants[vi as usize];
+                    (a / v.total_weight.max(1.0), vi)
+                })
+                .collect();
+            if cands.len() > MAX_CANDIDATES {
+                cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| b.0.total_cmp(&a.0));
+                cands.truncate(MAX_CANDIDATES);
+            }
+            (cands.into_iter().map(|(_, v)| v).collect(), cache)
+        })
+    }
+
+    fn sim(&self, qi: usize, qt: &Token, id: u32, cache: Option<&SimCache>) -> (f32, Method) {
+        let v = &self.vocab[id as usize];
+        match cache {
+            Some(c) if qt.class == TokenClass::Name && v.class == TokenClass::Name => {
+                c[qi].get(&id).copied().unwrap_or((0.0, Method::Fuzzy))
+            }
+            _ => tok_sim(qt, v),
+        }
+    }
+
+    fn score_variant(&self, qn: &PreparedName, v: &Variant, cache: Option<&SimCache>) -> Scored {
+        let n = qn.tokens.len();
+        let m = v.toks.len();
+        let mut best = Scored::default();
+        if n > 0 && m > 0 {
+            let mut sims = vec![(0.0f32, Method::Fuzzy); n * m];
+            for (qi, qt) in qn.tokens.iter().enumerate() {
+                for (li, &id) in v.toks.iter().enumerate() {
+                    let s = self.sim(qi, qt, id, cache);
+                    if s.0 >= MIN_TOKEN_SIM {
+                        sims[qi * m + li] = s;
+                    }
+                }
+            }
+            let qw: Vec<f32> = qn.tokens.iter().map(Token::weight).collect();
+            let pairs = align(&sims, &qw, &v.weights, n, m);
+            let mut num = 0.0f32;
+            let mut matched_l = vec![false; m];
+            for &(qi, li) in &pairs {
+                num += sims[qi * m + li].0 * (qw[qi] + v.weights[li]);
+                matched_l[li] = true;
+            }
+            let unmatched_lw: f32 = (0..m).filter(|&l| !matched_l[l]).map(|l| v.weights[l]).sum();
+            let den = qw.iter().sum::<f32>() + v.total_weight - (1.0 - UNMATCHED_LIST_FACTOR) * unmatched_lw;
+            let mut score = if den > 0.0 { (num / den) as f64 } else { 0.0 };
+            let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
+            if names(&qw) == 1 && names(&v.weights) > 1 {
+                // A lone name token is weak evidence against a longer name.
+                score *= SINGLE_TOKEN_FACTOR;
+            }
+            best = Scored {
+                score,
+                method: Comparison::Latin,
+                pairs: pairs.iter().map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1)).collect(),
+            };
+            if qn.compact.len() >= 6 && v.compact.len() >= 6 {
+                let c = levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes());
+                if c >= 0.85 && c > best.score {
+                    best.score = c;
+                    best.method = Comparison::Compact;
+                }
+            }
+        }
+        if !qn.original.is_empty() && qn.original_script.is_some() && qn.original_script == v.original_script {
+            let o = original_score(&qn.original, &v.original);
+            if o > best.score {
+                best = Scored {
+                    score: o,
+                    method: Comparison::Original,
+                    pairs: Vec::new(),
+                };
+            }
+        }
+        if v.quality == NameQuality::Low {
+            best.score *= LOW_QUALITY_FACTOR;
+        }
+        best
+    }
+
+    fn explain(&self, qn: &PreparedName, v: &Variant, s: Scored, name_score: f64, quals: Vec<QualifierEffect>) -> Explanation {
+        let mut tokens = Vec::new();
+        let mut used_q = vec![false; qn.tokens.len()];
+        let mut used_l = vec![false; v.toks.len()];
+        for &(qi, li, sim, method) in &s.pairs {
+            used_q[qi] = true;
+            used_l[li] = true;
+            let vt = &self.vocab[v.toks[li] as usize];
+            let qt = &qn.tokens[qi];
+            tokens.push(TokenMatch {
+                query: qt.form.clone(),
+                list: vt.form.clone(),
+                similarity: round4(sim as f64),
+                method: match method {
+                    Method::Equivalent => format!("{} ({})", method.as_str(), group_name(qt.group.unwrap_or(0))),
+                    _ => method.as_str().to_string(),
+                },
+                weight: round4(((qt.weight() + v.weights[li]) / 2.0) as f64),
+            });
+        }
+        Explanation {
+            variant: MatchedVariant {
+                name: v.name.clone(),
+                kind: v.kind,
+                quality: v.quality,
+            },
+            comparison: s.method.as_str().into(),
+            name_score: round4(name_score),
+            tokens,
+            unmatched_query: qn.tokens.iter().zip(&used_q).filter(|(_, u)| !**u).map(|(t, _)| t.form.clone()).collect(),
+            unmatched_list: v
+                .toks
+                .iter()
+                .zip(&used_l)
+                .filter(|(_, u)| !**u)
+                .map(|(&id, _)| self.vocab[id as usize].form.clone())
+                .collect(),
+            qualifiers: quals,
+        }
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Comparison {
+    #[default]
+    Latin,
+    Compact,
+    Original,
+}
+
+impl Comparison {
+    fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Latin => "latin-tokens",
+            Comparison::Compact => "latin-compact",
+            Comparison::Original => "original-script",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Scored {
+    score: f64,
+    method: Comparison,
+    pairs: Vec<(usize, usize, f32, Method)>,
+}
+
+/// Token alignment maximising Σ sim·(w_q + w_l): exact (dynamic programming over subsets of list tokens) when the
+/// list name has at most 8 tokens, greedy best-pair-first otherwise.
+fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> Vec<(usize, usize)> {
+    let val = |q: usize, l: usize| {
+        let s = sims[q * m + l].0;
+        if s > 0.0 {
+            s * (qw[q] + lw[l])
+        } else {
+            0.0
+        }
+    };
+    if m <= 8 && n <= 16 {
+        let full = 1usize << m;
+        // dp[i][mask]: best value using query tokens < i and list tokens in mask.
+        let mut dp = vec![f32::NEG_INFINITY; (n + 1) * full];
+        let mut choice = vec![u8::MAX; (n + 1) * full];
+        dp[0] = 0.0;
+        for i in 0..n {
+            for mask in 0..full {
+                let cur = dp[i * full + mask];
+                if cur == f32::NEG_INFINITY {
+                    continue;
+                }
+                let skip = &mut dp[(i + 1) * full + mask];
+                if cur > *skip {
+                    *skip = cur;
+                    choice[(i + 1) * full + mask] = u8::MAX;
+                }
+                for l in 0..m {
+                    if mask & (1 << l) == 0 {
+                        let v = val(i, l);
+                        if v > 0.0 {
+                            let nm = mask | (1 << l);
+                            let cand = cur + v;
+                            if cand > dp[(i + 1) * full + nm] {
+                                dp[(i + 1) * full + nm] = cand;
+                                choice[(i + 1) * full + nm] = l as u8;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut mask = (0..full)
+            .max_by(|&a, &b| dp[n * full + a].total_cmp(&dp[n * full + b]))
+            .unwrap_or(0);
+        let mut pairs = Vec::new();
+        for i in (1..=n).rev() {
+            let c = choice[i * full + mask];
+            if c != u8::MAX {
+                pairs.push((i - 1, c as usize));
+                mask &= !(1 << c);
+            }
+        }
+        pairs.reverse();
+        pairs
+    } else {
+        let mut all: Vec<(f32, usize, usize)> = (0..n)
+            .flat_map(|q| (0..m).map(move |l| (q, l)))
+            .map(|(q, l)| (val(q, l), q, l))
+            .filter(|x| x.0 > 0.0)
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (mut uq, mut ul) = (vec![false; n], vec![false; m]);
+        let mut pairs = Vec::new();
+        for (_, q, l) in all {
+            if !uq[q] && !ul[l] {
+                uq[q] = true;
+                ul[l] = true;
+                pairs.push((q, l));
+            }
+        }
+        pairs
+    }
+}
+
+/// Original-script comparison: greedy alignment of tokens by Jaro-Winkler over characters, Dice-style.
+fn original_score(q: &[String], l: &[Box<str>]) -> f64 {
+    let qc: Vec<Vec<char>> = q.iter().map(|s| s.chars().collect()).collect();
+    let lc: Vec<Vec<char>> = l.iter().map(|s| s.chars().collect()).collect();
+    let mut all = Vec::new();
+    for (i, a) in qc.iter().enumerate() {
+        for (j, b) in lc.iter().enumerate() {
+            let s = jaro_winkler(a, b);
+            if s >= MIN_TOKEN_SIM as f64 {
+                all.push((s, i, j));
+            }
+        }
+    }
+    all.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut uq, mut ul) = (vec![false; qc.len()], vec![false; lc.len()]);
+    let mut num = 0.0;
+    let mut unmatched_l = lc.len();
+    for (s, i, j) in all {
+        if !uq[i] && !ul[j] {
+            uq[i] = true;
+            ul[j] = true;
+            num += 2.0 * s;
+            unmatched_l -= 1;
+        }
+    }
+    let den = qc.len() as f64 + lc.len() as f64 - (1.0 - UNMATCHED_LIST_FACTOR as f64) * unmatched_l as f64;
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+/// Birth date, countries and entity kind move the name score by bounded amounts.
+fn qualify(q: &Query, e: &IndexedEntry, score: &mut f64, out: &mut Vec<QualifierEffect>) {
+    let mut add = |name: &str, effect: f64, detail: String| {
+        *score += effect;
+        out.push(QualifierEffect {
+            qualifier: name.into(),
+            effect,
+            detail,
+        });
+    };
+    if let Some(d) = &q.birth_date {
+        if !e.birth_dates.is_empty() {
+            if e.birth_dates.iter().any(|x| dates_agree(d, x)) {
+                add("birth_date", 0.05, format!("query {d} agrees with list {}", e.birth_dates.join(", ")));
+            } else if e.birth_dates.iter().any(|x| years_near(d, x)) {
+                add("birth_date", 0.0, format!("query {d} is within a year of list {}", e.birth_dates.join(", ")));
+            } else {
+                add("birth_date", -0.15, format!("query {d} differs from list {}", e.birth_dates.join(", ")));
+            }
+        }
+    }
+    if !q.countries.is_empty() && !e.countries.is_empty() {
+        let common: Vec<&String> = q.countries.iter().filter(|c| e.countries.contains(c)).collect();
+        if common.is_empty() {
+            add(
+                "countries",
+                -0.05,
+                format!("query {} share nothing with list {}", q.countries.join(","), e.countries.join(",")),
+            );
+        } else {
+            add(
+                "countries",
+                0.03,
+                format!("{} in both", common.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")),
+            );
+        }
+    }
+    if let Some(k) = q.kind {
+        let known = |k: EntityKind| k != EntityKind::Unknown;
+        if known(k) && known(e.kind) && k != e.kind {
+            add("kind", -0.15, format!("query is {k:?}, list entry is {:?}", e.kind).to_lowercase());
+        }
+    }
+}
+
+fn dates_agree(q: &str, l: &str) -> bool {
+    let n = q.len().min(l.len());
+    n >= 4 && q[..n] == l[..n]
+}
+
+fn years_near(q: &str, l: &str) -> bool {
+    match (q.get(..4).and_then(|y| y.parse::<i32>().ok()), l.get(..4).and_then(|y| y.parse::<i32>().ok())) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lists::{Identifier, ListEntry, ListFormat, NameVariant};
+
+    fn nv(name: &str) -> NameVariant {
+        NameVariant {
+            name: name.into(),
+            kind: NameKind::Primary,
+            quality: NameQuality::Good,
+            script: None,
+        }
+    }
+
+    fn entry(id: &str, kind: EntityKind, names: &[&str], dob: &[&str], countries: &[&str]) -> ListEntry {
+        ListEntry {
+            source_id: id.into(),
+            kind,
+            names: names.iter().map(|n| nv(n)).collect(),
+            birth_dates: dob.iter().map(|s| s.to_string()).collect(),
+            countries: countries.iter().map(|s| s.to_string()).collect(),
+            addresses: vec![],
+            identifiers: vec![],
+            programs: vec![],
+            remarks: None,
+        }
+    }
+
+    fn index() -> Index {
+        let mut e4 = entry("ORG1", EntityKind::Organization, &["Rosoboronexport OAO", "ОАО Рособоронэкспорт"], &[], &["RU"]);
+        e4.identifiers.push(Identifier {
+            kind: "registration-number".into(),
+            number: "1117746521452".into(),
+            country: None,
+        });
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                entry(
+                    "IQi.001",
+                    EntityKind::Person,
+                    &["SADDAM HUSSEIN AL-TIKRITI", "Abu Ali", "صدام حسين التكريتي"],
+                    &["1937-04-28"],
+                    &["IQ"],
+                ),
+                entry("X2", EntityKind::Person, &["Muhammad Yusuf Abd al-Rahman"], &["1970"], &["SO"]),
+                entry("X3", EntityKind::Person, &["PUTIN, Vladimir Vladimirovich"], &["1952-10-07"], &["RU"]),
+                e4,
+                entry("X5", EntityKind::Person, &["XI Jinping", "习近平"], &[], &["CN"]),
+            ],
+        };
+        Index::build(&[("un-sc-xml".into(), snap)])
+    }
+
+    fn top(ix: &Index, q: &Query) -> Option<Match> {
+        ix.screen(q, &Options::default()).into_iter().next()
+    }
+
+    #[test]
+    fn finds_variants() {
+        let ix = index();
+        for name in [
+            "Saddam Hussein al-Tikriti",
+            "Hussein, Saddam",
+            "Sadam Husein al Tikriti",
+            "Saddam Husain",
+            "صدام حسين",
+            "Tikriti Saddam Hussein",
+        ] {
+            let m = top(&ix, &Query::name(name).unwrap());
+            assert_eq!(m.as_ref().map(|m| m.source_id.as_str()), Some("IQi.001"), "{name}: {m:?}");
+        }
+        for (name, id) in [
+            ("Mohammed Yousef Abdul Rahman", "X2"),
+            ("Mohamad Yusuf Abdelrahman", "X2"),
+            ("Vladimir Putin", "X3"),
+            ("Владимир Владимирович Путин", "X3"),
+            ("Rosoboronexport JSC", "ORG1"),
+            ("Рособоронэкспорт", "ORG1"),
+            ("习近平", "X5"),
+            ("Xi Jin Ping", "X5"),
+        ] {
+            let m = top(&ix, &Query::name(name).unwrap());
+            assert_eq!(m.as_ref().map(|m| m.source_id.as_str()), Some(id), "{name}: {m:?}");
+        }
+        for name in ["Margaret Ostrowska-Lindqvist", "John Smith", "Acme Trading LLC", "Ali"] {
+            let m = top(&ix, &Query::name(name).unwrap());
+            assert!(m.is_none(), "{name}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn qualifiers_and_identifiers() {
+        let ix = index();
+        let base = top(&ix, &Query::name("Saddam Husain al Tikriti").unwrap()).unwrap();
+        let q = Query::new("Saddam Husain al Tikriti", Some(EntityKind::Person), Some("1937"), &["IQ".into()], &[]).unwrap();
+        let up = top(&ix, &q).unwrap();
+        assert!(up.score > base.score);
+        assert_eq!(up.explanation.qualifiers.len(), 2);
+        let q = Query::new("Saddam Husain al Tikriti", Some(EntityKind::Organization), Some("1990-01-01"), &[], &[]).unwrap();
+        assert!(top(&ix, &q).is_none_or(|m| m.score < base.score));
+        let q = Query::new("Completely Different Name", None, None, &[], &["1117746521452".into()]).unwrap();
+        let m = top(&ix, &q).unwrap();
+        assert_eq!((m.source_id.as_str(), m.score), ("ORG1", 1.0));
+        assert_eq!(m.explanation.qualifiers.last().unwrap().qualifier, "identifier");
+    }
+
+    #[test]
+    fn explanation_and_limits() {
+        let ix = index();
+        let m = top(&ix, &Query::name("Mohammed Yousef Abdul Rahman").unwrap()).unwrap();
+        assert!(m.explanation.tokens.iter().any(|t| t.query == "mohammed" && t.list == "muhammad" && t.method.starts_with("equivalent")));
+        let json = serde_json::to_value(&m).unwrap();
+        assert!(json["explanation"]["tokens"].is_array());
+        assert!(m.score > 0.0 && m.score <= 1.0);
+        let all = ix.screen(&Query::name("Saddam").unwrap(), &Options { threshold: 0.0, limit: 1, exhaustive: false });
+        assert!(all.len() <= 1);
+        // exhaustive and indexed agree on these
+        for n in ["Saddam Hussein", "Vladimir Putin", "Muhammad Yusuf"] {
+            let q = Query::name(n).unwrap();
+            let a = ix.screen(&q, &Options::default());
+            let b = ix.screen(&q, &Options { exhaustive: true, ..Options::default() });
+            assert_eq!(a.iter().map(|m| &m.source_id).collect::<Vec<_>>(), b.iter().map(|m| &m.source_id).collect::<Vec<_>>(), "{n}");
+        }
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let ix = index();
+        let long = "Saddam ".repeat(140);
+        let q = Query::name(&long).unwrap();
+        let _ = ix.screen(&q, &Options::default());
+        for n in ["a", "1", "Saddam صدام Путин 习 דוד Γιώργος", "..a..", "ⅫⅫ", "🙂 x", "\u{200d}x\u{202e}y"] {
+            if let Ok(q) = Query::name(n) {
+                let _ = ix.screen(&q, &Options::default());
+            }
+        }
+    }
+
+    #[test]
+    fn index_is_send_sync() {
+        fn f<T: Send + Sync>() {}
+        f::<Index>();
+    }
+}

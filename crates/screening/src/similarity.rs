@@ -1,0 +1,113 @@
+//! String similarity: Jaro-Winkler and normalised Levenshtein over byte or char slices, allocation-light.
+
+/// Jaro similarity of two sequences.
+pub fn jaro<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let (la, lb) = (a.len(), b.len());
+    if la == 0 && lb == 0 {
+        return 1.0;
+    }
+    if la == 0 || lb == 0 {
+        return 0.0;
+    }
+    let window = (la.max(lb) / 2).saturating_sub(1);
+    let mut a_m = [false; 64];
+    let mut b_m = [false; 64];
+    let mut a_mv;
+    let mut b_mv;
+    let (am, bm): (&mut [bool], &mut [bool]) = if la <= 64 && lb <= 64 {
+        (&mut a_m[..la], &mut b_m[..lb])
+    } else {
+        a_mv = vec![false; la];
+        b_mv = vec![false; lb];
+        (&mut a_mv[..], &mut b_mv[..])
+    };
+    let mut matches = 0usize;
+    for i in 0..la {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(lb);
+        for j in lo..hi {
+            if !bm[j] && a[i] == b[j] {
+                am[i] = true;
+                bm[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut t = 0usize;
+    let mut k = 0usize;
+    for i in 0..la {
+        if am[i] {
+            while !bm[k] {
+                k += 1;
+            }
+            if a[i] != b[k] {
+                t += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = matches as f64;
+    (m / la as f64 + m / lb as f64 + (m - t as f64 / 2.0) / m) / 3.0
+}
+
+/// Jaro-Winkler similarity (prefix scale 0.1, prefix up to 4).
+pub fn jaro_winkler<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let j = jaro(a, b);
+    let l = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
+    j + l as f64 * 0.1 * (1.0 - j)
+}
+
+/// Jaro-Winkler over strings (bytes for ASCII, chars otherwise).
+pub fn jw_str(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() {
+        jaro_winkler(a.as_bytes(), b.as_bytes())
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        jaro_winkler(&a, &b)
+    }
+}
+
+/// 1 - Levenshtein distance / length of the longer sequence.
+pub fn levenshtein_sim<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let (la, lb) = (a.len(), b.len());
+    if la.max(lb) == 0 {
+        return 1.0;
+    }
+    let mut row: Vec<usize> = (0..=lb).collect();
+    for i in 1..=la {
+        let mut prev = row[0];
+        row[0] = i;
+        for j in 1..=lb {
+            let cur = row[j];
+            row[j] = if a[i - 1] == b[j - 1] {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j - 1])
+            };
+            prev = cur;
+        }
+    }
+    1.0 - row[lb] as f64 / la.max(lb) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        assert!((jaro_winkler(b"martha", b"marhta") - 0.9611).abs() < 1e-3);
+        assert!((jaro_winkler(b"dixon", b"dicksonx") - 0.8133).abs() < 1e-3);
+        assert_eq!(jaro_winkler(b"", b"abc"), 0.0);
+        assert_eq!(jaro_winkler(b"abc", b"abc"), 1.0);
+        assert!((levenshtein_sim(b"kitten", b"sitting") - (1.0 - 3.0 / 7.0)).abs() < 1e-9);
+        let long = vec![b'a'; 200];
+        assert_eq!(jaro_winkler(&long, &long), 1.0);
+        assert!(jw_str("путин", "путін") > 0.85);
+    }
+}
