@@ -1,1 +1,79 @@
-//! HTTP.
+//! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (generated from these
+//! handlers with utoipa), `/healthz`, and the request middleware (body limit, tracing span per request).
+//!
+//! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
+//! [`app::App`], and map its error through [`error::ApiError`].
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod extract;
+mod routes;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+pub use routes::ApiDoc;
+
+/// Largest JSON body accepted (list uploads have their own, larger limit).
+pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
+/// Largest list file accepted by upload.
+pub const LIST_BODY_LIMIT: usize = 200 * 1024 * 1024;
+
+/// State shared by handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<app::App>,
+}
+
+/// The whole service router.
+pub fn router(app: Arc<app::App>) -> Router {
+    let state = AppState { app };
+    let api = routes::api_router()
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .merge(routes::list_upload_router().layer(DefaultBodyLimit::max(LIST_BODY_LIMIT)));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The route template only: ids, names and bodies stay out of the log.
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_else(|| "unmatched".into());
+                tracing::info_span!("request", method = %req.method(), route = %route)
+            }),
+        )
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    if s.app.healthy().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::status(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such endpoint".into(),
+    )
+}

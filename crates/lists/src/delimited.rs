@@ -16,7 +16,7 @@ impl Row {
     }
 }
 
-/// Text of a list file: UTF-8 (BOM removed) or, when not valid UTF-8, Windows-1252/Latin-1 as OFAC's older
+/// Text of a list file: UTF-8 (BOM removed) or, when not valid UTF-8, Latin-1 (ISO 8859-1) as OFAC's older
 /// files are; DOS end-of-file markers (0x1A) at the end are removed.
 pub fn decode_text(bytes: &[u8]) -> String {
     let mut end = bytes.len();

@@ -453,3 +453,86 @@ fn walk(e: &IdedExpr, local: &mut BTreeSet<String>, literals: &mut Vec<String>) 
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The truth table and the interpreter agree on every reference condition for a spread of fact values.
+    #[test]
+    fn tables_agree_with_interpretation() {
+        let set = crate::reference();
+        let countries: Vec<String> = set.countries().iter().map(|c| c.code.clone()).collect();
+        let vocab = Vocabulary {
+            countries: &countries,
+            entries: &[],
+            aliases: &[],
+        };
+        let mut checked = 0;
+        for rule in set.rules() {
+            for v in &rule.versions {
+                let tabled = Condition::compile(&v.when, &set.env, &vocab).expect("compiles");
+                assert!(
+                    tabled.table.is_some(),
+                    "{} is small enough to table",
+                    v.when
+                );
+                let mut interpreted =
+                    Condition::compile(&v.when, &set.env, &vocab).expect("compiles");
+                interpreted.table = None;
+                for n in 0..4096usize {
+                    let facts = FactValues {
+                        licence: LicenceKind::ALL[n % 2],
+                        security_grade: SecurityGrade::ALL[(n / 2) % 4],
+                        end_user_type: EndUserType::ALL[(n / 8) % 5],
+                        destination_index: (n * 7) % countries.len(),
+                        destination: &countries[(n * 7) % countries.len()],
+                        tier: 1 + ((n / 40) % 4) as u8,
+                        embargoed: (n / 160) % 2 == 1,
+                        wassenaar: (n / 320) % 2 == 1,
+                        listed: (n / 640) % 2 == 1,
+                        cyber_surveillance: (n / 1280) % 2 == 1,
+                        catch_all_notified: (n / 2560) % 2 == 1,
+                        control_entries: &[],
+                    };
+                    assert_eq!(
+                        tabled.holds(&facts, &set.env),
+                        interpreted.holds(&facts, &set.env),
+                        "{} at {n}",
+                        v.when
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 40_000);
+    }
+
+    #[test]
+    fn comprehension_variables_are_not_facts_and_large_domains_are_interpreted() {
+        let env = Arc::new(Env::stdlib());
+        let countries: Vec<String> = (b'A'..=b'Z')
+            .flat_map(|a| (b'A'..=b'Z').map(move |b| format!("{}{}", a as char, b as char)))
+            .collect();
+        let entries = vec!["4A005".to_string()];
+        let vocab = Vocabulary {
+            countries: &countries,
+            entries: &entries,
+            aliases: &[],
+        };
+        let c = Condition::compile("control_entries.exists(e, e == '4A005')", &env, &vocab)
+            .expect("compiles");
+        assert!(c.table.is_none());
+        assert_eq!(c.facts(), &[Fact::ControlEntries]);
+        // 676 destinations x 5 end-user types x 4 grades x 2 licences > MAX_TABLE: interpreted.
+        let big = "destination == 'FR' && end_user_type == 'private' && security_grade == 'secret' && licence == 'export'";
+        assert!(Condition::compile(big, &env, &vocab)
+            .expect("compiles")
+            .table
+            .is_none());
+        assert!(Condition::compile("destination == 'FR'", &env, &vocab)
+            .expect("compiles")
+            .table
+            .is_some());
+    }
+}

@@ -69,6 +69,9 @@ impl LoadError {
 
 type SDate = Spanned<Datetime>;
 
+/// An effective period `(from, through, byte offset of its start)`.
+type Period = (NaiveDate, Option<NaiveDate>, usize);
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawManifest {
@@ -320,13 +323,7 @@ impl Checker<'_> {
     }
 
     /// Checks that periods do not overlap and, when `contiguous`, leave no gap. `what` names the item.
-    fn periods(
-        &mut self,
-        file: usize,
-        what: &str,
-        items: &mut [(NaiveDate, Option<NaiveDate>, usize)],
-        contiguous: bool,
-    ) {
+    fn periods(&mut self, file: usize, what: &str, items: &mut [Period], contiguous: bool) {
         for (from, through, at) in items.iter() {
             if let Some(t) = through {
                 if t < from {
@@ -633,8 +630,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
 
     // Embargoes and Wassenaar participation: periods per country, gaps allowed.
     let mut embargoes: Vec<Vec<Embargo>> = vec![Vec::new(); n];
-    let mut embargo_periods: BTreeMap<usize, (usize, Vec<(NaiveDate, Option<NaiveDate>, usize)>)> =
-        BTreeMap::new();
+    let mut embargo_periods: BTreeMap<usize, (usize, Vec<Period>)> = BTreeMap::new();
     for At(f, e) in &raw.embargoes {
         let code = e.country.get_ref().trim().to_string();
         let Some(i) = index_of(&code) else {
@@ -662,8 +658,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         c.periods(f, &format!("embargo on {code}"), &mut p, false);
     }
     let mut wassenaar: Vec<Vec<WassenaarParticipation>> = vec![Vec::new(); n];
-    let mut wa_periods: BTreeMap<usize, (usize, Vec<(NaiveDate, Option<NaiveDate>, usize)>)> =
-        BTreeMap::new();
+    let mut wa_periods: BTreeMap<usize, (usize, Vec<Period>)> = BTreeMap::new();
     for At(f, p) in &raw.participants {
         let code = p.country.get_ref().trim().to_string();
         let Some(i) = index_of(&code) else {

@@ -1,3 +1,6 @@
 //! One module per subcommand.
+pub mod admin;
+pub mod lists;
 pub mod policy;
 pub mod screen;
+pub mod serve;

@@ -1,0 +1,152 @@
+//! `exportctl admin ...`: administration from the shell, acting directly on the database as the
+//! administrator of the machine (audited as actor "system").
+
+use crate::config::{runtime, DbArgs};
+use app::model::{NewOrganisation, NewToken, NewUser};
+use app::Principal;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create an organisation (an exporting company).
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2 country of establishment.
+        #[arg(long)]
+        country: String,
+    },
+    /// List organisations.
+    ListOrgs,
+    /// Create a user and print its API token once.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// exporter, officer, adviser, policy-admin, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// For advisers: human-rights, defence, foreign-affairs or economy-cyber.
+        #[arg(long)]
+        review_kind: Option<String>,
+        /// For exporters: the organisation id.
+        #[arg(long)]
+        org: Option<String>,
+        /// Token lifetime in days.
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// List users.
+    ListUsers,
+    /// Issue another token for a user and print it once.
+    CreateToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        days: Option<u32>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    ListTokens,
+    /// Revoke a token by id.
+    RevokeToken { id: String },
+    /// Verify the audit log's hash chain.
+    VerifyAudit,
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(field: &str, v: &str) -> anyhow::Result<T> {
+    v.parse().map_err(|e| anyhow::anyhow!("--{field}: {e}"))
+}
+
+pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async move {
+        let app = a.db.open_app().await?;
+        let root = Principal::system();
+        let r: Result<(), app::AppError> = async {
+            match a.command {
+                AdminCommand::CreateOrg { name, country } => {
+                    let country = domain::CountryCode::parse(&country)
+                        .map_err(|e| app::AppError::invalid("country", e))?;
+                    let o = app.create_organisation(&root, NewOrganisation { name, country }).await?;
+                    println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
+                }
+                AdminCommand::ListOrgs => {
+                    for o in app.organisations(&root).await? {
+                        println!("{}\t{}\t{}", o.id, o.country, o.name);
+                    }
+                }
+                AdminCommand::CreateUser { username, role, review_kind, org, days } => {
+                    let role = parse::<domain::Role>("role", &role)
+                        .map_err(|e| app::AppError::invalid("role", e.to_string()))?;
+                    let review_kind = review_kind
+                        .map(|k| parse::<domain::ReviewKind>("review-kind", &k))
+                        .transpose()
+                        .map_err(|e| app::AppError::invalid("review-kind", e.to_string()))?;
+                    let u = app
+                        .create_user(&root, NewUser { username, role, review_kind, org_id: org, token_days: days })
+                        .await?;
+                    println!("user {} ({}) created: id {}", u.user.username, u.user.role, u.user.id);
+                    println!("token (shown once, expires {}): {}", u.token.expires_at, u.token.token);
+                }
+                AdminCommand::ListUsers => {
+                    for u in app.users(&root).await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.id,
+                            u.username,
+                            u.role,
+                            u.review_kind.map(|k| k.to_string()).unwrap_or_default(),
+                            u.org_id.unwrap_or_default()
+                        );
+                    }
+                }
+                AdminCommand::CreateToken { user, days, label } => {
+                    let t = app.create_token(&root, &user, NewToken { label, days }).await?;
+                    println!("token {} (shown once, expires {}): {}", t.token_id, t.expires_at, t.token);
+                }
+                AdminCommand::ListTokens => {
+                    for t in app.tokens(&root).await? {
+                        println!(
+                            "{}\t{}\t{}\texpires {}\t{}",
+                            t.id,
+                            t.user_id,
+                            t.label,
+                            t.expires_at,
+                            t.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_else(|| "live".into())
+                        );
+                    }
+                }
+                AdminCommand::RevokeToken { id } => {
+                    let t = app.revoke_token(&root, &id).await?;
+                    println!("token {} revoked at {}", t.id, t.revoked_at.unwrap_or_default());
+                }
+                AdminCommand::VerifyAudit => {
+                    let v = app.verify_audit(&root).await?;
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    if v.first_bad_seq.is_some() {
+                        return Err(app::AppError::Conflict("audit chain is broken".into()));
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        app.store.close().await;
+        match r {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
+}

@@ -1,0 +1,56 @@
+//! Where the database is: `--database URL` / `EXPORTCTL_DATABASE_URL`, or an embedded SQLite file in
+//! `--data-dir DIR` / `EXPORTCTL_DATA_DIR` (default `./data`). Shared by every subcommand that opens it.
+
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Directory for the embedded SQLite database (created if missing).
+    #[arg(long, env = "EXPORTCTL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL (postgres://... or sqlite://...); overrides --data-dir.
+    #[arg(long = "database", env = "EXPORTCTL_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it.
+        f.debug_struct("DbArgs")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl DbArgs {
+    /// The database URL to open, creating the data directory for SQLite.
+    pub fn url(&self) -> anyhow::Result<String> {
+        if let Some(u) = &self.database_url {
+            return Ok(u.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        let file = self.data_dir.join("exportctl.sqlite3");
+        Ok(format!("sqlite://{}?mode=rwc", file.display()))
+    }
+
+    pub async fn open_app(&self) -> anyhow::Result<std::sync::Arc<app::App>> {
+        let url = self.url()?;
+        let store = store::Store::connect(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        app::App::new(store, app::AppConfig::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot start: {e}"))
+    }
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
