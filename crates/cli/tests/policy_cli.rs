@@ -28,7 +28,10 @@ const SAMPLES: &str = r#"{"id":"a","as_of":"2019-08-22","licence":"marketing","c
 "#;
 
 fn lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
 }
 
 fn write_reference(dir: &Path) {
@@ -44,17 +47,39 @@ fn evaluate_file_writes_one_line_per_request_and_fails_on_a_bad_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, SAMPLES).expect("write");
-    let out = exportctl(&["policy", "evaluate", "--input", input.to_str().expect("utf8")], None);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = exportctl(
+        &[
+            "policy",
+            "evaluate",
+            "--input",
+            input.to_str().expect("utf8"),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = lines(&out);
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().expect("id")).collect();
     assert_eq!(ids, ["a", "b", "c", "d"]);
     assert_eq!(rows[0]["outcome"], "exempt");
     assert_eq!(rows[1]["outcome"], "licence-required");
-    assert_eq!(rows[1]["required_reviews"], serde_json::json!(["human-rights", "defence", "foreign-affairs"]));
-    assert_eq!(rows[1]["required_documents"], serde_json::json!(["end-user-declaration"]));
+    assert_eq!(
+        rows[1]["required_reviews"],
+        serde_json::json!(["human-rights", "defence", "foreign-affairs"])
+    );
+    assert_eq!(
+        rows[1]["required_documents"],
+        serde_json::json!(["end-user-declaration"])
+    );
     assert_eq!(rows[2]["outcome"], "prohibited");
-    assert_eq!(rows[3]["error"], "control_entries: \"9X999\" is not a known control entry");
+    assert_eq!(
+        rows[3]["error"],
+        "control_entries: \"9X999\" is not a known control entry"
+    );
 }
 
 #[test]
@@ -63,10 +88,21 @@ fn evaluate_stdin_with_a_policy_dir_succeeds_when_all_lines_are_good() {
     write_reference(dir.path());
     let good: String = SAMPLES.lines().take(3).map(|l| format!("{l}\n")).collect();
     let out = exportctl(
-        &["policy", "evaluate", "--policy", dir.path().to_str().expect("utf8"), "--input", "-"],
+        &[
+            "policy",
+            "evaluate",
+            "--policy",
+            dir.path().to_str().expect("utf8"),
+            "--input",
+            "-",
+        ],
         Some(&good),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(lines(&out).len(), 3);
 }
 
@@ -75,7 +111,10 @@ fn check_reference_prints_ok() {
     let out = exportctl(&["policy", "check"], None);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("OK ") && text.contains("reference-2017.1"), "{text}");
+    assert!(
+        text.starts_with("OK ") && text.contains("reference-2017.1"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 1);
 }
 
@@ -85,12 +124,25 @@ fn check_broken_dir_prints_file_line_reason_and_fails() {
     write_reference(dir.path());
     let rules = dir.path().join("rules.toml");
     let text = std::fs::read_to_string(&rules).expect("read");
-    std::fs::write(&rules, text.replacen("when = \"embargoed\"", "when = \"embargoed &&\"", 1)).expect("write");
-    let line = text[..text.find("when = \"embargoed\"").expect("present")].matches('\n').count() + 1;
-    let out = exportctl(&["policy", "check", dir.path().to_str().expect("utf8")], None);
+    std::fs::write(
+        &rules,
+        text.replacen("when = \"embargoed\"", "when = \"embargoed &&\"", 1),
+    )
+    .expect("write");
+    let line = text[..text.find("when = \"embargoed\"").expect("present")]
+        .matches('\n')
+        .count()
+        + 1;
+    let out = exportctl(
+        &["policy", "check", dir.path().to_str().expect("utf8")],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let want = format!("{}:{line}: rule un-arms-embargo version 1: condition does not parse", rules.display());
+    let want = format!(
+        "{}:{line}: rule un-arms-embargo version 1: condition does not parse",
+        rules.display()
+    );
     assert!(stdout.starts_with(&want), "{stdout}\nwanted {want}");
 }
 
@@ -103,7 +155,15 @@ fn impact_with_cases_file_reports_changes_as_json() {
     // Staged: the exemption starts a year later.
     let rules = staged.join("rules.toml");
     let text = std::fs::read_to_string(&rules).expect("read");
-    std::fs::write(&rules, text.replacen("effective_from = 2018-08-01", "effective_from = 2019-08-01", 1)).expect("write");
+    std::fs::write(
+        &rules,
+        text.replacen(
+            "effective_from = 2018-08-01",
+            "effective_from = 2019-08-01",
+            1,
+        ),
+    )
+    .expect("write");
     let cases = dir.path().join("cases.jsonl");
     std::fs::write(
         &cases,
@@ -113,10 +173,21 @@ fn impact_with_cases_file_reports_changes_as_json() {
     )
     .expect("write");
     let out = exportctl(
-        &["policy", "impact", "--staged", staged.to_str().expect("utf8"), "--cases", cases.to_str().expect("utf8")],
+        &[
+            "policy",
+            "impact",
+            "--staged",
+            staged.to_str().expect("utf8"),
+            "--cases",
+            cases.to_str().expect("utf8"),
+        ],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["cases"], 2);
     assert_eq!(report["changed"], 1);
@@ -125,6 +196,14 @@ fn impact_with_cases_file_reports_changes_as_json() {
     assert_eq!(report["by_control_entry"]["4D004"], 1);
     assert_eq!(report["affected"][0]["case_ref"], "EX-1");
 
-    let no_cases = exportctl(&["policy", "impact", "--staged", staged.to_str().expect("utf8")], None);
+    let no_cases = exportctl(
+        &[
+            "policy",
+            "impact",
+            "--staged",
+            staged.to_str().expect("utf8"),
+        ],
+        None,
+    );
     assert!(!no_cases.status.success());
 }

@@ -38,7 +38,11 @@ pub fn run(c: PolicyCommand) -> anyhow::Result<ExitCode> {
     match c {
         PolicyCommand::Evaluate { policy, input } => evaluate(policy.as_deref(), &input),
         PolicyCommand::Check { dir } => check(dir.as_deref()),
-        PolicyCommand::Impact { staged, current, cases } => impact(&staged, current.as_deref(), cases.as_deref()),
+        PolicyCommand::Impact {
+            staged,
+            current,
+            cases,
+        } => impact(&staged, current.as_deref(), cases.as_deref()),
     }
 }
 
@@ -81,7 +85,8 @@ fn evaluate(dir: Option<&Path>, input: &Path) -> anyhow::Result<ExitCode> {
     let errors = if input == Path::new("-") {
         policy::jsonl::evaluate_stream(std::io::stdin().lock(), out, &set)
     } else {
-        let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
+        let file =
+            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
         policy::jsonl::evaluate_stream(BufReader::new(file), out, &set)
     }
     .context("writing determinations")?;
@@ -94,7 +99,10 @@ fn evaluate(dir: Option<&Path>, input: &Path) -> anyhow::Result<ExitCode> {
 
 fn check(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     let (name, files) = match dir {
-        None => ("reference policy (built in)".to_string(), policy::reference_files()),
+        None => (
+            "reference policy (built in)".to_string(),
+            policy::reference_files(),
+        ),
         Some(d) => (d.display().to_string(), read_dir(d)?),
     };
     match PolicySet::load_files(files) {
@@ -113,7 +121,13 @@ fn check(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             for d in &diags {
                 match dir {
-                    Some(p) if d.line > 0 => writeln!(out, "{}:{}: {}", p.join(&d.file).display(), d.line, d.message)?,
+                    Some(p) if d.line > 0 => writeln!(
+                        out,
+                        "{}:{}: {}",
+                        p.join(&d.file).display(),
+                        d.line,
+                        d.message
+                    )?,
                     Some(p) => writeln!(out, "{}: {}", p.join(&d.file).display(), d.message)?,
                     None => writeln!(out, "{d}")?,
                 }
@@ -130,8 +144,12 @@ fn read_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_file() && path.extension().is_some_and(|e| e == "toml") {
-            let content = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let content = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             files.push((name, content));
         }
     }
@@ -145,15 +163,21 @@ fn impact(staged: &Path, current: Option<&Path>, cases: Option<&Path>) -> anyhow
     };
     let current = load(current)?;
     let staged = load(Some(staged))?;
-    let file = std::fs::File::open(cases_path).with_context(|| format!("opening {}", cases_path.display()))?;
+    let file = std::fs::File::open(cases_path)
+        .with_context(|| format!("opening {}", cases_path.display()))?;
     let mut cases = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("reading {}", cases_path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
-        let case: ImpactCase = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a case (case_ref, decided, request)", cases_path.display(), i + 1))?;
+        let case: ImpactCase = serde_json::from_str(&line).with_context(|| {
+            format!(
+                "{}:{}: not a case (case_ref, decided, request)",
+                cases_path.display(),
+                i + 1
+            )
+        })?;
         cases.push(case);
     }
     let report = policy::impact(&cases, &current, &staged);

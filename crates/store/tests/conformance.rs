@@ -1,0 +1,274 @@
+//! The store conformance suite: every test runs against SQLite and against PostgreSQL (127.0.0.1:5432).
+
+use serde::{Deserialize, Serialize};
+use store::{Filter, ListVersionRow, NewAuditEvent, Record, Store, StoreError, TokenRow, UserRow};
+use testdb::{Backend, TestDb};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Doc {
+    n: i64,
+    s: String,
+}
+
+fn rec(id: &str, org: &str, state: &str, n: i64) -> Record<Doc> {
+    Record {
+        id: id.into(),
+        kind: "doc".into(),
+        org_id: Some(org.into()),
+        state: state.into(),
+        reference: Some(format!("REF-{id}")),
+        assigned_to: None,
+        tags: String::new(),
+        version: 1,
+        body: Doc { n, s: format!("body of {id} — ünïcödé") },
+        created_at: format!("2026-01-01T00:00:0{n}.000Z"),
+        updated_at: "2026-01-01T00:00:00.000Z".into(),
+    }
+}
+
+fn ev(action: &str, id: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        at: "2026-01-01T00:00:00.000Z".into(),
+        actor: "tester".into(),
+        action: action.into(),
+        record_kind: "doc".into(),
+        record_id: id.into(),
+        before: None,
+        after: Some(serde_json::json!({"x": 1})),
+        reason: Some("because".into()),
+    }
+}
+
+async fn open(b: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.expect("connect and migrate");
+    (db, s)
+}
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(testdb::Backend::Sqlite).await } )+ }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(testdb::Backend::Postgres).await } )+ }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent,
+    records_round_trip_and_filter,
+    stale_version_is_a_conflict,
+    duplicates_and_missing_records_are_distinct_errors,
+    uncommitted_changes_and_their_audit_vanish,
+    audit_chain_verifies_and_detects_tampering,
+    tokens_expire_and_revoke,
+    list_versions_replace_the_active_one,
+    concurrent_updates_one_wins,
+);
+
+async fn migrations_are_idempotent(b: Backend) {
+    let (db, s) = open(b).await;
+    assert!(s.ping().await);
+    s.close().await;
+    let again = Store::connect(&db.url).await.expect("second connect");
+    assert!(again.ping().await);
+}
+
+async fn records_round_trip_and_filter(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    let mut r2 = rec("b", "o1", "closed", 2);
+    r2.assigned_to = Some("u1".into());
+    r2.tags = ",human-rights,defence,".into();
+    tx.insert(&r2).await.unwrap();
+    tx.insert(&rec("c", "o2", "open", 3)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let a: Record<Doc> = s.get("doc", "a").await.unwrap();
+    assert_eq!(a, rec("a", "o1", "open", 1));
+    let by_ref: Record<Doc> = s.get_by_reference("doc", "REF-b").await.unwrap();
+    assert_eq!(by_ref.id, "b");
+    let ids = |v: Vec<Record<Doc>>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let f = |org: Option<&str>, states: &[&str]| Filter {
+        org_id: org.map(Into::into),
+        states: states.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    assert_eq!(ids(s.list("doc", &f(Some("o1"), &[])).await.unwrap()), ["a", "b"]);
+    assert_eq!(ids(s.list("doc", &f(None, &["open"])).await.unwrap()), ["a", "c"]);
+    assert_eq!(ids(s.list("doc", &f(Some("o2"), &["closed"])).await.unwrap()), Vec::<String>::new());
+    let unassigned = Filter { assigned_to: Some(None), ..Default::default() };
+    assert_eq!(ids(s.list("doc", &unassigned).await.unwrap()), ["a", "c"]);
+    let mine = Filter { assigned_to: Some(Some("u1".into())), ..Default::default() };
+    assert_eq!(ids(s.list("doc", &mine).await.unwrap()), ["b"]);
+    let tagged = Filter { tag: Some("defence".into()), ..Default::default() };
+    assert_eq!(ids(s.list("doc", &tagged).await.unwrap()), ["b"]);
+    let other_tag = Filter { tag: Some("economy-cyber".into()), ..Default::default() };
+    assert!(s.list::<Doc>("doc", &other_tag).await.unwrap().is_empty());
+    assert!(matches!(s.get::<Doc>("other-kind", "a").await, Err(StoreError::NotFound)));
+    assert_eq!(s.count_records("doc").await.unwrap(), 3);
+}
+
+async fn stale_version_is_a_conflict(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut next = s.get::<Doc>("doc", "a").await.unwrap();
+    next.version = 2;
+    next.state = "closed".into();
+    let mut tx = s.begin().await.unwrap();
+    tx.update(&next).await.unwrap();
+    tx.commit().await.unwrap();
+    // Writing version 2 again (based on the stale version 1) is refused.
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.update(&next).await, Err(StoreError::VersionConflict)));
+    tx.rollback().await.unwrap();
+    assert_eq!(s.get::<Doc>("doc", "a").await.unwrap().state, "closed");
+}
+
+async fn duplicates_and_missing_records_are_distinct_errors(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.insert(&rec("a", "o1", "open", 1)).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    assert!(matches!(s.get::<Doc>("doc", "zzz").await, Err(StoreError::NotFound)));
+    assert!(matches!(s.user_by_id("nobody").await, Err(StoreError::NotFound)));
+}
+
+async fn uncommitted_changes_and_their_audit_vanish(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    tx.audit(ev("create", "a"));
+    drop(tx); // no commit
+    assert!(matches!(s.get::<Doc>("doc", "a").await, Err(StoreError::NotFound)));
+    assert!(s.audit_events(None, 0, 10).await.unwrap().is_empty());
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    tx.audit(ev("create", "a"));
+    tx.commit().await.unwrap();
+    let evs = s.audit_events(Some("a"), 0, 10).await.unwrap();
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].event, ev("create", "a"));
+}
+
+async fn audit_chain_verifies_and_detects_tampering(b: Backend) {
+    let (db, s) = open(b).await;
+    for i in 0..5 {
+        let mut tx = s.begin().await.unwrap();
+        tx.audit(ev(&format!("step-{i}"), "a"));
+        tx.audit(ev(&format!("step-{i}b"), "b"));
+        tx.commit().await.unwrap();
+    }
+    let ok = s.verify_audit().await.unwrap();
+    assert_eq!(ok.events, 10);
+    assert_eq!(ok.first_bad_seq, None);
+    let evs = s.audit_events(None, 0, 100).await.unwrap();
+    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
+    assert_eq!(evs[5].prev_hash, evs[4].hash);
+    // Someone edits event 4 behind the application's back: verification names it.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE audit_events SET reason = 'edited' WHERE seq = 4")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let bad = s.verify_audit().await.unwrap();
+    assert_eq!(bad.first_bad_seq, Some(4));
+}
+
+async fn tokens_expire_and_revoke(b: Backend) {
+    let (_db, s) = open(b).await;
+    let u = UserRow {
+        id: "u1".into(),
+        username: "alice".into(),
+        role: "officer".into(),
+        review_kind: None,
+        org_id: None,
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        disabled: false,
+    };
+    let t = |id: &str, exp: &str| TokenRow {
+        id: id.into(),
+        user_id: "u1".into(),
+        label: "t".into(),
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        expires_at: exp.into(),
+        revoked_at: None,
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_user(&u).await.unwrap();
+    tx.insert_token(&t("t1", "2027-01-01T00:00:00.000Z"), "h1").await.unwrap();
+    tx.insert_token(&t("t2", "2026-06-01T00:00:00.000Z"), "h2").await.unwrap();
+    tx.commit().await.unwrap();
+    let now = "2026-07-01T00:00:00.000Z";
+    assert_eq!(s.user_by_token_hash("h1", now).await.unwrap(), u);
+    assert!(matches!(s.user_by_token_hash("h2", now).await, Err(StoreError::NotFound)), "expired");
+    assert!(matches!(s.user_by_token_hash("nope", now).await, Err(StoreError::NotFound)));
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.insert_user(&u).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    let mut tx = s.begin().await.unwrap();
+    tx.revoke_token("t1", now).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(s.user_by_token_hash("h1", now).await, Err(StoreError::NotFound)), "revoked");
+    assert_eq!(s.tokens(Some("u1")).await.unwrap().len(), 2);
+    assert_eq!(s.token("t1").await.unwrap().revoked_at.as_deref(), Some(now));
+}
+
+async fn list_versions_replace_the_active_one(b: Backend) {
+    let (_db, s) = open(b).await;
+    let row = |id: &str, v: &str| ListVersionRow {
+        id: id.into(),
+        format: "un-sc-xml".into(),
+        version: v.into(),
+        record_count: 3,
+        published: None,
+        imported_at: format!("2026-01-0{}T00:00:00.000Z", id.len()),
+        active: true,
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_list_version(&row("1", "sha256:a"), "{\"a\":1}").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_list_version(&row("22", "sha256:b"), "{\"b\":2}").await.unwrap();
+    tx.commit().await.unwrap();
+    let all = s.list_versions().await.unwrap();
+    assert_eq!(all.iter().filter(|r| r.active).count(), 1);
+    let active = s.active_list_snapshots().await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].0.version, "sha256:b");
+    assert_eq!(active[0].1, "{\"b\":2}");
+}
+
+async fn concurrent_updates_one_wins(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let base = s.get::<Doc>("doc", "a").await.unwrap();
+    let attempt = |s: Store, base: Record<Doc>, who: &'static str| async move {
+        let mut next = base.clone();
+        next.version += 1;
+        next.state = who.into();
+        let mut tx = s.begin().await?;
+        tx.lock_writes().await?;
+        tx.update(&next).await?;
+        tx.audit(ev(who, "a"));
+        tx.commit().await
+    };
+    let (r1, r2) = tokio::join!(
+        tokio::spawn(attempt(s.clone(), base.clone(), "first")),
+        tokio::spawn(attempt(s.clone(), base.clone(), "second"))
+    );
+    let results = [r1.unwrap(), r2.unwrap()];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().any(|r| matches!(r, Err(StoreError::VersionConflict))));
+    let stored = s.get::<Doc>("doc", "a").await.unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(s.audit_events(None, 0, 10).await.unwrap().len(), 1, "only the winner is audited");
+}
