@@ -16,6 +16,10 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+fn lists_names(v: &[String]) -> Vec<String> {
+    v.to_vec()
+}
+
 fn main() {
     let t0 = Instant::now();
     let lists = shipped::load_all();
@@ -23,6 +27,7 @@ fn main() {
     let before = rss_kib("VmRSS:");
     let ix = screening::Index::build(&lists);
     let t2 = Instant::now();
+    let ix_src: Vec<String> = lists.iter().flat_map(|(_, s)| s.entries.iter().map(|e| e.primary_name().to_string())).collect();
     drop(lists);
     println!(
         "lists {} entries {} names {} import {:.2}s build {:.3}s rss-after-build {} MiB (index alone ~{} MiB) peak {} MiB",
@@ -37,6 +42,32 @@ fn main() {
     );
     for l in ix.lists() {
         println!("  {} {} entries {}", l.label, l.format, l.entries);
+    }
+    // Latency over a reproducible query mix: list names (every 7th entry's primary name) with a typo.
+    let mut lat = Vec::new();
+    let mut qs = Vec::new();
+    for (i, e) in lists_names(&ix_src).into_iter().enumerate() {
+        if i % 7 == 0 {
+            qs.push(e);
+        }
+    }
+    for (i, n) in qs.iter().enumerate() {
+        let mut n = n.clone();
+        if i % 2 == 0 && n.chars().count() > 6 {
+            let mut c: Vec<char> = n.chars().collect();
+            c.remove(c.len() / 2);
+            n = c.into_iter().collect();
+        }
+        if let Ok(q) = screening::Query::name(&n) {
+            let t = Instant::now();
+            let _ = ix.screen(&q, &screening::Options::default());
+            lat.push(t.elapsed().as_nanos() as u64);
+        }
+    }
+    lat.sort();
+    if !lat.is_empty() {
+        let p = |f: f64| lat[((lat.len() as f64 - 1.0) * f) as usize] as f64 / 1000.0;
+        println!("latency over {} queries: median {:.1} us, p90 {:.1} us, p99 {:.1} us, max {:.1} us", lat.len(), p(0.5), p(0.9), p(0.99), p(1.0));
     }
     let names: Vec<String> = std::env::args().skip(1).collect();
     for n in names {

@@ -20,9 +20,9 @@ pub const DEFAULT_LIMIT: usize = 10;
 /// Token pairs less similar than this are not aligned.
 pub const MIN_TOKEN_SIM: f32 = 0.80;
 /// Candidates fully scored per query (after retrieval ranking).
-pub const MAX_CANDIDATES: usize = 256;
+pub const MAX_CANDIDATES: usize = 160;
 /// Unmatched list-side tokens count this fraction of their weight (a query may omit a middle name).
-const UNMATCHED_LIST_FACTOR: f32 = 0.5;
+const UNMATCHED_LIST_FACTOR: f32 = 0.6;
 /// Score factor when a one-name query meets a list name of several names.
 const SINGLE_TOKEN_FACTOR: f64 = 0.9;
 /// Score factor of aliases the list itself calls weak / low quality.
@@ -211,7 +211,8 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
 struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
-    tri_count: FxHashMap<u32, u16>,
+    tri_count: Vec<u16>,
+    tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
 }
 
@@ -453,6 +454,47 @@ impl Index {
         out
     }
 
+    /// Score one entry against a query regardless of retrieval and threshold (for re-checking a known hit and
+    /// for pairwise evaluation). `None` when no name of the entry compares at all.
+    pub fn score_entry(&self, q: &Query, entry: u32) -> Option<Match> {
+        let e = self.entries.get(entry as usize)?;
+        let end = self
+            .entries
+            .get(entry as usize + 1)
+            .map(|n| n.first_variant)
+            .unwrap_or(self.variants.len() as u32);
+        let qn = prepare(&q.name);
+        let mut best: Option<(u32, Scored)> = None;
+        for vi in e.first_variant..end {
+            let s = self.score_variant(&qn, &self.variants[vi as usize], None);
+            if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
+                best = Some((vi, s));
+            }
+        }
+        let (vi, scored) = best?;
+        let name_score = scored.score;
+        let mut score = name_score;
+        let mut quals = Vec::new();
+        qualify(q, e, &mut score, &mut quals);
+        let v = &self.variants[vi as usize];
+        Some(Match {
+            list: self.lists[e.list as usize].label.clone(),
+            source_id: e.source_id.clone(),
+            name: v.name.clone(),
+            score: round4(score.clamp(0.0, 1.0)),
+            explanation: self.explain(&qn, v, scored, name_score, quals),
+            entry,
+        })
+    }
+
+    /// Index of the entry with this list label and source id.
+    pub fn find_entry(&self, list: &str, source_id: &str) -> Option<u32> {
+        self.entries
+            .iter()
+            .position(|e| e.source_id == source_id && self.lists[e.list as usize].label == list)
+            .map(|i| i as u32)
+    }
+
     /// Retrieve candidate variants: similar vocabulary tokens (exact, equivalence group, skeleton, trigram
     /// overlap confirmed by similarity) and original-script tokens, ranked by accumulated weighted similarity.
     fn retrieve(&self, qn: &PreparedName) -> (Vec<u32>, SimCache) {
@@ -460,6 +502,9 @@ impl Index {
             let s = &mut *s.borrow_mut();
             if s.acc.len() != self.variants.len() {
                 s.acc = vec![0.0; self.variants.len()];
+            }
+            if s.tri_count.len() != self.vocab.len() {
+                s.tri_count = vec![0; self.vocab.len()];
             }
             s.touched.clear();
             let any_name = qn.tokens.iter().any(|t| t.class == TokenClass::Name);
@@ -490,17 +535,24 @@ impl Index {
                 }
                 trigram_keys(&qt.form, &mut s.tri_keys);
                 let nq = s.tri_keys.len();
-                let need = ((nq as f32) * 0.34).ceil().max(1.0) as u16;
-                s.tri_count.clear();
+                // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
+                // (their fuzzy variants come through skeletons and equivalence groups instead).
+                let need = if nq <= 3 { nq as u16 } else { ((nq as f32) * 0.4).ceil().max(2.0) as u16 };
+                s.tri_touched.clear();
                 for k in &s.tri_keys {
                     if let Some(p) = self.trigrams.get(k) {
                         for &id in p {
-                            *s.tri_count.entry(id).or_insert(0) += 1;
+                            let c = &mut s.tri_count[id as usize];
+                            if *c == 0 {
+                                s.tri_touched.push(id);
+                            }
+                            *c += 1;
                         }
                     }
                 }
                 let ql = qt.form.len();
-                for (&id, &c) in s.tri_count.iter() {
+                for &id in &s.tri_touched {
+                    let c = std::mem::take(&mut s.tri_count[id as usize]);
                     if c >= need {
                         let vl = self.vocab[id as usize].form.len();
                         if vl.abs_diff(ql) <= 3.max(ql / 2) {
@@ -564,9 +616,13 @@ impl Index {
         let n = qn.tokens.len();
         let m = v.toks.len();
         let mut best = Scored::default();
-        if n > 0 && m > 0 {
+        if n > 0 && m > 0 && m <= 64 {
             let mut sims = vec![(0.0f32, Method::Fuzzy); n * m];
-            for (qi, qt) in qn.tokens.iter().enumerate() {
+            let mut qw = [0f32; 64];
+            let mut qsum = 0.0;
+            for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
+                qw[qi] = qt.weight();
+                qsum += qw[qi];
                 for (li, &id) in v.toks.iter().enumerate() {
                     let s = self.sim(qi, qt, id, cache);
                     if s.0 >= MIN_TOKEN_SIM {
@@ -574,19 +630,20 @@ impl Index {
                     }
                 }
             }
-            let qw: Vec<f32> = qn.tokens.iter().map(Token::weight).collect();
-            let pairs = align(&sims, &qw, &v.weights, n, m);
+            let n = n.min(64);
+            let pairs = align(&sims, &qw[..n], &v.weights, n, m);
             let mut num = 0.0f32;
-            let mut matched_l = vec![false; m];
+            let mut matched_l = 0u64;
             for &(qi, li) in &pairs {
                 num += sims[qi * m + li].0 * (qw[qi] + v.weights[li]);
-                matched_l[li] = true;
+                matched_l |= 1 << li;
             }
-            let unmatched_lw: f32 = (0..m).filter(|&l| !matched_l[l]).map(|l| v.weights[l]).sum();
-            let den = qw.iter().sum::<f32>() + v.total_weight - (1.0 - UNMATCHED_LIST_FACTOR) * unmatched_lw;
+            let unmatched_lw: f32 = (0..m).filter(|&l| matched_l & (1 << l) == 0).map(|l| v.weights[l]).sum();
+            let den = qsum + v.total_weight - (1.0 - UNMATCHED_LIST_FACTOR) * unmatched_lw;
             let mut score = if den > 0.0 { (num / den) as f64 } else { 0.0 };
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
-            if names(&qw) == 1 && names(&v.weights) > 1 {
+            let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
+            if qnames == 1 && lnames > 1 {
                 // A lone name token is weak evidence against a longer name.
                 score *= SINGLE_TOKEN_FACTOR;
             }
@@ -595,7 +652,9 @@ impl Index {
                 method: Comparison::Latin,
                 pairs: pairs.iter().map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1)).collect(),
             };
-            if qn.compact.len() >= 6 && v.compact.len() >= 6 {
+            // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
+            let (a, b) = (qn.compact.len(), v.compact.len());
+            if qnames != lnames && score < 0.95 && a >= 6 && b >= 6 && a.abs_diff(b) * 100 <= 15 * a.max(b) {
                 let c = levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes());
                 if c >= 0.85 && c > best.score {
                     best.score = c;
@@ -690,8 +749,9 @@ struct Scored {
     pairs: Vec<(usize, usize, f32, Method)>,
 }
 
-/// Token alignment maximising Σ sim·(w_q + w_l): exact (dynamic programming over subsets of list tokens) when the
-/// list name has at most 8 tokens, greedy best-pair-first otherwise.
+/// Token alignment maximising Σ sim·(w_q + w_l) over one-to-one pairs. Similarity matrices are sparse (pairs
+/// under [`MIN_TOKEN_SIM`] are zero), so an exact branch-and-bound over each query token's non-zero options is
+/// cheap; when the option product is large it falls back to greedy best-pair-first.
 fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> Vec<(usize, usize)> {
     let val = |q: usize, l: usize| {
         let s = sims[q * m + l].0;
@@ -701,69 +761,69 @@ fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> 
             0.0
         }
     };
-    if m <= 8 && n <= 16 {
-        let full = 1usize << m;
-        // dp[i][mask]: best value using query tokens < i and list tokens in mask.
-        let mut dp = vec![f32::NEG_INFINITY; (n + 1) * full];
-        let mut choice = vec![u8::MAX; (n + 1) * full];
-        dp[0] = 0.0;
-        for i in 0..n {
-            for mask in 0..full {
-                let cur = dp[i * full + mask];
-                if cur == f32::NEG_INFINITY {
-                    continue;
-                }
-                let skip = &mut dp[(i + 1) * full + mask];
-                if cur > *skip {
-                    *skip = cur;
-                    choice[(i + 1) * full + mask] = u8::MAX;
-                }
-                for l in 0..m {
-                    if mask & (1 << l) == 0 {
-                        let v = val(i, l);
-                        if v > 0.0 {
-                            let nm = mask | (1 << l);
-                            let cand = cur + v;
-                            if cand > dp[(i + 1) * full + nm] {
-                                dp[(i + 1) * full + nm] = cand;
-                                choice[(i + 1) * full + nm] = l as u8;
-                            }
-                        }
-                    }
-                }
-            }
+    let opts: Vec<Vec<usize>> = (0..n)
+        .map(|q| (0..m).filter(|&l| sims[q * m + l].0 > 0.0).collect())
+        .collect();
+    let mut product: usize = 1;
+    let mut conflict = false;
+    let mut used_by = vec![0u8; m];
+    for o in &opts {
+        product = product.saturating_mul(o.len() + 1);
+        for &l in o {
+            used_by[l] += 1;
+            conflict |= used_by[l] > 1;
         }
-        let mut mask = (0..full)
-            .max_by(|&a, &b| dp[n * full + a].total_cmp(&dp[n * full + b]))
-            .unwrap_or(0);
-        let mut pairs = Vec::new();
-        for i in (1..=n).rev() {
-            let c = choice[i * full + mask];
-            if c != u8::MAX {
-                pairs.push((i - 1, c as usize));
-                mask &= !(1 << c);
-            }
-        }
-        pairs.reverse();
-        pairs
-    } else {
-        let mut all: Vec<(f32, usize, usize)> = (0..n)
-            .flat_map(|q| (0..m).map(move |l| (q, l)))
-            .map(|(q, l)| (val(q, l), q, l))
-            .filter(|x| x.0 > 0.0)
-            .collect();
-        all.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let (mut uq, mut ul) = (vec![false; n], vec![false; m]);
-        let mut pairs = Vec::new();
-        for (_, q, l) in all {
-            if !uq[q] && !ul[l] {
-                uq[q] = true;
-                ul[l] = true;
-                pairs.push((q, l));
-            }
-        }
-        pairs
+        conflict |= o.len() > 1;
     }
+    if !conflict {
+        return opts.iter().enumerate().filter_map(|(q, o)| o.first().map(|&l| (q, l))).collect();
+    }
+    if product <= 4096 && m <= 64 {
+        fn rec(
+            q: usize,
+            opts: &[Vec<usize>],
+            val: &dyn Fn(usize, usize) -> f32,
+            used: u64,
+            cur: f32,
+            path: &mut Vec<(usize, usize)>,
+            best: &mut (f32, Vec<(usize, usize)>),
+        ) {
+            if q == opts.len() {
+                if cur > best.0 {
+                    *best = (cur, path.clone());
+                }
+                return;
+            }
+            for &l in &opts[q] {
+                if used & (1 << l) == 0 {
+                    path.push((q, l));
+                    rec(q + 1, opts, val, used | (1 << l), cur + val(q, l), path, best);
+                    path.pop();
+                }
+            }
+            rec(q + 1, opts, val, used, cur, path, best);
+        }
+        let mut best = (f32::NEG_INFINITY, Vec::new());
+        rec(0, &opts, &val, 0, 0.0, &mut Vec::new(), &mut best);
+        return best.1;
+    }
+    let mut all: Vec<(f32, usize, usize)> = opts
+        .iter()
+        .enumerate()
+        .flat_map(|(q, o)| o.iter().map(move |&l| (q, l)))
+        .map(|(q, l)| (val(q, l), q, l))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut uq, mut ul) = (vec![false; n], vec![false; m]);
+    let mut pairs = Vec::new();
+    for (_, q, l) in all {
+        if !uq[q] && !ul[l] {
+            uq[q] = true;
+            ul[l] = true;
+            pairs.push((q, l));
+        }
+    }
+    pairs
 }
 
 /// Original-script comparison: greedy alignment of tokens by Jaro-Winkler over characters, Dice-style.

@@ -1,0 +1,235 @@
+//! `TestApp`: the real router served on 127.0.0.1:0 over a fresh database, an HTTP client, and fixture
+//! builders for a registered exporter with classified products.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+pub use testdb::Backend;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin: String,
+    pub app: Arc<app::App>,
+    server: tokio::task::JoinHandle<()>,
+    _db: testdb::TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A response: status, body (JSON, or a string for non-JSON), content type.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl Resp {
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert!((200..300).contains(&self.status), "expected 2xx, got {} {}", self.status, self.body);
+        self.body
+    }
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        &self.body
+    }
+}
+
+/// Runs a test body on both backends.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )+ }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )+ }
+    };
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let db = testdb::TestDb::new(backend).await;
+        let store = store::Store::connect(&db.url).await.expect("store");
+        let app = app::App::new(store, app::AppConfig::default()).await.expect("app");
+        let admin = app.bootstrap_admin("root").await.expect("admin").token.token;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = http_api::router(app.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            admin,
+            app,
+            server,
+            _db: db,
+        }
+    }
+
+    pub async fn raw(&self, method: &str, token: Option<&str>, path: &str, body: Option<(&str, Vec<u8>)>) -> Resp {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self.client.request(m, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some((ct, b)) = body {
+            rb = rb.header("content-type", ct).body(b);
+        }
+        let r = rb.send().await.expect("request");
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body, content_type }
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Resp {
+        self.raw("POST", Some(token), path, Some(("application/json", body.to_string().into_bytes()))).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Resp {
+        self.raw("GET", Some(token), path, None).await
+    }
+
+    /// Creates a user with `role` and returns its token.
+    pub async fn user(&self, name: &str, role: &str, review_kind: Option<&str>, org: Option<&str>) -> String {
+        let r = self
+            .post(&self.admin, "/api/v1/users", json!({"username": name, "role": role, "review_kind": review_kind, "org_id": org}))
+            .await
+            .ok();
+        r["token"]["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn org(&self, name: &str) -> String {
+        let r = self.post(&self.admin, "/api/v1/organisations", json!({"name": name, "country": "IL"})).await.ok();
+        r["id"].as_str().unwrap().to_string()
+    }
+
+    /// A world: two registered exporters in two organisations, officers, one adviser per kind, a policy
+    /// administrator and an auditor; products classified by the defence adviser.
+    pub async fn world(&self) -> World {
+        let org1 = self.org("Acme Cyber Ltd").await;
+        let org2 = self.org("Other Corp").await;
+        let w = World {
+            exporter: self.user("exp1", "exporter", None, Some(&org1)).await,
+            exporter2: self.user("exp2", "exporter", None, Some(&org2)).await,
+            officer: self.user("off1", "officer", None, None).await,
+            officer2: self.user("off2", "officer", None, None).await,
+            hr: self.user("hr1", "adviser", Some("human-rights"), None).await,
+            defence: self.user("def1", "adviser", Some("defence"), None).await,
+            fa: self.user("fa1", "adviser", Some("foreign-affairs"), None).await,
+            cyber: self.user("cy1", "adviser", Some("economy-cyber"), None).await,
+            policy_admin: self.user("pol1", "policy-admin", None, None).await,
+            auditor: self.user("aud1", "auditor", None, None).await,
+            org1,
+            org2,
+            restricted_product: String::new(),
+            secret_product: String::new(),
+        };
+        for t in [&w.exporter, &w.exporter2] {
+            let reg = self
+                .post(t, "/api/v1/registrations", json!({"company_name": "Co", "registration_number": "51-1", "address": "1 St", "country": "IL", "contact_email": "c@example.test"}))
+                .await
+                .ok();
+            self.post(&w.officer, &format!("/api/v1/registrations/{}/decision", reg["id"].as_str().unwrap()), json!({"approve": true, "reason": "complete"}))
+                .await
+                .ok();
+        }
+        let restricted = self.product(&w, "Forensics", "4D004", "restricted").await;
+        let secret = self.product(&w, "Monitor", "5.A.1.j", "secret").await;
+        World { restricted_product: restricted, secret_product: secret, ..w }
+    }
+
+    pub async fn product(&self, w: &World, name: &str, entry: &str, grade: &str) -> String {
+        let p = self
+            .post(&w.exporter, "/api/v1/products", json!({"name": name, "version": "1", "description": "d", "control_entries": [entry]}))
+            .await
+            .ok();
+        let id = p["id"].as_str().unwrap().to_string();
+        self.post(&w.defence, &format!("/api/v1/products/{id}/classification"), json!({"control_entries": [entry], "security_grade": grade}))
+            .await
+            .ok();
+        id
+    }
+
+    /// A submitted marketing application for `product` to `dest` with a government end user.
+    pub async fn submitted_ml(&self, w: &World, product: &str, dest: &str) -> Value {
+        let c = self.post(&w.exporter, "/api/v1/applications", ml_body(product, dest)).await.ok();
+        let id = c["id"].as_str().unwrap();
+        self.post(&w.exporter, &format!("/api/v1/applications/{id}/submit"), json!({})).await.ok()
+    }
+
+    /// Gives every pending advice on a case (approve), as the right adviser.
+    pub async fn advise_all(&self, w: &World, case: &Value) {
+        let id = case["id"].as_str().unwrap();
+        let c = self.get(&w.officer, &format!("/api/v1/applications/{id}")).await.ok();
+        for a in c["advice"].as_array().unwrap() {
+            if !a["advice"].is_null() {
+                continue;
+            }
+            let kind = a["review"].as_str().unwrap();
+            let (token, body) = match kind {
+                "human-rights" => (&w.hr, hr_advice()),
+                "defence" => (&w.defence, json!({"recommendation": "approve", "text": "ok"})),
+                "foreign-affairs" => (&w.fa, json!({"recommendation": "approve", "text": "ok"})),
+                _ => (&w.cyber, json!({"recommendation": "approve", "text": "ok"})),
+            };
+            self.post(token, &format!("/api/v1/applications/{id}/advice"), body).await.ok();
+        }
+    }
+}
+
+pub struct World {
+    pub exporter: String,
+    pub exporter2: String,
+    pub officer: String,
+    pub officer2: String,
+    pub hr: String,
+    pub defence: String,
+    pub fa: String,
+    pub cyber: String,
+    pub policy_admin: String,
+    pub auditor: String,
+    pub org1: String,
+    pub org2: String,
+    pub restricted_product: String,
+    pub secret_product: String,
+}
+
+pub fn ml_body(product: &str, dest: &str) -> Value {
+    json!({"licence": "marketing", "marketing": {"products": [product], "destinations": [dest],
+        "end_users": [{"name": "Federal Police", "type": "government-law-enforcement", "country": dest}]}})
+}
+
+pub fn el_body(product: &str, dest: &str, authorisation: &str, end_user: &str) -> Value {
+    json!({"licence": "export", "export": {
+        "product": product,
+        "end_user": {"name": end_user, "type": "government-law-enforcement", "country": dest},
+        "consignee": {"name": "Logistics GmbH", "country": dest},
+        "destination": dest, "quantity": 3, "value": {"amount": "250000.00", "currency": "EUR"},
+        "end_use": "investigation of serious crime",
+        "documents": [{"kind": "end-user-declaration", "name": "eud.pdf"}],
+        "marketing_authorisation": authorisation}})
+}
+
+pub fn hr_advice() -> Value {
+    let items = ["product-capabilities", "end-user-record", "other-parties", "contractual-safeguards",
+        "technical-safeguards", "post-sale-monitoring", "remedy", "reporting"];
+    json!({"recommendation": "approve", "text": "due diligence done",
+        "checklist": items.iter().map(|i| json!({"item": i, "answer": "checked"})).collect::<Vec<_>>(),
+        "red_flags": []})
+}

@@ -1,0 +1,9 @@
+//! API integration tests: one binary; each test starts the real service on port 0 over a throw-away
+//! database, and most run on both SQLite and PostgreSQL.
+
+mod common;
+mod concurrency;
+mod isolation;
+mod lifecycle;
+mod policy_service;
+mod screening_service;

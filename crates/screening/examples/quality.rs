@@ -1,0 +1,354 @@
+//! Quality evaluation built from the shipped lists themselves.
+//!
+//! `cargo run --release -p screening --example quality -- OUT_DIR [PER_LIST]` writes
+//! - `OUT_DIR/entries.jsonl`: every entry (list, id, kind, names, birth dates, countries) for the peer matcher;
+//! - `OUT_DIR/cases.jsonl`: the cases (query, expected list/id or none, case type, kind);
+//! - `OUT_DIR/ours.jsonl`: this crate's outcome per case (full index screening at the default threshold, and the
+//!   pairwise score of the expected entry);
+//!
+//! and prints recall / false-positive rate / F1 per case type, list and kind. `bench/screening/quality.sh` runs
+//! it and then the nomenklatura peer on the same cases.
+#[path = "../tests/shipped/mod.rs"]
+mod shipped;
+
+use lists::{EntityKind, ListSnapshot};
+use screening::{Index, Options, Query};
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::time::Instant;
+
+/// Small deterministic PRNG (xorshift64*), so the case set is reproducible.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const FIRST: &[&str] = &[
+    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David",
+    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Lukas", "Sophie",
+    "Hannah", "Jonas", "Emma", "Liam", "Olivia", "Noah", "Mia", "Lena", "Pierre", "Camille", "Giulia", "Matteo",
+    "Sofia", "Hiroshi", "Yuki", "Priya", "Arjun", "Anika", "Lars", "Ingrid", "Sven", "Astrid", "Pablo", "Lucia",
+    "Carmen", "Diego", "Aoife", "Siobhan", "Tomasz", "Katarzyna", "Jan", "Eva", "Mateusz", "Zofia", "Nora", "Felix",
+    "Clara", "Oskar", "Margaret", "Helen", "Peter", "Anna", "Paul", "Laura", "Mark", "Emily", "Daniel", "Grace",
+];
+const LAST: &[&str] = &[
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor", "Moore",
+    "Jackson", "Thompson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen", "Wright",
+    "Scott", "Hill", "Green", "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips",
+    "Campbell", "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "Morgan",
+    "Peterson", "Cooper", "Reed", "Bailey", "Bell", "Kelly", "Howard", "Ward", "Richardson", "Wood", "Watson",
+    "Brooks", "Bennett", "Gray", "Hughes", "Price", "Sanders", "Myers", "Ross", "Foster", "Müller", "Schmidt",
+    "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Dubois", "Lefebvre", "Moreau",
+    "Laurent", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "García", "Fernández", "López", "Martínez",
+    "Nowak", "Kowalski", "Wiśniewski", "Jansen", "de Vries", "van Dijk", "Andersson", "Johansson", "Karlsson",
+    "Nielsen", "Hansen", "Tanaka", "Suzuki", "Takahashi", "Sato", "Patel", "Sharma", "O'Brien", "Murray", "Quinn",
+    "Ostrowska-Lindqvist", "Fitzgerald", "Lindgren", "Kowalczyk", "Novak", "Horvat", "Eriksen", "Virtanen",
+];
+const CO_A: &[&str] = &[
+    "Nordic", "Alpine", "Blue", "Golden", "Pacific", "Atlantic", "Summit", "Crystal", "Silver", "Green", "Northern",
+    "Sunrise", "Evergreen", "Harbor", "Maple", "Cedar", "Granite", "Riverside", "Lakeside", "Oak", "Pioneer",
+    "Horizon", "Vertex", "Quantum", "Meridian", "Polar", "Coastal", "Central", "Bright", "Willow",
+];
+const CO_B: &[&str] = &[
+    "Valve", "Textile", "Bakery", "Logistics", "Dental", "Software", "Furniture", "Optics", "Marine", "Garden",
+    "Paper", "Ceramics", "Solar", "Robotics", "Medical", "Printing", "Brewing", "Coffee", "Timber", "Plastics",
+    "Analytics", "Foods", "Apparel", "Tooling", "Packaging", "Bicycle", "Water", "Media", "Glassworks", "Flooring",
+];
+const CO_C: &[&str] = &["", "Systems", "Solutions", "Works", "Partners", "Technologies", "Labs", "Studio"];
+const CO_D: &[&str] = &["GmbH", "Ltd", "LLC", "Inc.", "SA", "AB", "BV", "Oy", "S.r.l.", "Co., Ltd.", "AG", "plc"];
+
+/// Other romanisations: one spelling rule applied at one place.
+const RULES: &[(&str, &str)] = &[
+    ("ou", "u"), ("u", "ou"), ("ee", "i"), ("y", "i"), ("i", "y"), ("kh", "h"), ("ph", "f"), ("f", "ph"),
+    ("q", "k"), ("sh", "ch"), ("j", "dj"), ("dj", "j"), ("ss", "s"), ("dd", "d"), ("mm", "m"), ("ll", "l"),
+    ("e", "a"), ("a", "e"), ("o", "u"), ("u", "o"), ("ei", "ai"), ("ai", "ei"), ("v", "w"), ("w", "v"), ("c", "k"),
+    ("k", "c"), ("z", "s"), ("ie", "i"), ("iy", "i"), ("ya", "ia"), ("yu", "iu"), ("s", "ss"), ("t", "tt"),
+];
+
+fn romanise(name: &str, rng: &mut Rng) -> Option<String> {
+    let lower = name.to_lowercase();
+    for _ in 0..20 {
+        let (from, to) = RULES[rng.below(RULES.len())];
+        let hits: Vec<usize> = lower.match_indices(from).map(|(i, _)| i).collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let at = hits[rng.below(hits.len())];
+        return Some(format!("{}{}{}", &lower[..at], to, &lower[at + from.len()..]));
+    }
+    None
+}
+
+fn typo(name: &str, rng: &mut Rng) -> Option<String> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let long: Vec<usize> = (0..words.len()).filter(|&i| words[i].chars().count() >= 5).collect();
+    if long.is_empty() {
+        return None;
+    }
+    let wi = long[rng.below(long.len())];
+    let mut w: Vec<char> = words[wi].chars().collect();
+    let p = 1 + rng.below(w.len() - 2);
+    let letter = (b'a' + rng.below(26) as u8) as char;
+    match rng.below(4) {
+        0 => w[p] = letter,
+        1 => {
+            w.remove(p);
+        }
+        2 => w.insert(p, letter),
+        _ => w.swap(p, p + 1),
+    }
+    let mut out: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+    out[wi] = w.into_iter().collect();
+    Some(out.join(" "))
+}
+
+fn latin_to_cyrillic(name: &str) -> String {
+    let s = name.to_lowercase();
+    let b: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let two: String = b[i..(i + 2).min(b.len())].iter().collect();
+        let d = match two.as_str() {
+            "kh" => Some("х"),
+            "sh" => Some("ш"),
+            "ch" => Some("ч"),
+            "zh" => Some("ж"),
+            "ts" => Some("ц"),
+            "ya" => Some("я"),
+            "yu" => Some("ю"),
+            "yo" => Some("ё"),
+            _ => None,
+        };
+        if let Some(d) = d {
+            out.push_str(d);
+            i += 2;
+            continue;
+        }
+        let c = match b[i] {
+            'a' => "а", 'b' => "б", 'v' | 'w' => "в", 'g' => "г", 'd' => "д", 'e' => "е", 'z' => "з", 'i' => "и",
+            'y' => "й", 'k' | 'c' | 'q' => "к", 'l' => "л", 'm' => "м", 'n' => "н", 'o' => "о", 'p' => "п",
+            'r' => "р", 's' => "с", 't' => "т", 'u' => "у", 'f' => "ф", 'h' => "х", 'j' => "дж", 'x' => "кс",
+            c if c.is_alphabetic() => "",
+            _ => " ",
+        };
+        out.push_str(c);
+        i += 1;
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn kind_str(k: EntityKind) -> Option<&'static str> {
+    match k {
+        EntityKind::Person => Some("person"),
+        EntityKind::Organization => Some("organization"),
+        _ => None,
+    }
+}
+
+fn is_latin(s: &str) -> bool {
+    s.chars().filter(|c| c.is_alphabetic()).all(|c| (c as u32) < 0x250 || (0x1E00..0x1F00).contains(&(c as u32)))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let out_dir = std::path::PathBuf::from(args.get(1).map(String::as_str).unwrap_or("target/screening-quality"));
+    let per_list: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(300);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut lists = shipped::load_all();
+    lists.sort_by_key(|(l, _)| shipped::SHIPPED.iter().position(|(s, _, _)| s == l));
+    let ix = Index::build(&lists);
+
+    // Entries for the peer.
+    let mut ef = std::io::BufWriter::new(std::fs::File::create(out_dir.join("entries.jsonl")).unwrap());
+    let mut all_names: HashSet<String> = HashSet::new();
+    for (label, snap) in &lists {
+        for e in &snap.entries {
+            for n in &e.names {
+                all_names.insert(norm_key(&n.name));
+            }
+            let line = json!({"list": label, "source_id": e.source_id, "kind": e.kind, "names": e.names.iter().map(|n| &n.name).collect::<Vec<_>>(), "low": e.names.iter().map(|n| n.quality == lists::NameQuality::Low).collect::<Vec<_>>(), "birth_dates": e.birth_dates, "countries": e.countries});
+            writeln!(ef, "{line}").unwrap();
+        }
+    }
+    drop(ef);
+
+    // Cases.
+    let mut rng = Rng(0x5eed_2026_1128);
+    let mut cases: Vec<serde_json::Value> = Vec::new();
+    for (label, snap) in &lists {
+        cases.extend(positive_cases(label, snap, per_list, &mut rng));
+    }
+    let mut negs = 0;
+    let mut seen = HashSet::new();
+    while negs < 3000 {
+        let name = if negs < 2000 {
+            let f = FIRST[rng.below(FIRST.len())];
+            let l = LAST[rng.below(LAST.len())];
+            if rng.below(4) == 0 {
+                let m = FIRST[rng.below(FIRST.len())];
+                format!("{f} {m} {l}")
+            } else {
+                format!("{f} {l}")
+            }
+        } else {
+            let c = CO_C[rng.below(CO_C.len())];
+            let c = if c.is_empty() { String::new() } else { format!(" {c}") };
+            format!(
+                "{} {}{} {}",
+                CO_A[rng.below(CO_A.len())],
+                CO_B[rng.below(CO_B.len())],
+                c,
+                CO_D[rng.below(CO_D.len())]
+            )
+        };
+        if all_names.contains(&norm_key(&name)) || !seen.insert(name.clone()) {
+            continue;
+        }
+        let kind = if negs < 2000 { "person" } else { "organization" };
+        cases.push(json!({"type": "negative", "query": name, "kind": kind, "expected": null}));
+        negs += 1;
+    }
+    let mut cf = std::io::BufWriter::new(std::fs::File::create(out_dir.join("cases.jsonl")).unwrap());
+    for c in &cases {
+        writeln!(cf, "{c}").unwrap();
+    }
+    drop(cf);
+
+    // Our outcomes.
+    let opts = Options::default();
+    let mut of = std::io::BufWriter::new(std::fs::File::create(out_dir.join("ours.jsonl")).unwrap());
+    let t = Instant::now();
+    // (type, list, kind) -> (tp, fn, fp, n)
+    let mut stats: BTreeMap<(String, String, String), [usize; 4]> = BTreeMap::new();
+    for c in &cases {
+        let kind = c["kind"].as_str().and_then(screening::query::parse_kind);
+        let q = match Query::new(c["query"].as_str().unwrap(), kind, None, &[], &[]) {
+            Ok(q) => q,
+            Err(e) => {
+                writeln!(of, "{}", json!({"error": e.to_string()})).unwrap();
+                continue;
+            }
+        };
+        let ms = ix.screen(&q, &opts);
+        let exp = &c["expected"];
+        let (hit, pair_score) = if exp.is_null() {
+            (false, None)
+        } else {
+            let (l, id) = (exp["list"].as_str().unwrap(), exp["source_id"].as_str().unwrap());
+            let hit = ms.iter().any(|m| m.list == l && m.source_id == id);
+            let pair = ix.find_entry(l, id).and_then(|e| ix.score_entry(&q, e)).map(|m| m.score);
+            (hit, pair)
+        };
+        let top = ms.first().map(|m| json!({"list": m.list, "source_id": m.source_id, "name": m.name, "score": m.score}));
+        writeln!(of, "{}", json!({"hit": hit, "any": !ms.is_empty(), "pair_score": pair_score, "top": top})).unwrap();
+        let list = exp["list"].as_str().unwrap_or("(none)").to_string();
+        let st = stats
+            .entry((c["type"].as_str().unwrap().to_string(), list, c["kind"].as_str().unwrap_or("other").to_string()))
+            .or_insert([0; 4]);
+        st[3] += 1;
+        if exp.is_null() {
+            st[2] += !ms.is_empty() as usize;
+        } else if hit {
+            st[0] += 1;
+        } else {
+            st[1] += 1;
+        }
+    }
+    let dt = t.elapsed();
+    drop(of);
+    println!(
+        "{} cases ({} positive, {} negative) screened in {:.2}s against {} entries / {} names",
+        cases.len(),
+        cases.len() - negs,
+        negs,
+        dt.as_secs_f64(),
+        ix.len(),
+        ix.variant_count()
+    );
+    println!("{:<18} {:<18} {:<13} {:>6} {:>8}", "type", "list", "kind", "n", "rate");
+    for ((ty, l, k), s) in &stats {
+        let rate = if ty == "negative" { s[2] as f64 / s[3] as f64 } else { s[0] as f64 / s[3] as f64 };
+        println!("{ty:<18} {l:<18} {k:<13} {:>6} {:>8.3}", s[3], rate);
+    }
+}
+
+fn norm_key(s: &str) -> String {
+    let p = screening::normalize::prepare(s);
+    let mut t: Vec<String> = p.tokens.into_iter().map(|t| t.form).collect();
+    t.sort();
+    t.join(" ")
+}
+
+fn positive_cases(label: &str, snap: &ListSnapshot, per_list: usize, rng: &mut Rng) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let n = snap.entries.len();
+    if n == 0 {
+        return out;
+    }
+    // Deterministic sample of entries.
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        idx.swap(i, rng.below(i + 1));
+    }
+    idx.truncate(per_list);
+    idx.sort();
+    for i in idx {
+        let e = &snap.entries[i];
+        let kind = kind_str(e.kind);
+        let expected = json!({"list": label, "source_id": e.source_id});
+        let mut push = |ty: &str, q: String| {
+            if q.chars().any(char::is_alphanumeric) {
+                out.push(json!({"type": ty, "query": q, "kind": kind, "expected": expected.clone()}));
+            }
+        };
+        let primary = e.primary_name().to_string();
+        // Every alias (Latin script; up to 5 per entry), and every original-script name.
+        let mut aliases = 0;
+        for nv in e.names.iter().skip(1) {
+            if is_latin(&nv.name) {
+                if aliases < 5 {
+                    push("alias", nv.name.clone());
+                    aliases += 1;
+                }
+            } else {
+                push("original-script", nv.name.clone());
+            }
+        }
+        if !is_latin(&primary) {
+            push("original-script", primary.clone());
+            continue;
+        }
+        if let Some(t) = typo(&primary, rng) {
+            push("typo", t);
+        }
+        let words: Vec<&str> = primary.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+        if words.len() >= 3 {
+            let drop = 1 + rng.below(words.len() - 1);
+            let q: Vec<&str> = words.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, w)| *w).collect();
+            push("dropped-token", q.join(" "));
+        }
+        if words.len() >= 2 {
+            let mut w = words.clone();
+            let last = w.len() - 1;
+            w.swap(0, last);
+            push("swapped-tokens", w.join(" "));
+        }
+        if let Some(r) = romanise(&primary, rng) {
+            push("romanisation", r);
+        }
+        if e.kind == EntityKind::Person {
+            push("cyrillic-rendering", latin_to_cyrillic(&primary));
+        }
+    }
+    out
+}
