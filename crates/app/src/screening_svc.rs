@@ -318,12 +318,13 @@ impl App {
                     })
                 })
                 .collect();
-            if fresh.is_empty() {
+            if fresh.is_empty() && c.body.screened_with == versions {
                 continue;
             }
             n_hits += fresh.len();
+            let action = if fresh.is_empty() { "rescreen" } else { "rescreen-new-hits" };
             let res = self
-                .change_case(&sys, &c.id, Some(c.version), None, "rescreen-new-hits", None, move |r| {
+                .change_case(&sys, &c.id, Some(c.version), None, action, None, move |r| {
                     r.body.screening.extend(fresh);
                     r.body.screened_with = versions;
                     Ok(())

@@ -21,6 +21,8 @@ pub const DEFAULT_LIMIT: usize = 10;
 pub const MIN_TOKEN_SIM: f32 = 0.80;
 /// Candidates fully scored per query (after retrieval ranking).
 pub const MAX_CANDIDATES: usize = 160;
+/// Retrieval does not score variants whose best possible score is this far under the threshold.
+const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count this fraction of their weight (a query may omit a middle name).
 const UNMATCHED_LIST_FACTOR: f32 = 0.6;
 /// Score factor when a one-name query meets a list name of several names.
@@ -125,6 +127,7 @@ pub struct Index {
     trigrams: FxHashMap<u32, Vec<u32>>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
+    compact_postings: FxHashMap<Box<str>, Vec<u32>>,
     identifiers: FxHashMap<String, Vec<u32>>,
 }
 
@@ -237,6 +240,7 @@ impl Index {
             trigrams: FxHashMap::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
+            compact_postings: FxHashMap::default(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
@@ -333,6 +337,12 @@ impl Index {
                 post.push(vi);
             }
         }
+        if p.compact.len() >= 6 {
+            let post = self.compact_postings.entry(p.compact.as_str().into()).or_default();
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -380,7 +390,7 @@ impl Index {
         let (cands, cache) = if opts.exhaustive {
             ((0..self.variants.len() as u32).collect(), None)
         } else {
-            let (c, cache) = self.retrieve(&qn);
+            let (c, cache) = self.retrieve(&qn, opts.threshold);
             (c, Some(cache))
         };
         // Best variant per entry.
@@ -497,7 +507,7 @@ impl Index {
 
     /// Retrieve candidate variants: similar vocabulary tokens (exact, equivalence group, skeleton, trigram
     /// overlap confirmed by similarity) and original-script tokens, ranked by accumulated weighted similarity.
-    fn retrieve(&self, qn: &PreparedName) -> (Vec<u32>, SimCache) {
+    fn retrieve(&self, qn: &PreparedName, threshold: f64) -> (Vec<u32>, SimCache) {
         SCRATCH.with(|s| {
             let s = &mut *s.borrow_mut();
             if s.acc.len() != self.variants.len() {
@@ -509,6 +519,7 @@ impl Index {
             s.touched.clear();
             let any_name = qn.tokens.iter().any(|t| t.class == TokenClass::Name);
             let mut cache: SimCache = vec![FxHashMap::default(); qn.tokens.len()];
+            let mut qsum = 0.0f32;
             for (qi, qt) in qn.tokens.iter().enumerate() {
                 if any_name && qt.class != TokenClass::Name {
                     continue;
@@ -562,6 +573,7 @@ impl Index {
                 }
                 sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
                 let w = qt.weight();
+                qsum += w;
                 for (&id, &(sim, _)) in sims.iter() {
                     for &vi in &self.postings[id as usize] {
                         let a = &mut s.acc[vi as usize];
@@ -583,15 +595,31 @@ impl Index {
                     }
                 }
             }
+            if qn.compact.len() >= 6 {
+                if let Some(p) = self.compact_postings.get(qn.compact.as_str()) {
+                    for &vi in p {
+                        let a = &mut s.acc[vi as usize];
+                        if *a == 0.0 {
+                            s.touched.push(vi);
+                        }
+                        *a += qsum.max(1.0);
+                    }
+                }
+            }
+            // A variant whose matched query weight `a` cannot reach the threshold even if every list token were
+            // matched (score <= 2a / (qsum + a)) is not scored; the margin covers qualifiers and compact matches.
+            let floor = (threshold as f32 - PRUNE_MARGIN).max(0.0);
             let mut cands: Vec<(f32, u32)> = s
                 .touched
                 .iter()
-                .map(|&vi| {
-                    let a = s.acc[vi as usize];
-                    s.acc[vi as usize] = 0.0;
+                .filter_map(|&vi| {
+                    let a = std::mem::take(&mut s.acc[vi as usize]);
+                    if qsum > 0.0 && 2.0 * a / (qsum + a) < floor {
+                        return None;
+                    }
                     // Rank by the share of both names covered.
                     let v = &self.variants[vi as usize];
-                    (a / v.total_weight.max(1.0), vi)
+                    Some((a / v.total_weight.max(1.0), vi))
                 })
                 .collect();
             if cands.len() > MAX_CANDIDATES {
