@@ -4,7 +4,9 @@
 //! high-entropy secrets: there is nothing to brute-force). Tokens expire and can be listed and revoked.
 
 use crate::model::*;
-use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use crate::{
+    audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
+};
 use domain::{ReviewKind, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -190,6 +192,7 @@ impl App {
                 ))
             }
             (Role::Exporter, Some(org)) => {
+                crate::record_id("org_id", org)?;
                 self.store
                     .get::<NewOrganisation>(ORG, org)
                     .await
@@ -351,10 +354,7 @@ impl App {
         if after_seq < 0 {
             return Err(AppError::invalid("after", "must not be negative"));
         }
-        Ok(self
-            .store
-            .audit_events(record_id, after_seq, limit)
-            .await?)
+        Ok(self.store.audit_events(record_id, after_seq, limit).await?)
     }
 
     pub async fn verify_audit(&self, who: &Principal) -> AppResult<store::VerifyReport> {

@@ -6,7 +6,9 @@
 
 use crate::exporter::{ProductBody, PRODUCT};
 use crate::model::*;
-use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use crate::{
+    audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
+};
 use chrono::NaiveDate;
 use domain::{transition, Actor, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
 use std::collections::BTreeSet;
@@ -17,8 +19,9 @@ pub const EXEMPTION: &str = "exemption";
 
 const MAX_QUANTITY: u64 = 1_000_000_000;
 const CURRENCIES: &[&str] = &[
-    "EUR", "USD", "GBP", "ILS", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
-    "HUF", "RON", "BGN", "KRW", "INR", "AED", "SAR", "MXN", "SGD", "HKD", "CNY", "BRL", "ZAR", "TRY",
+    "EUR", "USD", "GBP", "ILS", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
+    "CZK", "HUF", "RON", "BGN", "KRW", "INR", "AED", "SAR", "MXN", "SGD", "HKD", "CNY", "BRL",
+    "ZAR", "TRY",
 ];
 
 fn tags_for(body: &CaseBody) -> String {
@@ -68,11 +71,14 @@ impl App {
         let elapsed = self
             .calendar()
             .elapsed(&clock_intervals(&r.body.history), crate::today());
-        let target = r.body.target_working_days.or(match (state, r.body.licence) {
-            (CaseState::Draft, _) => None,
-            (_, LicenceKind::Marketing) => Some(self.config.target_marketing_days),
-            (_, LicenceKind::Export) => Some(self.config.target_export_days),
-        });
+        let target = r
+            .body
+            .target_working_days
+            .or(match (state, r.body.licence) {
+                (CaseState::Draft, _) => None,
+                (_, LicenceKind::Marketing) => Some(self.config.target_marketing_days),
+                (_, LicenceKind::Export) => Some(self.config.target_export_days),
+            });
         let overdue = state.is_open() && target.is_some_and(|t| elapsed > t);
         Ok(Case {
             id: r.id,
@@ -107,6 +113,7 @@ impl App {
         field: &str,
         id: &str,
     ) -> AppResult<Record<ProductBody>> {
+        crate::record_id(field, id)?;
         let p = match self.store.get::<ProductBody>(PRODUCT, id).await {
             Ok(p) if p.org_id == who.org_id => p,
             Ok(_) | Err(store::StoreError::NotFound) => {
@@ -127,7 +134,10 @@ impl App {
         match (a.licence, &a.marketing, &a.export) {
             (LicenceKind::Marketing, Some(m), None) => {
                 if m.products.is_empty() || m.products.len() > 50 {
-                    return Err(AppError::invalid("marketing.products", "give 1 to 50 products"));
+                    return Err(AppError::invalid(
+                        "marketing.products",
+                        "give 1 to 50 products",
+                    ));
                 }
                 for (i, p) in m.products.iter().enumerate() {
                     self.classified_product(who, &format!("marketing.products[{i}]"), p)
@@ -168,7 +178,11 @@ impl App {
                 known_country(self, "export.destination", &e.destination)?;
                 for (i, p) in e.intermediaries.iter().enumerate() {
                     text(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
-                    known_country(self, &format!("export.intermediaries[{i}].country"), &p.country)?;
+                    known_country(
+                        self,
+                        &format!("export.intermediaries[{i}].country"),
+                        &p.country,
+                    )?;
                 }
                 if e.quantity == 0 || e.quantity > MAX_QUANTITY {
                     return Err(AppError::invalid(
@@ -186,6 +200,10 @@ impl App {
                 for (i, d) in e.documents.iter().enumerate() {
                     text(&format!("export.documents[{i}].kind"), &d.kind, 100)?;
                     text(&format!("export.documents[{i}].name"), &d.name, 300)?;
+                    crate::sha256_hex(
+                        &format!("export.documents[{i}].sha256"),
+                        d.sha256.as_deref(),
+                    )?;
                 }
                 Ok(())
             }
@@ -205,7 +223,8 @@ impl App {
         let org = who.exporter_org("apply")?.to_string();
         if !self.org_is_registered(&org).await? {
             return Err(AppError::Conflict(
-                "the organisation has no approved registration; file one and wait for approval".into(),
+                "the organisation has no approved registration; file one and wait for approval"
+                    .into(),
             ));
         }
         self.validate_application(who, &a).await?;
@@ -320,6 +339,10 @@ impl App {
 
     /// The one place that changes a case: visibility, expected version, the transition table (when `action` is
     /// given), the change itself, history and audit, in one transaction.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one place for every case change; the arguments are its audit record"
+    )]
     pub(crate) async fn change_case<F>(
         &self,
         who: &Principal,
@@ -384,7 +407,9 @@ impl App {
             CASE,
             id,
             Some(&serde_json::json!({"state": before.state, "version": before.version})),
-            Some(&serde_json::json!({"state": after.state, "version": after.version, "body": after.body})),
+            Some(
+                &serde_json::json!({"state": after.state, "version": after.version, "body": after.body}),
+            ),
             reason,
         );
         tx.commit().await?;
@@ -566,7 +591,8 @@ impl App {
             let det = policy::evaluate(&req, &set)
                 .map_err(|e| AppError::invalid("application", e.to_string()))?;
             out.push(CaseDetermination {
-                request: serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?,
+                request: serde_json::to_value(&req)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
                 product: p,
                 destination: d.to_string(),
                 end_user_type: t,
@@ -585,7 +611,11 @@ impl App {
         b: ActionBody,
     ) -> AppResult<Case> {
         who.exporter_org("withdraw applications")?;
-        let reason = b.reason.as_deref().map(|r| text("reason", r, 2000)).transpose()?;
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| text("reason", r, 2000))
+            .transpose()?;
         self.change_case(
             who,
             id,
@@ -603,6 +633,7 @@ impl App {
         who.require(&[Role::Officer], "assign cases")?;
         let officer = match b.officer_id {
             Some(o) => {
+                crate::record_id("officer_id", &o)?;
                 let u = self.store.user_by_id(&o).await.map_err(|e| match e {
                     store::StoreError::NotFound => {
                         AppError::invalid("officer_id", format!("no user {o:?}"))
@@ -610,7 +641,10 @@ impl App {
                     other => other.into(),
                 })?;
                 if u.role != Role::Officer.as_str() {
-                    return Err(AppError::invalid("officer_id", "is not a licensing officer"));
+                    return Err(AppError::invalid(
+                        "officer_id",
+                        "is not a licensing officer",
+                    ));
                 }
                 o
             }
@@ -678,6 +712,7 @@ impl App {
         for (i, d) in b.documents.iter().enumerate() {
             text(&format!("documents[{i}].kind"), &d.kind, 100)?;
             text(&format!("documents[{i}].name"), &d.name, 300)?;
+            crate::sha256_hex(&format!("documents[{i}].sha256"), d.sha256.as_deref())?;
         }
         self.change_case(
             who,
@@ -717,28 +752,41 @@ impl App {
             return Err(AppError::invalid("reviews", "name at least one review"));
         }
         let by = who.user_id.clone();
-        self.change_case(who, id, b.expected_version, None, "request-advice", None, move |r| {
-            let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
-            if !state.is_open() {
-                return Err(AppError::InvalidTransition {
-                    action: "request-advice".into(),
-                    current: state,
-                });
-            }
-            for k in b.reviews {
-                if !r.body.advice.iter().any(|a| a.review == k && a.advice.is_none()) {
-                    r.body.advice.push(AdviceEntry {
-                        review: k,
-                        requested_by: by.clone(),
-                        requested_at: now(),
-                        advice: None,
-                        advised_by: None,
-                        advised_at: None,
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            None,
+            "request-advice",
+            None,
+            move |r| {
+                let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
+                if !state.is_open() {
+                    return Err(AppError::InvalidTransition {
+                        action: "request-advice".into(),
+                        current: state,
                     });
                 }
-            }
-            Ok(())
-        })
+                for k in b.reviews {
+                    if !r
+                        .body
+                        .advice
+                        .iter()
+                        .any(|a| a.review == k && a.advice.is_none())
+                    {
+                        r.body.advice.push(AdviceEntry {
+                            review: k,
+                            requested_by: by.clone(),
+                            requested_at: now(),
+                            advice: None,
+                            advised_by: None,
+                            advised_at: None,
+                        });
+                    }
+                }
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -771,7 +819,9 @@ impl App {
                 if answers != 1 {
                     return Err(AppError::invalid(
                         "checklist",
-                        format!("human-rights advice must answer checklist item {item} exactly once"),
+                        format!(
+                            "human-rights advice must answer checklist item {item} exactly once"
+                        ),
                     ));
                 }
             }
@@ -1139,7 +1189,10 @@ fn validate_money(field: &str, m: &Money) -> AppResult<()> {
 fn validate_condition(field: &str, c: &Condition) -> AppResult<()> {
     match c {
         Condition::Text { text: t } => text(&format!("{field}.text"), t, 2000).map(|_| ()),
-        Condition::ReportingObligation { every_months, text: t } => {
+        Condition::ReportingObligation {
+            every_months,
+            text: t,
+        } => {
             if !(1..=60).contains(every_months) {
                 return Err(AppError::invalid(
                     format!("{field}.every_months"),
@@ -1222,7 +1275,10 @@ mod tests {
                 },
             )
             .unwrap_err();
-            assert!(matches!(e, AppError::Invalid { field: f, .. } if f == field), "{amount} {currency}");
+            assert!(
+                matches!(e, AppError::Invalid { field: f, .. } if f == field),
+                "{amount} {currency}"
+            );
         }
     }
 }

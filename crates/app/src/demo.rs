@@ -4,8 +4,8 @@
 use crate::model::*;
 use crate::{App, AppResult, Principal};
 use domain::{
-    AdviceRecommendation, CountryCode, DueDiligenceItem, EndUserType, LicenceKind, ReviewKind, Role,
-    SecurityGrade,
+    AdviceRecommendation, CountryCode, DueDiligenceItem, EndUserType, LicenceKind, ReviewKind,
+    Role, SecurityGrade,
 };
 
 /// (username, role, token) of each demo user.
@@ -20,7 +20,11 @@ impl App {
     pub async fn seed_demo(&self) -> AppResult<DemoTokens> {
         let root = self.bootstrap_admin("demo-admin").await?;
         let admin = self.authenticate(&root.token.token).await?;
-        let mut tokens = vec![("demo-admin".to_string(), "admin".to_string(), root.token.token)];
+        let mut tokens = vec![(
+            "demo-admin".to_string(),
+            "admin".to_string(),
+            root.token.token,
+        )];
         let org = self
             .create_organisation(
                 &admin,
@@ -30,34 +34,55 @@ impl App {
                 },
             )
             .await?;
-        let make = |username: &str, role: Role, kind: Option<ReviewKind>, org_id: Option<String>| {
-            let admin = admin.clone();
-            let username = username.to_string();
-            async move {
-                let u = self
-                    .create_user(
-                        &admin,
-                        NewUser {
-                            username: username.clone(),
-                            role,
-                            review_kind: kind,
-                            org_id,
-                            token_days: Some(30),
-                        },
-                    )
-                    .await?;
-                let p = self.authenticate(&u.token.token).await?;
-                AppResult::Ok((username, role.to_string(), u.token.token, p))
-            }
-        };
+        let make =
+            |username: &str, role: Role, kind: Option<ReviewKind>, org_id: Option<String>| {
+                let admin = admin.clone();
+                let username = username.to_string();
+                async move {
+                    let u = self
+                        .create_user(
+                            &admin,
+                            NewUser {
+                                username: username.clone(),
+                                role,
+                                review_kind: kind,
+                                org_id,
+                                token_days: Some(30),
+                            },
+                        )
+                        .await?;
+                    let p = self.authenticate(&u.token.token).await?;
+                    AppResult::Ok((username, role.to_string(), u.token.token, p))
+                }
+            };
         let mut principals: Vec<Principal> = Vec::new();
         for (name, role, kind, org_id) in [
             ("demo-exporter", Role::Exporter, None, Some(org.id.clone())),
             ("demo-officer", Role::Officer, None, None),
-            ("demo-hr-adviser", Role::Adviser, Some(ReviewKind::HumanRights), None),
-            ("demo-defence-adviser", Role::Adviser, Some(ReviewKind::Defence), None),
-            ("demo-fa-adviser", Role::Adviser, Some(ReviewKind::ForeignAffairs), None),
-            ("demo-cyber-adviser", Role::Adviser, Some(ReviewKind::EconomyCyber), None),
+            (
+                "demo-hr-adviser",
+                Role::Adviser,
+                Some(ReviewKind::HumanRights),
+                None,
+            ),
+            (
+                "demo-defence-adviser",
+                Role::Adviser,
+                Some(ReviewKind::Defence),
+                None,
+            ),
+            (
+                "demo-fa-adviser",
+                Role::Adviser,
+                Some(ReviewKind::ForeignAffairs),
+                None,
+            ),
+            (
+                "demo-cyber-adviser",
+                Role::Adviser,
+                Some(ReviewKind::EconomyCyber),
+                None,
+            ),
             ("demo-policy-admin", Role::PolicyAdmin, None, None),
             ("demo-auditor", Role::Auditor, None, None),
         ] {
@@ -99,7 +124,9 @@ impl App {
                 NewProduct {
                     name: "Forensic Extractor (demo)".into(),
                     version: "3.1".into(),
-                    description: "Mobile forensic extraction for law enforcement (illustrative record)".into(),
+                    description:
+                        "Mobile forensic extraction for law enforcement (illustrative record)"
+                            .into(),
                     control_entries: vec!["5A004.b".into()],
                     capability_tags: vec!["forensics".into()],
                 },
@@ -117,7 +144,10 @@ impl App {
                 },
             )
             .await?;
-        for (p, g) in [(&forensic, SecurityGrade::Restricted), (&monitor, SecurityGrade::Secret)] {
+        for (p, g) in [
+            (&forensic, SecurityGrade::Restricted),
+            (&monitor, SecurityGrade::Secret),
+        ] {
             self.classify_product(
                 &defence,
                 &p.id,
@@ -145,13 +175,21 @@ impl App {
         // A draft, a submitted case, a case under review awaiting human-rights advice, and an issued licence.
         self.create_application(
             &exporter,
-            ml(vec![forensic.id.clone()], "DE", EndUserType::GovernmentLawEnforcement),
+            ml(
+                vec![forensic.id.clone()],
+                "DE",
+                EndUserType::GovernmentLawEnforcement,
+            ),
         )
         .await?;
         let sub = self
             .create_application(
                 &exporter,
-                ml(vec![monitor.id.clone()], "MX", EndUserType::GovernmentLawEnforcement),
+                ml(
+                    vec![monitor.id.clone()],
+                    "MX",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
             )
             .await?;
         self.submit_application(&exporter, &sub.id, ActionBody::default())
@@ -159,7 +197,11 @@ impl App {
         let rev = self
             .create_application(
                 &exporter,
-                ml(vec![monitor.id.clone()], "BR", EndUserType::GovernmentIntelligence),
+                ml(
+                    vec![monitor.id.clone()],
+                    "BR",
+                    EndUserType::GovernmentIntelligence,
+                ),
             )
             .await?;
         self.submit_application(&exporter, &rev.id, ActionBody::default())
@@ -176,7 +218,11 @@ impl App {
         let iss = self
             .create_application(
                 &exporter,
-                ml(vec![monitor.id.clone()], "FR", EndUserType::GovernmentLawEnforcement),
+                ml(
+                    vec![monitor.id.clone()],
+                    "FR",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
             )
             .await?;
         self.submit_application(&exporter, &iss.id, ActionBody::default())

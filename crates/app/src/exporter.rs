@@ -1,7 +1,9 @@
 //! Company registrations and products: what an exporter records before it can apply.
 
 use crate::model::*;
-use crate::{audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal};
+use crate::{
+    audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
+};
 use domain::{RegistrationState, ReviewKind, Role};
 use store::{Filter, Record};
 
@@ -12,10 +14,7 @@ fn registration_view(r: Record<RegistrationBody>) -> AppResult<Registration> {
     Ok(Registration {
         id: r.id,
         org_id: r.org_id.unwrap_or_default(),
-        state: r
-            .state
-            .parse()
-            .map_err(|e: String| AppError::Internal(e))?,
+        state: r.state.parse().map_err(|e: String| AppError::Internal(e))?,
         company_name: r.body.details.company_name,
         registration_number: r.body.details.registration_number,
         address: r.body.details.address,
@@ -270,7 +269,8 @@ impl App {
             name: text("name", &new.name, 200)?,
             version: text("version", &new.version, 50)?,
             description: text("description", &new.description, 5000)?,
-            claimed_control_entries: self.canonical_entries("control_entries", &new.control_entries)?,
+            claimed_control_entries: self
+                .canonical_entries("control_entries", &new.control_entries)?,
             capability_tags: new
                 .capability_tags
                 .iter()

@@ -146,6 +146,10 @@ pub fn new_id() -> String {
 }
 
 /// Queues an audit event for `tx`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "mirrors the audit event's fields"
+)]
 pub(crate) fn audit<B: Serialize, A: Serialize>(
     tx: &mut Tx,
     who: &Principal,
@@ -181,9 +185,40 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
         ));
     }
     if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(AppError::invalid(field, "must not contain control characters"));
+        return Err(AppError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(t.to_string())
+}
+
+/// Validates a record id given in a body (same shape as path ids: 1 to 64 ASCII letters, digits, '-', '_'
+/// or '.'), so that nothing else (e.g. a NUL byte, which PostgreSQL refuses) reaches a query.
+pub(crate) fn record_id(field: &str, value: &str) -> AppResult<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "must be a record id: 1 to 64 ASCII letters, digits, '-', '_' or '.'",
+        ))
+    }
+}
+
+/// Validates an optional SHA-256 given as 64 hexadecimal digits.
+pub(crate) fn sha256_hex(field: &str, value: Option<&str>) -> AppResult<()> {
+    match value {
+        Some(h) if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) => Err(
+            AppError::invalid(field, "must be a SHA-256 digest: 64 hexadecimal digits"),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a country code against the reference list of the policy in force.
@@ -193,7 +228,10 @@ pub(crate) fn known_country(app: &App, field: &str, code: &domain::CountryCode) 
     } else {
         Err(AppError::invalid(
             field,
-            format!("{:?} is not a known ISO 3166-1 alpha-2 country", code.as_str()),
+            format!(
+                "{:?} is not a known ISO 3166-1 alpha-2 country",
+                code.as_str()
+            ),
         ))
     }
 }

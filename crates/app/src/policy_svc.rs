@@ -143,6 +143,7 @@ impl App {
         q: PreApplicationCheck,
     ) -> AppResult<PreApplicationAnswer> {
         let org = who.exporter_org("run a pre-application check")?.to_string();
+        crate::record_id("product", &q.product)?;
         let product = self.product_record(&q.product).await.and_then(|p| {
             if p.org_id.as_deref() == Some(org.as_str()) {
                 Ok(p)
@@ -151,7 +152,9 @@ impl App {
             }
         });
         let product = product.map_err(|e| match e {
-            AppError::NotFound(_) => AppError::invalid("product", format!("no product {:?}", q.product)),
+            AppError::NotFound(_) => {
+                AppError::invalid("product", format!("no product {:?}", q.product))
+            }
             other => other,
         })?;
         let class = product.body.classification.clone().ok_or_else(|| {
@@ -173,7 +176,8 @@ impl App {
             end_user_type: q.end_user_type,
             catch_all_notified: false,
         };
-        let det = policy::evaluate(&req, &set).map_err(|e| AppError::invalid("product", e.to_string()))?;
+        let det = policy::evaluate(&req, &set)
+            .map_err(|e| AppError::invalid("product", e.to_string()))?;
         let det_json = serde_json::to_value(&det).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut exemption = None;
         if q.record_exemption {
@@ -216,7 +220,16 @@ impl App {
             };
             let mut tx = self.store.begin().await?;
             tx.insert(&rec).await?;
-            audit(&mut tx, who, "record-exemption", EXEMPTION, &x.id, None::<&()>, Some(&x), None);
+            audit(
+                &mut tx,
+                who,
+                "record-exemption",
+                EXEMPTION,
+                &x.id,
+                None::<&()>,
+                Some(&x),
+                None,
+            );
             tx.commit().await?;
             exemption = Some(x);
         }
@@ -256,7 +269,10 @@ impl App {
             state: "published".into(),
             effective_from: Some(r.effective_from()),
             uploaded_at: None,
-            files: policy::reference_files().into_iter().map(|(n, _)| n).collect(),
+            files: policy::reference_files()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
         }];
         for rec in self
             .store
@@ -276,17 +292,17 @@ impl App {
     }
 
     /// A policy administrator uploads a new version as staged. It must pass `policy check`.
-    pub async fn stage_policy(&self, who: &Principal, s: StagePolicy) -> AppResult<PolicyVersionView> {
+    pub async fn stage_policy(
+        &self,
+        who: &Principal,
+        s: StagePolicy,
+    ) -> AppResult<PolicyVersionView> {
         who.require(&[Role::PolicyAdmin], "upload policy versions")?;
         if s.files.is_empty() {
             return Err(AppError::invalid("files", "give the policy files"));
         }
         let set = PolicySet::load_files(s.files.clone().into_iter().collect()).map_err(|e| {
-            let diags: Vec<String> = e
-                .diagnostics()
-                .iter()
-                .map(|d| d.to_string())
-                .collect();
+            let diags: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
             AppError::invalid("files", diags.join("; "))
         })?;
         let t = now();
@@ -318,7 +334,9 @@ impl App {
             POLICY_VERSION,
             &rec.id,
             None::<&()>,
-            Some(&serde_json::json!({"policy_version": rec.body.policy_version, "files": rec.body.files.keys().collect::<Vec<_>>()})),
+            Some(
+                &serde_json::json!({"policy_version": rec.body.policy_version, "files": rec.body.files.keys().collect::<Vec<_>>()}),
+            ),
             None,
         );
         tx.commit().await?;
@@ -358,7 +376,11 @@ impl App {
     }
 
     /// Replays every open and decided case under a staged version and reports what would change.
-    pub async fn policy_impact(&self, who: &Principal, id: &str) -> AppResult<policy::ImpactReport> {
+    pub async fn policy_impact(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> AppResult<policy::ImpactReport> {
         who.require(&[Role::PolicyAdmin, Role::Auditor], "preview policy impact")?;
         let rec = self
             .store

@@ -20,10 +20,18 @@ pub struct LoadedIndex {
 }
 
 /// Parties of a case to screen: (role, name, kind, country).
-fn parties(org_name: Option<&str>, body: &CaseBody) -> Vec<(String, String, Option<lists::EntityKind>, Option<String>)> {
+fn parties(
+    org_name: Option<&str>,
+    body: &CaseBody,
+) -> Vec<(String, String, Option<lists::EntityKind>, Option<String>)> {
     let mut out = Vec::new();
     if let Some(n) = org_name {
-        out.push(("exporter".into(), n.to_string(), Some(lists::EntityKind::Organization), None));
+        out.push((
+            "exporter".into(),
+            n.to_string(),
+            Some(lists::EntityKind::Organization),
+            None,
+        ));
     }
     if let Some(m) = &body.marketing {
         for (i, u) in m.end_users.iter().enumerate() {
@@ -100,7 +108,11 @@ impl App {
 
     /// Stores a parsed list as the active version of its format and rebuilds the index. The previous version
     /// stays in force until this commits.
-    pub async fn import_list(&self, who: &Principal, snap: ListSnapshot) -> AppResult<ListVersionRow> {
+    pub async fn import_list(
+        &self,
+        who: &Principal,
+        snap: ListSnapshot,
+    ) -> AppResult<ListVersionRow> {
         who.require(&[Role::Admin], "import sanctions lists")?;
         let json = serde_json::to_string(&snap).map_err(|e| AppError::Internal(e.to_string()))?;
         let row = ListVersionRow {
@@ -114,7 +126,16 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_list_version(&row, &json).await?;
-        crate::audit(&mut tx, who, "import-list", "list-version", &row.id, None::<&()>, Some(&row), None);
+        crate::audit(
+            &mut tx,
+            who,
+            "import-list",
+            "list-version",
+            &row.id,
+            None::<&()>,
+            Some(&row),
+            None,
+        );
         tx.commit().await?;
         self.reload_screening_index().await?;
         Ok(row)
@@ -138,7 +159,10 @@ impl App {
     }
 
     pub async fn list_status(&self, who: &Principal) -> AppResult<Vec<ListVersionRow>> {
-        who.require(&[Role::Admin, Role::Officer, Role::Auditor], "read list status")?;
+        who.require(
+            &[Role::Admin, Role::Officer, Role::Auditor],
+            "read list status",
+        )?;
         Ok(self.store.list_versions().await?)
     }
 
@@ -257,21 +281,32 @@ impl App {
         let reason = text("reason", &b.reason, 5000)?;
         let by = who.user_id.clone();
         let hit = hit_id.to_string();
-        self.change_case(who, case_id, None, None, "decide-screening-hit", Some(&reason.clone()), move |r| {
-            let h = r
-                .body
-                .screening
-                .iter_mut()
-                .find(|h| h.id == hit)
-                .ok_or(AppError::NotFound("screening hit"))?;
-            if h.status != "open" {
-                return Err(AppError::Conflict(format!("the hit is already {}", h.status)));
-            }
-            h.status = status.into();
-            h.reason = Some(reason);
-            h.decided_by = Some(by);
-            Ok(())
-        })
+        self.change_case(
+            who,
+            case_id,
+            None,
+            None,
+            "decide-screening-hit",
+            Some(&reason.clone()),
+            move |r| {
+                let h = r
+                    .body
+                    .screening
+                    .iter_mut()
+                    .find(|h| h.id == hit)
+                    .ok_or(AppError::NotFound("screening hit"))?;
+                if h.status != "open" {
+                    return Err(AppError::Conflict(format!(
+                        "the hit is already {}",
+                        h.status
+                    )));
+                }
+                h.status = status.into();
+                h.reason = Some(reason);
+                h.decided_by = Some(by);
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -306,7 +341,10 @@ impl App {
             .await?;
         let (mut n_cases, mut n_hits) = (0, 0);
         for c in cases {
-            let Some((hits, versions)) = self.screen_case_parties(c.org_id.as_deref(), &c.body).await? else {
+            let Some((hits, versions)) = self
+                .screen_case_parties(c.org_id.as_deref(), &c.body)
+                .await?
+            else {
                 return Ok((0, 0));
             };
             n_cases += 1;
@@ -314,7 +352,9 @@ impl App {
                 .into_iter()
                 .filter(|h| {
                     !c.body.screening.iter().any(|o| {
-                        o.party_role == h.party_role && o.list == h.list && o.source_id == h.source_id
+                        o.party_role == h.party_role
+                            && o.list == h.list
+                            && o.source_id == h.source_id
                     })
                 })
                 .collect();
@@ -322,7 +362,11 @@ impl App {
                 continue;
             }
             n_hits += fresh.len();
-            let action = if fresh.is_empty() { "rescreen" } else { "rescreen-new-hits" };
+            let action = if fresh.is_empty() {
+                "rescreen"
+            } else {
+                "rescreen-new-hits"
+            };
             let res = self
                 .change_case(&sys, &c.id, Some(c.version), None, action, None, move |r| {
                     r.body.screening.extend(fresh);
@@ -333,7 +377,9 @@ impl App {
             match res {
                 Ok(_) => {}
                 // Changed meanwhile: the next re-screen picks it up.
-                Err(AppError::Conflict(_)) => tracing::warn!(case = %c.id, "case changed during re-screen"),
+                Err(AppError::Conflict(_)) => {
+                    tracing::warn!(case = %c.id, "case changed during re-screen")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -343,7 +389,10 @@ impl App {
     /// Cases with open screening hits (the officers' "screening" queue).
     pub async fn cases_with_open_hits(&self, who: &Principal) -> AppResult<Vec<Case>> {
         who.require(&[Role::Officer, Role::Auditor], "read work queues")?;
-        let all = self.store.list::<CaseBody>(CASE, &Filter::default()).await?;
+        let all = self
+            .store
+            .list::<CaseBody>(CASE, &Filter::default())
+            .await?;
         all.into_iter()
             .filter(|r| r.body.screening.iter().any(|h| h.status == "open"))
             .map(|r| self.case_view(r))

@@ -193,7 +193,10 @@ mod tests {
     fn enums_round_trip_through_strings_and_json() {
         for g in SecurityGrade::ALL {
             assert_eq!(g.as_str().parse::<SecurityGrade>().unwrap(), *g);
-            assert_eq!(serde_json::to_string(g).unwrap(), format!("\"{}\"", g.as_str()));
+            assert_eq!(
+                serde_json::to_string(g).unwrap(),
+                format!("\"{}\"", g.as_str())
+            );
         }
         assert!("top-secret".parse::<SecurityGrade>().is_err());
         assert!(EndUserType::GovernmentOther.is_government());

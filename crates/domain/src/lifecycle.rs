@@ -153,7 +153,12 @@ pub const TRANSITIONS: &[Transition] = &[
         S::AwaitingExporter,
         Actor::Officer,
     ),
-    t(A::Respond, S::AwaitingExporter, S::UnderReview, Actor::Exporter),
+    t(
+        A::Respond,
+        S::AwaitingExporter,
+        S::UnderReview,
+        Actor::Exporter,
+    ),
     t(A::Approve, S::UnderReview, S::Approved, Actor::Officer),
     t(A::Refuse, S::UnderReview, S::Refused, Actor::Officer),
     t(A::Issue, S::Approved, S::Issued, Actor::Officer),

@@ -57,7 +57,12 @@ impl ApiError {
         }
     }
 
-    pub fn status(status: StatusCode, kind: &'static str, title: &'static str, detail: String) -> ApiError {
+    pub fn status(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: String,
+    ) -> ApiError {
         ApiError {
             status,
             kind,
@@ -67,26 +72,89 @@ impl ApiError {
             current_state: None,
         }
     }
+
+    /// Names the request field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// Middleware: answers every error the framework produces by itself (405, a path parameter that is not
+/// UTF-8, a body beyond the limit on a raw-bytes route, ...) as problem+json too, naming the field where one
+/// is at fault. Error responses that already are problem+json pass unchanged.
+pub async fn problem_fallback(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (kind, title, field) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed", Some("method".to_string())),
+        StatusCode::PAYLOAD_TOO_LARGE => ("body", "The request body is too large", Some("body".to_string())),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("media-type", "Unsupported media type", Some("content-type".to_string())),
+        s if s.is_server_error() => ("internal", "Internal error", None),
+        // Path rejections name the parameter in backquotes ("Invalid UTF-8 in `id`").
+        _ => ("bad-request", "The request is malformed", text.split('`').nth(1).map(str::to_string)),
+    };
+    let detail = if status.is_server_error() {
+        tracing::error!(%status, cause = %text, "framework error");
+        "an internal error occurred; it has been logged".to_string()
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("bad request").to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError {
+        field,
+        ..ApiError::status(status, kind, title, detail)
+    }
+    .into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let detail = e.to_string();
         match e {
-            AppError::NotFound(_) => ApiError::status(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
+            AppError::NotFound(_) => {
+                ApiError::status(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+            }
             AppError::Unauthenticated(_) => ApiError::status(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "Authentication required",
                 detail,
             ),
-            AppError::Forbidden(_) => ApiError::status(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail),
-            AppError::Invalid { field, reason } => ApiError::invalid(field.clone(), format!("{field}: {reason}")),
+            AppError::Forbidden(_) => {
+                ApiError::status(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+            }
+            AppError::Invalid { field, reason } => {
+                ApiError::invalid(field.clone(), format!("{field}: {reason}"))
+            }
             AppError::InvalidTransition { current, .. } => ApiError {
                 current_state: Some(current.as_str().into()),
-                ..ApiError::status(StatusCode::CONFLICT, "invalid-transition", "Not allowed in the current state", detail)
+                ..ApiError::status(
+                    StatusCode::CONFLICT,
+                    "invalid-transition",
+                    "Not allowed in the current state",
+                    detail,
+                )
             },
-            AppError::Conflict(_) => ApiError::status(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            AppError::Conflict(_) => {
+                ApiError::status(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+            }
             AppError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
                 ApiError::status(

@@ -5,8 +5,8 @@ use crate::error::ApiError;
 use crate::AppState;
 use app::Principal;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// A JSON body parsed with the failing field's path in the error.
@@ -16,45 +16,116 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::status(
-                e.status(),
-                "body",
-                "The request body could not be read",
-                format!("body: {}", e.body_text()),
-            )
-        })?;
-        if !ct.starts_with("application/json") && !ct.is_empty() {
-            return Err(ApiError::status(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "media-type",
-                "Unsupported media type",
-                format!("content-type: expected application/json, got {ct:?}"),
-            ));
-        }
+        let (ct, bytes) = read_body(req, state).await?;
+        check_json_type(&ct)?;
         parse_json(&bytes).map(Body)
     }
 }
 
-/// Parses JSON, naming the path of the field at fault.
+/// An optional JSON body: an empty body means `T::default()`; anything else is parsed as [`Body`] is.
+pub struct OptBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (ct, bytes) = read_body(req, state).await?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(OptBody(T::default()));
+        }
+        check_json_type(&ct)?;
+        parse_json(&bytes).map(OptBody)
+    }
+}
+
+/// The content type and the body (within the route's body limit: 413 naming `body` beyond it).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<(String, bytes::Bytes), ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = bytes::Bytes::from_request(req, state).await.map_err(|e| {
+        ApiError::status(
+            e.status(),
+            "body",
+            "The request body could not be read",
+            format!("body: {}", e.body_text()),
+        )
+        .with_field("body")
+    })?;
+    Ok((ct, bytes))
+}
+
+fn check_json_type(ct: &str) -> Result<(), ApiError> {
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence.is_empty() || essence.eq_ignore_ascii_case("application/json") {
+        return Ok(());
+    }
+    Err(ApiError::status(
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "media-type",
+        "Unsupported media type",
+        format!("content-type: expected application/json, got {ct:?}"),
+    )
+    .with_field("content-type"))
+}
+
+/// The field a serde error is about: its path, plus the member a missing/unknown/duplicate-field message
+/// names (serde reports those at the enclosing object).
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (p, Some(name)) if !p.ends_with(&format!(".{name}")) && p != name => format!("{p}.{name}"),
+        (p, _) => p.to_string(),
+    }
+}
+
+/// Parses JSON, naming the path of the field at fault. Trailing data after the value is malformed JSON.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = if path == "." { "body".to_string() } else { path };
         if inner.is_syntax() || inner.is_eof() {
             ApiError::bad_request("body", format!("body: malformed JSON: {inner}"))
         } else {
+            let field = field_of(&path, &inner.to_string());
             ApiError::invalid(field.clone(), format!("{field}: {inner}"))
         }
-    })
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("body", format!("body: malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Query parameters parsed into `T` (which should deny unknown fields), naming the parameter at fault.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(QueryParams)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                let field = match field_of(&path, &inner) {
+                    f if f == "body" => "query".to_string(),
+                    f => f,
+                };
+                ApiError::invalid(field.clone(), format!("{field}: {inner}"))
+            })
+    }
 }
 
 /// Validates a path identifier (record ids and references are short ASCII tokens).

@@ -43,6 +43,7 @@ pub fn router(app: Arc<app::App>) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1", api)
         .fallback(not_found)
+        .layer(axum::middleware::map_response(error::problem_fallback))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The route template only: ids, names and bodies stay out of the log.

@@ -33,45 +33,317 @@ impl Rng {
 }
 
 const FIRST: &[&str] = &[
-    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David",
-    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Lukas", "Sophie",
-    "Hannah", "Jonas", "Emma", "Liam", "Olivia", "Noah", "Mia", "Lena", "Pierre", "Camille", "Giulia", "Matteo",
-    "Sofia", "Hiroshi", "Yuki", "Priya", "Arjun", "Anika", "Lars", "Ingrid", "Sven", "Astrid", "Pablo", "Lucia",
-    "Carmen", "Diego", "Aoife", "Siobhan", "Tomasz", "Katarzyna", "Jan", "Eva", "Mateusz", "Zofia", "Nora", "Felix",
-    "Clara", "Oskar", "Margaret", "Helen", "Peter", "Anna", "Paul", "Laura", "Mark", "Emily", "Daniel", "Grace",
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Lukas",
+    "Sophie",
+    "Hannah",
+    "Jonas",
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Mia",
+    "Lena",
+    "Pierre",
+    "Camille",
+    "Giulia",
+    "Matteo",
+    "Sofia",
+    "Hiroshi",
+    "Yuki",
+    "Priya",
+    "Arjun",
+    "Anika",
+    "Lars",
+    "Ingrid",
+    "Sven",
+    "Astrid",
+    "Pablo",
+    "Lucia",
+    "Carmen",
+    "Diego",
+    "Aoife",
+    "Siobhan",
+    "Tomasz",
+    "Katarzyna",
+    "Jan",
+    "Eva",
+    "Mateusz",
+    "Zofia",
+    "Nora",
+    "Felix",
+    "Clara",
+    "Oskar",
+    "Margaret",
+    "Helen",
+    "Peter",
+    "Anna",
+    "Paul",
+    "Laura",
+    "Mark",
+    "Emily",
+    "Daniel",
+    "Grace",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor", "Moore",
-    "Jackson", "Thompson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen", "Wright",
-    "Scott", "Hill", "Green", "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips",
-    "Campbell", "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "Morgan",
-    "Peterson", "Cooper", "Reed", "Bailey", "Bell", "Kelly", "Howard", "Ward", "Richardson", "Wood", "Watson",
-    "Brooks", "Bennett", "Gray", "Hughes", "Price", "Sanders", "Myers", "Ross", "Foster", "Müller", "Schmidt",
-    "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Dubois", "Lefebvre", "Moreau",
-    "Laurent", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "García", "Fernández", "López", "Martínez",
-    "Nowak", "Kowalski", "Wiśniewski", "Jansen", "de Vries", "van Dijk", "Andersson", "Johansson", "Karlsson",
-    "Nielsen", "Hansen", "Tanaka", "Suzuki", "Takahashi", "Sato", "Patel", "Sharma", "O'Brien", "Murray", "Quinn",
-    "Ostrowska-Lindqvist", "Fitzgerald", "Lindgren", "Kowalczyk", "Novak", "Horvat", "Eriksen", "Virtanen",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "Wright",
+    "Scott",
+    "Hill",
+    "Green",
+    "Adams",
+    "Baker",
+    "Nelson",
+    "Carter",
+    "Mitchell",
+    "Roberts",
+    "Turner",
+    "Phillips",
+    "Campbell",
+    "Parker",
+    "Evans",
+    "Edwards",
+    "Collins",
+    "Stewart",
+    "Morris",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Morgan",
+    "Peterson",
+    "Cooper",
+    "Reed",
+    "Bailey",
+    "Bell",
+    "Kelly",
+    "Howard",
+    "Ward",
+    "Richardson",
+    "Wood",
+    "Watson",
+    "Brooks",
+    "Bennett",
+    "Gray",
+    "Hughes",
+    "Price",
+    "Sanders",
+    "Myers",
+    "Ross",
+    "Foster",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Dubois",
+    "Lefebvre",
+    "Moreau",
+    "Laurent",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "García",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewski",
+    "Jansen",
+    "de Vries",
+    "van Dijk",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nielsen",
+    "Hansen",
+    "Tanaka",
+    "Suzuki",
+    "Takahashi",
+    "Sato",
+    "Patel",
+    "Sharma",
+    "O'Brien",
+    "Murray",
+    "Quinn",
+    "Ostrowska-Lindqvist",
+    "Fitzgerald",
+    "Lindgren",
+    "Kowalczyk",
+    "Novak",
+    "Horvat",
+    "Eriksen",
+    "Virtanen",
 ];
 const CO_A: &[&str] = &[
-    "Nordic", "Alpine", "Blue", "Golden", "Pacific", "Atlantic", "Summit", "Crystal", "Silver", "Green", "Northern",
-    "Sunrise", "Evergreen", "Harbor", "Maple", "Cedar", "Granite", "Riverside", "Lakeside", "Oak", "Pioneer",
-    "Horizon", "Vertex", "Quantum", "Meridian", "Polar", "Coastal", "Central", "Bright", "Willow",
+    "Nordic",
+    "Alpine",
+    "Blue",
+    "Golden",
+    "Pacific",
+    "Atlantic",
+    "Summit",
+    "Crystal",
+    "Silver",
+    "Green",
+    "Northern",
+    "Sunrise",
+    "Evergreen",
+    "Harbor",
+    "Maple",
+    "Cedar",
+    "Granite",
+    "Riverside",
+    "Lakeside",
+    "Oak",
+    "Pioneer",
+    "Horizon",
+    "Vertex",
+    "Quantum",
+    "Meridian",
+    "Polar",
+    "Coastal",
+    "Central",
+    "Bright",
+    "Willow",
 ];
 const CO_B: &[&str] = &[
-    "Valve", "Textile", "Bakery", "Logistics", "Dental", "Software", "Furniture", "Optics", "Marine", "Garden",
-    "Paper", "Ceramics", "Solar", "Robotics", "Medical", "Printing", "Brewing", "Coffee", "Timber", "Plastics",
-    "Analytics", "Foods", "Apparel", "Tooling", "Packaging", "Bicycle", "Water", "Media", "Glassworks", "Flooring",
+    "Valve",
+    "Textile",
+    "Bakery",
+    "Logistics",
+    "Dental",
+    "Software",
+    "Furniture",
+    "Optics",
+    "Marine",
+    "Garden",
+    "Paper",
+    "Ceramics",
+    "Solar",
+    "Robotics",
+    "Medical",
+    "Printing",
+    "Brewing",
+    "Coffee",
+    "Timber",
+    "Plastics",
+    "Analytics",
+    "Foods",
+    "Apparel",
+    "Tooling",
+    "Packaging",
+    "Bicycle",
+    "Water",
+    "Media",
+    "Glassworks",
+    "Flooring",
 ];
-const CO_C: &[&str] = &["", "Systems", "Solutions", "Works", "Partners", "Technologies", "Labs", "Studio"];
-const CO_D: &[&str] = &["GmbH", "Ltd", "LLC", "Inc.", "SA", "AB", "BV", "Oy", "S.r.l.", "Co., Ltd.", "AG", "plc"];
+const CO_C: &[&str] = &[
+    "",
+    "Systems",
+    "Solutions",
+    "Works",
+    "Partners",
+    "Technologies",
+    "Labs",
+    "Studio",
+];
+const CO_D: &[&str] = &[
+    "GmbH",
+    "Ltd",
+    "LLC",
+    "Inc.",
+    "SA",
+    "AB",
+    "BV",
+    "Oy",
+    "S.r.l.",
+    "Co., Ltd.",
+    "AG",
+    "plc",
+];
 
 /// Other romanisations: one spelling rule applied at one place.
 const RULES: &[(&str, &str)] = &[
-    ("ou", "u"), ("u", "ou"), ("ee", "i"), ("y", "i"), ("i", "y"), ("kh", "h"), ("ph", "f"), ("f", "ph"),
-    ("q", "k"), ("sh", "ch"), ("j", "dj"), ("dj", "j"), ("ss", "s"), ("dd", "d"), ("mm", "m"), ("ll", "l"),
-    ("e", "a"), ("a", "e"), ("o", "u"), ("u", "o"), ("ei", "ai"), ("ai", "ei"), ("v", "w"), ("w", "v"), ("c", "k"),
-    ("k", "c"), ("z", "s"), ("ie", "i"), ("iy", "i"), ("ya", "ia"), ("yu", "iu"), ("s", "ss"), ("t", "tt"),
+    ("ou", "u"),
+    ("u", "ou"),
+    ("ee", "i"),
+    ("y", "i"),
+    ("i", "y"),
+    ("kh", "h"),
+    ("ph", "f"),
+    ("f", "ph"),
+    ("q", "k"),
+    ("sh", "ch"),
+    ("j", "dj"),
+    ("dj", "j"),
+    ("ss", "s"),
+    ("dd", "d"),
+    ("mm", "m"),
+    ("ll", "l"),
+    ("e", "a"),
+    ("a", "e"),
+    ("o", "u"),
+    ("u", "o"),
+    ("ei", "ai"),
+    ("ai", "ei"),
+    ("v", "w"),
+    ("w", "v"),
+    ("c", "k"),
+    ("k", "c"),
+    ("z", "s"),
+    ("ie", "i"),
+    ("iy", "i"),
+    ("ya", "ia"),
+    ("yu", "iu"),
+    ("s", "ss"),
+    ("t", "tt"),
 ];
 
 fn romanise(name: &str, rng: &mut Rng) -> Option<String> {
@@ -83,14 +355,21 @@ fn romanise(name: &str, rng: &mut Rng) -> Option<String> {
             continue;
         }
         let at = hits[rng.below(hits.len())];
-        return Some(format!("{}{}{}", &lower[..at], to, &lower[at + from.len()..]));
+        return Some(format!(
+            "{}{}{}",
+            &lower[..at],
+            to,
+            &lower[at + from.len()..]
+        ));
     }
     None
 }
 
 fn typo(name: &str, rng: &mut Rng) -> Option<String> {
     let words: Vec<&str> = name.split_whitespace().collect();
-    let long: Vec<usize> = (0..words.len()).filter(|&i| words[i].chars().count() >= 5).collect();
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].chars().count() >= 5)
+        .collect();
     if long.is_empty() {
         return None;
     }
@@ -135,9 +414,29 @@ fn latin_to_cyrillic(name: &str) -> String {
             continue;
         }
         let c = match b[i] {
-            'a' => "а", 'b' => "б", 'v' | 'w' => "в", 'g' => "г", 'd' => "д", 'e' => "е", 'z' => "з", 'i' => "и",
-            'y' => "й", 'k' | 'c' | 'q' => "к", 'l' => "л", 'm' => "м", 'n' => "н", 'o' => "о", 'p' => "п",
-            'r' => "р", 's' => "с", 't' => "т", 'u' => "у", 'f' => "ф", 'h' => "х", 'j' => "дж", 'x' => "кс",
+            'a' => "а",
+            'b' => "б",
+            'v' | 'w' => "в",
+            'g' => "г",
+            'd' => "д",
+            'e' => "е",
+            'z' => "з",
+            'i' => "и",
+            'y' => "й",
+            'k' | 'c' | 'q' => "к",
+            'l' => "л",
+            'm' => "м",
+            'n' => "н",
+            'o' => "о",
+            'p' => "п",
+            'r' => "р",
+            's' => "с",
+            't' => "т",
+            'u' => "у",
+            'f' => "ф",
+            'h' => "х",
+            'j' => "дж",
+            'x' => "кс",
             c if c.is_alphabetic() => "",
             _ => " ",
         };
@@ -156,12 +455,18 @@ fn kind_str(k: EntityKind) -> Option<&'static str> {
 }
 
 fn is_latin(s: &str) -> bool {
-    s.chars().filter(|c| c.is_alphabetic()).all(|c| (c as u32) < 0x250 || (0x1E00..0x1F00).contains(&(c as u32)))
+    s.chars()
+        .filter(|c| c.is_alphabetic())
+        .all(|c| (c as u32) < 0x250 || (0x1E00..0x1F00).contains(&(c as u32)))
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let out_dir = std::path::PathBuf::from(args.get(1).map(String::as_str).unwrap_or("target/screening-quality"));
+    let out_dir = std::path::PathBuf::from(
+        args.get(1)
+            .map(String::as_str)
+            .unwrap_or("target/screening-quality"),
+    );
     let per_list: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(300);
     std::fs::create_dir_all(&out_dir).unwrap();
     let mut lists = shipped::load_all();
@@ -169,7 +474,8 @@ fn main() {
     let ix = Index::build(&lists);
 
     // Entries for the peer.
-    let mut ef = std::io::BufWriter::new(std::fs::File::create(out_dir.join("entries.jsonl")).unwrap());
+    let mut ef =
+        std::io::BufWriter::new(std::fs::File::create(out_dir.join("entries.jsonl")).unwrap());
     let mut all_names: HashSet<String> = HashSet::new();
     for (label, snap) in &lists {
         for e in &snap.entries {
@@ -202,7 +508,11 @@ fn main() {
             }
         } else {
             let c = CO_C[rng.below(CO_C.len())];
-            let c = if c.is_empty() { String::new() } else { format!(" {c}") };
+            let c = if c.is_empty() {
+                String::new()
+            } else {
+                format!(" {c}")
+            };
             format!(
                 "{} {}{} {}",
                 CO_A[rng.below(CO_A.len())],
@@ -214,11 +524,16 @@ fn main() {
         if all_names.contains(&norm_key(&name)) || !seen.insert(name.clone()) {
             continue;
         }
-        let kind = if negs < 2000 { "person" } else { "organization" };
+        let kind = if negs < 2000 {
+            "person"
+        } else {
+            "organization"
+        };
         cases.push(json!({"type": "negative", "query": name, "kind": kind, "expected": null}));
         negs += 1;
     }
-    let mut cf = std::io::BufWriter::new(std::fs::File::create(out_dir.join("cases.jsonl")).unwrap());
+    let mut cf =
+        std::io::BufWriter::new(std::fs::File::create(out_dir.join("cases.jsonl")).unwrap());
     for c in &cases {
         writeln!(cf, "{c}").unwrap();
     }
@@ -226,7 +541,8 @@ fn main() {
 
     // Our outcomes.
     let opts = Options::default();
-    let mut of = std::io::BufWriter::new(std::fs::File::create(out_dir.join("ours.jsonl")).unwrap());
+    let mut of =
+        std::io::BufWriter::new(std::fs::File::create(out_dir.join("ours.jsonl")).unwrap());
     let t = Instant::now();
     // (type, list, kind) -> (tp, fn, fp, n)
     let mut stats: BTreeMap<(String, String, String), [usize; 4]> = BTreeMap::new();
@@ -244,16 +560,33 @@ fn main() {
         let (hit, pair_score) = if exp.is_null() {
             (false, None)
         } else {
-            let (l, id) = (exp["list"].as_str().unwrap(), exp["source_id"].as_str().unwrap());
+            let (l, id) = (
+                exp["list"].as_str().unwrap(),
+                exp["source_id"].as_str().unwrap(),
+            );
             let hit = ms.iter().any(|m| m.list == l && m.source_id == id);
-            let pair = ix.find_entry(l, id).and_then(|e| ix.score_entry(&q, e)).map(|m| m.score);
+            let pair = ix
+                .find_entry(l, id)
+                .and_then(|e| ix.score_entry(&q, e))
+                .map(|m| m.score);
             (hit, pair)
         };
-        let top = ms.first().map(|m| json!({"list": m.list, "source_id": m.source_id, "name": m.name, "score": m.score}));
-        writeln!(of, "{}", json!({"hit": hit, "any": !ms.is_empty(), "pair_score": pair_score, "top": top})).unwrap();
+        let top = ms.first().map(
+            |m| json!({"list": m.list, "source_id": m.source_id, "name": m.name, "score": m.score}),
+        );
+        writeln!(
+            of,
+            "{}",
+            json!({"hit": hit, "any": !ms.is_empty(), "pair_score": pair_score, "top": top})
+        )
+        .unwrap();
         let list = exp["list"].as_str().unwrap_or("(none)").to_string();
         let st = stats
-            .entry((c["type"].as_str().unwrap().to_string(), list, c["kind"].as_str().unwrap_or("other").to_string()))
+            .entry((
+                c["type"].as_str().unwrap().to_string(),
+                list,
+                c["kind"].as_str().unwrap_or("other").to_string(),
+            ))
             .or_insert([0; 4]);
         st[3] += 1;
         if exp.is_null() {
@@ -275,9 +608,16 @@ fn main() {
         ix.len(),
         ix.variant_count()
     );
-    println!("{:<18} {:<18} {:<13} {:>6} {:>8}", "type", "list", "kind", "n", "rate");
+    println!(
+        "{:<18} {:<18} {:<13} {:>6} {:>8}",
+        "type", "list", "kind", "n", "rate"
+    );
     for ((ty, l, k), s) in &stats {
-        let rate = if ty == "negative" { s[2] as f64 / s[3] as f64 } else { s[0] as f64 / s[3] as f64 };
+        let rate = if ty == "negative" {
+            s[2] as f64 / s[3] as f64
+        } else {
+            s[0] as f64 / s[3] as f64
+        };
         println!("{ty:<18} {l:<18} {k:<13} {:>6} {:>8.3}", s[3], rate);
     }
 }
@@ -289,7 +629,12 @@ fn norm_key(s: &str) -> String {
     t.join(" ")
 }
 
-fn positive_cases(label: &str, snap: &ListSnapshot, per_list: usize, rng: &mut Rng) -> Vec<serde_json::Value> {
+fn positive_cases(
+    label: &str,
+    snap: &ListSnapshot,
+    per_list: usize,
+    rng: &mut Rng,
+) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     let n = snap.entries.len();
     if n == 0 {
@@ -308,7 +653,9 @@ fn positive_cases(label: &str, snap: &ListSnapshot, per_list: usize, rng: &mut R
         let expected = json!({"list": label, "source_id": e.source_id});
         let mut push = |ty: &str, q: String| {
             if q.chars().any(char::is_alphanumeric) {
-                out.push(json!({"type": ty, "query": q, "kind": kind, "expected": expected.clone()}));
+                out.push(
+                    json!({"type": ty, "query": q, "kind": kind, "expected": expected.clone()}),
+                );
             }
         };
         let primary = e.primary_name().to_string();
@@ -331,10 +678,18 @@ fn positive_cases(label: &str, snap: &ListSnapshot, per_list: usize, rng: &mut R
         if let Some(t) = typo(&primary, rng) {
             push("typo", t);
         }
-        let words: Vec<&str> = primary.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = primary
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
         if words.len() >= 3 {
             let drop = 1 + rng.below(words.len() - 1);
-            let q: Vec<&str> = words.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, w)| *w).collect();
+            let q: Vec<&str> = words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != drop)
+                .map(|(_, w)| *w)
+                .collect();
             push("dropped-token", q.join(" "));
         }
         if words.len() >= 2 {

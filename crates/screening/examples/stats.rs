@@ -27,7 +27,10 @@ fn main() {
     let before = rss_kib("VmRSS:");
     let ix = screening::Index::build(&lists);
     let t2 = Instant::now();
-    let ix_src: Vec<String> = lists.iter().flat_map(|(_, s)| s.entries.iter().map(|e| e.primary_name().to_string())).collect();
+    let ix_src: Vec<String> = lists
+        .iter()
+        .flat_map(|(_, s)| s.entries.iter().map(|e| e.primary_name().to_string()))
+        .collect();
     drop(lists);
     println!(
         "lists {} entries {} names {} import {:.2}s build {:.3}s rss-after-build {} MiB (index alone ~{} MiB) peak {} MiB",
@@ -67,7 +70,14 @@ fn main() {
     lat.sort();
     if !lat.is_empty() {
         let p = |f: f64| lat[((lat.len() as f64 - 1.0) * f) as usize] as f64 / 1000.0;
-        println!("latency over {} queries: median {:.1} us, p90 {:.1} us, p99 {:.1} us, max {:.1} us", lat.len(), p(0.5), p(0.9), p(0.99), p(1.0));
+        println!(
+            "latency over {} queries: median {:.1} us, p90 {:.1} us, p99 {:.1} us, max {:.1} us",
+            lat.len(),
+            p(0.5),
+            p(0.9),
+            p(0.99),
+            p(1.0)
+        );
     }
     let names: Vec<String> = std::env::args().skip(1).collect();
     for n in names {
@@ -77,7 +87,18 @@ fn main() {
         let dt = t.elapsed();
         println!("{n:?} ({:?}):", dt);
         for m in m {
-            println!("  {:.3} {} {} {:?} via {:?}", m.score, m.list, m.source_id, m.name, m.explanation.tokens.iter().map(|t| format!("{}~{}:{:.2}:{}", t.query, t.list, t.similarity, t.method)).collect::<Vec<_>>());
+            println!(
+                "  {:.3} {} {} {:?} via {:?}",
+                m.score,
+                m.list,
+                m.source_id,
+                m.name,
+                m.explanation
+                    .tokens
+                    .iter()
+                    .map(|t| format!("{}~{}:{:.2}:{}", t.query, t.list, t.similarity, t.method))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 }

@@ -56,7 +56,10 @@ fn screen_one(index: &Index, line: &str, opts: &Options) -> Outcome {
         Outcome::Error(serde_json::to_string(&Failure { id, error }).unwrap_or_default())
     };
     if line.len() > MAX_LINE_BYTES {
-        return fail(&null, format!("line: {} bytes; at most {MAX_LINE_BYTES}", line.len()));
+        return fail(
+            &null,
+            format!("line: {} bytes; at most {MAX_LINE_BYTES}", line.len()),
+        );
     }
     let value: serde_json::Value = match serde_json::from_str(line) {
         Ok(v) => v,
@@ -76,7 +79,14 @@ fn screen_one(index: &Index, line: &str, opts: &Options) -> Outcome {
     };
     let matches = index.screen(&q, opts);
     let any = !matches.is_empty();
-    Outcome::Matches(serde_json::to_string(&Hit { id, matches: &matches }).unwrap_or_default(), any)
+    Outcome::Matches(
+        serde_json::to_string(&Hit {
+            id,
+            matches: &matches,
+        })
+        .unwrap_or_default(),
+        any,
+    )
 }
 
 /// Read JSON Lines queries from `input`, screen them in parallel chunks, write one line per query in input

@@ -265,7 +265,11 @@ impl Index {
                     kind: e.kind,
                     birth_dates: e.birth_dates.clone(),
                     countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                    identifiers: e.identifiers.iter().map(|i| (i.kind.clone(), i.number.clone())).collect(),
+                    identifiers: e
+                        .identifiers
+                        .iter()
+                        .map(|i| (i.kind.clone(), i.number.clone()))
+                        .collect(),
                     first_variant: ix.variants.len() as u32,
                 });
                 for id in &e.identifiers {
@@ -338,7 +342,10 @@ impl Index {
             }
         }
         if p.compact.len() >= 6 {
-            let post = self.compact_postings.entry(p.compact.as_str().into()).or_default();
+            let post = self
+                .compact_postings
+                .entry(p.compact.as_str().into())
+                .or_default();
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
@@ -435,7 +442,9 @@ impl Index {
                     quals.push(QualifierEffect {
                         qualifier: "identifier".into(),
                         effect: 1.0 - score,
-                        detail: format!("query identifier {raw:?} equals list identifier {number}: decisive"),
+                        detail: format!(
+                            "query identifier {raw:?} equals list identifier {number}: decisive"
+                        ),
                     });
                     score = 1.0;
                 }
@@ -548,7 +557,11 @@ impl Index {
                 let nq = s.tri_keys.len();
                 // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
                 // (their fuzzy variants come through skeletons and equivalence groups instead).
-                let need = if nq <= 3 { nq as u16 } else { ((nq as f32) * 0.4).ceil().max(2.0) as u16 };
+                let need = if nq <= 3 {
+                    nq as u16
+                } else {
+                    ((nq as f32) * 0.4).ceil().max(2.0) as u16
+                };
                 s.tri_touched.clear();
                 for k in &s.tri_keys {
                     if let Some(p) = self.trigrams.get(k) {
@@ -666,7 +679,10 @@ impl Index {
                 num += sims[qi * m + li].0 * (qw[qi] + v.weights[li]);
                 matched_l |= 1 << li;
             }
-            let unmatched_lw: f32 = (0..m).filter(|&l| matched_l & (1 << l) == 0).map(|l| v.weights[l]).sum();
+            let unmatched_lw: f32 = (0..m)
+                .filter(|&l| matched_l & (1 << l) == 0)
+                .map(|l| v.weights[l])
+                .sum();
             let den = qsum + v.total_weight - (1.0 - UNMATCHED_LIST_FACTOR) * unmatched_lw;
             let mut score = if den > 0.0 { (num / den) as f64 } else { 0.0 };
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
@@ -678,11 +694,19 @@ impl Index {
             best = Scored {
                 score,
                 method: Comparison::Latin,
-                pairs: pairs.iter().map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1)).collect(),
+                pairs: pairs
+                    .iter()
+                    .map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1))
+                    .collect(),
             };
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
             let (a, b) = (qn.compact.len(), v.compact.len());
-            if qnames != lnames && score < 0.95 && a >= 6 && b >= 6 && a.abs_diff(b) * 100 <= 15 * a.max(b) {
+            if qnames != lnames
+                && score < 0.95
+                && a >= 6
+                && b >= 6
+                && a.abs_diff(b) * 100 <= 15 * a.max(b)
+            {
                 let c = levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes());
                 if c >= 0.85 && c > best.score {
                     best.score = c;
@@ -690,7 +714,10 @@ impl Index {
                 }
             }
         }
-        if !qn.original.is_empty() && qn.original_script.is_some() && qn.original_script == v.original_script {
+        if !qn.original.is_empty()
+            && qn.original_script.is_some()
+            && qn.original_script == v.original_script
+        {
             let o = original_score(&qn.original, &v.original);
             if o > best.score {
                 best = Scored {
@@ -706,7 +733,14 @@ impl Index {
         best
     }
 
-    fn explain(&self, qn: &PreparedName, v: &Variant, s: Scored, name_score: f64, quals: Vec<QualifierEffect>) -> Explanation {
+    fn explain(
+        &self,
+        qn: &PreparedName,
+        v: &Variant,
+        s: Scored,
+        name_score: f64,
+        quals: Vec<QualifierEffect>,
+    ) -> Explanation {
         let mut tokens = Vec::new();
         let mut used_q = vec![false; qn.tokens.len()];
         let mut used_l = vec![false; v.toks.len()];
@@ -720,7 +754,11 @@ impl Index {
                 list: vt.form.clone(),
                 similarity: round4(sim as f64),
                 method: match method {
-                    Method::Equivalent => format!("{} ({})", method.as_str(), group_name(qt.group.unwrap_or(0))),
+                    Method::Equivalent => format!(
+                        "{} ({})",
+                        method.as_str(),
+                        group_name(qt.group.unwrap_or(0))
+                    ),
                     _ => method.as_str().to_string(),
                 },
                 weight: round4(((qt.weight() + v.weights[li]) / 2.0) as f64),
@@ -735,7 +773,13 @@ impl Index {
             comparison: s.method.as_str().into(),
             name_score: round4(name_score),
             tokens,
-            unmatched_query: qn.tokens.iter().zip(&used_q).filter(|(_, u)| !**u).map(|(t, _)| t.form.clone()).collect(),
+            unmatched_query: qn
+                .tokens
+                .iter()
+                .zip(&used_q)
+                .filter(|(_, u)| !**u)
+                .map(|(t, _)| t.form.clone())
+                .collect(),
             unmatched_list: v
                 .toks
                 .iter()
@@ -780,7 +824,13 @@ struct Scored {
 /// Token alignment maximising Σ sim·(w_q + w_l) over one-to-one pairs. Similarity matrices are sparse (pairs
 /// under [`MIN_TOKEN_SIM`] are zero), so an exact branch-and-bound over each query token's non-zero options is
 /// cheap; when the option product is large it falls back to greedy best-pair-first.
-fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> Vec<(usize, usize)> {
+fn align(
+    sims: &[(f32, Method)],
+    qw: &[f32],
+    lw: &[f32],
+    n: usize,
+    m: usize,
+) -> Vec<(usize, usize)> {
     let val = |q: usize, l: usize| {
         let s = sims[q * m + l].0;
         if s > 0.0 {
@@ -804,7 +854,11 @@ fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> 
         conflict |= o.len() > 1;
     }
     if !conflict {
-        return opts.iter().enumerate().filter_map(|(q, o)| o.first().map(|&l| (q, l))).collect();
+        return opts
+            .iter()
+            .enumerate()
+            .filter_map(|(q, o)| o.first().map(|&l| (q, l)))
+            .collect();
     }
     if product <= 4096 && m <= 64 {
         fn rec(
@@ -825,7 +879,15 @@ fn align(sims: &[(f32, Method)], qw: &[f32], lw: &[f32], n: usize, m: usize) -> 
             for &l in &opts[q] {
                 if used & (1 << l) == 0 {
                     path.push((q, l));
-                    rec(q + 1, opts, val, used | (1 << l), cur + val(q, l), path, best);
+                    rec(
+                        q + 1,
+                        opts,
+                        val,
+                        used | (1 << l),
+                        cur + val(q, l),
+                        path,
+                        best,
+                    );
                     path.pop();
                 }
             }
@@ -879,7 +941,8 @@ fn original_score(q: &[String], l: &[Box<str>]) -> f64 {
             unmatched_l -= 1;
         }
     }
-    let den = qc.len() as f64 + lc.len() as f64 - (1.0 - UNMATCHED_LIST_FACTOR as f64) * unmatched_l as f64;
+    let den = qc.len() as f64 + lc.len() as f64
+        - (1.0 - UNMATCHED_LIST_FACTOR as f64) * unmatched_l as f64;
     if den > 0.0 {
         num / den
     } else {
@@ -900,34 +963,68 @@ fn qualify(q: &Query, e: &IndexedEntry, score: &mut f64, out: &mut Vec<Qualifier
     if let Some(d) = &q.birth_date {
         if !e.birth_dates.is_empty() {
             if e.birth_dates.iter().any(|x| dates_agree(d, x)) {
-                add("birth_date", 0.05, format!("query {d} agrees with list {}", e.birth_dates.join(", ")));
+                add(
+                    "birth_date",
+                    0.05,
+                    format!("query {d} agrees with list {}", e.birth_dates.join(", ")),
+                );
             } else if e.birth_dates.iter().any(|x| years_near(d, x)) {
-                add("birth_date", 0.0, format!("query {d} is within a year of list {}", e.birth_dates.join(", ")));
+                add(
+                    "birth_date",
+                    0.0,
+                    format!(
+                        "query {d} is within a year of list {}",
+                        e.birth_dates.join(", ")
+                    ),
+                );
             } else {
-                add("birth_date", -0.15, format!("query {d} differs from list {}", e.birth_dates.join(", ")));
+                add(
+                    "birth_date",
+                    -0.15,
+                    format!("query {d} differs from list {}", e.birth_dates.join(", ")),
+                );
             }
         }
     }
     if !q.countries.is_empty() && !e.countries.is_empty() {
-        let common: Vec<&String> = q.countries.iter().filter(|c| e.countries.contains(c)).collect();
+        let common: Vec<&String> = q
+            .countries
+            .iter()
+            .filter(|c| e.countries.contains(c))
+            .collect();
         if common.is_empty() {
             add(
                 "countries",
                 -0.05,
-                format!("query {} share nothing with list {}", q.countries.join(","), e.countries.join(",")),
+                format!(
+                    "query {} share nothing with list {}",
+                    q.countries.join(","),
+                    e.countries.join(",")
+                ),
             );
         } else {
             add(
                 "countries",
                 0.03,
-                format!("{} in both", common.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")),
+                format!(
+                    "{} in both",
+                    common
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
             );
         }
     }
     if let Some(k) = q.kind {
         let known = |k: EntityKind| k != EntityKind::Unknown;
         if known(k) && known(e.kind) && k != e.kind {
-            add("kind", -0.15, format!("query is {k:?}, list entry is {:?}", e.kind).to_lowercase());
+            add(
+                "kind",
+                -0.15,
+                format!("query is {k:?}, list entry is {:?}", e.kind).to_lowercase(),
+            );
         }
     }
 }
@@ -938,7 +1035,10 @@ fn dates_agree(q: &str, l: &str) -> bool {
 }
 
 fn years_near(q: &str, l: &str) -> bool {
-    match (q.get(..4).and_then(|y| y.parse::<i32>().ok()), l.get(..4).and_then(|y| y.parse::<i32>().ok())) {
+    match (
+        q.get(..4).and_then(|y| y.parse::<i32>().ok()),
+        l.get(..4).and_then(|y| y.parse::<i32>().ok()),
+    ) {
         (Some(a), Some(b)) => (a - b).abs() <= 1,
         _ => false,
     }
@@ -958,7 +1058,13 @@ mod tests {
         }
     }
 
-    fn entry(id: &str, kind: EntityKind, names: &[&str], dob: &[&str], countries: &[&str]) -> ListEntry {
+    fn entry(
+        id: &str,
+        kind: EntityKind,
+        names: &[&str],
+        dob: &[&str],
+        countries: &[&str],
+    ) -> ListEntry {
         ListEntry {
             source_id: id.into(),
             kind,
@@ -973,7 +1079,13 @@ mod tests {
     }
 
     fn index() -> Index {
-        let mut e4 = entry("ORG1", EntityKind::Organization, &["Rosoboronexport OAO", "ОАО Рособоронэкспорт"], &[], &["RU"]);
+        let mut e4 = entry(
+            "ORG1",
+            EntityKind::Organization,
+            &["Rosoboronexport OAO", "ОАО Рособоронэкспорт"],
+            &[],
+            &["RU"],
+        );
         e4.identifiers.push(Identifier {
             kind: "registration-number".into(),
             number: "1117746521452".into(),
@@ -991,10 +1103,28 @@ mod tests {
                     &["1937-04-28"],
                     &["IQ"],
                 ),
-                entry("X2", EntityKind::Person, &["Muhammad Yusuf Abd al-Rahman"], &["1970"], &["SO"]),
-                entry("X3", EntityKind::Person, &["PUTIN, Vladimir Vladimirovich"], &["1952-10-07"], &["RU"]),
+                entry(
+                    "X2",
+                    EntityKind::Person,
+                    &["Muhammad Yusuf Abd al-Rahman"],
+                    &["1970"],
+                    &["SO"],
+                ),
+                entry(
+                    "X3",
+                    EntityKind::Person,
+                    &["PUTIN, Vladimir Vladimirovich"],
+                    &["1952-10-07"],
+                    &["RU"],
+                ),
                 e4,
-                entry("X5", EntityKind::Person, &["XI Jinping", "习近平"], &[], &["CN"]),
+                entry(
+                    "X5",
+                    EntityKind::Person,
+                    &["XI Jinping", "习近平"],
+                    &[],
+                    &["CN"],
+                ),
             ],
         };
         Index::build(&[("un-sc-xml".into(), snap)])
@@ -1016,7 +1146,11 @@ mod tests {
             "Tikriti Saddam Hussein",
         ] {
             let m = top(&ix, &Query::name(name).unwrap());
-            assert_eq!(m.as_ref().map(|m| m.source_id.as_str()), Some("IQi.001"), "{name}: {m:?}");
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some("IQi.001"),
+                "{name}: {m:?}"
+            );
         }
         for (name, id) in [
             ("Mohammed Yousef Abdul Rahman", "X2"),
@@ -1029,9 +1163,18 @@ mod tests {
             ("Xi Jin Ping", "X5"),
         ] {
             let m = top(&ix, &Query::name(name).unwrap());
-            assert_eq!(m.as_ref().map(|m| m.source_id.as_str()), Some(id), "{name}: {m:?}");
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some(id),
+                "{name}: {m:?}"
+            );
         }
-        for name in ["Margaret Ostrowska-Lindqvist", "John Smith", "Acme Trading LLC", "Ali"] {
+        for name in [
+            "Margaret Ostrowska-Lindqvist",
+            "John Smith",
+            "Acme Trading LLC",
+            "Ali",
+        ] {
             let m = top(&ix, &Query::name(name).unwrap());
             assert!(m.is_none(), "{name}: {m:?}");
         }
@@ -1041,34 +1184,77 @@ mod tests {
     fn qualifiers_and_identifiers() {
         let ix = index();
         let base = top(&ix, &Query::name("Saddam Husain al Tikriti").unwrap()).unwrap();
-        let q = Query::new("Saddam Husain al Tikriti", Some(EntityKind::Person), Some("1937"), &["IQ".into()], &[]).unwrap();
+        let q = Query::new(
+            "Saddam Husain al Tikriti",
+            Some(EntityKind::Person),
+            Some("1937"),
+            &["IQ".into()],
+            &[],
+        )
+        .unwrap();
         let up = top(&ix, &q).unwrap();
         assert!(up.score > base.score);
         assert_eq!(up.explanation.qualifiers.len(), 2);
-        let q = Query::new("Saddam Husain al Tikriti", Some(EntityKind::Organization), Some("1990-01-01"), &[], &[]).unwrap();
+        let q = Query::new(
+            "Saddam Husain al Tikriti",
+            Some(EntityKind::Organization),
+            Some("1990-01-01"),
+            &[],
+            &[],
+        )
+        .unwrap();
         assert!(top(&ix, &q).is_none_or(|m| m.score < base.score));
-        let q = Query::new("Completely Different Name", None, None, &[], &["1117746521452".into()]).unwrap();
+        let q = Query::new(
+            "Completely Different Name",
+            None,
+            None,
+            &[],
+            &["1117746521452".into()],
+        )
+        .unwrap();
         let m = top(&ix, &q).unwrap();
         assert_eq!((m.source_id.as_str(), m.score), ("ORG1", 1.0));
-        assert_eq!(m.explanation.qualifiers.last().unwrap().qualifier, "identifier");
+        assert_eq!(
+            m.explanation.qualifiers.last().unwrap().qualifier,
+            "identifier"
+        );
     }
 
     #[test]
     fn explanation_and_limits() {
         let ix = index();
         let m = top(&ix, &Query::name("Mohammed Yousef Abdul Rahman").unwrap()).unwrap();
-        assert!(m.explanation.tokens.iter().any(|t| t.query == "mohammed" && t.list == "muhammad" && t.method.starts_with("equivalent")));
+        assert!(m.explanation.tokens.iter().any(|t| t.query == "mohammed"
+            && t.list == "muhammad"
+            && t.method.starts_with("equivalent")));
         let json = serde_json::to_value(&m).unwrap();
         assert!(json["explanation"]["tokens"].is_array());
         assert!(m.score > 0.0 && m.score <= 1.0);
-        let all = ix.screen(&Query::name("Saddam").unwrap(), &Options { threshold: 0.0, limit: 1, exhaustive: false });
+        let all = ix.screen(
+            &Query::name("Saddam").unwrap(),
+            &Options {
+                threshold: 0.0,
+                limit: 1,
+                exhaustive: false,
+            },
+        );
         assert!(all.len() <= 1);
         // exhaustive and indexed agree on these
         for n in ["Saddam Hussein", "Vladimir Putin", "Muhammad Yusuf"] {
             let q = Query::name(n).unwrap();
             let a = ix.screen(&q, &Options::default());
-            let b = ix.screen(&q, &Options { exhaustive: true, ..Options::default() });
-            assert_eq!(a.iter().map(|m| &m.source_id).collect::<Vec<_>>(), b.iter().map(|m| &m.source_id).collect::<Vec<_>>(), "{n}");
+            let b = ix.screen(
+                &q,
+                &Options {
+                    exhaustive: true,
+                    ..Options::default()
+                },
+            );
+            assert_eq!(
+                a.iter().map(|m| &m.source_id).collect::<Vec<_>>(),
+                b.iter().map(|m| &m.source_id).collect::<Vec<_>>(),
+                "{n}"
+            );
         }
     }
 
@@ -1078,7 +1264,15 @@ mod tests {
         let long = "Saddam ".repeat(140);
         let q = Query::name(&long).unwrap();
         let _ = ix.screen(&q, &Options::default());
-        for n in ["a", "1", "Saddam صدام Путин 习 דוד Γιώργος", "..a..", "ⅫⅫ", "🙂 x", "\u{200d}x\u{202e}y"] {
+        for n in [
+            "a",
+            "1",
+            "Saddam صدام Путин 习 דוד Γιώργος",
+            "..a..",
+            "ⅫⅫ",
+            "🙂 x",
+            "\u{200d}x\u{202e}y",
+        ] {
             if let Ok(q) = Query::name(n) {
                 let _ = ix.screen(&q, &Options::default());
             }

@@ -15,5 +15,7 @@ pub mod similarity;
 pub mod translit;
 
 pub use explain::{Explanation, MatchedVariant, QualifierEffect, TokenMatch};
-pub use index::{Index, IndexedEntry, IndexedList, Match, Options, DEFAULT_LIMIT, DEFAULT_THRESHOLD};
+pub use index::{
+    Index, IndexedEntry, IndexedList, Match, Options, DEFAULT_LIMIT, DEFAULT_THRESHOLD,
+};
 pub use query::{Query, QueryError, QueryInput};

@@ -83,7 +83,10 @@ fn is_format(c: char) -> bool {
 }
 
 fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '’' | 'ʼ' | '‘' | '`' | '´' | 'ʻ' | 'ʿ' | 'ʾ' | '′')
+    matches!(
+        c,
+        '\'' | '’' | 'ʼ' | '‘' | '`' | '´' | 'ʻ' | 'ʿ' | 'ʾ' | '′'
+    )
 }
 
 /// Split cleaned text into raw word pieces: on whitespace and punctuation; dotted initialisms joined.
@@ -127,7 +130,9 @@ fn pieces(s: &str) -> Vec<String> {
     out
 }
 
-const ABD_PREFIXES: &[&str] = &["abdoul", "abdul", "abdel", "abdal", "abdol", "abdur", "abdus", "abdu"];
+const ABD_PREFIXES: &[&str] = &[
+    "abdoul", "abdul", "abdel", "abdal", "abdol", "abdur", "abdus", "abdu",
+];
 
 fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
     if form.is_empty() {
@@ -158,7 +163,10 @@ pub fn prepare(raw: &str) -> PreparedName {
     let text = match cleaned.split_once(',') {
         Some((a, b)) if !b.contains(',') && !a.trim().is_empty() && !b.trim().is_empty() => {
             let tail = pieces(b);
-            if tail.iter().all(|p| token_class(&fold_latin(p)) != TokenClass::Name) {
+            if tail
+                .iter()
+                .all(|p| token_class(&fold_latin(p)) != TokenClass::Name)
+            {
                 format!("{a} {b}")
             } else {
                 format!("{b} {a}")
@@ -242,9 +250,18 @@ mod tests {
     #[test]
     fn latin_basics() {
         assert_eq!(forms("HUSSEIN, Saddam"), ["saddam", "hussein"]);
-        assert_eq!(forms("Saddam Hussein al-Tikriti"), ["saddam", "hussein", "al", "tikriti"]);
-        assert_eq!(forms("BANCO NACIONAL DE CUBA, S.A."), ["banco", "nacional", "de", "cuba", "sa"]);
-        assert_eq!(forms("O'Neil  Müller-Lüdenscheidt"), ["oneil", "muller", "ludenscheidt"]);
+        assert_eq!(
+            forms("Saddam Hussein al-Tikriti"),
+            ["saddam", "hussein", "al", "tikriti"]
+        );
+        assert_eq!(
+            forms("BANCO NACIONAL DE CUBA, S.A."),
+            ["banco", "nacional", "de", "cuba", "sa"]
+        );
+        assert_eq!(
+            forms("O'Neil  Müller-Lüdenscheidt"),
+            ["oneil", "muller", "ludenscheidt"]
+        );
         assert_eq!(forms("Abdul Rahman"), ["abd", "rahman"]);
         assert_eq!(forms("Abdelrahman"), ["abd", "rahman"]);
         assert_eq!(forms("Abd al-Rahman"), ["abd", "al", "rahman"]);
@@ -255,7 +272,10 @@ mod tests {
 
     #[test]
     fn other_scripts() {
-        assert_eq!(forms("صدام حسين التكريتي"), ["sdam", "hsin", "al", "tkriti"]);
+        assert_eq!(
+            forms("صدام حسين التكريتي"),
+            ["sdam", "hsin", "al", "tkriti"]
+        );
         assert_eq!(forms("Путин Владимир"), ["putin", "vladimir"]);
         assert_eq!(forms("习近平"), ["xi", "jinping"]);
         let p = prepare("Putin Путин");

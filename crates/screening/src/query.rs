@@ -73,14 +73,20 @@ impl Query {
         countries: &[String],
         identifiers: &[String],
     ) -> Result<Query, QueryError> {
-        let cleaned: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let cleaned: String = name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
         if cleaned.is_empty() {
             return Err(err("name", "empty"));
         }
         let n = cleaned.chars().count();
         if n > MAX_NAME_CHARS {
-            return Err(err("name", format!("{n} characters; at most {MAX_NAME_CHARS} are accepted")));
+            return Err(err(
+                "name",
+                format!("{n} characters; at most {MAX_NAME_CHARS} are accepted"),
+            ));
         }
         if !cleaned.chars().any(char::is_alphanumeric) {
             return Err(err("name", "has no letters or digits"));
@@ -90,26 +96,38 @@ impl Query {
             Some(d) => Some(validate_date(d).map_err(|m| err("birth_date", m))?),
         };
         if countries.len() > MAX_COUNTRIES {
-            return Err(err("countries", format!("{} codes; at most {MAX_COUNTRIES}", countries.len())));
+            return Err(err(
+                "countries",
+                format!("{} codes; at most {MAX_COUNTRIES}", countries.len()),
+            ));
         }
         let mut cs = Vec::with_capacity(countries.len());
         for c in countries {
             let u = c.trim().to_ascii_uppercase();
             if !is_country_code(&u) {
-                return Err(err("countries", format!("{c:?} is not an ISO 3166-1 alpha-2 code")));
+                return Err(err(
+                    "countries",
+                    format!("{c:?} is not an ISO 3166-1 alpha-2 code"),
+                ));
             }
             if !cs.contains(&u) {
                 cs.push(u);
             }
         }
         if identifiers.len() > MAX_IDENTIFIERS {
-            return Err(err("identifiers", format!("{} values; at most {MAX_IDENTIFIERS}", identifiers.len())));
+            return Err(err(
+                "identifiers",
+                format!("{} values; at most {MAX_IDENTIFIERS}", identifiers.len()),
+            ));
         }
         let mut ids = Vec::new();
         for i in identifiers {
             let norm = normalize_identifier(i);
             if norm.len() < 4 || norm.len() > 64 {
-                return Err(err("identifiers", format!("{i:?} must have 4 to 64 letters or digits")));
+                return Err(err(
+                    "identifiers",
+                    format!("{i:?} must have 4 to 64 letters or digits"),
+                ));
             }
             ids.push(i.trim().to_string());
         }
@@ -132,14 +150,22 @@ impl Query {
         let kind = match &input.kind {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(parse_kind(s).ok_or_else(|| {
-                err("kind", format!("{s:?} is not one of person, organization, vessel, aircraft"))
+                err(
+                    "kind",
+                    format!("{s:?} is not one of person, organization, vessel, aircraft"),
+                )
             })?),
             Some(_) => return Err(err("kind", "must be a string")),
         };
         let birth_date = match &input.birth_date {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s.as_str()),
-            Some(_) => return Err(err("birth_date", "must be a string YYYY, YYYY-MM or YYYY-MM-DD")),
+            Some(_) => {
+                return Err(err(
+                    "birth_date",
+                    "must be a string YYYY, YYYY-MM or YYYY-MM-DD",
+                ))
+            }
         };
         let countries = string_list(&input.countries, "countries")?;
         let identifiers = string_list(&input.identifiers, "identifiers")?;
@@ -147,13 +173,20 @@ impl Query {
     }
 }
 
-fn string_list(v: &Option<serde_json::Value>, field: &'static str) -> Result<Vec<String>, QueryError> {
+fn string_list(
+    v: &Option<serde_json::Value>,
+    field: &'static str,
+) -> Result<Vec<String>, QueryError> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(Vec::new()),
         Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
         Some(serde_json::Value::Array(a)) => a
             .iter()
-            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| err(field, "must be a list of strings")))
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| err(field, "must be a list of strings"))
+            })
             .collect(),
         Some(_) => Err(err(field, "must be a list of strings")),
     }
@@ -172,7 +205,10 @@ pub fn parse_kind(s: &str) -> Option<EntityKind> {
 
 /// Identifier comparison form: letters and digits, upper case.
 pub fn normalize_identifier(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_uppercase()).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| c.to_uppercase())
+        .collect()
 }
 
 /// Check a "YYYY", "YYYY-MM" or "YYYY-MM-DD" date (years 1800-2100, real calendar days).
@@ -228,21 +264,40 @@ mod tests {
     #[test]
     fn validation() {
         assert_eq!(Query::name("").unwrap_err().field, "name");
-        assert_eq!(Query::name(" \u{0000}\t ").unwrap_err().to_string(), "name: empty");
+        assert_eq!(
+            Query::name(" \u{0000}\t ").unwrap_err().to_string(),
+            "name: empty"
+        );
         assert_eq!(Query::name("!!!").unwrap_err().field, "name");
-        assert!(Query::name(&"a".repeat(10_000)).unwrap_err().to_string().starts_with("name: 10000 characters"));
+        assert!(Query::name(&"a".repeat(10_000))
+            .unwrap_err()
+            .to_string()
+            .starts_with("name: 10000 characters"));
         assert_eq!(Query::name("Foo\u{0007}Bar").unwrap().name, "Foo Bar");
         let e = Query::new("x", None, Some("1981-02-30"), &[], &[]).unwrap_err();
         assert_eq!(e.field, "birth_date");
         assert!(Query::new("x", None, Some("2000-02-29"), &[], &[]).is_ok());
         assert!(Query::new("x", None, Some("1900-02-29"), &[], &[]).is_err());
         assert!(Query::new("x", None, Some("81"), &[], &[]).is_err());
-        assert_eq!(Query::new("x", None, None, &["ZZ".into()], &[]).unwrap_err().field, "countries");
-        assert_eq!(Query::new("x", None, None, &["de".into()], &[]).unwrap().countries, ["DE"]);
+        assert_eq!(
+            Query::new("x", None, None, &["ZZ".into()], &[])
+                .unwrap_err()
+                .field,
+            "countries"
+        );
+        assert_eq!(
+            Query::new("x", None, None, &["de".into()], &[])
+                .unwrap()
+                .countries,
+            ["DE"]
+        );
         let input: QueryInput = serde_json::from_str(r#"{"name":"x","kind":"robot"}"#).unwrap();
         assert_eq!(Query::from_input(&input).unwrap_err().field, "kind");
         let input: QueryInput = serde_json::from_str(r#"{"name":5}"#).unwrap();
-        assert_eq!(Query::from_input(&input).unwrap_err().to_string(), "name: must be a string");
+        assert_eq!(
+            Query::from_input(&input).unwrap_err().to_string(),
+            "name: must be a string"
+        );
         let input: QueryInput = serde_json::from_str(r#"{"name":"x","countries":"iq"}"#).unwrap();
         assert_eq!(Query::from_input(&input).unwrap().countries, ["IQ"]);
     }

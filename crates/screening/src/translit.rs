@@ -44,14 +44,21 @@ pub fn char_script(c: char) -> Option<Script> {
     let u = c as u32;
     Some(match u {
         0x30..=0x39 => return None,
-        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF | 0xFF21..=0xFF5A => Script::Latin,
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF | 0xFF21..=0xFF5A => {
+            Script::Latin
+        }
         0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
         0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
         0x590..=0x5FF | 0xFB1D..=0xFB4F => Script::Hebrew,
-        0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => Script::Arabic,
-        0x2E80..=0x2FDF | 0x3005..=0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F => {
-            Script::Han
+        0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+            Script::Arabic
         }
+        0x2E80..=0x2FDF
+        | 0x3005..=0x3007
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3134F => Script::Han,
         _ if c.is_alphabetic() => Script::Other,
         _ => return None,
     })
@@ -114,7 +121,11 @@ fn cyrillic(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 2);
     let chars: Vec<char> = s.chars().flat_map(|c| c.to_lowercase()).collect();
     for (i, &c) in chars.iter().enumerate() {
-        let prev_vowel_or_start = i == 0 || matches!(chars[i - 1], 'а' | 'е' | 'ё' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'ь' | 'ъ');
+        let prev_vowel_or_start = i == 0
+            || matches!(
+                chars[i - 1],
+                'а' | 'е' | 'ё' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'ь' | 'ъ'
+            );
         let r: &str = match c {
             'а' => "a",
             'б' => "b",
@@ -198,14 +209,7 @@ fn arabic(s: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         let initial = i == 0;
         let r: &str = match c {
-            'ا' | 'ٱ' => {
-                if initial {
-                    "a"
-                } else {
-                    "a"
-                }
-            }
-            'أ' | 'آ' => "a",
+            'ا' | 'ٱ' | 'أ' | 'آ' => "a",
             'إ' => "i",
             'ب' => "b",
             'پ' => "p",
@@ -226,13 +230,8 @@ fn arabic(s: &str) -> String {
             'ض' => "d",
             'ط' => "t",
             'ظ' => "z",
-            'ع' => {
-                if initial {
-                    "a"
-                } else {
-                    ""
-                }
-            }
+            'ع' if initial => "a",
+            'ع' => "",
             'غ' => "gh",
             'ف' => "f",
             'ق' => "q",
@@ -308,13 +307,8 @@ fn hebrew(s: &str) -> String {
             'מ' | 'ם' => "m",
             'נ' | 'ן' => "n",
             'ס' => "s",
-            'ע' => {
-                if initial {
-                    "a"
-                } else {
-                    ""
-                }
-            }
+            'ע' if initial => "a",
+            'ע' => "",
             'פ' | 'ף' => "p",
             'צ' | 'ץ' => "ts",
             'ק' => "k",

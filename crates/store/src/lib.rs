@@ -273,10 +273,12 @@ impl Store {
     pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenRow>> {
         let rows = match user_id {
             Some(u) => {
-                sqlx::query(&format!("{SELECT_TOKEN} WHERE user_id = $1 ORDER BY created_at, id"))
-                    .bind(u)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(&format!(
+                    "{SELECT_TOKEN} WHERE user_id = $1 ORDER BY created_at, id"
+                ))
+                .bind(u)
+                .fetch_all(&self.pool)
+                .await?
             }
             None => {
                 sqlx::query(&format!("{SELECT_TOKEN} ORDER BY created_at, id"))
@@ -319,10 +321,10 @@ impl Store {
 
     /// The active snapshot JSON of every list format.
     pub async fn active_list_snapshots(&self) -> Result<Vec<(ListVersionRow, String)>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(
             "SELECT id, format, version, record_count, published, imported_at, active, snapshot \
-             FROM list_versions WHERE active = 1 ORDER BY format"
-        ))
+             FROM list_versions WHERE active = 1 ORDER BY format",
+        )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -330,7 +332,7 @@ impl Store {
             .collect()
     }
 
-    /// Whether a raw SQL table exists (used by tests to check isolation of test databases).
+    /// Number of records of a kind.
     pub async fn count_records(&self, kind: &str) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1")
             .bind(kind)
@@ -358,11 +360,12 @@ impl Tx {
 
     /// Number of records of a kind whose reference starts with `prefix`.
     pub async fn count_references(&mut self, kind: &str, prefix: &str) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1 AND reference LIKE $2")
-            .bind(kind)
-            .bind(format!("{prefix}%"))
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1 AND reference LIKE $2")
+                .bind(kind)
+                .bind(format!("{prefix}%"))
+                .fetch_one(&mut *self.tx)
+                .await?;
         Ok(row.try_get::<i64, _>("n")?)
     }
 
@@ -390,7 +393,8 @@ impl Tx {
     }
 
     pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body = serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body =
+            serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
         sqlx::query(
             "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -414,7 +418,8 @@ impl Tx {
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
     /// [`StoreError::VersionConflict`].
     pub async fn update<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body = serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body =
+            serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let res = sqlx::query(
             "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7 \
              WHERE id = $8 AND kind = $9 AND version = $10",
@@ -471,11 +476,12 @@ impl Tx {
     }
 
     pub async fn revoke_token(&mut self, id: &str, at: &str) -> Result<()> {
-        let res = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(at)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        let res =
+            sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
         if res.rows_affected() == 1 {
             Ok(())
         } else {
@@ -484,7 +490,11 @@ impl Tx {
     }
 
     /// Stores a list version and makes it the active one for its format.
-    pub async fn insert_list_version(&mut self, row: &ListVersionRow, snapshot_json: &str) -> Result<()> {
+    pub async fn insert_list_version(
+        &mut self,
+        row: &ListVersionRow,
+        snapshot_json: &str,
+    ) -> Result<()> {
         sqlx::query("UPDATE list_versions SET active = 0 WHERE format = $1")
             .bind(&row.format)
             .execute(&mut *self.tx)
@@ -517,7 +527,8 @@ const SELECT_USER: &str =
     "SELECT id, username, role, review_kind, org_id, created_at, disabled FROM users";
 const SELECT_TOKEN: &str =
     "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM tokens";
-const SELECT_LIST: &str = "SELECT id, format, version, record_count, published, imported_at, active FROM list_versions";
+const SELECT_LIST: &str =
+    "SELECT id, format, version, record_count, published, imported_at, active FROM list_versions";
 
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
     let body: String = row.try_get("body")?;

@@ -20,7 +20,10 @@ fn rec(id: &str, org: &str, state: &str, n: i64) -> Record<Doc> {
         assigned_to: None,
         tags: String::new(),
         version: 1,
-        body: Doc { n, s: format!("body of {id} — ünïcödé") },
+        body: Doc {
+            n,
+            s: format!("body of {id} — ünïcödé"),
+        },
         created_at: format!("2026-01-01T00:00:0{n}.000Z"),
         updated_at: "2026-01-01T00:00:00.000Z".into(),
     }
@@ -93,18 +96,42 @@ async fn records_round_trip_and_filter(b: Backend) {
         states: states.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
-    assert_eq!(ids(s.list("doc", &f(Some("o1"), &[])).await.unwrap()), ["a", "b"]);
-    assert_eq!(ids(s.list("doc", &f(None, &["open"])).await.unwrap()), ["a", "c"]);
-    assert_eq!(ids(s.list("doc", &f(Some("o2"), &["closed"])).await.unwrap()), Vec::<String>::new());
-    let unassigned = Filter { assigned_to: Some(None), ..Default::default() };
+    assert_eq!(
+        ids(s.list("doc", &f(Some("o1"), &[])).await.unwrap()),
+        ["a", "b"]
+    );
+    assert_eq!(
+        ids(s.list("doc", &f(None, &["open"])).await.unwrap()),
+        ["a", "c"]
+    );
+    assert_eq!(
+        ids(s.list("doc", &f(Some("o2"), &["closed"])).await.unwrap()),
+        Vec::<String>::new()
+    );
+    let unassigned = Filter {
+        assigned_to: Some(None),
+        ..Default::default()
+    };
     assert_eq!(ids(s.list("doc", &unassigned).await.unwrap()), ["a", "c"]);
-    let mine = Filter { assigned_to: Some(Some("u1".into())), ..Default::default() };
+    let mine = Filter {
+        assigned_to: Some(Some("u1".into())),
+        ..Default::default()
+    };
     assert_eq!(ids(s.list("doc", &mine).await.unwrap()), ["b"]);
-    let tagged = Filter { tag: Some("defence".into()), ..Default::default() };
+    let tagged = Filter {
+        tag: Some("defence".into()),
+        ..Default::default()
+    };
     assert_eq!(ids(s.list("doc", &tagged).await.unwrap()), ["b"]);
-    let other_tag = Filter { tag: Some("economy-cyber".into()), ..Default::default() };
+    let other_tag = Filter {
+        tag: Some("economy-cyber".into()),
+        ..Default::default()
+    };
     assert!(s.list::<Doc>("doc", &other_tag).await.unwrap().is_empty());
-    assert!(matches!(s.get::<Doc>("other-kind", "a").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.get::<Doc>("other-kind", "a").await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(s.count_records("doc").await.unwrap(), 3);
 }
 
@@ -121,7 +148,10 @@ async fn stale_version_is_a_conflict(b: Backend) {
     tx.commit().await.unwrap();
     // Writing version 2 again (based on the stale version 1) is refused.
     let mut tx = s.begin().await.unwrap();
-    assert!(matches!(tx.update(&next).await, Err(StoreError::VersionConflict)));
+    assert!(matches!(
+        tx.update(&next).await,
+        Err(StoreError::VersionConflict)
+    ));
     tx.rollback().await.unwrap();
     assert_eq!(s.get::<Doc>("doc", "a").await.unwrap().state, "closed");
 }
@@ -132,10 +162,19 @@ async fn duplicates_and_missing_records_are_distinct_errors(b: Backend) {
     tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = s.begin().await.unwrap();
-    assert!(matches!(tx.insert(&rec("a", "o1", "open", 1)).await, Err(StoreError::Duplicate(_))));
+    assert!(matches!(
+        tx.insert(&rec("a", "o1", "open", 1)).await,
+        Err(StoreError::Duplicate(_))
+    ));
     drop(tx);
-    assert!(matches!(s.get::<Doc>("doc", "zzz").await, Err(StoreError::NotFound)));
-    assert!(matches!(s.user_by_id("nobody").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.get::<Doc>("doc", "zzz").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.user_by_id("nobody").await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn uncommitted_changes_and_their_audit_vanish(b: Backend) {
@@ -144,7 +183,10 @@ async fn uncommitted_changes_and_their_audit_vanish(b: Backend) {
     tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
     tx.audit(ev("create", "a"));
     drop(tx); // no commit
-    assert!(matches!(s.get::<Doc>("doc", "a").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.get::<Doc>("doc", "a").await,
+        Err(StoreError::NotFound)
+    ));
     assert!(s.audit_events(None, 0, 10).await.unwrap().is_empty());
     let mut tx = s.begin().await.unwrap();
     tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
@@ -167,7 +209,10 @@ async fn audit_chain_verifies_and_detects_tampering(b: Backend) {
     assert_eq!(ok.events, 10);
     assert_eq!(ok.first_bad_seq, None);
     let evs = s.audit_events(None, 0, 100).await.unwrap();
-    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
+    assert_eq!(
+        evs.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
     assert_eq!(evs[5].prev_hash, evs[4].hash);
     // Someone edits event 4 behind the application's back: verification names it.
     sqlx::any::install_default_drivers();
@@ -202,22 +247,47 @@ async fn tokens_expire_and_revoke(b: Backend) {
     };
     let mut tx = s.begin().await.unwrap();
     tx.insert_user(&u).await.unwrap();
-    tx.insert_token(&t("t1", "2027-01-01T00:00:00.000Z"), "h1").await.unwrap();
-    tx.insert_token(&t("t2", "2026-06-01T00:00:00.000Z"), "h2").await.unwrap();
+    tx.insert_token(&t("t1", "2027-01-01T00:00:00.000Z"), "h1")
+        .await
+        .unwrap();
+    tx.insert_token(&t("t2", "2026-06-01T00:00:00.000Z"), "h2")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let now = "2026-07-01T00:00:00.000Z";
     assert_eq!(s.user_by_token_hash("h1", now).await.unwrap(), u);
-    assert!(matches!(s.user_by_token_hash("h2", now).await, Err(StoreError::NotFound)), "expired");
-    assert!(matches!(s.user_by_token_hash("nope", now).await, Err(StoreError::NotFound)));
+    assert!(
+        matches!(
+            s.user_by_token_hash("h2", now).await,
+            Err(StoreError::NotFound)
+        ),
+        "expired"
+    );
+    assert!(matches!(
+        s.user_by_token_hash("nope", now).await,
+        Err(StoreError::NotFound)
+    ));
     let mut tx = s.begin().await.unwrap();
-    assert!(matches!(tx.insert_user(&u).await, Err(StoreError::Duplicate(_))));
+    assert!(matches!(
+        tx.insert_user(&u).await,
+        Err(StoreError::Duplicate(_))
+    ));
     drop(tx);
     let mut tx = s.begin().await.unwrap();
     tx.revoke_token("t1", now).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(matches!(s.user_by_token_hash("h1", now).await, Err(StoreError::NotFound)), "revoked");
+    assert!(
+        matches!(
+            s.user_by_token_hash("h1", now).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoked"
+    );
     assert_eq!(s.tokens(Some("u1")).await.unwrap().len(), 2);
-    assert_eq!(s.token("t1").await.unwrap().revoked_at.as_deref(), Some(now));
+    assert_eq!(
+        s.token("t1").await.unwrap().revoked_at.as_deref(),
+        Some(now)
+    );
 }
 
 async fn list_versions_replace_the_active_one(b: Backend) {
@@ -232,10 +302,14 @@ async fn list_versions_replace_the_active_one(b: Backend) {
         active: true,
     };
     let mut tx = s.begin().await.unwrap();
-    tx.insert_list_version(&row("1", "sha256:a"), "{\"a\":1}").await.unwrap();
+    tx.insert_list_version(&row("1", "sha256:a"), "{\"a\":1}")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = s.begin().await.unwrap();
-    tx.insert_list_version(&row("22", "sha256:b"), "{\"b\":2}").await.unwrap();
+    tx.insert_list_version(&row("22", "sha256:b"), "{\"b\":2}")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let all = s.list_versions().await.unwrap();
     assert_eq!(all.iter().filter(|r| r.active).count(), 1);
@@ -266,9 +340,19 @@ async fn concurrent_updates_one_wins(b: Backend) {
         tokio::spawn(attempt(s.clone(), base.clone(), "second"))
     );
     let results = [r1.unwrap(), r2.unwrap()];
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().any(|r| matches!(r, Err(StoreError::VersionConflict))));
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results
+        .iter()
+        .any(|r| matches!(r, Err(StoreError::VersionConflict))));
     let stored = s.get::<Doc>("doc", "a").await.unwrap();
     assert_eq!(stored.version, 2);
-    assert_eq!(s.audit_events(None, 0, 10).await.unwrap().len(), 1, "only the winner is audited");
+    assert_eq!(
+        s.audit_events(None, 0, 10).await.unwrap().len(),
+        1,
+        "only the winner is audited"
+    );
 }

@@ -30,7 +30,10 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.sqlite3").display());
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("t.sqlite3").display()
+                );
                 TestDb {
                     url,
                     _dir: Some(dir),
@@ -73,9 +76,10 @@ impl Drop for TestDb {
                     .expect("runtime");
                 rt.block_on(async move {
                     if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url()).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
                         let _ = c.close().await;
                     }
                 });

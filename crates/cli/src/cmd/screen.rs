@@ -32,7 +32,9 @@ fn parse_list_arg(s: &str) -> anyhow::Result<(ListFormat, PathBuf)> {
     let (f, p) = s
         .split_once(':')
         .with_context(|| format!("--list {s:?}: expected FORMAT:PATH"))?;
-    let format: ListFormat = f.parse().map_err(|e: String| anyhow::anyhow!("--list {s:?}: {e}"))?;
+    let format: ListFormat = f
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--list {s:?}: {e}"))?;
     if p.is_empty() {
         bail!("--list {s:?}: empty PATH");
     }
@@ -53,12 +55,17 @@ pub fn run(a: ScreenArgs) -> anyhow::Result<ExitCode> {
         }
         opts.limit = l;
     }
-    let specs = a.lists.iter().map(|s| parse_list_arg(s)).collect::<anyhow::Result<Vec<_>>>()?;
+    let specs = a
+        .lists
+        .iter()
+        .map(|s| parse_list_arg(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let t0 = Instant::now();
     let snapshots = specs
         .par_iter()
         .map(|(format, path)| {
-            lists::import(*format, path).with_context(|| format!("importing {format}:{}", path.display()))
+            lists::import(*format, path)
+                .with_context(|| format!("importing {format}:{}", path.display()))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     // Hits name their list by format; a format given twice is told apart by its path.

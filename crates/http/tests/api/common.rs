@@ -33,13 +33,22 @@ pub struct Resp {
 impl Resp {
     #[track_caller]
     pub fn ok(self) -> Value {
-        assert!((200..300).contains(&self.status), "expected 2xx, got {} {}", self.status, self.body);
+        assert!(
+            (200..300).contains(&self.status),
+            "expected 2xx, got {} {}",
+            self.status,
+            self.body
+        );
         self.body
     }
     #[track_caller]
     pub fn problem(&self, status: u16) -> &Value {
         assert_eq!(self.status, status, "body: {}", self.body);
-        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.body
+        );
         &self.body
     }
 }
@@ -57,8 +66,15 @@ impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
-        let app = app::App::new(store, app::AppConfig::default()).await.expect("app");
-        let admin = app.bootstrap_admin("root").await.expect("admin").token.token;
+        let app = app::App::new(store, app::AppConfig::default())
+            .await
+            .expect("app");
+        let admin = app
+            .bootstrap_admin("root")
+            .await
+            .expect("admin")
+            .token
+            .token;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = http_api::router(app.clone());
@@ -75,7 +91,13 @@ impl TestApp {
         }
     }
 
-    pub async fn raw(&self, method: &str, token: Option<&str>, path: &str, body: Option<(&str, Vec<u8>)>) -> Resp {
+    pub async fn raw(
+        &self,
+        method: &str,
+        token: Option<&str>,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Resp {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = self.client.request(m, format!("{}{}", self.base, path));
         if let Some(t) = token {
@@ -94,11 +116,21 @@ impl TestApp {
             .to_string();
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Resp { status, body, content_type }
+        Resp {
+            status,
+            body,
+            content_type,
+        }
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Resp {
-        self.raw("POST", Some(token), path, Some(("application/json", body.to_string().into_bytes()))).await
+        self.raw(
+            "POST",
+            Some(token),
+            path,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+        .await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Resp {
@@ -106,16 +138,33 @@ impl TestApp {
     }
 
     /// Creates a user with `role` and returns its token.
-    pub async fn user(&self, name: &str, role: &str, review_kind: Option<&str>, org: Option<&str>) -> String {
+    pub async fn user(
+        &self,
+        name: &str,
+        role: &str,
+        review_kind: Option<&str>,
+        org: Option<&str>,
+    ) -> String {
         let r = self
-            .post(&self.admin, "/api/v1/users", json!({"username": name, "role": role, "review_kind": review_kind, "org_id": org}))
+            .post(
+                &self.admin,
+                "/api/v1/users",
+                json!({"username": name, "role": role, "review_kind": review_kind, "org_id": org}),
+            )
             .await
             .ok();
         r["token"]["token"].as_str().unwrap().to_string()
     }
 
     pub async fn org(&self, name: &str) -> String {
-        let r = self.post(&self.admin, "/api/v1/organisations", json!({"name": name, "country": "IL"})).await.ok();
+        let r = self
+            .post(
+                &self.admin,
+                "/api/v1/organisations",
+                json!({"name": name, "country": "IL"}),
+            )
+            .await
+            .ok();
         r["id"].as_str().unwrap().to_string()
     }
 
@@ -129,10 +178,16 @@ impl TestApp {
             exporter2: self.user("exp2", "exporter", None, Some(&org2)).await,
             officer: self.user("off1", "officer", None, None).await,
             officer2: self.user("off2", "officer", None, None).await,
-            hr: self.user("hr1", "adviser", Some("human-rights"), None).await,
+            hr: self
+                .user("hr1", "adviser", Some("human-rights"), None)
+                .await,
             defence: self.user("def1", "adviser", Some("defence"), None).await,
-            fa: self.user("fa1", "adviser", Some("foreign-affairs"), None).await,
-            cyber: self.user("cy1", "adviser", Some("economy-cyber"), None).await,
+            fa: self
+                .user("fa1", "adviser", Some("foreign-affairs"), None)
+                .await,
+            cyber: self
+                .user("cy1", "adviser", Some("economy-cyber"), None)
+                .await,
             policy_admin: self.user("pol1", "policy-admin", None, None).await,
             auditor: self.user("aud1", "auditor", None, None).await,
             org1,
@@ -145,13 +200,24 @@ impl TestApp {
                 .post(t, "/api/v1/registrations", json!({"company_name": "Co", "registration_number": "51-1", "address": "1 St", "country": "IL", "contact_email": "c@example.test"}))
                 .await
                 .ok();
-            self.post(&w.officer, &format!("/api/v1/registrations/{}/decision", reg["id"].as_str().unwrap()), json!({"approve": true, "reason": "complete"}))
-                .await
-                .ok();
+            self.post(
+                &w.officer,
+                &format!(
+                    "/api/v1/registrations/{}/decision",
+                    reg["id"].as_str().unwrap()
+                ),
+                json!({"approve": true, "reason": "complete"}),
+            )
+            .await
+            .ok();
         }
         let restricted = self.product(&w, "Forensics", "4D004", "restricted").await;
         let secret = self.product(&w, "Monitor", "5.A.1.j", "secret").await;
-        World { restricted_product: restricted, secret_product: secret, ..w }
+        World {
+            restricted_product: restricted,
+            secret_product: secret,
+            ..w
+        }
     }
 
     pub async fn product(&self, w: &World, name: &str, entry: &str, grade: &str) -> String {
@@ -160,23 +226,39 @@ impl TestApp {
             .await
             .ok();
         let id = p["id"].as_str().unwrap().to_string();
-        self.post(&w.defence, &format!("/api/v1/products/{id}/classification"), json!({"control_entries": [entry], "security_grade": grade}))
-            .await
-            .ok();
+        self.post(
+            &w.defence,
+            &format!("/api/v1/products/{id}/classification"),
+            json!({"control_entries": [entry], "security_grade": grade}),
+        )
+        .await
+        .ok();
         id
     }
 
     /// A submitted marketing application for `product` to `dest` with a government end user.
     pub async fn submitted_ml(&self, w: &World, product: &str, dest: &str) -> Value {
-        let c = self.post(&w.exporter, "/api/v1/applications", ml_body(product, dest)).await.ok();
+        let c = self
+            .post(&w.exporter, "/api/v1/applications", ml_body(product, dest))
+            .await
+            .ok();
         let id = c["id"].as_str().unwrap();
-        self.post(&w.exporter, &format!("/api/v1/applications/{id}/submit"), json!({})).await.ok()
+        self.post(
+            &w.exporter,
+            &format!("/api/v1/applications/{id}/submit"),
+            json!({}),
+        )
+        .await
+        .ok()
     }
 
     /// Gives every pending advice on a case (approve), as the right adviser.
     pub async fn advise_all(&self, w: &World, case: &Value) {
         let id = case["id"].as_str().unwrap();
-        let c = self.get(&w.officer, &format!("/api/v1/applications/{id}")).await.ok();
+        let c = self
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok();
         for a in c["advice"].as_array().unwrap() {
             if !a["advice"].is_null() {
                 continue;
@@ -184,11 +266,16 @@ impl TestApp {
             let kind = a["review"].as_str().unwrap();
             let (token, body) = match kind {
                 "human-rights" => (&w.hr, hr_advice()),
-                "defence" => (&w.defence, json!({"recommendation": "approve", "text": "ok"})),
+                "defence" => (
+                    &w.defence,
+                    json!({"recommendation": "approve", "text": "ok"}),
+                ),
                 "foreign-affairs" => (&w.fa, json!({"recommendation": "approve", "text": "ok"})),
                 _ => (&w.cyber, json!({"recommendation": "approve", "text": "ok"})),
             };
-            self.post(token, &format!("/api/v1/applications/{id}/advice"), body).await.ok();
+            self.post(token, &format!("/api/v1/applications/{id}/advice"), body)
+                .await
+                .ok();
         }
     }
 }
@@ -227,9 +314,52 @@ pub fn el_body(product: &str, dest: &str, authorisation: &str, end_user: &str) -
 }
 
 pub fn hr_advice() -> Value {
-    let items = ["product-capabilities", "end-user-record", "other-parties", "contractual-safeguards",
-        "technical-safeguards", "post-sale-monitoring", "remedy", "reporting"];
+    let items = [
+        "product-capabilities",
+        "end-user-record",
+        "other-parties",
+        "contractual-safeguards",
+        "technical-safeguards",
+        "post-sale-monitoring",
+        "remedy",
+        "reporting",
+    ];
     json!({"recommendation": "approve", "text": "due diligence done",
         "checklist": items.iter().map(|i| json!({"item": i, "answer": "checked"})).collect::<Vec<_>>(),
         "red_flags": []})
+}
+
+/// A request body for the bad-input tables: JSON, raw bytes with a content type, or nothing.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Json(Value),
+    Raw(&'static str, Vec<u8>),
+    Empty,
+}
+
+impl TestApp {
+    /// Sends `payload` with `method` to `path` as `token`.
+    pub async fn send(&self, method: &str, token: &str, path: &str, payload: &Payload) -> Resp {
+        match payload {
+            Payload::Json(v) => self.raw(method, Some(token), path, Some(("application/json", v.to_string().into_bytes()))).await,
+            Payload::Raw(ct, b) => self.raw(method, Some(token), path, Some((ct, b.clone()))).await,
+            Payload::Empty => self.raw(method, Some(token), path, None).await,
+        }
+    }
+
+    /// The sequence number of the newest audit event (every change writes one in its transaction).
+    pub async fn audit_head(&self) -> i64 {
+        let mut head = 0;
+        loop {
+            let page = self.get(&self.admin, &format!("/api/v1/audit?after={head}&limit=1000")).await.ok();
+            let events = page.as_array().expect("audit page");
+            match events.last() {
+                Some(e) => head = e["seq"].as_i64().expect("seq"),
+                None => return head,
+            }
+            if events.len() < 1000 {
+                return head;
+            }
+        }
+    }
 }

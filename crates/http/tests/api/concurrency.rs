@@ -13,27 +13,74 @@ async fn concurrent_decisions_one_wins(b: Backend) {
     for round in 0..3 {
         let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
         let id = c["id"].as_str().unwrap().to_string();
-        t.post(&w.officer, &format!("/api/v1/applications/{id}/assign"), json!({})).await.ok();
+        t.post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/assign"),
+            json!({}),
+        )
+        .await
+        .ok();
         t.advise_all(&w, &c).await;
-        let version = t.get(&w.officer, &format!("/api/v1/applications/{id}")).await.ok()["version"].as_i64().unwrap();
-        let (pa, pr) = (format!("/api/v1/applications/{id}/approve"), format!("/api/v1/applications/{id}/refuse"));
-        let approve = t.post(&w.officer, &pa, json!({"reason": "fine", "expected_version": version}));
-        let refuse = t.post(&w.officer2, &pr, json!({"reason": "risky", "criteria": ["criterion-2"], "expected_version": version}));
+        let version = t
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok()["version"]
+            .as_i64()
+            .unwrap();
+        let (pa, pr) = (
+            format!("/api/v1/applications/{id}/approve"),
+            format!("/api/v1/applications/{id}/refuse"),
+        );
+        let approve = t.post(
+            &w.officer,
+            &pa,
+            json!({"reason": "fine", "expected_version": version}),
+        );
+        let refuse = t.post(
+            &w.officer2,
+            &pr,
+            json!({"reason": "risky", "criteria": ["criterion-2"], "expected_version": version}),
+        );
         let (a, r) = tokio::join!(approve, refuse);
         let statuses = [a.status, r.status];
-        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "round {round}: {statuses:?} {} {}", a.body, r.body);
-        assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 1, "round {round}: {statuses:?}");
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "round {round}: {statuses:?} {} {}",
+            a.body,
+            r.body
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
         let loser = if a.status == 409 { &a } else { &r };
         assert_eq!(loser.content_type, "application/problem+json");
-        let stored = t.get(&w.officer, &format!("/api/v1/applications/{id}")).await.ok();
-        let winner_state = if a.status == 200 { "approved" } else { "refused" };
+        let stored = t
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok();
+        let winner_state = if a.status == 200 {
+            "approved"
+        } else {
+            "refused"
+        };
         assert_eq!(stored["state"], winner_state);
         assert_eq!(stored["version"].as_i64().unwrap(), version + 1);
-        let log = t.get(&w.auditor, &format!("/api/v1/audit?record={id}")).await.ok();
-        let decisions = log.as_array().unwrap().iter().filter(|e| {
-            let a = e["action"].as_str().unwrap();
-            a == "approve-application" || a == "refuse-application"
-        }).count();
+        let log = t
+            .get(&w.auditor, &format!("/api/v1/audit?record={id}"))
+            .await
+            .ok();
+        let decisions = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                let a = e["action"].as_str().unwrap();
+                a == "approve-application" || a == "refuse-application"
+            })
+            .count();
         assert_eq!(decisions, 1, "exactly one decision is audited");
     }
 }

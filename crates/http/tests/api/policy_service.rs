@@ -23,36 +23,94 @@ async fn stage_preview_publish(b: Backend) {
     let open = t.submitted_ml(&w, &w.restricted_product, "BR").await;
     assert_eq!(open["determinations"][0]["outcome"], "licence-required");
     let unaffected = t.submitted_ml(&w, &w.restricted_product, "MX").await;
-    assert_eq!(unaffected["determinations"][0]["outcome"], "licence-required");
+    assert_eq!(
+        unaffected["determinations"][0]["outcome"],
+        "licence-required"
+    );
 
     // Only a policy administrator stages; a broken upload names its problems.
-    t.post(&w.officer, "/api/v1/policy/versions", json!({"files": staged_files()})).await.problem(403);
+    t.post(
+        &w.officer,
+        "/api/v1/policy/versions",
+        json!({"files": staged_files()}),
+    )
+    .await
+    .problem(403);
     let mut broken = staged_files();
-    broken.insert("rules.toml".into(), "[[rule]]\nid = \"x\"\nbogus = 1\n".into());
-    let r = t.post(&w.policy_admin, "/api/v1/policy/versions", json!({"files": broken})).await;
+    broken.insert(
+        "rules.toml".into(),
+        "[[rule]]\nid = \"x\"\nbogus = 1\n".into(),
+    );
+    let r = t
+        .post(
+            &w.policy_admin,
+            "/api/v1/policy/versions",
+            json!({"files": broken}),
+        )
+        .await;
     assert_eq!(r.problem(422)["field"], "files");
 
-    let staged = t.post(&w.policy_admin, "/api/v1/policy/versions", json!({"files": staged_files()})).await.ok();
+    let staged = t
+        .post(
+            &w.policy_admin,
+            "/api/v1/policy/versions",
+            json!({"files": staged_files()}),
+        )
+        .await
+        .ok();
     assert_eq!(staged["state"], "staged");
     assert_eq!(staged["policy_version"], "reference-2026.2");
     let sid = staged["id"].as_str().unwrap();
 
-    let impact = t.get(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/impact")).await.ok();
+    let impact = t
+        .get(
+            &w.policy_admin,
+            &format!("/api/v1/policy/versions/{sid}/impact"),
+        )
+        .await
+        .ok();
     assert_eq!(impact["changed"], 1, "{impact}");
     assert_eq!(impact["by_destination"], json!({"BR": 1}));
-    assert_eq!(impact["by_transition"], json!({"licence-required -> exempt": 1}));
+    assert_eq!(
+        impact["by_transition"],
+        json!({"licence-required -> exempt": 1})
+    );
     assert_eq!(impact["affected"][0]["case_ref"], open["reference"]);
     assert_eq!(impact["by_control_entry"], json!({"4D004": 1}));
 
     // Never retroactive.
-    let r = t.post(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/publish"), json!({"effective_from": "2020-01-01"})).await;
+    let r = t
+        .post(
+            &w.policy_admin,
+            &format!("/api/v1/policy/versions/{sid}/publish"),
+            json!({"effective_from": "2020-01-01"}),
+        )
+        .await;
     assert_eq!(r.problem(422)["field"], "effective_from");
     let today = chrono::Utc::now().date_naive().to_string();
-    let published = t.post(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/publish"), json!({"effective_from": today})).await.ok();
+    let published = t
+        .post(
+            &w.policy_admin,
+            &format!("/api/v1/policy/versions/{sid}/publish"),
+            json!({"effective_from": today}),
+        )
+        .await
+        .ok();
     assert_eq!(published["state"], "published");
-    t.post(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/publish"), json!({"effective_from": today})).await.problem(409);
+    t.post(
+        &w.policy_admin,
+        &format!("/api/v1/policy/versions/{sid}/publish"),
+        json!({"effective_from": today}),
+    )
+    .await
+    .problem(409);
     let versions = t.get(&w.auditor, "/api/v1/policy/versions").await.ok();
-    let names: Vec<&str> = versions.as_array().unwrap().iter().map(|v| v["policy_version"].as_str().unwrap()).collect();
+    let names: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["policy_version"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["reference-2017.1", "reference-2026.2"]);
 
     // New questions use the published version; stored determinations keep the version they were made with.
@@ -62,7 +120,13 @@ async fn stage_preview_publish(b: Backend) {
         .ok();
     assert_eq!(chk["determination"]["outcome"], "exempt");
     assert_eq!(chk["determination"]["policy_version"], "reference-2026.2");
-    let stored: Value = t.get(&w.officer, &format!("/api/v1/applications/{}", open["id"].as_str().unwrap())).await.ok();
+    let stored: Value = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{}", open["id"].as_str().unwrap()),
+        )
+        .await
+        .ok();
     assert_eq!(stored["policy_version"], "reference-2017.1");
     assert_eq!(stored["determinations"][0]["outcome"], "licence-required");
 }

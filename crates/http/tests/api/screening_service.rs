@@ -8,20 +8,29 @@ use serde_json::json;
 both_backends!(screening_blocks_until_hits_are_decided);
 
 fn un_list() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"))
-        .expect("shared UN list fixture")
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
+    ))
+    .expect("shared UN list fixture")
 }
 
 fn dpl_list() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sanctions/us_bis_dpl_2023-11/dpl.txt"))
-        .expect("shared DPL fixture")
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sanctions/us_bis_dpl_2023-11/dpl.txt"
+    ))
+    .expect("shared DPL fixture")
 }
 
 /// Serves `bytes` at http://127.0.0.1:PORT/list on a local server (the URL import's peer).
 async fn serve_file(bytes: Vec<u8>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = axum::Router::new().route("/list", axum::routing::get(move || async move { bytes.clone() }));
+    let router = axum::Router::new().route(
+        "/list",
+        axum::routing::get(move || async move { bytes.clone() }),
+    );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}/list")
 }
@@ -35,24 +44,68 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
     assert!(ml["screening"].as_array().unwrap().is_empty());
 
     // Malformed upload: rejected with a reason, nothing imported.
-    let bad = t.raw("POST", Some(&t.admin), "/api/v1/lists/un-sc-xml", Some(("application/octet-stream", b"<CONSOLIDATED_LIST><INDIVIDUALS>".to_vec()))).await;
+    let bad = t
+        .raw(
+            "POST",
+            Some(&t.admin),
+            "/api/v1/lists/un-sc-xml",
+            Some((
+                "application/octet-stream",
+                b"<CONSOLIDATED_LIST><INDIVIDUALS>".to_vec(),
+            )),
+        )
+        .await;
     assert_eq!(bad.problem(422)["field"], "file");
-    assert!(t.get(&t.admin, "/api/v1/lists").await.ok().as_array().unwrap().is_empty());
-    t.raw("POST", Some(&w.officer), "/api/v1/lists/un-sc-xml", Some(("application/octet-stream", un_list()))).await.problem(403);
+    assert!(t
+        .get(&t.admin, "/api/v1/lists")
+        .await
+        .ok()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    t.raw(
+        "POST",
+        Some(&w.officer),
+        "/api/v1/lists/un-sc-xml",
+        Some(("application/octet-stream", un_list())),
+    )
+    .await
+    .problem(403);
 
     // Import the UN list by URL from a local server.
     let url = serve_file(un_list()).await;
-    let imported = t.post(&t.admin, "/api/v1/lists/un-sc-xml/fetch", json!({"url": url})).await.ok();
+    let imported = t
+        .post(
+            &t.admin,
+            "/api/v1/lists/un-sc-xml/fetch",
+            json!({"url": url}),
+        )
+        .await
+        .ok();
     assert_eq!(imported["record_count"], 1003);
     assert!(imported["version"].as_str().unwrap().starts_with("sha256:"));
 
     // Ad-hoc screening for officers.
-    let r = t.post(&w.officer, "/api/v1/screening", json!({"name": "Saddam Hussein al-Tikriti", "kind": "person"})).await.ok();
+    let r = t
+        .post(
+            &w.officer,
+            "/api/v1/screening",
+            json!({"name": "Saddam Hussein al-Tikriti", "kind": "person"}),
+        )
+        .await
+        .ok();
     assert_eq!(r["matches"][0]["source_id"], "IQi.001");
-    assert!(r["list_versions"][0].as_str().unwrap().starts_with("un-sc-xml@sha256:"));
-    let r = t.post(&w.officer, "/api/v1/screening", json!({"name": ""})).await;
+    assert!(r["list_versions"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("un-sc-xml@sha256:"));
+    let r = t
+        .post(&w.officer, "/api/v1/screening", json!({"name": ""}))
+        .await;
     assert_eq!(r.problem(422)["field"], "name");
-    t.post(&w.exporter, "/api/v1/screening", json!({"name": "x"})).await.problem(403);
+    t.post(&w.exporter, "/api/v1/screening", json!({"name": "x"}))
+        .await
+        .problem(403);
 
     // An export application whose end user is listed: hits at submission, with explanations.
     let chk = t
@@ -60,44 +113,136 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .await
         .ok();
     let ex = chk["exemption"]["id"].as_str().unwrap();
-    let el = t.post(&w.exporter, "/api/v1/applications", el_body(&w.restricted_product, "DE", ex, "Saddam Hussein Al-Tikriti")).await.ok();
+    let el = t
+        .post(
+            &w.exporter,
+            "/api/v1/applications",
+            el_body(&w.restricted_product, "DE", ex, "Saddam Hussein Al-Tikriti"),
+        )
+        .await
+        .ok();
     let id = el["id"].as_str().unwrap().to_string();
-    let sub = t.post(&w.exporter, &format!("/api/v1/applications/{id}/submit"), json!({})).await.ok();
+    let sub = t
+        .post(
+            &w.exporter,
+            &format!("/api/v1/applications/{id}/submit"),
+            json!({}),
+        )
+        .await
+        .ok();
     let hits = sub["screening"].as_array().unwrap();
-    let hit = hits.iter().find(|h| h["source_id"] == "IQi.001").expect("hit on IQi.001");
+    let hit = hits
+        .iter()
+        .find(|h| h["source_id"] == "IQi.001")
+        .expect("hit on IQi.001");
     assert_eq!(hit["party_role"], "end-user");
     assert_eq!(hit["status"], "open");
     assert!(hit["explanation"].is_object());
-    assert!(sub["screened_with"][0].as_str().unwrap().starts_with("un-sc-xml@"));
+    assert!(sub["screened_with"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("un-sc-xml@"));
     // Exporters do not see hits.
-    t.get(&w.exporter, &format!("/api/v1/applications/{id}/screening-hits")).await.problem(404);
+    t.get(
+        &w.exporter,
+        &format!("/api/v1/applications/{id}/screening-hits"),
+    )
+    .await
+    .problem(404);
     let q = t.get(&w.officer, "/api/v1/queues/screening").await.ok();
     assert!(q.as_array().unwrap().iter().any(|e| e["id"] == id.as_str()));
 
-    t.post(&w.officer, &format!("/api/v1/applications/{id}/assign"), json!({})).await.ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{id}/assign"),
+        json!({}),
+    )
+    .await
+    .ok();
     t.advise_all(&w, &sub).await;
-    let r = t.post(&w.officer, &format!("/api/v1/applications/{id}/approve"), json!({"reason": "ok"})).await;
-    assert!(r.problem(409)["detail"].as_str().unwrap().contains("screening hit"));
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "ok"}),
+        )
+        .await;
+    assert!(r.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("screening hit"));
     let hid = hit["id"].as_str().unwrap();
-    let r = t.post(&w.officer, &format!("/api/v1/applications/{id}/screening-hits/{hid}/decision"), json!({"decision": "maybe", "reason": "x"})).await;
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/screening-hits/{hid}/decision"),
+            json!({"decision": "maybe", "reason": "x"}),
+        )
+        .await;
     assert_eq!(r.problem(422)["field"], "decision");
-    t.post(&w.officer, &format!("/api/v1/applications/{id}/screening-hits/{hid}/decision"), json!({"decision": "confirm", "reason": "same person, DOB matches"})).await.ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{id}/screening-hits/{hid}/decision"),
+        json!({"decision": "confirm", "reason": "same person, DOB matches"}),
+    )
+    .await
+    .ok();
     for other in hits.iter().filter(|h| h["id"] != hit["id"]) {
-        t.post(&w.officer, &format!("/api/v1/applications/{id}/screening-hits/{}/decision", other["id"].as_str().unwrap()), json!({"decision": "clear", "reason": "different person"})).await.ok();
+        t.post(
+            &w.officer,
+            &format!(
+                "/api/v1/applications/{id}/screening-hits/{}/decision",
+                other["id"].as_str().unwrap()
+            ),
+            json!({"decision": "clear", "reason": "different person"}),
+        )
+        .await
+        .ok();
     }
-    let r = t.post(&w.officer, &format!("/api/v1/applications/{id}/approve"), json!({"reason": "ok"})).await;
-    assert!(r.problem(409)["detail"].as_str().unwrap().contains("confirmed sanctions-list hit"));
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "ok"}),
+        )
+        .await;
+    assert!(r.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("confirmed sanctions-list hit"));
     // Refusal remains possible.
-    t.post(&w.officer, &format!("/api/v1/applications/{id}/refuse"), json!({"reason": "sanctioned end user", "criteria": ["criterion-1"]})).await.ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{id}/refuse"),
+        json!({"reason": "sanctioned end user", "criteria": ["criterion-1"]}),
+    )
+    .await
+    .ok();
 
     // A new list version re-screens open cases: the earlier case gains no false hit, the list status shows both.
-    let dpl = t.raw("POST", Some(&t.admin), "/api/v1/lists/bis-dpl?name=dpl.txt", Some(("application/octet-stream", dpl_list()))).await.ok();
+    let dpl = t
+        .raw(
+            "POST",
+            Some(&t.admin),
+            "/api/v1/lists/bis-dpl?name=dpl.txt",
+            Some(("application/octet-stream", dpl_list())),
+        )
+        .await
+        .ok();
     assert!(dpl["record_count"].as_i64().unwrap() > 600, "{dpl}");
     let status = t.get(&w.officer, "/api/v1/lists").await.ok();
     assert_eq!(status.as_array().unwrap().len(), 2);
     // Re-screening runs in the background; run it once more synchronously and check it is idempotent.
     let (_cases, new_hits) = t.app.rescreen_all().await.unwrap();
     assert_eq!(new_hits, 0, "re-screening twice adds nothing");
-    let after = t.get(&w.officer, &format!("/api/v1/applications/{mid}")).await.ok();
-    assert_eq!(after["screened_with"].as_array().unwrap().len(), 2, "{}", after["screened_with"]);
+    let after = t
+        .get(&w.officer, &format!("/api/v1/applications/{mid}"))
+        .await
+        .ok();
+    assert_eq!(
+        after["screened_with"].as_array().unwrap().len(),
+        2,
+        "{}",
+        after["screened_with"]
+    );
 }

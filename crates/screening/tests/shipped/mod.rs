@@ -7,11 +7,27 @@ use std::path::PathBuf;
 
 /// Label, format, path relative to the sanctions data folder.
 pub const SHIPPED: &[(&str, ListFormat, &str)] = &[
-    ("un-sc-xml", ListFormat::UnScXml, "un_sc/UN_consolidated.xml"),
+    (
+        "un-sc-xml",
+        ListFormat::UnScXml,
+        "un_sc/UN_consolidated.xml",
+    ),
     ("ofac-sdn-csv", ListFormat::OfacCsv, "us_ofac_sdn_2021-07"),
-    ("ofac-cons-csv", ListFormat::OfacCsv, "us_ofac_non_sdn_2025-12"),
-    ("ofac-enhanced-xml", ListFormat::OfacEnhancedXml, "us_ofac_non_sdn_enhanced_2025-01/CONS_ENHANCED.ZIP"),
-    ("us-csl-csv", ListFormat::UsCslCsv, "us_trade_csl/consolidated.csv.gz"),
+    (
+        "ofac-cons-csv",
+        ListFormat::OfacCsv,
+        "us_ofac_non_sdn_2025-12",
+    ),
+    (
+        "ofac-enhanced-xml",
+        ListFormat::OfacEnhancedXml,
+        "us_ofac_non_sdn_enhanced_2025-01/CONS_ENHANCED.ZIP",
+    ),
+    (
+        "us-csl-csv",
+        ListFormat::UsCslCsv,
+        "us_trade_csl/consolidated.csv.gz",
+    ),
     ("bis-dpl", ListFormat::BisDpl, "us_bis_dpl_2023-11/dpl.txt"),
 ];
 
@@ -19,7 +35,12 @@ pub const SHIPPED: &[(&str, ListFormat, &str)] = &[
 pub fn data_dir() -> PathBuf {
     std::env::var_os("SANCTIONS_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sanctions")))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/sanctions"
+            ))
+        })
 }
 
 /// Import one shipped list by label; `None` when the data folder is absent.
