@@ -38,11 +38,18 @@ impl DbArgs {
     }
 
     pub async fn open_app(&self) -> anyhow::Result<std::sync::Arc<app::App>> {
+        self.open_app_with(app::AppConfig::default()).await
+    }
+
+    pub async fn open_app_with(
+        &self,
+        config: app::AppConfig,
+    ) -> anyhow::Result<std::sync::Arc<app::App>> {
         let url = self.url()?;
         let store = store::Store::connect(&url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-        app::App::new(store, app::AppConfig::default())
+        app::App::new(store, config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot start: {e}"))
     }

@@ -16,6 +16,15 @@ pub struct ServeArgs {
     /// Seed an illustrative organisation, one user per role (tokens printed) and sample cases.
     #[arg(long)]
     pub demo: bool,
+    /// Public holidays excluded from working-day counts (YYYY-MM-DD, comma-separated or repeated).
+    #[arg(long = "holiday", env = "EXPORTCTL_HOLIDAYS", value_delimiter = ',')]
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Target working days for marketing licences when the policy sets none.
+    #[arg(long, env = "EXPORTCTL_TARGET_MARKETING_DAYS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub target_marketing_days: u32,
+    /// Target working days for export licences when the policy sets none.
+    #[arg(long, env = "EXPORTCTL_TARGET_EXPORT_DAYS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub target_export_days: u32,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -27,7 +36,13 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     runtime()?.block_on(async move {
-        let app = a.db.open_app().await?;
+        let config = app::AppConfig {
+            holidays: a.holidays.clone(),
+            target_marketing_days: a.target_marketing_days,
+            target_export_days: a.target_export_days,
+            ..Default::default()
+        };
+        let app = a.db.open_app_with(config).await?;
         if a.demo {
             match app.seed_demo().await {
                 Ok(tokens) => {
