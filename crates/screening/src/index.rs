@@ -21,6 +21,10 @@ pub const DEFAULT_LIMIT: usize = 10;
 pub const MIN_TOKEN_SIM: f32 = 0.80;
 /// Candidates fully scored per query (after retrieval ranking).
 pub const MAX_CANDIDATES: usize = 160;
+/// Jaro-Winkler distance multiplier for fuzzy token similarity (0.95 -> 0.925, 0.9 -> 0.85, 0.85 -> 0.775).
+const FUZZY_STRETCH: f32 = 1.5;
+/// Query tokens up to this length are also matched through a two-letter prefix map.
+const SHORT_TOKEN: usize = 5;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count this fraction of their weight (a query may omit a middle name).
@@ -125,6 +129,7 @@ pub struct Index {
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
+    short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
@@ -189,7 +194,8 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         return (0.95, Method::Equivalent);
     }
     let (a, b) = (q.form.as_bytes(), v.form.as_bytes());
-    let mut jw = jaro_winkler(a, b) as f32;
+    // Jaro-Winkler is generous (unrelated names of similar shape score ~0.8): stretch its distance.
+    let mut jw = 1.0 - FUZZY_STRETCH * (1.0 - jaro_winkler(a, b) as f32);
     if a.len().min(b.len()) <= 3 {
         jw *= 0.9;
     }
@@ -238,6 +244,7 @@ impl Index {
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
+            short_prefix: FxHashMap::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
@@ -295,6 +302,10 @@ impl Index {
             trigram_keys(&v.form, &mut keys);
             for k in &keys {
                 ix.trigrams.entry(*k).or_default().push(i as u32);
+            }
+            let b = v.form.as_bytes();
+            if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
+                ix.short_prefix.entry([b[0], b[1]]).or_default().push(i as u32);
             }
         }
         ix
@@ -575,6 +586,16 @@ impl Index {
                     }
                 }
                 let ql = qt.form.len();
+                // Short tokens share too few trigrams with their variants (tog / tong): compare them with the
+                // short vocabulary tokens sharing their first two letters.
+                let qb = qt.form.as_bytes();
+                if qb.len() >= 2 && qb.len() <= SHORT_TOKEN {
+                    for &id in self.short_prefix.get(&[qb[0], qb[1]]).map(Vec::as_slice).unwrap_or(&[]) {
+                        if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
+                            consider(id, sims);
+                        }
+                    }
+                }
                 for &id in &s.tri_touched {
                     let c = std::mem::take(&mut s.tri_count[id as usize]);
                     if c >= need {

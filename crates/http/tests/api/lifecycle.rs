@@ -10,6 +10,7 @@ both_backends!(
     export_licence_needs_a_marketing_authorisation,
     refusal_cites_criteria_and_advice_is_validated,
     tokens_list_and_revoke,
+    prohibited_determination_blocks_approval,
 );
 
 async fn marketing_licence_from_draft_to_revocation(b: Backend) {
@@ -494,4 +495,21 @@ async fn tokens_list_and_revoke(b: Backend) {
         )
         .await;
     r.problem(409);
+}
+
+async fn prohibited_determination_blocks_approval(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    // KP is under a UN arms embargo: the determination is `prohibited` with its reason, and approval is refused.
+    let c = t.submitted_ml(&w, &w.restricted_product, "KP").await;
+    let det = &c["determinations"][0];
+    assert_eq!(det["outcome"], "prohibited");
+    assert!(det["determination"]["rules"][0]["reason"].as_str().unwrap().contains("KP"), "{det}");
+    assert!(c["required_reviews"].as_array().unwrap().is_empty());
+    let id = c["id"].as_str().unwrap();
+    t.post(&w.officer, &format!("/api/v1/applications/{id}/assign"), json!({})).await.ok();
+    let r = t.post(&w.officer, &format!("/api/v1/applications/{id}/approve"), json!({"reason": "x"})).await;
+    assert!(r.problem(409)["detail"].as_str().unwrap().contains("prohibited"));
+    let refused = t.post(&w.officer, &format!("/api/v1/applications/{id}/refuse"), json!({"reason": "UN arms embargo", "criteria": ["criterion-1"]})).await.ok();
+    assert_eq!(refused["state"], "refused");
 }

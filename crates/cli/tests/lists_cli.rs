@@ -1,0 +1,51 @@
+//! `exportctl lists import` / `lists status` against the real list files, into a throw-away data directory.
+
+use std::process::Command;
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sanctions");
+
+fn exportctl(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .arg("lists")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run exportctl")
+}
+
+#[test]
+fn import_status_and_rejected_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let un = format!("{SHARED}/un_sc/UN_consolidated.xml");
+    let out = exportctl(&data, &["import", "un-sc-xml", &un]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("imported un-sc-xml version sha256:"), "{stdout}");
+    assert!(stdout.contains("(1003 records)"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[1/3] parsing"), "progress is shown");
+
+    let ofac = format!("{SHARED}/us_ofac_sdn_2021-07");
+    let out = exportctl(&data, &["import", "ofac-csv", &ofac]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A malformed file is rejected with position and reason; the version in force stays.
+    let bad = dir.path().join("broken.xml");
+    std::fs::write(&bad, "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID>").unwrap();
+    let out = exportctl(&data, &["import", "un-sc-xml", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.xml") && err.contains("stays in force"), "{err}");
+    let out = exportctl(&data, &["import", "no-such-format", &un]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FORMAT"));
+
+    let out = exportctl(&data, &["status"]);
+    assert!(out.status.success());
+    let status = String::from_utf8_lossy(&out.stdout);
+    let active: Vec<&str> = status.lines().filter(|l| l.contains(" yes ")).collect();
+    assert_eq!(active.len(), 2, "{status}");
+    assert!(status.lines().any(|l| l.starts_with("un-sc-xml") && l.contains("1003")), "{status}");
+    assert!(status.lines().any(|l| l.starts_with("ofac-csv") && l.contains("8976")), "{status}");
+}
