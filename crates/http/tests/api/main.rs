@@ -6,5 +6,6 @@ mod common;
 mod concurrency;
 mod isolation;
 mod lifecycle;
+mod openapi;
 mod policy_service;
 mod screening_service;

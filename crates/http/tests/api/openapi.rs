@@ -1,0 +1,31 @@
+//! The OpenAPI document: generated from the handlers, OpenAPI 3, and snapshotted (paths and methods) so API
+//! changes show up in review. Set UPDATE_SNAPSHOTS=1 to rewrite the snapshot.
+
+use crate::common::*;
+
+#[tokio::test]
+async fn openapi_document_and_health() {
+    let t = TestApp::start(Backend::Sqlite).await;
+    let h = t.raw("GET", None, "/healthz", None).await;
+    assert_eq!(h.status, 200);
+    let doc = t.raw("GET", None, "/api/v1/openapi.json", None).await.ok();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut lines: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            lines.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    lines.sort();
+    let got = lines.join("\n") + "\n";
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/openapi_paths.txt");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(file, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(file).unwrap_or_default();
+    assert_eq!(got, want, "the API surface changed; review and run with UPDATE_SNAPSHOTS=1");
+    // Every documented error response refers to the problem schema.
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // An unknown endpoint is a problem+json 404 too.
+    t.raw("GET", None, "/api/v1/nothing-here", None).await.problem(404);
+}
