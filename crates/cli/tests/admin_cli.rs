@@ -142,7 +142,11 @@ impl Server {
             if let Ok(Some(status)) = s.child.try_wait() {
                 panic!("serve exited with {status}: {}", s.log_text());
             }
-            assert!(Instant::now() < deadline, "serve not healthy: {}", s.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "serve not healthy: {}",
+                s.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -164,38 +168,77 @@ fn admin_commands_create_list_revoke_and_verify() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
 
-    let org = succeeded(&admin(d, &["create-org", "--name", "Acme Cyber Ltd", "--country", "il"]));
+    let org = succeeded(&admin(
+        d,
+        &["create-org", "--name", "Acme Cyber Ltd", "--country", "il"],
+    ));
     let org: serde_json::Value = serde_json::from_str(&org).expect("organisation JSON");
     assert_eq!(org["country"], "IL");
     let org_id = org["id"].as_str().expect("id").to_string();
     let orgs = succeeded(&admin(d, &["list-orgs"]));
-    assert!(orgs.contains(&org_id) && orgs.contains("Acme Cyber Ltd"), "{orgs}");
+    assert!(
+        orgs.contains(&org_id) && orgs.contains("Acme Cyber Ltd"),
+        "{orgs}"
+    );
 
     // The token is printed once, with the user.
-    let out = succeeded(&admin(d, &["create-user", "--username", "off1", "--role", "officer"]));
+    let out = succeeded(&admin(
+        d,
+        &["create-user", "--username", "off1", "--role", "officer"],
+    ));
     let user_id = after(&out, "created: id ");
     let token = after(&out, "): ");
     assert!(token.starts_with("exp_") && token.len() > 40, "{out}");
     let out = succeeded(&admin(
         d,
-        &["create-user", "--username", "exp1", "--role", "exporter", "--org", &org_id, "--days", "7"],
+        &[
+            "create-user",
+            "--username",
+            "exp1",
+            "--role",
+            "exporter",
+            "--org",
+            &org_id,
+            "--days",
+            "7",
+        ],
     ));
     let exporter_token = after(&out, "): ");
     succeeded(&admin(
         d,
-        &["create-user", "--username", "hr1", "--role", "adviser", "--review-kind", "human-rights"],
+        &[
+            "create-user",
+            "--username",
+            "hr1",
+            "--role",
+            "adviser",
+            "--review-kind",
+            "human-rights",
+        ],
     ));
 
     let users = succeeded(&admin(d, &["list-users"]));
-    for want in ["off1\tofficer", "exp1\texporter", "hr1\tadviser\thuman-rights", &org_id, &user_id] {
+    for want in [
+        "off1\tofficer",
+        "exp1\texporter",
+        "hr1\tadviser\thuman-rights",
+        &org_id,
+        &user_id,
+    ] {
         assert!(users.contains(want), "{want:?} missing from {users}");
     }
     let tokens = succeeded(&admin(d, &["list-tokens"]));
     assert_eq!(tokens.lines().count(), 3, "{tokens}");
     assert!(tokens.lines().all(|l| l.contains("live")), "{tokens}");
     for secret in [&token, &exporter_token] {
-        assert!(!tokens.contains(secret.as_str()), "a token secret is listed: {tokens}");
-        assert!(!users.contains(secret.as_str()), "a token secret is listed: {users}");
+        assert!(
+            !tokens.contains(secret.as_str()),
+            "a token secret is listed: {tokens}"
+        );
+        assert!(
+            !users.contains(secret.as_str()),
+            "a token secret is listed: {users}"
+        );
     }
     let token_id = tokens
         .lines()
@@ -207,10 +250,15 @@ fn admin_commands_create_list_revoke_and_verify() {
     // The printed token works against the served API, and stops working once revoked.
     {
         let server = Server::start(d);
-        let (status, body) = http_get(server.port, "/api/v1/me", Some(&token)).expect("GET /api/v1/me");
+        let (status, body) =
+            http_get(server.port, "/api/v1/me", Some(&token)).expect("GET /api/v1/me");
         assert_eq!(status, 200, "{body}");
-        assert!(body.contains("\"username\":\"off1\"") && body.contains("\"role\":\"officer\""), "{body}");
-        let (status, _) = http_get(server.port, "/api/v1/me", Some("exp_not-a-token")).expect("GET");
+        assert!(
+            body.contains("\"username\":\"off1\"") && body.contains("\"role\":\"officer\""),
+            "{body}"
+        );
+        let (status, _) =
+            http_get(server.port, "/api/v1/me", Some("exp_not-a-token")).expect("GET");
         assert_eq!(status, 401);
 
         let out = succeeded(&admin(d, &["revoke-token", &token_id]));
@@ -219,9 +267,15 @@ fn admin_commands_create_list_revoke_and_verify() {
         assert_eq!(status, 401, "a revoked token still works: {body}");
     }
     let tokens = succeeded(&admin(d, &["list-tokens"]));
-    let line = tokens.lines().find(|l| l.starts_with(&token_id)).expect("revoked token listed");
+    let line = tokens
+        .lines()
+        .find(|l| l.starts_with(&token_id))
+        .expect("revoked token listed");
     assert!(line.contains("revoked"), "{line}");
-    fails_naming(&admin(d, &["revoke-token", &token_id]), &["already revoked"]);
+    fails_naming(
+        &admin(d, &["revoke-token", &token_id]),
+        &["already revoked"],
+    );
 
     let out = succeeded(&admin(d, &["verify-audit"]));
     let report: serde_json::Value = serde_json::from_str(&out).expect("verify report");
@@ -233,7 +287,10 @@ fn admin_commands_create_list_revoke_and_verify() {
 fn bad_arguments_fail_naming_the_argument() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let org = succeeded(&admin(d, &["create-org", "--name", "Acme", "--country", "DE"]));
+    let org = succeeded(&admin(
+        d,
+        &["create-org", "--name", "Acme", "--country", "DE"],
+    ));
     let org: serde_json::Value = serde_json::from_str(&org).expect("JSON");
     let org_id = org["id"].as_str().expect("id");
     let users_before = succeeded(&admin(d, &["list-users"]));
@@ -244,27 +301,58 @@ fn bad_arguments_fail_naming_the_argument() {
         admin(d, &args)
     };
     fails_naming(&user(&["--role", "superuser"]), &["role"]);
-    fails_naming(&user(&["--role", "adviser"]), &["review_kind", "review-kind"]);
-    fails_naming(&user(&["--role", "adviser", "--review-kind", "legal"]), &["review-kind"]);
-    fails_naming(&user(&["--role", "officer", "--review-kind", "defence"]), &["review_kind", "review-kind"]);
+    fails_naming(
+        &user(&["--role", "adviser"]),
+        &["review_kind", "review-kind"],
+    );
+    fails_naming(
+        &user(&["--role", "adviser", "--review-kind", "legal"]),
+        &["review-kind"],
+    );
+    fails_naming(
+        &user(&["--role", "officer", "--review-kind", "defence"]),
+        &["review_kind", "review-kind"],
+    );
     fails_naming(&user(&["--role", "exporter"]), &["org"]);
-    fails_naming(&user(&["--role", "exporter", "--org", "no-such-org"]), &["org"]);
+    fails_naming(
+        &user(&["--role", "exporter", "--org", "no-such-org"]),
+        &["org"],
+    );
     fails_naming(&user(&["--role", "officer", "--org", org_id]), &["org"]);
     fails_naming(&user(&["--role", "officer", "--days", "0"]), &["days"]);
-    fails_naming(&user(&["--role", "officer", "--days", "-1"]), &["--days"]);
+    fails_naming(&user(&["--role", "officer", "--days=-1"]), &["--days"]);
+    fails_naming(&user(&["--role", "officer", "--days", "-1"]), &["-1"]);
     fails_naming(&user(&["--role", "officer", "--days", "many"]), &["--days"]);
     fails_naming(&user(&[]), &["--role"]);
     fails_naming(
-        &admin(d, &["create-user", "--username", "a b", "--role", "officer"]),
+        &admin(
+            d,
+            &["create-user", "--username", "a b", "--role", "officer"],
+        ),
         &["username"],
     );
-    fails_naming(&admin(d, &["create-org", "--name", "X", "--country", "ZZ"]), &["country"]);
-    fails_naming(&admin(d, &["create-org", "--name", "X", "--country", "DEU"]), &["country"]);
-    fails_naming(&admin(d, &["create-org", "--name", "X", "--country", "1A"]), &["country"]);
-    fails_naming(&admin(d, &["create-org", "--name", " ", "--country", "DE"]), &["name"]);
+    fails_naming(
+        &admin(d, &["create-org", "--name", "X", "--country", "ZZ"]),
+        &["country"],
+    );
+    fails_naming(
+        &admin(d, &["create-org", "--name", "X", "--country", "DEU"]),
+        &["country"],
+    );
+    fails_naming(
+        &admin(d, &["create-org", "--name", "X", "--country", "1A"]),
+        &["country"],
+    );
+    fails_naming(
+        &admin(d, &["create-org", "--name", " ", "--country", "DE"]),
+        &["name"],
+    );
     fails_naming(&admin(d, &["create-org", "--country", "DE"]), &["--name"]);
     fails_naming(&admin(d, &["revoke-token", "no-such-token"]), &["token"]);
-    fails_naming(&admin(d, &["create-token", "--user", "no-such-user"]), &["user"]);
+    fails_naming(
+        &admin(d, &["create-token", "--user", "no-such-user"]),
+        &["user"],
+    );
     fails_naming(&admin(d, &["frobnicate"]), &["frobnicate"]);
 
     // Nothing was created by the failures.

@@ -98,18 +98,37 @@ pub async fn problem_fallback(resp: Response) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     let (kind, title, field) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed", Some("method".to_string())),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body", "The request body is too large", Some("body".to_string())),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("media-type", "Unsupported media type", Some("content-type".to_string())),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "Method not allowed",
+            Some("method".to_string()),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "body",
+            "The request body is too large",
+            Some("body".to_string()),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "media-type",
+            "Unsupported media type",
+            Some("content-type".to_string()),
+        ),
         s if s.is_server_error() => ("internal", "Internal error", None),
         // Path rejections name the parameter in backquotes ("Invalid UTF-8 in `id`").
-        _ => ("bad-request", "The request is malformed", text.split('`').nth(1).map(str::to_string)),
+        _ => (
+            "bad-request",
+            "The request is malformed",
+            text.split('`').nth(1).map(str::to_string),
+        ),
     };
     let detail = if status.is_server_error() {
         tracing::error!(%status, cause = %text, "framework error");
         "an internal error occurred; it has been logged".to_string()
     } else if text.is_empty() {
-        status.canonical_reason().unwrap_or("bad request").to_string()
+        status
+            .canonical_reason()
+            .unwrap_or("bad request")
+            .to_string()
     } else {
         text
     };

@@ -39,7 +39,10 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptBody<T
 }
 
 /// The content type and the body (within the route's body limit: 413 naming `body` beyond it).
-async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<(String, bytes::Bytes), ApiError> {
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<(String, bytes::Bytes), ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -93,8 +96,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request("body", format!("body: malformed JSON: {inner}"))
+        // serde stops at the first problem: a body that is not JSON at all is malformed (400) even when an
+        // unknown key came first, and valid JSON of the wrong shape (e.g. a number where an enum's string
+        // belongs, which serde_json reports as a syntax error) names its field (422).
+        if let Err(syntax) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            ApiError::bad_request("body", format!("body: malformed JSON: {syntax}"))
         } else {
             let field = field_of(&path, &inner.to_string());
             ApiError::invalid(field.clone(), format!("{field}: {inner}"))

@@ -5,13 +5,12 @@ use crate::extract::{path_id, Body, Caller, OptBody, QueryParams};
 use crate::AppState;
 use app::model::*;
 use app::policy_svc::{PolicyVersionView, PublishPolicy, StagePolicy};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::CaseAction;
 use serde::Deserialize;
-use std::collections::HashMap;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -335,6 +334,7 @@ async fn create_application(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct CaseQuery {
     /// Only cases in this state.
@@ -692,20 +692,33 @@ async fn import_and_rescreen(
     Ok(row.into())
 }
 
-#[utoipa::path(post, path = "/api/v1/lists/{format}", params(("format" = String, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    /// The uploaded file's name (recorded with the list version).
+    name: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/lists/{format}", params(("format" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = ListVersionView), (status = 422, body = Problem, description = "Malformed list file: position and reason; the list in force stays in force")))]
 async fn upload_list(
     State(s): S,
     Caller(p): Caller,
     Path(f): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    QueryParams(q): QueryParams<UploadQuery>,
     body: bytes::Bytes,
 ) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
     let format = parse_format(&f)?;
-    let name = q
-        .get("name")
-        .cloned()
-        .unwrap_or_else(|| format!("upload.{f}"));
+    if let Some(n) = &q.name {
+        if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                "name",
+                "name: must be 1 to 200 characters without control characters",
+            ));
+        }
+    }
+    let name = q.name.unwrap_or_else(|| format!("upload.{f}"));
     Ok((
         StatusCode::CREATED,
         Json(import_and_rescreen(&s, &p, format, &name, body.to_vec()).await?),
@@ -758,6 +771,7 @@ async fn fetch_list(
 // ---------- audit ----------
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
     /// Only events after this sequence number.

@@ -48,6 +48,7 @@ fn main() {
     }
     // Latency over a reproducible query mix: list names (every 7th entry's primary name) with a typo.
     let mut lat = Vec::new();
+    let mut slow: Vec<(u64, String)> = Vec::new();
     let mut qs = Vec::new();
     for (i, e) in lists_names(&ix_src).into_iter().enumerate() {
         if i % 7 == 0 {
@@ -64,7 +65,9 @@ fn main() {
         if let Ok(q) = screening::Query::name(&n) {
             let t = Instant::now();
             let _ = ix.screen(&q, &screening::Options::default());
-            lat.push(t.elapsed().as_nanos() as u64);
+            let ns = t.elapsed().as_nanos() as u64;
+            lat.push(ns);
+            slow.push((ns, n.clone()));
         }
     }
     lat.sort();
@@ -78,6 +81,10 @@ fn main() {
             p(0.99),
             p(1.0)
         );
+    }
+    slow.sort();
+    for (ns, n) in slow.iter().rev().take(8) {
+        println!("  slow: {:.0} us {n:?}", *ns as f64 / 1000.0);
     }
     let names: Vec<String> = std::env::args().skip(1).collect();
     for n in names {

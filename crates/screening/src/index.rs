@@ -20,7 +20,7 @@ pub const DEFAULT_LIMIT: usize = 10;
 /// Token pairs less similar than this are not aligned.
 pub const MIN_TOKEN_SIM: f32 = 0.80;
 /// Candidates fully scored per query (after retrieval ranking).
-pub const MAX_CANDIDATES: usize = 160;
+pub const MAX_CANDIDATES: usize = 64;
 /// Jaro-Winkler distance multiplier for fuzzy token similarity (0.95 -> 0.925, 0.9 -> 0.85, 0.85 -> 0.775).
 const FUZZY_STRETCH: f32 = 1.5;
 /// Query tokens up to this length are also matched through a two-letter prefix map.
@@ -571,7 +571,7 @@ impl Index {
                 let need = if nq <= 3 {
                     nq as u16
                 } else {
-                    ((nq as f32) * 0.4).ceil().max(2.0) as u16
+                    ((nq as f32) * 0.5).ceil().max(2.0) as u16
                 };
                 s.tri_touched.clear();
                 for k in &s.tri_keys {
@@ -881,7 +881,7 @@ fn align(
             .filter_map(|(q, o)| o.first().map(|&l| (q, l)))
             .collect();
     }
-    if product <= 4096 && m <= 64 {
+    if product <= 512 && m <= 64 {
         fn rec(
             q: usize,
             opts: &[Vec<usize>],

@@ -341,8 +341,19 @@ impl TestApp {
     /// Sends `payload` with `method` to `path` as `token`.
     pub async fn send(&self, method: &str, token: &str, path: &str, payload: &Payload) -> Resp {
         match payload {
-            Payload::Json(v) => self.raw(method, Some(token), path, Some(("application/json", v.to_string().into_bytes()))).await,
-            Payload::Raw(ct, b) => self.raw(method, Some(token), path, Some((ct, b.clone()))).await,
+            Payload::Json(v) => {
+                self.raw(
+                    method,
+                    Some(token),
+                    path,
+                    Some(("application/json", v.to_string().into_bytes())),
+                )
+                .await
+            }
+            Payload::Raw(ct, b) => {
+                self.raw(method, Some(token), path, Some((ct, b.clone())))
+                    .await
+            }
             Payload::Empty => self.raw(method, Some(token), path, None).await,
         }
     }
@@ -351,7 +362,13 @@ impl TestApp {
     pub async fn audit_head(&self) -> i64 {
         let mut head = 0;
         loop {
-            let page = self.get(&self.admin, &format!("/api/v1/audit?after={head}&limit=1000")).await.ok();
+            let page = self
+                .get(
+                    &self.admin,
+                    &format!("/api/v1/audit?after={head}&limit=1000"),
+                )
+                .await
+                .ok();
             let events = page.as_array().expect("audit page");
             match events.last() {
                 Some(e) => head = e["seq"].as_i64().expect("seq"),
