@@ -94,7 +94,9 @@ impl App {
             contact_email: text("contact_email", &new.contact_email, 200)?,
         };
         known_country(self, "country", &details.country)?;
-        if !details.contact_email.contains('@') || details.contact_email.contains(' ') {
+        if !details.contact_email.contains('@')
+            || details.contact_email.contains(char::is_whitespace)
+        {
             return Err(AppError::invalid(
                 "contact_email",
                 "is not an e-mail address",

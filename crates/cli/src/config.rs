@@ -20,7 +20,10 @@ impl std::fmt::Debug for DbArgs {
         // The URL may hold a password: never print it.
         f.debug_struct("DbArgs")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

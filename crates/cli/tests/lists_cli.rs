@@ -2,7 +2,10 @@
 
 use std::process::Command;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sanctions");
+const SHARED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/sanctions"
+);
 
 fn exportctl(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_exportctl"))
@@ -20,23 +23,44 @@ fn import_status_and_rejected_files() {
     let data = dir.path().join("data");
     let un = format!("{SHARED}/un_sc/UN_consolidated.xml");
     let out = exportctl(&data, &["import", "un-sc-xml", &un]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("imported un-sc-xml version sha256:"), "{stdout}");
+    assert!(
+        stdout.contains("imported un-sc-xml version sha256:"),
+        "{stdout}"
+    );
     assert!(stdout.contains("(1003 records)"), "{stdout}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("[1/3] parsing"), "progress is shown");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[1/3] parsing"),
+        "progress is shown"
+    );
 
     let ofac = format!("{SHARED}/us_ofac_sdn_2021-07");
     let out = exportctl(&data, &["import", "ofac-csv", &ofac]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A malformed file is rejected with position and reason; the version in force stays.
     let bad = dir.path().join("broken.xml");
-    std::fs::write(&bad, "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID>").unwrap();
+    std::fs::write(
+        &bad,
+        "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID>",
+    )
+    .unwrap();
     let out = exportctl(&data, &["import", "un-sc-xml", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("broken.xml") && err.contains("stays in force"), "{err}");
+    assert!(
+        err.contains("broken.xml") && err.contains("stays in force"),
+        "{err}"
+    );
     let out = exportctl(&data, &["import", "no-such-format", &un]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("FORMAT"));
@@ -46,6 +70,16 @@ fn import_status_and_rejected_files() {
     let status = String::from_utf8_lossy(&out.stdout);
     let active: Vec<&str> = status.lines().filter(|l| l.contains(" yes ")).collect();
     assert_eq!(active.len(), 2, "{status}");
-    assert!(status.lines().any(|l| l.starts_with("un-sc-xml") && l.contains("1003")), "{status}");
-    assert!(status.lines().any(|l| l.starts_with("ofac-csv") && l.contains("8976")), "{status}");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("un-sc-xml") && l.contains("1003")),
+        "{status}"
+    );
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("ofac-csv") && l.contains("8976")),
+        "{status}"
+    );
 }

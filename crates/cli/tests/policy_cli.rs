@@ -195,15 +195,64 @@ fn impact_with_cases_file_reports_changes_as_json() {
     assert_eq!(report["by_destination"]["FR"], 1);
     assert_eq!(report["by_control_entry"]["4D004"], 1);
     assert_eq!(report["affected"][0]["case_ref"], "EX-1");
+}
 
-    let no_cases = exportctl(
+/// Without `--cases`, impact replays the cases stored in the service database.
+#[test]
+fn impact_on_stored_cases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        data.join("exportctl.sqlite3").display()
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = store::Store::connect(&url).await.expect("store");
+        let app = app::App::new(store, app::AppConfig::default())
+            .await
+            .expect("app");
+        app.seed_demo().await.expect("demo");
+        app.store.close().await;
+    });
+    let staged = dir.path().join("staged");
+    std::fs::create_dir(&staged).expect("mkdir");
+    write_reference(&staged);
+    let rules = staged.join("rules.toml");
+    let text = std::fs::read_to_string(&rules).expect("read");
+    std::fs::write(
+        &rules,
+        text.replacen(
+            "effect = { target_working_days = 20 }",
+            "effect = { target_working_days = 15 }",
+            1,
+        ),
+    )
+    .expect("write");
+    let out = exportctl(
         &[
             "policy",
             "impact",
             "--staged",
             staged.to_str().expect("utf8"),
+            "--data-dir",
+            data.to_str().expect("utf8"),
         ],
         None,
     );
-    assert!(!no_cases.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The demo has three submitted or decided marketing cases needing a licence; the draft is not replayed.
+    assert_eq!(report["cases"], 3, "{report}");
+    assert_eq!(report["changed"], 3);
+    assert_eq!(report["changed_decided"], 1);
+    assert!(report["affected"][0]["changes"]
+        .as_array()
+        .expect("changes")
+        .contains(&serde_json::json!("target_working_days")));
 }

@@ -85,11 +85,15 @@ impl ApiError {
 /// is at fault. Error responses that already are problem+json pass unchanged.
 pub async fn problem_fallback(resp: Response) -> Response {
     let status = resp.status();
-    let is_problem = resp
+    // The framework's own rejections are plain text or empty; anything else (problem+json, an HTML page) is
+    // already what its handler meant.
+    let from_framework = resp
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    // Only 4xx and 500: a 503 from /healthz says what it means in plain text.
+    if !(status.is_client_error() || status == StatusCode::INTERNAL_SERVER_ERROR) || !from_framework
+    {
         return resp;
     }
     let (parts, body) = resp.into_parts();

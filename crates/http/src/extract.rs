@@ -1,5 +1,5 @@
 //! Extractors that turn bad input into problem+json naming the field: JSON bodies (with the path of the
-//! offending field), path identifiers, and the bearer token.
+//! offending field; optional bodies too), query parameters, path identifiers, and the bearer token.
 
 use crate::error::ApiError;
 use crate::AppState;

@@ -17,11 +17,16 @@ fn main() {
     let t2 = Instant::now();
     let input = BufReader::with_capacity(1 << 16, std::fs::File::open(&path).unwrap());
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let s = screening::batch::screen_jsonl(&ix, input, out, &screening::Options::default()).unwrap();
+    let s =
+        screening::batch::screen_jsonl(&ix, input, out, &screening::Options::default()).unwrap();
     let dt = t2.elapsed().as_secs_f64();
     let hwm = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
         .unwrap_or_default();
     eprintln!(
         "batch: import {:.2}s, index {:.2}s, {} queries in {:.2}s = {:.0} queries/s on {} threads; {} with matches, {} errors; {}",

@@ -20,9 +20,11 @@ pub const DEFAULT_LIMIT: usize = 10;
 /// Token pairs less similar than this are not aligned.
 pub const MIN_TOKEN_SIM: f32 = 0.80;
 /// Candidates fully scored per query (after retrieval ranking).
-pub const MAX_CANDIDATES: usize = 64;
+pub const MAX_CANDIDATES: usize = 160;
 /// Jaro-Winkler distance multiplier for fuzzy token similarity (0.95 -> 0.925, 0.9 -> 0.85, 0.85 -> 0.775).
 const FUZZY_STRETCH: f32 = 1.5;
+/// Query-token expansions cached per thread before the cache is cleared.
+const EXPANSION_CACHE: usize = 50_000;
 /// Query tokens up to this length are also matched through a two-letter prefix map.
 const SHORT_TOKEN: usize = 5;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
@@ -121,6 +123,8 @@ struct Variant {
 /// The screening index. Immutable once built, `Send + Sync`: share it behind an `Arc`.
 #[derive(Debug)]
 pub struct Index {
+    /// Unique per built index (keys the per-thread caches).
+    id: u64,
     lists: Vec<IndexedList>,
     entries: Vec<IndexedEntry>,
     variants: Vec<Variant>,
@@ -221,6 +225,9 @@ struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
     tri_count: Vec<u16>,
+    /// Similar vocabulary tokens of recently seen query tokens (names repeat a lot within a batch).
+    expansions: FxHashMap<String, FxHashMap<u32, (f32, Method)>>,
+    owner: u64,
     tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
 }
@@ -235,7 +242,9 @@ type SimCache = Vec<FxHashMap<u32, (f32, Method)>>;
 impl Index {
     /// Build the index over labelled lists (label = how hits name the list, usually the format name).
     pub fn build(lists: &[(String, ListSnapshot)]) -> Index {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut ix = Index {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             lists: Vec::new(),
             entries: Vec::new(),
             variants: Vec::new(),
@@ -305,7 +314,10 @@ impl Index {
             }
             let b = v.form.as_bytes();
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
-                ix.short_prefix.entry([b[0], b[1]]).or_default().push(i as u32);
+                ix.short_prefix
+                    .entry([b[0], b[1]])
+                    .or_default()
+                    .push(i as u32);
             }
         }
         ix
@@ -436,7 +448,7 @@ impl Index {
                 }
             }
         }
-        let mut out: Vec<Match> = best
+        let mut scored: Vec<(f64, u32, u32, Scored, f64, Vec<QualifierEffect>)> = best
             .into_iter()
             .filter_map(|(ei, (name_score, vi, scored))| {
                 let entry = &self.entries[ei as usize];
@@ -459,29 +471,32 @@ impl Index {
                     });
                     score = 1.0;
                 }
-                let score = (score.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
-                if score < opts.threshold {
-                    return None;
-                }
+                let score = round4(score.clamp(0.0, 1.0));
+                (score >= opts.threshold).then_some((score, ei, vi, scored, name_score, quals))
+            })
+            .collect();
+        let key = |ei: u32| {
+            let e = &self.entries[ei as usize];
+            (&self.lists[e.list as usize].label, &e.source_id)
+        };
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| key(a.1).cmp(&key(b.1))));
+        scored.truncate(opts.limit);
+        // Explanations only for what is returned.
+        scored
+            .into_iter()
+            .map(|(score, ei, vi, s, name_score, quals)| {
+                let entry = &self.entries[ei as usize];
                 let v = &self.variants[vi as usize];
-                Some(Match {
+                Match {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
                     name: v.name.clone(),
                     score,
-                    explanation: self.explain(&qn, v, scored, name_score, quals),
+                    explanation: self.explain(&qn, v, s, name_score, quals),
                     entry: ei,
-                })
+                }
             })
-            .collect();
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.list.cmp(&b.list))
-                .then_with(|| a.source_id.cmp(&b.source_id))
-        });
-        out.truncate(opts.limit);
-        out
+            .collect()
     }
 
     /// Score one entry against a query regardless of retrieval and threshold (for re-checking a known hit and
@@ -530,6 +545,13 @@ impl Index {
     fn retrieve(&self, qn: &PreparedName, threshold: f64) -> (Vec<u32>, SimCache) {
         SCRATCH.with(|s| {
             let s = &mut *s.borrow_mut();
+            if s.owner != self.id {
+                // Scratch space and the expansion cache belong to one index at a time.
+                s.owner = self.id;
+                s.expansions.clear();
+                s.acc.clear();
+                s.tri_count.clear();
+            }
             if s.acc.len() != self.variants.len() {
                 s.acc = vec![0.0; self.variants.len()];
             }
@@ -544,71 +566,85 @@ impl Index {
                 if any_name && qt.class != TokenClass::Name {
                     continue;
                 }
-                let sims = &mut cache[qi];
-                let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
-                    if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
-                        let r = tok_sim(qt, &self.vocab[id as usize]);
-                        e.insert(r);
-                    }
-                };
-                if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
-                    consider(id, sims);
-                }
-                if let Some(g) = qt.group {
-                    for &id in self.by_group.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
-                        consider(id, sims);
-                    }
-                }
-                if qt.skel.len() >= 2 {
-                    for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
-                        consider(id, sims);
-                    }
-                }
-                trigram_keys(&qt.form, &mut s.tri_keys);
-                let nq = s.tri_keys.len();
-                // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
-                // (their fuzzy variants come through skeletons and equivalence groups instead).
-                let need = if nq <= 3 {
-                    nq as u16
+                let ckey = vocab_key(qt);
+                if let Some(c) = s.expansions.get(&ckey) {
+                    cache[qi] = c.clone();
                 } else {
-                    ((nq as f32) * 0.5).ceil().max(2.0) as u16
-                };
-                s.tri_touched.clear();
-                for k in &s.tri_keys {
-                    if let Some(p) = self.trigrams.get(k) {
-                        for &id in p {
-                            let c = &mut s.tri_count[id as usize];
-                            if *c == 0 {
-                                s.tri_touched.push(id);
+                    let sims = &mut cache[qi];
+                    let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
+                        if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
+                            let r = tok_sim(qt, &self.vocab[id as usize]);
+                            e.insert(r);
+                        }
+                    };
+                    if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
+                        consider(id, sims);
+                    }
+                    if let Some(g) = qt.group {
+                        for &id in self.by_group.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
+                            consider(id, sims);
+                        }
+                    }
+                    if qt.skel.len() >= 2 {
+                        for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
+                            consider(id, sims);
+                        }
+                    }
+                    trigram_keys(&qt.form, &mut s.tri_keys);
+                    let nq = s.tri_keys.len();
+                    // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
+                    // (their fuzzy variants come through skeletons and equivalence groups instead).
+                    let need = if nq <= 3 {
+                        nq as u16
+                    } else {
+                        ((nq as f32) * 0.5).ceil().max(2.0) as u16
+                    };
+                    s.tri_touched.clear();
+                    for k in &s.tri_keys {
+                        if let Some(p) = self.trigrams.get(k) {
+                            for &id in p {
+                                let c = &mut s.tri_count[id as usize];
+                                if *c == 0 {
+                                    s.tri_touched.push(id);
+                                }
+                                *c += 1;
                             }
-                            *c += 1;
                         }
                     }
-                }
-                let ql = qt.form.len();
-                // Short tokens share too few trigrams with their variants (tog / tong): compare them with the
-                // short vocabulary tokens sharing their first two letters.
-                let qb = qt.form.as_bytes();
-                if qb.len() >= 2 && qb.len() <= SHORT_TOKEN {
-                    for &id in self.short_prefix.get(&[qb[0], qb[1]]).map(Vec::as_slice).unwrap_or(&[]) {
-                        if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
-                            consider(id, sims);
+                    let ql = qt.form.len();
+                    // Short tokens share too few trigrams with their variants (tog / tong): compare them with the
+                    // short vocabulary tokens sharing their first two letters.
+                    let qb = qt.form.as_bytes();
+                    if qb.len() >= 2 && qb.len() <= SHORT_TOKEN {
+                        for &id in self
+                            .short_prefix
+                            .get(&[qb[0], qb[1]])
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                        {
+                            if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
+                                consider(id, sims);
+                            }
                         }
                     }
-                }
-                for &id in &s.tri_touched {
-                    let c = std::mem::take(&mut s.tri_count[id as usize]);
-                    if c >= need {
-                        let vl = self.vocab[id as usize].form.len();
-                        if vl.abs_diff(ql) <= 3.max(ql / 2) {
-                            consider(id, sims);
+                    for &id in &s.tri_touched {
+                        let c = std::mem::take(&mut s.tri_count[id as usize]);
+                        if c >= need {
+                            let vl = self.vocab[id as usize].form.len();
+                            if vl.abs_diff(ql) <= 3.max(ql / 2) {
+                                consider(id, sims);
+                            }
                         }
                     }
+                    sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
+                    if s.expansions.len() >= EXPANSION_CACHE {
+                        s.expansions.clear();
+                    }
+                    s.expansions.insert(ckey, sims.clone());
                 }
-                sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
                 let w = qt.weight();
                 qsum += w;
-                for (&id, &(sim, _)) in sims.iter() {
+                for (&id, &(sim, _)) in cache[qi].iter() {
                     for &vi in &self.postings[id as usize] {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {

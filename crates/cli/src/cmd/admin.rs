@@ -76,7 +76,9 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                 AdminCommand::CreateOrg { name, country } => {
                     let country = domain::CountryCode::parse(&country)
                         .map_err(|e| app::AppError::invalid("country", e))?;
-                    let o = app.create_organisation(&root, NewOrganisation { name, country }).await?;
+                    let o = app
+                        .create_organisation(&root, NewOrganisation { name, country })
+                        .await?;
                     println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
                 }
                 AdminCommand::ListOrgs => {
@@ -84,7 +86,13 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                         println!("{}\t{}\t{}", o.id, o.country, o.name);
                     }
                 }
-                AdminCommand::CreateUser { username, role, review_kind, org, days } => {
+                AdminCommand::CreateUser {
+                    username,
+                    role,
+                    review_kind,
+                    org,
+                    days,
+                } => {
                     let role = parse::<domain::Role>("role", &role)
                         .map_err(|e| app::AppError::invalid("role", e.to_string()))?;
                     let review_kind = review_kind
@@ -92,10 +100,25 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                         .transpose()
                         .map_err(|e| app::AppError::invalid("review-kind", e.to_string()))?;
                     let u = app
-                        .create_user(&root, NewUser { username, role, review_kind, org_id: org, token_days: days })
+                        .create_user(
+                            &root,
+                            NewUser {
+                                username,
+                                role,
+                                review_kind,
+                                org_id: org,
+                                token_days: days,
+                            },
+                        )
                         .await?;
-                    println!("user {} ({}) created: id {}", u.user.username, u.user.role, u.user.id);
-                    println!("token (shown once, expires {}): {}", u.token.expires_at, u.token.token);
+                    println!(
+                        "user {} ({}) created: id {}",
+                        u.user.username, u.user.role, u.user.id
+                    );
+                    println!(
+                        "token (shown once, expires {}): {}",
+                        u.token.expires_at, u.token.token
+                    );
                 }
                 AdminCommand::ListUsers => {
                     for u in app.users(&root).await? {
@@ -110,8 +133,13 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
                 AdminCommand::CreateToken { user, days, label } => {
-                    let t = app.create_token(&root, &user, NewToken { label, days }).await?;
-                    println!("token {} (shown once, expires {}): {}", t.token_id, t.expires_at, t.token);
+                    let t = app
+                        .create_token(&root, &user, NewToken { label, days })
+                        .await?;
+                    println!(
+                        "token {} (shown once, expires {}): {}",
+                        t.token_id, t.expires_at, t.token
+                    );
                 }
                 AdminCommand::ListTokens => {
                     for t in app.tokens(&root).await? {
@@ -121,13 +149,19 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                             t.user_id,
                             t.label,
                             t.expires_at,
-                            t.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_else(|| "live".into())
+                            t.revoked_at
+                                .map(|r| format!("revoked {r}"))
+                                .unwrap_or_else(|| "live".into())
                         );
                     }
                 }
                 AdminCommand::RevokeToken { id } => {
                     let t = app.revoke_token(&root, &id).await?;
-                    println!("token {} revoked at {}", t.id, t.revoked_at.unwrap_or_default());
+                    println!(
+                        "token {} revoked at {}",
+                        t.id,
+                        t.revoked_at.unwrap_or_default()
+                    );
                 }
                 AdminCommand::VerifyAudit => {
                     let v = app.verify_audit(&root).await?;

@@ -28,9 +28,12 @@ pub enum PolicyCommand {
         /// The current policy directory (default: the shipped reference policy).
         #[arg(long)]
         current: Option<PathBuf>,
-        /// JSON Lines of `{"case_ref": ..., "decided": bool, "request": {...}}`.
+        /// JSON Lines of `{"case_ref": ..., "decided": bool, "request": {...}}`; default: every open and
+        /// decided case in the service database (--data-dir / --database).
         #[arg(long)]
         cases: Option<PathBuf>,
+        #[command(flatten)]
+        db: crate::config::DbArgs,
     },
 }
 
@@ -41,8 +44,15 @@ pub fn run(c: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Impact {
             staged,
             current,
-            cases,
-        } => impact(&staged, current.as_deref(), cases.as_deref()),
+            cases: None,
+            db,
+        } => impact_stored(&staged, current.as_deref(), &db),
+        PolicyCommand::Impact {
+            staged,
+            current,
+            cases: Some(cases),
+            ..
+        } => impact(&staged, current.as_deref(), Some(&cases)),
     }
 }
 
@@ -157,9 +167,36 @@ fn read_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(files)
 }
 
+/// Impact on every open and decided case stored in the service database, against the policy in force there
+/// (or `--current DIR`).
+fn impact_stored(
+    staged: &Path,
+    current: Option<&Path>,
+    db: &crate::config::DbArgs,
+) -> anyhow::Result<ExitCode> {
+    let staged = load(Some(staged))?;
+    let report = crate::config::runtime()?.block_on(async {
+        let app = db.open_app().await?;
+        let cases = app
+            .impact_cases()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading stored cases: {e}"))?;
+        let report = match current {
+            Some(dir) => policy::impact(&cases, &*load(Some(dir))?, &staged),
+            None => policy::impact(&cases, &app.policy_now(), &staged),
+        };
+        app.store.close().await;
+        anyhow::Ok(report)
+    })?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn impact(staged: &Path, current: Option<&Path>, cases: Option<&Path>) -> anyhow::Result<ExitCode> {
     let Some(cases_path) = cases else {
-        anyhow::bail!("impact against stored cases is not available from the CLI yet; pass --cases FILE (JSON Lines)")
+        anyhow::bail!("--cases: no case file given")
     };
     let current = load(current)?;
     let staged = load(Some(staged))?;

@@ -244,6 +244,13 @@ fn generic(optional: bool) -> Vec<Bad> {
         ),
         raw("oversized body (> 1 MiB)", JSON, big, 413, "body"),
         bad("unknown top-level field", json!({"bogus": 1}), 422, "bogus"),
+        raw(
+            "deeply nested JSON",
+            JSON,
+            format!("{{\"bogus\":{}{}}}", "[".repeat(5000), "]".repeat(5000)),
+            400,
+            "body",
+        ),
     ];
     if optional {
         v.push(raw(
@@ -594,6 +601,16 @@ async fn registrations_and_products() {
         bad(
             "not an e-mail address",
             with(&reg, "/contact_email", json!("nobody")),
+            422,
+            "contact_email",
+        ),
+        bad(
+            "e-mail address with a line break",
+            with(
+                &reg,
+                "/contact_email",
+                json!("a@b.example\nBcc: x@y.example"),
+            ),
             422,
             "contact_email",
         ),
@@ -2036,6 +2053,13 @@ async fn path_and_query_parameters() {
                 "/api/v1/audit?record=a$b",
                 422,
                 Some("record"),
+            ),
+            ("empty record", "/api/v1/audit?record=", 422, Some("record")),
+            (
+                "limit given twice",
+                "/api/v1/audit?limit=1&limit=2",
+                422,
+                Some("limit"),
             ),
             (
                 "unknown query parameter",
