@@ -176,6 +176,18 @@ impl App {
                 text("export.consignee.name", &e.consignee.name, 300)?;
                 known_country(self, "export.consignee.country", &e.consignee.country)?;
                 known_country(self, "export.destination", &e.destination)?;
+                if e.intermediaries.len() > 20 {
+                    return Err(AppError::invalid(
+                        "export.intermediaries",
+                        "at most 20 intermediaries",
+                    ));
+                }
+                if e.documents.len() > 50 {
+                    return Err(AppError::invalid(
+                        "export.documents",
+                        "at most 50 documents",
+                    ));
+                }
                 for (i, p) in e.intermediaries.iter().enumerate() {
                     text(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
                     known_country(
@@ -862,6 +874,9 @@ impl App {
     pub async fn approve(&self, who: &Principal, id: &str, b: ApproveBody) -> AppResult<Case> {
         who.require(&[Role::Officer], "approve applications")?;
         let reason = text("reason", &b.reason, 5000)?;
+        if b.conditions.len() > 50 {
+            return Err(AppError::invalid("conditions", "at most 50 conditions"));
+        }
         for (i, c) in b.conditions.iter().enumerate() {
             validate_condition(&format!("conditions[{i}]"), c)?;
         }

@@ -6,10 +6,20 @@ use domain::{CaseState, LicenceKind, Role};
 use store::{Record, Store};
 
 fn change(at: &str, from: CaseState, to: CaseState) -> StateChange {
-    StateChange { at: at.into(), from, to, by: "u".into() }
+    StateChange {
+        at: at.into(),
+        from,
+        to,
+        by: "u".into(),
+    }
 }
 
-fn case(id: &str, history: Vec<StateChange>, state: CaseState, target: Option<u32>) -> Record<CaseBody> {
+fn case(
+    id: &str,
+    history: Vec<StateChange>,
+    state: CaseState,
+    target: Option<u32>,
+) -> Record<CaseBody> {
     let body: CaseBody = serde_json::from_value(serde_json::json!({
         "licence": "marketing", "marketing": null, "export": null, "policy_version": null,
         "target_working_days": target, "decision": null, "licence_issued": null, "submitted_at": null,
@@ -34,17 +44,39 @@ fn case(id: &str, history: Vec<StateChange>, state: CaseState, target: Option<u3
 #[tokio::test]
 async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
+    let store = Store::connect(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("t.db").display()
+    ))
+    .await
+    .unwrap();
     // A submitted case from a year ago is overdue; one submitted today is not; a decided one never is.
     let today = app::today();
     let long_ago = format!("{}T09:00:00.000Z", today - chrono::Duration::days(365));
     let now = format!("{today}T00:00:00.000Z");
     let mut tx = store.begin().await.unwrap();
-    tx.insert(&case("000001", vec![change(&long_ago, CaseState::Draft, CaseState::Submitted)], CaseState::Submitted, Some(20))).await.unwrap();
-    tx.insert(&case("000002", vec![change(&now, CaseState::Draft, CaseState::Submitted)], CaseState::Submitted, Some(20))).await.unwrap();
+    tx.insert(&case(
+        "000001",
+        vec![change(&long_ago, CaseState::Draft, CaseState::Submitted)],
+        CaseState::Submitted,
+        Some(20),
+    ))
+    .await
+    .unwrap();
+    tx.insert(&case(
+        "000002",
+        vec![change(&now, CaseState::Draft, CaseState::Submitted)],
+        CaseState::Submitted,
+        Some(20),
+    ))
+    .await
+    .unwrap();
     tx.insert(&case(
         "000003",
-        vec![change(&long_ago, CaseState::Draft, CaseState::Submitted), change(&long_ago, CaseState::UnderReview, CaseState::Approved)],
+        vec![
+            change(&long_ago, CaseState::Draft, CaseState::Submitted),
+            change(&long_ago, CaseState::UnderReview, CaseState::Approved),
+        ],
         CaseState::Approved,
         Some(20),
     ))
@@ -52,18 +84,41 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     .unwrap();
     tx.commit().await.unwrap();
     let app = App::new(store, AppConfig::default()).await.unwrap();
-    let officer = Principal { role: Role::Officer, ..Principal::system() };
+    let officer = Principal {
+        role: Role::Officer,
+        ..Principal::system()
+    };
     let overdue = app.queue(&officer, "overdue").await.unwrap();
-    assert_eq!(overdue.iter().map(|e| e.reference.as_str()).collect::<Vec<_>>(), ["ML-2026-000001"]);
-    assert!(overdue[0].elapsed_working_days > 250 && overdue[0].elapsed_working_days < 262, "{}", overdue[0].elapsed_working_days);
+    assert_eq!(
+        overdue
+            .iter()
+            .map(|e| e.reference.as_str())
+            .collect::<Vec<_>>(),
+        ["ML-2026-000001"]
+    );
+    assert!(
+        overdue[0].elapsed_working_days > 250 && overdue[0].elapsed_working_days < 262,
+        "{}",
+        overdue[0].elapsed_working_days
+    );
     let c = app.application(&officer, &overdue[0].id).await.unwrap();
     assert!(c.overdue);
     assert_eq!(c.body.licence, LicenceKind::Marketing);
 
     // The same case on a calendar where every weekday of the year is a holiday: no working days elapsed.
-    let holidays: Vec<chrono::NaiveDate> = (0..=366).map(|d| today - chrono::Duration::days(d)).collect();
+    let holidays: Vec<chrono::NaiveDate> = (0..=366)
+        .map(|d| today - chrono::Duration::days(d))
+        .collect();
     let store2 = app.store.clone();
-    let app2 = App::new(store2, AppConfig { holidays, ..AppConfig::default() }).await.unwrap();
+    let app2 = App::new(
+        store2,
+        AppConfig {
+            holidays,
+            ..AppConfig::default()
+        },
+    )
+    .await
+    .unwrap();
     let c2 = app2.application(&officer, &overdue[0].id).await.unwrap();
     assert_eq!(c2.elapsed_working_days, 0);
     assert!(!c2.overdue);
