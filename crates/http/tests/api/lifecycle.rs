@@ -504,12 +504,40 @@ async fn prohibited_determination_blocks_approval(b: Backend) {
     let c = t.submitted_ml(&w, &w.restricted_product, "KP").await;
     let det = &c["determinations"][0];
     assert_eq!(det["outcome"], "prohibited");
-    assert!(det["determination"]["rules"][0]["reason"].as_str().unwrap().contains("KP"), "{det}");
+    assert!(
+        det["determination"]["rules"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("KP"),
+        "{det}"
+    );
     assert!(c["required_reviews"].as_array().unwrap().is_empty());
     let id = c["id"].as_str().unwrap();
-    t.post(&w.officer, &format!("/api/v1/applications/{id}/assign"), json!({})).await.ok();
-    let r = t.post(&w.officer, &format!("/api/v1/applications/{id}/approve"), json!({"reason": "x"})).await;
-    assert!(r.problem(409)["detail"].as_str().unwrap().contains("prohibited"));
-    let refused = t.post(&w.officer, &format!("/api/v1/applications/{id}/refuse"), json!({"reason": "UN arms embargo", "criteria": ["criterion-1"]})).await.ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{id}/assign"),
+        json!({}),
+    )
+    .await
+    .ok();
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert!(r.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("prohibited"));
+    let refused = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/refuse"),
+            json!({"reason": "UN arms embargo", "criteria": ["criterion-1"]}),
+        )
+        .await
+        .ok();
     assert_eq!(refused["state"], "refused");
 }

@@ -23,9 +23,14 @@ async fn openapi_document_and_health() {
         std::fs::write(file, &got).unwrap();
     }
     let want = std::fs::read_to_string(file).unwrap_or_default();
-    assert_eq!(got, want, "the API surface changed; review and run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        got, want,
+        "the API surface changed; review and run with UPDATE_SNAPSHOTS=1"
+    );
     // Every documented error response refers to the problem schema.
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     // An unknown endpoint is a problem+json 404 too.
-    t.raw("GET", None, "/api/v1/nothing-here", None).await.problem(404);
+    t.raw("GET", None, "/api/v1/nothing-here", None)
+        .await
+        .problem(404);
 }
