@@ -925,6 +925,7 @@ impl App {
             Some(&reason),
             move |r| {
                 missing_advice(&r.body)?;
+                open_hits(&r.body)?;
                 r.body.decision = Some(Decision {
                     approved: false,
                     reason: r2,
@@ -1116,6 +1117,17 @@ fn missing_advice(body: &CaseBody) -> AppResult<()> {
     Ok(())
 }
 
+/// Every screening hit must be cleared or confirmed before the case is decided either way.
+fn open_hits(body: &CaseBody) -> AppResult<()> {
+    if let Some(h) = body.screening.iter().find(|h| h.status == "open") {
+        return Err(AppError::Conflict(format!(
+            "screening hit {} ({} on {}) must be cleared or confirmed before deciding",
+            h.id, h.source_id, h.list
+        )));
+    }
+    Ok(())
+}
+
 /// Why a case cannot be approved now, if anything blocks it.
 pub fn approval_blockers(body: &CaseBody) -> AppResult<()> {
     if let Some(d) = body
@@ -1129,12 +1141,7 @@ pub fn approval_blockers(body: &CaseBody) -> AppResult<()> {
         )));
     }
     missing_advice(body)?;
-    if let Some(h) = body.screening.iter().find(|h| h.status == "open") {
-        return Err(AppError::Conflict(format!(
-            "screening hit {} ({} on {}) must be cleared or confirmed before deciding",
-            h.id, h.source_id, h.list
-        )));
-    }
+    open_hits(body)?;
     if let Some(h) = body
         .screening
         .iter()

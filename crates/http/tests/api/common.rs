@@ -83,7 +83,12 @@ impl TestApp {
         });
         TestApp {
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            // No connection reuse: a server that closes a connection after a rejected request would otherwise race
+            // with the pool and fail the next request with IncompleteMessage.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             admin,
             app,
             server,

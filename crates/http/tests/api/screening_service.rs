@@ -171,6 +171,17 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .as_str()
         .unwrap()
         .contains("screening hit"));
+    let refuse_early = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/refuse"),
+            json!({"reason": "x", "criteria": ["criterion-1"]}),
+        )
+        .await;
+    assert!(refuse_early.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("screening hit"));
     let hid = hit["id"].as_str().unwrap();
     let r = t
         .post(
