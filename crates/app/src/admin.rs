@@ -89,19 +89,7 @@ impl App {
         };
         known_country(self, "country", &body.country)?;
         let t = now();
-        let rec = Record {
-            id: new_id(),
-            kind: ORG.into(),
-            org_id: None,
-            state: "active".into(),
-            reference: None,
-            assigned_to: None,
-            tags: String::new(),
-            version: 1,
-            body,
-            created_at: t.clone(),
-            updated_at: t,
-        };
+        let rec = Record::new(new_id(), ORG, None, "active", body, t);
         let mut tx = self.store.begin().await?;
         rec_org_id_self(&mut tx, &rec).await?;
         audit(

@@ -271,17 +271,15 @@ impl App {
         tx.lock_writes().await?;
         let n = tx.count_references(CASE, &prefix).await? + 1;
         let rec = Record {
-            id: new_id(),
-            kind: CASE.into(),
-            org_id: Some(org),
-            state: CaseState::Draft.as_str().into(),
             reference: Some(format!("{prefix}{n:06}")),
-            assigned_to: None,
-            tags: String::new(),
-            version: 1,
-            body,
-            created_at: t.clone(),
-            updated_at: t,
+            ..Record::new(
+                new_id(),
+                CASE,
+                Some(org),
+                CaseState::Draft.as_str(),
+                body,
+                t,
+            )
         };
         tx.insert(&rec).await?;
         audit(

@@ -120,24 +120,20 @@ impl App {
             )));
         }
         let t = now();
-        let rec = Record {
-            id: new_id(),
-            kind: REGISTRATION.into(),
-            org_id: Some(org),
-            state: RegistrationState::Pending.as_str().into(),
-            reference: None,
-            assigned_to: None,
-            tags: String::new(),
-            version: 1,
-            body: RegistrationBody {
-                details,
-                decision_reason: None,
-                decided_by: None,
-                decided_at: None,
-            },
-            created_at: t.clone(),
-            updated_at: t,
+        let body = RegistrationBody {
+            details,
+            decision_reason: None,
+            decided_by: None,
+            decided_at: None,
         };
+        let rec = Record::new(
+            new_id(),
+            REGISTRATION,
+            Some(org),
+            RegistrationState::Pending.as_str(),
+            body,
+            t,
+        );
         let mut tx = self.store.begin().await?;
         tx.insert(&rec).await?;
         audit(
@@ -282,19 +278,14 @@ impl App {
             classification: None,
         };
         let t = now();
-        let rec = Record {
-            id: new_id(),
-            kind: PRODUCT.into(),
-            org_id: Some(org),
-            state: "awaiting-classification".into(),
-            reference: None,
-            assigned_to: None,
-            tags: String::new(),
-            version: 1,
+        let rec = Record::new(
+            new_id(),
+            PRODUCT,
+            Some(org),
+            "awaiting-classification",
             body,
-            created_at: t.clone(),
-            updated_at: t,
-        };
+            t,
+        );
         let mut tx = self.store.begin().await?;
         tx.insert(&rec).await?;
         audit(

@@ -205,19 +205,14 @@ impl App {
                 recorded_by: who.user_id.clone(),
                 recorded_at: now(),
             };
-            let rec = Record {
-                id: x.id.clone(),
-                kind: EXEMPTION.into(),
-                org_id: Some(org),
-                state: "recorded".into(),
-                reference: None,
-                assigned_to: None,
-                tags: String::new(),
-                version: 1,
-                body: x.clone(),
-                created_at: x.recorded_at.clone(),
-                updated_at: x.recorded_at.clone(),
-            };
+            let rec = Record::new(
+                x.id.clone(),
+                EXEMPTION,
+                Some(org),
+                "recorded",
+                x.clone(),
+                x.recorded_at.clone(),
+            );
             let mut tx = self.store.begin().await?;
             tx.insert(&rec).await?;
             audit(
@@ -306,25 +301,14 @@ impl App {
             AppError::invalid("files", diags.join("; "))
         })?;
         let t = now();
-        let rec = Record {
-            id: new_id(),
-            kind: POLICY_VERSION.into(),
-            org_id: None,
-            state: "staged".into(),
-            reference: None,
-            assigned_to: None,
-            tags: String::new(),
-            version: 1,
-            body: PolicyVersionBody {
-                policy_version: set.version().into(),
-                files: s.files,
-                effective_from: None,
-                uploaded_by: who.user_id.clone(),
-                published_by: None,
-            },
-            created_at: t.clone(),
-            updated_at: t,
+        let body = PolicyVersionBody {
+            policy_version: set.version().into(),
+            files: s.files,
+            effective_from: None,
+            uploaded_by: who.user_id.clone(),
+            published_by: None,
         };
+        let rec = Record::new(new_id(), POLICY_VERSION, None, "staged", body, t);
         let mut tx = self.store.begin().await?;
         tx.insert(&rec).await?;
         audit(

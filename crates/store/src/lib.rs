@@ -76,6 +76,32 @@ pub struct Record<T> {
     pub updated_at: String,
 }
 
+impl<T> Record<T> {
+    /// A new record at version 1, created and updated `at`, unassigned, untagged and without a reference.
+    pub fn new(
+        id: String,
+        kind: &str,
+        org_id: Option<String>,
+        state: &str,
+        body: T,
+        at: String,
+    ) -> Record<T> {
+        Record {
+            id,
+            kind: kind.into(),
+            org_id,
+            state: state.into(),
+            reference: None,
+            assigned_to: None,
+            tags: String::new(),
+            version: 1,
+            body,
+            created_at: at.clone(),
+            updated_at: at,
+        }
+    }
+}
+
 /// Selection of records of one kind.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
