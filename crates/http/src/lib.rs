@@ -36,6 +36,7 @@ pub struct AppState {
 pub fn router(app: Arc<app::App>) -> Router {
     let state = AppState { app };
     let api = routes::api_router()
+        .route_layer(axum::middleware::from_fn(reject_unexpected_query))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .merge(routes::list_upload_router().layer(DefaultBodyLimit::max(LIST_BODY_LIMIT)));
     Router::new()
@@ -56,6 +57,36 @@ pub fn router(app: Arc<app::App>) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// Routes whose handlers read query parameters (and validate them themselves).
+const ROUTES_WITH_QUERY: &[&str] = &["/applications", "/audit"];
+
+/// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.
+async fn reject_unexpected_query(
+    path: axum::extract::MatchedPath,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let query = req.uri().query().unwrap_or("");
+    let route = path.as_str().trim_start_matches("/api/v1");
+    let takes_query = req.method() == axum::http::Method::GET && ROUTES_WITH_QUERY.contains(&route);
+    if query.is_empty() || takes_query {
+        return next.run(req).await;
+    }
+    let first = query
+        .split('&')
+        .next()
+        .unwrap_or("")
+        .split('=')
+        .next()
+        .unwrap_or("");
+    let name = if first.is_empty() { "query" } else { first };
+    error::ApiError::bad_request(
+        name.to_string(),
+        format!("{name}: this endpoint takes no query parameters"),
+    )
+    .into_response()
 }
 
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {

@@ -29,6 +29,17 @@ async fn openapi_document_and_health() {
     );
     // Every documented error response refers to the problem schema.
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Endpoints without query parameters reject them instead of ignoring them.
+    let r = t.get(&t.admin, "/api/v1/organisations?bogus=1").await;
+    assert_eq!(r.problem(400)["field"], "bogus");
+    let r = t.get(&t.admin, "/api/v1/users?limit=5&x=1").await;
+    assert_eq!(r.problem(400)["field"], "limit");
+    assert_eq!(
+        t.get(&t.admin, "/api/v1/applications?state=draft")
+            .await
+            .status,
+        200
+    );
     // An unknown endpoint is a problem+json 404 too.
     t.raw("GET", None, "/api/v1/nothing-here", None)
         .await
