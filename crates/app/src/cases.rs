@@ -596,7 +596,7 @@ impl App {
                 security_grade: class.security_grade,
                 destination: d.clone(),
                 end_user_type: t,
-                catch_all_notified: false,
+                catch_all_notified: class.catch_all_notified,
             };
             let det = policy::evaluate(&req, &set)
                 .map_err(|e| AppError::invalid("application", e.to_string()))?;

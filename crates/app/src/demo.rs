@@ -154,6 +154,7 @@ impl App {
                 ClassifyProduct {
                     control_entries: p.claimed_control_entries.clone(),
                     security_grade: g,
+                    catch_all_notified: false,
                     note: Some("confirmed (demo)".into()),
                 },
             )

@@ -133,6 +133,10 @@ pub struct NewProduct {
 pub struct Classification {
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
+    /// The authority notified the exporter of a human-rights concern about this (non-listed) item
+    /// (catch-all, Art. 5 of Regulation 2021/821): it is then treated as a cyber-surveillance item, never exempt.
+    #[serde(default)]
+    pub catch_all_notified: bool,
     pub note: Option<String>,
     pub classified_by: String,
     pub classified_at: String,
@@ -158,6 +162,9 @@ pub struct ClassifyProduct {
     /// Confirmed or corrected control entries; empty when the product is not listed.
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
+    /// Catch-all notification for a non-listed item (see [`Classification::catch_all_notified`]).
+    #[serde(default)]
+    pub catch_all_notified: bool,
     pub note: Option<String>,
 }
 

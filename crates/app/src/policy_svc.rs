@@ -174,7 +174,7 @@ impl App {
             security_grade: class.security_grade,
             destination: q.destination.clone(),
             end_user_type: q.end_user_type,
-            catch_all_notified: false,
+            catch_all_notified: class.catch_all_notified,
         };
         let det = policy::evaluate(&req, &set)
             .map_err(|e| AppError::invalid("product", e.to_string()))?;

@@ -6,7 +6,10 @@ use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-both_backends!(stage_preview_publish);
+both_backends!(
+    stage_preview_publish,
+    catch_all_notification_controls_a_non_listed_item
+);
 
 fn staged_files() -> BTreeMap<String, String> {
     let mut files: BTreeMap<String, String> = policy::reference_files().into_iter().collect();
@@ -129,4 +132,50 @@ async fn stage_preview_publish(b: Backend) {
         .ok();
     assert_eq!(stored["policy_version"], "reference-2017.1");
     assert_eq!(stored["determinations"][0]["outcome"], "licence-required");
+}
+
+async fn catch_all_notification_controls_a_non_listed_item(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let p = t
+        .post(
+            &w.exporter,
+            "/api/v1/products",
+            json!({"name": "Analytics", "version": "2", "description": "not listed"}),
+        )
+        .await
+        .ok();
+    let id = p["id"].as_str().unwrap();
+    let classify = |catch_all: bool| json!({"control_entries": [], "security_grade": "unclassified", "catch_all_notified": catch_all});
+    t.post(
+        &w.defence,
+        &format!("/api/v1/products/{id}/classification"),
+        classify(false),
+    )
+    .await
+    .ok();
+    let check =
+        json!({"product": id, "destination": "DE", "end_user_type": "government-intelligence"});
+    let d = t
+        .post(&w.exporter, "/api/v1/pre-application-checks", check.clone())
+        .await
+        .ok();
+    assert_eq!(d["determination"]["outcome"], "not-controlled");
+    // The authority notifies a human-rights concern: the item is controlled and never exempt.
+    t.post(
+        &w.defence,
+        &format!("/api/v1/products/{id}/classification"),
+        classify(true),
+    )
+    .await
+    .ok();
+    let d = t
+        .post(&w.exporter, "/api/v1/pre-application-checks", check)
+        .await
+        .ok();
+    assert_eq!(d["determination"]["outcome"], "licence-required", "{d}");
+    assert_eq!(
+        d["determination"]["required_reviews"],
+        json!(["human-rights"])
+    );
 }
