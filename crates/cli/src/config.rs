@@ -13,6 +13,9 @@ pub struct DbArgs {
     /// Database URL (postgres://... or sqlite://...); overrides --data-dir.
     #[arg(long = "database", env = "EXPORTCTL_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// File holding the database URL (keeps a password out of the environment and the process list).
+    #[arg(long = "database-file", env = "EXPORTCTL_DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for DbArgs {
@@ -33,6 +36,13 @@ impl DbArgs {
     pub fn url(&self) -> anyhow::Result<String> {
         if let Some(u) = &self.database_url {
             return Ok(u.clone());
+        }
+        if let Some(f) = &self.database_url_file {
+            let u = std::fs::read_to_string(f)
+                .with_context(|| format!("--database-file: cannot read {}", f.display()))?;
+            let u = u.trim();
+            anyhow::ensure!(!u.is_empty(), "--database-file: {} is empty", f.display());
+            return Ok(u.to_string());
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;

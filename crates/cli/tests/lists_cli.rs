@@ -83,3 +83,33 @@ fn import_status_and_rejected_files() {
         "{status}"
     );
 }
+
+/// The database URL can come from a file (secrets stay out of the environment).
+#[test]
+fn database_url_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite3");
+    let url_file = dir.path().join("db-url");
+    std::fs::write(&url_file, format!("sqlite://{}?mode=rwc\n", db.display())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args([
+            "lists",
+            "--database-file",
+            url_file.to_str().unwrap(),
+            "status",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists(), "the database named in the file was created");
+    let out = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args(["lists", "--database-file", "/nonexistent/url", "status"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database-file"));
+}
