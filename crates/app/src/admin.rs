@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
 };
-use domain::{ReviewKind, Role};
+use domain::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::{Record, TokenRow, UserRow};
@@ -405,9 +405,4 @@ async fn issue_token(
         token: secret,
         expires_at: expires,
     })
-}
-
-/// Parses an adviser's review kind for CLI use.
-pub fn parse_review_kind(s: &str) -> Result<ReviewKind, String> {
-    s.parse()
 }

@@ -1033,7 +1033,7 @@ impl App {
         Ok(n)
     }
 
-    /// Officer work queues: unassigned, mine, awaiting-advice, overdue.
+    /// Officer work queues: unassigned, mine, awaiting-advice, overdue, screening (open hits).
     pub async fn queue(&self, who: &Principal, name: &str) -> AppResult<Vec<QueueEntry>> {
         who.require(&[Role::Officer, Role::Auditor], "read work queues")?;
         let open: Vec<String> = [
@@ -1059,10 +1059,12 @@ impl App {
                 states: open,
                 ..Default::default()
             },
+            // Hits can appear on any case by re-screening (issued licences included).
+            "screening" => Filter::default(),
             other => {
                 return Err(AppError::invalid(
                     "queue",
-                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue"),
+                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue, screening"),
                 ))
             }
         };
@@ -1080,6 +1082,7 @@ impl App {
             let keep = match name {
                 "awaiting-advice" => !pending.is_empty(),
                 "overdue" => c.overdue,
+                "screening" => c.body.screening.iter().any(|h| h.status == "open"),
                 _ => true,
             };
             if keep {
@@ -1127,7 +1130,7 @@ fn open_hits(body: &CaseBody) -> AppResult<()> {
 }
 
 /// Why a case cannot be approved now, if anything blocks it.
-pub fn approval_blockers(body: &CaseBody) -> AppResult<()> {
+fn approval_blockers(body: &CaseBody) -> AppResult<()> {
     if let Some(d) = body
         .determinations
         .iter()

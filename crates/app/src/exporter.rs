@@ -134,19 +134,7 @@ impl App {
             body,
             t,
         );
-        let mut tx = self.store.begin().await?;
-        tx.insert(&rec).await?;
-        audit(
-            &mut tx,
-            who,
-            "file-registration",
-            REGISTRATION,
-            &rec.id,
-            None::<&()>,
-            Some(&rec.body),
-            None,
-        );
-        tx.commit().await?;
+        self.insert_audited(who, "file-registration", &rec).await?;
         registration_view(rec)
     }
 
@@ -286,19 +274,7 @@ impl App {
             body,
             t,
         );
-        let mut tx = self.store.begin().await?;
-        tx.insert(&rec).await?;
-        audit(
-            &mut tx,
-            who,
-            "create-product",
-            PRODUCT,
-            &rec.id,
-            None::<&()>,
-            Some(&rec.body),
-            None,
-        );
-        tx.commit().await?;
+        self.insert_audited(who, "create-product", &rec).await?;
         Ok(product_view(rec))
     }
 

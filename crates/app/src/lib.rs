@@ -129,6 +129,29 @@ impl App {
     pub async fn healthy(&self) -> bool {
         self.store.ping().await
     }
+
+    /// Inserts a new record with its creation audit event (the record's body as "after") in one transaction.
+    pub(crate) async fn insert_audited<T: Serialize>(
+        &self,
+        who: &Principal,
+        action: &str,
+        rec: &store::Record<T>,
+    ) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        tx.insert(rec).await?;
+        audit(
+            &mut tx,
+            who,
+            action,
+            &rec.kind,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Current time as RFC 3339 UTC with milliseconds (sorts as text).

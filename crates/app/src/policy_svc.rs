@@ -213,20 +213,8 @@ impl App {
                 x.clone(),
                 x.recorded_at.clone(),
             );
-            let mut tx = self.store.begin().await?;
-            tx.insert(&rec).await?;
-            audit(
-                &mut tx,
-                who,
-                "record-exemption",
-                EXEMPTION,
-                &x.id,
-                None::<&()>,
-                Some(&x),
-                None,
-            );
-            tx.commit().await?;
-            exemption = Some(x);
+            self.insert_audited(who, "record-exemption", &rec).await?;
+            exemption = Some(rec.body);
         }
         Ok(PreApplicationAnswer {
             determination: det_json,

@@ -386,19 +386,6 @@ impl App {
         Ok((n_cases, n_hits))
     }
 
-    /// Cases with open screening hits (the officers' "screening" queue).
-    pub async fn cases_with_open_hits(&self, who: &Principal) -> AppResult<Vec<Case>> {
-        who.require(&[Role::Officer, Role::Auditor], "read work queues")?;
-        let all = self
-            .store
-            .list::<CaseBody>(CASE, &Filter::default())
-            .await?;
-        all.into_iter()
-            .filter(|r| r.body.screening.iter().any(|h| h.status == "open"))
-            .map(|r| self.case_view(r))
-            .collect()
-    }
-
     /// A case's screening hits.
     pub async fn case_hits(&self, who: &Principal, id: &str) -> AppResult<Vec<ScreeningHit>> {
         let r = self

@@ -506,31 +506,6 @@ async fn get_queue(
     Caller(p): Caller,
     Path(n): Path<String>,
 ) -> ApiResult<Json<Vec<QueueEntry>>> {
-    if n == "screening" {
-        let cases = s.app.cases_with_open_hits(&p).await?;
-        return Ok(Json(
-            cases
-                .into_iter()
-                .map(|c| QueueEntry {
-                    pending_advice: c
-                        .body
-                        .advice
-                        .iter()
-                        .filter(|a| a.advice.is_none())
-                        .map(|a| a.review)
-                        .collect(),
-                    id: c.id,
-                    reference: c.reference,
-                    state: c.state,
-                    licence: c.body.licence,
-                    assigned_to: c.assigned_to,
-                    elapsed_working_days: c.elapsed_working_days,
-                    target_working_days: c.target_working_days,
-                    overdue: c.overdue,
-                })
-                .collect(),
-        ));
-    }
     Ok(Json(s.app.queue(&p, &n).await?))
 }
 

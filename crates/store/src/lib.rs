@@ -17,7 +17,6 @@ pub use error::StoreError;
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
-use std::str::FromStr;
 use std::time::Duration;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -607,16 +606,4 @@ fn list_from_row(row: &AnyRow) -> Result<ListVersionRow> {
         imported_at: row.try_get("imported_at")?,
         active: row.try_get::<i64, _>("active")? != 0,
     })
-}
-
-/// Parses a `Backend` from a URL scheme (for logs and config).
-impl FromStr for Backend {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "sqlite" => Ok(Backend::Sqlite),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            _ => Err(format!("unknown backend {s:?}")),
-        }
-    }
 }
