@@ -1,8 +1,16 @@
 //! Administration: organisations, users, API tokens, and authentication of a bearer token.
 //!
 //! Tokens are 256-bit random secrets shown once; only their SHA-256 is stored (a fast hash is right for
-//! high-entropy secrets: there is nothing to brute-force). Tokens expire and can be listed and revoked.
+//! high-entropy secrets: there is nothing to brute-force). Tokens expire (at most the configured maximum
+//! lifetime) and can be listed and revoked.
+//!
+//! Who gets a token: a token never mints another token, and an administrator never holds a working token of
+//! another user. Creating a user (or asking for a new enrolment) gives a one-time enrolment secret that the user
+//! exchanges for a token itself (`enrol`). Only the local shell operator, who has the database in hand anyway,
+//! obtains tokens directly (bootstrap of the first administrator, `admin create-token`). Disabling a user
+//! revokes every token at once.
 
+use crate::access::Kind;
 use crate::model::*;
 use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
@@ -13,8 +21,19 @@ use sha2::{Digest, Sha256};
 use store::{Record, TokenRow, UserRow};
 
 pub const ORG: &str = "organisation";
-const DEFAULT_TOKEN_DAYS: u32 = 90;
-const MAX_TOKEN_DAYS: u32 = 365;
+pub const ENROLMENT: &str = "enrolment";
+const DEFAULT_TOKEN_DAYS: u32 = 30;
+/// An enrolment secret is valid for this many days.
+const ENROLMENT_DAYS: i64 = 7;
+
+/// A stored enrolment: the secret's hash, never the secret.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EnrolmentBody {
+    pub user_id: String,
+    pub secret_hash: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+}
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -42,6 +61,7 @@ fn user_view(u: &UserRow) -> AppResult<User> {
             .map_err(|e: String| AppError::Internal(format!("stored review kind: {e}")))?,
         org_id: u.org_id.clone(),
         created_at: u.created_at.clone(),
+        disabled: u.disabled,
     })
 }
 
@@ -57,14 +77,14 @@ fn org_view(r: Record<NewOrganisation>) -> Organisation {
 impl App {
     /// Resolves a bearer token to its user. Unknown, expired and revoked tokens are all "unauthenticated".
     pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
-        let u = self
+        let (u, token_id) = self
             .store
             .user_by_token_hash(&hash_token(token.trim()), &now())
             .await
             .map_err(|e| match e {
-                store::StoreError::NotFound => {
-                    AppError::Unauthenticated("unknown, expired or revoked token".into())
-                }
+                store::StoreError::NotFound => AppError::Unauthenticated(
+                    "unknown, expired or revoked token, or a disabled user".into(),
+                ),
                 other => other.into(),
             })?;
         let v = user_view(&u)?;
@@ -74,6 +94,8 @@ impl App {
             role: v.role,
             review_kind: v.review_kind,
             org_id: v.org_id,
+            token_id: Some(token_id),
+            origin: crate::Origin::Api,
         })
     }
 
@@ -109,22 +131,10 @@ impl App {
     }
 
     pub async fn organisations(&self, who: &Principal) -> AppResult<Vec<Organisation>> {
-        if who.role == Role::Exporter {
-            let org = who.exporter_org("list organisations")?;
-            let r = self
-                .store
-                .get::<NewOrganisation>(ORG, org)
-                .await
-                .map_err(not_found("organisation"))?;
-            return Ok(vec![org_view(r)]);
-        }
-        who.require(
-            &[Role::Admin, Role::Officer, Role::Auditor],
-            "list organisations",
-        )?;
+        let filter = who.list_filter(Kind::Organisation, store::Filter::default())?;
         Ok(self
             .store
-            .list::<NewOrganisation>(ORG, &Default::default())
+            .list::<NewOrganisation>(ORG, &filter)
             .await?
             .into_iter()
             .map(org_view)
@@ -132,19 +142,16 @@ impl App {
     }
 
     pub async fn organisation(&self, who: &Principal, id: &str) -> AppResult<Organisation> {
-        let visible = who.reads_everything() || who.org_id.as_deref() == Some(id);
-        if !visible {
-            return Err(AppError::NotFound("organisation"));
-        }
         let r = self
             .store
             .get::<NewOrganisation>(ORG, id)
             .await
             .map_err(not_found("organisation"))?;
-        Ok(org_view(r))
+        Ok(org_view(who.visible(Kind::Organisation, r)?))
     }
 
-    /// Creates a user and its first token (the secret is returned once).
+    /// Creates a user: through the API with a one-time enrolment secret for the user, from the shell with its
+    /// first token (secrets are returned once).
     pub async fn create_user(&self, who: &Principal, new: NewUser) -> AppResult<UserCreated> {
         who.require(&[Role::Admin], "create users")?;
         let username = text("username", &new.username, 100)?;
@@ -199,7 +206,7 @@ impl App {
             }
             _ => {}
         }
-        let days = token_days("token_days", new.token_days)?;
+        let days = self.token_days("token_days", new.token_days)?;
         let user = UserRow {
             id: new_id(),
             username,
@@ -216,7 +223,6 @@ impl App {
             }
             other => other.into(),
         })?;
-        let token = issue_token(&mut tx, who, &user.id, "initial", days).await?;
         audit(
             &mut tx,
             who,
@@ -227,11 +233,148 @@ impl App {
             Some(&user),
             None,
         );
+        let (enrolment, token) = if who.origin == crate::Origin::Api {
+            (Some(new_enrolment(&mut tx, who, &user.id).await?), None)
+        } else {
+            let t = issue_token(&mut tx, who, &user.id, "initial", days).await?;
+            (None, Some(t))
+        };
         tx.commit().await?;
         Ok(UserCreated {
             user: user_view(&user)?,
+            enrolment,
             token,
         })
+    }
+
+    /// A new one-time enrolment secret for a user (administrators), e.g. after the user lost its token.
+    pub async fn create_enrolment(&self, who: &Principal, user_id: &str) -> AppResult<Enrolment> {
+        who.require(&[Role::Admin], "create enrolment secrets")?;
+        let u = self
+            .store
+            .user_by_id(user_id)
+            .await
+            .map_err(not_found("user"))?;
+        if u.disabled {
+            return Err(AppError::Conflict(
+                "the user is disabled; enable it first".into(),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let e = new_enrolment(&mut tx, who, user_id).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// A user exchanges its one-time enrolment secret for an API token (no other credential needed).
+    pub async fn enrol(&self, req: EnrolRequest) -> AppResult<IssuedToken> {
+        let refused =
+            || AppError::Unauthenticated("unknown, used or expired enrolment secret".into());
+        let days = self.token_days("days", req.days)?;
+        let label = match req.label {
+            Some(l) => text("label", &l, 100)?,
+            None => "api".into(),
+        };
+        let (id, _) = req
+            .secret
+            .trim()
+            .strip_prefix("enr_")
+            .and_then(|s| s.split_once('.'))
+            .ok_or_else(refused)?;
+        if crate::record_id("secret", id).is_err() {
+            return Err(refused());
+        }
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let mut rec = match tx.get::<EnrolmentBody>(ENROLMENT, id).await {
+            Ok(r) => r,
+            Err(store::StoreError::NotFound) => return Err(refused()),
+            Err(e) => return Err(e.into()),
+        };
+        let user = match tx.user_by_id(&rec.body.user_id).await {
+            Ok(u) => u,
+            Err(store::StoreError::NotFound) => return Err(refused()),
+            Err(e) => return Err(e.into()),
+        };
+        let t = now();
+        if rec.body.secret_hash != hash_token(req.secret.trim())
+            || rec.body.used_at.is_some()
+            || rec.body.expires_at <= t
+            || user.username != req.username.trim()
+            || user.disabled
+        {
+            return Err(refused());
+        }
+        let as_user = Principal {
+            user_id: user.id.clone(),
+            username: user.username.clone(),
+            role: user_view(&user)?.role,
+            review_kind: None,
+            org_id: user.org_id.clone(),
+            token_id: Some(format!("enrolment:{id}")),
+            origin: crate::Origin::Api,
+        };
+        rec.body.used_at = Some(t.clone());
+        rec.state = "used".into();
+        rec.version += 1;
+        rec.updated_at = t;
+        tx.update(&rec).await?;
+        let token = issue_token(&mut tx, &as_user, &user.id, &label, days).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Disables (`disabled = true`) or re-enables a user (administrators). Disabling revokes every token and
+    /// session of the user in the same transaction.
+    pub async fn set_user_disabled(
+        &self,
+        who: &Principal,
+        user_id: &str,
+        disabled: bool,
+        b: UserStatusChange,
+    ) -> AppResult<User> {
+        who.require(&[Role::Admin], "disable or enable users")?;
+        let reason = text("reason", &b.reason, 2000)?;
+        if disabled && who.user_id == user_id {
+            return Err(AppError::Conflict(
+                "an administrator cannot disable itself; ask another administrator".into(),
+            ));
+        }
+        crate::record_id("id", user_id).map_err(|_| AppError::NotFound("user"))?;
+        let before = self
+            .store
+            .user_by_id(user_id)
+            .await
+            .map_err(not_found("user"))?;
+        if before.disabled == disabled {
+            return Err(AppError::Conflict(format!(
+                "the user is already {}",
+                if disabled { "disabled" } else { "enabled" }
+            )));
+        }
+        let mut tx = self.store.begin().await?;
+        let revoked = tx
+            .set_user_disabled(user_id, disabled, &now())
+            .await
+            .map_err(not_found("user"))?;
+        let mut after = before.clone();
+        after.disabled = disabled;
+        audit(
+            &mut tx,
+            who,
+            if disabled {
+                "disable-user"
+            } else {
+                "enable-user"
+            },
+            "user",
+            user_id,
+            Some(&before),
+            Some(&serde_json::json!({"user": after, "tokens_revoked": revoked})),
+            Some(&reason),
+        );
+        tx.commit().await?;
+        user_view(&after)
     }
 
     pub async fn users(&self, who: &Principal) -> AppResult<Vec<User>> {
@@ -246,21 +389,33 @@ impl App {
         user_view(&self.store.user_by_id(id).await.map_err(not_found("user"))?)
     }
 
-    /// Issues another token for a user (administrators for anyone, users for themselves).
+    /// Issues a token directly: only the local shell operator may (see the module documentation). Through the
+    /// API a token never mints another and an administrator never obtains another user's token: both are
+    /// refused with the way to get one (an enrolment secret).
     pub async fn create_token(
         &self,
         who: &Principal,
         user_id: &str,
         new: NewToken,
     ) -> AppResult<IssuedToken> {
-        if who.user_id != user_id {
-            who.require(&[Role::Admin], "create tokens for other users")?;
+        if who.origin != crate::Origin::Shell {
+            return Err(AppError::Forbidden(
+                "tokens are not minted with a token: an administrator creates a one-time enrolment secret \
+                 (POST /api/v1/users/{id}/enrolment) and the user exchanges it at POST /api/v1/enrol"
+                    .into(),
+            ));
         }
-        self.store
+        let u = self
+            .store
             .user_by_id(user_id)
             .await
             .map_err(not_found("user"))?;
-        let days = token_days("days", new.days)?;
+        if u.disabled {
+            return Err(AppError::Conflict(
+                "the user is disabled; enable it first".into(),
+            ));
+        }
+        let days = self.token_days("days", new.days)?;
         let label = match new.label {
             Some(l) => text("label", &l, 100)?,
             None => "api".into(),
@@ -286,6 +441,11 @@ impl App {
             .token(token_id)
             .await
             .map_err(not_found("token"))?;
+        if who.role == Role::Auditor {
+            return Err(AppError::Forbidden(
+                "auditors change nothing, their own tokens included; ask an administrator".into(),
+            ));
+        }
         if t.user_id != who.user_id && who.role != Role::Admin {
             return Err(AppError::NotFound("token"));
         }
@@ -313,7 +473,8 @@ impl App {
         Ok(after)
     }
 
-    /// Creates the first administrator from the shell (no caller); fails if the username is taken.
+    /// Creates the first administrator (no caller; the service's own seeding, e.g. the demo) with its first
+    /// token; fails if the username is taken.
     pub async fn bootstrap_admin(&self, username: &str) -> AppResult<UserCreated> {
         self.create_user(
             &Principal::system(),
@@ -359,15 +520,49 @@ async fn rec_org_id_self(tx: &mut store::Tx, rec: &Record<NewOrganisation>) -> A
     Ok(())
 }
 
-fn token_days(field: &str, days: Option<u32>) -> AppResult<u32> {
-    let d = days.unwrap_or(DEFAULT_TOKEN_DAYS);
-    if d == 0 || d > MAX_TOKEN_DAYS {
-        return Err(AppError::invalid(
-            field,
-            format!("must be between 1 and {MAX_TOKEN_DAYS} days"),
-        ));
+impl App {
+    /// A token lifetime in days: the default, or the one asked for within the configured maximum.
+    fn token_days(&self, field: &str, days: Option<u32>) -> AppResult<u32> {
+        let max = self.config.max_token_days;
+        let d = days.unwrap_or(DEFAULT_TOKEN_DAYS.min(max));
+        if d == 0 || d > max {
+            return Err(AppError::invalid(
+                field,
+                format!("must be between 1 and {max} days (the configured maximum token lifetime)"),
+            ));
+        }
+        Ok(d)
     }
-    Ok(d)
+}
+
+async fn new_enrolment(tx: &mut store::Tx, who: &Principal, user_id: &str) -> AppResult<Enrolment> {
+    let id = new_id();
+    let secret = format!("enr_{id}.{}", &new_secret()[4..]);
+    let expires = (chrono::Utc::now() + chrono::Duration::days(ENROLMENT_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let body = EnrolmentBody {
+        user_id: user_id.into(),
+        secret_hash: hash_token(&secret),
+        expires_at: expires.clone(),
+        used_at: None,
+    };
+    let rec = Record::new(id.clone(), ENROLMENT, None, "open", body, now());
+    tx.insert(&rec).await?;
+    audit(
+        tx,
+        who,
+        "create-enrolment",
+        ENROLMENT,
+        &id,
+        None::<&()>,
+        Some(&serde_json::json!({"user_id": user_id, "expires_at": expires})),
+        None,
+    );
+    Ok(Enrolment {
+        user_id: user_id.into(),
+        secret,
+        expires_at: expires,
+    })
 }
 
 async fn issue_token(

@@ -4,13 +4,15 @@
 //! [`App::change_case`], which also checks visibility, the caller's expected version, writes the history entry
 //! and the audit event in the same transaction.
 
+use crate::access::Kind;
 use crate::exporter::{ProductBody, PRODUCT};
 use crate::model::*;
+use crate::views::CaseView;
 use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
 };
 use chrono::NaiveDate;
-use domain::{transition, Actor, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
+use domain::{transition, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
 use std::collections::BTreeSet;
 use store::{Filter, Record};
 
@@ -96,15 +98,9 @@ impl App {
         })
     }
 
-    pub(crate) fn case_visible(&self, who: &Principal, r: &Record<CaseBody>) -> bool {
-        match who.role {
-            Role::Officer | Role::Auditor | Role::Admin => true,
-            Role::Exporter => who.org_id.is_some() && who.org_id == r.org_id,
-            Role::Adviser => who
-                .review_kind
-                .is_some_and(|k| r.body.advice.iter().any(|a| a.review == k)),
-            Role::PolicyAdmin => false,
-        }
+    /// The caller's view of a stored case.
+    pub(crate) fn view_for(&self, who: &Principal, r: Record<CaseBody>) -> AppResult<CaseView> {
+        Ok(CaseView::of(who, self.case_view(r)?))
     }
 
     async fn classified_product(
@@ -133,12 +129,15 @@ impl App {
     async fn validate_application(&self, who: &Principal, a: &NewApplication) -> AppResult<()> {
         match (a.licence, &a.marketing, &a.export) {
             (LicenceKind::Marketing, Some(m), None) => {
-                if m.products.is_empty() || m.products.len() > 50 {
+                if m.products.is_empty() {
                     return Err(AppError::invalid(
                         "marketing.products",
                         "give 1 to 50 products",
                     ));
                 }
+                crate::bounded_unique("marketing.products", &m.products, 50)?;
+                crate::bounded_unique("marketing.destinations", &m.destinations, 100)?;
+                crate::bounded_unique("marketing.end_users", &m.end_users, 100)?;
                 for (i, p) in m.products.iter().enumerate() {
                     self.classified_product(who, &format!("marketing.products[{i}]"), p)
                         .await?;
@@ -176,18 +175,8 @@ impl App {
                 text("export.consignee.name", &e.consignee.name, 300)?;
                 known_country(self, "export.consignee.country", &e.consignee.country)?;
                 known_country(self, "export.destination", &e.destination)?;
-                if e.intermediaries.len() > 20 {
-                    return Err(AppError::invalid(
-                        "export.intermediaries",
-                        "at most 20 intermediaries",
-                    ));
-                }
-                if e.documents.len() > 50 {
-                    return Err(AppError::invalid(
-                        "export.documents",
-                        "at most 50 documents",
-                    ));
-                }
+                crate::bounded_unique("export.intermediaries", &e.intermediaries, 20)?;
+                crate::bounded_unique("export.documents", &e.documents, 50)?;
                 for (i, p) in e.intermediaries.iter().enumerate() {
                     text(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
                     known_country(
@@ -231,7 +220,11 @@ impl App {
     }
 
     /// An exporter creates a draft application.
-    pub async fn create_application(&self, who: &Principal, a: NewApplication) -> AppResult<Case> {
+    pub async fn create_application(
+        &self,
+        who: &Principal,
+        a: NewApplication,
+    ) -> AppResult<CaseView> {
         let org = who.exporter_org("apply")?.to_string();
         if !self.org_is_registered(&org).await? {
             return Err(AppError::Conflict(
@@ -293,10 +286,14 @@ impl App {
             None,
         );
         tx.commit().await?;
-        self.case_view(rec)
+        self.view_for(who, rec)
     }
 
-    pub async fn applications(&self, who: &Principal, state: Option<&str>) -> AppResult<Vec<Case>> {
+    pub async fn applications(
+        &self,
+        who: &Principal,
+        state: Option<&str>,
+    ) -> AppResult<Vec<CaseView>> {
         let states = match state {
             Some(s) => vec![s
                 .parse::<CaseState>()
@@ -305,50 +302,43 @@ impl App {
                 .to_string()],
             None => vec![],
         };
-        let filter = match who.role {
-            Role::Exporter => Filter {
-                org_id: Some(who.exporter_org("list applications")?.into()),
+        let filter = who.list_filter(
+            Kind::Case,
+            Filter {
                 states,
                 ..Default::default()
             },
-            Role::Adviser => Filter {
-                tag: who.review_kind.map(|k| k.as_str().to_string()),
-                states,
-                ..Default::default()
-            },
-            Role::PolicyAdmin => {
-                return Err(AppError::Forbidden(
-                    "a policy administrator does not read cases".into(),
-                ))
-            }
-            _ => Filter {
-                states,
-                ..Default::default()
-            },
-        };
+        )?;
         self.store
             .list::<CaseBody>(CASE, &filter)
             .await?
             .into_iter()
-            .filter(|r| self.case_visible(who, r))
-            .map(|r| self.case_view(r))
+            .map(|r| self.view_for(who, r))
             .collect()
     }
 
-    pub async fn application(&self, who: &Principal, id: &str) -> AppResult<Case> {
+    /// One case as the caller may see it.
+    pub async fn application(&self, who: &Principal, id: &str) -> AppResult<CaseView> {
+        self.view_for(who, self.case_record(who, id).await?)
+    }
+
+    /// A stored case the caller may read (NotFound otherwise, like a missing one).
+    pub(crate) async fn case_record(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> AppResult<Record<CaseBody>> {
         let r = self
             .store
             .get::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
-        if !self.case_visible(who, &r) {
-            return Err(AppError::NotFound("application"));
-        }
-        self.case_view(r)
+        who.visible(Kind::Case, r)
     }
 
     /// The one place that changes a case: visibility, expected version, the transition table (when `action` is
-    /// given), the change itself, history and audit, in one transaction.
+    /// given; the actor is derived from the caller's role, never passed in), the change itself, history and
+    /// audit, in one transaction. Returns the caller's view of the changed case.
     #[expect(
         clippy::too_many_arguments,
         reason = "one place for every case change; the arguments are its audit record"
@@ -358,11 +348,11 @@ impl App {
         who: &Principal,
         id: &str,
         expected_version: Option<i64>,
-        action: Option<(CaseAction, Actor)>,
+        action: Option<CaseAction>,
         audit_action: &str,
         reason: Option<&str>,
         change: F,
-    ) -> AppResult<Case>
+    ) -> AppResult<CaseView>
     where
         F: FnOnce(&mut Record<CaseBody>) -> AppResult<()>,
     {
@@ -372,9 +362,7 @@ impl App {
             .get::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
-        if !self.case_visible(who, &before) {
-            return Err(AppError::NotFound("application"));
-        }
+        let before = who.visible(Kind::Case, before)?;
         if let Some(v) = expected_version {
             if v != before.version {
                 return Err(AppError::Conflict(format!(
@@ -385,7 +373,14 @@ impl App {
         }
         let mut after = before.clone();
         let current: CaseState = before.state.parse().map_err(AppError::Internal)?;
-        if let Some((a, actor)) = action {
+        if let Some(a) = action {
+            let actor = who.actor().ok_or_else(|| {
+                AppError::Forbidden(format!(
+                    "a user with role {} may not {} a case",
+                    who.role,
+                    a.as_str()
+                ))
+            })?;
             let next = transition(current, a, actor).map_err(|e| match e {
                 domain::TransitionError::IllegalFromState { action, current } => {
                     AppError::InvalidTransition {
@@ -406,6 +401,12 @@ impl App {
             });
         }
         change(&mut after)?;
+        if action.is_none() && after.body == before.body && after.assigned_to == before.assigned_to
+        {
+            // A no-op (e.g. advice of a kind already requested) changes nothing: no new version, no audit event.
+            tx.rollback().await?;
+            return self.view_for(who, before);
+        }
         after.version = before.version + 1;
         after.updated_at = now();
         after.tags = tags_for(&after.body);
@@ -423,7 +424,7 @@ impl App {
             reason,
         );
         tx.commit().await?;
-        self.case_view(after)
+        self.view_for(who, after)
     }
 
     pub async fn submit_application(
@@ -431,9 +432,9 @@ impl App {
         who: &Principal,
         id: &str,
         b: ActionBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<CaseView> {
         who.exporter_org("submit applications")?;
-        let current = self.application(who, id).await?;
+        let current = self.case_view(self.case_record(who, id).await?)?;
         if current.state != CaseState::Draft {
             return Err(AppError::InvalidTransition {
                 action: "submit".into(),
@@ -471,7 +472,7 @@ impl App {
             who,
             id,
             b.expected_version.or(Some(current.version)),
-            Some((CaseAction::Submit, Actor::Exporter)),
+            Some(CaseAction::Submit),
             "submit-application",
             None,
             move |r| {
@@ -509,9 +510,23 @@ impl App {
     ) -> AppResult<()> {
         let field = "export.marketing_authorisation";
         let cited = e.marketing_authorisation.trim();
-        if let Ok(ml) = self.store.get_by_reference::<CaseBody>(CASE, cited).await {
-            let covers = ml.org_id == who.org_id
-                && ml.body.licence == LicenceKind::Marketing
+        let missing = || {
+            AppError::invalid(
+                field,
+                format!(
+                    "{cited:?} is neither a marketing licence nor a marketing-licence exemption of this organisation; an export licence application must cite a valid marketing licence or exemption covering the same product and destination"
+                ),
+            )
+        };
+        // Another organisation's licence or exemption answers exactly like a missing one: references are
+        // sequential, and a different answer would let an exporter enumerate other companies' licences.
+        let ml = match self.store.get_by_reference::<CaseBody>(CASE, cited).await {
+            Ok(ml) if ml.org_id == who.org_id => Some(ml),
+            Ok(_) | Err(store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(ml) = ml {
+            let covers = ml.body.licence == LicenceKind::Marketing
                 && ml.state == CaseState::Issued.as_str()
                 && ml.body.marketing.as_ref().is_some_and(|m| {
                     m.products.contains(&e.product) && m.destinations.contains(&e.destination)
@@ -534,11 +549,13 @@ impl App {
                 ))
             };
         }
+        if crate::record_id(field, cited).is_err() {
+            return Err(missing());
+        }
         match self.store.get::<Exemption>(EXEMPTION, cited).await {
+            Ok(x) if x.org_id.as_deref() != who.org_id.as_deref() => Err(missing()),
             Ok(x)
-                if x.org_id.as_deref() == who.org_id.as_deref()
-                    && x.body.product == e.product
-                    && x.body.destination == e.destination.as_str() =>
+                if x.body.product == e.product && x.body.destination == e.destination.as_str() =>
             {
                 Ok(())
             }
@@ -549,12 +566,7 @@ impl App {
                     e.product, e.destination
                 ),
             )),
-            Err(store::StoreError::NotFound) => Err(AppError::invalid(
-                field,
-                format!(
-                    "{cited:?} is neither a marketing licence nor a marketing-licence exemption of this organisation; an export licence application must cite a valid marketing licence or exemption covering the same product and destination"
-                ),
-            )),
+            Err(store::StoreError::NotFound) => Err(missing()),
             Err(e) => Err(e.into()),
         }
     }
@@ -619,7 +631,7 @@ impl App {
         who: &Principal,
         id: &str,
         b: ActionBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<CaseView> {
         who.exporter_org("withdraw applications")?;
         let reason = b
             .reason
@@ -630,7 +642,7 @@ impl App {
             who,
             id,
             b.expected_version,
-            Some((CaseAction::Withdraw, Actor::Exporter)),
+            Some(CaseAction::Withdraw),
             "withdraw-application",
             reason.as_deref(),
             |_| Ok(()),
@@ -639,7 +651,7 @@ impl App {
     }
 
     /// Assigns a case to an officer; a submitted case moves under review.
-    pub async fn assign(&self, who: &Principal, id: &str, b: AssignBody) -> AppResult<Case> {
+    pub async fn assign(&self, who: &Principal, id: &str, b: AssignBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "assign cases")?;
         let officer = match b.officer_id {
             Some(o) => {
@@ -660,9 +672,9 @@ impl App {
             }
             None => who.user_id.clone(),
         };
-        let current = self.application(who, id).await?;
+        let current = self.case_view(self.case_record(who, id).await?)?;
         let action = match current.state {
-            CaseState::Submitted => Some((CaseAction::StartReview, Actor::Officer)),
+            CaseState::Submitted => Some(CaseAction::StartReview),
             s if s.is_open() => None,
             s => {
                 return Err(AppError::InvalidTransition {
@@ -691,7 +703,7 @@ impl App {
         who: &Principal,
         id: &str,
         b: InfoRequestBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "request information")?;
         let q = text("question", &b.question, 5000)?;
         let by = who.user_id.clone();
@@ -699,7 +711,7 @@ impl App {
             who,
             id,
             b.expected_version,
-            Some((CaseAction::RequestInformation, Actor::Officer)),
+            Some(CaseAction::RequestInformation),
             "request-information",
             Some(&q.clone()),
             move |r| {
@@ -716,9 +728,10 @@ impl App {
         .await
     }
 
-    pub async fn respond(&self, who: &Principal, id: &str, b: RespondBody) -> AppResult<Case> {
+    pub async fn respond(&self, who: &Principal, id: &str, b: RespondBody) -> AppResult<CaseView> {
         who.exporter_org("answer information requests")?;
         let answer = text("answer", &b.answer, 10000)?;
+        crate::bounded_unique("documents", &b.documents, 50)?;
         for (i, d) in b.documents.iter().enumerate() {
             text(&format!("documents[{i}].kind"), &d.kind, 100)?;
             text(&format!("documents[{i}].name"), &d.name, 300)?;
@@ -728,7 +741,7 @@ impl App {
             who,
             id,
             b.expected_version,
-            Some((CaseAction::Respond, Actor::Exporter)),
+            Some(CaseAction::Respond),
             "respond-to-request",
             None,
             move |r| {
@@ -756,11 +769,12 @@ impl App {
         who: &Principal,
         id: &str,
         b: AdviceRequestBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "request advice")?;
         if b.reviews.is_empty() {
             return Err(AppError::invalid("reviews", "name at least one review"));
         }
+        crate::bounded_unique("reviews", &b.reviews, domain::ReviewKind::ALL.len())?;
         let by = who.user_id.clone();
         self.change_case(
             who,
@@ -800,12 +814,25 @@ impl App {
         .await
     }
 
-    pub async fn give_advice(&self, who: &Principal, id: &str, a: NewAdvice) -> AppResult<Case> {
+    pub async fn give_advice(
+        &self,
+        who: &Principal,
+        id: &str,
+        a: NewAdvice,
+    ) -> AppResult<CaseView> {
         who.require(&[Role::Adviser], "give advice")?;
         let kind = who
             .review_kind
             .ok_or_else(|| AppError::Forbidden("adviser without a review kind".into()))?;
         text("text", &a.text, 20000)?;
+        crate::bounded_unique("conditions", &a.conditions, 50)?;
+        crate::bounded_unique("criteria", &a.criteria, 20)?;
+        crate::bounded_unique(
+            "checklist",
+            &a.checklist.iter().map(|c| c.item).collect::<Vec<_>>(),
+            domain::DueDiligenceItem::ALL.len(),
+        )?;
+        crate::bounded_unique("red_flags", &a.red_flags, 20)?;
         for (i, c) in a.conditions.iter().enumerate() {
             text(&format!("conditions[{i}]"), c, 2000)?;
         }
@@ -869,12 +896,10 @@ impl App {
         .await
     }
 
-    pub async fn approve(&self, who: &Principal, id: &str, b: ApproveBody) -> AppResult<Case> {
+    pub async fn approve(&self, who: &Principal, id: &str, b: ApproveBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "approve applications")?;
         let reason = text("reason", &b.reason, 5000)?;
-        if b.conditions.len() > 50 {
-            return Err(AppError::invalid("conditions", "at most 50 conditions"));
-        }
+        crate::bounded_unique("conditions", &b.conditions, 50)?;
         for (i, c) in b.conditions.iter().enumerate() {
             validate_condition(&format!("conditions[{i}]"), c)?;
         }
@@ -884,7 +909,7 @@ impl App {
             who,
             id,
             b.expected_version,
-            Some((CaseAction::Approve, Actor::Officer)),
+            Some(CaseAction::Approve),
             "approve-application",
             Some(&reason),
             move |r| {
@@ -903,7 +928,7 @@ impl App {
         .await
     }
 
-    pub async fn refuse(&self, who: &Principal, id: &str, b: RefuseBody) -> AppResult<Case> {
+    pub async fn refuse(&self, who: &Principal, id: &str, b: RefuseBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "refuse applications")?;
         let reason = text("reason", &b.reason, 5000)?;
         if b.criteria.is_empty() {
@@ -912,13 +937,14 @@ impl App {
                 "a refusal cites at least one refusal criterion",
             ));
         }
+        crate::bounded_unique("criteria", &b.criteria, 20)?;
         let by = who.user_id.clone();
         let r2 = reason.clone();
         self.change_case(
             who,
             id,
             b.expected_version,
-            Some((CaseAction::Refuse, Actor::Officer)),
+            Some(CaseAction::Refuse),
             "refuse-application",
             Some(&reason),
             move |r| {
@@ -938,13 +964,13 @@ impl App {
         .await
     }
 
-    pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<Case> {
+    pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "issue licences")?;
         self.change_case(
             who,
             id,
             b.expected_version,
-            Some((CaseAction::Issue, Actor::Officer)),
+            Some(CaseAction::Issue),
             "issue-licence",
             None,
             |r| {
@@ -977,14 +1003,14 @@ impl App {
         id: &str,
         action: CaseAction,
         b: ActionBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "suspend, reinstate or revoke licences")?;
         let reason = text("reason", b.reason.as_deref().unwrap_or(""), 5000)?;
         self.change_case(
             who,
             id,
             b.expected_version,
-            Some((action, Actor::Officer)),
+            Some(action),
             &format!("{}-licence", action.as_str()),
             Some(&reason),
             |_| Ok(()),
@@ -994,10 +1020,7 @@ impl App {
 
     /// Expires issued licences whose validity ended before `today` (run by the service daily).
     pub async fn expire_due(&self, today: NaiveDate) -> AppResult<usize> {
-        let sys = crate::Principal {
-            role: Role::Officer,
-            ..crate::Principal::system()
-        };
+        let sys = Principal::system();
         let issued = self
             .store
             .list::<CaseBody>(
@@ -1021,7 +1044,7 @@ impl App {
                     &sys,
                     &r.id,
                     Some(r.version),
-                    Some((CaseAction::Expire, Actor::System)),
+                    Some(CaseAction::Expire),
                     "expire-licence",
                     Some("validity ended"),
                     |_| Ok(()),

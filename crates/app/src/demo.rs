@@ -19,12 +19,12 @@ impl App {
     /// Seeds the demo data. Fails (changing nothing more) if the demo users already exist.
     pub async fn seed_demo(&self) -> AppResult<DemoTokens> {
         let root = self.bootstrap_admin("demo-admin").await?;
-        let admin = self.authenticate(&root.token.token).await?;
-        let mut tokens = vec![(
-            "demo-admin".to_string(),
-            "admin".to_string(),
-            root.token.token,
-        )];
+        let root_token = root
+            .token
+            .ok_or_else(|| crate::AppError::Internal("bootstrap gave no token".into()))?
+            .token;
+        let admin = self.authenticate(&root_token).await?;
+        let mut tokens = vec![("demo-admin".to_string(), "admin".to_string(), root_token)];
         let org = self
             .create_organisation(
                 &admin,
@@ -51,8 +51,23 @@ impl App {
                             },
                         )
                         .await?;
-                    let p = self.authenticate(&u.token.token).await?;
-                    AppResult::Ok((username, role.to_string(), u.token.token, p))
+                    // The same path as a real user: the administrator hands over an enrolment secret, the
+                    // user exchanges it for its token.
+                    let secret = u
+                        .enrolment
+                        .ok_or_else(|| crate::AppError::Internal("no enrolment secret".into()))?
+                        .secret;
+                    let token = self
+                        .enrol(EnrolRequest {
+                            username: username.clone(),
+                            secret,
+                            label: Some("demo".into()),
+                            days: Some(30),
+                        })
+                        .await?
+                        .token;
+                    let p = self.authenticate(&token).await?;
+                    AppResult::Ok((username, role.to_string(), token, p))
                 }
             };
         let mut principals: Vec<Principal> = Vec::new();
@@ -193,7 +208,7 @@ impl App {
                 ),
             )
             .await?;
-        self.submit_application(&exporter, &sub.id, ActionBody::default())
+        self.submit_application(&exporter, sub.id(), ActionBody::default())
             .await?;
         let rev = self
             .create_application(
@@ -205,11 +220,11 @@ impl App {
                 ),
             )
             .await?;
-        self.submit_application(&exporter, &rev.id, ActionBody::default())
+        self.submit_application(&exporter, rev.id(), ActionBody::default())
             .await?;
         self.assign(
             &officer,
-            &rev.id,
+            rev.id(),
             AssignBody {
                 officer_id: None,
                 expected_version: None,
@@ -226,18 +241,18 @@ impl App {
                 ),
             )
             .await?;
-        self.submit_application(&exporter, &iss.id, ActionBody::default())
+        self.submit_application(&exporter, iss.id(), ActionBody::default())
             .await?;
         self.assign(
             &officer,
-            &iss.id,
+            iss.id(),
             AssignBody {
                 officer_id: None,
                 expected_version: None,
             },
         )
         .await?;
-        let case = self.application(&officer, &iss.id).await?;
+        let case = self.case_view(self.case_record(&officer, iss.id()).await?)?;
         for k in &case.body.required_reviews {
             let adviser = match k {
                 ReviewKind::HumanRights => &hr,
@@ -258,7 +273,7 @@ impl App {
             };
             self.give_advice(
                 adviser,
-                &iss.id,
+                iss.id(),
                 NewAdvice {
                     recommendation: AdviceRecommendation::Approve,
                     criteria: vec![],
@@ -272,7 +287,7 @@ impl App {
         }
         self.approve(
             &officer,
-            &iss.id,
+            iss.id(),
             ApproveBody {
                 reason: "advice favourable (demo)".into(),
                 conditions: vec![Condition::ReportingObligation {
@@ -283,7 +298,8 @@ impl App {
             },
         )
         .await?;
-        self.issue(&officer, &iss.id, ActionBody::default()).await?;
+        self.issue(&officer, iss.id(), ActionBody::default())
+            .await?;
         Ok(tokens)
     }
 }

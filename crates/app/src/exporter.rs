@@ -1,5 +1,6 @@
 //! Company registrations and products: what an exporter records before it can apply.
 
+use crate::access::Kind;
 use crate::model::*;
 use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
@@ -10,22 +11,25 @@ use store::{Filter, Record};
 pub const REGISTRATION: &str = "registration";
 pub const PRODUCT: &str = "product";
 
-fn registration_view(r: Record<RegistrationBody>) -> AppResult<Registration> {
-    Ok(Registration {
-        id: r.id,
-        org_id: r.org_id.unwrap_or_default(),
-        state: r.state.parse().map_err(|e: String| AppError::Internal(e))?,
-        company_name: r.body.details.company_name,
-        registration_number: r.body.details.registration_number,
-        address: r.body.details.address,
-        country: r.body.details.country,
-        contact_email: r.body.details.contact_email,
-        decision_reason: r.body.decision_reason,
-        decided_by: r.body.decided_by,
-        decided_at: r.body.decided_at,
-        version: r.version,
-        created_at: r.created_at,
-    })
+fn registration_view(who: &Principal, r: Record<RegistrationBody>) -> AppResult<Registration> {
+    Ok(crate::views::redact_registration(
+        who,
+        Registration {
+            id: r.id,
+            org_id: r.org_id.unwrap_or_default(),
+            state: r.state.parse().map_err(|e: String| AppError::Internal(e))?,
+            company_name: r.body.details.company_name,
+            registration_number: r.body.details.registration_number,
+            address: r.body.details.address,
+            country: r.body.details.country,
+            contact_email: r.body.details.contact_email,
+            decision_reason: r.body.decision_reason,
+            decided_by: r.body.decided_by,
+            decided_at: r.body.decided_at,
+            version: r.version,
+            created_at: r.created_at,
+        },
+    ))
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -46,7 +50,7 @@ pub struct ProductBody {
     pub classification: Option<Classification>,
 }
 
-fn product_view(r: Record<ProductBody>) -> Product {
+fn product_view(who: &Principal, r: Record<ProductBody>) -> Product {
     Product {
         id: r.id,
         org_id: r.org_id.unwrap_or_default(),
@@ -55,7 +59,10 @@ fn product_view(r: Record<ProductBody>) -> Product {
         description: r.body.description,
         claimed_control_entries: r.body.claimed_control_entries,
         capability_tags: r.body.capability_tags,
-        classification: r.body.classification,
+        classification: r
+            .body
+            .classification
+            .map(|c| crate::views::ClassificationView::of(who, c)),
         record_version: r.version,
         created_at: r.created_at,
     }
@@ -64,6 +71,7 @@ fn product_view(r: Record<ProductBody>) -> Product {
 impl App {
     /// Canonicalises control-entry codes (aliases accepted) against the policy in force.
     pub fn canonical_entries(&self, field: &str, codes: &[String]) -> AppResult<Vec<String>> {
+        crate::bounded_unique(field, codes, 50)?;
         let set = self.policy_now();
         let mut out: Vec<String> = Vec::new();
         for (i, c) in codes.iter().enumerate() {
@@ -102,23 +110,6 @@ impl App {
                 "is not an e-mail address",
             ));
         }
-        let existing = self
-            .store
-            .list::<RegistrationBody>(
-                REGISTRATION,
-                &Filter {
-                    org_id: Some(org.clone()),
-                    states: vec!["pending".into(), "approved".into()],
-                    ..Default::default()
-                },
-            )
-            .await?;
-        if let Some(e) = existing.first() {
-            return Err(AppError::Conflict(format!(
-                "the organisation already has a registration in state {}",
-                e.state
-            )));
-        }
         let t = now();
         let body = RegistrationBody {
             details,
@@ -134,28 +125,48 @@ impl App {
             body,
             t,
         );
-        self.insert_audited(who, "file-registration", &rec).await?;
-        registration_view(rec)
-    }
-
-    fn registration_visible(&self, who: &Principal, r: &Record<RegistrationBody>) -> bool {
-        who.reads_everything() || (who.role == Role::Exporter && who.org_id == r.org_id)
+        // The uniqueness check and the insert share one writing transaction (writers are serialised by the
+        // audit head lock), so parallel filings cannot both pass the check.
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let existing = tx
+            .list::<RegistrationBody>(
+                REGISTRATION,
+                &Filter {
+                    org_id: rec.org_id.clone(),
+                    states: vec!["pending".into(), "approved".into()],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if let Some(e) = existing.first() {
+            return Err(AppError::Conflict(format!(
+                "the organisation already has a registration in state {}",
+                e.state
+            )));
+        }
+        tx.insert(&rec).await?;
+        audit(
+            &mut tx,
+            who,
+            "file-registration",
+            REGISTRATION,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        tx.commit().await?;
+        registration_view(who, rec)
     }
 
     pub async fn registrations(&self, who: &Principal) -> AppResult<Vec<Registration>> {
-        let filter = match who.role {
-            Role::Exporter => Filter {
-                org_id: Some(who.exporter_org("list registrations")?.to_string()),
-                ..Default::default()
-            },
-            _ if who.reads_everything() => Filter::default(),
-            _ => return Err(AppError::Forbidden("may not list registrations".into())),
-        };
+        let filter = who.list_filter(Kind::Registration, Filter::default())?;
         self.store
             .list::<RegistrationBody>(REGISTRATION, &filter)
             .await?
             .into_iter()
-            .map(registration_view)
+            .map(|r| registration_view(who, r))
             .collect()
     }
 
@@ -165,10 +176,7 @@ impl App {
             .get::<RegistrationBody>(REGISTRATION, id)
             .await
             .map_err(not_found("registration"))?;
-        if !self.registration_visible(who, &r) {
-            return Err(AppError::NotFound("registration"));
-        }
-        registration_view(r)
+        registration_view(who, who.visible(Kind::Registration, r)?)
     }
 
     pub async fn decide_registration(
@@ -227,7 +235,7 @@ impl App {
             Some(&reason),
         );
         tx.commit().await?;
-        registration_view(after)
+        registration_view(who, after)
     }
 
     /// Whether an organisation has an approved registration.
@@ -248,9 +256,7 @@ impl App {
 
     pub async fn create_product(&self, who: &Principal, new: NewProduct) -> AppResult<Product> {
         let org = who.exporter_org("record products")?.to_string();
-        if new.capability_tags.len() > 50 {
-            return Err(AppError::invalid("capability_tags", "at most 50 tags"));
-        }
+        crate::bounded_unique("capability_tags", &new.capability_tags, 50)?;
         let body = ProductBody {
             name: text("name", &new.name, 200)?,
             version: text("version", &new.version, 50)?,
@@ -275,40 +281,23 @@ impl App {
             t,
         );
         self.insert_audited(who, "create-product", &rec).await?;
-        Ok(product_view(rec))
-    }
-
-    fn product_visible(&self, who: &Principal, r: &Record<ProductBody>) -> bool {
-        who.reads_everything()
-            || (who.role == Role::Exporter && who.org_id == r.org_id)
-            || (who.role == Role::Adviser && who.review_kind == Some(ReviewKind::Defence))
+        Ok(product_view(who, rec))
     }
 
     pub async fn products(&self, who: &Principal) -> AppResult<Vec<Product>> {
-        let filter = match who.role {
-            Role::Exporter => Filter {
-                org_id: Some(who.exporter_org("list products")?.to_string()),
-                ..Default::default()
-            },
-            Role::Adviser if who.review_kind == Some(ReviewKind::Defence) => Filter::default(),
-            _ if who.reads_everything() => Filter::default(),
-            _ => return Err(AppError::Forbidden("may not list products".into())),
-        };
+        let filter = who.list_filter(Kind::Product, Filter::default())?;
         Ok(self
             .store
             .list::<ProductBody>(PRODUCT, &filter)
             .await?
             .into_iter()
-            .map(product_view)
+            .map(|r| product_view(who, r))
             .collect())
     }
 
     pub async fn product(&self, who: &Principal, id: &str) -> AppResult<Product> {
-        let r = self.product_record(id).await?;
-        if !self.product_visible(who, &r) {
-            return Err(AppError::NotFound("product"));
-        }
-        Ok(product_view(r))
+        let r = who.visible(Kind::Product, self.product_record(id).await?)?;
+        Ok(product_view(who, r))
     }
 
     pub(crate) async fn product_record(&self, id: &str) -> AppResult<Record<ProductBody>> {
@@ -362,6 +351,6 @@ impl App {
             None,
         );
         tx.commit().await?;
-        Ok(product_view(after))
+        Ok(product_view(who, after))
     }
 }

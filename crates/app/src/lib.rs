@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub(crate) mod access;
 pub mod admin;
 pub mod cases;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod exporter;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod views;
 
 pub use error::{AppError, AppResult};
 
@@ -36,6 +38,8 @@ pub struct AppConfig {
     pub target_export_days: u32,
     /// Default screening threshold for "possible match".
     pub screening_threshold: f64,
+    /// Longest lifetime of an API token, in days.
+    pub max_token_days: u32,
 }
 
 impl Default for AppConfig {
@@ -45,29 +49,95 @@ impl Default for AppConfig {
             target_marketing_days: 20,
             target_export_days: 60,
             screening_threshold: screening::DEFAULT_THRESHOLD,
+            max_token_days: 90,
         }
     }
 }
 
-/// The authenticated caller.
+/// The authenticated caller. Only this crate constructs one: from a token ([`App::authenticate`]), for the
+/// service's own background work ([`App::system`]), or for the local shell operator ([`App::shell_operator`],
+/// behind the `shell` feature that only the command-line binary enables). Delivery code therefore cannot make
+/// up a caller with more rights than the one it authenticated.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Principal {
-    pub user_id: String,
-    pub username: String,
-    pub role: Role,
-    pub review_kind: Option<ReviewKind>,
-    pub org_id: Option<String>,
+    pub(crate) user_id: String,
+    pub(crate) username: String,
+    pub(crate) role: Role,
+    pub(crate) review_kind: Option<ReviewKind>,
+    pub(crate) org_id: Option<String>,
+    /// The API token (or session) the caller authenticated with, recorded in audit events.
+    #[serde(skip)]
+    pub(crate) token_id: Option<String>,
+    /// Where the caller comes from.
+    #[serde(skip)]
+    pub(crate) origin: Origin,
+}
+
+/// Where a [`Principal`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Authenticated through the API (token or session).
+    Api,
+    /// The service itself: the lifecycle's "system" actor (expiry, re-screening).
+    System,
+    /// The local shell operator (`exportctl admin ...`), who has the database in hand anyway.
+    Shell,
 }
 
 impl Principal {
     /// The built-in actor for work the service does by itself (expiry, re-screening).
-    pub fn system() -> Principal {
+    pub(crate) fn system() -> Principal {
         Principal {
             user_id: "system".into(),
             username: "system".into(),
             role: Role::Admin,
             review_kind: None,
             org_id: None,
+            token_id: None,
+            origin: Origin::System,
+        }
+    }
+
+    /// The local shell operator: an administrator acting through `exportctl admin` with direct database access.
+    /// Only the command-line binary enables the `shell` feature; the HTTP crate cannot construct it.
+    #[cfg(feature = "shell")]
+    pub fn shell_operator() -> Principal {
+        Principal {
+            user_id: "shell".into(),
+            username: "shell".into(),
+            origin: Origin::Shell,
+            ..Principal::system()
+        }
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn review_kind(&self) -> Option<ReviewKind> {
+        self.review_kind
+    }
+    pub fn org_id(&self) -> Option<&str> {
+        self.org_id.as_deref()
+    }
+    pub fn token_id(&self) -> Option<&str> {
+        self.token_id.as_deref()
+    }
+
+    /// The lifecycle actor this caller acts as (the transition table's "who"), if any.
+    pub(crate) fn actor(&self) -> Option<domain::Actor> {
+        if self.origin == Origin::System {
+            return Some(domain::Actor::System);
+        }
+        match self.role {
+            Role::Exporter => Some(domain::Actor::Exporter),
+            Role::Officer => Some(domain::Actor::Officer),
+            _ => None,
         }
     }
 
@@ -186,6 +256,7 @@ pub(crate) fn audit<B: Serialize, A: Serialize>(
     tx.audit(NewAuditEvent {
         at: now(),
         actor: who.user_id.clone(),
+        via: who.token_id.clone(),
         action: action.to_string(),
         record_kind: kind.to_string(),
         record_id: id.to_string(),
@@ -214,6 +285,26 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
         ));
     }
     Ok(t.to_string())
+}
+
+/// Validates a list in a body: at most `max` items and no item twice (a repeated item would be stored twice and
+/// mean nothing more). Names the field and, for a duplicate, the index of the repeat.
+pub(crate) fn bounded_unique<T: PartialEq>(field: &str, items: &[T], max: usize) -> AppResult<()> {
+    if items.len() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max} items, got {}", items.len()),
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            return Err(AppError::invalid(
+                format!("{field}[{i}]"),
+                "repeats an earlier item; give each item once",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Validates a record id given in a body (same shape as path ids: 1 to 64 ASCII letters, digits, '-', '_'

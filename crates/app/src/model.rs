@@ -38,7 +38,8 @@ pub struct NewUser {
     pub review_kind: Option<ReviewKind>,
     /// Required for exporters: their organisation.
     pub org_id: Option<String>,
-    /// Lifetime of the first token in days (default 90, at most 365).
+    /// Lifetime of the first token in days, when the shell operator creates the user (default 30, at most the
+    /// configured maximum). Through the API the user receives a one-time enrolment secret instead.
     pub token_days: Option<u32>,
 }
 
@@ -50,6 +51,35 @@ pub struct User {
     pub review_kind: Option<ReviewKind>,
     pub org_id: Option<String>,
     pub created_at: String,
+    /// A disabled user cannot authenticate; disabling revoked all its tokens.
+    pub disabled: bool,
+}
+
+/// A one-time enrolment secret: the user exchanges it for an API token (`POST /api/v1/enrol`). An
+/// administrator hands it over; it never becomes a token in the administrator's hands.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Enrolment {
+    pub user_id: String,
+    pub secret: String,
+    pub expires_at: String,
+}
+
+/// Exchange of an enrolment secret for an API token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub username: String,
+    pub secret: String,
+    pub label: Option<String>,
+    /// Lifetime in days (default 30, at most the configured maximum).
+    pub days: Option<u32>,
+}
+
+/// Enable or disable a user.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserStatusChange {
+    pub reason: String,
 }
 
 /// A newly created token: the secret is shown only here, once.
@@ -65,14 +95,17 @@ pub struct IssuedToken {
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub label: Option<String>,
-    /// Lifetime in days (default 90, at most 365).
+    /// Lifetime in days (default 30, at most the configured maximum).
     pub days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserCreated {
     pub user: User,
-    pub token: IssuedToken,
+    /// Through the API: the one-time secret the new user exchanges for its first token.
+    pub enrolment: Option<Enrolment>,
+    /// From the shell only: the first token itself.
+    pub token: Option<IssuedToken>,
 }
 
 // ---------- registrations ----------
@@ -100,6 +133,8 @@ pub struct Registration {
     pub country: CountryCode,
     pub contact_email: String,
     pub decision_reason: Option<String>,
+    /// The deciding officer (not shown to exporters).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub version: i64,
@@ -151,7 +186,7 @@ pub struct Product {
     pub description: String,
     pub claimed_control_entries: Vec<String>,
     pub capability_tags: Vec<String>,
-    pub classification: Option<Classification>,
+    pub classification: Option<crate::views::ClassificationView>,
     pub record_version: i64,
     pub created_at: String,
 }

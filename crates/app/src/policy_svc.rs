@@ -223,14 +223,7 @@ impl App {
     }
 
     pub async fn exemptions(&self, who: &Principal) -> AppResult<Vec<Exemption>> {
-        let filter = match who.role {
-            Role::Exporter => Filter {
-                org_id: Some(who.exporter_org("list exemptions")?.into()),
-                ..Default::default()
-            },
-            _ if who.reads_everything() => Filter::default(),
-            _ => return Err(AppError::Forbidden("may not list exemptions".into())),
-        };
+        let filter = who.list_filter(crate::access::Kind::Exemption, Filter::default())?;
         Ok(self
             .store
             .list::<Exemption>(EXEMPTION, &filter)

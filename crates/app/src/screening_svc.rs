@@ -266,7 +266,7 @@ impl App {
         case_id: &str,
         hit_id: &str,
         b: HitDecisionBody,
-    ) -> AppResult<Case> {
+    ) -> AppResult<crate::views::CaseView> {
         who.require(&[Role::Officer], "clear or confirm screening hits")?;
         let status = match b.decision.as_str() {
             "clear" => "cleared",
@@ -314,10 +314,7 @@ impl App {
     /// already recorded for the same party and list record) are added as open hits for the responsible officer.
     /// Returns (cases screened, new hits).
     pub async fn rescreen_all(&self) -> AppResult<(usize, usize)> {
-        let sys = Principal {
-            role: Role::Officer,
-            ..Principal::system()
-        };
+        let sys = Principal::system();
         let states: Vec<String> = [
             CaseState::Submitted,
             CaseState::UnderReview,
@@ -393,7 +390,10 @@ impl App {
             .get::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
-        if !self.case_visible(who, &r) || who.role == Role::Exporter {
+        // Screening detail is the authority's: an exporter learning that its customer matched a list would be
+        // tipped off, and advisers do not need it.
+        let r = who.visible(crate::access::Kind::Case, r)?;
+        if !matches!(who.role, Role::Officer | Role::Auditor | Role::Admin) {
             return Err(AppError::NotFound("application"));
         }
         Ok(r.body.screening)

@@ -1,6 +1,7 @@
 //! Processing time against targets: working days with holidays excluded, overdue marking in the queue.
 
-use app::model::{CaseBody, StateChange};
+use app::model::{CaseBody, EnrolRequest, NewUser, StateChange};
+use app::views::CaseView;
 use app::{App, AppConfig, Principal};
 use domain::{CaseState, LicenceKind, Role};
 use store::{Record, Store};
@@ -84,10 +85,7 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     .unwrap();
     tx.commit().await.unwrap();
     let app = App::new(store, AppConfig::default()).await.unwrap();
-    let officer = Principal {
-        role: Role::Officer,
-        ..Principal::system()
-    };
+    let officer = officer(&app).await;
     let overdue = app.queue(&officer, "overdue").await.unwrap();
     assert_eq!(
         overdue
@@ -101,7 +99,9 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
         "{}",
         overdue[0].elapsed_working_days
     );
-    let c = app.application(&officer, &overdue[0].id).await.unwrap();
+    let CaseView::Internal(c) = app.application(&officer, &overdue[0].id).await.unwrap() else {
+        panic!("an officer reads the internal view")
+    };
     assert!(c.overdue);
     assert_eq!(c.body.licence, LicenceKind::Marketing);
 
@@ -119,8 +119,39 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     )
     .await
     .unwrap();
-    let c2 = app2.application(&officer, &overdue[0].id).await.unwrap();
+    let CaseView::Internal(c2) = app2.application(&officer, &overdue[0].id).await.unwrap() else {
+        panic!("an officer reads the internal view")
+    };
     assert_eq!(c2.elapsed_working_days, 0);
     assert!(!c2.overdue);
     app.queue(&officer, "bogus").await.unwrap_err();
+}
+
+/// An officer signed in the way a real one is: created by an administrator, enrolled with its one-time secret.
+async fn officer(app: &App) -> Principal {
+    let root = app.bootstrap_admin("root").await.unwrap();
+    let admin = app.authenticate(&root.token.unwrap().token).await.unwrap();
+    let u = app
+        .create_user(
+            &admin,
+            NewUser {
+                username: "officer".into(),
+                role: Role::Officer,
+                review_kind: None,
+                org_id: None,
+                token_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    let token = app
+        .enrol(EnrolRequest {
+            username: "officer".into(),
+            secret: u.enrolment.unwrap().secret,
+            label: None,
+            days: None,
+        })
+        .await
+        .unwrap();
+    app.authenticate(&token.token).await.unwrap()
 }

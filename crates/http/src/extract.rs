@@ -38,6 +38,11 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptBody<T
     }
 }
 
+/// The body of an action that takes no parameters: empty, or `{}` (anything else is a 422 naming the field).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// The content type and the body (within the route's body limit: 413 naming `body` beyond it).
 async fn read_body<S: Send + Sync>(
     req: Request,

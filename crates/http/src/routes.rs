@@ -5,6 +5,7 @@ use crate::extract::{path_id, Body, Caller, OptBody, QueryParams};
 use crate::AppState;
 use app::model::*;
 use app::policy_svc::{PolicyVersionView, PublishPolicy, StagePolicy};
+use app::views::CaseView;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -18,7 +19,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     info(title = "exportctl API", description = "Licensing of dual-use cyber technology exports"),
     paths(
         get_me, create_organisation, list_organisations, get_organisation, create_user, list_users, get_user,
-        create_token, list_tokens, revoke_token, file_registration, list_registrations, get_registration,
+        create_enrolment, enrol, disable_user, enable_user, list_tokens, revoke_token, file_registration, list_registrations, get_registration,
         decide_registration, create_product, list_products, get_product, classify_product, create_application,
         list_applications, get_application, submit_application, withdraw_application, assign_application,
         request_information, respond_application, request_advice, give_advice, approve_application,
@@ -58,7 +59,10 @@ pub fn api_router() -> Router<AppState> {
         .route("/organisations/{id}", get(get_organisation))
         .route("/users", post(create_user).get(list_users))
         .route("/users/{id}", get(get_user))
-        .route("/users/{id}/tokens", post(create_token))
+        .route("/users/{id}/enrolment", post(create_enrolment))
+        .route("/users/{id}/disable", post(disable_user))
+        .route("/users/{id}/enable", post(enable_user))
+        .route("/enrol", post(enrol))
         .route("/tokens", get(list_tokens))
         .route("/tokens/{id}/revoke", post(revoke_token))
         .route(
@@ -181,19 +185,56 @@ async fn get_user(State(s): S, Caller(p): Caller, Path(i): Path<String>) -> ApiR
     Ok(Json(s.app.user(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", params(("id" = String, Path)), request_body = NewToken,
-    responses((status = 201, body = IssuedToken)))]
-async fn create_token(
+#[utoipa::path(post, path = "/api/v1/users/{id}/enrolment", params(("id" = String, Path)),
+    responses((status = 201, body = Enrolment, description = "A one-time enrolment secret for the user (shown once)"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn create_enrolment(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
-    Body(b): Body<NewToken>,
-) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    _b: OptBody<crate::extract::NoParams>,
+) -> ApiResult<(StatusCode, Json<Enrolment>)> {
     id("id", &i)?;
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_token(&p, &i, b).await?),
+        Json(s.app.create_enrolment(&p, &i).await?),
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/enrol", request_body = EnrolRequest, security(()),
+    responses((status = 201, body = IssuedToken, description = "The user's new API token (shown once)"),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn enrol(
+    State(s): S,
+    Body(b): Body<EnrolRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    Ok((StatusCode::CREATED, Json(s.app.enrol(b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", params(("id" = String, Path)), request_body = UserStatusChange,
+    responses((status = 200, body = User, description = "The user, disabled; every token revoked"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn disable_user(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<UserStatusChange>,
+) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.set_user_disabled(&p, &i, true, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", params(("id" = String, Path)), request_body = UserStatusChange,
+    responses((status = 200, body = User, description = "The user, enabled (it enrols again for a token)"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn enable_user(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<UserStatusChange>,
+) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.set_user_disabled(&p, &i, false, b).await?))
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -321,12 +362,12 @@ async fn classify_product(
 
 // ---------- applications ----------
 
-#[utoipa::path(post, path = "/api/v1/applications", request_body = NewApplication, responses((status = 201, body = Case), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications", request_body = NewApplication, responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
 async fn create_application(
     State(s): S,
     Caller(p): Caller,
     Body(b): Body<NewApplication>,
-) -> ApiResult<(StatusCode, Json<Case>)> {
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
     Ok((
         StatusCode::CREATED,
         Json(s.app.create_application(&p, b).await?),
@@ -341,21 +382,21 @@ struct CaseQuery {
     state: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [Case])))]
+#[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [CaseView])))]
 async fn list_applications(
     State(s): S,
     Caller(p): Caller,
     QueryParams(q): QueryParams<CaseQuery>,
-) -> ApiResult<Json<Vec<Case>>> {
+) -> ApiResult<Json<Vec<CaseView>>> {
     Ok(Json(s.app.applications(&p, q.state.as_deref()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{id}", params(("id" = String, Path)), responses((status = 200, body = Case), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/applications/{id}", params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
 async fn get_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.application(&p, &i).await?))
 }
@@ -363,8 +404,8 @@ async fn get_application(
 macro_rules! simple_action {
     ($name:ident, $path:literal, $method:ident $(, $extra:expr)?) => {
         #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = Option<ActionBody>),
-            responses((status = 200, body = Case), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
-        async fn $name(State(s): S, Caller(p): Caller, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<Case>> {
+            responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
+        async fn $name(State(s): S, Caller(p): Caller, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<CaseView>> {
             id("id", &i)?;
             Ok(Json(s.app.$method(&p, &i, $($extra,)? b).await?))
         }
@@ -401,79 +442,79 @@ simple_action!(
     CaseAction::Revoke
 );
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body = AssignBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body = AssignBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn assign_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<AssignBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.assign(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body = InfoRequestBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body = InfoRequestBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn request_information(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<InfoRequestBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.request_information(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body = RespondBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body = RespondBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn respond_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<RespondBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.respond(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body = AdviceRequestBody, responses((status = 200, body = Case)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body = AdviceRequestBody, responses((status = 200, body = CaseView)))]
 async fn request_advice(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<AdviceRequestBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.request_advice(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body = NewAdvice, responses((status = 200, body = Case), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body = NewAdvice, responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
 async fn give_advice(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<NewAdvice>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.give_advice(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body = ApproveBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body = ApproveBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn approve_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<ApproveBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.approve(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body = RefuseBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body = RefuseBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn refuse_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
     Body(b): Body<RefuseBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.refuse(&p, &i, b).await?))
 }
@@ -488,13 +529,13 @@ async fn list_case_hits(
     Ok(Json(s.app.case_hits(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body = HitDecisionBody, responses((status = 200, body = Case)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body = HitDecisionBody, responses((status = 200, body = CaseView)))]
 async fn decide_hit(
     State(s): S,
     Caller(p): Caller,
     Path((i, h)): Path<(String, String)>,
     Body(b): Body<HitDecisionBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     id("hit", &h)?;
     Ok(Json(s.app.decide_hit(&p, &i, &h, b).await?))

@@ -15,6 +15,9 @@ pub struct NewAuditEvent {
     pub at: String,
     /// Actor user id (or "system").
     pub actor: String,
+    /// The token (or session) id the actor authenticated with, when the change came through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub action: String,
     pub record_kind: String,
     pub record_id: String,
@@ -43,11 +46,14 @@ pub struct VerifyReport {
 }
 
 pub(crate) fn event_hash(prev: &str, seq: i64, e: &NewAuditEvent) -> String {
-    let canonical = serde_json::json!({
+    let mut canonical = serde_json::json!({
         "seq": seq, "at": e.at, "actor": e.actor, "action": e.action,
         "record_kind": e.record_kind, "record_id": e.record_id,
         "before": e.before, "after": e.after, "reason": e.reason,
     });
+    if let Some(via) = &e.via {
+        canonical["via"] = serde_json::Value::String(via.clone());
+    }
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(canonical.to_string().as_bytes());
@@ -74,8 +80,8 @@ pub(crate) async fn append(
         seq += 1;
         let hash = event_hash(&prev, seq, &e);
         sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(seq)
         .bind(&e.at)
@@ -88,6 +94,7 @@ pub(crate) async fn append(
         .bind(e.reason.as_deref())
         .bind(&prev)
         .bind(&hash)
+        .bind(e.via.as_deref())
         .execute(&mut **tx)
         .await?;
         prev = hash;
@@ -110,6 +117,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
         event: NewAuditEvent {
             at: r.try_get("at")?,
             actor: r.try_get("actor")?,
+            via: r.try_get("via")?,
             action: r.try_get("action")?,
             record_kind: r.try_get("record_kind")?,
             record_id: r.try_get("record_id")?,
@@ -122,7 +130,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
     })
 }
 
-const SELECT: &str = "SELECT seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash FROM audit_events";
+const SELECT: &str = "SELECT seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via FROM audit_events";
 
 pub(crate) async fn list(
     pool: &AnyPool,

@@ -110,6 +110,38 @@ pub struct Filter {
     pub tag: Option<String>,
 }
 
+/// The query selecting the records of `kind` that `filter` matches, and its bound values.
+fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = format!("{SELECT_RECORD} WHERE kind = $1");
+    let mut binds: Vec<String> = vec![kind.to_string()];
+    if let Some(org) = &filter.org_id {
+        binds.push(org.clone());
+        sql.push_str(&format!(" AND org_id = ${}", binds.len()));
+    }
+    if !filter.states.is_empty() {
+        let mut parts = Vec::new();
+        for s in &filter.states {
+            binds.push(s.clone());
+            parts.push(format!("${}", binds.len()));
+        }
+        sql.push_str(&format!(" AND state IN ({})", parts.join(", ")));
+    }
+    match &filter.assigned_to {
+        Some(Some(u)) => {
+            binds.push(u.clone());
+            sql.push_str(&format!(" AND assigned_to = ${}", binds.len()));
+        }
+        Some(None) => sql.push_str(" AND assigned_to IS NULL"),
+        None => {}
+    }
+    if let Some(tag) = &filter.tag {
+        binds.push(format!("%,{tag},%"));
+        sql.push_str(&format!(" AND tags LIKE ${}", binds.len()));
+    }
+    sql.push_str(" ORDER BY created_at, id");
+    (sql, binds)
+}
+
 /// A stored list version (metadata only).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ListVersionRow {
@@ -220,33 +252,7 @@ impl Store {
         kind: &str,
         filter: &Filter,
     ) -> Result<Vec<Record<T>>> {
-        let mut sql = format!("{SELECT_RECORD} WHERE kind = $1");
-        let mut binds: Vec<String> = vec![kind.to_string()];
-        if let Some(org) = &filter.org_id {
-            binds.push(org.clone());
-            sql.push_str(&format!(" AND org_id = ${}", binds.len()));
-        }
-        if !filter.states.is_empty() {
-            let mut parts = Vec::new();
-            for s in &filter.states {
-                binds.push(s.clone());
-                parts.push(format!("${}", binds.len()));
-            }
-            sql.push_str(&format!(" AND state IN ({})", parts.join(", ")));
-        }
-        match &filter.assigned_to {
-            Some(Some(u)) => {
-                binds.push(u.clone());
-                sql.push_str(&format!(" AND assigned_to = ${}", binds.len()));
-            }
-            Some(None) => sql.push_str(" AND assigned_to IS NULL"),
-            None => {}
-        }
-        if let Some(tag) = &filter.tag {
-            binds.push(format!("%,{tag},%"));
-            sql.push_str(&format!(" AND tags LIKE ${}", binds.len()));
-        }
-        sql.push_str(" ORDER BY created_at, id");
+        let (sql, binds) = list_query(kind, filter);
         let mut q = sqlx::query(&sql);
         for b in &binds {
             q = q.bind(b.as_str());
@@ -280,10 +286,14 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
-    /// The user holding a live (unrevoked, unexpired at `now`) token with this hash.
-    pub async fn user_by_token_hash(&self, token_hash: &str, now: &str) -> Result<UserRow> {
+    /// The enabled user holding a live (unrevoked, unexpired at `now`) token with this hash, and the token's id.
+    pub async fn user_by_token_hash(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<(UserRow, String)> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled \
+            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, t.id AS token_id \
              FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = 0",
         )
@@ -292,7 +302,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        Ok((user_from_row(&row)?, row.try_get("token_id")?))
     }
 
     pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenRow>> {
@@ -417,6 +427,22 @@ impl Tx {
         record_from_row(&row)
     }
 
+    /// Like [`Store::list`], inside the transaction (sees its own writes; use after `lock_writes` for checks
+    /// that must hold at commit).
+    pub async fn list<T: DeserializeOwned>(
+        &mut self,
+        kind: &str,
+        filter: &Filter,
+    ) -> Result<Vec<Record<T>>> {
+        let (sql, binds) = list_query(kind, filter);
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        let rows = q.fetch_all(&mut *self.tx).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
     pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
         let body =
             serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -512,6 +538,40 @@ impl Tx {
         } else {
             Err(StoreError::NotFound)
         }
+    }
+
+    /// A user, read inside the transaction (e.g. to check it is still enabled when issuing it a credential).
+    pub async fn user_by_id(&mut self, id: &str) -> Result<UserRow> {
+        let row = sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// Disables or re-enables a user. Disabling also revokes every live token of the user (at `at`).
+    /// Returns the number of tokens revoked.
+    pub async fn set_user_disabled(&mut self, id: &str, disabled: bool, at: &str) -> Result<u64> {
+        let res = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        if !disabled {
+            return Ok(0);
+        }
+        let res = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(res.rows_affected())
     }
 
     /// Stores a list version and makes it the active one for its format.

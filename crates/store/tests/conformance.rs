@@ -31,6 +31,7 @@ fn rec(id: &str, org: &str, state: &str, n: i64) -> Record<Doc> {
 
 fn ev(action: &str, id: &str) -> NewAuditEvent {
     NewAuditEvent {
+        via: None,
         at: "2026-01-01T00:00:00.000Z".into(),
         actor: "tester".into(),
         action: action.into(),
@@ -255,7 +256,7 @@ async fn tokens_expire_and_revoke(b: Backend) {
         .unwrap();
     tx.commit().await.unwrap();
     let now = "2026-07-01T00:00:00.000Z";
-    assert_eq!(s.user_by_token_hash("h1", now).await.unwrap(), u);
+    assert_eq!(s.user_by_token_hash("h1", now).await.unwrap().0, u);
     assert!(
         matches!(
             s.user_by_token_hash("h2", now).await,
@@ -288,6 +289,34 @@ async fn tokens_expire_and_revoke(b: Backend) {
         s.token("t1").await.unwrap().revoked_at.as_deref(),
         Some(now)
     );
+
+    // Disabling a user revokes every live token at once; re-enabling does not bring them back.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_token(&t("t3", "2027-01-01T00:00:00.000Z"), "h3")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.user_by_token_hash("h3", now).await.unwrap().1, "t3");
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.set_user_disabled("u1", true, now).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert!(s.user_by_id("u1").await.unwrap().disabled);
+    assert!(matches!(
+        s.user_by_token_hash("h3", now).await,
+        Err(StoreError::NotFound)
+    ));
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.set_user_disabled("u1", false, now).await.unwrap(), 0);
+    assert!(matches!(
+        tx.set_user_disabled("nobody", true, now).await,
+        Err(StoreError::NotFound)
+    ));
+    tx.commit().await.unwrap();
+    assert!(!s.user_by_id("u1").await.unwrap().disabled);
+    assert!(matches!(
+        s.user_by_token_hash("h3", now).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn list_versions_replace_the_active_one(b: Backend) {

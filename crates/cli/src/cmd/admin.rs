@@ -70,7 +70,7 @@ fn parse<T: std::str::FromStr<Err = String>>(field: &str, v: &str) -> anyhow::Re
 pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         let app = a.db.open_app().await?;
-        let root = Principal::system();
+        let root = Principal::shell_operator();
         let r: Result<(), app::AppError> = async {
             match a.command {
                 AdminCommand::CreateOrg { name, country } => {
@@ -115,10 +115,9 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                         "user {} ({}) created: id {}",
                         u.user.username, u.user.role, u.user.id
                     );
-                    println!(
-                        "token (shown once, expires {}): {}",
-                        u.token.expires_at, u.token.token
-                    );
+                    if let Some(t) = u.token {
+                        println!("token (shown once, expires {}): {}", t.expires_at, t.token);
+                    }
                 }
                 AdminCommand::ListUsers => {
                     for u in app.users(&root).await? {

@@ -52,7 +52,7 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                     snap.entries.len(),
                     t0.elapsed().as_secs_f64()
                 );
-                let row = app.import_list(&app::Principal::system(), snap).await;
+                let row = app.import_list(&app::Principal::shell_operator(), snap).await;
                 match row {
                     Ok(row) => {
                         eprintln!("[3/3] re-screening open cases and issued licences ...");
@@ -73,7 +73,7 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             ListsCommand::Status => {
-                let rows = app.list_status(&app::Principal::system()).await;
+                let rows = app.list_status(&app::Principal::shell_operator()).await;
                 match rows {
                     Ok(rows) => {
                         println!("{:<18} {:<8} {:>8}  {:<25} version", "list", "active", "records", "imported at");

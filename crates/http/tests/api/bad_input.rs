@@ -517,21 +517,60 @@ async fn organisations_users_and_tokens() {
     .await;
 
     let off = uid(&t, &w.officer).await;
+    // Enrolment: a token is only ever obtained by exchanging a one-time secret.
+    let enrol = |extra: serde_json::Value| {
+        let mut b = json!({"username": "off1", "secret": "enr_abc.def"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
     let mut cases = generic(false);
     cases.extend([
-        bad("zero days", json!({"days": 0}), 422, "days"),
-        bad("days beyond the maximum", json!({"days": 366}), 422, "days"),
-        bad("negative days", json!({"days": -5}), 422, "days"),
-        bad("days as a string", json!({"days": "7"}), 422, "days"),
-        bad("blank label", json!({"label": " "}), 422, "label"),
-        bad("label too long", json!({"label": long(101)}), 422, "label"),
-        bad("label is a number", json!({"label": 7}), 422, "label"),
+        bad("zero days", enrol(json!({"days": 0})), 422, "days"),
+        bad(
+            "days beyond the maximum",
+            enrol(json!({"days": 91})),
+            422,
+            "days",
+        ),
+        bad("negative days", enrol(json!({"days": -5})), 422, "days"),
+        bad("days as a string", enrol(json!({"days": "7"})), 422, "days"),
+        bad("blank label", enrol(json!({"label": " "})), 422, "label"),
+        bad(
+            "label too long",
+            enrol(json!({"label": long(101)})),
+            422,
+            "label",
+        ),
+        bad(
+            "label is a number",
+            enrol(json!({"label": 7})),
+            422,
+            "label",
+        ),
+        bad("missing secret", json!({"username": "off1"}), 422, "secret"),
+        no_field("a secret that was never issued", enrol(json!({})), 401),
     ]);
     run(
         &t,
         &mut rep,
-        &target("POST", format!("/api/v1/users/{off}/tokens"), &admin)
-            .watching(&admin, "/api/v1/tokens"),
+        &target("POST", "/api/v1/enrol", &admin).watching(&admin, "/api/v1/tokens"),
+        cases,
+    )
+    .await;
+    // Disabling a user needs a reason; nothing changes on a rejected request.
+    let mut cases = generic(false);
+    cases.extend([
+        bad("missing reason", json!({}), 422, "reason"),
+        bad("blank reason", json!({"reason": "  "}), 422, "reason"),
+        bad("reason is a number", json!({"reason": 3}), 422, "reason"),
+    ]);
+    run(
+        &t,
+        &mut rep,
+        &target("POST", format!("/api/v1/users/{off}/disable"), &admin)
+            .watching(&admin, "/api/v1/users"),
         cases,
     )
     .await;
@@ -539,7 +578,11 @@ async fn organisations_users_and_tokens() {
     run(
         &t,
         &mut rep,
-        &target("POST", format!("/api/v1/users/{}/tokens", long(65)), &admin),
+        &target(
+            "POST",
+            format!("/api/v1/users/{}/enrolment", long(65)),
+            &admin,
+        ),
         vec![bad("user id too long", json!({}), 422, "id")],
     )
     .await;

@@ -74,6 +74,7 @@ impl TestApp {
             .await
             .expect("admin")
             .token
+            .expect("bootstrap gives the first administrator a token")
             .token;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -158,7 +159,31 @@ impl TestApp {
             )
             .await
             .ok();
-        r["token"]["token"].as_str().unwrap().to_string()
+        assert!(
+            r["token"].is_null(),
+            "an administrator never receives another user's token"
+        );
+        let secret = r["enrolment"]["secret"].as_str().unwrap();
+        self.enrol(name, secret).await
+    }
+
+    /// Exchanges a one-time enrolment secret for a token, as the user would.
+    pub async fn enrol(&self, username: &str, secret: &str) -> String {
+        let t = self
+            .raw(
+                "POST",
+                None,
+                "/api/v1/enrol",
+                Some((
+                    "application/json",
+                    json!({"username": username, "secret": secret})
+                        .to_string()
+                        .into_bytes(),
+                )),
+            )
+            .await
+            .ok();
+        t["token"].as_str().unwrap().to_string()
     }
 
     pub async fn org(&self, name: &str) -> String {

@@ -37,6 +37,14 @@ async fn marketing_licence_from_draft_to_revocation(b: Backend) {
 
     let sub = t.post(&w.exporter, &path("submit"), json!({})).await.ok();
     assert_eq!(sub["state"], "submitted");
+    assert_eq!(sub["view"], "exporter");
+    assert!(sub.get("required_reviews").is_none(), "{sub}");
+    // The internal detail is the officer's to read.
+    let sub = t
+        .get(&w.officer, &format!("/api/v1/applications/{id}"))
+        .await
+        .ok();
+    assert_eq!(sub["view"], "internal");
     assert_eq!(sub["policy_version"], "reference-2017.1");
     let reviews: Vec<&str> = sub["required_reviews"]
         .as_array()
@@ -203,7 +211,10 @@ async fn information_request_round_trip(b: Backend) {
         .await
         .ok();
     assert_eq!(answered["state"], "under-review");
-    assert_eq!(answered["info_requests"][0]["answer"], "The police IT unit");
+    assert_eq!(
+        answered["information_requests"][0]["answer"],
+        "The police IT unit"
+    );
     assert!(answered["elapsed_working_days"].as_u64().is_some());
 }
 
@@ -344,6 +355,13 @@ async fn export_licence_needs_a_marketing_authorisation(b: Backend) {
         .await
         .ok();
     assert_eq!(sub["state"], "submitted");
+    let sub = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{}", el4["id"].as_str().unwrap()),
+        )
+        .await
+        .ok();
     let reviews = sub["required_reviews"].as_array().unwrap();
     assert!(
         reviews.contains(&json!("foreign-affairs")),
@@ -434,11 +452,26 @@ async fn tokens_list_and_revoke(b: Backend) {
     let me = t.get(&w.officer, "/api/v1/me").await.ok();
     assert_eq!(me["role"], "officer");
     let uid = me["user_id"].as_str().unwrap();
-    let extra = t
+    // A second token comes from a new enrolment secret that an administrator hands to the user.
+    let enrolment = t
         .post(
-            &w.officer,
-            &format!("/api/v1/users/{uid}/tokens"),
-            json!({"label": "laptop", "days": 7}),
+            &t.admin,
+            &format!("/api/v1/users/{uid}/enrolment"),
+            json!({}),
+        )
+        .await
+        .ok();
+    let extra = t
+        .raw(
+            "POST",
+            None,
+            "/api/v1/enrol",
+            Some((
+                "application/json",
+                json!({"username": "off1", "secret": enrolment["secret"], "label": "laptop", "days": 7})
+                    .to_string()
+                    .into_bytes(),
+            )),
         )
         .await
         .ok();
@@ -502,6 +535,14 @@ async fn prohibited_determination_blocks_approval(b: Backend) {
     let w = t.world().await;
     // KP is under a UN arms embargo: the determination is `prohibited` with its reason, and approval is refused.
     let c = t.submitted_ml(&w, &w.restricted_product, "KP").await;
+    assert_eq!(c["determinations"][0]["outcome"], "prohibited");
+    let c = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{}", c["id"].as_str().unwrap()),
+        )
+        .await
+        .ok();
     let det = &c["determinations"][0];
     assert_eq!(det["outcome"], "prohibited");
     assert!(

@@ -41,6 +41,14 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
     // A case submitted before any list exists has no hits.
     let ml = t.submitted_ml(&w, &w.secret_product, "BR").await;
     let mid = ml["id"].as_str().unwrap().to_string();
+    assert!(
+        ml.get("screening").is_none(),
+        "exporters never see screening: {ml}"
+    );
+    let ml = t
+        .get(&w.officer, &format!("/api/v1/applications/{mid}"))
+        .await
+        .ok();
     assert!(ml["screening"].as_array().unwrap().is_empty());
 
     // Malformed upload: rejected with a reason, nothing imported.
@@ -128,6 +136,13 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
             &format!("/api/v1/applications/{id}/submit"),
             json!({}),
         )
+        .await
+        .ok();
+    // The exporter's submit response says nothing of the hit (tipping-off); the officer's view has it.
+    assert_eq!(sub["view"], "exporter");
+    assert!(sub.get("screening").is_none() && !sub.to_string().contains("IQi.001"));
+    let sub = t
+        .get(&w.officer, &format!("/api/v1/applications/{id}"))
         .await
         .ok();
     let hits = sub["screening"].as_array().unwrap();
