@@ -1,5 +1,6 @@
-//! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (generated from these
-//! handlers with utoipa), `/healthz`, and the request middleware (body limit, tracing span per request).
+//! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
+//! the same router that serves the requests), `/healthz`, and the request middleware (body limit, tracing
+//! span per request).
 //!
 //! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
 //! [`app::App`], and map its error through [`error::ApiError`].
@@ -17,9 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
-
-pub use routes::ApiDoc;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Largest JSON body accepted (list uploads have their own, larger limit).
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -32,17 +31,33 @@ pub struct AppState {
     pub app: Arc<app::App>,
 }
 
+/// The API's routes with their middleware, and the OpenAPI document collected from them.
+fn api() -> OpenApiRouter<AppState> {
+    let json = routes::api_router()
+        .route_layer(axum::middleware::from_fn(reject_unexpected_query))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+    let upload = routes::list_upload_router().layer(DefaultBodyLimit::max(LIST_BODY_LIMIT));
+    routes::base().merge(json).merge(upload)
+}
+
+/// The OpenAPI document of the API served by [`router`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
 /// The whole service router.
 pub fn router(app: Arc<app::App>) -> Router {
     let state = AppState { app };
-    let api = routes::api_router()
-        .route_layer(axum::middleware::from_fn(reject_unexpected_query))
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .merge(routes::list_upload_router().layer(DefaultBodyLimit::max(LIST_BODY_LIMIT)));
+    let (api, doc) = api().split_for_parts();
+    let doc =
+        bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/v1/openapi.json", get(openapi))
-        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || openapi_json(doc.clone())),
+        )
+        .merge(api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
         .layer(
@@ -97,8 +112,11 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> imp
     }
 }
 
-async fn openapi() -> impl IntoResponse {
-    axum::Json(ApiDoc::openapi())
+async fn openapi_json(doc: bytes::Bytes) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        doc,
+    )
 }
 
 async fn not_found() -> error::ApiError {

@@ -1,0 +1,216 @@
+//! `/applications`: licence applications (cases), their lifecycle actions, advice and screening hits.
+
+use super::{id, S};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Body, Caller, OptBody, QueryParams};
+use crate::AppState;
+use app::model::*;
+use app::views::CaseView;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use domain::CaseAction;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_application, list_applications))
+        .routes(routes!(get_application))
+        .routes(routes!(submit_application))
+        .routes(routes!(withdraw_application))
+        .routes(routes!(assign_application))
+        .routes(routes!(request_information))
+        .routes(routes!(respond_application))
+        .routes(routes!(request_advice))
+        .routes(routes!(give_advice))
+        .routes(routes!(approve_application))
+        .routes(routes!(refuse_application))
+        .routes(routes!(issue_licence))
+        .routes(routes!(suspend_licence))
+        .routes(routes!(reinstate_licence))
+        .routes(routes!(revoke_licence))
+        .routes(routes!(list_case_hits))
+        .routes(routes!(decide_hit))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications", request_body = NewApplication, responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
+async fn create_application(
+    State(s): S,
+    Caller(p): Caller,
+    Body(b): Body<NewApplication>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_application(&p, b).await?),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct CaseQuery {
+    /// Only cases in this state.
+    state: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [CaseView])))]
+async fn list_applications(
+    State(s): S,
+    Caller(p): Caller,
+    QueryParams(q): QueryParams<CaseQuery>,
+) -> ApiResult<Json<Vec<CaseView>>> {
+    Ok(Json(s.app.applications(&p, q.state.as_deref()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}", params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
+async fn get_application(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.application(&p, &i).await?))
+}
+
+macro_rules! simple_action {
+    ($name:ident, $path:literal, $method:ident $(, $extra:expr)?) => {
+        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = Option<ActionBody>),
+            responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
+        async fn $name(State(s): S, Caller(p): Caller, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<CaseView>> {
+            id("id", &i)?;
+            Ok(Json(s.app.$method(&p, &i, $($extra,)? b).await?))
+        }
+    };
+}
+
+simple_action!(
+    submit_application,
+    "/api/v1/applications/{id}/submit",
+    submit_application
+);
+simple_action!(
+    withdraw_application,
+    "/api/v1/applications/{id}/withdraw",
+    withdraw_application
+);
+simple_action!(issue_licence, "/api/v1/applications/{id}/issue", issue);
+simple_action!(
+    suspend_licence,
+    "/api/v1/applications/{id}/suspend",
+    change_licence,
+    CaseAction::Suspend
+);
+simple_action!(
+    reinstate_licence,
+    "/api/v1/applications/{id}/reinstate",
+    change_licence,
+    CaseAction::Reinstate
+);
+simple_action!(
+    revoke_licence,
+    "/api/v1/applications/{id}/revoke",
+    change_licence,
+    CaseAction::Revoke
+);
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body = AssignBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn assign_application(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<AssignBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.assign(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body = InfoRequestBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn request_information(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<InfoRequestBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.request_information(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body = RespondBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn respond_application(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<RespondBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.respond(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body = AdviceRequestBody, responses((status = 200, body = CaseView)))]
+async fn request_advice(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<AdviceRequestBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.request_advice(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body = NewAdvice, responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
+async fn give_advice(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<NewAdvice>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.give_advice(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body = ApproveBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn approve_application(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<ApproveBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.approve(&p, &i, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body = RefuseBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn refuse_application(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<RefuseBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.refuse(&p, &i, b).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/screening-hits", params(("id" = String, Path)), responses((status = 200, body = [ScreeningHit])))]
+async fn list_case_hits(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+) -> ApiResult<Json<Vec<ScreeningHit>>> {
+    id("id", &i)?;
+    Ok(Json(s.app.case_hits(&p, &i).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body = HitDecisionBody, responses((status = 200, body = CaseView)))]
+async fn decide_hit(
+    State(s): S,
+    Caller(p): Caller,
+    Path((i, h)): Path<(String, String)>,
+    Body(b): Body<HitDecisionBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    id("hit", &h)?;
+    Ok(Json(s.app.decide_hit(&p, &i, &h, b).await?))
+}

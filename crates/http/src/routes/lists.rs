@@ -1,0 +1,163 @@
+//! `/lists`: sanctions and restricted-party list versions, upload and fetch.
+
+use super::S;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Body, Caller, QueryParams};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_lists))
+        .routes(routes!(fetch_list))
+}
+
+/// The upload route, which has its own (larger) body limit.
+pub(super) fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_list))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ListVersionView {
+    id: String,
+    format: String,
+    version: String,
+    record_count: i64,
+    published: Option<String>,
+    imported_at: String,
+    active: bool,
+}
+
+impl From<store::ListVersionRow> for ListVersionView {
+    fn from(r: store::ListVersionRow) -> Self {
+        ListVersionView {
+            id: r.id,
+            format: r.format,
+            version: r.version,
+            record_count: r.record_count,
+            published: r.published,
+            imported_at: r.imported_at,
+            active: r.active,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/lists", responses((status = 200, body = [ListVersionView])))]
+async fn list_lists(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<ListVersionView>>> {
+    Ok(Json(
+        s.app
+            .list_status(&p)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+fn parse_format(f: &str) -> ApiResult<lists::ListFormat> {
+    f.parse()
+        .map_err(|e: String| ApiError::invalid("format", format!("format: {e}")))
+}
+
+/// Imports, then re-screens every open case and issued licence in the background.
+async fn import_and_rescreen(
+    s: &AppState,
+    p: &app::Principal,
+    format: lists::ListFormat,
+    name: &str,
+    bytes: Vec<u8>,
+) -> ApiResult<ListVersionView> {
+    let row = s.app.import_list_bytes(p, format, name, bytes).await?;
+    let app = s.app.clone();
+    tokio::spawn(async move {
+        match app.rescreen_all().await {
+            Ok((cases, hits)) => {
+                tracing::info!(cases, hits, "re-screening after list import finished")
+            }
+            Err(e) => tracing::error!(error = %e, "re-screening after list import failed"),
+        }
+    });
+    Ok(row.into())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    /// The uploaded file's name (recorded with the list version).
+    name: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/lists/{format}", params(("format" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ListVersionView), (status = 422, body = Problem, description = "Malformed list file: position and reason; the list in force stays in force")))]
+async fn upload_list(
+    State(s): S,
+    Caller(p): Caller,
+    Path(f): Path<String>,
+    QueryParams(q): QueryParams<UploadQuery>,
+    body: bytes::Bytes,
+) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
+    let format = parse_format(&f)?;
+    if let Some(n) = &q.name {
+        if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                "name",
+                "name: must be 1 to 200 characters without control characters",
+            ));
+        }
+    }
+    let name = q.name.unwrap_or_else(|| format!("upload.{f}"));
+    Ok((
+        StatusCode::CREATED,
+        Json(import_and_rescreen(&s, &p, format, &name, body.to_vec()).await?),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct FetchList {
+    /// http:// URL of the list file.
+    url: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body = FetchList, responses((status = 201, body = ListVersionView), (status = 422, body = Problem)))]
+async fn fetch_list(
+    State(s): S,
+    Caller(p): Caller,
+    Path(f): Path<String>,
+    Body(b): Body<FetchList>,
+) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
+    let format = parse_format(&f)?;
+    p.require(&[domain::Role::Admin], "import sanctions lists")
+        .map_err(ApiError::from)?;
+    if !(b.url.starts_with("http://") || b.url.starts_with("https://")) {
+        return Err(ApiError::invalid(
+            "url",
+            "url: must be an http:// or https:// URL",
+        ));
+    }
+    let resp = reqwest::get(&b.url)
+        .await
+        .map_err(|e| ApiError::invalid("url", format!("url: cannot fetch: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(ApiError::invalid(
+            "url",
+            format!("url: the server answered {}", resp.status()),
+        ));
+    }
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ApiError::invalid("url", format!("url: download failed: {e}")))?;
+    let name = b.url.rsplit('/').next().unwrap_or("download").to_string();
+    Ok((
+        StatusCode::CREATED,
+        Json(import_and_rescreen(&s, &p, format, &name, bytes.to_vec()).await?),
+    ))
+}

@@ -1,0 +1,17 @@
+//! `/me`: who the caller is.
+
+use crate::error::Problem;
+use crate::extract::Caller;
+use crate::AppState;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_me))
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = app::Principal), (status = 401, body = Problem)))]
+async fn get_me(Caller(p): Caller) -> Json<app::Principal> {
+    Json(p)
+}

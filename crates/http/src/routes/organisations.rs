@@ -1,0 +1,46 @@
+//! `/organisations`: exporting organisations.
+
+use super::{id, S};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Body, Caller};
+use crate::AppState;
+use app::model::*;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_organisation, list_organisations))
+        .routes(routes!(get_organisation))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations", request_body = NewOrganisation,
+    responses((status = 201, body = Organisation), (status = 422, body = Problem)))]
+async fn create_organisation(
+    State(s): S,
+    Caller(p): Caller,
+    Body(b): Body<NewOrganisation>,
+) -> ApiResult<(StatusCode, Json<Organisation>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_organisation(&p, b).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [Organisation])))]
+async fn list_organisations(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Organisation>>> {
+    Ok(Json(s.app.organisations(&p).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = String, Path)), responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
+async fn get_organisation(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+) -> ApiResult<Json<Organisation>> {
+    id("id", &i)?;
+    Ok(Json(s.app.organisation(&p, &i).await?))
+}

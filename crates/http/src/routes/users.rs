@@ -1,0 +1,95 @@
+//! `/users`: user accounts, disabling them, and enrolment (how a user obtains its API token).
+
+use super::{id, S};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Body, Caller, NoParams, OptBody};
+use crate::AppState;
+use app::model::*;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user))
+        .routes(routes!(create_enrolment))
+        .routes(routes!(enrol))
+        .routes(routes!(disable_user))
+        .routes(routes!(enable_user))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser,
+    responses((status = 201, body = UserCreated, description = "The user and its first token (shown once)"), (status = 422, body = Problem)))]
+async fn create_user(
+    State(s): S,
+    Caller(p): Caller,
+    Body(b): Body<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+    Ok((StatusCode::CREATED, Json(s.app.create_user(&p, b).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [User])))]
+async fn list_users(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(s.app.users(&p).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = String, Path)), responses((status = 200, body = User), (status = 404, body = Problem)))]
+async fn get_user(State(s): S, Caller(p): Caller, Path(i): Path<String>) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.user(&p, &i).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/enrolment", params(("id" = String, Path)),
+    responses((status = 201, body = Enrolment, description = "A one-time enrolment secret for the user (shown once)"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn create_enrolment(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    _b: OptBody<NoParams>,
+) -> ApiResult<(StatusCode, Json<Enrolment>)> {
+    id("id", &i)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_enrolment(&p, &i).await?),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/enrol", request_body = EnrolRequest, security(()),
+    responses((status = 201, body = IssuedToken, description = "The user's new API token (shown once)"),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn enrol(
+    State(s): S,
+    Body(b): Body<EnrolRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    Ok((StatusCode::CREATED, Json(s.app.enrol(b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", params(("id" = String, Path)), request_body = UserStatusChange,
+    responses((status = 200, body = User, description = "The user, disabled; every token revoked"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn disable_user(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<UserStatusChange>,
+) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.set_user_disabled(&p, &i, true, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", params(("id" = String, Path)), request_body = UserStatusChange,
+    responses((status = 200, body = User, description = "The user, enabled (it enrols again for a token)"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn enable_user(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+    Body(b): Body<UserStatusChange>,
+) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.set_user_disabled(&p, &i, false, b).await?))
+}
