@@ -183,3 +183,62 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller(state.app.authenticate(token).await?))
     }
 }
+
+/// The roles an endpoint serves, as a type: see [`Allowed`].
+pub trait Roles {
+    /// The roles admitted.
+    const ROLES: &'static [domain::Role];
+}
+
+macro_rules! role_sets {
+    ($($(#[$doc:meta])* $name:ident = [$($role:ident),+];)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl Roles for $name {
+            const ROLES: &'static [domain::Role] = &[$(domain::Role::$role),+];
+        }
+    )+};
+}
+
+role_sets! {
+    /// Exporters (a company's compliance officers).
+    Exporters = [Exporter];
+    /// Licensing officers.
+    Officers = [Officer];
+    /// Advisers of any review kind.
+    Advisers = [Adviser];
+    /// Policy administrators.
+    PolicyAdmins = [PolicyAdmin];
+    /// Administrators.
+    Admins = [Admin];
+    /// Administrators and auditors (reading administration records and the audit log).
+    AdminsAuditors = [Admin, Auditor];
+    /// Officers and auditors (work queues, ad-hoc screening).
+    OfficersAuditors = [Officer, Auditor];
+    /// Policy administrators and auditors (impact previews).
+    PolicyAdminsAuditors = [PolicyAdmin, Auditor];
+}
+
+/// The authenticated caller, admitted only if its role is one of `R`'s: a handler that takes `Allowed<Officers>`
+/// cannot run for anyone else, and the role is checked before the body is read (extractors taking the request
+/// body run after this one). The use case checks again (and checks the record); this makes the route's audience
+/// part of its signature and answers 403 before any body is parsed.
+pub struct Allowed<R: Roles>(pub Principal, pub std::marker::PhantomData<R>);
+
+impl<R: Roles + Send + Sync> FromRequestParts<AppState> for Allowed<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(p) = Caller::from_request_parts(parts, state).await?;
+        if R::ROLES.contains(&p.role()) {
+            Ok(Allowed(p, std::marker::PhantomData))
+        } else {
+            let roles: Vec<&str> = R::ROLES.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::from(app::AppError::Forbidden(format!(
+                "a user with role {} may not use this endpoint; it serves: {}",
+                p.role(),
+                roles.join(", ")
+            ))))
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller, OptBody, QueryParams};
+use crate::extract::{Allowed, Body, Caller, Exporters, Officers, OptBody, QueryParams};
 use crate::AppState;
 use app::model::*;
 use app::views::CaseView;
@@ -76,10 +76,10 @@ async fn get_application(
 }
 
 macro_rules! simple_action {
-    ($name:ident, $path:literal, $method:ident $(, $extra:expr)?) => {
+    ($name:ident, $roles:ty, $path:literal, $method:ident $(, $extra:expr)?) => {
         #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = Option<ActionBody>),
             responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
-        async fn $name(State(s): S, Caller(p): Caller, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<CaseView>> {
+        async fn $name(State(s): S, Allowed(p, _): Allowed<$roles>, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<CaseView>> {
             id("id", &i)?;
             Ok(Json(s.app.$method(&p, &i, $($extra,)? b).await?))
         }
@@ -88,29 +88,39 @@ macro_rules! simple_action {
 
 simple_action!(
     submit_application,
+    Exporters,
     "/api/v1/applications/{id}/submit",
     submit_application
 );
 simple_action!(
     withdraw_application,
+    Exporters,
     "/api/v1/applications/{id}/withdraw",
     withdraw_application
 );
-simple_action!(issue_licence, "/api/v1/applications/{id}/issue", issue);
+simple_action!(
+    issue_licence,
+    Officers,
+    "/api/v1/applications/{id}/issue",
+    issue
+);
 simple_action!(
     suspend_licence,
+    Officers,
     "/api/v1/applications/{id}/suspend",
     change_licence,
     CaseAction::Suspend
 );
 simple_action!(
     reinstate_licence,
+    Officers,
     "/api/v1/applications/{id}/reinstate",
     change_licence,
     CaseAction::Reinstate
 );
 simple_action!(
     revoke_licence,
+    Officers,
     "/api/v1/applications/{id}/revoke",
     change_licence,
     CaseAction::Revoke

@@ -1,6 +1,7 @@
 //! API integration tests: one binary; each test starts the real service on port 0 over a throw-away
 //! database, and most run on both SQLite and PostgreSQL.
 
+mod access;
 mod bad_input;
 mod common;
 mod concurrency;

@@ -1,0 +1,356 @@
+//! The access matrix: every route of the API (as the OpenAPI document lists them) × every role, against the
+//! expected answers kept in `access_matrix.txt`. A route missing from the matrix, or a matrix row for a route that
+//! no longer exists, fails the test. Cells: `ok` (authorised: any answer but 401/403/404), `403`, `404`.
+//! Every answer an exporter receives is also checked for internal fields. Set UPDATE_SNAPSHOTS=1 to rewrite the
+//! matrix after a deliberate change (and review the diff).
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const ROLES: [&str; 10] = [
+    "owner", "other", "officer", "hr", "defence", "fa", "cyber", "policy", "auditor", "admin",
+];
+
+/// Keys that must never reach an exporter.
+const EXPORTER_FORBIDDEN: &[&str] = &[
+    "screening",
+    "listed_name",
+    "explanation",
+    "advice",
+    "checklist",
+    "red_flags",
+    "requested_by",
+    "advised_by",
+    "asked_by",
+    "decided_by",
+    "classified_by",
+    "assigned_to",
+];
+
+fn keys(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                out.insert(k.clone());
+                keys(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+        _ => {}
+    }
+}
+
+/// The ids a route's path parameters are filled with, and the tokens of each role.
+struct Fixture {
+    t: TestApp,
+    tokens: BTreeMap<&'static str, String>,
+    staff_ids: Vec<String>,
+    ids: BTreeMap<&'static str, String>,
+}
+
+fn un_list() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
+    ))
+    .expect("shared UN list fixture")
+}
+
+async fn fixture(un: &[u8]) -> Fixture {
+    let t = TestApp::start(Backend::Sqlite).await;
+    let w = t.world().await;
+    t.raw(
+        "POST",
+        Some(&t.admin),
+        "/api/v1/lists/un-sc-xml",
+        Some(("application/octet-stream", un.to_vec())),
+    )
+    .await
+    .ok();
+    // The case: the owner's marketing application, with a screening hit, under review with every kind of advice
+    // requested (so every adviser may read it).
+    let mut body = ml_body(&w.secret_product, "MX");
+    body["marketing"]["end_users"][0]["name"] = json!("Saddam Hussein al-Tikriti");
+    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
+    let case = c["id"].as_str().unwrap().to_string();
+    t.post(
+        &w.exporter,
+        &format!("/api/v1/applications/{case}/submit"),
+        json!({}),
+    )
+    .await
+    .ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{case}/assign"),
+        json!({}),
+    )
+    .await
+    .ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{case}/advice-requests"),
+        json!({"reviews": ["human-rights", "defence", "foreign-affairs", "economy-cyber"]}),
+    )
+    .await
+    .ok();
+    let internal = t
+        .get(&w.officer, &format!("/api/v1/applications/{case}"))
+        .await
+        .ok();
+    let hit = internal["screening"][0]["id"]
+        .as_str()
+        .expect("the fixture case has a screening hit")
+        .to_string();
+    let reg = t.get(&w.exporter, "/api/v1/registrations").await.ok()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A user that administrative routes act on, with a token to revoke.
+    let target = t.user("target", "officer", None, None).await;
+    let me = t.get(&target, "/api/v1/me").await.ok();
+    let target_id = me["user_id"].as_str().unwrap().to_string();
+    let target_token = t.get(&t.admin, "/api/v1/tokens").await.ok();
+    let target_token = target_token
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["user_id"] == target_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut files: BTreeMap<String, String> = policy::reference_files().into_iter().collect();
+    let p = files.get_mut("policy.toml").unwrap();
+    *p = p.replace("reference-2017.1", "reference-2026.9");
+    let staged = t
+        .post(
+            &w.policy_admin,
+            "/api/v1/policy/versions",
+            json!({"files": files}),
+        )
+        .await
+        .ok();
+    let mut ids = BTreeMap::new();
+    ids.insert("case", case);
+    ids.insert("hit", hit);
+    ids.insert("registration", reg);
+    ids.insert("product", w.restricted_product.clone());
+    ids.insert("org", w.org1.clone());
+    ids.insert("user", target_id);
+    ids.insert("token", target_token);
+    ids.insert("policy", staged["id"].as_str().unwrap().to_string());
+    let mut staff_ids = Vec::new();
+    for tok in [
+        &w.officer,
+        &w.officer2,
+        &w.hr,
+        &w.defence,
+        &w.fa,
+        &w.cyber,
+        &t.admin,
+    ] {
+        staff_ids.push(
+            t.get(tok, "/api/v1/me").await.ok()["user_id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut tokens = BTreeMap::new();
+    for (r, tok) in ROLES.iter().zip([
+        &w.exporter,
+        &w.exporter2,
+        &w.officer,
+        &w.hr,
+        &w.defence,
+        &w.fa,
+        &w.cyber,
+        &w.policy_admin,
+        &w.auditor,
+        &t.admin,
+    ]) {
+        tokens.insert(*r, tok.clone());
+    }
+    Fixture {
+        t,
+        tokens,
+        staff_ids,
+        ids,
+    }
+}
+
+/// The concrete path for a route template.
+fn concrete(template: &str, f: &Fixture) -> String {
+    let resource = template
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .next()
+        .unwrap();
+    if !template.contains("{id}") {
+        return template
+            .replace("{name}", "unassigned")
+            .replace("{format}", "un-sc-xml");
+    }
+    let id_kind = match resource {
+        "applications" => "case",
+        "registrations" => "registration",
+        "products" => "product",
+        "organisations" => "org",
+        "users" => "user",
+        "tokens" => "token",
+        "policy" => "policy",
+        other => panic!("no fixture id for resource {other:?}: extend the access test"),
+    };
+    template
+        .replace("{id}", &f.ids[id_kind])
+        .replace("{hit}", &f.ids["hit"])
+        .replace("{name}", "unassigned")
+        .replace("{format}", "un-sc-xml")
+}
+
+/// A request body that passes validation where the route takes one, so that the answer shows authorisation.
+fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> {
+    let j = |v: Value| Some(("application/json", v.to_string().into_bytes()));
+    if method != "POST" {
+        return None;
+    }
+    match template.trim_start_matches("/api/v1") {
+        "/organisations" => j(json!({"name": "New Co", "country": "IL"})),
+        "/users" => j(json!({"username": "created", "role": "auditor"})),
+        "/enrol" => j(json!({"username": "target", "secret": "enr_x.y"})),
+        "/users/{id}/disable" | "/users/{id}/enable" => j(json!({"reason": "matrix"})),
+        "/registrations" => j(json!({"company_name": "Co", "registration_number": "1",
+            "address": "1 St", "country": "IL", "contact_email": "c@example.test"})),
+        "/registrations/{id}/decision" => j(json!({"approve": true, "reason": "ok"})),
+        "/products" => j(json!({"name": "P", "version": "1", "description": "d"})),
+        "/products/{id}/classification" => {
+            j(json!({"control_entries": ["4D004"], "security_grade": "restricted"}))
+        }
+        "/applications" => j(
+            json!({"licence": "marketing", "marketing": {"products": ["nope"],
+            "destinations": ["DE"], "end_users": [{"name": "X", "type": "private"}]}}),
+        ),
+        "/applications/{id}/information-requests" => j(json!({"question": "why?"})),
+        "/applications/{id}/responses" => j(json!({"answer": "because"})),
+        "/applications/{id}/advice-requests" => j(json!({"reviews": ["defence"]})),
+        "/applications/{id}/advice" => j(json!({"recommendation": "approve", "text": "ok"})),
+        "/applications/{id}/approve" => j(json!({"reason": "ok"})),
+        "/applications/{id}/refuse" => j(json!({"reason": "no", "criteria": ["criterion-2"]})),
+        "/applications/{id}/suspend"
+        | "/applications/{id}/reinstate"
+        | "/applications/{id}/revoke"
+        | "/applications/{id}/withdraw" => j(json!({"reason": "matrix"})),
+        "/applications/{id}/screening-hits/{hit}/decision" => {
+            j(json!({"decision": "clear", "reason": "different person"}))
+        }
+        "/pre-application-checks" => j(json!({"product": "nope", "destination": "DE",
+            "end_user_type": "private"})),
+        "/policy/versions" => j(json!({"files": {}})),
+        "/policy/versions/{id}/publish" => j(json!({"effective_from": "2999-01-01"})),
+        "/screening" => j(json!({"name": "Someone", "kind": "person"})),
+        "/lists/{format}" => Some(("application/octet-stream", b"<not a list".to_vec())),
+        "/lists/{format}/fetch" => j(json!({"url": "https://lists.invalid/un.xml"})),
+        _ => j(json!({})),
+    }
+}
+
+fn class(status: u16) -> String {
+    match status {
+        403 | 404 => status.to_string(),
+        401 => "401".into(),
+        _ => "ok".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_for_every_role_matches_the_matrix() {
+    let un = un_list();
+    // One fixture for every route: reads come first (GET sorts before POST), and the answer classes do not
+    // depend on the case's state (a change refused for the state is 409, which is "ok": authorised).
+    let f = fixture(&un).await;
+    let doc =
+        f.t.raw("GET", None, "/api/v1/openapi.json", None)
+            .await
+            .ok();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    routes.sort();
+    let mut table = String::from(
+        "# route | owner other officer hr defence fa cyber policy auditor admin\n\
+         # owner/other: exporters of the owning and of another organisation; hr, defence, fa, cyber: advisers.\n",
+    );
+    let mut leaks = Vec::new();
+    for (method, path) in &routes {
+        let url = concrete(path, &f);
+        let mut cells = Vec::new();
+        for role in ROLES {
+            let token = &f.tokens[role];
+            let r =
+                f.t.raw(method, Some(token), &url, sample_body(method, path))
+                    .await;
+            cells.push(format!("{:>3}", class(r.status)));
+            if matches!(role, "owner" | "other") && (200..300).contains(&r.status) {
+                let mut k = BTreeSet::new();
+                keys(&r.body, &mut k);
+                let text = r.body.to_string();
+                for bad in EXPORTER_FORBIDDEN {
+                    if k.contains(*bad) {
+                        leaks.push(format!("{method} {path} as {role}: field {bad}"));
+                    }
+                }
+                for id in &f.staff_ids {
+                    if text.contains(id.as_str()) {
+                        leaks.push(format!("{method} {path} as {role}: staff id {id}"));
+                    }
+                }
+                if text.contains("IQi.001") {
+                    leaks.push(format!("{method} {path} as {role}: screening detail"));
+                }
+            }
+        }
+        table.push_str(&format!("{method} {path} | {}\n", cells.join(" ")));
+    }
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/access_matrix.txt");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(file, &table).unwrap();
+    }
+    let want = std::fs::read_to_string(file).unwrap_or_default();
+    let rows = |s: &str| -> BTreeMap<String, String> {
+        s.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once(" | "))
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let (got, want) = (rows(&table), rows(&want));
+    let mut problems = Vec::new();
+    for (route, cells) in &got {
+        match want.get(route) {
+            None => problems.push(format!("route not in the matrix: {route} | {cells}")),
+            Some(w) if w != cells => {
+                problems.push(format!("{route}\n   want | {w}\n   got  | {cells}"))
+            }
+            _ => {}
+        }
+    }
+    for route in want.keys().filter(|r| !got.contains_key(*r)) {
+        problems.push(format!("matrix lists a route that does not exist: {route}"));
+    }
+    assert!(
+        problems.is_empty(),
+        "access matrix differs (columns: {}):\n{}",
+        ROLES.join(" "),
+        problems.join("\n")
+    );
+    assert!(
+        leaks.is_empty(),
+        "exporter-visible internals:\n{}",
+        leaks.join("\n")
+    );
+}
