@@ -11,8 +11,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// `$s:tt`, not `literal`: see `kebab_enum!` in enums.rs (utoipa must see the serde rename too).
 macro_rules! states {
-    ($($variant:ident => $s:literal),+ $(,)?) => {
+    ($($variant:ident => $s:tt),+ $(,)?) => {
         /// State of a licence application / licence case.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum CaseState { $(#[serde(rename = $s)] $variant),+ }
@@ -23,7 +24,7 @@ macro_rules! states {
         impl std::str::FromStr for CaseState {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                match s { $($s => Ok(CaseState::$variant),)+ _ => Err(format!("{s:?} is not a case state")) }
+                match s { $($s => Ok(CaseState::$variant),)+ _ => Err(format!("{s:?} is not a case state; one of: {}", [$($s),+].join(", "))) }
             }
         }
     };

@@ -8,6 +8,7 @@ use app::model::*;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,7 +19,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_token))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser,
+#[utoipa::path(post, path = "/api/v1/users",
+    request_body(content = NewUser, example = json!({"username": "hr-adviser-1", "role": "adviser", "review_kind": "human-rights"})),
     responses((status = 201, body = UserCreated, description = "The user and its first token (shown once)"), (status = 422, body = Problem)))]
 async fn create_user(
     State(s): S,

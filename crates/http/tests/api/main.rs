@@ -7,5 +7,6 @@ mod concurrency;
 mod isolation;
 mod lifecycle;
 mod openapi;
+mod openapi_contract;
 mod policy_service;
 mod screening_service;
