@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
-//! the same router that serves the requests), `/healthz`, and the request middleware (body limit, tracing
-//! span per request).
+//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span and
+//! one log line per request: [`observe`]).
 //!
 //! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
 //! [`app::App`], and map its error through [`error::ApiError`].
@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod observe;
 mod routes;
 
 use axum::extract::DefaultBodyLimit;
@@ -17,7 +18,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Largest JSON body accepted (list uploads have their own, larger limit).
@@ -60,17 +60,7 @@ pub fn router(app: Arc<app::App>) -> Router {
         .merge(api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // The route template only: ids, names and bodies stay out of the log.
-                let route = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_else(|| "unmatched".into());
-                tracing::info_span!("request", method = %req.method(), route = %route)
-            }),
-        )
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 

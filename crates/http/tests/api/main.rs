@@ -6,6 +6,7 @@ mod common;
 mod concurrency;
 mod isolation;
 mod lifecycle;
+mod observe;
 mod openapi;
 mod openapi_contract;
 mod policy_service;
