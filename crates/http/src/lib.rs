@@ -42,16 +42,20 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the API served by [`router`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut doc = api().into_openapi();
+    routes::document_answers(&mut doc);
+    doc
 }
 
 /// The whole service router.
 pub fn router(app: Arc<app::App>) -> Router {
     let state = AppState { app };
-    let (api, doc) = api().split_for_parts();
+    let (api, mut doc) = api().split_for_parts();
+    routes::document_answers(&mut doc);
     let doc =
         bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
     Router::new()
+        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
@@ -92,6 +96,20 @@ async fn reject_unexpected_query(
         format!("{name}: this endpoint takes no query parameters"),
     )
     .into_response()
+}
+
+/// `GET /`: where things are. (Web pages will be served here later; this handler is the one place to change.)
+async fn index() -> impl IntoResponse {
+    axum::Json(serde_json::json!({
+        "service": "exportctl",
+        "description": "Licensing of dual-use cyber technology exports",
+        "links": {
+            "api": "/api/v1",
+            "openapi": "/api/v1/openapi.json",
+            "health": "/healthz"
+        },
+        "authentication": "send Authorization: Bearer <token> with every /api/v1 request"
+    }))
 }
 
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {

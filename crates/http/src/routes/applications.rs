@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::CaseAction;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,6 +52,7 @@ async fn create_application(
 #[serde(deny_unknown_fields)]
 struct CaseQuery {
     /// Only cases in this state.
+    #[param(value_type = Option<domain::CaseState>)]
     state: Option<String>,
 }
 
@@ -96,31 +97,52 @@ simple_action!(
     withdraw_application
 );
 simple_action!(issue_licence, "/api/v1/applications/{id}/issue", issue);
-simple_action!(
+/// The body of suspend, reinstate and revoke: the reason is required (it is recorded on the case and in the
+/// audit log). No body at all is answered like a body without a reason (422 naming `reason`).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    /// Why the licence is changed (1 to 5000 characters).
+    #[schema(example = "The end user was reported to misuse the product")]
+    reason: String,
+    /// Optimistic concurrency: the case version the caller last read.
+    expected_version: Option<i64>,
+}
+
+macro_rules! licence_action {
+    ($name:ident, $path:literal, $action:expr) => {
+        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body = ReasonBody,
+            responses((status = 200, body = Case), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
+        async fn $name(State(s): S, Caller(p): Caller, Path(i): Path<String>, OptBody(b): OptBody<ReasonBody>) -> ApiResult<Json<Case>> {
+            id("id", &i)?;
+            let b = ActionBody { expected_version: b.expected_version, reason: Some(b.reason) };
+            Ok(Json(s.app.change_licence(&p, &i, $action, b).await?))
+        }
+    };
+}
+
+licence_action!(
     suspend_licence,
     "/api/v1/applications/{id}/suspend",
-    change_licence,
     CaseAction::Suspend
 );
-simple_action!(
+licence_action!(
     reinstate_licence,
     "/api/v1/applications/{id}/reinstate",
-    change_licence,
     CaseAction::Reinstate
 );
-simple_action!(
+licence_action!(
     revoke_licence,
     "/api/v1/applications/{id}/revoke",
-    change_licence,
     CaseAction::Revoke
 );
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body = AssignBody, responses((status = 200, body = Case), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body(content = Option<AssignBody>), responses((status = 200, body = Case), (status = 409, body = Problem)))]
 async fn assign_application(
     State(s): S,
     Caller(p): Caller,
     Path(i): Path<String>,
-    Body(b): Body<AssignBody>,
+    OptBody(b): OptBody<AssignBody>,
 ) -> ApiResult<Json<Case>> {
     id("id", &i)?;
     Ok(Json(s.app.assign(&p, &i, b).await?))

@@ -1321,7 +1321,8 @@ async fn case_action_bodies() {
     .await;
 
     let other_exporter = uid(&t, &w.exporter).await;
-    let mut cases = generic(false);
+    // assign takes an optional body, like the other actions without required parameters.
+    let mut cases = generic(true);
     cases.extend([
         bad(
             "unknown officer",
