@@ -164,11 +164,10 @@ pub fn document_answers(doc: &mut utoipa::openapi::OpenApi) {
             }
             for (status, description) in answers {
                 let key = status.to_string();
-                if !op.responses.responses.contains_key(&key) {
-                    op.responses
-                        .responses
-                        .insert(key, problem(description).into());
-                }
+                op.responses
+                    .responses
+                    .entry(key)
+                    .or_insert_with(|| problem(description).into());
             }
             // Every error answer is problem+json with the Problem schema.
             for (status, resp) in op.responses.responses.iter_mut() {
