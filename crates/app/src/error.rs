@@ -18,8 +18,9 @@ pub enum AppError {
     /// Input failed validation; names the offending field.
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
-    /// A lifecycle transition that is not allowed from the current state.
-    #[error("cannot {action} a case in state {current}")]
+    /// A lifecycle transition that is not allowed from the current state; the message says where it is
+    /// possible and the next step.
+    #[error("{}", domain::refusal_message(action, *current))]
     InvalidTransition { action: String, current: CaseState },
     /// The request conflicts with the stored state (concurrent change, duplicate, precondition).
     #[error("{0}")]

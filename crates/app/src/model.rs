@@ -449,7 +449,7 @@ pub struct ActionBody {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// The officer to assign; default: the caller.

@@ -3,8 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// The wire strings are captured as `tt`, not `literal`: a `literal` fragment reaches the derive macros as an
+// opaque group, which serde reads but utoipa silently skips, so the OpenAPI document showed the Rust variant
+// names instead of the strings serde accepts. With `tt` both derives read the same `#[serde(rename)]`.
 macro_rules! kebab_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $s:tt),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
         pub enum $name {
@@ -84,7 +87,7 @@ kebab_enum!(
 );
 
 kebab_enum!(
-    /// A user's role. Advisers additionally carry a [`ReviewKind`].
+    /// A user's role. Advisers additionally carry a review kind (their specialism).
     Role {
         Exporter => "exporter",
         Officer => "officer",

@@ -11,8 +11,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// `$s:tt`, not `literal`: see `kebab_enum!` in enums.rs (utoipa must see the serde rename too).
 macro_rules! states {
-    ($($variant:ident => $s:literal),+ $(,)?) => {
+    ($($variant:ident => $s:tt),+ $(,)?) => {
         /// State of a licence application / licence case.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum CaseState { $(#[serde(rename = $s)] $variant),+ }
@@ -23,7 +24,7 @@ macro_rules! states {
         impl std::str::FromStr for CaseState {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                match s { $($s => Ok(CaseState::$variant),)+ _ => Err(format!("{s:?} is not a case state")) }
+                match s { $($s => Ok(CaseState::$variant),)+ _ => Err(format!("{s:?} is not a case state; one of: {}", [$($s),+].join(", "))) }
             }
         }
     };
@@ -203,6 +204,124 @@ pub fn transition(
         })
 }
 
+impl CaseAction {
+    /// The phrase for messages: "cannot {phrase} a case ...".
+    fn phrase(self) -> &'static str {
+        match self {
+            CaseAction::StartReview => "assign",
+            CaseAction::RequestInformation => "request information on",
+            CaseAction::Respond => "respond to",
+            other => other.as_str(),
+        }
+    }
+
+    /// What to do first, in the API's words, when this action leads towards the wanted state.
+    fn as_next_step(self) -> &'static str {
+        match self {
+            CaseAction::Submit => "submit it first",
+            CaseAction::Withdraw => "it must be withdrawn first",
+            CaseAction::StartReview => "assign it first",
+            CaseAction::RequestInformation => "request information first",
+            CaseAction::Respond => "the exporter must respond first",
+            CaseAction::Approve => "approve it first",
+            CaseAction::Refuse => "refuse it first",
+            CaseAction::Issue => "issue it first",
+            CaseAction::Suspend => "suspend it first",
+            CaseAction::Reinstate => "reinstate it first",
+            CaseAction::Revoke => "revoke it first",
+            CaseAction::Expire => "wait for it to expire",
+        }
+    }
+}
+
+/// Operations on a case that are not edges of the table, and the states they are allowed in.
+const OPEN: &[CaseState] = &[S::Submitted, S::UnderReview, S::AwaitingExporter];
+const OTHER_OPERATIONS: &[(&str, &str, &[CaseState])] = &[
+    ("assign", "assign", OPEN),
+    ("request-advice", "request advice on", OPEN),
+    ("advise on", "advise on", OPEN),
+];
+
+/// The message for an action refused in `current`, saying in which states it is possible and, where the
+/// case can still get there, the next step ("cannot request information on a case in state submitted: only
+/// possible in state under-review; assign it first"). `action` is a [`CaseAction`]'s string or one of the
+/// operations that are not edges of the table (assign, request-advice, advise on).
+pub fn refusal_message(action: &str, current: CaseState) -> String {
+    let table_action = TRANSITIONS
+        .iter()
+        .map(|e| e.action)
+        .find(|a| a.as_str() == action);
+    let (phrase, allowed): (&str, Vec<CaseState>) = match table_action {
+        Some(a) => (
+            a.phrase(),
+            TRANSITIONS
+                .iter()
+                .filter(|e| e.action == a)
+                .map(|e| e.from)
+                .collect(),
+        ),
+        None => match OTHER_OPERATIONS.iter().find(|(name, ..)| *name == action) {
+            Some((_, phrase, states)) => (phrase, states.to_vec()),
+            None => (action, Vec::new()),
+        },
+    };
+    let mut msg = format!("cannot {phrase} a case in state {current}");
+    if allowed.is_empty() {
+        return msg;
+    }
+    let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+    let states = match names.as_slice() {
+        [one] => format!("state {one}"),
+        [init @ .., last] => format!("states {} or {last}", init.join(", ")),
+        [] => unreachable!(),
+    };
+    msg.push_str(&format!(": only possible in {states}"));
+    match first_step_towards(current, &allowed) {
+        Some(step) => msg.push_str(&format!("; {}", step.as_next_step())),
+        None if !TRANSITIONS.iter().any(|e| e.from == current) => {
+            msg.push_str(&format!(", and {current} is a final state"))
+        }
+        None => msg.push_str(&format!(
+            ", which a case in state {current} cannot return to"
+        )),
+    }
+    msg
+}
+
+/// The first action of a shortest path (by people, not the system) from `from` to any of `to`.
+fn first_step_towards(from: CaseState, to: &[CaseState]) -> Option<CaseAction> {
+    let mut seen = vec![from];
+    let mut frontier: Vec<(CaseState, CaseAction)> = Vec::new();
+    for e in TRANSITIONS
+        .iter()
+        .filter(|e| e.from == from && e.actor != Actor::System)
+    {
+        if !seen.contains(&e.to) {
+            seen.push(e.to);
+            frontier.push((e.to, e.action));
+        }
+    }
+    while !frontier.is_empty() {
+        if let Some((_, first)) = frontier.iter().find(|(s, _)| to.contains(s)) {
+            return Some(*first);
+        }
+        let mut next = Vec::new();
+        for (state, first) in frontier {
+            for e in TRANSITIONS
+                .iter()
+                .filter(|e| e.from == state && e.actor != Actor::System)
+            {
+                if !seen.contains(&e.to) {
+                    seen.push(e.to);
+                    next.push((e.to, first));
+                }
+            }
+        }
+        frontier = next;
+    }
+    None
+}
+
 /// The table as a Markdown table (used to check that ARCHITECTURE.md shows the real table).
 pub fn transition_table_markdown() -> String {
     let mut s = String::from("| action | from | to | who |\n|---|---|---|---|\n");
@@ -252,6 +371,61 @@ mod tests {
         assert!(transition(S::Refused, A::Issue, Actor::Officer).is_err());
         assert!(transition(S::Revoked, A::Reinstate, Actor::Officer).is_err());
         assert!(transition(S::UnderReview, A::Withdraw, Actor::Exporter).is_err());
+    }
+
+    #[test]
+    fn refusals_say_where_an_action_is_possible_and_the_next_step() {
+        let m = |a: &str, s: CaseState| refusal_message(a, s);
+        assert_eq!(
+            m("request-information", S::Submitted),
+            "cannot request information on a case in state submitted: only possible in state under-review; \
+             assign it first"
+        );
+        assert_eq!(
+            m("approve", S::Draft),
+            "cannot approve a case in state draft: only possible in state under-review; submit it first"
+        );
+        assert_eq!(
+            m("issue", S::UnderReview),
+            "cannot issue a case in state under-review: only possible in state approved; approve it first"
+        );
+        assert_eq!(
+            m("withdraw", S::UnderReview),
+            "cannot withdraw a case in state under-review: only possible in states draft or submitted, which \
+             a case in state under-review cannot return to"
+        );
+        assert_eq!(
+            m("reinstate", S::Revoked),
+            "cannot reinstate a case in state revoked: only possible in state suspended, and revoked is a \
+             final state"
+        );
+        assert_eq!(
+            m("assign", S::Draft),
+            "cannot assign a case in state draft: only possible in states submitted, under-review or \
+             awaiting-exporter; submit it first"
+        );
+        assert_eq!(
+            m("advise on", S::Issued),
+            "cannot advise on a case in state issued: only possible in states submitted, under-review or \
+             awaiting-exporter, which a case in state issued cannot return to"
+        );
+        // Every action from every state where it is refused gets a hint.
+        for a in TRANSITIONS.iter().map(|e| e.action) {
+            for s in CaseState::ALL {
+                if transition(
+                    *s,
+                    a,
+                    TRANSITIONS.iter().find(|e| e.action == a).unwrap().actor,
+                )
+                .is_err()
+                {
+                    assert!(
+                        m(a.as_str(), *s).contains(": only possible in"),
+                        "{a:?} {s}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

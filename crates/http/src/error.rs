@@ -21,6 +21,9 @@ pub struct Problem {
     /// For invalid transitions: the case's current state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,
+    /// The id of the request (as in the `X-Request-Id` response header), to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An error answered as problem+json.
@@ -209,6 +212,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             field: self.field,
             current_state: self.current_state,
+            request_id: crate::observe::current_request_id(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         (

@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
-//! the same router that serves the requests), `/healthz`, and the request middleware (body limit, tracing
-//! span per request).
+//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span and
+//! one log line per request: [`observe`]).
 //!
 //! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
 //! [`app::App`], and map its error through [`error::ApiError`].
@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod observe;
 mod routes;
 
 use axum::extract::DefaultBodyLimit;
@@ -17,7 +18,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Largest JSON body accepted (list uploads have their own, larger limit).
@@ -42,16 +42,20 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the API served by [`router`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut doc = api().into_openapi();
+    routes::document_answers(&mut doc);
+    doc
 }
 
 /// The whole service router.
 pub fn router(app: Arc<app::App>) -> Router {
     let state = AppState { app };
-    let (api, doc) = api().split_for_parts();
+    let (api, mut doc) = api().split_for_parts();
+    routes::document_answers(&mut doc);
     let doc =
         bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
     Router::new()
+        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
@@ -60,17 +64,7 @@ pub fn router(app: Arc<app::App>) -> Router {
         .merge(api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // The route template only: ids, names and bodies stay out of the log.
-                let route = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_else(|| "unmatched".into());
-                tracing::info_span!("request", method = %req.method(), route = %route)
-            }),
-        )
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 
@@ -102,6 +96,20 @@ async fn reject_unexpected_query(
         format!("{name}: this endpoint takes no query parameters"),
     )
     .into_response()
+}
+
+/// `GET /`: where things are. (Web pages will be served here later; this handler is the one place to change.)
+async fn index() -> impl IntoResponse {
+    axum::Json(serde_json::json!({
+        "service": "exportctl",
+        "description": "Licensing of dual-use cyber technology exports",
+        "links": {
+            "api": "/api/v1",
+            "openapi": "/api/v1/openapi.json",
+            "health": "/healthz"
+        },
+        "authentication": "send Authorization: Bearer <token> with every /api/v1 request"
+    }))
 }
 
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {

@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Allowed, Body, Caller, Exporters, Officers, OptBody, QueryParams};
+use crate::extract::{Advisers, Allowed, Body, Caller, Exporters, Officers, OptBody, QueryParams};
 use crate::AppState;
 use app::model::*;
 use app::views::CaseView;
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::CaseAction;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -39,7 +39,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/applications", request_body = NewApplication, responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
 async fn create_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Exporters>,
     Body(b): Body<NewApplication>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
     Ok((
@@ -53,6 +53,7 @@ async fn create_application(
 #[serde(deny_unknown_fields)]
 struct CaseQuery {
     /// Only cases in this state.
+    #[param(value_type = Option<domain::CaseState>)]
     state: Option<String>,
 }
 
@@ -104,34 +105,55 @@ simple_action!(
     "/api/v1/applications/{id}/issue",
     issue
 );
-simple_action!(
+/// The body of suspend, reinstate and revoke: the reason is required (it is recorded on the case and in the
+/// audit log). No body at all is answered like a body without a reason (422 naming `reason`).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    /// Why the licence is changed (1 to 5000 characters).
+    #[schema(example = "The end user was reported to misuse the product")]
+    reason: String,
+    /// Optimistic concurrency: the case version the caller last read.
+    expected_version: Option<i64>,
+}
+
+macro_rules! licence_action {
+    ($name:ident, $roles:ty, $path:literal, $action:expr) => {
+        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body = ReasonBody,
+            responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
+        async fn $name(State(s): S, Allowed(p, _): Allowed<$roles>, Path(i): Path<String>, OptBody(b): OptBody<ReasonBody>) -> ApiResult<Json<CaseView>> {
+            id("id", &i)?;
+            let b = ActionBody { expected_version: b.expected_version, reason: Some(b.reason) };
+            Ok(Json(s.app.change_licence(&p, &i, $action, b).await?))
+        }
+    };
+}
+
+licence_action!(
     suspend_licence,
     Officers,
     "/api/v1/applications/{id}/suspend",
-    change_licence,
     CaseAction::Suspend
 );
-simple_action!(
+licence_action!(
     reinstate_licence,
     Officers,
     "/api/v1/applications/{id}/reinstate",
-    change_licence,
     CaseAction::Reinstate
 );
-simple_action!(
+licence_action!(
     revoke_licence,
     Officers,
     "/api/v1/applications/{id}/revoke",
-    change_licence,
     CaseAction::Revoke
 );
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body = AssignBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body(content = Option<AssignBody>), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn assign_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
-    Body(b): Body<AssignBody>,
+    OptBody(b): OptBody<AssignBody>,
 ) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.assign(&p, &i, b).await?))
@@ -140,7 +162,7 @@ async fn assign_application(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body = InfoRequestBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn request_information(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
     Body(b): Body<InfoRequestBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -151,7 +173,7 @@ async fn request_information(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body = RespondBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn respond_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Exporters>,
     Path(i): Path<String>,
     Body(b): Body<RespondBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -162,7 +184,7 @@ async fn respond_application(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body = AdviceRequestBody, responses((status = 200, body = CaseView)))]
 async fn request_advice(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
     Body(b): Body<AdviceRequestBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -173,7 +195,7 @@ async fn request_advice(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body = NewAdvice, responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
 async fn give_advice(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Advisers>,
     Path(i): Path<String>,
     Body(b): Body<NewAdvice>,
 ) -> ApiResult<Json<CaseView>> {
@@ -184,7 +206,7 @@ async fn give_advice(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body = ApproveBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn approve_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
     Body(b): Body<ApproveBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -195,7 +217,7 @@ async fn approve_application(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body = RefuseBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn refuse_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
     Body(b): Body<RefuseBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -216,7 +238,7 @@ async fn list_case_hits(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body = HitDecisionBody, responses((status = 200, body = CaseView)))]
 async fn decide_hit(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path((i, h)): Path<(String, String)>,
     Body(b): Body<HitDecisionBody>,
 ) -> ApiResult<Json<CaseView>> {

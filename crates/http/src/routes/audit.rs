@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::ApiResult;
-use crate::extract::{Caller, QueryParams};
+use crate::extract::{AdminsAuditors, Allowed, QueryParams};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -31,7 +31,7 @@ struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses((status = 200, body = Object)))]
 async fn list_audit(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<AdminsAuditors>,
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<Json<Vec<store::AuditEvent>>> {
     if let Some(r) = &q.record {
@@ -50,6 +50,9 @@ async fn list_audit(
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Object)))]
-async fn verify_audit(State(s): S, Caller(p): Caller) -> ApiResult<Json<store::VerifyReport>> {
+async fn verify_audit(
+    State(s): S,
+    Allowed(p, _): Allowed<AdminsAuditors>,
+) -> ApiResult<Json<store::VerifyReport>> {
     Ok(Json(s.app.verify_audit(&p).await?))
 }

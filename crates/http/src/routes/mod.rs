@@ -21,6 +21,9 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::path_id;
 use crate::AppState;
 use axum::extract::State;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::{ContentBuilder, ResponseBuilder};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -54,21 +57,145 @@ pub fn base() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
 }
 
-/// Every JSON route of the API (full paths under `/api/v1`).
+/// Every JSON route of the API (full paths under `/api/v1`), each operation tagged with its resource.
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .merge(me::router())
-        .merge(organisations::router())
-        .merge(users::router())
-        .merge(tokens::router())
-        .merge(registrations::router())
-        .merge(products::router())
-        .merge(applications::router())
-        .merge(queues::router())
-        .merge(policy::router())
-        .merge(screening::router())
-        .merge(lists::router())
-        .merge(audit::router())
+        .merge(tagged("me", me::router()))
+        .merge(tagged("organisations", organisations::router()))
+        .merge(tagged("users", users::router()))
+        .merge(tagged("tokens", tokens::router()))
+        .merge(tagged("registrations", registrations::router()))
+        .merge(tagged("products", products::router()))
+        .merge(tagged("applications", applications::router()))
+        .merge(tagged("queues", queues::router()))
+        .merge(tagged("policy", policy::router()))
+        .merge(tagged("screening", screening::router()))
+        .merge(tagged("lists", lists::router()))
+        .merge(tagged("audit", audit::router()))
+}
+
+/// Tags every operation of `router` with `tag` (the resource its module serves).
+fn tagged(tag: &str, mut router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    for item in router.get_openapi_mut().paths.paths.values_mut() {
+        for op in operations(item) {
+            op.tags = Some(vec![tag.to_string()]);
+        }
+    }
+    router
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Documents the answers every operation can give by construction of its extractors and the error
+/// mapping, so that no operation omits one: 401 (the bearer token), 403 (the role check of every use case;
+/// not on `/me`), 400 (malformed JSON, or a query parameter on an endpoint that takes none), 404 and 422 for
+/// path identifiers, 409 for writes (a concurrent change, a duplicate, or a state that does not allow it),
+/// 413, 415 and 422 for bodies, and 503 when the database is unreachable. Error answers are
+/// `application/problem+json`. An optional body is documented as such (not required, not `null`).
+pub fn document_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, Required};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let get = item.get.is_some();
+        for op in operations(item) {
+            let is_read = get
+                && op.request_body.is_none()
+                && op.operation_id.as_deref().is_some_and(|id| {
+                    id.starts_with("get_") || id.starts_with("list_") || id.starts_with("verify_")
+                });
+            let mut answers: Vec<(u16, &str)> = vec![
+                (400, "Malformed request: a body that is not JSON, or a query parameter the endpoint does not take"),
+                (401, "Authentication required: missing, unknown, expired or revoked bearer token"),
+                (503, "The database is unreachable; retry later"),
+            ];
+            if path != "/api/v1/me" {
+                answers.push((403, "The caller's role may not do this"));
+            }
+            if path.contains('{') {
+                answers.push((404, "No such record, or one the caller may not see"));
+                answers.push((422, "A path parameter is invalid; `field` names it"));
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                answers.push((413, "The request body is too large"));
+                answers.push((415, "The body is not application/json"));
+                answers.push((
+                    422,
+                    "A field is invalid; `field` names it and `detail` says what is valid",
+                ));
+                for content in body.content.values_mut() {
+                    if let Some(RefOr::T(Schema::OneOf(one))) = &content.schema {
+                        let non_null: Vec<_> = one
+                            .items
+                            .iter()
+                            .filter(|s| !matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null)))
+                            .cloned()
+                            .collect();
+                        if let [only] = non_null.as_slice() {
+                            content.schema = Some(only.clone());
+                            body.required = Some(Required::False);
+                        }
+                    }
+                }
+            }
+            if op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.parameter_in == ParameterIn::Query)
+            {
+                answers.push((422, "A query parameter is invalid; `field` names it and `detail` says what is valid"));
+            }
+            if !is_read
+                && !matches!(
+                    path.as_str(),
+                    "/api/v1/pre-application-checks" | "/api/v1/screening"
+                )
+            {
+                answers.push((409, "Conflicts with the stored state: changed concurrently (reload and retry), a duplicate, or not allowed in the record's current state (`detail` says what would be)"));
+            }
+            for (status, description) in answers {
+                let key = status.to_string();
+                op.responses
+                    .responses
+                    .entry(key)
+                    .or_insert_with(|| problem(description).into());
+            }
+            // Every error answer is problem+json with the Problem schema.
+            for (status, resp) in op.responses.responses.iter_mut() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let RefOr::T(r) = resp {
+                        let description = if r.description.is_empty() {
+                            "Error".to_string()
+                        } else {
+                            r.description.clone()
+                        };
+                        *r = problem(&description);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn problem(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
 }
 
 /// The list upload route (it has its own body limit).

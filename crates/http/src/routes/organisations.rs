@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller};
+use crate::extract::{Admins, Allowed, Body, Caller};
 use crate::AppState;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Organisation), (status = 422, body = Problem)))]
 async fn create_organisation(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Body(b): Body<NewOrganisation>,
 ) -> ApiResult<(StatusCode, Json<Organisation>)> {
     Ok((

@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller};
+use crate::extract::{Allowed, Body, Caller, Exporters, PolicyAdmins, PolicyAdminsAuditors};
 use crate::AppState;
 use app::model::*;
 use app::policy_svc::{PolicyVersionView, PublishPolicy, StagePolicy};
@@ -24,7 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/pre-application-checks", request_body = PreApplicationCheck, responses((status = 200, body = PreApplicationAnswer), (status = 422, body = Problem)))]
 async fn check_pre_application(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Exporters>,
     Body(b): Body<PreApplicationCheck>,
 ) -> ApiResult<Json<PreApplicationAnswer>> {
     Ok(Json(s.app.pre_application_check(&p, b).await?))
@@ -46,7 +46,7 @@ async fn list_policy_versions(
 #[utoipa::path(post, path = "/api/v1/policy/versions", request_body = StagePolicy, responses((status = 201, body = PolicyVersionView), (status = 422, body = Problem)))]
 async fn stage_policy_version(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<PolicyAdmins>,
     Body(b): Body<StagePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyVersionView>)> {
     Ok((StatusCode::CREATED, Json(s.app.stage_policy(&p, b).await?)))
@@ -55,7 +55,7 @@ async fn stage_policy_version(
 #[utoipa::path(get, path = "/api/v1/policy/versions/{id}/impact", params(("id" = String, Path)), responses((status = 200, body = Object, description = "Impact report")))]
 async fn get_policy_impact(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<PolicyAdminsAuditors>,
     Path(i): Path<String>,
 ) -> ApiResult<Json<policy::ImpactReport>> {
     id("id", &i)?;
@@ -65,7 +65,7 @@ async fn get_policy_impact(
 #[utoipa::path(post, path = "/api/v1/policy/versions/{id}/publish", params(("id" = String, Path)), request_body = PublishPolicy, responses((status = 200, body = PolicyVersionView)))]
 async fn publish_policy_version(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<PolicyAdmins>,
     Path(i): Path<String>,
     Body(b): Body<PublishPolicy>,
 ) -> ApiResult<Json<PolicyVersionView>> {

@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller};
+use crate::extract::{Advisers, Allowed, Body, Caller, Exporters};
 use crate::AppState;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/products", request_body = NewProduct, responses((status = 201, body = Product), (status = 422, body = Problem)))]
 async fn create_product(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Exporters>,
     Body(b): Body<NewProduct>,
 ) -> ApiResult<(StatusCode, Json<Product>)> {
     Ok((
@@ -48,7 +48,7 @@ async fn get_product(
 #[utoipa::path(post, path = "/api/v1/products/{id}/classification", params(("id" = String, Path)), request_body = ClassifyProduct, responses((status = 200, body = Product)))]
 async fn classify_product(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Advisers>,
     Path(i): Path<String>,
     Body(b): Body<ClassifyProduct>,
 ) -> ApiResult<Json<Product>> {

@@ -2,7 +2,7 @@
 
 use super::S;
 use crate::error::ApiResult;
-use crate::extract::Caller;
+use crate::extract::{Allowed, OfficersAuditors};
 use crate::AppState;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -17,7 +17,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/queues/{name}", params(("name" = String, Path, description = "unassigned, mine, awaiting-advice, overdue or screening")), responses((status = 200, body = [QueueEntry])))]
 async fn get_queue(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<OfficersAuditors>,
     Path(n): Path<String>,
 ) -> ApiResult<Json<Vec<QueueEntry>>> {
     Ok(Json(s.app.queue(&p, &n).await?))

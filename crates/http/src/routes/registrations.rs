@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller};
+use crate::extract::{Allowed, Body, Caller, Exporters, Officers};
 use crate::AppState;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/registrations", request_body = NewRegistration, responses((status = 201, body = Registration), (status = 422, body = Problem)))]
 async fn file_registration(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Exporters>,
     Body(b): Body<NewRegistration>,
 ) -> ApiResult<(StatusCode, Json<Registration>)> {
     Ok((
@@ -48,7 +48,7 @@ async fn get_registration(
 #[utoipa::path(post, path = "/api/v1/registrations/{id}/decision", params(("id" = String, Path)), request_body = RegistrationDecision, responses((status = 200, body = Registration), (status = 409, body = Problem)))]
 async fn decide_registration(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Officers>,
     Path(i): Path<String>,
     Body(b): Body<RegistrationDecision>,
 ) -> ApiResult<Json<Registration>> {

@@ -2,7 +2,7 @@
 
 use super::S;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller};
+use crate::extract::{Allowed, Body, OfficersAuditors};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -37,7 +37,7 @@ struct ScreenResponse {
 #[utoipa::path(post, path = "/api/v1/screening", request_body = ScreenRequest, responses((status = 200, body = ScreenResponse), (status = 422, body = Problem)))]
 async fn screen_name(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<OfficersAuditors>,
     Body(b): Body<ScreenRequest>,
 ) -> ApiResult<Json<ScreenResponse>> {
     let input = screening::QueryInput {

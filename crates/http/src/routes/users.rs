@@ -2,7 +2,7 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Body, Caller, NoParams, OptBody};
+use crate::extract::{Admins, AdminsAuditors, Allowed, Body, Caller, NoParams, OptBody};
 use crate::AppState;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -21,18 +21,22 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enable_user))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser,
+#[utoipa::path(post, path = "/api/v1/users",
+    request_body(content = NewUser, example = json!({"username": "hr-adviser-1", "role": "adviser", "review_kind": "human-rights"})),
     responses((status = 201, body = UserCreated, description = "The user and its first token (shown once)"), (status = 422, body = Problem)))]
 async fn create_user(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Body(b): Body<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserCreated>)> {
     Ok((StatusCode::CREATED, Json(s.app.create_user(&p, b).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [User])))]
-async fn list_users(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<User>>> {
+async fn list_users(
+    State(s): S,
+    Allowed(p, _): Allowed<AdminsAuditors>,
+) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(s.app.users(&p).await?))
 }
 
@@ -47,7 +51,7 @@ async fn get_user(State(s): S, Caller(p): Caller, Path(i): Path<String>) -> ApiR
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn create_enrolment(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Path(i): Path<String>,
     _b: OptBody<NoParams>,
 ) -> ApiResult<(StatusCode, Json<Enrolment>)> {
@@ -73,7 +77,7 @@ async fn enrol(
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn disable_user(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Path(i): Path<String>,
     Body(b): Body<UserStatusChange>,
 ) -> ApiResult<Json<User>> {
@@ -86,7 +90,7 @@ async fn disable_user(
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn enable_user(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Path(i): Path<String>,
     Body(b): Body<UserStatusChange>,
 ) -> ApiResult<Json<User>> {

@@ -8,6 +8,10 @@ async fn openapi_document_and_health() {
     let t = TestApp::start(Backend::Sqlite).await;
     let h = t.raw("GET", None, "/healthz", None).await;
     assert_eq!(h.status, 200);
+    // `/` says where things are.
+    let root = t.raw("GET", None, "/", None).await.ok();
+    assert_eq!(root["links"]["openapi"], "/api/v1/openapi.json");
+    assert_eq!(root["links"]["health"], "/healthz");
     let doc = t.raw("GET", None, "/api/v1/openapi.json", None).await.ok();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let mut lines: Vec<String> = Vec::new();
