@@ -23,10 +23,12 @@ pub mod model;
 mod ofac_csv;
 mod ofac_xml;
 mod uk;
+mod sources;
 mod un;
 mod xml;
 
 pub use model::*;
+pub use sources::{csl_code, is_source_id, source_is_sanctions, split_sources};
 
 use std::path::Path;
 
