@@ -22,8 +22,8 @@ mod eu;
 pub mod model;
 mod ofac_csv;
 mod ofac_xml;
-mod uk;
 mod sources;
+mod uk;
 mod un;
 mod xml;
 

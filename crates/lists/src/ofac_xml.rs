@@ -87,7 +87,12 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
         .and_then(|d| normalize_date(&d));
     // publicationInfo/filters/sanctionsLists names the published list: "SDN List" or "Consolidated List".
     let source = root
-        .path(&["publicationInfo", "filters", "sanctionsLists", "sanctionsList"])
+        .path(&[
+            "publicationInfo",
+            "filters",
+            "sanctionsLists",
+            "sanctionsList",
+        ])
         .into_iter()
         .find_map(|l| match l.text().as_deref() {
             Some("SDN List") => Some("ofac-sdn".to_string()),

@@ -80,7 +80,8 @@ pub fn split_sources(mut snap: ListSnapshot) -> Vec<ListSnapshot> {
         ListFormat::UsCslCsv => {
             let mut by: BTreeMap<String, Vec<ListEntry>> = BTreeMap::new();
             for e in snap.entries {
-                let mut codes: Vec<String> = e.programs.iter().filter_map(|p| csl_code(p)).collect();
+                let mut codes: Vec<String> =
+                    e.programs.iter().filter_map(|p| csl_code(p)).collect();
                 codes.sort();
                 codes.dedup();
                 if codes.is_empty() {

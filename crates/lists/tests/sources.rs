@@ -10,7 +10,13 @@ fn sources_of(format: ListFormat, rel: &str) -> Vec<(String, usize, String)> {
     let snap = import(format, &data(rel)).expect("imports");
     split_sources(snap)
         .into_iter()
-        .map(|s| (s.source.clone().expect("source set"), s.entries.len(), s.version))
+        .map(|s| {
+            (
+                s.source.clone().expect("source set"),
+                s.entries.len(),
+                s.version,
+            )
+        })
         .collect()
 }
 

@@ -379,7 +379,12 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<i64, _>("version")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    r.try_get::<i64, _>("version")?,
+                ))
+            })
             .collect()
     }
 

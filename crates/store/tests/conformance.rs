@@ -315,7 +315,11 @@ async fn list_versions_replace_the_active_one(b: Backend) {
     tx.commit().await.unwrap();
     let mut tx = s.begin().await.unwrap();
     assert_eq!(
-        tx.active_list_version("ofac-sdn").await.unwrap().unwrap().id,
+        tx.active_list_version("ofac-sdn")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         "1"
     );
     tx.insert_list_version(&row("22", "ofac-sdn", "sha256:b"), "{\"b\":2}")

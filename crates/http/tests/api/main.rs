@@ -6,6 +6,7 @@ mod common;
 mod concurrency;
 mod isolation;
 mod lifecycle;
+mod list_sources;
 mod openapi;
 mod policy_service;
 mod screening_service;
