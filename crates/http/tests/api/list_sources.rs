@@ -191,10 +191,11 @@ async fn approval_waits_for_every_required_list(b: Backend) {
         .await
         .ok();
     t.advise_all(&w, &a).await;
+    let approve_path = format!("/api/v1/applications/{id}/approve");
     let approve = || {
         t.post(
             &w.officer,
-            &format!("/api/v1/applications/{id}/approve"),
+            &approve_path,
             json!({"reason": "advice favourable"}),
         )
     };

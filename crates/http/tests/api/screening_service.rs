@@ -145,7 +145,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
     assert!(sub["screened_with"][0]
         .as_str()
         .unwrap()
-        .starts_with("un-sc-xml@"));
+        .starts_with("un-sc@"));
     // Exporters do not see hits.
     t.get(
         &w.exporter,
