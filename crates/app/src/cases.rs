@@ -94,6 +94,7 @@ impl App {
             elapsed_working_days: elapsed,
             target_working_days: target,
             overdue,
+            screening_gaps: self.screening_gaps(&r.body),
             body: r.body,
         })
     }
@@ -905,6 +906,7 @@ impl App {
         }
         let by = who.user_id.clone();
         let r2 = reason.clone();
+        let required = self.config.required_lists.clone();
         self.change_case(
             who,
             id,
@@ -914,6 +916,7 @@ impl App {
             Some(&reason),
             move |r| {
                 approval_blockers(&r.body)?;
+                screening_complete(&required, &r.body)?;
                 r.body.decision = Some(Decision {
                     approved: true,
                     reason: r2,
@@ -1150,6 +1153,29 @@ fn open_hits(body: &CaseBody) -> AppResult<()> {
         )));
     }
     Ok(())
+}
+
+/// Conflict unless the case was screened against every required list source.
+fn screening_complete(required: &[String], body: &CaseBody) -> AppResult<()> {
+    let gaps: Vec<&str> = required
+        .iter()
+        .filter(|req| {
+            !body.screened_with.iter().any(|v| {
+                v.split_once('@')
+                    .is_some_and(|(src, _)| src == req.as_str())
+            })
+        })
+        .map(String::as_str)
+        .collect();
+    if gaps.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "the case has not been screened against the required list(s) {}: import them (exportctl lists import, \
+             or POST /api/v1/lists/{{format}}); open cases are re-screened after each import",
+            gaps.join(", ")
+        )))
+    }
 }
 
 /// Why a case cannot be approved now, if anything blocks it.

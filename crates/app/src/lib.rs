@@ -40,6 +40,14 @@ pub struct AppConfig {
     pub screening_threshold: f64,
     /// Longest lifetime of an API token, in days.
     pub max_token_days: u32,
+    /// List sources (e.g. `ofac-sdn`, `un-sc`, `us-csl-el`) every case must have been screened against before
+    /// it can be approved.
+    pub required_lists: Vec<String>,
+    /// Largest share (0 to 1) by which a new list version's record count may fall below the active version of
+    /// the same source; a larger drop is refused unless the administrator forces the import.
+    pub max_list_drop: f64,
+    /// How often to look for list and policy versions committed by another process (None: never).
+    pub reload_interval: Option<std::time::Duration>,
 }
 
 impl Default for AppConfig {
@@ -50,6 +58,9 @@ impl Default for AppConfig {
             target_export_days: 60,
             screening_threshold: screening::DEFAULT_THRESHOLD,
             max_token_days: 90,
+            required_lists: Vec::new(),
+            max_list_drop: 0.2,
+            reload_interval: Some(std::time::Duration::from_secs(2)),
         }
     }
 }
@@ -173,7 +184,17 @@ pub struct App {
     pub config: AppConfig,
     policies: RwLock<policy_svc::Policies>,
     screening: RwLock<Option<Arc<screening_svc::LoadedIndex>>>,
+    /// What the loaded state was built from: the active list version ids, the published policy records.
+    loaded_from: std::sync::Mutex<LoadedFrom>,
+    /// Serialises reloads, so that a slower, older reload never replaces a newer one.
+    reload_lock: tokio::sync::Mutex<()>,
     calendar: Calendar,
+}
+
+#[derive(Default)]
+struct LoadedFrom {
+    lists: Vec<String>,
+    policies: Vec<(String, i64)>,
 }
 
 impl App {
@@ -185,11 +206,39 @@ impl App {
             config,
             policies: RwLock::new(policy_svc::Policies::reference_only()),
             screening: RwLock::new(None),
+            loaded_from: std::sync::Mutex::new(LoadedFrom::default()),
+            reload_lock: tokio::sync::Mutex::new(()),
             calendar,
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;
+        if let Some(every) = app.config.reload_interval {
+            spawn_reloader(&app, every);
+        }
         Ok(app)
+    }
+
+    /// Reloads the screening index and the policies when another process (the CLI, another server on the same
+    /// database) has committed list or policy versions other than the ones loaded. Returns whether it did.
+    pub async fn reload_if_changed(&self) -> AppResult<bool> {
+        let lists = self.store.active_list_ids().await?;
+        let policies = self
+            .store
+            .record_versions(policy_svc::POLICY_VERSION, "published")
+            .await?;
+        let (lists_changed, policies_changed) = {
+            let l = self.loaded_from.lock().unwrap_or_else(|e| e.into_inner());
+            (l.lists != lists, l.policies != policies)
+        };
+        if policies_changed {
+            self.reload_policies().await?;
+            tracing::info!("published policy versions changed: policies reloaded");
+        }
+        if lists_changed {
+            self.reload_screening_index().await?;
+            tracing::info!("active list versions changed: screening index rebuilt");
+        }
+        Ok(lists_changed || policies_changed)
     }
 
     pub fn calendar(&self) -> &Calendar {
@@ -222,6 +271,23 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Polls for list and policy versions committed elsewhere every `every`, while the app lives.
+fn spawn_reloader(app: &Arc<App>, every: std::time::Duration) {
+    let weak = Arc::downgrade(app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(app) = weak.upgrade() else { break };
+            if let Err(e) = app.reload_if_changed().await {
+                tracing::warn!(error = %e, "cannot check for new list or policy versions");
+            }
+        }
+    });
 }
 
 /// Current time as RFC 3339 UTC with milliseconds (sorts as text).

@@ -437,6 +437,9 @@ pub struct Case {
     pub elapsed_working_days: u32,
     pub target_working_days: Option<u32>,
     pub overdue: bool,
+    /// Required list sources (configuration) this case has not been screened against; approval waits until
+    /// each is imported and the case re-screened.
+    pub screening_gaps: Vec<String>,
     #[serde(flatten)]
     pub body: CaseBody,
 }

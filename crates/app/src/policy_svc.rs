@@ -109,6 +109,11 @@ impl App {
 
     /// Rebuilds the published-version list from the store.
     pub async fn reload_policies(&self) -> AppResult<()> {
+        let _one_at_a_time = self.reload_lock.lock().await;
+        let fingerprint = self
+            .store
+            .record_versions(POLICY_VERSION, "published")
+            .await?;
         let recs = self
             .store
             .list::<PolicyVersionBody>(
@@ -132,6 +137,10 @@ impl App {
         published.sort_by_key(|(d, _)| *d);
         p.versions.extend(published);
         *self.policies.write().unwrap_or_else(|e| e.into_inner()) = p;
+        self.loaded_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .policies = fingerprint;
         Ok(())
     }
 

@@ -11,13 +11,30 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use store::{Filter, ListVersionRow};
 
-/// The index over every active list, with the versions it was built from.
+/// The index over every active list source, with the versions it was built from.
 pub struct LoadedIndex {
     pub index: Index,
-    /// "format@version" of each list in the index.
+    /// "source@version" of each list source in the index.
     pub versions: Vec<String>,
     pub versions_by_list: HashMap<String, String>,
 }
+
+/// What an import did to one list source.
+#[derive(Debug, Clone)]
+pub struct SourceImport {
+    /// The source's version in force after the import.
+    pub row: ListVersionRow,
+    /// False when the file held exactly the version already in force (nothing was added).
+    pub created: bool,
+    /// Set when the import was forced past the record-count check: why it needed forcing.
+    pub forced: Option<String>,
+}
+
+/// The illustrative list that `serve --demo` loads: a few invented names, written for exportctl (source
+/// `us-csl-demo` in the CSL format). Not a copy of any real list.
+pub const DEMO_LIST: &str = include_str!("demo_list.csv");
+/// The source id of [`DEMO_LIST`].
+pub const DEMO_LIST_SOURCE: &str = "us-csl-demo";
 
 /// Parties of a case to screen: (role, name, kind, country).
 fn parties(
@@ -78,67 +95,152 @@ impl App {
 
     /// Rebuilds the screening index from the active list versions in the store.
     pub async fn reload_screening_index(&self) -> AppResult<()> {
+        let _one_at_a_time = self.reload_lock.lock().await;
         let active = self.store.active_list_snapshots().await?;
-        if active.is_empty() {
-            *self.screening.write().unwrap_or_else(|e| e.into_inner()) = None;
-            return Ok(());
-        }
-        let built = tokio::task::spawn_blocking(move || -> AppResult<LoadedIndex> {
-            let mut snaps = Vec::new();
-            let mut versions = Vec::new();
-            let mut by_list = HashMap::new();
-            for (row, json) in active {
-                let snap: ListSnapshot = serde_json::from_str(&json)
-                    .map_err(|e| AppError::Internal(format!("stored list {}: {e}", row.id)))?;
-                versions.push(format!("{}@{}", row.format, row.version));
-                by_list.insert(row.format.clone(), row.version.clone());
-                snaps.push((row.format.clone(), snap));
-            }
-            Ok(LoadedIndex {
-                index: Index::build(&snaps),
-                versions,
-                versions_by_list: by_list,
-            })
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
-        *self.screening.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(built));
+        let mut ids: Vec<String> = active.iter().map(|(r, _)| r.id.clone()).collect();
+        ids.sort();
+        let built = if active.is_empty() {
+            None
+        } else {
+            Some(
+                tokio::task::spawn_blocking(move || -> AppResult<LoadedIndex> {
+                    let mut snaps = Vec::new();
+                    let mut versions = Vec::new();
+                    let mut by_list = HashMap::new();
+                    for (row, json) in active {
+                        let snap: ListSnapshot = serde_json::from_str(&json).map_err(|e| {
+                            AppError::Internal(format!("stored list {}: {e}", row.id))
+                        })?;
+                        versions.push(format!("{}@{}", row.source, row.version));
+                        by_list.insert(row.source.clone(), row.version.clone());
+                        snaps.push((row.source.clone(), snap));
+                    }
+                    Ok(LoadedIndex {
+                        index: Index::build(&snaps),
+                        versions,
+                        versions_by_list: by_list,
+                    })
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??,
+            )
+        };
+        *self.screening.write().unwrap_or_else(|e| e.into_inner()) = built.map(Arc::new);
+        self.loaded_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .lists = ids;
         Ok(())
     }
 
-    /// Stores a parsed list as the active version of its format and rebuilds the index. The previous version
-    /// stays in force until this commits.
+    /// Stores a parsed list as the active version of each list source it holds (see [`lists::split_sources`])
+    /// and rebuilds the index, all sources in one transaction; the previous versions stay in force until it
+    /// commits. A source whose version is already in force is left as it is. A source whose record count falls
+    /// by more than the configured share against its version in force is refused (Conflict) unless `force`,
+    /// and a forced import is audited with the reason it needed forcing.
     pub async fn import_list(
         &self,
         who: &Principal,
         snap: ListSnapshot,
-    ) -> AppResult<ListVersionRow> {
+        force: bool,
+    ) -> AppResult<Vec<SourceImport>> {
         who.require(&[Role::Admin], "import sanctions lists")?;
-        let json = serde_json::to_string(&snap).map_err(|e| AppError::Internal(e.to_string()))?;
-        let row = ListVersionRow {
-            id: new_id(),
-            format: snap.format.as_str().into(),
-            version: snap.version.clone(),
-            record_count: snap.entries.len() as i64,
-            published: snap.published.clone(),
-            imported_at: now(),
-            active: true,
-        };
+        let parts =
+            tokio::task::spawn_blocking(move || -> AppResult<Vec<(ListSnapshot, String)>> {
+                lists::split_sources(snap)
+                    .into_iter()
+                    .map(|s| {
+                        let json = serde_json::to_string(&s)
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        Ok((s, json))
+                    })
+                    .collect()
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
         let mut tx = self.store.begin().await?;
-        tx.insert_list_version(&row, &json).await?;
-        crate::audit(
-            &mut tx,
-            who,
-            "import-list",
-            "list-version",
-            &row.id,
-            None::<&()>,
-            Some(&row),
-            None,
-        );
-        tx.commit().await?;
-        self.reload_screening_index().await?;
-        Ok(row)
+        tx.lock_writes().await?;
+        let mut out = Vec::new();
+        let mut refused = Vec::new();
+        for (part, json) in &parts {
+            let source = part
+                .source
+                .clone()
+                .unwrap_or_else(|| part.format.to_string());
+            let count = part.entries.len() as i64;
+            let current = tx.active_list_version(&source).await?;
+            if let Some(cur) = current.as_ref().filter(|c| c.version == part.version) {
+                out.push(SourceImport {
+                    row: cur.clone(),
+                    created: false,
+                    forced: None,
+                });
+                continue;
+            }
+            let mut forced = None;
+            if let Some(cur) = &current {
+                let drop = 1.0 - count as f64 / cur.record_count.max(1) as f64;
+                if drop > self.config.max_list_drop {
+                    let why = format!(
+                        "{source}: the new version has {count} records, {:.0}% fewer than the {} of the version in force \
+                         (at most {:.0}% allowed)",
+                        drop * 100.0,
+                        cur.record_count,
+                        self.config.max_list_drop * 100.0
+                    );
+                    if force {
+                        forced = Some(format!("import forced by the administrator: {why}"));
+                    } else {
+                        refused.push(why);
+                        continue;
+                    }
+                }
+            }
+            let row = ListVersionRow {
+                id: new_id(),
+                source,
+                format: part.format.as_str().into(),
+                version: part.version.clone(),
+                record_count: count,
+                published: part.published.clone(),
+                imported_at: now(),
+                active: true,
+            };
+            tx.insert_list_version(&row, json).await?;
+            crate::audit(
+                &mut tx,
+                who,
+                if forced.is_some() {
+                    "import-list-forced"
+                } else {
+                    "import-list"
+                },
+                "list-version",
+                &row.id,
+                current.as_ref(),
+                Some(&row),
+                forced.as_deref(),
+            );
+            out.push(SourceImport {
+                row,
+                created: true,
+                forced,
+            });
+        }
+        if !refused.is_empty() {
+            tx.rollback().await?;
+            return Err(AppError::Conflict(format!(
+                "nothing was imported: {}; check the file (a truncated download?), or import it with force",
+                refused.join("; ")
+            )));
+        }
+        if out.iter().any(|s| s.created) {
+            tx.commit().await?;
+            self.reload_screening_index().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(out)
     }
 
     /// Parses list bytes (an upload or a download) and imports them.
@@ -148,14 +250,57 @@ impl App {
         format: ListFormat,
         name: &str,
         bytes: Vec<u8>,
-    ) -> AppResult<ListVersionRow> {
+        force: bool,
+    ) -> AppResult<Vec<SourceImport>> {
         who.require(&[Role::Admin], "import sanctions lists")?;
         let name2 = name.to_string();
         let snap = tokio::task::spawn_blocking(move || lists::import_bytes(format, &name2, &bytes))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::invalid("file", e.to_string()))?;
-        self.import_list(who, snap).await
+        self.import_list(who, snap, force).await
+    }
+
+    /// Imports the illustrative demo list ([`DEMO_LIST`]) as the system.
+    pub async fn import_demo_list(&self) -> AppResult<Vec<SourceImport>> {
+        self.import_list_bytes(
+            &Principal::system(),
+            ListFormat::UsCslCsv,
+            "demo_list.csv",
+            DEMO_LIST.as_bytes().to_vec(),
+            false,
+        )
+        .await
+    }
+
+    /// The required list sources (configuration) that a case has not been screened against.
+    pub fn screening_gaps(&self, body: &CaseBody) -> Vec<String> {
+        self.config
+            .required_lists
+            .iter()
+            .filter(|req| {
+                !body.screened_with.iter().any(|v| {
+                    v.split_once('@')
+                        .is_some_and(|(src, _)| src == req.as_str())
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The required list sources that have no active version in this process's index.
+    pub fn missing_required_lists(&self) -> Vec<String> {
+        let loaded = self.loaded_index();
+        self.config
+            .required_lists
+            .iter()
+            .filter(|r| {
+                !loaded
+                    .as_ref()
+                    .is_some_and(|l| l.versions_by_list.contains_key(r.as_str()))
+            })
+            .cloned()
+            .collect()
     }
 
     pub async fn list_status(&self, who: &Principal) -> AppResult<Vec<ListVersionRow>> {
@@ -197,11 +342,7 @@ impl App {
                 continue;
             };
             for m in loaded.index.screen(&q, &opts) {
-                let sanctions = m
-                    .list
-                    .parse::<ListFormat>()
-                    .map(|f| f.is_sanctions())
-                    .unwrap_or(true);
+                let sanctions = lists::source_is_sanctions(&m.list);
                 hits.push(ScreeningHit {
                     id: new_id(),
                     party_role: role.clone(),

@@ -169,6 +169,7 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
     require_records(file, &entries, "CSL")?;
     Ok(ListSnapshot {
         format: ListFormat::UsCslCsv,
+        source: None,
         version,
         published: None,
         entries,

@@ -91,6 +91,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
     require_records(file, &entries, "DPL")?;
     Ok(ListSnapshot {
         format: ListFormat::BisDpl,
+        source: None,
         version: version_of(bytes),
         published: None,
         entries,

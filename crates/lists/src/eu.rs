@@ -35,6 +35,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
     require_unique_ids(file, &entries)?;
     Ok(ListSnapshot {
         format: ListFormat::EuFsfXml,
+        source: None,
         version: version_of(bytes),
         published: root.attr("generationDate").and_then(normalize_date),
         entries,

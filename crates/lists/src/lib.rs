@@ -22,11 +22,13 @@ mod eu;
 pub mod model;
 mod ofac_csv;
 mod ofac_xml;
+mod sources;
 mod uk;
 mod un;
 mod xml;
 
 pub use model::*;
+pub use sources::{csl_code, is_source_id, source_is_sanctions, split_sources};
 
 use std::path::Path;
 

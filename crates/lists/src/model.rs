@@ -177,6 +177,10 @@ pub struct ListSnapshot {
     /// Publication date the file states about itself, when it does (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The publisher's list this snapshot holds, when the file says which (`ofac-sdn` or `ofac-non-sdn` for
+    /// the OFAC formats); see [`crate::split_sources`] for the source of every format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub entries: Vec<ListEntry>,
 }
 

@@ -205,6 +205,7 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
     require_records(pname, &entries, primary_name)?;
     Ok(ListSnapshot {
         format: ListFormat::OfacCsv,
+        source: Some(if cons { "ofac-non-sdn" } else { "ofac-sdn" }.into()),
         version,
         published: None,
         entries,

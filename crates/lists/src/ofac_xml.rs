@@ -85,8 +85,23 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
         .child("publicationInfo")
         .and_then(|p| p.child_text("dataAsOf"))
         .and_then(|d| normalize_date(&d));
+    // publicationInfo/filters/sanctionsLists names the published list: "SDN List" or "Consolidated List".
+    let source = root
+        .path(&[
+            "publicationInfo",
+            "filters",
+            "sanctionsLists",
+            "sanctionsList",
+        ])
+        .into_iter()
+        .find_map(|l| match l.text().as_deref() {
+            Some("SDN List") => Some("ofac-sdn".to_string()),
+            Some("Consolidated List") => Some("ofac-non-sdn".to_string()),
+            _ => None,
+        });
     Ok(ListSnapshot {
         format: ListFormat::OfacEnhancedXml,
+        source,
         version,
         published,
         entries,

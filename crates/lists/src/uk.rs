@@ -247,6 +247,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
     require_records(file, &entries, "UK sanctions")?;
     Ok(ListSnapshot {
         format: ListFormat::UkSanctions,
+        source: None,
         version: version_of(bytes),
         published,
         entries,

@@ -43,6 +43,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
     require_unique_ids(file, &entries)?;
     Ok(ListSnapshot {
         format: ListFormat::UnScXml,
+        source: None,
         version: version_of(bytes),
         published: root.attr("dateGenerated").and_then(normalize_date),
         entries,

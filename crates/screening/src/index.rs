@@ -1150,6 +1150,7 @@ mod tests {
         });
         let snap = ListSnapshot {
             format: ListFormat::UnScXml,
+            source: None,
             version: "sha256:test".into(),
             published: None,
             entries: vec![

@@ -146,6 +146,8 @@ fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ListVersionRow {
     pub id: String,
+    /// The publisher's list (`ofac-sdn`, `us-csl-el`, `un-sc`, ...): each source has one active version.
+    pub source: String,
     pub format: String,
     pub version: String,
     pub record_count: i64,
@@ -354,16 +356,45 @@ impl Store {
         rows.iter().map(list_from_row).collect()
     }
 
-    /// The active snapshot JSON of every list format.
+    /// The active snapshot JSON of every list source.
     pub async fn active_list_snapshots(&self) -> Result<Vec<(ListVersionRow, String)>> {
         let rows = sqlx::query(
-            "SELECT id, format, version, record_count, published, imported_at, active, snapshot \
-             FROM list_versions WHERE active = 1 ORDER BY format",
+            "SELECT id, source, format, version, record_count, published, imported_at, active, snapshot \
+             FROM list_versions WHERE active = 1 ORDER BY source",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| Ok((list_from_row(r)?, r.try_get::<String, _>("snapshot")?)))
+            .collect()
+    }
+
+    /// The ids of the active list versions, sorted: a cheap fingerprint of what the screening index must hold.
+    pub async fn active_list_ids(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM list_versions WHERE active = 1 ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("id")?))
+            .collect()
+    }
+
+    /// (id, version) of the records of a kind in a state, sorted by id: a cheap fingerprint of their contents.
+    pub async fn record_versions(&self, kind: &str, state: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, version FROM records WHERE kind = $1 AND state = $2 ORDER BY id",
+        )
+        .bind(kind)
+        .bind(state)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    r.try_get::<i64, _>("version")?,
+                ))
+            })
             .collect()
     }
 
@@ -574,21 +605,31 @@ impl Tx {
         Ok(res.rows_affected())
     }
 
-    /// Stores a list version and makes it the active one for its format.
+    /// The active version of a list source, if any.
+    pub async fn active_list_version(&mut self, source: &str) -> Result<Option<ListVersionRow>> {
+        let row = sqlx::query(&format!("{SELECT_LIST} WHERE source = $1 AND active = 1"))
+            .bind(source)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(list_from_row).transpose()
+    }
+
+    /// Stores a list version and makes it the active one for its source.
     pub async fn insert_list_version(
         &mut self,
         row: &ListVersionRow,
         snapshot_json: &str,
     ) -> Result<()> {
-        sqlx::query("UPDATE list_versions SET active = 0 WHERE format = $1")
-            .bind(&row.format)
+        sqlx::query("UPDATE list_versions SET active = 0 WHERE source = $1")
+            .bind(&row.source)
             .execute(&mut *self.tx)
             .await?;
         sqlx::query(
-            "INSERT INTO list_versions (id, format, version, record_count, published, imported_at, active, snapshot) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO list_versions (id, source, format, version, record_count, published, imported_at, active, snapshot) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&row.id)
+        .bind(&row.source)
         .bind(&row.format)
         .bind(&row.version)
         .bind(row.record_count)
@@ -613,7 +654,7 @@ const SELECT_USER: &str =
 const SELECT_TOKEN: &str =
     "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM tokens";
 const SELECT_LIST: &str =
-    "SELECT id, format, version, record_count, published, imported_at, active FROM list_versions";
+    "SELECT id, source, format, version, record_count, published, imported_at, active FROM list_versions";
 
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
     let body: String = row.try_get("body")?;
@@ -659,6 +700,7 @@ fn token_from_row(row: &AnyRow) -> Result<TokenRow> {
 fn list_from_row(row: &AnyRow) -> Result<ListVersionRow> {
     Ok(ListVersionRow {
         id: row.try_get("id")?,
+        source: row.try_get("source")?,
         format: row.try_get("format")?,
         version: row.try_get("version")?,
         record_count: row.try_get("record_count")?,

@@ -321,9 +321,10 @@ async fn tokens_expire_and_revoke(b: Backend) {
 
 async fn list_versions_replace_the_active_one(b: Backend) {
     let (_db, s) = open(b).await;
-    let row = |id: &str, v: &str| ListVersionRow {
+    let row = |id: &str, source: &str, v: &str| ListVersionRow {
         id: id.into(),
-        format: "un-sc-xml".into(),
+        source: source.into(),
+        format: "ofac-csv".into(),
         version: v.into(),
         record_count: 3,
         published: None,
@@ -331,21 +332,37 @@ async fn list_versions_replace_the_active_one(b: Backend) {
         active: true,
     };
     let mut tx = s.begin().await.unwrap();
-    tx.insert_list_version(&row("1", "sha256:a"), "{\"a\":1}")
+    tx.insert_list_version(&row("1", "ofac-sdn", "sha256:a"), "{\"a\":1}")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // same format, other source: both stay active
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_list_version(&row("333", "ofac-non-sdn", "sha256:c"), "{\"c\":3}")
         .await
         .unwrap();
     tx.commit().await.unwrap();
     let mut tx = s.begin().await.unwrap();
-    tx.insert_list_version(&row("22", "sha256:b"), "{\"b\":2}")
+    assert_eq!(
+        tx.active_list_version("ofac-sdn")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "1"
+    );
+    tx.insert_list_version(&row("22", "ofac-sdn", "sha256:b"), "{\"b\":2}")
         .await
         .unwrap();
     tx.commit().await.unwrap();
     let all = s.list_versions().await.unwrap();
-    assert_eq!(all.iter().filter(|r| r.active).count(), 1);
+    assert_eq!(all.iter().filter(|r| r.active).count(), 2);
     let active = s.active_list_snapshots().await.unwrap();
-    assert_eq!(active.len(), 1);
-    assert_eq!(active[0].0.version, "sha256:b");
-    assert_eq!(active[0].1, "{\"b\":2}");
+    assert_eq!(active.len(), 2);
+    assert_eq!(active[0].0.source, "ofac-non-sdn");
+    assert_eq!(active[1].0.version, "sha256:b");
+    assert_eq!(active[1].1, "{\"b\":2}");
+    assert_eq!(s.active_list_ids().await.unwrap(), ["22", "333"]);
 }
 
 async fn concurrent_updates_one_wins(b: Backend) {

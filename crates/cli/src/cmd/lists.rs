@@ -18,16 +18,51 @@ pub struct ListsArgs {
 #[derive(Subcommand)]
 pub enum ListsCommand {
     /// Import a list file (FORMAT: un-sc-xml, ofac-csv, ofac-enhanced-xml, us-csl-csv, bis-dpl, eu-fsf-xml, uk-sanctions).
-    Import { format: String, path: PathBuf },
+    /// Each list source in the file (ofac-sdn, ofac-non-sdn, each CSL sub-list, ...) gets its own version; a
+    /// source whose version is already in force is left as it is.
+    Import {
+        format: String,
+        path: PathBuf,
+        /// Import even when a source's record count falls by more than the allowed share (audited).
+        #[arg(long)]
+        force: bool,
+        /// Largest allowed fall in a source's record count against its version in force, as a share (0 to 1).
+        #[arg(long, env = "EXPORTCTL_MAX_LIST_DROP", default_value_t = 0.2, value_parser = share)]
+        max_drop: f64,
+    },
     /// Per list: version, record count, imported at.
     Status,
 }
 
+/// A share between 0 and 1.
+pub fn share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a share between 0 and 1 (e.g. 0.2)")),
+    }
+}
+
 pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
-        let app = a.db.open_app().await?;
+        let max_list_drop = match &a.command {
+            ListsCommand::Import { max_drop, .. } => *max_drop,
+            ListsCommand::Status => 0.2,
+        };
+        let app = a
+            .db
+            .open_app_with(app::AppConfig {
+                max_list_drop,
+                reload_interval: None,
+                ..Default::default()
+            })
+            .await?;
         let code = match a.command {
-            ListsCommand::Import { format, path } => {
+            ListsCommand::Import {
+                format,
+                path,
+                force,
+                ..
+            } => {
                 let format: lists::ListFormat = match format.parse() {
                     Ok(f) => f,
                     Err(e) => {
@@ -52,18 +87,38 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                     snap.entries.len(),
                     t0.elapsed().as_secs_f64()
                 );
-                let row = app.import_list(&app::Principal::shell_operator(), snap).await;
-                match row {
-                    Ok(row) => {
-                        eprintln!("[3/3] re-screening open cases and issued licences ...");
-                        let (cases, hits) = app.rescreen_all().await.unwrap_or((0, 0));
-                        println!(
-                            "imported {} version {} ({} records) in {:.1}s; re-screened {cases} cases, {hits} new hits",
-                            row.format,
-                            row.version,
-                            row.record_count,
-                            t0.elapsed().as_secs_f64()
-                        );
+                let imported = app
+                    .import_list(&app::Principal::shell_operator(), snap, force)
+                    .await;
+                match imported {
+                    Ok(sources) => {
+                        for s in &sources {
+                            let r = &s.row;
+                            if s.created {
+                                println!(
+                                    "imported {} version {} ({} records)",
+                                    r.source, r.version, r.record_count
+                                );
+                            } else {
+                                println!(
+                                    "unchanged {} version {} ({} records): already in force",
+                                    r.source, r.version, r.record_count
+                                );
+                            }
+                            if let Some(why) = &s.forced {
+                                println!("  {why}");
+                            }
+                        }
+                        if sources.iter().any(|s| s.created) {
+                            eprintln!("[3/3] re-screening open cases and issued licences ...");
+                            let (cases, hits) = app.rescreen_all().await.unwrap_or((0, 0));
+                            println!(
+                                "done in {:.1}s; re-screened {cases} cases, {hits} new hits",
+                                t0.elapsed().as_secs_f64()
+                            );
+                        } else {
+                            println!("nothing new to import");
+                        }
                         ExitCode::SUCCESS
                     }
                     Err(e) => {
@@ -76,10 +131,11 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                 let rows = app.list_status(&app::Principal::shell_operator()).await;
                 match rows {
                     Ok(rows) => {
-                        println!("{:<18} {:<8} {:>8}  {:<25} version", "list", "active", "records", "imported at");
+                        println!("{:<18} {:<18} {:<8} {:>8}  {:<25} version", "source", "format", "active", "records", "imported at");
                         for r in rows {
                             println!(
-                                "{:<18} {:<8} {:>8}  {:<25} {}",
+                                "{:<18} {:<18} {:<8} {:>8}  {:<25} {}",
+                                r.source,
                                 r.format,
                                 if r.active { "yes" } else { "no" },
                                 r.record_count,

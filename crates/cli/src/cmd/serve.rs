@@ -25,6 +25,29 @@ pub struct ServeArgs {
     /// Target working days for export licences when the policy sets none.
     #[arg(long, env = "EXPORTCTL_TARGET_EXPORT_DAYS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub target_export_days: u32,
+    /// List sources every case must be screened against before approval (comma-separated source ids, e.g.
+    /// un-sc,ofac-sdn,eu-fsf,uk,us-csl-el; see `exportctl lists status`). `--demo` adds its illustrative list.
+    #[arg(long = "required-lists", env = "EXPORTCTL_REQUIRED_LISTS", value_delimiter = ',', value_parser = source_id)]
+    pub required_lists: Vec<String>,
+    /// Largest allowed fall in a list source's record count against its version in force (share, 0 to 1);
+    /// a larger fall needs `force`.
+    #[arg(long, env = "EXPORTCTL_MAX_LIST_DROP", default_value_t = 0.2, value_parser = crate::cmd::lists::share)]
+    pub max_list_drop: f64,
+    /// Seconds between checks for list and policy versions committed by another process (the CLI, another
+    /// server on the same database).
+    #[arg(long, env = "EXPORTCTL_RELOAD_INTERVAL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub reload_interval: u64,
+}
+
+fn source_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if lists::is_source_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a list source id (un-sc, ofac-sdn, ofac-non-sdn, us-csl-<sub-list>, bis-dpl, eu-fsf, uk)"
+        ))
+    }
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -36,14 +59,33 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     runtime()?.block_on(async move {
+        // Bind first: a port in use fails before any database is created or migrated.
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.listen))?;
+        let addr = listener.local_addr().unwrap_or(a.listen);
+        let mut required_lists = a.required_lists.clone();
+        if a.demo
+            && !required_lists
+                .iter()
+                .any(|r| r == app::screening_svc::DEMO_LIST_SOURCE)
+        {
+            required_lists.push(app::screening_svc::DEMO_LIST_SOURCE.to_string());
+        }
         let config = app::AppConfig {
             holidays: a.holidays.clone(),
             target_marketing_days: a.target_marketing_days,
             target_export_days: a.target_export_days,
+            required_lists,
+            max_list_drop: a.max_list_drop,
+            reload_interval: Some(std::time::Duration::from_secs(a.reload_interval)),
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
         if a.demo {
+            app.import_demo_list()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the demo list: {e}"))?;
             match app.seed_demo().await {
                 Ok(tokens) => {
                     println!("demo data seeded; API tokens (shown once):");
@@ -57,6 +99,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => return Err(anyhow::anyhow!("cannot seed demo data: {e}")),
             }
         }
+        println!("{}", next_steps(&app, addr, a.demo).await?);
         let expiry = app.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -69,11 +112,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         });
-        let listener = tokio::net::TcpListener::bind(a.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", a.listen))?;
-        tracing::info!(addr = %a.listen, "exportctl listening");
-        eprintln!("exportctl listening on http://{}", a.listen);
+        tracing::info!(%addr, "exportctl listening");
+        eprintln!("exportctl listening on http://{addr}");
         axum::serve(listener, http::router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -82,4 +122,58 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             .context("server failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What to do next, printed at start-up: where the API is, how to authenticate, whether a first administrator
+/// is needed, and how to import the real sanctions lists.
+async fn next_steps(app: &app::App, addr: SocketAddr, demo: bool) -> anyhow::Result<String> {
+    use std::fmt::Write;
+    let base = format!("http://{addr}");
+    let mut out = String::from("next steps:\n");
+    writeln!(
+        out,
+        "  API:               {base}/api/v1/ (health: {base}/healthz)"
+    )?;
+    writeln!(out, "  OpenAPI document:  {base}/api/v1/openapi.json")?;
+    writeln!(
+        out,
+        "  authenticate:      send a token as a header, e.g. curl -H 'Authorization: Bearer TOKEN' {base}/api/v1/applications"
+    )?;
+    let users = app
+        .store
+        .users()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read users: {e}"))?;
+    if users.is_empty() {
+        writeln!(
+            out,
+            "  no users exist yet: create the first administrator with\n    exportctl admin create-user --username root --role admin\n  and its token with\n    exportctl admin create-token --user root\n  (with the same --data-dir or --database)"
+        )?;
+    } else if demo {
+        writeln!(
+            out,
+            "  try:               curl -H 'Authorization: Bearer <officer token above>' {base}/api/v1/queues/unassigned"
+        )?;
+    }
+    let missing = app.missing_required_lists();
+    if demo {
+        writeln!(
+            out,
+            "  screening:         the demo loaded a small illustrative list ({}, invented names), not a real one",
+            app::screening_svc::DEMO_LIST_SOURCE
+        )?;
+    }
+    if !missing.is_empty() {
+        writeln!(
+            out,
+            "  screening:         required list(s) not imported yet: {} (approvals wait for them)",
+            missing.join(", ")
+        )?;
+    }
+    write!(
+        out,
+        "  real lists:        exportctl lists import FORMAT PATH (FORMAT: {}), or POST {base}/api/v1/lists/FORMAT;\n                     require them with --required-lists (e.g. un-sc,ofac-sdn,eu-fsf,uk)",
+        lists::ListFormat::ALL.map(|f| f.as_str()).join(", ")
+    )?;
+    Ok(out)
 }

@@ -26,6 +26,8 @@ pub(super) fn upload_router() -> OpenApiRouter<AppState> {
 #[derive(serde::Serialize, ToSchema)]
 struct ListVersionView {
     id: String,
+    /// The publisher's list (ofac-sdn, ofac-non-sdn, us-csl-el, un-sc, ...): each has one active version.
+    source: String,
     format: String,
     version: String,
     record_count: i64,
@@ -38,6 +40,7 @@ impl From<store::ListVersionRow> for ListVersionView {
     fn from(r: store::ListVersionRow) -> Self {
         ListVersionView {
             id: r.id,
+            source: r.source,
             format: r.format,
             version: r.version,
             record_count: r.record_count,
@@ -65,15 +68,26 @@ fn parse_format(f: &str) -> ApiResult<lists::ListFormat> {
         .map_err(|e: String| ApiError::invalid("format", format!("format: {e}")))
 }
 
-/// Imports, then re-screens every open case and issued licence in the background.
+/// Imports, then re-screens every open case and issued licence in the background. Answers the version in force
+/// of each list source the file holds, with 201 when any of them is new and 200 when the file held only versions
+/// already in force.
 async fn import_and_rescreen(
     s: &AppState,
     p: &app::Principal,
     format: lists::ListFormat,
     name: &str,
     bytes: Vec<u8>,
-) -> ApiResult<ListVersionView> {
-    let row = s.app.import_list_bytes(p, format, name, bytes).await?;
+    force: bool,
+) -> ApiResult<(StatusCode, Json<Vec<ListVersionView>>)> {
+    let imported = s
+        .app
+        .import_list_bytes(p, format, name, bytes, force)
+        .await?;
+    let status = if imported.iter().any(|i| i.created) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let app = s.app.clone();
     tokio::spawn(async move {
         match app.rescreen_all().await {
@@ -83,7 +97,10 @@ async fn import_and_rescreen(
             Err(e) => tracing::error!(error = %e, "re-screening after list import failed"),
         }
     });
-    Ok(row.into())
+    Ok((
+        status,
+        Json(imported.into_iter().map(|i| i.row.into()).collect()),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -92,17 +109,23 @@ async fn import_and_rescreen(
 struct UploadQuery {
     /// The uploaded file's name (recorded with the list version).
     name: Option<String>,
+    /// Import even when a list source's record count falls by more than the configured share against its
+    /// version in force (audited with the reason).
+    force: Option<bool>,
 }
 
 #[utoipa::path(post, path = "/api/v1/lists/{format}", params(("format" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = ListVersionView), (status = 422, body = Problem, description = "Malformed list file: position and reason; the list in force stays in force")))]
+    responses((status = 201, body = [ListVersionView], description = "The version in force of each list source in the file; at least one is new"),
+        (status = 200, body = [ListVersionView], description = "The file held only versions already in force: nothing was added"),
+        (status = 409, body = Problem, description = "A list source's record count falls by more than the configured share; nothing was imported (use force=true)"),
+        (status = 422, body = Problem, description = "Malformed list file: position and reason; the list in force stays in force")))]
 async fn upload_list(
     State(s): S,
     Caller(p): Caller,
     Path(f): Path<String>,
     QueryParams(q): QueryParams<UploadQuery>,
     body: bytes::Bytes,
-) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
+) -> ApiResult<(StatusCode, Json<Vec<ListVersionView>>)> {
     let format = parse_format(&f)?;
     if let Some(n) = &q.name {
         if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
@@ -113,10 +136,15 @@ async fn upload_list(
         }
     }
     let name = q.name.unwrap_or_else(|| format!("upload.{f}"));
-    Ok((
-        StatusCode::CREATED,
-        Json(import_and_rescreen(&s, &p, format, &name, body.to_vec()).await?),
-    ))
+    import_and_rescreen(
+        &s,
+        &p,
+        format,
+        &name,
+        body.to_vec(),
+        q.force.unwrap_or(false),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -126,13 +154,13 @@ struct FetchList {
     url: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body = FetchList, responses((status = 201, body = ListVersionView), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body = FetchList, responses((status = 201, body = [ListVersionView]), (status = 200, body = [ListVersionView]), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn fetch_list(
     State(s): S,
     Caller(p): Caller,
     Path(f): Path<String>,
     Body(b): Body<FetchList>,
-) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
+) -> ApiResult<(StatusCode, Json<Vec<ListVersionView>>)> {
     let format = parse_format(&f)?;
     p.require(&[domain::Role::Admin], "import sanctions lists")
         .map_err(ApiError::from)?;
@@ -156,8 +184,5 @@ async fn fetch_list(
         .await
         .map_err(|e| ApiError::invalid("url", format!("url: download failed: {e}")))?;
     let name = b.url.rsplit('/').next().unwrap_or("download").to_string();
-    Ok((
-        StatusCode::CREATED,
-        Json(import_and_rescreen(&s, &p, format, &name, bytes.to_vec()).await?),
-    ))
+    import_and_rescreen(&s, &p, format, &name, bytes.to_vec(), false).await
 }

@@ -64,11 +64,13 @@ macro_rules! both_backends {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, app::AppConfig::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, config: app::AppConfig) -> TestApp {
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
-        let app = app::App::new(store, app::AppConfig::default())
-            .await
-            .expect("app");
+        let app = app::App::new(store, config).await.expect("app");
         let admin = app
             .bootstrap_admin("root")
             .await
@@ -95,6 +97,11 @@ impl TestApp {
             server,
             _db: db,
         }
+    }
+
+    /// The URL of this test's database (for a second process on the same database).
+    pub fn db_url(&self) -> &str {
+        &self._db.url
     }
 
     pub async fn raw(

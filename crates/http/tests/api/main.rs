@@ -9,6 +9,7 @@ mod confidentiality;
 mod contract;
 mod isolation;
 mod lifecycle;
+mod list_sources;
 mod observe;
 mod openapi;
 mod openapi_contract;

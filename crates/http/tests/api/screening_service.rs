@@ -90,8 +90,12 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         )
         .await
         .ok();
-    assert_eq!(imported["record_count"], 1003);
-    assert!(imported["version"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(imported[0]["record_count"], 1003);
+    assert_eq!(imported[0]["source"], "un-sc");
+    assert!(imported[0]["version"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
 
     // Ad-hoc screening for officers.
     let r = t
@@ -106,7 +110,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
     assert!(r["list_versions"][0]
         .as_str()
         .unwrap()
-        .starts_with("un-sc-xml@sha256:"));
+        .starts_with("un-sc@sha256:"));
     let r = t
         .post(&w.officer, "/api/v1/screening", json!({"name": ""}))
         .await;
@@ -156,7 +160,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
     assert!(sub["screened_with"][0]
         .as_str()
         .unwrap()
-        .starts_with("un-sc-xml@"));
+        .starts_with("un-sc@"));
     // Exporters do not see hits.
     t.get(
         &w.exporter,
@@ -255,7 +259,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         )
         .await
         .ok();
-    assert!(dpl["record_count"].as_i64().unwrap() > 600, "{dpl}");
+    assert!(dpl[0]["record_count"].as_i64().unwrap() > 600, "{dpl}");
     let status = t.get(&w.officer, "/api/v1/lists").await.ok();
     assert_eq!(status.as_array().unwrap().len(), 2);
     // Re-screening runs in the background; run it once more synchronously and check it is idempotent.

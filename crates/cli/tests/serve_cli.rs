@@ -1,0 +1,113 @@
+//! `exportctl serve`: binds before touching the database, and says at start-up what to do next.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// Runs `serve` with `args` on a free port and returns its standard output up to the end of the "next steps"
+/// block (the last line names the real lists), then stops it.
+fn serve_banner(data: &std::path::Path, args: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run exportctl serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut out = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read stdout");
+        out.push_str(&line);
+        out.push('\n');
+        if line
+            .trim_start()
+            .starts_with("require them with --required-lists")
+        {
+            break;
+        }
+    }
+    child.kill().expect("stop the server");
+    let _ = child.wait();
+    out
+}
+
+#[test]
+fn a_port_in_use_fails_before_the_database_is_created() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args(["serve", "--listen", &addr, "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot listen on") && err.contains(&addr),
+        "{err}"
+    );
+    assert!(
+        !data.exists(),
+        "no data directory or database was created before the bind failed"
+    );
+}
+
+#[test]
+fn demo_says_what_to_do_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_banner(&dir.path().join("data"), &["--demo"]);
+    // The per-user token lines keep their format: two spaces, username, role, token.
+    assert!(
+        out.contains("demo data seeded; API tokens (shown once):"),
+        "{out}"
+    );
+    let officer = out
+        .lines()
+        .find(|l| l.starts_with("  ") && l.split_whitespace().nth(1) == Some("officer"))
+        .unwrap_or_else(|| panic!("an officer token line: {out}"));
+    assert_eq!(officer.split_whitespace().count(), 3, "{officer}");
+    assert!(out.contains("/api/v1/openapi.json"), "{out}");
+    assert!(out.contains("Authorization: Bearer"), "{out}");
+    assert!(out.contains("exportctl lists import FORMAT PATH"), "{out}");
+    assert!(out.contains("us-csl-demo"), "{out}");
+    assert!(!out.contains("no users exist"), "{out}");
+    assert!(!out.contains("not imported yet"), "{out}");
+}
+
+#[test]
+fn an_empty_database_says_how_to_create_the_first_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_banner(
+        &dir.path().join("data"),
+        &["--required-lists", "un-sc,ofac-sdn"],
+    );
+    assert!(out.contains("no users exist yet"), "{out}");
+    assert!(
+        out.contains("exportctl admin create-user --username root --role admin"),
+        "{out}"
+    );
+    assert!(out.contains("not imported yet: un-sc, ofac-sdn"), "{out}");
+    assert!(out.contains("Authorization: Bearer"), "{out}");
+}
+
+#[test]
+fn unknown_required_list_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--required-lists",
+            "ofac-csv",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a list source id"));
+}
