@@ -8,7 +8,12 @@
 
 pub mod error;
 pub mod extract;
+pub mod lists_io;
 mod routes;
+pub mod security;
+mod serve;
+
+pub use serve::{serve, ServeLimits};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -30,11 +35,21 @@ pub const LIST_BODY_LIMIT: usize = 200 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<app::App>,
+    /// Where list files may be downloaded from.
+    pub fetch: Arc<lists_io::FetchPolicy>,
+}
+
+/// The whole service router, with the default fetch policy.
+pub fn router(app: Arc<app::App>) -> Router {
+    router_with(app, lists_io::FetchPolicy::default())
 }
 
 /// The whole service router.
-pub fn router(app: Arc<app::App>) -> Router {
-    let state = AppState { app };
+pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
+    let state = AppState {
+        app,
+        fetch: Arc::new(fetch),
+    };
     let api = routes::api_router()
         .route_layer(axum::middleware::from_fn(reject_unexpected_query))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
@@ -45,6 +60,7 @@ pub fn router(app: Arc<app::App>) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The route template only: ids, names and bodies stay out of the log.

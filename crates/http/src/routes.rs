@@ -682,8 +682,11 @@ async fn upload_list(
     Caller(p): Caller,
     Path(f): Path<String>,
     QueryParams(q): QueryParams<UploadQuery>,
-    body: bytes::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<ListVersionView>)> {
+    // Authorise before reading a byte of the body.
+    p.require(&[domain::Role::Admin], "import sanctions lists")
+        .map_err(ApiError::from)?;
     let format = parse_format(&f)?;
     if let Some(n) = &q.name {
         if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
@@ -694,9 +697,10 @@ async fn upload_list(
         }
     }
     let name = q.name.unwrap_or_else(|| format!("upload.{f}"));
+    let bytes = crate::lists_io::receive_upload(body, crate::LIST_BODY_LIMIT as u64).await?;
     Ok((
         StatusCode::CREATED,
-        Json(import_and_rescreen(&s, &p, format, &name, body.to_vec()).await?),
+        Json(import_and_rescreen(&s, &p, format, &name, bytes).await?),
     ))
 }
 
@@ -717,29 +721,10 @@ async fn fetch_list(
     let format = parse_format(&f)?;
     p.require(&[domain::Role::Admin], "import sanctions lists")
         .map_err(ApiError::from)?;
-    if !(b.url.starts_with("http://") || b.url.starts_with("https://")) {
-        return Err(ApiError::invalid(
-            "url",
-            "url: must be an http:// or https:// URL",
-        ));
-    }
-    let resp = reqwest::get(&b.url)
-        .await
-        .map_err(|e| ApiError::invalid("url", format!("url: cannot fetch: {e}")))?;
-    if !resp.status().is_success() {
-        return Err(ApiError::invalid(
-            "url",
-            format!("url: the server answered {}", resp.status()),
-        ));
-    }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| ApiError::invalid("url", format!("url: download failed: {e}")))?;
-    let name = b.url.rsplit('/').next().unwrap_or("download").to_string();
+    let (name, bytes) = crate::lists_io::fetch(&b.url, &s.fetch).await?;
     Ok((
         StatusCode::CREATED,
-        Json(import_and_rescreen(&s, &p, format, &name, bytes.to_vec()).await?),
+        Json(import_and_rescreen(&s, &p, format, &name, bytes).await?),
     ))
 }
 

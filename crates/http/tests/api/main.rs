@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod concurrency;
+mod hostile;
 mod isolation;
 mod lifecycle;
 mod openapi;
