@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (generated from these
-//! handlers with utoipa), `/healthz`, and the request middleware (body limit, tracing span per request).
+//! handlers with utoipa), `/healthz`, and the request middleware (body limit, tracing span per request,
+//! security headers in [`security`]). [`serve`] serves it with header/request timeouts and a connection cap;
+//! [`lists_io`] receives list uploads and downloads list files safely. Limits: docs/security.md.
 //!
 //! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
 //! [`app::App`], and map its error through [`error::ApiError`].
