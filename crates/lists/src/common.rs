@@ -33,8 +33,7 @@ pub fn excerpt(s: &str) -> String {
 
 fn bounded(s: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut n = 0usize;
-    for c in s.chars() {
+    for (n, c) in s.chars().enumerate() {
         if n == max {
             return format!("{out}… ({} chars)", s.chars().count());
         }
@@ -43,7 +42,6 @@ fn bounded(s: &str, max: usize) -> String {
         } else {
             out.push(c);
         }
-        n += 1;
     }
     out
 }
