@@ -127,9 +127,11 @@ impl App {
         let mut p = Policies::reference_only();
         let mut published: Vec<(NaiveDate, PolicyHandle)> = Vec::new();
         for r in recs {
-            let set = PolicySet::load_files(r.body.files.into_iter().collect()).map_err(|e| {
-                AppError::Internal(format!("published policy {} no longer loads: {e}", r.id))
-            })?;
+            let set = load_policy(r.body.files.into_iter().collect())
+                .await?
+                .map_err(|e| {
+                    AppError::Internal(format!("published policy {} no longer loads: {e}", r.id))
+                })?;
             if let Some(from) = r.body.effective_from {
                 published.push((from, PolicyHandle::Uploaded(Arc::new(set))));
             }
@@ -286,10 +288,12 @@ impl App {
         if s.files.is_empty() {
             return Err(AppError::invalid("files", "give the policy files"));
         }
-        let set = PolicySet::load_files(s.files.clone().into_iter().collect()).map_err(|e| {
-            let diags: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
-            AppError::invalid("files", diags.join("; "))
-        })?;
+        let set = load_policy(s.files.clone().into_iter().collect())
+            .await?
+            .map_err(|e| {
+                let diags: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
+                AppError::invalid("files", diags.join("; "))
+            })?;
         let t = now();
         let body = PolicyVersionBody {
             policy_version: set.version().into(),
@@ -361,7 +365,8 @@ impl App {
             .get::<PolicyVersionBody>(POLICY_VERSION, id)
             .await
             .map_err(not_found("policy version"))?;
-        let staged = PolicySet::load_files(rec.body.files.into_iter().collect())
+        let staged = load_policy(rec.body.files.into_iter().collect())
+            .await?
             .map_err(|e| AppError::Internal(format!("stored policy no longer loads: {e}")))?;
         let cases = self.impact_cases().await?;
         let current = self.policy_now();
@@ -422,4 +427,25 @@ impl App {
             files: after.body.files.into_keys().collect(),
         })
     }
+}
+
+/// Stack of the thread that loads policy files. Loading parses and tabulates CEL conditions; their size and
+/// nesting are capped before that (`policy::MAX_CONDITION_BYTES`, `MAX_CONDITION_DEPTH`), and this stack is
+/// known and several times what the deepest accepted condition needs, whatever the runtime's own threads have.
+const POLICY_LOADER_STACK: usize = 16 * 1024 * 1024;
+
+/// Loads policy files on a dedicated thread with a [`POLICY_LOADER_STACK`] stack, off the async runtime.
+async fn load_policy(
+    files: Vec<(String, String)>,
+) -> AppResult<Result<PolicySet, policy::LoadError>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("policy-loader".into())
+        .stack_size(POLICY_LOADER_STACK)
+        .spawn(move || {
+            let _ = tx.send(PolicySet::load_files(files));
+        })
+        .map_err(|e| AppError::Internal(format!("cannot start the policy loader: {e}")))?;
+    rx.await
+        .map_err(|_| AppError::Internal("the policy loader stopped without an answer".into()))
 }

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
-//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span and
-//! one log line per request: [`observe`]).
+//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span
+//! and one log line per request: [`observe`]; security headers: [`security`]). [`serve`] serves it with
+//! header/request timeouts and a connection cap; [`lists_io`] receives list uploads and downloads list files
+//! safely. Limits: docs/security.md.
 //!
 //! Handlers are thin: authenticate ([`extract::Caller`]), parse ([`extract::Body`]), call one use case of
 //! [`app::App`], and map its error through [`error::ApiError`].
@@ -9,8 +11,13 @@
 
 pub mod error;
 pub mod extract;
+pub mod lists_io;
 pub mod observe;
 mod routes;
+pub mod security;
+mod serve;
+
+pub use serve::{serve, ServeLimits};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -29,6 +36,13 @@ pub const LIST_BODY_LIMIT: usize = 200 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<app::App>,
+    /// Where list files may be downloaded from.
+    pub fetch: Arc<lists_io::FetchPolicy>,
+}
+
+/// The whole service router, with the default fetch policy.
+pub fn router(app: Arc<app::App>) -> Router {
+    router_with(app, lists_io::FetchPolicy::default())
 }
 
 /// The API's routes with their middleware, and the OpenAPI document collected from them.
@@ -48,8 +62,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole service router.
-pub fn router(app: Arc<app::App>) -> Router {
-    let state = AppState { app };
+pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
+    let state = AppState {
+        app,
+        fetch: Arc::new(fetch),
+    };
     let (api, mut doc) = api().split_for_parts();
     routes::document_answers(&mut doc);
     let doc =
@@ -64,6 +81,7 @@ pub fn router(app: Arc<app::App>) -> Router {
         .merge(api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }

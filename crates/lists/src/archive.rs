@@ -1,12 +1,16 @@
 //! Containers around list files: gzip, ZIP and (ustar/GNU) tar, with size limits so a hostile archive cannot
 //! exhaust memory.
 
-use crate::common::err;
+use crate::common::{err, excerpt};
 use crate::model::ImportError;
 use std::io::Read;
 
-/// Largest decompressed size accepted for one file (the largest real list is a few tens of MB).
-pub const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+/// Largest decompressed size accepted: for one gzip stream, and for all the members read from one archive
+/// together (the largest real list is a few tens of MB).
+pub const MAX_UNPACKED: u64 = 256 * 1024 * 1024;
+
+/// Most members an archive may have (an OFAC CSV set has four files; the rest is directories and readmes).
+pub const MAX_MEMBERS: usize = 64;
 
 pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
@@ -42,8 +46,43 @@ pub fn gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, ImportError> {
     Ok(out)
 }
 
-/// Every regular file of a ZIP archive as (name, bytes).
-pub fn unzip(file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ImportError> {
+/// Number of members a ZIP's end-of-central-directory record declares, read before the archive is parsed so
+/// that a hostile directory of millions of entries is refused without being loaded. None when there is no
+/// such record; `u16::MAX` for ZIP64 archives (which declare their count elsewhere).
+fn declared_members(bytes: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let tail_start = bytes.len().saturating_sub(22 + usize::from(u16::MAX));
+    let tail = &bytes[tail_start..];
+    let at = tail.windows(4).rposition(|w| w == EOCD)?;
+    let rec = tail.get(at..at + 22)?;
+    Some(usize::from(u16::from_le_bytes([rec[10], rec[11]])))
+}
+
+/// The regular files of a ZIP archive that `wanted` selects by name, as (name, bytes). Other members are
+/// skipped without being decompressed. The archive may hold at most [`MAX_MEMBERS`] members, and the
+/// selected ones may decompress to at most [`MAX_UNPACKED`] bytes together.
+pub fn unzip(
+    file: &str,
+    bytes: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, ImportError> {
+    match declared_members(bytes) {
+        Some(n) if n == usize::from(u16::MAX) => {
+            return Err(err(
+                file,
+                "ZIP central directory",
+                "ZIP64 archives are not accepted",
+            ))
+        }
+        Some(n) if n > MAX_MEMBERS => {
+            return Err(err(
+                file,
+                "ZIP central directory",
+                format!("the archive has {n} members; at most {MAX_MEMBERS} are accepted"),
+            ))
+        }
+        _ => {}
+    }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         err(
             file,
@@ -51,8 +90,25 @@ pub fn unzip(file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ImportE
             format!("not a readable ZIP archive: {e}"),
         )
     })?;
+    if zip.len() > MAX_MEMBERS {
+        return Err(err(
+            file,
+            "ZIP central directory",
+            format!(
+                "the archive has {} members; at most {MAX_MEMBERS} are accepted",
+                zip.len()
+            ),
+        ));
+    }
     let mut files = Vec::new();
+    let mut budget = MAX_UNPACKED;
     for i in 0..zip.len() {
+        let selected = zip
+            .name_for_index(i)
+            .is_some_and(|n| !n.ends_with('/') && wanted(n));
+        if !selected {
+            continue;
+        }
         let mut f = zip.by_index(i).map_err(|e| {
             err(
                 file,
@@ -64,24 +120,26 @@ pub fn unzip(file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ImportE
             continue;
         }
         let name = f.name().to_string();
+        let label = format!("{file}:{}", excerpt(&name));
         let mut out = Vec::new();
         (&mut f)
-            .take(MAX_UNPACKED + 1)
+            .take(budget + 1)
             .read_to_end(&mut out)
             .map_err(|e| {
                 err(
-                    &format!("{file}:{name}"),
+                    &label,
                     "ZIP member data",
                     format!("corrupt ZIP member: {e}"),
                 )
             })?;
-        if out.len() as u64 > MAX_UNPACKED {
+        if out.len() as u64 > budget {
             return Err(err(
-                &format!("{file}:{name}"),
+                &label,
                 "ZIP member",
-                "member too large",
+                format!("the archive decompresses to more than {MAX_UNPACKED} bytes"),
             ));
         }
+        budget -= out.len() as u64;
         files.push((name, out));
     }
     Ok(files)
@@ -101,9 +159,15 @@ fn cstr(field: &[u8]) -> String {
     String::from_utf8_lossy(&field[..end]).into_owned()
 }
 
-/// Every regular file of a tar archive as (name, bytes).
-pub fn untar(file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ImportError> {
+/// The regular files of a tar archive that `wanted` selects by name, as (name, bytes); at most
+/// [`MAX_MEMBERS`] members.
+pub fn untar(
+    file: &str,
+    bytes: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, ImportError> {
     let mut files = Vec::new();
+    let mut members = 0usize;
     let mut off = 0usize;
     let mut long_name: Option<String> = None;
     loop {
@@ -147,8 +211,16 @@ pub fn untar(file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ImportE
         if let Some(n) = long_name.take() {
             name = n;
         }
+        members += 1;
+        if members > MAX_MEMBERS {
+            return Err(err(
+                file,
+                format!("byte {off}"),
+                format!("the archive has more than {MAX_MEMBERS} members"),
+            ));
+        }
         match typeflag {
-            b'0' | 0 | b'7' => files.push((name, data.to_vec())),
+            b'0' | 0 | b'7' if wanted(&name) => files.push((name, data.to_vec())),
             b'L' => long_name = Some(cstr(data)),
             _ => {}
         }

@@ -20,11 +20,44 @@ pub fn version_of_files(files: &[(String, &[u8])]) -> String {
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
+/// Longest piece of the input (a header, a value, an element name) quoted in an error message.
+pub const EXCERPT_CHARS: usize = 80;
+/// Longest error field kept: a backstop so that no error can carry the input at length, whatever built it.
+const ERROR_FIELD_CHARS: usize = 400;
+
+/// At most [`EXCERPT_CHARS`] characters of `s` (control characters escaped), with "… (N chars)" when cut:
+/// every piece of input an error quotes goes through here, so a hostile file cannot make a huge error.
+pub fn excerpt(s: &str) -> String {
+    bounded(s, EXCERPT_CHARS)
+}
+
+fn bounded(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            return format!("{out}… ({} chars)", s.chars().count());
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn err(file: &str, position: impl Into<String>, reason: impl Into<String>) -> ImportError {
+    let cap = |s: String| {
+        if s.chars().count() > ERROR_FIELD_CHARS {
+            bounded(&s, ERROR_FIELD_CHARS)
+        } else {
+            s
+        }
+    };
     ImportError {
-        file: file.to_string(),
-        position: position.into(),
-        reason: reason.into(),
+        file: cap(file.to_string()),
+        position: cap(position.into()),
+        reason: cap(reason.into()),
     }
 }
 
@@ -488,7 +521,10 @@ impl EntryBuilder {
             return Err("record without an id".into());
         }
         if self.entry.names.is_empty() {
-            return Err(format!("record {} has no name", self.entry.source_id));
+            return Err(format!(
+                "record {} has no name",
+                excerpt(&self.entry.source_id)
+            ));
         }
         Ok(self.entry)
     }
@@ -539,8 +575,8 @@ pub fn require_unique_ids(file: &str, entries: &[ListEntry]) -> Result<(), Impor
         if !seen.insert(e.source_id.as_str()) {
             return Err(err(
                 file,
-                format!("record {}", e.source_id),
-                format!("duplicate record id {:?}", e.source_id),
+                format!("record {}", excerpt(&e.source_id)),
+                format!("duplicate record id {:?}", excerpt(&e.source_id)),
             ));
         }
     }

@@ -49,9 +49,9 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
             file,
             "line 1",
             format!(
-                "header lacks required column(s) {}; found {:?}",
+                "header lacks required column(s) {}; found {}",
                 missing.join(", "),
-                headers
+                excerpt(&format!("{headers:?}"))
             ),
         ));
     }
@@ -87,7 +87,7 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
             return Err(err(
                 file,
                 format!("line {}", r.line),
-                format!("row {id} has no name"),
+                format!("row {} has no name", excerpt(&id)),
             ));
         }
         b.name(&name, NameKind::Primary, NameQuality::Good, None);
@@ -162,7 +162,7 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
         if let Some(b) = by_id.remove(&id) {
             entries.push(
                 b.finish()
-                    .map_err(|r| err(file, format!("record {id}"), r))?,
+                    .map_err(|r| err(file, format!("record {}", excerpt(&id)), r))?,
             );
         }
     }

@@ -1,7 +1,7 @@
 //! Reading delimited text (CSV/TSV) strictly: every row must have the expected number of fields, and errors
 //! carry the line number.
 
-use crate::common::err;
+use crate::common::{err, excerpt};
 use crate::model::ImportError;
 
 pub struct Row {
@@ -49,6 +49,18 @@ pub fn read_rows(
     has_headers: bool,
     expected: Option<usize>,
 ) -> Result<(Vec<String>, Vec<Row>), ImportError> {
+    if let Some(start) = unterminated_quote(text.as_bytes(), delimiter) {
+        let line = text.as_bytes()[..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(err(
+            file,
+            format!("line {line}"),
+            "quoted field never closed: the file ends inside it (truncated file?)",
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -82,7 +94,11 @@ pub fn read_rows(
                     .position()
                     .map(|p| format!("line {}", line_at(p.byte())))
                     .unwrap_or_else(|| "unknown position".into());
-                return Err(err(file, pos, format!("malformed delimited text: {e}")));
+                return Err(err(
+                    file,
+                    pos,
+                    format!("malformed delimited text: {}", excerpt(&e.to_string())),
+                ));
             }
         }
         let line = rec.position().map(|p| line_at(p.byte())).unwrap_or(0);
@@ -117,6 +133,37 @@ pub fn read_rows(
     Ok((headers, rows))
 }
 
+/// Byte offset of the opening quote of a quoted field that the text ends inside, if any. Follows the csv
+/// crate's reading (quotes open a field only at its start; `""` inside is a literal quote), without
+/// recursion, so it can run over any input.
+fn unterminated_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    #[derive(Clone, Copy)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted(usize),
+        QuoteInQuoted(usize),
+    }
+    let mut s = S::FieldStart;
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+        s = match s {
+            S::FieldStart if b == b'"' => S::Quoted(i),
+            S::FieldStart | S::Unquoted if ends_field => S::FieldStart,
+            S::FieldStart | S::Unquoted => S::Unquoted,
+            S::Quoted(o) if b == b'"' => S::QuoteInQuoted(o),
+            S::Quoted(o) => S::Quoted(o),
+            S::QuoteInQuoted(o) if b == b'"' => S::Quoted(o),
+            S::QuoteInQuoted(_) if ends_field => S::FieldStart,
+            S::QuoteInQuoted(_) => S::Unquoted,
+        };
+    }
+    match s {
+        S::Quoted(o) => Some(o),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +178,18 @@ mod tests {
             .err()
             .expect("error");
         assert_eq!(e.position, "line 2");
+    }
+
+    #[test]
+    fn unterminated_quotes() {
+        assert_eq!(unterminated_quote(b"a,\"b\"\"c\",d\r\n", b','), None);
+        assert_eq!(unterminated_quote(b"a,b\"c,d\r\n", b','), None);
+        assert_eq!(unterminated_quote(b"a,\"b,\r\nc", b','), Some(2));
+        assert_eq!(unterminated_quote(b"a\t\"b\"\"", b'\t'), Some(2));
+        let e = read_rows("t", "a,b\r\nc,\"d\r\ne,f\r\n", b',', false, Some(2))
+            .err()
+            .expect("error");
+        assert_eq!(e.position, "line 2");
+        assert!(e.reason.contains("never closed"), "{e}");
     }
 }

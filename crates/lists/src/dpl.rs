@@ -28,7 +28,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
             return Err(err(
                 file,
                 "line 1",
-                format!("header lacks required column {req}; found {headers:?}"),
+                format!(
+                    "header lacks required column {req}; found {}",
+                    excerpt(&format!("{headers:?}"))
+                ),
             ));
         }
     }
@@ -84,7 +87,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
         if let Some(b) = by_id.remove(&id) {
             entries.push(
                 b.finish()
-                    .map_err(|r| err(file, format!("record {id}"), r))?,
+                    .map_err(|r| err(file, format!("record {}", excerpt(&id)), r))?,
             );
         }
     }

@@ -24,7 +24,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
         return Err(err(
             file,
             at(&root),
-            format!("document element is <{}>, expected <export>", root.name),
+            format!(
+                "document element is <{}>, expected <export>",
+                excerpt(&root.name)
+            ),
         ));
     }
     let mut entries = Vec::new();

@@ -91,9 +91,9 @@ pub fn import_bytes(
                 data = &unpacked;
             }
             let members = if archive::is_zip(data) {
-                Some(archive::unzip(name, data)?)
+                Some(archive::unzip(name, data, &ofac_csv::is_member)?)
             } else if archive::is_tar(data) {
-                Some(archive::untar(name, data)?)
+                Some(archive::untar(name, data, &ofac_csv::is_member)?)
             } else {
                 None
             };

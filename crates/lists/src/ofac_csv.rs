@@ -37,6 +37,11 @@ fn role_of(name: &str) -> Option<(Role, bool)> {
     })
 }
 
+/// Whether an archive member is one of the set's files (other members are not even decompressed).
+pub fn is_member(name: &str) -> bool {
+    role_of(name).is_some()
+}
+
 /// Import a set of named files. Names are matched by base name; other files are ignored.
 pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot, ImportError> {
     let mut set: Vec<(Role, bool, &str, &[u8])> = Vec::new();
@@ -92,6 +97,7 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
     let version = version_of_files(&canon);
 
     let prim = rows(pname, pbytes, 12)?;
+    require_eof_marker(pname, pbytes)?;
     let mut order: Vec<String> = Vec::with_capacity(prim.len());
     let mut builders: HashMap<String, (EntryBuilder, String, u64)> =
         HashMap::with_capacity(prim.len());
@@ -110,7 +116,7 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
                 return Err(err(
                     pname,
                     format!("line {}", r.line),
-                    format!("unknown SDN type {other:?}"),
+                    format!("unknown SDN type {:?}", excerpt(other)),
                 ))
             }
         };
@@ -120,7 +126,7 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
             return Err(err(
                 pname,
                 format!("line {}", r.line),
-                format!("record {id} has no name"),
+                format!("record {} has no name", excerpt(&id)),
             ));
         }
         for p in programs(r.get(3)) {
@@ -137,7 +143,7 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
             return Err(err(
                 pname,
                 format!("line {}", r.line),
-                format!("duplicate ent_num {id}"),
+                format!("duplicate ent_num {}", excerpt(&id)),
             ));
         }
         order.push(id);
@@ -153,7 +159,9 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
         }
     }
     if let Some((name, bytes)) = get(Role::Alt) {
-        for r in rows(name, bytes, 5)? {
+        let alt = rows(name, bytes, 5)?;
+        require_eof_marker(name, bytes)?;
+        for r in alt {
             let id = ent_num(name, &r)?;
             let Some((b, _, _)) = builders.get_mut(&id) else {
                 continue;
@@ -176,7 +184,9 @@ pub fn parse_set(label: &str, files: &[(String, &[u8])]) -> Result<ListSnapshot,
         }
     }
     if let Some((name, bytes)) = get(Role::Add) {
-        for r in rows(name, bytes, 6)? {
+        let add = rows(name, bytes, 6)?;
+        require_eof_marker(name, bytes)?;
+        for r in add {
             let id = ent_num(name, &r)?;
             let Some((b, _, _)) = builders.get_mut(&id) else {
                 continue;
@@ -217,13 +227,30 @@ fn rows(name: &str, bytes: &[u8], n: usize) -> Result<Vec<Row>, ImportError> {
     Ok(read_rows(name, &text, b',', false, Some(n))?.1)
 }
 
+/// OFAC ends each file of the set with a DOS end-of-file marker (0x1A), so a file cut short in transfer is
+/// told from a whole one. Required on the primary, alias and address files (every published one has it);
+/// the comments file of the 2021 SDN set was published without it, so it is not required there.
+fn require_eof_marker(name: &str, bytes: &[u8]) -> Result<(), ImportError> {
+    let last = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t'));
+    match last {
+        Some(i) if bytes[i] == 0x1a => Ok(()),
+        _ => Err(err(
+            name,
+            describe_offset(bytes, bytes.len()),
+            "no end-of-file marker (0x1A) where the file ends: the file is truncated",
+        )),
+    }
+}
+
 fn ent_num(file: &str, r: &Row) -> Result<String, ImportError> {
     let id = r.get(0).trim();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(err(
             file,
             format!("line {}", r.line),
-            format!("ent_num {id:?} is not a number"),
+            format!("ent_num {:?} is not a number", excerpt(id)),
         ));
     }
     Ok(id.to_string())

@@ -26,13 +26,13 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
     let version = version_of(raw);
     let members;
     let (file_label, bytes): (String, &[u8]) = if crate::archive::is_zip(raw) {
-        members = crate::archive::unzip(file, raw)?;
+        members = crate::archive::unzip(file, raw, &|n| n.to_ascii_lowercase().ends_with(".xml"))?;
         let xmls: Vec<&(String, Vec<u8>)> = members
             .iter()
             .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".xml"))
             .collect();
         match xmls.as_slice() {
-            [(n, b)] => (format!("{file}:{n}"), b.as_slice()),
+            [(n, b)] => (format!("{file}:{}", excerpt(n)), b.as_slice()),
             [] => return Err(err(file, "ZIP archive", "the ZIP holds no .xml file")),
             _ => {
                 return Err(err(
@@ -54,7 +54,7 @@ pub fn parse(file: &str, raw: &[u8]) -> Result<ListSnapshot, ImportError> {
             at(&root),
             format!(
                 "document element is <{}>, expected <sanctionsData>",
-                root.name
+                excerpt(&root.name)
             ),
         ));
     }

@@ -240,7 +240,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
             }
             entries.push(
                 b.finish()
-                    .map_err(|r| err(file, format!("record {id}"), r))?,
+                    .map_err(|r| err(file, format!("record {}", excerpt(&id)), r))?,
             );
         }
     }

@@ -19,7 +19,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ImportError> {
             describe_offset(bytes, root.pos),
             format!(
                 "document element is <{}>, expected <CONSOLIDATED_LIST>",
-                root.name
+                excerpt(&root.name)
             ),
         ));
     }
@@ -61,7 +61,7 @@ fn record(
         err(
             file,
             at(),
-            format!("<{}> without <REFERENCE_NUMBER>", el.name),
+            format!("<{}> without <REFERENCE_NUMBER>", excerpt(&el.name)),
         )
     })?;
     let mut b = EntryBuilder::new(id, kind);
@@ -74,7 +74,11 @@ fn record(
         return Err(err(
             file,
             at(),
-            format!("<{}> {} has no FIRST_NAME", el.name, b.entry.source_id),
+            format!(
+                "<{}> {} has no FIRST_NAME",
+                excerpt(&el.name),
+                excerpt(&b.entry.source_id)
+            ),
         ));
     }
     for orig in el.children_named("NAME_ORIGINAL_SCRIPT") {

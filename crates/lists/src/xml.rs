@@ -3,7 +3,7 @@
 //! The whole document is read into memory (the published lists are a few MB). Element names are kept without
 //! their namespace prefix. Nesting is limited to [`MAX_DEPTH`] so hostile input cannot exhaust the stack.
 
-use crate::common::{describe_offset, err};
+use crate::common::{describe_offset, err, excerpt};
 use crate::model::ImportError;
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -100,7 +100,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
                 return Err(err(
                     file,
                     at(reader.error_position()),
-                    format!("malformed XML: {e}"),
+                    format!("malformed XML: {}", excerpt(&e.to_string())),
                 ))
             }
         };
@@ -122,10 +122,19 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
                     ..Default::default()
                 };
                 for a in s.attributes() {
-                    let a =
-                        a.map_err(|e| err(file, at(pos), format!("malformed attribute: {e}")))?;
+                    let a = a.map_err(|e| {
+                        err(
+                            file,
+                            at(pos),
+                            format!("malformed attribute: {}", excerpt(&e.to_string())),
+                        )
+                    })?;
                     let v = a.unescape_value().map_err(|e| {
-                        err(file, at(pos), format!("malformed attribute value: {e}"))
+                        err(
+                            file,
+                            at(pos),
+                            format!("malformed attribute value: {}", excerpt(&e.to_string())),
+                        )
                     })?;
                     el.attrs.push((local(a.key.as_ref()), v.into_owned()));
                 }
@@ -148,9 +157,13 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| err(file, at(pos), format!("malformed text or entity: {e}")))?;
+                let s = t.unescape().map_err(|e| {
+                    err(
+                        file,
+                        at(pos),
+                        format!("malformed text or entity: {}", excerpt(&e.to_string())),
+                    )
+                })?;
                 match stack.last_mut() {
                     Some(top) => top.text.push_str(&s),
                     None => {
@@ -175,7 +188,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
         return Err(err(
             file,
             at(reader.buffer_position()),
-            format!("document ends inside <{}> (truncated file?)", open.name),
+            format!(
+                "document ends inside <{}> (truncated file?)",
+                excerpt(&open.name)
+            ),
         ));
     }
     root.ok_or_else(|| {

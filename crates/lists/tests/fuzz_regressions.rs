@@ -66,7 +66,7 @@ fn edge_values_do_not_panic() {
     // multi-byte characters next to the places where the parsers cut strings
     let remarks = "DOB ééé; Passport é1 (Ér); nationality ☃; a.k.a. '; f.k.a.; DOB 1999 to 1000; DOB 1000 to 2999";
     let row = format!(
-        "1,\"ÉLAN\",\"individual\",\"P] [\",-0- ,-0- ,-0- ,-0- ,-0- ,\"☃\",-0- ,\"{remarks}\"\r\n"
+        "1,\"ÉLAN\",\"individual\",\"P] [\",-0- ,-0- ,-0- ,-0- ,-0- ,\"☃\",-0- ,\"{remarks}\"\r\n\x1a"
     );
     let s = import_bytes(ListFormat::OfacCsv, "sdn.csv", row.as_bytes()).expect("imports");
     assert_eq!(s.entries[0].primary_name(), "ÉLAN");

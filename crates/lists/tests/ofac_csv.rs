@@ -139,23 +139,24 @@ fn containers_and_file_sets_agree() {
 fn malformed_sets() {
     let good_row =
         b"36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
+    let whole = |b: &[u8]| [b, b"\x1a".as_slice()].concat();
     // wrong column count on line 2
     let mut bad = good_row.to_vec();
     bad.extend_from_slice(b"37,\"X\",-0- ,\"CUBA\"\r\n");
-    let e = expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", &bad));
+    let e = expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", &whole(&bad)));
     assert_eq!(e.position, "line 2");
     assert!(e.reason.contains("expected 12 fields"), "{e}");
     // non-numeric ent_num
     let e = expect_err(import_bytes(
         ListFormat::OfacCsv,
         "sdn.csv",
-        b"abc,\"X\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
+        b"abc,\"X\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a",
     ));
     assert!(e.reason.contains("ent_num"), "{e}");
     // duplicate ent_num
     let mut dup = good_row.to_vec();
     dup.extend_from_slice(good_row);
-    let e = expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", &dup));
+    let e = expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", &whole(&dup)));
     assert!(e.reason.contains("duplicate"), "{e}");
     // only the EOF marker
     expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", b"\x1a"));
@@ -164,8 +165,8 @@ fn malformed_sets() {
     let e = expect_err(import_files(
         ListFormat::OfacCsv,
         &[
-            ("sdn.csv", good_row.as_slice()),
-            ("alt.csv", b"36,1,\"aka\"\r\n".as_slice()),
+            ("sdn.csv", whole(good_row).as_slice()),
+            ("alt.csv", b"36,1,\"aka\"\r\n\x1a".as_slice()),
         ],
     ));
     assert_eq!(e.file, "alt.csv");
@@ -184,4 +185,71 @@ fn malformed_sets() {
         b"PK\x03\x04garbage",
     ));
     assert!(e.reason.contains("ZIP"), "{e}");
+}
+
+/// A real sdn.csv cut in the middle of a quoted field was accepted as a whole list with 5,001 of its 8,976
+/// records; it must fail, naming the line the unclosed field starts on.
+#[test]
+fn sdn_csv_cut_inside_a_quoted_field_is_rejected() {
+    let bytes = read(&data("us_ofac_sdn_2021-07/sdn.csv"));
+    // the remarks field of a record around the middle: cut one character after its opening quote
+    let mid = bytes.len() / 2;
+    let line_start = mid + bytes[mid..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let line_end = line_start
+        + bytes[line_start..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap();
+    let quote = bytes[..line_end].iter().rposition(|&b| b == b'"').unwrap();
+    let quote = bytes[line_start..quote]
+        .iter()
+        .rposition(|&b| b == b'"')
+        .map(|q| line_start + q)
+        .unwrap();
+    // `quote` opens the record's last quoted field; keep one character of it
+    let cut = &bytes[..quote + 2];
+    let e = expect_err(import_bytes(ListFormat::OfacCsv, "sdn.csv", cut));
+    assert!(e.reason.contains("never closed"), "{e}");
+    let line = bytes[..line_start].iter().filter(|&&b| b == b'\n').count() + 1;
+    assert_eq!(e.position, format!("line {line}"));
+    // the same inside the set, as a directory upload would deliver it
+    let e = expect_err(import_files(
+        ListFormat::OfacCsv,
+        &[
+            ("sdn.csv", cut),
+            ("alt.csv", &read(&data("us_ofac_sdn_2021-07/alt.csv"))),
+        ],
+    ));
+    assert!(e.reason.contains("never closed"), "{e}");
+}
+
+/// A file cut between two records has balanced quotes; OFAC's end-of-file marker tells it from a whole file.
+#[test]
+fn ofac_csv_cut_between_records_lacks_its_end_of_file_marker() {
+    for (dir, file) in [
+        ("us_ofac_sdn_2021-07", "sdn.csv"),
+        ("us_ofac_sdn_2021-07", "alt.csv"),
+        ("us_ofac_sdn_2021-07", "add.csv"),
+        ("us_ofac_non_sdn_2025-12", "cons_prim.csv"),
+    ] {
+        let bytes = read(&data(&format!("{dir}/{file}")));
+        let mid = bytes.len() / 2;
+        let cut = mid + bytes[mid..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        let primary = if dir.contains("non_sdn") {
+            "cons_prim.csv"
+        } else {
+            "sdn.csv"
+        };
+        let mut set: Vec<(&str, Vec<u8>)> =
+            vec![(primary, read(&data(&format!("{dir}/{primary}"))))];
+        if file != primary {
+            set.push((file, bytes[..cut].to_vec()));
+        } else {
+            set[0].1.truncate(cut);
+        }
+        let refs: Vec<(&str, &[u8])> = set.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let e = expect_err(import_files(ListFormat::OfacCsv, &refs));
+        assert_eq!(e.file, file);
+        assert!(e.reason.contains("end-of-file marker"), "{file}: {e}");
+    }
 }

@@ -243,12 +243,19 @@ impl Condition {
         env: &Arc<Env>,
         vocab: &Vocabulary<'_>,
     ) -> Result<Condition, Vec<String>> {
+        check_shape(source).map_err(|e| vec![e])?;
         let program = env.compile(source).map_err(|e| {
             vec![format!(
                 "condition does not parse: {}",
                 e.to_string().trim()
             )]
         })?;
+        let depth = tree_depth(program.expression());
+        if depth > MAX_CONDITION_DEPTH {
+            return Err(vec![format!(
+                "condition is nested {depth} levels deep; at most {MAX_CONDITION_DEPTH} are allowed"
+            )]);
+        }
         let mut errors = Vec::new();
         let mut local = BTreeSet::new();
         let mut literals = Vec::new();
@@ -402,6 +409,102 @@ impl Condition {
 }
 
 /// Collects comprehension-local variable names and string literals.
+/// Longest condition source accepted (the reference conditions are under 200 bytes).
+pub const MAX_CONDITION_BYTES: usize = 4096;
+/// Deepest nesting accepted: of brackets in the source, and of the parsed expression tree. The CEL parser,
+/// checker and evaluator recurse over the tree, so a deeply nested condition would overflow the stack and
+/// abort the whole process; these limits are checked first, without recursion.
+pub const MAX_CONDITION_DEPTH: usize = 32;
+
+/// Size and bracket nesting of a condition's source, checked before the CEL parser sees it. Scans once,
+/// iteratively; brackets inside string literals do not count.
+fn check_shape(source: &str) -> Result<(), String> {
+    if source.len() > MAX_CONDITION_BYTES {
+        return Err(format!(
+            "condition is {} bytes long; at most {MAX_CONDITION_BYTES} are allowed",
+            source.len()
+        ));
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in source.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_CONDITION_DEPTH {
+        return Err(format!(
+            "condition nests brackets {deepest} levels deep; at most {MAX_CONDITION_DEPTH} are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Depth of an expression tree, computed with an explicit stack (no recursion).
+fn tree_depth<'a>(root: &'a IdedExpr) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&'a IdedExpr, usize)> = vec![(root, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        let mut push = |x: &'a IdedExpr| stack.push((x, d + 1));
+        match &e.expr {
+            Expr::Call(c) => {
+                if let Some(t) = &c.target {
+                    push(t);
+                }
+                c.args.iter().for_each(&mut push);
+            }
+            Expr::Comprehension(c) => {
+                for x in [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ] {
+                    push(x);
+                }
+            }
+            Expr::List(l) => l.elements.iter().for_each(&mut push),
+            Expr::Map(m) => {
+                for entry in &m.entries {
+                    if let EntryExpr::MapEntry(me) = &entry.expr {
+                        push(&me.key);
+                        push(&me.value);
+                    }
+                }
+            }
+            Expr::Select(s) => push(&s.operand),
+            Expr::Struct(s) => {
+                for entry in &s.entries {
+                    if let EntryExpr::StructField(f) = &entry.expr {
+                        push(&f.value);
+                    }
+                }
+            }
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+    deepest
+}
+
 fn walk(e: &IdedExpr, local: &mut BTreeSet<String>, literals: &mut Vec<String>) {
     match &e.expr {
         Expr::Call(c) => {

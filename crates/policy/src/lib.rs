@@ -19,7 +19,7 @@ mod load;
 mod model;
 mod reference;
 
-pub use condition::Fact;
+pub use condition::{Fact, MAX_CONDITION_BYTES, MAX_CONDITION_DEPTH};
 pub use eval::{evaluate, Determination, EvalError, FiredRule, Request};
 pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactReport};
 pub use load::{Diagnostic, LoadError};

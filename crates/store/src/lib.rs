@@ -214,9 +214,18 @@ impl Store {
     }
 
     /// Starts a writing transaction.
+    ///
+    /// On SQLite it begins `IMMEDIATE`: the write lock is taken at BEGIN (waiting up to the busy timeout for
+    /// another process, such as an admin CLI command beside the server, to finish). A deferred transaction
+    /// that reads first and then writes cannot wait: SQLite refuses its upgrade at once with "database is
+    /// locked" when another connection wrote in between.
     pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
-            tx: self.pool.begin().await?,
+            tx,
             events: Vec::new(),
         })
     }

@@ -37,6 +37,23 @@ pub struct ServeArgs {
     /// server on the same database).
     #[arg(long, env = "EXPORTCTL_RELOAD_INTERVAL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub reload_interval: u64,
+    /// Seconds a client has to send a request's headers; slower connections are closed.
+    #[arg(long, env = "EXPORTCTL_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds one request may take, upload included; slower requests get 408.
+    #[arg(long, env = "EXPORTCTL_REQUEST_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub request_timeout_secs: u64,
+    /// Most client connections open at once; further connections wait to be accepted.
+    #[arg(long, env = "EXPORTCTL_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_connections: u64,
+    /// Hosts `POST /lists/{format}/fetch` may download from although they resolve to a loopback, private or
+    /// link-local address (an internal mirror of the publishers' files); comma-separated or repeated.
+    #[arg(
+        long = "fetch-allow-host",
+        env = "EXPORTCTL_FETCH_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub fetch_allow_hosts: Vec<String>,
 }
 
 fn source_id(s: &str) -> Result<String, String> {
@@ -114,12 +131,20 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         });
         tracing::info!(%addr, "exportctl listening");
         eprintln!("exportctl listening on http://{addr}");
-        axum::serve(listener, http::router(app))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("server failed")?;
+        let limits = http::ServeLimits {
+            header_read_timeout: std::time::Duration::from_secs(a.header_timeout_secs),
+            request_timeout: std::time::Duration::from_secs(a.request_timeout_secs),
+            max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        };
+        let fetch = http::lists_io::FetchPolicy {
+            allow_hosts: a.fetch_allow_hosts.clone(),
+            ..Default::default()
+        };
+        http::serve(listener, http::router_with(app, fetch), limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("server failed")?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -2,7 +2,7 @@
 
 use super::S;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, Caller, QueryParams};
+use crate::extract::{Admins, Allowed, Body, Caller, QueryParams};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -121,11 +121,13 @@ struct UploadQuery {
         (status = 422, body = Problem, description = "Malformed list file: position and reason; the list in force stays in force")))]
 async fn upload_list(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Path(f): Path<String>,
     QueryParams(q): QueryParams<UploadQuery>,
-    body: bytes::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<Vec<ListVersionView>>)> {
+    // The role was checked by `Allowed` before a byte of the body was read; the body is streamed to a
+    // temporary file within the limit.
     let format = parse_format(&f)?;
     if let Some(n) = &q.name {
         if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
@@ -136,15 +138,8 @@ async fn upload_list(
         }
     }
     let name = q.name.unwrap_or_else(|| format!("upload.{f}"));
-    import_and_rescreen(
-        &s,
-        &p,
-        format,
-        &name,
-        body.to_vec(),
-        q.force.unwrap_or(false),
-    )
-    .await
+    let bytes = crate::lists_io::receive_upload(body, crate::LIST_BODY_LIMIT as u64).await?;
+    import_and_rescreen(&s, &p, format, &name, bytes, q.force.unwrap_or(false)).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -157,32 +152,11 @@ struct FetchList {
 #[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body = FetchList, responses((status = 201, body = [ListVersionView]), (status = 200, body = [ListVersionView]), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn fetch_list(
     State(s): S,
-    Caller(p): Caller,
+    Allowed(p, _): Allowed<Admins>,
     Path(f): Path<String>,
     Body(b): Body<FetchList>,
 ) -> ApiResult<(StatusCode, Json<Vec<ListVersionView>>)> {
     let format = parse_format(&f)?;
-    p.require(&[domain::Role::Admin], "import sanctions lists")
-        .map_err(ApiError::from)?;
-    if !(b.url.starts_with("http://") || b.url.starts_with("https://")) {
-        return Err(ApiError::invalid(
-            "url",
-            "url: must be an http:// or https:// URL",
-        ));
-    }
-    let resp = reqwest::get(&b.url)
-        .await
-        .map_err(|e| ApiError::invalid("url", format!("url: cannot fetch: {e}")))?;
-    if !resp.status().is_success() {
-        return Err(ApiError::invalid(
-            "url",
-            format!("url: the server answered {}", resp.status()),
-        ));
-    }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| ApiError::invalid("url", format!("url: download failed: {e}")))?;
-    let name = b.url.rsplit('/').next().unwrap_or("download").to_string();
-    import_and_rescreen(&s, &p, format, &name, bytes.to_vec(), false).await
+    let (name, bytes) = crate::lists_io::fetch(&b.url, &s.fetch).await?;
+    import_and_rescreen(&s, &p, format, &name, bytes, false).await
 }

@@ -80,7 +80,13 @@ impl TestApp {
             .token;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = http_api::router(app.clone());
+        // Tests serve list files from 127.0.0.1, allowed as a publisher host the way an operator allows an
+        // internal mirror (the default refusal is tested in `hostile`).
+        let fetch = http_api::lists_io::FetchPolicy {
+            allow_hosts: vec!["127.0.0.1".into()],
+            ..Default::default()
+        };
+        let router = http_api::router_with(app.clone(), fetch);
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });

@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod confidentiality;
 mod contract;
+mod hostile;
 mod isolation;
 mod lifecycle;
 mod list_sources;
