@@ -82,6 +82,10 @@ impl App {
                 (_, LicenceKind::Export) => Some(self.config.target_export_days),
             });
         let overdue = state.is_open() && target.is_some_and(|t| elapsed > t);
+        let mut body = r.body;
+        // One target per case, the same in the case and in the queues.
+        body.target_working_days = target;
+        let screening_gaps = self.screening_gaps(&body);
         Ok(Case {
             id: r.id,
             reference: r.reference.unwrap_or_default(),
@@ -94,8 +98,8 @@ impl App {
             elapsed_working_days: elapsed,
             target_working_days: target,
             overdue,
-            screening_gaps: self.screening_gaps(&r.body),
-            body: r.body,
+            screening_gaps,
+            body,
         })
     }
 
@@ -258,6 +262,8 @@ impl App {
             licence_issued: None,
             screening: vec![],
             screened_with: vec![],
+            documents: vec![],
+            flags: vec![],
             history: vec![],
             submitted_at: None,
         };
@@ -364,6 +370,19 @@ impl App {
             .await
             .map_err(not_found("application"))?;
         let before = who.visible(Kind::Case, before)?;
+        // Only the assigned officer acts on a case; another officer re-assigns it first (audited).
+        if who.role == Role::Officer && audit_action != "assign-case" {
+            if let Some(a) = before.assigned_to.as_deref().filter(|a| *a != who.user_id) {
+                let name = match tx.user_by_id(a).await {
+                    Ok(u) => u.username,
+                    Err(store::StoreError::NotFound) => a.to_string(),
+                    Err(e) => return Err(e.into()),
+                };
+                return Err(AppError::Forbidden(format!(
+                    "the case is assigned to {name}; only the assigned officer acts on it (re-assign it to yourself first)"
+                )));
+            }
+        }
         if let Some(v) = expected_version {
             if v != before.version {
                 return Err(AppError::Conflict(format!(
@@ -399,6 +418,8 @@ impl App {
                 from: current,
                 to: next,
                 by: who.user_id.clone(),
+                by_username: Some(who.username.clone()),
+                reason: reason.map(str::to_string),
             });
         }
         change(&mut after)?;
@@ -521,7 +542,12 @@ impl App {
         };
         // Another organisation's licence or exemption answers exactly like a missing one: references are
         // sequential, and a different answer would let an exporter enumerate other companies' licences.
-        let ml = match self.store.get_by_reference::<CaseBody>(CASE, cited).await {
+        // The marketing licence may be cited by its case reference or by its licence number ("L-" + reference).
+        let ml = match self
+            .store
+            .get_by_reference::<CaseBody>(CASE, marketing_reference(cited))
+            .await
+        {
             Ok(ml) if ml.org_id == who.org_id => Some(ml),
             Ok(_) | Err(store::StoreError::NotFound) => None,
             Err(e) => return Err(e.into()),
@@ -756,8 +782,9 @@ impl App {
                     q.answer = Some(answer);
                     q.answered_at = Some(now());
                 }
-                if let Some(e) = r.body.export.as_mut() {
-                    e.documents.extend(b.documents);
+                match r.body.export.as_mut() {
+                    Some(e) => e.documents.extend(b.documents),
+                    None => r.body.documents.extend(b.documents),
                 }
                 Ok(())
             },
@@ -969,6 +996,20 @@ impl App {
 
     pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "issue licences")?;
+        // An export licence lives no longer than the marketing licence it relies on, and is not issued while
+        // that licence is not in force.
+        let case = self.case_record(who, id).await?;
+        let mut cap: Option<NaiveDate> = None;
+        if let Some(ml) = self.cited_marketing_licence(&case).await? {
+            let ml_ref = ml.reference.clone().unwrap_or_default();
+            if ml.state != CaseState::Issued.as_str() {
+                return Err(AppError::Conflict(format!(
+                    "the marketing licence {ml_ref} this export licence relies on is {}; the export licence cannot be issued",
+                    ml.state
+                )));
+            }
+            cap = ml.body.licence_issued.as_ref().and_then(|l| l.valid_until);
+        }
         self.change_case(
             who,
             id,
@@ -988,6 +1029,10 @@ impl App {
                         })
                     })
                     .or_else(|| crate::today().checked_add_months(chrono::Months::new(24)));
+                let valid_until = match (valid_until, cap) {
+                    (Some(v), Some(c)) => Some(v.min(c)),
+                    (v, c) => v.or(c),
+                };
                 r.body.licence_issued = Some(IssuedLicence {
                     number: format!("L-{}", r.reference.clone().unwrap_or_default()),
                     issued_at: now(),
@@ -999,7 +1044,8 @@ impl App {
         .await
     }
 
-    /// Suspend, reinstate or revoke an issued licence (with a reason).
+    /// Suspend, reinstate or revoke an issued licence (with a reason). Suspending or revoking a marketing
+    /// licence flags every export licence that relies on it for the officers (queue `flagged`).
     pub async fn change_licence(
         &self,
         who: &Principal,
@@ -1009,16 +1055,110 @@ impl App {
     ) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "suspend, reinstate or revoke licences")?;
         let reason = text("reason", b.reason.as_deref().unwrap_or(""), 5000)?;
-        self.change_case(
-            who,
-            id,
-            b.expected_version,
-            Some(action),
-            &format!("{}-licence", action.as_str()),
-            Some(&reason),
-            |_| Ok(()),
-        )
-        .await
+        let view = self
+            .change_case(
+                who,
+                id,
+                b.expected_version,
+                Some(action),
+                &format!("{}-licence", action.as_str()),
+                Some(&reason),
+                |_| Ok(()),
+            )
+            .await?;
+        if matches!(action, CaseAction::Suspend | CaseAction::Revoke) {
+            self.flag_dependent_export_licences(id, action, &reason)
+                .await?;
+        }
+        Ok(view)
+    }
+
+    /// The issued marketing licence an export case cites, if it cites one (not an exemption).
+    async fn cited_marketing_licence(
+        &self,
+        case: &Record<CaseBody>,
+    ) -> AppResult<Option<Record<CaseBody>>> {
+        let Some(e) = &case.body.export else {
+            return Ok(None);
+        };
+        match self
+            .store
+            .get_by_reference::<CaseBody>(CASE, marketing_reference(&e.marketing_authorisation))
+            .await
+        {
+            Ok(ml) if ml.org_id == case.org_id && ml.body.licence == LicenceKind::Marketing => {
+                Ok(Some(ml))
+            }
+            Ok(_) | Err(store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Flags the issued (or suspended) export licences that rely on marketing licence `ml_id`.
+    async fn flag_dependent_export_licences(
+        &self,
+        ml_id: &str,
+        action: CaseAction,
+        reason: &str,
+    ) -> AppResult<usize> {
+        let sys = Principal::system();
+        let ml = self.store.get::<CaseBody>(CASE, ml_id).await?;
+        if ml.body.licence != LicenceKind::Marketing {
+            return Ok(0);
+        }
+        let ml_ref = ml.reference.clone().unwrap_or_default();
+        let dependents = self
+            .store
+            .list::<CaseBody>(
+                CASE,
+                &Filter {
+                    org_id: ml.org_id.clone(),
+                    states: vec![
+                        CaseState::Approved.as_str().into(),
+                        CaseState::Issued.as_str().into(),
+                        CaseState::Suspended.as_str().into(),
+                    ],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut n = 0;
+        for d in dependents {
+            let cites = d
+                .body
+                .export
+                .as_ref()
+                .is_some_and(|e| marketing_reference(&e.marketing_authorisation) == ml_ref);
+            if !cites {
+                continue;
+            }
+            let flag = CaseFlag {
+                at: now(),
+                kind: format!("marketing-authorisation-{}", action.as_str()),
+                message: format!(
+                    "the marketing licence {ml_ref} this licence relies on was {}: {reason}",
+                    match action {
+                        CaseAction::Suspend => "suspended",
+                        _ => "revoked",
+                    }
+                ),
+            };
+            self.change_case(
+                &sys,
+                &d.id,
+                None,
+                None,
+                "flag-case",
+                Some(&flag.message.clone()),
+                move |r| {
+                    r.body.flags.push(flag);
+                    Ok(())
+                },
+            )
+            .await?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Expires issued licences whose validity ended before `today` (run by the service daily).
@@ -1081,6 +1221,7 @@ impl App {
                 assigned_to: Some(Some(who.user_id.clone())),
                 ..Default::default()
             },
+            "flagged" => Filter::default(),
             "awaiting-advice" | "overdue" => Filter {
                 states: open,
                 ..Default::default()
@@ -1090,7 +1231,7 @@ impl App {
             other => {
                 return Err(AppError::invalid(
                     "queue",
-                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue, screening"),
+                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue, screening, flagged"),
                 ))
             }
         };
@@ -1109,6 +1250,7 @@ impl App {
                 "awaiting-advice" => !pending.is_empty(),
                 "overdue" => c.overdue,
                 "screening" => c.body.screening.iter().any(|h| h.status == "open"),
+                "flagged" => !c.body.flags.is_empty(),
                 _ => true,
             };
             if keep {
@@ -1127,6 +1269,12 @@ impl App {
         }
         Ok(out)
     }
+}
+
+/// The case reference a marketing authorisation cites: a reference, or a licence number ("L-" + reference).
+fn marketing_reference(cited: &str) -> &str {
+    let cited = cited.trim();
+    cited.strip_prefix("L-").unwrap_or(cited)
 }
 
 fn missing_advice(body: &CaseBody) -> AppResult<()> {
@@ -1301,6 +1449,8 @@ mod tests {
 
     fn ch(at: &str, from: CaseState, to: CaseState) -> StateChange {
         StateChange {
+            by_username: None,
+            reason: None,
             at: at.into(),
             from,
             to,

@@ -391,6 +391,22 @@ pub struct StateChange {
     pub from: CaseState,
     pub to: CaseState,
     pub by: String,
+    /// The username of `by` at the time (absent on changes recorded before usernames were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_username: Option<String>,
+    /// The reason given with the change, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Something the officer must look at on a case that no state change shows (e.g. the marketing licence an
+/// issued export licence relies on was suspended or revoked).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CaseFlag {
+    pub at: String,
+    /// e.g. "marketing-authorisation-suspended", "marketing-authorisation-revoked".
+    pub kind: String,
+    pub message: String,
 }
 
 /// The stored body of a case (an application and, once issued, its licence).
@@ -420,6 +436,12 @@ pub struct CaseBody {
     #[serde(default)]
     pub history: Vec<StateChange>,
     pub submitted_at: Option<String>,
+    /// Documents attached to answers on cases without export details (marketing applications).
+    #[serde(default)]
+    pub documents: Vec<AttachedDocument>,
+    /// Open matters for the officer that no state change shows.
+    #[serde(default)]
+    pub flags: Vec<CaseFlag>,
 }
 
 /// A case as shown to its readers.
@@ -435,6 +457,9 @@ pub struct Case {
     pub updated_at: String,
     /// Working days elapsed with the clock running (weekends, holidays and awaiting-exporter time excluded).
     pub elapsed_working_days: u32,
+    /// The target in force (the policy's, or the configured default for the licence kind). Serialised once,
+    /// through the flattened body, whose field carries the same value in this view.
+    #[serde(skip_serializing)]
     pub target_working_days: Option<u32>,
     pub overdue: bool,
     /// Required list sources (configuration) this case has not been screened against; approval waits until

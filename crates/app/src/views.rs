@@ -119,6 +119,8 @@ pub struct ExporterCase {
     pub awaiting_exporter: Vec<String>,
     /// Documents the policy requires for this case.
     pub required_documents: Vec<String>,
+    /// Documents the exporter attached to its answers (export documents are under `export`).
+    pub documents: Vec<AttachedDocument>,
     pub information_requests: Vec<ExporterInfoRequest>,
     pub determinations: Vec<DeterminationSummary>,
     pub decision: Option<ExporterDecision>,
@@ -162,6 +164,7 @@ impl From<Case> for ExporterCase {
             overdue: c.overdue,
             awaiting_exporter: awaiting,
             required_documents: b.required_documents,
+            documents: b.documents,
             information_requests: b
                 .info_requests
                 .into_iter()

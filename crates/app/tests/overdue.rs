@@ -8,6 +8,8 @@ use store::{Record, Store};
 
 fn change(at: &str, from: CaseState, to: CaseState) -> StateChange {
     StateChange {
+        by_username: None,
+        reason: None,
         at: at.into(),
         from,
         to,

@@ -36,8 +36,9 @@ async fn concurrent_decisions_one_wins(b: Backend) {
             &pa,
             json!({"reason": "fine", "expected_version": version}),
         );
+        // Both by the assigned officer (only the assignee acts), from two clients at once.
         let refuse = t.post(
-            &w.officer2,
+            &w.officer,
             &pr,
             json!({"reason": "risky", "criteria": ["criterion-2"], "expected_version": version}),
         );

@@ -9,6 +9,7 @@ mod confidentiality;
 mod contract;
 mod hostile;
 mod isolation;
+mod licence_life;
 mod lifecycle;
 mod list_sources;
 mod observe;
