@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// server on the same database).
     #[arg(long, env = "EXPORTCTL_RELOAD_INTERVAL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub reload_interval: u64,
+    /// Longest lifetime of an API token, in days (enrolment asks for at most this much).
+    #[arg(long, env = "EXPORTCTL_MAX_TOKEN_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub max_token_days: u32,
     /// Seconds a client has to send a request's headers; slower connections are closed.
     #[arg(long, env = "EXPORTCTL_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout_secs: u64,
@@ -96,6 +99,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             required_lists,
             max_list_drop: a.max_list_drop,
             reload_interval: Some(std::time::Duration::from_secs(a.reload_interval)),
+            max_token_days: a.max_token_days,
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
