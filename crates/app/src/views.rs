@@ -18,21 +18,21 @@ use utoipa::ToSchema;
 #[serde(tag = "view", rename_all = "kebab-case")]
 pub enum CaseView {
     /// The applicant organisation's view.
-    Exporter(ExporterCase),
+    Exporter(Box<ExporterCase>),
     /// An adviser's view: the facts and its own kind of advice requests.
-    Adviser(AdviserCase),
+    Adviser(Box<AdviserCase>),
     /// Officers', auditors' and administrators' view: the whole case.
-    Internal(Case),
+    Internal(Box<Case>),
 }
 
 impl CaseView {
     /// The view of `case` for `who`.
     pub fn of(who: &Principal, case: Case) -> CaseView {
         match who.role {
-            Role::Exporter => CaseView::Exporter(ExporterCase::from(case)),
-            Role::Adviser => CaseView::Adviser(AdviserCase::of(who, case)),
+            Role::Exporter => CaseView::Exporter(Box::new(ExporterCase::from(case))),
+            Role::Adviser => CaseView::Adviser(Box::new(AdviserCase::of(who, case))),
             Role::Officer | Role::Auditor | Role::Admin | Role::PolicyAdmin => {
-                CaseView::Internal(case)
+                CaseView::Internal(Box::new(case))
             }
         }
     }

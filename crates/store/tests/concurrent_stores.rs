@@ -35,6 +35,7 @@ async fn read_then_write(s: &Store, who: &str, i: i64) -> Result<(), store::Stor
     let id = format!("{who}-{i}");
     tx.insert(&rec(id.clone(), seen)).await?;
     tx.audit(NewAuditEvent {
+        via: None,
         at: "2026-01-01T00:00:00.000Z".into(),
         actor: who.into(),
         action: "create".into(),
