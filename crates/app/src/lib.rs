@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod exporter;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod verify;
 pub mod views;
 
 pub use error::{AppError, AppResult};
@@ -40,6 +42,8 @@ pub struct AppConfig {
     pub screening_threshold: f64,
     /// Longest lifetime of an API token, in days.
     pub max_token_days: u32,
+    /// Browser sessions: idle and absolute lifetime, cookie flags.
+    pub sessions: auth::SessionConfig,
 }
 
 impl Default for AppConfig {
@@ -50,6 +54,7 @@ impl Default for AppConfig {
             target_export_days: 60,
             screening_threshold: screening::DEFAULT_THRESHOLD,
             max_token_days: 90,
+            sessions: auth::SessionConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod pages;
 mod routes;
 
 use axum::extract::DefaultBodyLimit;
@@ -58,6 +59,7 @@ pub fn router(app: Arc<app::App>) -> Router {
             get(move || openapi_json(doc.clone())),
         )
         .merge(api)
+        .merge(pages::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
         .layer(

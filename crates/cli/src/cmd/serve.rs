@@ -25,6 +25,16 @@ pub struct ServeArgs {
     /// Target working days for export licences when the policy sets none.
     #[arg(long, env = "EXPORTCTL_TARGET_EXPORT_DAYS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub target_export_days: u32,
+    /// Minutes after which an unused browser session ends.
+    #[arg(long, env = "EXPORTCTL_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in at which a browser session ends, however used.
+    #[arg(long, env = "EXPORTCTL_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub session_absolute_hours: u32,
+    /// Mark the session cookie Secure: set it when the service is reached over HTTPS (directly or behind a
+    /// TLS-terminating proxy).
+    #[arg(long, env = "EXPORTCTL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -40,15 +50,24 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             holidays: a.holidays.clone(),
             target_marketing_days: a.target_marketing_days,
             target_export_days: a.target_export_days,
+            sessions: app::auth::SessionConfig {
+                idle_minutes: a.session_idle_minutes,
+                absolute_hours: a.session_absolute_hours,
+                secure_cookie: a.secure_cookies,
+            },
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
         if a.demo {
             match app.seed_demo().await {
                 Ok(tokens) => {
-                    println!("demo data seeded; API tokens (shown once):");
-                    for (user, role, token) in tokens {
-                        println!("  {user:<22} {role:<12} {token}");
+                    // One line per user, fields separated by single spaces (scripts read it with awk).
+                    eprintln!(
+                        "demo data seeded; sign in at http://{}/sign-in. One line per user (shown once): username role password token",
+                        a.listen
+                    );
+                    for u in tokens {
+                        println!("{} {} {} {}", u.username, u.role, u.password, u.token);
                     }
                 }
                 Err(app::AppError::Conflict(m)) => {
@@ -74,7 +93,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", a.listen))?;
         tracing::info!(addr = %a.listen, "exportctl listening");
         eprintln!("exportctl listening on http://{}", a.listen);
-        axum::serve(listener, http::router(app))
+        // With the peer address, for the sign-in rate limit per address.
+        axum::serve(
+            listener,
+            http::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
