@@ -16,7 +16,6 @@ macro_rules! key {
         $k
     };
 }
-pub(crate) use key;
 
 mod adviser;
 mod exporter;
@@ -33,8 +32,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Router;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-
-pub use sign_in::RateLimiter;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "exportctl_session";
@@ -215,14 +212,13 @@ pub fn app_error(session: Option<&Session>, e: AppError) -> Response {
             key!("forbidden"),
         ),
         AppError::Unauthenticated(_) => Redirect::to("/sign-in").into_response(),
-        AppError::Invalid { field, reason } => {
-            let mut p = MessagePage {
+        AppError::Invalid { field, reason } => render(
+            StatusCode::BAD_REQUEST,
+            &MessagePage {
                 l: Layout::new(key!("conflict-title"), session),
                 text: format!("{field}: {reason}"),
-            };
-            p.l.errors.clear();
-            render(StatusCode::BAD_REQUEST, &p)
-        }
+            },
+        ),
         AppError::InvalidTransition { .. } | AppError::Conflict(_) => render(
             StatusCode::CONFLICT,
             &MessagePage {

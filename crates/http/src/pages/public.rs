@@ -14,6 +14,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/style.css", get(stylesheet))
+        .route("/favicon.ico", get(no_icon))
         .route("/verify", get(verify_form))
         .route("/verify/{number}", get(verify))
 }
@@ -42,6 +43,11 @@ async fn stylesheet() -> Response {
         include_str!("style.css"),
     )
         .into_response()
+}
+
+/// Browsers ask for an icon on every site; there is none (and no 404 in their console).
+async fn no_icon() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Template)]
