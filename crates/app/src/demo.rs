@@ -1,5 +1,5 @@
-//! `serve --demo`: an illustrative organisation, one user per role (tokens returned for printing at start-up)
-//! and sample cases in several states. Never runs without `--demo`.
+//! `serve --demo`: an illustrative organisation, one user per role (passwords and tokens returned for printing
+//! at start-up) and sample cases in several states. Never runs without `--demo`.
 
 use crate::model::*;
 use crate::{App, AppResult, Principal};
@@ -8,8 +8,29 @@ use domain::{
     Role, SecurityGrade,
 };
 
-/// (username, role, token) of each demo user.
-pub type DemoTokens = Vec<(String, String, String)>;
+/// A demo user's credentials, printed once at start-up.
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    pub username: String,
+    pub role: String,
+    /// A random password for signing in to the pages.
+    pub password: String,
+    /// An API token.
+    pub token: String,
+}
+
+/// Every demo user, the administrator first.
+pub type DemoTokens = Vec<DemoUser>;
+
+/// A random password of 20 letters and digits (about 119 bits), without look-alike characters.
+fn demo_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
 
 fn cc(s: &str) -> CountryCode {
     CountryCode::parse(s).expect("demo country codes are valid")
@@ -24,7 +45,12 @@ impl App {
             .ok_or_else(|| crate::AppError::Internal("bootstrap gave no token".into()))?
             .token;
         let admin = self.authenticate(&root_token).await?;
-        let mut tokens = vec![("demo-admin".to_string(), "admin".to_string(), root_token)];
+        let mut tokens = vec![DemoUser {
+            username: "demo-admin".into(),
+            role: "admin".into(),
+            password: demo_password(),
+            token: root_token,
+        }];
         let org = self
             .create_organisation(
                 &admin,
@@ -101,8 +127,13 @@ impl App {
             ("demo-policy-admin", Role::PolicyAdmin, None, None),
             ("demo-auditor", Role::Auditor, None, None),
         ] {
-            let (u, r, t, p) = make(name, role, kind, org_id).await?;
-            tokens.push((u, r, t));
+            let (username, role, token, p) = make(name, role, kind, org_id).await?;
+            tokens.push(DemoUser {
+                username,
+                role,
+                password: demo_password(),
+                token,
+            });
             principals.push(p);
         }
         let (exporter, officer, hr, defence) = (
@@ -300,6 +331,9 @@ impl App {
         .await?;
         self.issue(&officer, iss.id(), ActionBody::default())
             .await?;
+        for u in &tokens {
+            self.set_password(&admin, &u.username, &u.password).await?;
+        }
         Ok(tokens)
     }
 }

@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod exporter;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod verify;
 pub mod views;
 
 pub use error::{AppError, AppResult};
@@ -48,6 +50,8 @@ pub struct AppConfig {
     pub max_list_drop: f64,
     /// How often to look for list and policy versions committed by another process (None: never).
     pub reload_interval: Option<std::time::Duration>,
+    /// Browser sessions: idle and absolute lifetime, cookie flags.
+    pub sessions: auth::SessionConfig,
 }
 
 impl Default for AppConfig {
@@ -61,6 +65,7 @@ impl Default for AppConfig {
             required_lists: Vec::new(),
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
+            sessions: auth::SessionConfig::default(),
         }
     }
 }

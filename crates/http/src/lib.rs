@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod lists_io;
 pub mod observe;
+pub mod pages;
 mod routes;
 pub mod security;
 mod serve;
@@ -72,13 +73,13 @@ pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
     let doc =
         bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
             get(move || openapi_json(doc.clone())),
         )
         .merge(api)
+        .merge(pages::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
         .layer(axum::middleware::from_fn(security::headers))
@@ -114,20 +115,6 @@ async fn reject_unexpected_query(
         format!("{name}: this endpoint takes no query parameters"),
     )
     .into_response()
-}
-
-/// `GET /`: where things are. (Web pages will be served here later; this handler is the one place to change.)
-async fn index() -> impl IntoResponse {
-    axum::Json(serde_json::json!({
-        "service": "exportctl",
-        "description": "Licensing of dual-use cyber technology exports",
-        "links": {
-            "api": "/api/v1",
-            "openapi": "/api/v1/openapi.json",
-            "health": "/healthz"
-        },
-        "authentication": "send Authorization: Bearer <token> with every /api/v1 request"
-    }))
 }
 
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {

@@ -62,7 +62,7 @@ pub async fn serve(
             p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
                 Err(e) => {
@@ -77,7 +77,15 @@ pub async fn serve(
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout);
-        let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+        // The peer address reaches handlers as axum's ConnectInfo (sign-in is rate-limited per address).
+        let service = service.clone();
+        let with_peer =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(peer));
+                hyper::service::Service::call(&service, req)
+            });
+        let conn = http.serve_connection(TokioIo::new(stream), with_peer);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             // errors here are a client's (reset, timeout, malformed request): nothing to report

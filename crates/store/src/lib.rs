@@ -58,6 +58,18 @@ pub struct TokenRow {
     pub revoked_at: Option<String>,
 }
 
+/// A stored browser session (only its secret's hash is kept).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: String,
+    /// The session ends when unused until then; each use moves it on.
+    pub idle_expires_at: String,
+    /// The session ends then whatever its use.
+    pub expires_at: String,
+}
+
 /// A versioned business record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<T> {
@@ -314,6 +326,54 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok((user_from_row(&row)?, row.try_get("token_id")?))
+    }
+
+    /// A user and its password hash (None when no password is set), by username.
+    pub async fn user_password(&self, username: &str) -> Result<(UserRow, Option<String>)> {
+        let row = sqlx::query(
+            "SELECT id, username, role, review_kind, org_id, created_at, disabled, password_hash FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((user_from_row(&row)?, row.try_get("password_hash")?))
+    }
+
+    /// The enabled user holding a live session (neither idle- nor absolutely expired at `now`) with this hash.
+    pub async fn user_by_session_hash(
+        &self,
+        secret_hash: &str,
+        now: &str,
+    ) -> Result<(UserRow, SessionRow)> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, \
+             s.id AS session_id, s.created_at AS session_created_at, s.idle_expires_at, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.secret_hash = $1 AND s.idle_expires_at > $2 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(secret_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let session = SessionRow {
+            id: row.try_get("session_id")?,
+            user_id: row.try_get("id")?,
+            created_at: row.try_get("session_created_at")?,
+            idle_expires_at: row.try_get("idle_expires_at")?,
+            expires_at: row.try_get("expires_at")?,
+        };
+        Ok((user_from_row(&row)?, session))
+    }
+
+    /// Number of sessions of a user (expired ones included until they are deleted).
+    pub async fn count_sessions(&self, user_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
     }
 
     pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenRow>> {
@@ -580,6 +640,78 @@ impl Tx {
         }
     }
 
+    /// Sets a user's password hash and ends every session of the user. Returns the number of sessions ended.
+    pub async fn set_password_hash(&mut self, user_id: &str, hash: &str) -> Result<u64> {
+        let res = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        self.delete_user_sessions(user_id).await
+    }
+
+    pub async fn insert_session(&mut self, s: &SessionRow, secret_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, secret_hash, created_at, idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.id)
+        .bind(&s.user_id)
+        .bind(secret_hash)
+        .bind(&s.created_at)
+        .bind(&s.idle_expires_at)
+        .bind(&s.expires_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves a session's idle expiry on (never past its absolute expiry, which the caller computes).
+    pub async fn touch_session(&mut self, id: &str, idle_expires_at: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET idle_expires_at = $1 WHERE id = $2")
+            .bind(idle_expires_at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the session with this secret hash; returns its id and user if there was one.
+    pub async fn delete_session(&mut self, secret_hash: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query("SELECT id, user_id FROM sessions WHERE secret_hash = $1")
+            .bind(secret_hash)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(Some((id, row.try_get("user_id")?)))
+    }
+
+    /// Deletes every session of a user; returns how many.
+    pub async fn delete_user_sessions(&mut self, user_id: &str) -> Result<u64> {
+        let res = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected())
+    }
+
+    /// Deletes sessions past their idle or absolute expiry at `now`.
+    pub async fn delete_expired_sessions(&mut self, now: &str) -> Result<u64> {
+        let res =
+            sqlx::query("DELETE FROM sessions WHERE idle_expires_at <= $1 OR expires_at <= $1")
+                .bind(now)
+                .execute(&mut *self.tx)
+                .await?;
+        Ok(res.rows_affected())
+    }
+
     /// A user, read inside the transaction (e.g. to check it is still enabled when issuing it a credential).
     pub async fn user_by_id(&mut self, id: &str) -> Result<UserRow> {
         let row = sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
@@ -590,8 +722,8 @@ impl Tx {
         user_from_row(&row)
     }
 
-    /// Disables or re-enables a user. Disabling also revokes every live token of the user (at `at`).
-    /// Returns the number of tokens revoked.
+    /// Disables or re-enables a user. Disabling also revokes every live token of the user (at `at`) and
+    /// deletes its sessions. Returns the number of tokens revoked.
     pub async fn set_user_disabled(&mut self, id: &str, disabled: bool, at: &str) -> Result<u64> {
         let res = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
@@ -604,6 +736,7 @@ impl Tx {
         if !disabled {
             return Ok(0);
         }
+        self.delete_user_sessions(id).await?;
         let res = sqlx::query(
             "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )

@@ -43,7 +43,13 @@ pub enum AdminCommand {
         /// Token lifetime in days.
         #[arg(long)]
         days: Option<u32>,
+        /// Also set the user's password for the web pages, read from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
+    /// Set a user's password for the web pages, read from the first line of standard input (never from the
+    /// command line); ends the user's sessions.
+    SetPassword { username: String },
     /// List users.
     ListUsers,
     /// Issue another token for a user and print it once.
@@ -61,6 +67,27 @@ pub enum AdminCommand {
     RevokeToken { id: String },
     /// Verify the audit log's hash chain.
     VerifyAudit,
+}
+
+/// The first line of standard input, without its line ending (a prompt on standard error when it is a terminal).
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown; pipe it in to hide it): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let p = line.strip_suffix('\n').unwrap_or(&line);
+    let p = p.strip_suffix('\r').unwrap_or(p);
+    if p.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(p.to_string())
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(field: &str, v: &str) -> anyhow::Result<T> {
@@ -92,7 +119,16 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     review_kind,
                     org,
                     days,
+                    password_stdin,
                 } => {
+                    let password = if password_stdin {
+                        let p =
+                            read_password().map_err(|e| app::AppError::invalid("password", e))?;
+                        app::auth::check_password("password", &p)?;
+                        Some(p)
+                    } else {
+                        None
+                    };
                     let role = parse::<domain::Role>("role", &role)
                         .map_err(|e| app::AppError::invalid("role", e.to_string()))?;
                     let review_kind = review_kind
@@ -118,6 +154,15 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     if let Some(t) = u.token {
                         println!("token (shown once, expires {}): {}", t.expires_at, t.token);
                     }
+                    if let Some(p) = password {
+                        app.set_password(&root, &u.user.username, &p).await?;
+                        println!("password set");
+                    }
+                }
+                AdminCommand::SetPassword { username } => {
+                    let p = read_password().map_err(|e| app::AppError::invalid("password", e))?;
+                    app.set_password(&root, &username, &p).await?;
+                    println!("password set for {username}; its sessions have ended");
                 }
                 AdminCommand::ListUsers => {
                     for u in app.users(&root).await? {

@@ -57,6 +57,16 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub fetch_allow_hosts: Vec<String>,
+    /// Minutes after which an unused browser session ends.
+    #[arg(long, env = "EXPORTCTL_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in at which a browser session ends, however used.
+    #[arg(long, env = "EXPORTCTL_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub session_absolute_hours: u32,
+    /// Mark the session cookie Secure: set it when the service is reached over HTTPS (directly or behind a
+    /// TLS-terminating proxy).
+    #[arg(long, env = "EXPORTCTL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 fn source_id(s: &str) -> Result<String, String> {
@@ -100,6 +110,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             max_list_drop: a.max_list_drop,
             reload_interval: Some(std::time::Duration::from_secs(a.reload_interval)),
             max_token_days: a.max_token_days,
+            sessions: app::auth::SessionConfig {
+                idle_minutes: a.session_idle_minutes,
+                absolute_hours: a.session_absolute_hours,
+                secure_cookie: a.secure_cookies,
+            },
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
@@ -109,9 +124,13 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("cannot load the demo list: {e}"))?;
             match app.seed_demo().await {
                 Ok(tokens) => {
-                    println!("demo data seeded; API tokens (shown once):");
-                    for (user, role, token) in tokens {
-                        println!("  {user:<22} {role:<12} {token}");
+                    // One line per user, fields separated by single spaces (scripts read it with awk).
+                    eprintln!(
+                        "demo data seeded; sign in at http://{}/sign-in. One line per user (shown once): username role password token",
+                        a.listen
+                    );
+                    for u in tokens {
+                        println!("{} {} {} {}", u.username, u.role, u.password, u.token);
                     }
                 }
                 Err(app::AppError::Conflict(m)) => {

@@ -1,0 +1,101 @@
+//! Public licence verification: anyone (a customs officer, a bank) checks a licence number and learns only
+//! whether it is valid, suspended, revoked, expired or unknown, with the kind and validity end. No caller, no
+//! confidential detail (no exporter, product, destination or party).
+
+use crate::cases::CASE;
+use crate::model::CaseBody;
+use crate::{App, AppResult};
+use domain::{CaseState, LicenceKind};
+use serde::Serialize;
+
+/// The public status of a licence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenceStatus {
+    Valid,
+    Suspended,
+    Revoked,
+    Expired,
+    Unknown,
+}
+
+impl LicenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenceStatus::Valid => "valid",
+            LicenceStatus::Suspended => "suspended",
+            LicenceStatus::Revoked => "revoked",
+            LicenceStatus::Expired => "expired",
+            LicenceStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// What verification tells the public.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenceCheck {
+    pub number: String,
+    pub status: LicenceStatus,
+    pub kind: Option<LicenceKind>,
+    pub valid_until: Option<chrono::NaiveDate>,
+}
+
+impl App {
+    /// The public status of licence `number` (`L-` followed by the case reference).
+    pub async fn verify_licence(&self, number: &str) -> AppResult<LicenceCheck> {
+        let number = number.trim().to_string();
+        let unknown = LicenceCheck {
+            number: number.clone(),
+            status: LicenceStatus::Unknown,
+            kind: None,
+            valid_until: None,
+        };
+        let Some(reference) = number.strip_prefix("L-") else {
+            return Ok(unknown);
+        };
+        if reference.is_empty()
+            || reference.len() > 64
+            || !reference
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+        {
+            return Ok(unknown);
+        }
+        let rec = match self
+            .store
+            .get_by_reference::<CaseBody>(CASE, reference)
+            .await
+        {
+            Ok(r) => r,
+            Err(store::StoreError::NotFound) => return Ok(unknown),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(lic) = rec
+            .body
+            .licence_issued
+            .as_ref()
+            .filter(|l| l.number == number)
+        else {
+            return Ok(unknown);
+        };
+        let state: CaseState = rec
+            .state
+            .parse()
+            .map_err(|e: String| crate::AppError::Internal(format!("stored state: {e}")))?;
+        let past_end = lic.valid_until.is_some_and(|v| v < crate::today());
+        let status = match state {
+            CaseState::Issued if past_end => LicenceStatus::Expired,
+            CaseState::Issued => LicenceStatus::Valid,
+            CaseState::Suspended => LicenceStatus::Suspended,
+            CaseState::Revoked => LicenceStatus::Revoked,
+            CaseState::Expired => LicenceStatus::Expired,
+            _ => LicenceStatus::Unknown,
+        };
+        Ok(LicenceCheck {
+            number,
+            status,
+            kind: Some(rec.body.licence),
+            valid_until: lic.valid_until,
+        })
+    }
+}

@@ -1,0 +1,420 @@
+//! The web pages: server-rendered HTML (askama templates in `crates/http/templates`, checked at compile time),
+//! one embedded stylesheet, no JavaScript. Every page text comes from the message catalogue
+//! ([`Catalogue`], `messages.en.txt`). Pages call the same [`app::App`] use cases as the JSON API, with the
+//! [`app::Principal`] of the browser session, so authorisation and validation are not written again.
+//!
+//! Sessions: a cookie holding a 256-bit secret ([`SESSION_COOKIE`]); state-changing forms carry the session's
+//! CSRF token and are refused with 403 (nothing changed) without it. Every page answer carries its own
+//! Content-Security-Policy (`default-src 'self'`: the stylesheet, no inline script or style) and is not cached.
+//!
+//! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`],
+//! [`officer`], [`adviser`].
+
+// Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
+/// A message-catalogue key named in Rust code (identity; lets the catalogue test find it).
+macro_rules! key {
+    ($k:literal) => {
+        $k
+    };
+}
+
+mod adviser;
+mod exporter;
+mod officer;
+mod public;
+mod sign_in;
+
+use crate::AppState;
+use app::{AppError, Principal};
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Router;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "exportctl_session";
+
+/// The Content-Security-Policy of every page: only this service's own stylesheet and forms.
+pub const PAGE_CSP: &str =
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The pages' routes (a plain axum router, merged into the service router).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(public::routes())
+        .merge(sign_in::routes())
+        .merge(exporter::routes())
+        .merge(officer::routes())
+        .merge(adviser::routes())
+        .merge(dashboard_routes())
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+async fn page_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+// ---------- message catalogue ----------
+
+/// A message catalogue: key → text, from a `key = text` file embedded in the binary.
+pub struct Catalogue {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    messages: HashMap<&'static str, &'static str>,
+}
+
+impl Catalogue {
+    fn parse(lang: &'static str, dir: &'static str, src: &'static str) -> Catalogue {
+        let messages = src
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        Catalogue {
+            lang,
+            dir,
+            messages,
+        }
+    }
+
+    /// The text of `key`; the key itself when missing (a test checks that none is).
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.messages.get(key).copied().unwrap_or(key)
+    }
+
+    #[cfg(test)]
+    fn has(&self, key: &str) -> bool {
+        self.messages.contains_key(key)
+    }
+}
+
+/// The English catalogue (complete).
+pub static EN: LazyLock<Catalogue> =
+    LazyLock::new(|| Catalogue::parse("en", "ltr", include_str!("messages.en.txt")));
+
+// ---------- layout ----------
+
+/// The signed-in user shown in the header.
+pub struct UserBar {
+    pub username: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+/// An error beside a field, listed in the error summary (linking to the field's id).
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// What the base layout needs.
+pub struct Layout {
+    pub m: &'static Catalogue,
+    pub title: String,
+    pub user: Option<UserBar>,
+    pub errors: Vec<FieldError>,
+}
+
+impl Layout {
+    pub fn new(title_key: &str, user: Option<&Session>) -> Layout {
+        Layout {
+            m: &EN,
+            title: EN.t(title_key).to_string(),
+            user: user.map(|s| UserBar {
+                username: s.who.username().to_string(),
+                role: s.who.role().to_string(),
+                csrf: s.csrf(),
+            }),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// Adds an error for `field` (the id of its control).
+    pub fn error(mut self, field: &str, message: impl Into<String>) -> Layout {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+        self
+    }
+}
+
+/// Renders a template to an HTML answer with `status`.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub l: Layout,
+    pub text: String,
+}
+
+/// A page with a title and one paragraph, both from the catalogue.
+pub fn message(status: StatusCode, session: Option<&Session>, title: &str, text: &str) -> Response {
+    render(
+        status,
+        &MessagePage {
+            l: Layout::new(title, session),
+            text: EN.t(text).to_string(),
+        },
+    )
+}
+
+/// The page answering an application error (the same mapping of error kinds to status as the API).
+pub fn app_error(session: Option<&Session>, e: AppError) -> Response {
+    match e {
+        AppError::NotFound(_) => message(
+            StatusCode::NOT_FOUND,
+            session,
+            key!("not-found-title"),
+            key!("not-found"),
+        ),
+        AppError::Forbidden(_) => message(
+            StatusCode::FORBIDDEN,
+            session,
+            key!("forbidden-title"),
+            key!("forbidden"),
+        ),
+        AppError::Unauthenticated(_) => Redirect::to("/sign-in").into_response(),
+        AppError::Invalid { field, reason } => render(
+            StatusCode::BAD_REQUEST,
+            &MessagePage {
+                l: Layout::new(key!("conflict-title"), session),
+                text: format!("{field}: {reason}"),
+            },
+        ),
+        AppError::InvalidTransition { .. } | AppError::Conflict(_) => render(
+            StatusCode::CONFLICT,
+            &MessagePage {
+                l: Layout::new(key!("conflict-title"), session),
+                text: e.to_string(),
+            },
+        ),
+        AppError::Unavailable(_) | AppError::Internal(_) => {
+            tracing::error!(error = ?e, "page failed");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                session,
+                key!("error-title"),
+                key!("error-text"),
+            )
+        }
+    }
+}
+
+// ---------- sessions and forms ----------
+
+/// The caller of a page, from the session cookie. Pages that need one redirect to sign-in without it.
+pub struct Session {
+    pub who: Principal,
+    secret: String,
+}
+
+impl Session {
+    /// The CSRF token of this session, for hidden form fields.
+    pub fn csrf(&self) -> String {
+        app::auth::csrf_token(&self.secret)
+    }
+}
+
+/// The session secret in the request's cookies, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(secret) = session_cookie(parts) else {
+            return Err(Redirect::to("/sign-in").into_response());
+        };
+        match s.app.authenticate_session(&secret).await {
+            Ok(who) => Ok(Session { who, secret }),
+            Err(AppError::Unauthenticated(_)) => Err(Redirect::to("/sign-in").into_response()),
+            Err(e) => Err(app_error(None, e)),
+        }
+    }
+}
+
+/// The optional caller of a public page.
+pub struct MaybeSession(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSession(
+            Session::from_request_parts(parts, s).await.ok(),
+        ))
+    }
+}
+
+/// A posted `application/x-www-form-urlencoded` form (repeated names kept, e.g. checkboxes).
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> FormData {
+        FormData(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A state-changing form of a signed-in user whose CSRF token matched its session. Anything else answers
+/// 403 (or a redirect to sign-in without a session) before the handler runs, so nothing changes.
+pub struct CheckedForm {
+    pub session: Session,
+    pub form: FormData,
+}
+
+impl axum::extract::FromRequest<AppState> for CheckedForm {
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        s: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, s).await?;
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let form = FormData::parse(&bytes);
+        if !app::auth::csrf_matches(&session.secret, form.get("csrf")) {
+            return Err(message(
+                StatusCode::FORBIDDEN,
+                Some(&session),
+                key!("csrf-refused-title"),
+                key!("csrf-refused"),
+            ));
+        }
+        Ok(CheckedForm { session, form })
+    }
+}
+
+/// `GET /dashboard`: each role's own first page.
+async fn dashboard(session: Session) -> Response {
+    use domain::Role;
+    match session.who.role() {
+        Role::Exporter => Redirect::to("/exporter").into_response(),
+        Role::Officer => Redirect::to("/officer").into_response(),
+        Role::Adviser => Redirect::to("/adviser").into_response(),
+        _ => message(
+            StatusCode::OK,
+            Some(&session),
+            key!("my-pages"),
+            key!("no-pages-for-role"),
+        ),
+    }
+}
+
+fn dashboard_routes() -> Router<AppState> {
+    Router::new().route("/dashboard", axum::routing::get(dashboard))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every catalogue key a template or a page module names exists in the English catalogue.
+    #[test]
+    fn every_used_message_key_is_in_the_catalogue() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for sub in ["templates", "src/pages"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "html" || x == "rs") {
+                    sources.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        for (path, src) in &sources {
+            for pat in ["m.t(\"", "key!(\""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    checked += 1;
+                    if !EN.has(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 100,
+            "found only {checked} keys: the scan is broken"
+        );
+        assert!(
+            missing.is_empty(),
+            "keys missing from messages.en.txt: {missing:?}"
+        );
+    }
+}
