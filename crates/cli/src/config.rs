@@ -1,5 +1,7 @@
 //! Where the database is: `--database URL` / `EXPORTCTL_DATABASE_URL`, or an embedded SQLite file in
-//! `--data-dir DIR` / `EXPORTCTL_DATA_DIR` (default `./data`). Shared by every subcommand that opens it.
+//! `--data-dir DIR` / `EXPORTCTL_DATA_DIR` (default `./data`). Shared by every subcommand that opens it; the
+//! options are global, so `exportctl admin list-users --data-dir DIR` works as well as
+//! `exportctl admin --data-dir DIR list-users`.
 
 use anyhow::Context;
 use clap::Args;
@@ -8,13 +10,22 @@ use std::path::PathBuf;
 #[derive(Args, Clone)]
 pub struct DbArgs {
     /// Directory for the embedded SQLite database (created if missing).
-    #[arg(long, env = "EXPORTCTL_DATA_DIR", default_value = "data")]
+    #[arg(
+        long,
+        env = "EXPORTCTL_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Database URL (postgres://... or sqlite://...); overrides --data-dir.
-    #[arg(long = "database", env = "EXPORTCTL_DATABASE_URL")]
+    #[arg(long = "database", env = "EXPORTCTL_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// File holding the database URL (keeps a password out of the environment and the process list).
-    #[arg(long = "database-file", env = "EXPORTCTL_DATABASE_URL_FILE")]
+    #[arg(
+        long = "database-file",
+        env = "EXPORTCTL_DATABASE_URL_FILE",
+        global = true
+    )]
     pub database_url_file: Option<PathBuf>,
 }
 

@@ -376,3 +376,33 @@ fn bad_arguments_fail_naming_the_argument() {
     let port = taken.local_addr().expect("addr").port();
     fails_naming(&serve(&format!("127.0.0.1:{port}")), &["cannot listen"]);
 }
+
+/// Issue 8: `--data-dir` (like `--database` and `--database-file`) is accepted after the subcommand too.
+#[test]
+fn database_options_are_accepted_after_the_subcommand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let created = command()
+        .args([
+            "admin",
+            "create-org",
+            "--name",
+            "Late Option Ltd",
+            "--country",
+            "fr",
+        ])
+        .arg("--data-dir")
+        .arg(d)
+        .output()
+        .expect("run exportctl");
+    succeeded(&created);
+    // The organisation went into that directory: the usual spelling finds it there.
+    let orgs = succeeded(&admin(d, &["list-orgs"]));
+    assert!(orgs.contains("Late Option Ltd"), "{orgs}");
+    let listed = command()
+        .args(["admin", "list-orgs", "--data-dir"])
+        .arg(d)
+        .output()
+        .expect("run exportctl");
+    assert!(succeeded(&listed).contains("Late Option Ltd"));
+}

@@ -131,3 +131,18 @@ fn bad_list_argument_is_an_error() {
     assert_eq!(code, 2);
     assert!(err.contains("importing"), "{err}");
 }
+
+/// Issue 8: `screen --help` shows the threshold's and the limit's default values.
+#[test]
+fn help_shows_the_defaults() {
+    let out = Command::new(env!("CARGO_BIN_EXE_exportctl"))
+        .args(["screen", "--help"])
+        .output()
+        .expect("run exportctl");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let threshold = format!("[default: {}]", screening::DEFAULT_THRESHOLD);
+    let limit = format!("[default: {}]", screening::DEFAULT_LIMIT);
+    assert!(help.contains(&threshold), "{help}");
+    assert!(help.contains(&limit), "{help}");
+}

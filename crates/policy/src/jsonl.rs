@@ -69,11 +69,17 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
             FIELDS.join(", ")
         ));
     }
-    let as_of = string(obj, "as_of")?;
-    let as_of = NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
-        .ok()
-        .filter(|_| as_of.len() == 10)
-        .ok_or_else(|| format!("as_of: {as_of:?} is not a date (YYYY-MM-DD)"))?;
+    // Like the API: a request without `as_of` is evaluated as of today (UTC).
+    let as_of = match obj.get("as_of") {
+        None | Some(Value::Null) => chrono::Utc::now().date_naive(),
+        Some(_) => {
+            let as_of = string(obj, "as_of")?;
+            NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
+                .ok()
+                .filter(|_| as_of.len() == 10)
+                .ok_or_else(|| format!("as_of: {as_of:?} is not a date (YYYY-MM-DD)"))?
+        }
+    };
     let licence: LicenceKind = parsed(obj, "licence")?;
     let control_entries = match obj.get("control_entries") {
         None => {

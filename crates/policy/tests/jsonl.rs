@@ -172,3 +172,15 @@ fn broken_lines_continue_in_order() {
     assert_eq!(rows[3]["id"], 2);
     assert_eq!(rows[3]["outcome"], "licence-required");
 }
+
+/// Issue 8: like the API, a line without `as_of` is evaluated as of today, not refused.
+#[test]
+fn missing_as_of_means_today() {
+    let mut without = good();
+    without.as_object_mut().expect("object").remove("as_of");
+    let mut today = good();
+    today["as_of"] = json!(chrono::Utc::now().date_naive().to_string());
+    let (rows, errors) = run(&format!("{without}\n{today}\n"));
+    assert_eq!(errors, 0, "{rows:?}");
+    assert_eq!(rows[0], rows[1]);
+}

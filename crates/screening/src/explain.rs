@@ -1,5 +1,10 @@
 //! Explanations attached to every match: the list name variant that matched, how query tokens aligned with list
 //! tokens (with per-token similarity and method), what stayed unmatched, and how each qualifier moved the score.
+//!
+//! The name score is computed from exactly what the explanation shows (see docs/screening.md, section 6):
+//! `Σ tokens similarity·(query_weight + list_weight) / (Σ query weights + Σ list weights − 0.4 · Σ unmatched list
+//! weights)`, times every factor, rounded to 4 decimals; for `latin-compact` it is `compact.similarity` times the
+//! factors. The match score is that name score plus the qualifiers' effects, clamped to [0, 1] and rounded.
 
 use lists::{NameKind, NameQuality};
 use serde::{Deserialize, Serialize};
@@ -15,8 +20,17 @@ pub struct Explanation {
     pub name_score: f64,
     /// Aligned token pairs.
     pub tokens: Vec<TokenMatch>,
-    pub unmatched_query: Vec<String>,
-    pub unmatched_list: Vec<String>,
+    /// Query tokens left unaligned, with their weights (they count fully in the denominator).
+    pub unmatched_query: Vec<UnmatchedToken>,
+    /// List tokens left unaligned, with their weights (they count 60% in the denominator).
+    pub unmatched_list: Vec<UnmatchedToken>,
+    /// For `latin-compact`: the two names with spaces removed and their similarity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact: Option<CompactMatch>,
+    /// Multipliers applied to the name score (`single-name`, `low-quality-alias`), or `no-distinctive-token`
+    /// (factor 0) when no aligned token has 3 or more characters and the names do not match in full.
+    #[serde(default)]
+    pub factors: Vec<ScoreFactor>,
     /// Each qualifier that moved the score, with its effect (added to the name score).
     pub qualifiers: Vec<QualifierEffect>,
 }
@@ -37,8 +51,32 @@ pub struct TokenMatch {
     pub similarity: f64,
     /// `exact`, `equivalent-name (muhammad)`, `phonetic-key`, `jaro-winkler`, `consonant-skeleton`.
     pub method: String,
-    /// Weight of the pair (1 for names, lower for organisation words and particles).
+    /// Weight of the query token (1 for names, 0.25 for organisation words, 0.15 for particles).
+    pub query_weight: f64,
+    /// Weight of the list token.
+    pub list_weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedToken {
+    pub token: String,
     pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompactMatch {
+    pub query: String,
+    pub list: String,
+    /// 1 − Levenshtein distance / length of the longer form.
+    pub similarity: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreFactor {
+    /// `single-name`, `low-quality-alias` or `no-distinctive-token`.
+    pub factor: String,
+    pub value: f64,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

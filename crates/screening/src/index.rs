@@ -2,7 +2,10 @@
 //! (token vocabulary, character trigrams over the vocabulary, consonant skeletons, equivalence groups,
 //! original-script tokens, identifiers) and the scorer that turns candidates into explained matches.
 
-use crate::explain::{Explanation, MatchedVariant, QualifierEffect, TokenMatch};
+use crate::explain::{
+    CompactMatch, Explanation, MatchedVariant, QualifierEffect, ScoreFactor, TokenMatch,
+    UnmatchedToken,
+};
 use crate::names::{group_name, TokenClass};
 use crate::normalize::{prepare, PreparedName, Token};
 use crate::query::{normalize_identifier, Query};
@@ -29,12 +32,16 @@ const EXPANSION_CACHE: usize = 50_000;
 const SHORT_TOKEN: usize = 5;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
-/// Unmatched list-side tokens count this fraction of their weight (a query may omit a middle name).
-const UNMATCHED_LIST_FACTOR: f32 = 0.6;
+/// Unmatched list-side tokens count 60% of their weight (a query may omit a middle name): the denominator
+/// subtracts this fraction of them.
+const UNMATCHED_LIST_DISCOUNT: f64 = 0.4;
 /// Score factor when a one-name query meets a list name of several names.
 const SINGLE_TOKEN_FACTOR: f64 = 0.9;
 /// Score factor of aliases the list itself calls weak / low quality.
 const LOW_QUALITY_FACTOR: f64 = 0.95;
+/// A match needs an aligned token of at least this many characters (or a full-name match): initials alone are
+/// no evidence of identity.
+const MIN_DISTINCTIVE_CHARS: usize = 3;
 
 /// Per-call options.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -717,10 +724,8 @@ impl Index {
         if n > 0 && m > 0 && m <= 64 {
             let mut sims = vec![(0.0f32, Method::Fuzzy); n * m];
             let mut qw = [0f32; 64];
-            let mut qsum = 0.0;
             for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
                 qw[qi] = qt.weight();
-                qsum += qw[qi];
                 for (li, &id) in v.toks.iter().enumerate() {
                     let s = self.sim(qi, qt, id, cache);
                     if s.0 >= MIN_TOKEN_SIM {
@@ -730,23 +735,39 @@ impl Index {
             }
             let n = n.min(64);
             let pairs = align(&sims, &qw[..n], &v.weights, n, m);
-            let mut num = 0.0f32;
-            let mut matched_l = 0u64;
-            for &(qi, li) in &pairs {
-                num += sims[qi * m + li].0 * (qw[qi] + v.weights[li]);
-                matched_l |= 1 << li;
-            }
-            let unmatched_lw: f32 = (0..m)
-                .filter(|&l| matched_l & (1 << l) == 0)
-                .map(|l| v.weights[l])
-                .sum();
-            let den = qsum + v.total_weight - (1.0 - UNMATCHED_LIST_FACTOR) * unmatched_lw;
-            let mut score = if den > 0.0 { (num / den) as f64 } else { 0.0 };
+            // The score is computed from exactly what the explanation shows: similarities rounded to 4
+            // decimals, the weights of every token, the factors.
+            let qw64: Vec<f64> = qw[..n].iter().map(|&w| weight64(w)).collect();
+            let lw64: Vec<f64> = v.weights.iter().map(|&w| weight64(w)).collect();
+            let (mut used_q, mut used_l) = (vec![false; n], vec![false; m]);
+            let terms: Vec<(f64, f64, f64)> = pairs
+                .iter()
+                .map(|&(q, l)| {
+                    used_q[q] = true;
+                    used_l[l] = true;
+                    (round4(sims[q * m + l].0 as f64), qw64[q], lw64[l])
+                })
+                .collect();
+            let uq: Vec<f64> = (0..n).filter(|&q| !used_q[q]).map(|q| qw64[q]).collect();
+            let ul: Vec<f64> = (0..m).filter(|&l| !used_l[l]).map(|l| lw64[l]).collect();
+            let mut score = dice(&terms, &uq, &ul);
+            let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
             let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
             if qnames == 1 && lnames > 1 {
                 // A lone name token is weak evidence against a longer name.
                 score *= SINGLE_TOKEN_FACTOR;
+                factors.push(Factor::SingleName);
+            }
+            let distinctive = pairs.iter().any(|&(q, l)| {
+                qn.tokens[q].form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                    && self.vocab[v.toks[l] as usize].form.chars().count() >= MIN_DISTINCTIVE_CHARS
+            });
+            let full = uq.is_empty() && ul.is_empty();
+            if !pairs.is_empty() && !distinctive && !full {
+                // Initials and two-letter words alone are no evidence of identity.
+                score = 0.0;
+                factors.push(Factor::NoDistinctiveToken);
             }
             best = Scored {
                 score,
@@ -755,6 +776,8 @@ impl Index {
                     .iter()
                     .map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1))
                     .collect(),
+                factors,
+                ..Scored::default()
             };
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
             let (a, b) = (qn.compact.len(), v.compact.len());
@@ -764,10 +787,14 @@ impl Index {
                 && b >= 6
                 && a.abs_diff(b) * 100 <= 15 * a.max(b)
             {
-                let c = levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes());
+                let c = round4(levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes()));
                 if c >= 0.85 && c > best.score {
-                    best.score = c;
-                    best.method = Comparison::Compact;
+                    best = Scored {
+                        score: c,
+                        method: Comparison::Compact,
+                        compact: c,
+                        ..Scored::default()
+                    };
                 }
             }
         }
@@ -775,18 +802,25 @@ impl Index {
             && qn.original_script.is_some()
             && qn.original_script == v.original_script
         {
-            let o = original_score(&qn.original, &v.original);
+            let (o, pairs, factors) = original_score(&qn.original, &v.original);
             if o > best.score {
                 best = Scored {
                     score: o,
                     method: Comparison::Original,
-                    pairs: Vec::new(),
+                    pairs: pairs
+                        .into_iter()
+                        .map(|(q, l, s)| (q, l, s as f32, Method::Fuzzy))
+                        .collect(),
+                    factors,
+                    ..Scored::default()
                 };
             }
         }
         if v.quality == NameQuality::Low {
             best.score *= LOW_QUALITY_FACTOR;
+            best.factors.push(Factor::LowQuality);
         }
+        best.score = round4(best.score);
         best
     }
 
@@ -799,27 +833,68 @@ impl Index {
         quals: Vec<QualifierEffect>,
     ) -> Explanation {
         let mut tokens = Vec::new();
-        let mut used_q = vec![false; qn.tokens.len()];
-        let mut used_l = vec![false; v.toks.len()];
-        for &(qi, li, sim, method) in &s.pairs {
-            used_q[qi] = true;
-            used_l[li] = true;
-            let vt = &self.vocab[v.toks[li] as usize];
-            let qt = &qn.tokens[qi];
-            tokens.push(TokenMatch {
-                query: qt.form.clone(),
-                list: vt.form.clone(),
-                similarity: round4(sim as f64),
-                method: match method {
-                    Method::Equivalent => format!(
-                        "{} ({})",
-                        method.as_str(),
-                        group_name(qt.group.unwrap_or(0))
-                    ),
-                    _ => method.as_str().to_string(),
-                },
-                weight: round4(((qt.weight() + v.weights[li]) / 2.0) as f64),
-            });
+        let (mut unmatched_query, mut unmatched_list) = (Vec::new(), Vec::new());
+        let unmatched = |token: &str, weight: f64| UnmatchedToken {
+            token: token.to_string(),
+            weight,
+        };
+        match s.method {
+            Comparison::Latin => {
+                let n = qn.tokens.len().min(64);
+                let mut used_q = vec![false; n];
+                let mut used_l = vec![false; v.toks.len()];
+                for &(qi, li, sim, method) in &s.pairs {
+                    used_q[qi] = true;
+                    used_l[li] = true;
+                    let vt = &self.vocab[v.toks[li] as usize];
+                    let qt = &qn.tokens[qi];
+                    tokens.push(TokenMatch {
+                        query: qt.form.clone(),
+                        list: vt.form.clone(),
+                        similarity: round4(sim as f64),
+                        method: match method {
+                            Method::Equivalent => format!(
+                                "{} ({})",
+                                method.as_str(),
+                                group_name(qt.group.unwrap_or(0))
+                            ),
+                            _ => method.as_str().to_string(),
+                        },
+                        query_weight: weight64(qt.weight()),
+                        list_weight: weight64(v.weights[li]),
+                    });
+                }
+                for (t, _) in qn.tokens[..n].iter().zip(&used_q).filter(|(_, u)| !**u) {
+                    unmatched_query.push(unmatched(&t.form, weight64(t.weight())));
+                }
+                for (li, _) in used_l.iter().enumerate().filter(|(_, u)| !**u) {
+                    let form = &self.vocab[v.toks[li] as usize].form;
+                    unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                }
+            }
+            Comparison::Original => {
+                let mut used_q = vec![false; qn.original.len()];
+                let mut used_l = vec![false; v.original.len()];
+                for &(qi, li, sim, _) in &s.pairs {
+                    used_q[qi] = true;
+                    used_l[li] = true;
+                    tokens.push(TokenMatch {
+                        query: qn.original[qi].clone(),
+                        list: v.original[li].to_string(),
+                        similarity: round4(sim as f64),
+                        method: Method::Fuzzy.as_str().into(),
+                        query_weight: 1.0,
+                        list_weight: 1.0,
+                    });
+                }
+                for (t, _) in qn.original.iter().zip(&used_q).filter(|(_, u)| !**u) {
+                    unmatched_query.push(unmatched(t, 1.0));
+                }
+                for (t, _) in v.original.iter().zip(&used_l).filter(|(_, u)| !**u) {
+                    unmatched_list.push(unmatched(t, 1.0));
+                }
+            }
+            Comparison::Compact => {}
         }
         Explanation {
             variant: MatchedVariant {
@@ -828,22 +903,16 @@ impl Index {
                 quality: v.quality,
             },
             comparison: s.method.as_str().into(),
-            name_score: round4(name_score),
+            name_score,
             tokens,
-            unmatched_query: qn
-                .tokens
-                .iter()
-                .zip(&used_q)
-                .filter(|(_, u)| !**u)
-                .map(|(t, _)| t.form.clone())
-                .collect(),
-            unmatched_list: v
-                .toks
-                .iter()
-                .zip(&used_l)
-                .filter(|(_, u)| !**u)
-                .map(|(&id, _)| self.vocab[id as usize].form.clone())
-                .collect(),
+            unmatched_query,
+            unmatched_list,
+            compact: (s.method == Comparison::Compact).then(|| CompactMatch {
+                query: qn.compact.clone(),
+                list: v.compact.to_string(),
+                similarity: s.compact,
+            }),
+            factors: s.factors.iter().map(|f| f.explain()).collect(),
             qualifiers: quals,
         }
     }
@@ -873,9 +942,79 @@ impl Comparison {
 
 #[derive(Debug, Clone, Default)]
 struct Scored {
+    /// Name score, rounded to 4 decimals.
     score: f64,
     method: Comparison,
+    /// Aligned pairs: query token, list token (Latin tokens, or original-script tokens for
+    /// `Comparison::Original`), similarity, method.
     pairs: Vec<(usize, usize, f32, Method)>,
+    /// Similarity of the compact forms (`Comparison::Compact`).
+    compact: f64,
+    factors: Vec<Factor>,
+}
+
+/// A multiplier applied to a name score, shown in the explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Factor {
+    SingleName,
+    LowQuality,
+    NoDistinctiveToken,
+}
+
+impl Factor {
+    fn explain(self) -> ScoreFactor {
+        let (factor, value, detail) = match self {
+            Factor::SingleName => (
+                "single-name",
+                SINGLE_TOKEN_FACTOR,
+                "a one-name query against a list name of several names",
+            ),
+            Factor::LowQuality => (
+                "low-quality-alias",
+                LOW_QUALITY_FACTOR,
+                "the list marks this alias weak or low quality",
+            ),
+            Factor::NoDistinctiveToken => (
+                "no-distinctive-token",
+                0.0,
+                "no aligned token has 3 or more characters and the names do not match in full",
+            ),
+        };
+        ScoreFactor {
+            factor: factor.into(),
+            value,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A token weight as shown in the explanation (0.15, not the nearest `f32`).
+fn weight64(w: f32) -> f64 {
+    round4(w as f64)
+}
+
+/// Weighted Dice over aligned pairs `(similarity, query weight, list weight)` and the weights of unmatched query
+/// and list tokens: `Σ s·(w_q + w_l) / (Σ w_query + Σ w_list − 0.4 · Σ w_unmatched_list)`. The explanation test
+/// recomputes scores with the same formula in the same order.
+fn dice(pairs: &[(f64, f64, f64)], unmatched_q: &[f64], unmatched_l: &[f64]) -> f64 {
+    let num: f64 = pairs.iter().map(|&(s, q, l)| s * (q + l)).sum();
+    let wq: f64 = pairs
+        .iter()
+        .map(|p| p.1)
+        .chain(unmatched_q.iter().copied())
+        .sum();
+    let wl: f64 = pairs
+        .iter()
+        .map(|p| p.2)
+        .chain(unmatched_l.iter().copied())
+        .sum();
+    let ul: f64 = unmatched_l.iter().sum();
+    let den = wq + wl - UNMATCHED_LIST_DISCOUNT * ul;
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
 }
 
 /// Token alignment maximising Σ sim·(w_q + w_l) over one-to-one pairs. Similarity matrices are sparse (pairs
@@ -973,8 +1112,9 @@ fn align(
     pairs
 }
 
-/// Original-script comparison: greedy alignment of tokens by Jaro-Winkler over characters, Dice-style.
-fn original_score(q: &[String], l: &[Box<str>]) -> f64 {
+/// Original-script comparison: greedy alignment of tokens by Jaro-Winkler over characters, Dice-style with
+/// weight 1 per token. Returns the score, the aligned pairs and the factors applied.
+fn original_score(q: &[String], l: &[Box<str>]) -> (f64, Vec<(usize, usize, f64)>, Vec<Factor>) {
     let qc: Vec<Vec<char>> = q.iter().map(|s| s.chars().collect()).collect();
     let lc: Vec<Vec<char>> = l.iter().map(|s| s.chars().collect()).collect();
     let mut all = Vec::new();
@@ -988,23 +1128,25 @@ fn original_score(q: &[String], l: &[Box<str>]) -> f64 {
     }
     all.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (mut uq, mut ul) = (vec![false; qc.len()], vec![false; lc.len()]);
-    let mut num = 0.0;
-    let mut unmatched_l = lc.len();
+    let mut pairs = Vec::new();
     for (s, i, j) in all {
         if !uq[i] && !ul[j] {
             uq[i] = true;
             ul[j] = true;
-            num += 2.0 * s;
-            unmatched_l -= 1;
+            pairs.push((i, j, round4(s)));
         }
     }
-    let den = qc.len() as f64 + lc.len() as f64
-        - (1.0 - UNMATCHED_LIST_FACTOR as f64) * unmatched_l as f64;
-    if den > 0.0 {
-        num / den
-    } else {
-        0.0
+    let terms: Vec<(f64, f64, f64)> = pairs.iter().map(|&(_, _, s)| (s, 1.0, 1.0)).collect();
+    let unmatched_q = vec![1.0; uq.iter().filter(|u| !**u).count()];
+    let unmatched_l = vec![1.0; ul.iter().filter(|u| !**u).count()];
+    let distinctive = pairs.iter().any(|&(i, j, _)| {
+        qc[i].len() >= MIN_DISTINCTIVE_CHARS && lc[j].len() >= MIN_DISTINCTIVE_CHARS
+    });
+    let full = unmatched_q.is_empty() && unmatched_l.is_empty();
+    if !pairs.is_empty() && !distinctive && !full {
+        return (0.0, pairs, vec![Factor::NoDistinctiveToken]);
     }
+    (dice(&terms, &unmatched_q, &unmatched_l), pairs, Vec::new())
 }
 
 /// Birth date, countries and entity kind move the name score by bounded amounts.
@@ -1190,6 +1332,60 @@ mod tests {
 
     fn top(ix: &Index, q: &Query) -> Option<Match> {
         ix.screen(q, &Options::default()).into_iter().next()
+    }
+
+    /// Issue 8: "X" scored 0.8929 and "X Y" 0.8368 against "E. X. Co." from one initial, with the explanation
+    /// omitting the weights of the unmatched tokens.
+    #[test]
+    fn initials_alone_never_match() {
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                entry("E1", EntityKind::Organization, &["E. X. Co."], &[], &[]),
+                entry("E2", EntityKind::Person, &["X"], &[], &[]),
+            ],
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        for n in ["X", "X Y", "E X", "x. y."] {
+            for exhaustive in [false, true] {
+                let opts = Options {
+                    exhaustive,
+                    ..Options::default()
+                };
+                let hits = ix.screen(&Query::name(n).unwrap(), &opts);
+                assert!(
+                    hits.iter().all(|m| m.source_id == "E2" && n == "X"),
+                    "{n}: {hits:?}"
+                );
+            }
+        }
+        // A full-name match still counts, however short the name.
+        let exact = top(&ix, &Query::name("E. X. Co.").unwrap()).unwrap();
+        assert_eq!((exact.source_id.as_str(), exact.score), ("E1", 1.0));
+        // Every token is shown with its weight; the explanation says why the score is 0.
+        let e1 = ix.find_entry("un-sc-xml", "E1").unwrap();
+        let m = ix.score_entry(&Query::name("X Y").unwrap(), e1).unwrap();
+        assert_eq!(m.score, 0.0);
+        let ex = &m.explanation;
+        assert_eq!(ex.tokens.len(), 1);
+        assert_eq!(
+            (ex.tokens[0].query_weight, ex.tokens[0].list_weight),
+            (1.0, 1.0)
+        );
+        let weights = |u: &[UnmatchedToken]| {
+            u.iter()
+                .map(|t| (t.token.clone(), t.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(weights(&ex.unmatched_query), [("y".to_string(), 0.15)]);
+        assert_eq!(
+            weights(&ex.unmatched_list),
+            [("e".to_string(), 0.15), ("co".to_string(), 0.25)]
+        );
+        assert_eq!(ex.factors[0].factor, "no-distinctive-token");
     }
 
     #[test]

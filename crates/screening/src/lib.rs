@@ -14,7 +14,10 @@ pub mod query;
 pub mod similarity;
 pub mod translit;
 
-pub use explain::{Explanation, MatchedVariant, QualifierEffect, TokenMatch};
+pub use explain::{
+    CompactMatch, Explanation, MatchedVariant, QualifierEffect, ScoreFactor, TokenMatch,
+    UnmatchedToken,
+};
 pub use index::{
     Index, IndexedEntry, IndexedList, Match, Options, DEFAULT_LIMIT, DEFAULT_THRESHOLD,
 };

@@ -19,12 +19,12 @@ pub struct ScreenArgs {
     /// JSON Lines queries, or - for standard input.
     #[arg(long)]
     pub input: String,
-    /// Report matches scoring at least this (0..=1; default: screening::DEFAULT_THRESHOLD).
-    #[arg(long)]
-    pub threshold: Option<f64>,
-    /// At most this many matches per query (default: screening::DEFAULT_LIMIT).
-    #[arg(long)]
-    pub limit: Option<usize>,
+    /// Report matches scoring at least this (0..=1).
+    #[arg(long, default_value_t = screening::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// At most this many matches per query.
+    #[arg(long, default_value_t = screening::DEFAULT_LIMIT)]
+    pub limit: usize,
 }
 
 /// Parse `FORMAT:PATH`.
@@ -42,19 +42,18 @@ fn parse_list_arg(s: &str) -> anyhow::Result<(ListFormat, PathBuf)> {
 }
 
 pub fn run(a: ScreenArgs) -> anyhow::Result<ExitCode> {
-    let mut opts = screening::Options::default();
-    if let Some(t) = a.threshold {
-        if !(0.0..=1.0).contains(&t) {
-            bail!("--threshold {t}: must be between 0 and 1");
-        }
-        opts.threshold = t;
+    let t = a.threshold;
+    if !(0.0..=1.0).contains(&t) {
+        bail!("--threshold {t}: must be between 0 and 1");
     }
-    if let Some(l) = a.limit {
-        if l == 0 {
-            bail!("--limit 0: must be at least 1");
-        }
-        opts.limit = l;
+    if a.limit == 0 {
+        bail!("--limit 0: must be at least 1");
     }
+    let opts = screening::Options {
+        threshold: t,
+        limit: a.limit,
+        ..screening::Options::default()
+    };
     let specs = a
         .lists
         .iter()
