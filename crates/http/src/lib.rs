@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
-//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span
+//! the same router that serves the requests), its reference page at `/api/v1/docs` ([`apidocs`]), `/healthz`, and the request middleware (body limit; request id, span
 //! and one log line per request: [`observe`]; security headers: [`security`]). [`serve`] serves it with
 //! header/request timeouts and a connection cap; [`lists_io`] receives list uploads and downloads list files
 //! safely. Limits: docs/security.md.
@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod apidocs;
 pub mod error;
 pub mod extract;
 pub mod lists_io;
@@ -69,8 +70,9 @@ pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
     };
     let (api, mut doc) = api().split_for_parts();
     routes::document_answers(&mut doc);
-    let doc =
-        bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
+    let doc = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
+    let page = bytes::Bytes::from(apidocs::render(&doc));
+    let doc = bytes::Bytes::from(doc.to_string());
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
@@ -78,6 +80,7 @@ pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
             "/api/v1/openapi.json",
             get(move || openapi_json(doc.clone())),
         )
+        .route("/api/v1/docs", get(move || api_reference(page.clone())))
         .merge(api)
         .fallback(not_found)
         .layer(axum::middleware::map_response(error::problem_fallback))
@@ -124,6 +127,7 @@ async fn index() -> impl IntoResponse {
         "links": {
             "api": "/api/v1",
             "openapi": "/api/v1/openapi.json",
+            "docs": "/api/v1/docs",
             "health": "/healthz"
         },
         "authentication": "send Authorization: Bearer <token> with every /api/v1 request"
@@ -142,6 +146,13 @@ async fn openapi_json(doc: bytes::Bytes) -> impl IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         doc,
+    )
+}
+
+async fn api_reference(page: bytes::Bytes) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
     )
 }
 
