@@ -49,7 +49,7 @@ struct ScreenResponse {
 /// Screen a name
 ///
 /// Screens a name (and optionally kind, birth date, countries and identifiers) against the active sanctions lists and answers the matches above the threshold, each with an explanation of its score.
-#[utoipa::path(post, path = "/api/v1/screening", request_body(content = ScreenRequest, example = json!({"name": "Example Trading Co", "kind": "organisation", "countries": ["IR"], "threshold": 0.85, "limit": 10})), responses((status = 200, body = ScreenResponse), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/screening", request_body(content = ScreenRequest, example = json!({"name": "Example Trading Co", "kind": "organisation", "countries": ["IR"], "threshold": 0.85, "limit": 10})), responses((status = 200, body = ScreenResponse), (status = 409, body = Problem, description = "No sanctions list has been imported yet"), (status = 422, body = Problem)))]
 async fn screen_name(
     State(s): S,
     Allowed(p, _): Allowed<OfficersAuditors>,
