@@ -197,7 +197,8 @@ pub struct ClassifyProduct {
     /// Confirmed or corrected control entries; empty when the product is not listed.
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
-    /// Catch-all notification for a non-listed item (see [`Classification::catch_all_notified`]).
+    /// The authority notified the exporter of a human-rights concern about this non-listed item (catch-all,
+    /// Art. 5 of Regulation 2021/821): it is then treated as a cyber-surveillance item, never exempt.
     #[serde(default)]
     pub catch_all_notified: bool,
     pub note: Option<String>,

@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json` (built by utoipa-axum from
-//! the same router that serves the requests), `/healthz`, and the request middleware (body limit; request id, span
+//! the same router that serves the requests), its reference page at `/api/v1/docs` ([`apidocs`]), `/healthz`, and the request middleware (body limit; request id, span
 //! and one log line per request: [`observe`]; security headers: [`security`]). [`serve`] serves it with
 //! header/request timeouts and a connection cap; [`lists_io`] receives list uploads and downloads list files
 //! safely. Limits: docs/security.md.
@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod apidocs;
 pub mod error;
 pub mod extract;
 pub mod lists_io;
@@ -70,14 +71,16 @@ pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
     };
     let (api, mut doc) = api().split_for_parts();
     routes::document_answers(&mut doc);
-    let doc =
-        bytes::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"));
+    let doc = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
+    let page = bytes::Bytes::from(apidocs::render(&doc));
+    let doc = bytes::Bytes::from(doc.to_string());
     Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
             get(move || openapi_json(doc.clone())),
         )
+        .route("/api/v1/docs", get(move || api_reference(page.clone())))
         .merge(api)
         .merge(pages::router())
         .fallback(not_found)
@@ -129,6 +132,13 @@ async fn openapi_json(doc: bytes::Bytes) -> impl IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         doc,
+    )
+}
+
+async fn api_reference(page: bytes::Bytes) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
     )
 }
 

@@ -36,7 +36,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_hit))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications", request_body = NewApplication, responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
+/// Create a licence application
+///
+/// An exporter starts a marketing or export licence application as a draft: `marketing` details for a marketing licence, `export` details for an export licence (which cites its marketing authorisation). The policy is evaluated for each product, destination and end-user type; a prohibited combination is answered 422.
+#[utoipa::path(post, path = "/api/v1/applications", request_body(content = NewApplication, example = json!({"licence": "marketing", "marketing": {"products": ["0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01"], "destinations": ["FR"], "end_users": [{"name": "Example Police Department", "type": "government-law-enforcement", "country": "FR"}]}})), responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
 async fn create_application(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,
@@ -57,6 +60,9 @@ struct CaseQuery {
     state: Option<String>,
 }
 
+/// List applications
+///
+/// Exporters see their organisation's cases; officials see every case. `state` filters by case state.
 #[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [CaseView])))]
 async fn list_applications(
     State(s): S,
@@ -66,6 +72,9 @@ async fn list_applications(
     Ok(Json(s.app.applications(&p, q.state.as_deref()).await?))
 }
 
+/// Get an application
+///
+/// One case by id: its details, state, history, determinations, advice, screening and decision.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", params(("id" = String, Path)), responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
 async fn get_application(
     State(s): S,
@@ -77,8 +86,9 @@ async fn get_application(
 }
 
 macro_rules! simple_action {
-    ($name:ident, $roles:ty, $path:literal, $method:ident $(, $extra:expr)?) => {
-        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = Option<ActionBody>),
+    ($(#[$doc:meta])* $name:ident, $roles:ty, $path:literal, $method:ident $(, $extra:expr)?) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = Option<ActionBody>, example = json!({"expected_version": 2})),
             responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
         async fn $name(State(s): S, Allowed(p, _): Allowed<$roles>, Path(i): Path<String>, OptBody(b): OptBody<ActionBody>) -> ApiResult<Json<CaseView>> {
             id("id", &i)?;
@@ -88,18 +98,27 @@ macro_rules! simple_action {
 }
 
 simple_action!(
+    /// Submit an application
+    ///
+    /// The exporter submits a draft; the case is screened against the active sanctions lists and enters the officers' queue. No body needed.
     submit_application,
     Exporters,
     "/api/v1/applications/{id}/submit",
     submit_application
 );
 simple_action!(
+    /// Withdraw an application
+    ///
+    /// The exporter withdraws a case that has not been decided. No body needed.
     withdraw_application,
     Exporters,
     "/api/v1/applications/{id}/withdraw",
     withdraw_application
 );
 simple_action!(
+    /// Issue the licence
+    ///
+    /// An officer issues the licence of an approved case; it receives its licence number and validity. No body needed.
     issue_licence,
     Officers,
     "/api/v1/applications/{id}/issue",
@@ -118,8 +137,9 @@ struct ReasonBody {
 }
 
 macro_rules! licence_action {
-    ($name:ident, $roles:ty, $path:literal, $action:expr) => {
-        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body = ReasonBody,
+    ($(#[$doc:meta])* $name:ident, $roles:ty, $path:literal, $action:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, params(("id" = String, Path)), request_body(content = ReasonBody, example = json!({"reason": "The end user was reported to misuse the product", "expected_version": 7})),
             responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not allowed in the current state, or changed concurrently")))]
         async fn $name(State(s): S, Allowed(p, _): Allowed<$roles>, Path(i): Path<String>, OptBody(b): OptBody<ReasonBody>) -> ApiResult<Json<CaseView>> {
             id("id", &i)?;
@@ -130,25 +150,37 @@ macro_rules! licence_action {
 }
 
 licence_action!(
+    /// Suspend a licence
+    ///
+    /// An officer suspends an issued licence; the reason is required and recorded on the case and in the audit log.
     suspend_licence,
     Officers,
     "/api/v1/applications/{id}/suspend",
     CaseAction::Suspend
 );
 licence_action!(
+    /// Reinstate a licence
+    ///
+    /// An officer reinstates a suspended licence; the reason is required and recorded.
     reinstate_licence,
     Officers,
     "/api/v1/applications/{id}/reinstate",
     CaseAction::Reinstate
 );
 licence_action!(
+    /// Revoke a licence
+    ///
+    /// An officer revokes an issued or suspended licence for good; the reason is required and recorded.
     revoke_licence,
     Officers,
     "/api/v1/applications/{id}/revoke",
     CaseAction::Revoke
 );
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body(content = Option<AssignBody>), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+/// Assign an application
+///
+/// An officer takes a submitted case (or assigns it to another officer with `officer_id`). No body, or an empty JSON object, assigns it to the caller.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", params(("id" = String, Path)), request_body(content = Option<AssignBody>, example = json!({"officer_id": null, "expected_version": 2})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn assign_application(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,
@@ -159,7 +191,10 @@ async fn assign_application(
     Ok(Json(s.app.assign(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body = InfoRequestBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+/// Ask the exporter for information
+///
+/// The assigned officer asks the exporter a question; the case waits for the answer.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/information-requests", params(("id" = String, Path)), request_body(content = InfoRequestBody, example = json!({"question": "Please attach the signed end-user declaration", "expected_version": 3})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn request_information(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,
@@ -170,7 +205,10 @@ async fn request_information(
     Ok(Json(s.app.request_information(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body = RespondBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+/// Answer an information request
+///
+/// The exporter answers the open question, optionally attaching documents; the case returns to the officer.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/responses", params(("id" = String, Path)), request_body(content = RespondBody, example = json!({"answer": "Attached", "documents": [{"kind": "end-user-declaration", "name": "declaration.pdf", "sha256": null}], "expected_version": 4})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn respond_application(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,
@@ -181,7 +219,10 @@ async fn respond_application(
     Ok(Json(s.app.respond(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body = AdviceRequestBody, responses((status = 200, body = CaseView)))]
+/// Request advice
+///
+/// The assigned officer asks advisers of the given specialisms for advice; each review appears in that specialism's queue.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice-requests", params(("id" = String, Path)), request_body(content = AdviceRequestBody, example = json!({"reviews": ["human-rights", "foreign-affairs"], "expected_version": 3})), responses((status = 200, body = CaseView)))]
 async fn request_advice(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,
@@ -192,7 +233,10 @@ async fn request_advice(
     Ok(Json(s.app.request_advice(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body = NewAdvice, responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
+/// Give advice
+///
+/// An adviser of a requested specialism gives a recommendation with its reasons (refusal criteria, conditions, and for human-rights review the due-diligence checklist and red flags).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/advice", params(("id" = String, Path)), request_body(content = NewAdvice, example = json!({"recommendation": "approve-with-conditions", "criteria": [], "text": "Acceptable with post-sale reporting", "conditions": ["Report deployments every six months"]})), responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
 async fn give_advice(
     State(s): S,
     Allowed(p, _): Allowed<Advisers>,
@@ -203,7 +247,10 @@ async fn give_advice(
     Ok(Json(s.app.give_advice(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body = ApproveBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+/// Approve an application
+///
+/// The assigned officer approves the case with a reason and optional licence conditions. Refused while required advice is missing, a screening hit is undecided, or a required list source has not screened the case.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", params(("id" = String, Path)), request_body(content = ApproveBody, example = json!({"reason": "Advice received; no concerns remain", "conditions": [{"type": "reporting-obligation", "every_months": 6, "text": "Report deployments"}], "expected_version": 5})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn approve_application(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,
@@ -214,7 +261,10 @@ async fn approve_application(
     Ok(Json(s.app.approve(&p, &i, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body = RefuseBody, responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+/// Refuse an application
+///
+/// The assigned officer refuses the case with a reason and the refusal criteria that apply.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", params(("id" = String, Path)), request_body(content = RefuseBody, example = json!({"reason": "Clear risk of use for internal repression", "criteria": ["criterion-2"], "expected_version": 5})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn refuse_application(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,
@@ -225,6 +275,9 @@ async fn refuse_application(
     Ok(Json(s.app.refuse(&p, &i, b).await?))
 }
 
+/// List a case's screening hits
+///
+/// The sanctions-list matches found for the case's parties, each with its score, explanation and decision.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/screening-hits", params(("id" = String, Path)), responses((status = 200, body = [ScreeningHit])))]
 async fn list_case_hits(
     State(s): S,
@@ -235,7 +288,10 @@ async fn list_case_hits(
     Ok(Json(s.app.case_hits(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body = HitDecisionBody, responses((status = 200, body = CaseView)))]
+/// Decide a screening hit
+///
+/// An officer clears a hit (not the listed party) or confirms it (the listed party), with a reason.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/screening-hits/{hit}/decision", params(("id" = String, Path), ("hit" = String, Path)), request_body(content = HitDecisionBody, example = json!({"decision": "clear", "reason": "Different date of birth and country"})), responses((status = 200, body = CaseView)))]
 async fn decide_hit(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,

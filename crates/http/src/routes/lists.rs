@@ -51,6 +51,9 @@ impl From<store::ListVersionRow> for ListVersionView {
     }
 }
 
+/// List sanctions list versions
+///
+/// The imported versions of every list source, and which version of each is in force.
 #[utoipa::path(get, path = "/api/v1/lists", responses((status = 200, body = [ListVersionView])))]
 async fn list_lists(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<ListVersionView>>> {
     Ok(Json(
@@ -114,6 +117,9 @@ struct UploadQuery {
     force: Option<bool>,
 }
 
+/// Upload a sanctions list file
+///
+/// An administrator uploads a list file in the given format (the raw file as the body). Each list source in the file gets a new version unless it is identical to the one in force; open cases and issued licences are then re-screened.
 #[utoipa::path(post, path = "/api/v1/lists/{format}", params(("format" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = [ListVersionView], description = "The version in force of each list source in the file; at least one is new"),
         (status = 200, body = [ListVersionView], description = "The file held only versions already in force: nothing was added"),
@@ -149,7 +155,10 @@ struct FetchList {
     url: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body = FetchList, responses((status = 201, body = [ListVersionView]), (status = 200, body = [ListVersionView]), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Fetch a sanctions list file
+///
+/// An administrator has the server download a list file from a URL the fetch policy allows, then imports it as an upload would.
+#[utoipa::path(post, path = "/api/v1/lists/{format}/fetch", params(("format" = String, Path)), request_body(content = FetchList, example = json!({"url": "http://lists.example/sdn.xml"})), responses((status = 201, body = [ListVersionView]), (status = 200, body = [ListVersionView]), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn fetch_list(
     State(s): S,
     Allowed(p, _): Allowed<Admins>,

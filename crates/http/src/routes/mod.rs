@@ -104,6 +104,15 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 /// `application/problem+json`. An optional body is documented as such (not required, not `null`).
 pub fn document_answers(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Required};
+    // The caller's type is documented in its crate for its developers (how one is constructed); API readers
+    // get what it is.
+    if let Some(RefOr::T(Schema::Object(o))) = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("Principal"))
+    {
+        o.description = Some("The authenticated caller: its user id, username, role, and for exporters their organisation, for advisers their specialism.".into());
+    }
     for (path, item) in doc.paths.paths.iter_mut() {
         let get = item.get.is_some();
         for op in operations(item) {
@@ -200,7 +209,7 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 
 /// The list upload route (it has its own body limit).
 pub fn list_upload_router() -> OpenApiRouter<AppState> {
-    lists::upload_router()
+    tagged("lists", lists::upload_router())
 }
 
 type S = State<AppState>;

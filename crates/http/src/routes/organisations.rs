@@ -17,7 +17,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_organisation))
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations", request_body = NewOrganisation,
+/// Create an exporting organisation
+///
+/// Administrators create the organisations that exporters act for. Answers the new organisation.
+#[utoipa::path(post, path = "/api/v1/organisations", request_body(content = NewOrganisation, example = json!({"name": "Example Cyber Ltd", "country": "IL"})),
     responses((status = 201, body = Organisation), (status = 422, body = Problem)))]
 async fn create_organisation(
     State(s): S,
@@ -30,11 +33,17 @@ async fn create_organisation(
     ))
 }
 
+/// List organisations
+///
+/// Exporters see their own organisation; officials see every organisation.
 #[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [Organisation])))]
 async fn list_organisations(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Organisation>>> {
     Ok(Json(s.app.organisations(&p).await?))
 }
 
+/// Get an organisation
+///
+/// One organisation by id. Exporters may only read their own.
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = String, Path)), responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
 async fn get_organisation(
     State(s): S,

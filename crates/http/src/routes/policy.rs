@@ -21,7 +21,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_policy_version))
 }
 
-#[utoipa::path(post, path = "/api/v1/pre-application-checks", request_body = PreApplicationCheck, responses((status = 200, body = PreApplicationAnswer), (status = 422, body = Problem)))]
+/// Check whether a licence is needed
+///
+/// An exporter asks, before applying, what the policy says for a product, destination and end-user type: not controlled, exempt, licence required or prohibited, with the rule that decided. An `exempt` answer can be recorded as a marketing-licence exemption.
+#[utoipa::path(post, path = "/api/v1/pre-application-checks", request_body(content = PreApplicationCheck, example = json!({"product": "0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01", "destination": "FR", "end_user_type": "government-law-enforcement", "licence": "marketing", "record_exemption": false})), responses((status = 200, body = PreApplicationAnswer), (status = 422, body = Problem)))]
 async fn check_pre_application(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,
@@ -30,11 +33,17 @@ async fn check_pre_application(
     Ok(Json(s.app.pre_application_check(&p, b).await?))
 }
 
+/// List recorded exemptions
+///
+/// Marketing-licence exemptions recorded from pre-application checks; exporters see their organisation's.
 #[utoipa::path(get, path = "/api/v1/exemptions", responses((status = 200, body = [Exemption])))]
 async fn list_exemptions(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Exemption>>> {
     Ok(Json(s.app.exemptions(&p).await?))
 }
 
+/// List policy versions
+///
+/// Every staged and published version of the licensing policy, with the day each takes effect.
 #[utoipa::path(get, path = "/api/v1/policy/versions", responses((status = 200, body = [PolicyVersionView])))]
 async fn list_policy_versions(
     State(s): S,
@@ -43,7 +52,10 @@ async fn list_policy_versions(
     Ok(Json(s.app.policy_versions(&p).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/policy/versions", request_body = StagePolicy, responses((status = 201, body = PolicyVersionView), (status = 422, body = Problem)))]
+/// Stage a policy version
+///
+/// A policy administrator uploads a complete policy (its files by name). The version is checked and staged; it does not apply until published.
+#[utoipa::path(post, path = "/api/v1/policy/versions", request_body(content = StagePolicy, example = json!({"files": {"policy.toml": "# the policy's files by name, as in a policy directory"}})), responses((status = 201, body = PolicyVersionView), (status = 422, body = Problem)))]
 async fn stage_policy_version(
     State(s): S,
     Allowed(p, _): Allowed<PolicyAdmins>,
@@ -52,6 +64,9 @@ async fn stage_policy_version(
     Ok((StatusCode::CREATED, Json(s.app.stage_policy(&p, b).await?)))
 }
 
+/// Preview a policy version's impact
+///
+/// How the staged version would change the determinations of open cases and issued licences, compared with the policy in force.
 #[utoipa::path(get, path = "/api/v1/policy/versions/{id}/impact", params(("id" = String, Path)), responses((status = 200, body = Object, description = "Impact report")))]
 async fn get_policy_impact(
     State(s): S,
@@ -62,7 +77,10 @@ async fn get_policy_impact(
     Ok(Json(s.app.policy_impact(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/policy/versions/{id}/publish", params(("id" = String, Path)), request_body = PublishPolicy, responses((status = 200, body = PolicyVersionView)))]
+/// Publish a policy version
+///
+/// A policy administrator publishes a staged version from a day on (today or later, never retroactive).
+#[utoipa::path(post, path = "/api/v1/policy/versions/{id}/publish", params(("id" = String, Path)), request_body(content = PublishPolicy, example = json!({"effective_from": "2026-07-01"})), responses((status = 200, body = PolicyVersionView)))]
 async fn publish_policy_version(
     State(s): S,
     Allowed(p, _): Allowed<PolicyAdmins>,

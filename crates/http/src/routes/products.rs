@@ -18,7 +18,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(classify_product))
 }
 
-#[utoipa::path(post, path = "/api/v1/products", request_body = NewProduct, responses((status = 201, body = Product), (status = 422, body = Problem)))]
+/// Register a product
+///
+/// An exporter describes a product and the control entries it believes apply. The product then awaits classification by a defence adviser.
+#[utoipa::path(post, path = "/api/v1/products", request_body(content = NewProduct, example = json!({"name": "Intercept Suite", "version": "3.2", "description": "Lawful interception platform for telecom networks", "control_entries": ["5A001.j"], "capability_tags": ["interception"]})), responses((status = 201, body = Product), (status = 422, body = Problem)))]
 async fn create_product(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,
@@ -30,11 +33,17 @@ async fn create_product(
     ))
 }
 
+/// List products
+///
+/// Exporters see their organisation's products; officials see every product.
 #[utoipa::path(get, path = "/api/v1/products", responses((status = 200, body = [Product])))]
 async fn list_products(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Product>>> {
     Ok(Json(s.app.products(&p).await?))
 }
 
+/// Get a product
+///
+/// One product by id, with its classification once it has one.
 #[utoipa::path(get, path = "/api/v1/products/{id}", params(("id" = String, Path)), responses((status = 200, body = Product), (status = 404, body = Problem)))]
 async fn get_product(
     State(s): S,
@@ -45,7 +54,10 @@ async fn get_product(
     Ok(Json(s.app.product(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/products/{id}/classification", params(("id" = String, Path)), request_body = ClassifyProduct, responses((status = 200, body = Product)))]
+/// Classify a product
+///
+/// A defence adviser confirms or corrects the product's control entries and sets its security grade. The classification drives every policy determination about the product.
+#[utoipa::path(post, path = "/api/v1/products/{id}/classification", params(("id" = String, Path)), request_body(content = ClassifyProduct, example = json!({"control_entries": ["5A001.j"], "security_grade": "restricted", "catch_all_notified": false, "note": "Confirmed on the technical description"})), responses((status = 200, body = Product)))]
 async fn classify_product(
     State(s): S,
     Allowed(p, _): Allowed<Advisers>,

@@ -14,6 +14,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_queue))
 }
 
+/// Get a work queue
+///
+/// The cases in one of the officers' queues, with their elapsed and target working days.
 #[utoipa::path(get, path = "/api/v1/queues/{name}", params(("name" = String, Path, description = "unassigned, mine, awaiting-advice, overdue or screening")), responses((status = 200, body = [QueueEntry])))]
 async fn get_queue(
     State(s): S,

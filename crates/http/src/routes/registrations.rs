@@ -18,7 +18,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_registration))
 }
 
-#[utoipa::path(post, path = "/api/v1/registrations", request_body = NewRegistration, responses((status = 201, body = Registration), (status = 422, body = Problem)))]
+/// File an organisation registration
+///
+/// An exporter files its organisation's registration (company details and contact) for an officer to decide.
+#[utoipa::path(post, path = "/api/v1/registrations", request_body(content = NewRegistration, example = json!({"company_name": "Example Cyber Ltd", "registration_number": "51-123456-7", "address": "1 Example Street, Tel Aviv", "country": "IL", "contact_email": "compliance@example.com"})), responses((status = 201, body = Registration), (status = 422, body = Problem)))]
 async fn file_registration(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,
@@ -30,11 +33,17 @@ async fn file_registration(
     ))
 }
 
+/// List registrations
+///
+/// Exporters see their organisation's registrations; officers see all of them.
 #[utoipa::path(get, path = "/api/v1/registrations", responses((status = 200, body = [Registration])))]
 async fn list_registrations(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Registration>>> {
     Ok(Json(s.app.registrations(&p).await?))
 }
 
+/// Get a registration
+///
+/// One registration by id.
 #[utoipa::path(get, path = "/api/v1/registrations/{id}", params(("id" = String, Path)), responses((status = 200, body = Registration), (status = 404, body = Problem)))]
 async fn get_registration(
     State(s): S,
@@ -45,7 +54,10 @@ async fn get_registration(
     Ok(Json(s.app.registration(&p, &i).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/registrations/{id}/decision", params(("id" = String, Path)), request_body = RegistrationDecision, responses((status = 200, body = Registration), (status = 409, body = Problem)))]
+/// Decide a registration
+///
+/// An officer approves or rejects a pending registration, with a reason. `expected_version` guards against a concurrent change (409).
+#[utoipa::path(post, path = "/api/v1/registrations/{id}/decision", params(("id" = String, Path)), request_body(content = RegistrationDecision, example = json!({"approve": true, "reason": "Company details verified", "expected_version": 1})), responses((status = 200, body = Registration), (status = 409, body = Problem)))]
 async fn decide_registration(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,

@@ -18,12 +18,24 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScreenRequest {
+    /// The name to screen.
+    #[schema(value_type = String)]
     name: serde_json::Value,
+    /// "person" or "organisation"; absent: either.
+    #[schema(value_type = Option<String>)]
     kind: Option<serde_json::Value>,
+    /// Date of birth (YYYY-MM-DD), for persons.
+    #[schema(value_type = Option<String>)]
     birth_date: Option<serde_json::Value>,
+    /// ISO 3166-1 alpha-2 countries associated with the party.
+    #[schema(value_type = Option<Vec<String>>)]
     countries: Option<serde_json::Value>,
+    /// Identifiers (passport, registration or tax numbers) of the party.
+    #[schema(value_type = Option<Vec<String>>)]
     identifiers: Option<serde_json::Value>,
+    /// Lowest score reported (0 to 1; default: the configured threshold).
     threshold: Option<f64>,
+    /// Most matches answered.
     limit: Option<usize>,
 }
 
@@ -34,7 +46,10 @@ struct ScreenResponse {
     list_versions: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/screening", request_body = ScreenRequest, responses((status = 200, body = ScreenResponse), (status = 422, body = Problem)))]
+/// Screen a name
+///
+/// Screens a name (and optionally kind, birth date, countries and identifiers) against the active sanctions lists and answers the matches above the threshold, each with an explanation of its score.
+#[utoipa::path(post, path = "/api/v1/screening", request_body(content = ScreenRequest, example = json!({"name": "Example Trading Co", "kind": "organisation", "countries": ["IR"], "threshold": 0.85, "limit": 10})), responses((status = 200, body = ScreenResponse), (status = 409, body = Problem, description = "No sanctions list has been imported yet"), (status = 422, body = Problem)))]
 async fn screen_name(
     State(s): S,
     Allowed(p, _): Allowed<OfficersAuditors>,

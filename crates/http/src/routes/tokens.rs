@@ -39,6 +39,9 @@ impl From<store::TokenRow> for TokenView {
     }
 }
 
+/// List tokens
+///
+/// The caller's own API tokens (administrators: every token), without their secrets.
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = [TokenView])))]
 async fn list_tokens(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<TokenView>>> {
     Ok(Json(
@@ -51,6 +54,9 @@ async fn list_tokens(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Token
     ))
 }
 
+/// Revoke a token
+///
+/// Revokes one token at once; requests made with it answer 401 from then on. Users revoke their own tokens, administrators any.
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", params(("id" = String, Path)), responses((status = 200, body = TokenView), (status = 404, body = Problem)))]
 async fn revoke_token(
     State(s): S,

@@ -21,6 +21,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enable_user))
 }
 
+/// Create a user
+///
+/// Administrators create user accounts with a role. Advisers need their specialism (`review_kind`), exporters their organisation (`org_id`). The answer carries a one-time enrolment secret that the new user exchanges for an API token at `POST /api/v1/enrol`.
 #[utoipa::path(post, path = "/api/v1/users",
     request_body(content = NewUser, example = json!({"username": "hr-adviser-1", "role": "adviser", "review_kind": "human-rights"})),
     responses((status = 201, body = UserCreated, description = "The user and its first token (shown once)"), (status = 422, body = Problem)))]
@@ -32,6 +35,9 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(s.app.create_user(&p, b).await?)))
 }
 
+/// List users
+///
+/// Every user account, for administrators and auditors.
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [User])))]
 async fn list_users(
     State(s): S,
@@ -40,12 +46,18 @@ async fn list_users(
     Ok(Json(s.app.users(&p).await?))
 }
 
+/// Get a user
+///
+/// One user by id. Users other than administrators and auditors may only read themselves.
 #[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = String, Path)), responses((status = 200, body = User), (status = 404, body = Problem)))]
 async fn get_user(State(s): S, Caller(p): Caller, Path(i): Path<String>) -> ApiResult<Json<User>> {
     id("id", &i)?;
     Ok(Json(s.app.user(&p, &i).await?))
 }
 
+/// Issue a new enrolment secret
+///
+/// Administrators issue a fresh one-time enrolment secret for a user (for example after it lost its token). The secret is shown once; the user exchanges it for a token at `POST /api/v1/enrol`. No body, or an empty JSON object.
 #[utoipa::path(post, path = "/api/v1/users/{id}/enrolment", params(("id" = String, Path)),
     responses((status = 201, body = Enrolment, description = "A one-time enrolment secret for the user (shown once)"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
@@ -62,7 +74,10 @@ async fn create_enrolment(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/enrol", request_body = EnrolRequest, security(()),
+/// Exchange an enrolment secret for a token
+///
+/// The one operation without a bearer token: the user sends its username and the one-time enrolment secret and receives its API token, shown once. A secret works once and expires.
+#[utoipa::path(post, path = "/api/v1/enrol", request_body(content = EnrolRequest, example = json!({"username": "hr-adviser-1", "secret": "the-one-time-secret", "label": "laptop", "days": 30})), security(()),
     responses((status = 201, body = IssuedToken, description = "The user's new API token (shown once)"),
         (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn enrol(
@@ -72,7 +87,10 @@ async fn enrol(
     Ok((StatusCode::CREATED, Json(s.app.enrol(b).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", params(("id" = String, Path)), request_body = UserStatusChange,
+/// Disable a user
+///
+/// Administrators disable an account with a reason: it can no longer authenticate and every token it holds is revoked. Recorded in the audit log.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", params(("id" = String, Path)), request_body(content = UserStatusChange, example = json!({"reason": "Left the authority"})),
     responses((status = 200, body = User, description = "The user, disabled; every token revoked"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn disable_user(
@@ -85,7 +103,10 @@ async fn disable_user(
     Ok(Json(s.app.set_user_disabled(&p, &i, true, b).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", params(("id" = String, Path)), request_body = UserStatusChange,
+/// Enable a user
+///
+/// Administrators enable a disabled account with a reason. The user then needs a new enrolment secret to obtain a token.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", params(("id" = String, Path)), request_body(content = UserStatusChange, example = json!({"reason": "Left the authority"})),
     responses((status = 200, body = User, description = "The user, enabled (it enrols again for a token)"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn enable_user(

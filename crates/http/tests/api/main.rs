@@ -15,5 +15,6 @@ mod list_sources;
 mod observe;
 mod openapi;
 mod openapi_contract;
+mod openapi_quality;
 mod policy_service;
 mod screening_service;

@@ -169,6 +169,8 @@ fn set_at(doc: &Value, schema: &Value, body: &mut Value, pointer: &str, value: V
         };
         if last {
             match cur {
+                // An example may hold an empty array: the chosen value becomes its element.
+                Value::Array(a) if a.is_empty() => a.push(value),
                 Value::Array(a) => a[0] = value,
                 Value::Object(m) => {
                     m.insert((*part).into(), value);
@@ -178,7 +180,12 @@ fn set_at(doc: &Value, schema: &Value, body: &mut Value, pointer: &str, value: V
             return;
         }
         let next = match cur {
-            Value::Array(a) => &mut a[0],
+            Value::Array(a) => {
+                if a.is_empty() {
+                    a.push(sample(doc, &member_schema));
+                }
+                &mut a[0]
+            }
             Value::Object(m) => m
                 .entry(part.to_string())
                 .or_insert_with(|| sample(doc, &member_schema)),
