@@ -59,16 +59,18 @@ fn a_port_in_use_fails_before_the_database_is_created() {
 fn demo_says_what_to_do_next() {
     let dir = tempfile::tempdir().unwrap();
     let out = serve_banner(&dir.path().join("data"), &["--demo"]);
-    // The per-user token lines keep their format: two spaces, username, role, token.
-    assert!(
-        out.contains("demo data seeded; API tokens (shown once):"),
-        "{out}"
-    );
+    // One line per user: username, role, password and token separated by single spaces (scripts read it).
     let officer = out
         .lines()
-        .find(|l| l.starts_with("  ") && l.split_whitespace().nth(1) == Some("officer"))
-        .unwrap_or_else(|| panic!("an officer token line: {out}"));
-    assert_eq!(officer.split_whitespace().count(), 3, "{officer}");
+        .find(|l| l.starts_with("demo-officer "))
+        .unwrap_or_else(|| panic!("an officer line: {out}"));
+    let fields: Vec<&str> = officer.split(' ').collect();
+    assert_eq!(fields.len(), 4, "{officer}");
+    assert_eq!(fields[1], "officer");
+    assert!(
+        fields[2].len() >= 12 && fields[3].starts_with("exp_"),
+        "{officer}"
+    );
     assert!(out.contains("/api/v1/openapi.json"), "{out}");
     assert!(out.contains("Authorization: Bearer"), "{out}");
     assert!(out.contains("exportctl lists import FORMAT PATH"), "{out}");
