@@ -132,8 +132,10 @@ async fn slow_clients_are_closed_and_health_still_answers() {
         slow.push(c);
     }
     // a normal client still gets an answer: its connection waits at most for the slow ones' header timeout
+    // (no idle connection reuse: the server closes an idle keep-alive connection after the header timeout too)
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let started = std::time::Instant::now();

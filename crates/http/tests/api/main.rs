@@ -17,4 +17,5 @@ mod openapi;
 mod openapi_contract;
 mod openapi_quality;
 mod policy_service;
+mod races_and_bounds;
 mod screening_service;
