@@ -71,6 +71,17 @@ pub struct ExporterInfoRequest {
     pub answered_at: Option<String>,
 }
 
+impl From<InfoRequest> for ExporterInfoRequest {
+    fn from(q: InfoRequest) -> ExporterInfoRequest {
+        ExporterInfoRequest {
+            question: q.question,
+            asked_at: q.asked_at,
+            answer: q.answer,
+            answered_at: q.answered_at,
+        }
+    }
+}
+
 /// The policy outcome for one product, destination and end-user type (without the evaluated facts).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct DeterminationSummary {
@@ -168,12 +179,7 @@ impl From<Case> for ExporterCase {
             information_requests: b
                 .info_requests
                 .into_iter()
-                .map(|q| ExporterInfoRequest {
-                    question: q.question,
-                    asked_at: q.asked_at,
-                    answer: q.answer,
-                    answered_at: q.answered_at,
-                })
+                .map(ExporterInfoRequest::from)
                 .collect(),
             determinations: b
                 .determinations
@@ -241,12 +247,7 @@ impl AdviserCase {
             information_requests: b
                 .info_requests
                 .into_iter()
-                .map(|q| ExporterInfoRequest {
-                    question: q.question,
-                    asked_at: q.asked_at,
-                    answer: q.answer,
-                    answered_at: q.answered_at,
-                })
+                .map(ExporterInfoRequest::from)
                 .collect(),
             advice: b
                 .advice

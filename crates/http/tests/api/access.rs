@@ -28,33 +28,12 @@ const EXPORTER_FORBIDDEN: &[&str] = &[
     "assigned_to",
 ];
 
-fn keys(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                out.insert(k.clone());
-                keys(x, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
-        _ => {}
-    }
-}
-
 /// The ids a route's path parameters are filled with, and the tokens of each role.
 struct Fixture {
     t: TestApp,
     tokens: BTreeMap<&'static str, String>,
     staff_ids: Vec<String>,
     ids: BTreeMap<&'static str, String>,
-}
-
-fn un_list() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
-    ))
-    .expect("shared UN list fixture")
 }
 
 async fn fixture(un: &[u8]) -> Fixture {

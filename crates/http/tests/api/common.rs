@@ -423,3 +423,26 @@ impl TestApp {
         }
     }
 }
+
+/// The real UN Security Council list from ../shared (never copied into the repository).
+pub fn un_list() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
+    ))
+    .expect("shared UN list fixture")
+}
+
+/// Every object key anywhere in `v`.
+pub fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                out.insert(k.clone());
+                keys(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+        _ => {}
+    }
+}

@@ -37,19 +37,6 @@ const INTERNAL_KEYS: &[&str] = &[
     "required_reviews",
 ];
 
-fn keys(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                out.insert(k.clone());
-                keys(x, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
-        _ => {}
-    }
-}
-
 /// Fails if `body` (one exporter-visible response) names internal content or any of `staff_ids`.
 #[track_caller]
 fn assert_exporter_safe(what: &str, body: &Value, staff_ids: &[String]) {
@@ -77,14 +64,6 @@ async fn user_id(t: &TestApp, token: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-fn un_list() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
-    ))
-    .expect("shared UN list fixture")
 }
 
 async fn exporter_responses_carry_nothing_internal(b: Backend) {

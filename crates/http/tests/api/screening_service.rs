@@ -7,14 +7,6 @@ use serde_json::json;
 
 both_backends!(screening_blocks_until_hits_are_decided);
 
-fn un_list() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/sanctions/un_sc/UN_consolidated.xml"
-    ))
-    .expect("shared UN list fixture")
-}
-
 fn dpl_list() -> Vec<u8> {
     std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
