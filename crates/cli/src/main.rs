@@ -34,8 +34,45 @@ enum Command {
     Screen(cmd::screen::ScreenArgs),
 }
 
+/// Options that say where the database is; accepted anywhere on the line.
+const DB_OPTIONS: &[&str] = &["--data-dir", "--database", "--database-file"];
+
+/// Moves database options given before the subcommand (`exportctl --data-dir D admin list-users`) to just after
+/// it, where the subcommands declare them (global from there down), so that they are accepted anywhere.
+fn hoist_db_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut head = Vec::new();
+    let mut moved = Vec::new();
+    let mut it = args.into_iter();
+    if let Some(bin) = it.next() {
+        head.push(bin);
+    }
+    while let Some(a) = it.next() {
+        let text = a.to_string_lossy().into_owned();
+        let name = text.split('=').next().unwrap_or("");
+        if DB_OPTIONS.contains(&name) {
+            let has_value = text.contains('=');
+            moved.push(a);
+            if !has_value {
+                if let Some(v) = it.next() {
+                    moved.push(v);
+                }
+            }
+        } else if text.starts_with('-') {
+            head.push(a);
+        } else {
+            // The subcommand: the moved options go right after it, then the rest as given.
+            head.push(a);
+            head.extend(moved);
+            head.extend(it);
+            return head;
+        }
+    }
+    head.extend(moved);
+    head
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(hoist_db_options(std::env::args_os().collect()));
     let result = match cli.command {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Admin(a) => cmd::admin::run(a),
@@ -49,5 +86,49 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hoist_db_options;
+
+    fn hoist(args: &[&str]) -> Vec<String> {
+        hoist_db_options(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn database_options_before_the_subcommand_move_after_it() {
+        assert_eq!(
+            hoist(&["x", "--data-dir", "d", "admin", "list-users"]),
+            ["x", "admin", "--data-dir", "d", "list-users"]
+        );
+        assert_eq!(
+            hoist(&[
+                "x",
+                "--database=postgres://h/db",
+                "--data-dir",
+                "d",
+                "lists",
+                "status"
+            ]),
+            [
+                "x",
+                "lists",
+                "--database=postgres://h/db",
+                "--data-dir",
+                "d",
+                "status"
+            ]
+        );
+        // Elsewhere on the line they stay where they are.
+        assert_eq!(
+            hoist(&["x", "admin", "list-users", "--data-dir", "d"]),
+            ["x", "admin", "list-users", "--data-dir", "d"]
+        );
+        assert_eq!(hoist(&["x", "--version"]), ["x", "--version"]);
     }
 }

@@ -228,8 +228,16 @@ fn admin_commands_create_list_revoke_and_verify() {
         assert!(users.contains(want), "{want:?} missing from {users}");
     }
     let tokens = succeeded(&admin(d, &["list-tokens"]));
-    assert_eq!(tokens.lines().count(), 3, "{tokens}");
-    assert!(tokens.lines().all(|l| l.contains("live")), "{tokens}");
+    assert_eq!(
+        tokens.lines().next(),
+        Some("id\tuser_id\tlabel\texpires_at\tstatus"),
+        "a header line first: {tokens}"
+    );
+    assert_eq!(tokens.lines().count(), 1 + 3, "{tokens}");
+    assert!(
+        tokens.lines().skip(1).all(|l| l.contains("live")),
+        "{tokens}"
+    );
     for secret in [&token, &exporter_token] {
         assert!(
             !tokens.contains(secret.as_str()),
@@ -358,7 +366,11 @@ fn bad_arguments_fail_naming_the_argument() {
     // Nothing was created by the failures.
     assert_eq!(succeeded(&admin(d, &["list-users"])), users_before);
     let orgs = succeeded(&admin(d, &["list-orgs"]));
-    assert_eq!(orgs.lines().count(), 1, "{orgs}");
+    assert_eq!(
+        orgs.lines().count(),
+        1 + 1,
+        "header and one organisation: {orgs}"
+    );
     succeeded(&admin(d, &["verify-audit"]));
 
     // serve: an invalid or unusable --listen fails at once.
@@ -375,6 +387,65 @@ fn bad_arguments_fail_naming_the_argument() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
     fails_naming(&serve(&format!("127.0.0.1:{port}")), &["cannot listen"]);
+}
+
+/// Issue 8: `--format json` lists parse as JSON arrays with the table's records; `create-token --user` takes a
+/// username as well as an id; database options are accepted before the subcommand too.
+#[test]
+fn lists_as_json_tokens_by_username_and_options_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    succeeded(&admin(
+        d,
+        &["create-user", "--username", "aud1", "--role", "auditor"],
+    ));
+    let out = succeeded(&admin(
+        d,
+        &["create-token", "--user", "aud1", "--label", "by-name"],
+    ));
+    assert!(out.contains("exp_"), "{out}");
+    let users: serde_json::Value =
+        serde_json::from_str(&succeeded(&admin(d, &["list-users", "--format", "json"])))
+            .expect("list-users --format json is JSON");
+    let aud = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "aud1")
+        .expect("aud1 listed");
+    let id = aud["id"].as_str().unwrap().to_string();
+    succeeded(&admin(
+        d,
+        &["create-token", "--user", &id, "--label", "by-id"],
+    ));
+    let tokens: serde_json::Value =
+        serde_json::from_str(&succeeded(&admin(d, &["list-tokens", "--format", "json"])))
+            .expect("list-tokens --format json is JSON");
+    let labels: Vec<&str> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["user_id"] == id.as_str())
+        .filter_map(|t| t["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"by-name") && labels.contains(&"by-id"),
+        "{tokens}"
+    );
+    assert!(
+        !tokens.to_string().contains("exp_"),
+        "no secret is listed: {tokens}"
+    );
+    fails_naming(&admin(d, &["list-users", "--format", "xml"]), &["--format"]);
+    // Options before the subcommand.
+    let first = command()
+        .arg("--data-dir")
+        .arg(d)
+        .args(["admin", "list-orgs", "--format", "json"])
+        .output()
+        .expect("run exportctl");
+    let orgs: serde_json::Value = serde_json::from_str(&succeeded(&first)).expect("JSON");
+    assert_eq!(orgs, serde_json::json!([]));
 }
 
 /// Issue 8: `--data-dir` (like `--database` and `--database-file`) is accepted after the subcommand too.

@@ -25,8 +25,8 @@ pub enum AdminCommand {
         #[arg(long)]
         country: String,
     },
-    /// List organisations.
-    ListOrgs,
+    /// List organisations (a header line, then one tab-separated line each; or JSON).
+    ListOrgs(ListFormat),
     /// Create a user and print its API token once.
     CreateUser {
         #[arg(long)]
@@ -50,10 +50,11 @@ pub enum AdminCommand {
     /// Set a user's password for the web pages, read from the first line of standard input (never from the
     /// command line); ends the user's sessions.
     SetPassword { username: String },
-    /// List users.
-    ListUsers,
+    /// List users (a header line, then one tab-separated line each; or JSON).
+    ListUsers(ListFormat),
     /// Issue another token for a user and print it once.
     CreateToken {
+        /// The user's username or id.
         #[arg(long)]
         user: String,
         #[arg(long)]
@@ -61,12 +62,47 @@ pub enum AdminCommand {
         #[arg(long)]
         label: Option<String>,
     },
-    /// List tokens (never their secrets).
-    ListTokens,
+    /// List tokens, never their secrets (a header line, then one tab-separated line each; or JSON).
+    ListTokens(ListFormat),
     /// Revoke a token by id.
     RevokeToken { id: String },
     /// Verify the audit log's hash chain.
     VerifyAudit,
+}
+
+/// How `list-*` commands print.
+#[derive(Args)]
+pub struct ListFormat {
+    /// `table`: a header line, then one tab-separated line per record; `json`: a JSON array.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Prints `rows` as a table under `header` (tab-separated) or as a JSON array of `records`.
+fn print_list<T: serde::Serialize>(
+    f: &ListFormat,
+    header: &[&str],
+    records: &[T],
+    rows: Vec<Vec<String>>,
+) {
+    match f.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(records).unwrap_or_else(|_| "[]".into())
+        ),
+        Format::Table => {
+            println!("{}", header.join("\t"));
+            for r in rows {
+                println!("{}", r.join("\t"));
+            }
+        }
+    }
 }
 
 /// The first line of standard input, without its line ending (a prompt on standard error when it is a terminal).
@@ -108,10 +144,13 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                         .await?;
                     println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
                 }
-                AdminCommand::ListOrgs => {
-                    for o in app.organisations(&root).await? {
-                        println!("{}\t{}\t{}", o.id, o.country, o.name);
-                    }
+                AdminCommand::ListOrgs(f) => {
+                    let orgs = app.organisations(&root).await?;
+                    let rows = orgs
+                        .iter()
+                        .map(|o| vec![o.id.clone(), o.country.to_string(), o.name.clone()])
+                        .collect();
+                    print_list(&f, &["id", "country", "name"], &orgs, rows);
                 }
                 AdminCommand::CreateUser {
                     username,
@@ -164,17 +203,26 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     app.set_password(&root, &username, &p).await?;
                     println!("password set for {username}; its sessions have ended");
                 }
-                AdminCommand::ListUsers => {
-                    for u in app.users(&root).await? {
-                        println!(
-                            "{}\t{}\t{}\t{}\t{}",
-                            u.id,
-                            u.username,
-                            u.role,
-                            u.review_kind.map(|k| k.to_string()).unwrap_or_default(),
-                            u.org_id.unwrap_or_default()
-                        );
-                    }
+                AdminCommand::ListUsers(f) => {
+                    let users = app.users(&root).await?;
+                    let rows = users
+                        .iter()
+                        .map(|u| {
+                            vec![
+                                u.id.clone(),
+                                u.username.clone(),
+                                u.role.to_string(),
+                                u.review_kind.map(|k| k.to_string()).unwrap_or_default(),
+                                u.org_id.clone().unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    print_list(
+                        &f,
+                        &["id", "username", "role", "review_kind", "org_id"],
+                        &users,
+                        rows,
+                    );
                 }
                 AdminCommand::CreateToken { user, days, label } => {
                     let t = app
@@ -185,19 +233,29 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                         t.token_id, t.expires_at, t.token
                     );
                 }
-                AdminCommand::ListTokens => {
-                    for t in app.tokens(&root).await? {
-                        println!(
-                            "{}\t{}\t{}\texpires {}\t{}",
-                            t.id,
-                            t.user_id,
-                            t.label,
-                            t.expires_at,
-                            t.revoked_at
-                                .map(|r| format!("revoked {r}"))
-                                .unwrap_or_else(|| "live".into())
-                        );
-                    }
+                AdminCommand::ListTokens(f) => {
+                    let tokens = app.tokens(&root).await?;
+                    let rows = tokens
+                        .iter()
+                        .map(|t| {
+                            vec![
+                                t.id.clone(),
+                                t.user_id.clone(),
+                                t.label.clone(),
+                                t.expires_at.clone(),
+                                t.revoked_at
+                                    .as_ref()
+                                    .map(|r| format!("revoked {r}"))
+                                    .unwrap_or_else(|| "live".into()),
+                            ]
+                        })
+                        .collect();
+                    print_list(
+                        &f,
+                        &["id", "user_id", "label", "expires_at", "status"],
+                        &tokens,
+                        rows,
+                    );
                 }
                 AdminCommand::RevokeToken { id } => {
                     let t = app.revoke_token(&root, &id).await?;
