@@ -75,10 +75,11 @@ impl Principal {
                 org_id: Some(o),
                 ..base
             }),
-            Scope::Tag(t) => Ok(Filter {
-                tag: Some(t),
-                ..base
-            }),
+            Scope::Tag(t) => {
+                let mut f = base;
+                f.tags.push(t);
+                Ok(f)
+            }
             Scope::Nothing => Err(AppError::Forbidden(format!(
                 "a user with role {} may not list {}s",
                 self.role,
@@ -169,9 +170,7 @@ mod tests {
                             f.org_id
                                 .as_deref()
                                 .is_none_or(|o| r.org_id.as_deref() == Some(o))
-                                && f.tag
-                                    .as_deref()
-                                    .is_none_or(|t| r.tags.contains(&format!(",{t},")))
+                                && f.tags.iter().all(|t| r.tags.contains(&format!(",{t},")))
                         }
                     };
                     assert_eq!(by_filter, c.admits(kind, r), "{kind:?} {c:?} {r:?}");

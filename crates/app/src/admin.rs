@@ -150,6 +150,17 @@ impl App {
         Ok(org_view(who.visible(Kind::Organisation, r)?))
     }
 
+    /// The name of an organisation, for rows that name the applicant (no visibility check: callers have one).
+    pub(crate) async fn organisation_name(&self, id: &str) -> AppResult<String> {
+        Ok(self
+            .store
+            .get::<NewOrganisation>(ORG, id)
+            .await
+            .map_err(not_found("organisation"))?
+            .body
+            .name)
+    }
+
     /// Creates a user: through the API with a one-time enrolment secret for the user, from the shell with its
     /// first token (secrets are returned once).
     pub async fn create_user(&self, who: &Principal, new: NewUser) -> AppResult<UserCreated> {
@@ -405,11 +416,16 @@ impl App {
                     .into(),
             ));
         }
-        let u = self
-            .store
-            .user_by_id(user_id)
-            .await
-            .map_err(not_found("user"))?;
+        // A username or an id (a shell user types the name; scripts may hold the id).
+        let u = match self.store.user_by_username(user_id).await {
+            Ok(u) => u,
+            Err(store::StoreError::NotFound) => self
+                .store
+                .user_by_id(user_id)
+                .await
+                .map_err(not_found("user"))?,
+            Err(e) => return Err(e.into()),
+        };
         if u.disabled {
             return Err(AppError::Conflict(
                 "the user is disabled; enable it first".into(),
@@ -421,7 +437,7 @@ impl App {
             None => "api".into(),
         };
         let mut tx = self.store.begin().await?;
-        let t = issue_token(&mut tx, who, user_id, &label, days).await?;
+        let t = issue_token(&mut tx, who, &u.id, &label, days).await?;
         tx.commit().await?;
         Ok(t)
     }

@@ -6,6 +6,7 @@
 
 use crate::access::Kind;
 use crate::exporter::{ProductBody, PRODUCT};
+use crate::listing::{awaiting_tag, case_index, page_of, CaseFilter, Page, Paged};
 use crate::model::*;
 use crate::views::CaseView;
 use crate::{
@@ -25,15 +26,6 @@ const CURRENCIES: &[&str] = &[
     "CZK", "HUF", "RON", "BGN", "KRW", "INR", "AED", "SAR", "MXN", "SGD", "HKD", "CNY", "BRL",
     "ZAR", "TRY",
 ];
-
-fn tags_for(body: &CaseBody) -> String {
-    let kinds: BTreeSet<&str> = body.advice.iter().map(|a| a.review.as_str()).collect();
-    if kinds.is_empty() {
-        String::new()
-    } else {
-        format!(",{},", kinds.into_iter().collect::<Vec<_>>().join(","))
-    }
-}
 
 fn date_of(ts: &str) -> NaiveDate {
     chrono::DateTime::parse_from_rfc3339(ts)
@@ -270,8 +262,11 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.lock_writes().await?;
         let n = tx.count_references(CASE, &prefix).await? + 1;
+        let (tags, search) = case_index(&body);
         let rec = Record {
             reference: Some(format!("{prefix}{n:06}")),
+            tags,
+            search,
             ..Record::new(
                 new_id(),
                 CASE,
@@ -296,32 +291,72 @@ impl App {
         self.view_for(who, rec)
     }
 
+    /// The cases the caller may see that match `f`, one page at a time.
     pub async fn applications(
         &self,
         who: &Principal,
-        state: Option<&str>,
-    ) -> AppResult<Vec<CaseView>> {
-        let states = match state {
-            Some(s) => vec![s
-                .parse::<CaseState>()
-                .map_err(|e| AppError::invalid("state", e))?
-                .as_str()
-                .to_string()],
-            None => vec![],
-        };
-        let filter = who.list_filter(
-            Kind::Case,
-            Filter {
-                states,
-                ..Default::default()
-            },
-        )?;
-        self.store
-            .list::<CaseBody>(CASE, &filter)
+        f: &CaseFilter,
+        page: &Page,
+    ) -> AppResult<Paged<CaseView>> {
+        let base = self.case_filter(f)?;
+        let filter = who.list_filter(Kind::Case, base)?;
+        page_of(&self.store, CASE, filter, page, |_: &Record<CaseBody>| true)
             .await?
-            .into_iter()
-            .map(|r| self.view_for(who, r))
-            .collect()
+            .try_map(|r| self.view_for(who, r))
+    }
+
+    /// The store filter for a checked [`CaseFilter`].
+    fn case_filter(&self, f: &CaseFilter) -> AppResult<Filter> {
+        fn given<'a>(field: &str, v: &'a Option<String>) -> AppResult<Option<&'a str>> {
+            match v.as_deref().map(str::trim) {
+                Some("") => Err(AppError::invalid(
+                    field,
+                    "must not be empty; leave the parameter out to not filter",
+                )),
+                other => Ok(other),
+            }
+        }
+        let mut out = Filter::default();
+        if let Some(s) = given("state", &f.state)? {
+            let st = s
+                .parse::<CaseState>()
+                .map_err(|e| AppError::invalid("state", e))?;
+            out.states.push(st.as_str().to_string());
+        }
+        if let Some(d) = given("destination", &f.destination)? {
+            let c =
+                domain::CountryCode::parse(d).map_err(|e| AppError::invalid("destination", e))?;
+            out.tags.push(format!("dest:{}", c.as_str()));
+        }
+        if let Some(e) = given("control_entry", &f.control_entry)? {
+            let code = self
+                .policy_now()
+                .control_entry(e)
+                .map(|c| c.code.clone())
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "control_entry",
+                        format!("{e:?} is not an entry of the control list"),
+                    )
+                })?;
+            out.tags.push(format!("entry:{code}"));
+        }
+        if let Some(l) = given("licence", &f.licence)? {
+            let k = l
+                .parse::<LicenceKind>()
+                .map_err(|e| AppError::invalid("licence", e))?;
+            out.tags.push(format!("licence:{}", k.as_str()));
+        }
+        if let Some(o) = given("org", &f.org)? {
+            out.org_id = Some(crate::text("org", o, 100)?);
+        }
+        if let Some(r) = given("reference", &f.reference)? {
+            out.reference = Some(crate::text("reference", r, 100)?);
+        }
+        if let Some(p) = given("party", &f.party)? {
+            out.text = Some(crate::text("party", p, 200)?.to_lowercase());
+        }
+        Ok(out)
     }
 
     /// One case as the caller may see it.
@@ -431,7 +466,7 @@ impl App {
         }
         after.version = before.version + 1;
         after.updated_at = now();
-        after.tags = tags_for(&after.body);
+        (after.tags, after.search) = case_index(&after.body);
         tx.update(&after).await?;
         audit(
             &mut tx,
@@ -675,6 +710,77 @@ impl App {
             |_| Ok(()),
         )
         .await
+    }
+
+    /// An exporter changes its draft: the new details replace the old; the licence kind stays. Only a draft
+    /// changes this way (a submitted case changes through information requests and answers).
+    pub async fn update_draft(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: DraftChange,
+    ) -> AppResult<CaseView> {
+        who.exporter_org("change applications")?;
+        let current = self.case_record(who, id).await?;
+        draft_only(&current.state, "changed")?;
+        let a = NewApplication {
+            licence: current.body.licence,
+            marketing: b.marketing,
+            export: b.export,
+        };
+        self.validate_application(who, &a).await?;
+        self.change_case(
+            who,
+            id,
+            b.expected_version.or(Some(current.version)),
+            None,
+            "update-application",
+            None,
+            move |r| {
+                draft_only(&r.state, "changed")?;
+                r.body.marketing = a.marketing;
+                r.body.export = a.export;
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// An exporter deletes its draft. The audit log keeps what it held.
+    pub async fn delete_draft(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<()> {
+        who.exporter_org("delete applications")?;
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let before = tx
+            .get::<CaseBody>(CASE, id)
+            .await
+            .map_err(not_found("application"))?;
+        let before = who.visible(Kind::Case, before)?;
+        draft_only(&before.state, "deleted")?;
+        if let Some(v) = b.expected_version.filter(|v| *v != before.version) {
+            return Err(AppError::Conflict(format!(
+                "the application is at version {}, not {v}; read it again",
+                before.version
+            )));
+        }
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| text("reason", r, 2000))
+            .transpose()?;
+        tx.delete(CASE, id, before.version).await?;
+        audit(
+            &mut tx,
+            who,
+            "delete-application",
+            CASE,
+            id,
+            Some(&before.body),
+            None::<&()>,
+            reason.as_deref(),
+        );
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Assigns a case to an officer; a submitted case moves under review.
@@ -1199,18 +1305,47 @@ impl App {
         Ok(n)
     }
 
-    /// Officer work queues: unassigned, mine, awaiting-advice, overdue, screening (open hits).
-    pub async fn queue(&self, who: &Principal, name: &str) -> AppResult<Vec<QueueEntry>> {
-        who.require(&[Role::Officer, Role::Auditor], "read work queues")?;
-        let open: Vec<String> = [
-            CaseState::Submitted,
-            CaseState::UnderReview,
-            CaseState::AwaitingExporter,
-        ]
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-        let filter = match name {
+    /// Work queues. Officers and auditors: unassigned, mine, awaiting-advice, overdue, screening (open hits),
+    /// flagged. Advisers: awaiting-advice, the cases awaiting advice of their own kind. (A defence adviser's
+    /// classification work is the product listing filtered to `awaiting-classification`.)
+    pub async fn queue(
+        &self,
+        who: &Principal,
+        name: &str,
+        page: &Page,
+    ) -> AppResult<Paged<QueueEntry>> {
+        who.require(
+            &[Role::Officer, Role::Auditor, Role::Adviser],
+            "read work queues",
+        )?;
+        let names: &[&str] = if who.role == Role::Adviser {
+            &["awaiting-advice"]
+        } else {
+            &[
+                "unassigned",
+                "mine",
+                "awaiting-advice",
+                "overdue",
+                "screening",
+                "flagged",
+            ]
+        };
+        if !names.contains(&name) {
+            return Err(AppError::invalid(
+                "queue",
+                format!(
+                    "{name:?} is not a work queue of the {} role; one of: {}",
+                    who.role,
+                    names.join(", ")
+                ),
+            ));
+        }
+        let open: Vec<String> = CaseState::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_string())
+            .collect();
+        let mut filter = match name {
             "unassigned" => Filter {
                 states: open,
                 assigned_to: Some(None),
@@ -1221,54 +1356,92 @@ impl App {
                 assigned_to: Some(Some(who.user_id.clone())),
                 ..Default::default()
             },
-            "flagged" => Filter::default(),
             "awaiting-advice" | "overdue" => Filter {
                 states: open,
                 ..Default::default()
             },
-            // Hits can appear on any case by re-screening (issued licences included).
-            "screening" => Filter::default(),
-            other => {
-                return Err(AppError::invalid(
-                    "queue",
-                    format!("{other:?} is not one of: unassigned, mine, awaiting-advice, overdue, screening, flagged"),
-                ))
-            }
+            // Hits can appear on any case by re-screening (issued licences included); flags on any case too.
+            _ => Filter::default(),
         };
-        let cases = self.store.list::<CaseBody>(CASE, &filter).await?;
-        let mut out = Vec::new();
-        for r in cases {
+        if name == "awaiting-advice" {
+            if let Some(k) = who.review_kind.filter(|_| who.role == Role::Adviser) {
+                filter.tags.push(awaiting_tag(k));
+            }
+        }
+        let filter = who.list_filter(Kind::Case, filter)?;
+        let mut keep = |r: &Record<CaseBody>| match name {
+            "awaiting-advice" => r.body.advice.iter().any(|a| a.advice.is_none()),
+            "overdue" => self.case_view(r.clone()).is_ok_and(|c| c.overdue),
+            "screening" => r.body.screening.iter().any(|h| h.status == "open"),
+            "flagged" => !r.body.flags.is_empty(),
+            _ => true,
+        };
+        let cases = page_of(&self.store, CASE, filter, page, &mut keep).await?;
+        let mut orgs: std::collections::HashMap<String, String> = Default::default();
+        let mut out = Vec::with_capacity(cases.items.len());
+        for r in cases.items {
+            let org_id = r.org_id.clone().unwrap_or_default();
+            if !orgs.contains_key(&org_id) {
+                let name = self.organisation_name(&org_id).await?;
+                orgs.insert(org_id.clone(), name);
+            }
             let c = self.case_view(r)?;
             let pending: Vec<ReviewKind> = c
                 .body
                 .advice
                 .iter()
                 .filter(|a| a.advice.is_none())
+                .filter(|a| who.role != Role::Adviser || Some(a.review) == who.review_kind)
                 .map(|a| a.review)
                 .collect();
-            let keep = match name {
-                "awaiting-advice" => !pending.is_empty(),
-                "overdue" => c.overdue,
-                "screening" => c.body.screening.iter().any(|h| h.status == "open"),
-                "flagged" => !c.body.flags.is_empty(),
-                _ => true,
-            };
-            if keep {
-                out.push(QueueEntry {
-                    id: c.id,
-                    reference: c.reference,
-                    state: c.state,
-                    licence: c.body.licence,
-                    assigned_to: c.assigned_to,
-                    elapsed_working_days: c.elapsed_working_days,
-                    target_working_days: c.target_working_days,
-                    overdue: c.overdue,
-                    pending_advice: pending,
-                });
-            }
+            let destinations = case_destinations(&c.body);
+            out.push(QueueEntry {
+                exporter: orgs[&org_id].clone(),
+                org_id,
+                destinations,
+                id: c.id,
+                reference: c.reference,
+                state: c.state,
+                licence: c.body.licence,
+                assigned_to: c.assigned_to,
+                elapsed_working_days: c.elapsed_working_days,
+                target_working_days: c.target_working_days,
+                overdue: c.overdue,
+                pending_advice: pending,
+            });
         }
-        Ok(out)
+        Ok(Paged {
+            items: out,
+            next: cases.next,
+        })
     }
+}
+
+/// Conflict unless the case is a draft.
+fn draft_only(state: &str, what: &str) -> AppResult<()> {
+    if state == CaseState::Draft.as_str() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "only a draft can be {what}; this application is {state} (withdraw it instead)"
+        )))
+    }
+}
+
+/// The destinations a case concerns, in the order given.
+fn case_destinations(body: &CaseBody) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let all = body
+        .marketing
+        .iter()
+        .flat_map(|m| m.destinations.iter())
+        .chain(body.export.iter().map(|x| &x.destination));
+    for d in all {
+        if !out.iter().any(|o| o == d.as_str()) {
+            out.push(d.as_str().to_string());
+        }
+    }
+    out
 }
 
 /// The case reference a marketing authorisation cites: a reference, or a licence number ("L-" + reference).

@@ -1,6 +1,7 @@
 //! Company registrations and products: what an exporter records before it can apply.
 
 use crate::access::Kind;
+use crate::listing::{page_of, Page, Paged};
 use crate::model::*;
 use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
@@ -10,6 +11,8 @@ use store::{Filter, Record};
 
 pub const REGISTRATION: &str = "registration";
 pub const PRODUCT: &str = "product";
+/// A product's states: recorded by its exporter, then classified by a defence adviser.
+pub const PRODUCT_STATES: &[&str] = &["awaiting-classification", "classified"];
 
 fn registration_view(who: &Principal, r: Record<RegistrationBody>) -> AppResult<Registration> {
     Ok(crate::views::redact_registration(
@@ -59,6 +62,7 @@ fn product_view(who: &Principal, r: Record<ProductBody>) -> Product {
         description: r.body.description,
         claimed_control_entries: r.body.claimed_control_entries,
         capability_tags: r.body.capability_tags,
+        state: r.state,
         classification: r
             .body
             .classification
@@ -160,14 +164,30 @@ impl App {
         registration_view(who, rec)
     }
 
-    pub async fn registrations(&self, who: &Principal) -> AppResult<Vec<Registration>> {
-        let filter = who.list_filter(Kind::Registration, Filter::default())?;
-        self.store
-            .list::<RegistrationBody>(REGISTRATION, &filter)
-            .await?
-            .into_iter()
-            .map(|r| registration_view(who, r))
-            .collect()
+    /// Registrations the caller may see, optionally in one state, one page at a time.
+    pub async fn registrations(
+        &self,
+        who: &Principal,
+        state: Option<&str>,
+        page: &Page,
+    ) -> AppResult<Paged<Registration>> {
+        let mut base = Filter::default();
+        if let Some(s) = state.map(str::trim) {
+            let st = s
+                .parse::<RegistrationState>()
+                .map_err(|e| AppError::invalid("state", e))?;
+            base.states.push(st.as_str().to_string());
+        }
+        let filter = who.list_filter(Kind::Registration, base)?;
+        page_of(
+            &self.store,
+            REGISTRATION,
+            filter,
+            page,
+            |_: &Record<RegistrationBody>| true,
+        )
+        .await?
+        .try_map(|r| registration_view(who, r))
     }
 
     pub async fn registration(&self, who: &Principal, id: &str) -> AppResult<Registration> {
@@ -284,15 +304,37 @@ impl App {
         Ok(product_view(who, rec))
     }
 
-    pub async fn products(&self, who: &Principal) -> AppResult<Vec<Product>> {
-        let filter = who.list_filter(Kind::Product, Filter::default())?;
-        Ok(self
-            .store
-            .list::<ProductBody>(PRODUCT, &filter)
-            .await?
-            .into_iter()
-            .map(|r| product_view(who, r))
-            .collect())
+    /// Products the caller may see, optionally in one state (`awaiting-classification` is a defence adviser's
+    /// work queue), one page at a time.
+    pub async fn products(
+        &self,
+        who: &Principal,
+        state: Option<&str>,
+        page: &Page,
+    ) -> AppResult<Paged<Product>> {
+        let mut base = Filter::default();
+        if let Some(s) = state.map(str::trim) {
+            if !PRODUCT_STATES.contains(&s) {
+                return Err(AppError::invalid(
+                    "state",
+                    format!(
+                        "{s:?} is not a product state; one of: {}",
+                        PRODUCT_STATES.join(", ")
+                    ),
+                ));
+            }
+            base.states.push(s.to_string());
+        }
+        let filter = who.list_filter(Kind::Product, base)?;
+        page_of(
+            &self.store,
+            PRODUCT,
+            filter,
+            page,
+            |_: &Record<ProductBody>| true,
+        )
+        .await?
+        .try_map(|r| Ok(product_view(who, r)))
     }
 
     pub async fn product(&self, who: &Principal, id: &str) -> AppResult<Product> {
@@ -305,6 +347,106 @@ impl App {
             .get::<ProductBody>(PRODUCT, id)
             .await
             .map_err(not_found("product"))
+    }
+
+    /// An exporter changes its product. A classified product whose description, version or claimed entries
+    /// change goes back to the defence advisers for classification: the classification described the old product.
+    /// Cases already submitted keep the determinations they were evaluated with.
+    pub async fn update_product(
+        &self,
+        who: &Principal,
+        id: &str,
+        c: ProductChange,
+    ) -> AppResult<Product> {
+        who.exporter_org("change products")?;
+        let name = c
+            .name
+            .as_deref()
+            .map(|v| text("name", v, 200))
+            .transpose()?;
+        let version = c
+            .version
+            .as_deref()
+            .map(|v| text("version", v, 50))
+            .transpose()?;
+        let description = c
+            .description
+            .as_deref()
+            .map(|v| text("description", v, 5000))
+            .transpose()?;
+        let entries = c
+            .control_entries
+            .as_deref()
+            .map(|e| self.canonical_entries("control_entries", e))
+            .transpose()?;
+        let tags = match &c.capability_tags {
+            Some(t) => {
+                crate::bounded_unique("capability_tags", t, 50)?;
+                Some(
+                    t.iter()
+                        .enumerate()
+                        .map(|(i, t)| text(&format!("capability_tags[{i}]"), t, 100))
+                        .collect::<AppResult<Vec<_>>>()?,
+                )
+            }
+            None => None,
+        };
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get::<ProductBody>(PRODUCT, id)
+            .await
+            .map_err(not_found("product"))?;
+        let before = who.visible(Kind::Product, before)?;
+        if let Some(v) = c.expected_version.filter(|v| *v != before.version) {
+            return Err(AppError::Conflict(format!(
+                "the product is at version {}, not {v}; reload and retry",
+                before.version
+            )));
+        }
+        let mut after = before.clone();
+        let b = &mut after.body;
+        if let Some(v) = name {
+            b.name = v;
+        }
+        if let Some(v) = version {
+            b.version = v;
+        }
+        if let Some(v) = description {
+            b.description = v;
+        }
+        if let Some(v) = entries {
+            b.claimed_control_entries = v;
+        }
+        if let Some(v) = tags {
+            b.capability_tags = v;
+        }
+        if after.body == before.body {
+            tx.rollback().await?;
+            return Ok(product_view(who, before));
+        }
+        let substance_changed = after.body.version != before.body.version
+            || after.body.description != before.body.description
+            || after.body.claimed_control_entries != before.body.claimed_control_entries
+            || after.body.capability_tags != before.body.capability_tags;
+        if substance_changed && after.body.classification.is_some() {
+            after.body.classification = None;
+            after.state = "awaiting-classification".into();
+        }
+        after.version += 1;
+        after.updated_at = now();
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            "update-product",
+            PRODUCT,
+            id,
+            Some(&before.body),
+            Some(&after.body),
+            None,
+        );
+        tx.commit().await?;
+        Ok(product_view(who, after))
     }
 
     /// A defence adviser confirms or corrects the classification and sets the security grade.

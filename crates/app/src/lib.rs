@@ -14,6 +14,7 @@ pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod exporter;
+pub mod listing;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
@@ -217,6 +218,7 @@ impl App {
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;
+        app.index_unindexed_cases().await?;
         if let Some(every) = app.config.reload_interval {
             spawn_reloader(&app, every);
         }
@@ -244,6 +246,24 @@ impl App {
             tracing::info!("active list versions changed: screening index rebuilt");
         }
         Ok(lists_changed || policies_changed)
+    }
+
+    /// Writes the search data of cases stored before it existed, so that list filters find them.
+    async fn index_unindexed_cases(&self) -> AppResult<()> {
+        let cases = self.store.unindexed::<model::CaseBody>(cases::CASE).await?;
+        for c in &cases {
+            let (tags, search) = listing::case_index(&c.body);
+            self.store
+                .set_index(cases::CASE, &c.id, &tags, &search)
+                .await?;
+        }
+        if !cases.is_empty() {
+            tracing::info!(
+                cases = cases.len(),
+                "search data written for cases stored before it existed"
+            );
+        }
+        Ok(())
     }
 
     pub fn calendar(&self) -> &Calendar {

@@ -186,6 +186,9 @@ pub struct Product {
     pub description: String,
     pub claimed_control_entries: Vec<String>,
     pub capability_tags: Vec<String>,
+    /// `awaiting-classification` until a defence adviser classifies it (again after a change of substance),
+    /// then `classified`.
+    pub state: String,
     pub classification: Option<crate::views::ClassificationView>,
     pub record_version: i64,
     pub created_at: String,
@@ -470,6 +473,33 @@ pub struct Case {
     pub body: CaseBody,
 }
 
+/// New details for a draft application; they replace the old ones whole (the licence kind stays).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftChange {
+    /// Optimistic concurrency: the case version the caller last read.
+    pub expected_version: Option<i64>,
+    /// For a marketing-licence draft.
+    pub marketing: Option<MarketingDetails>,
+    /// For an export-licence draft.
+    pub export: Option<ExportDetails>,
+}
+
+/// Changes to a product; absent fields stay as they are.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProductChange {
+    /// Optimistic concurrency: the product version the caller last read.
+    pub expected_version: Option<i64>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// Claimed control entries; replaces the list.
+    pub control_entries: Option<Vec<String>>,
+    /// Replaces the list.
+    pub capability_tags: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
@@ -553,7 +583,13 @@ pub struct Exemption {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreApplicationCheck {
-    pub product: String,
+    /// A classified product of the caller's organisation. Or, before there is a product record, give
+    /// `control_entries` and `security_grade` instead.
+    pub product: Option<String>,
+    /// The control entries of an item not yet recorded as a product (with `security_grade`).
+    pub control_entries: Option<Vec<String>>,
+    /// The security grade of an item not yet recorded as a product (with `control_entries`).
+    pub security_grade: Option<SecurityGrade>,
     #[schema(value_type = String)]
     pub destination: CountryCode,
     pub end_user_type: EndUserType,
@@ -574,6 +610,11 @@ pub struct PreApplicationAnswer {
 pub struct QueueEntry {
     pub id: String,
     pub reference: String,
+    /// The applicant organisation's id and name.
+    pub org_id: String,
+    pub exporter: String,
+    /// ISO 3166 codes of the destinations the case concerns.
+    pub destinations: Vec<String>,
     pub state: CaseState,
     pub licence: LicenceKind,
     pub assigned_to: Option<String>,
@@ -581,4 +622,17 @@ pub struct QueueEntry {
     pub target_working_days: Option<u32>,
     pub overdue: bool,
     pub pending_advice: Vec<ReviewKind>,
+}
+
+/// A list entry that may be a prospective customer, as an exporter sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerMatch {
+    /// The entry's primary name on the list.
+    pub listed_name: String,
+    /// The name variant (alias, original script) that resembles the name given.
+    pub matched_name: String,
+    /// The list source (e.g. `un-sc`, `ofac-sdn`, `us-csl-el`).
+    pub list: String,
+    /// The sanctions programmes or list sections the entry is under.
+    pub programmes: Vec<String>,
 }

@@ -154,26 +154,80 @@ impl App {
         q: PreApplicationCheck,
     ) -> AppResult<PreApplicationAnswer> {
         let org = who.exporter_org("run a pre-application check")?.to_string();
-        crate::record_id("product", &q.product)?;
-        let product = self.product_record(&q.product).await.and_then(|p| {
-            if p.org_id.as_deref() == Some(org.as_str()) {
-                Ok(p)
-            } else {
-                Err(AppError::NotFound("product"))
+        // What is being exported: a classified product, or control entries and a grade given directly (an
+        // exporter's first question comes before it has a product record).
+        let (product_id, control_entries, security_grade, catch_all_notified) = match (
+            &q.product,
+            &q.control_entries,
+            q.security_grade,
+        ) {
+            (Some(pid), None, None) => {
+                crate::record_id("product", pid)?;
+                let product = self.product_record(pid).await.and_then(|p| {
+                    if p.org_id.as_deref() == Some(org.as_str()) {
+                        Ok(p)
+                    } else {
+                        Err(AppError::NotFound("product"))
+                    }
+                });
+                let product = product.map_err(|e| match e {
+                    AppError::NotFound(_) => {
+                        AppError::invalid("product", format!("no product {pid:?}"))
+                    }
+                    other => other,
+                })?;
+                let class = product.body.classification.clone().ok_or_else(|| {
+                        AppError::invalid(
+                            "product",
+                            "the product has not been classified by a defence adviser yet; give control_entries and security_grade to check without it",
+                        )
+                    })?;
+                (
+                    Some(pid.clone()),
+                    class.control_entries,
+                    class.security_grade,
+                    class.catch_all_notified,
+                )
             }
-        });
-        let product = product.map_err(|e| match e {
-            AppError::NotFound(_) => {
-                AppError::invalid("product", format!("no product {:?}", q.product))
+            (None, Some(entries), Some(grade)) => {
+                if entries.is_empty() {
+                    return Err(AppError::invalid(
+                        "control_entries",
+                        "give at least one control entry",
+                    ));
+                }
+                (
+                    None,
+                    self.canonical_entries("control_entries", entries)?,
+                    grade,
+                    false,
+                )
             }
-            other => other,
-        })?;
-        let class = product.body.classification.clone().ok_or_else(|| {
-            AppError::invalid(
-                "product",
-                "the product has not been classified by a defence adviser yet",
-            )
-        })?;
+            (None, Some(_), None) => {
+                return Err(AppError::invalid(
+                    "security_grade",
+                    "required with control_entries",
+                ))
+            }
+            (None, None, Some(_)) => {
+                return Err(AppError::invalid(
+                    "control_entries",
+                    "required with security_grade",
+                ))
+            }
+            (None, None, None) => {
+                return Err(AppError::invalid(
+                    "product",
+                    "give a product, or control_entries and security_grade",
+                ))
+            }
+            (Some(_), _, _) => {
+                return Err(AppError::invalid(
+                    "product",
+                    "give a product, or control_entries and security_grade, not both",
+                ))
+            }
+        };
         crate::known_country(self, "destination", &q.destination)?;
         let licence = q.licence.unwrap_or(LicenceKind::Marketing);
         let as_of = crate::today();
@@ -181,17 +235,23 @@ impl App {
         let req = policy::Request {
             as_of,
             licence,
-            control_entries: class.control_entries,
-            security_grade: class.security_grade,
+            control_entries,
+            security_grade,
             destination: q.destination.clone(),
             end_user_type: q.end_user_type,
-            catch_all_notified: class.catch_all_notified,
+            catch_all_notified,
         };
         let det = policy::evaluate(&req, &set)
             .map_err(|e| AppError::invalid("product", e.to_string()))?;
         let det_json = serde_json::to_value(&det).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut exemption = None;
         if q.record_exemption {
+            let Some(product) = product_id.clone() else {
+                return Err(AppError::invalid(
+                    "record_exemption",
+                    "an exemption is recorded for a product: give `product` to record one",
+                ));
+            };
             if det.outcome != Outcome::Exempt || licence != LicenceKind::Marketing {
                 return Err(AppError::Conflict(format!(
                     "only an `exempt` marketing determination can be recorded as an exemption; this one is {}",
@@ -207,7 +267,7 @@ impl App {
             let x = Exemption {
                 id: new_id(),
                 org_id: org.clone(),
-                product: q.product.clone(),
+                product,
                 destination: q.destination.to_string(),
                 end_user_type: q.end_user_type,
                 policy_version: det.policy_version.clone(),

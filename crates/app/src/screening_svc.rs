@@ -17,6 +17,8 @@ pub struct LoadedIndex {
     /// "source@version" of each list source in the index.
     pub versions: Vec<String>,
     pub versions_by_list: HashMap<String, String>,
+    /// (list, source id) → the entry's primary listed name and its programmes, for answers that show only these.
+    pub entries: HashMap<(String, String), (String, Vec<String>)>,
 }
 
 /// What an import did to one list source.
@@ -107,18 +109,26 @@ impl App {
                     let mut snaps = Vec::new();
                     let mut versions = Vec::new();
                     let mut by_list = HashMap::new();
+                    let mut entries = HashMap::new();
                     for (row, json) in active {
                         let snap: ListSnapshot = serde_json::from_str(&json).map_err(|e| {
                             AppError::Internal(format!("stored list {}: {e}", row.id))
                         })?;
                         versions.push(format!("{}@{}", row.source, row.version));
                         by_list.insert(row.source.clone(), row.version.clone());
+                        for e in &snap.entries {
+                            entries.insert(
+                                (row.source.clone(), e.source_id.clone()),
+                                (e.primary_name().to_string(), e.programs.clone()),
+                            );
+                        }
                         snaps.push((row.source.clone(), snap));
                     }
                     Ok(LoadedIndex {
                         index: Index::build(&snaps),
                         versions,
                         versions_by_list: by_list,
+                        entries,
                     })
                 })
                 .await
@@ -398,6 +408,46 @@ impl App {
             exhaustive: false,
         };
         Ok((loaded.index.screen(&q, &opts), loaded.versions.clone()))
+    }
+
+    /// An exporter screens a prospective customer before applying. The answer shows only what the lists
+    /// themselves publish: the listed name, the list and its programmes; no score or explanation (those are the
+    /// authority's assessment).
+    pub fn screen_customer(
+        &self,
+        who: &Principal,
+        input: &screening::QueryInput,
+    ) -> AppResult<(Vec<CustomerMatch>, Vec<String>)> {
+        who.exporter_org("screen prospective customers")?;
+        let q = Query::from_input(input).map_err(|e| AppError::invalid(e.field, e.message))?;
+        let Some(loaded) = self.loaded_index() else {
+            return Err(AppError::Conflict(
+                "no sanctions list has been imported yet".into(),
+            ));
+        };
+        let opts = Options {
+            threshold: self.config.screening_threshold,
+            limit: screening::DEFAULT_LIMIT,
+            exhaustive: false,
+        };
+        let mut out: Vec<CustomerMatch> = Vec::new();
+        for m in loaded.index.screen(&q, &opts) {
+            let (listed_name, programmes) = loaded
+                .entries
+                .get(&(m.list.clone(), m.source_id.clone()))
+                .cloned()
+                .unwrap_or_else(|| (m.name.clone(), vec![]));
+            let row = CustomerMatch {
+                listed_name,
+                matched_name: m.name,
+                list: m.list,
+                programmes,
+            };
+            if !out.contains(&row) {
+                out.push(row);
+            }
+        }
+        Ok((out, loaded.versions.clone()))
     }
 
     /// An officer clears (not the listed party) or confirms (the listed party) a hit, with a reason.

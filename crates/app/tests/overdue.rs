@@ -37,6 +37,7 @@ fn case(
         reference: Some(format!("ML-2026-{id}")),
         assigned_to: None,
         tags: String::new(),
+        search: String::new(),
         version: 1,
         body,
         created_at: "2026-01-01T00:00:00.000Z".into(),
@@ -58,6 +59,20 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     let long_ago = format!("{}T09:00:00.000Z", today - chrono::Duration::days(365));
     let now = format!("{today}T00:00:00.000Z");
     let mut tx = store.begin().await.unwrap();
+    // The applicant the queue rows name.
+    tx.insert(&Record::new(
+        "o".into(),
+        app::admin::ORG,
+        None,
+        "active",
+        app::model::NewOrganisation {
+            name: "Acme Cyber Ltd".into(),
+            country: domain::CountryCode::parse("IL").unwrap(),
+        },
+        now.clone(),
+    ))
+    .await
+    .unwrap();
     tx.insert(&case(
         "000001",
         vec![change(&long_ago, CaseState::Draft, CaseState::Submitted)],
@@ -88,7 +103,11 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     tx.commit().await.unwrap();
     let app = App::new(store, AppConfig::default()).await.unwrap();
     let officer = officer(&app).await;
-    let overdue = app.queue(&officer, "overdue").await.unwrap();
+    let overdue = app
+        .queue(&officer, "overdue", &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         overdue
             .iter()
@@ -96,6 +115,7 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
             .collect::<Vec<_>>(),
         ["ML-2026-000001"]
     );
+    assert_eq!(overdue[0].exporter, "Acme Cyber Ltd");
     assert!(
         overdue[0].elapsed_working_days > 250 && overdue[0].elapsed_working_days < 262,
         "{}",
@@ -126,7 +146,9 @@ async fn old_open_cases_are_overdue_and_holidays_do_not_count() {
     };
     assert_eq!(c2.elapsed_working_days, 0);
     assert!(!c2.overdue);
-    app.queue(&officer, "bogus").await.unwrap_err();
+    app.queue(&officer, "bogus", &app::listing::Page::all())
+        .await
+        .unwrap_err();
 }
 
 /// An officer signed in the way a real one is: created by an administrator, enrolled with its one-time secret.

@@ -215,6 +215,8 @@ role_sets! {
     AdminsAuditors = [Admin, Auditor];
     /// Officers and auditors (work queues, ad-hoc screening).
     OfficersAuditors = [Officer, Auditor];
+    /// Officers, auditors and advisers (work queues).
+    OfficersAuditorsAdvisers = [Officer, Auditor, Adviser];
     /// Policy administrators and auditors (impact previews).
     PolicyAdminsAuditors = [PolicyAdmin, Auditor];
 }

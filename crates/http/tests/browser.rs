@@ -241,9 +241,10 @@ async fn journeys_in_headless_chromium() {
     // Public verification of the demo's issued licence.
     let exp = app.authenticate(&users[1].token).await.unwrap();
     let number = app
-        .applications(&exp, None)
+        .applications(&exp, &Default::default(), &app::listing::Page::all())
         .await
         .unwrap()
+        .items
         .into_iter()
         .find_map(|c| match c {
             app::views::CaseView::Exporter(c) => c.licence_issued.map(|l| l.number),

@@ -79,8 +79,10 @@ pub struct Record<T> {
     pub state: String,
     pub reference: Option<String>,
     pub assigned_to: Option<String>,
-    /// Comma-delimited search tags (",a,b,"), matched with [`Filter::tag`].
+    /// Comma-delimited search tags (",a,b,"), matched with [`Filter::tags`].
     pub tags: String,
+    /// Lower-cased names the record carries (e.g. a case's parties), matched by substring with [`Filter::text`].
+    pub search: String,
     pub version: i64,
     pub body: T,
     pub created_at: String,
@@ -105,6 +107,7 @@ impl<T> Record<T> {
             reference: None,
             assigned_to: None,
             tags: String::new(),
+            search: String::new(),
             version: 1,
             body,
             created_at: at.clone(),
@@ -119,7 +122,45 @@ pub struct Filter {
     pub org_id: Option<String>,
     pub states: Vec<String>,
     pub assigned_to: Option<Option<String>>,
-    pub tag: Option<String>,
+    /// Every one of these tags must be present.
+    pub tags: Vec<String>,
+    /// Exact reference.
+    pub reference: Option<String>,
+    /// A case-insensitive substring of the record's search text.
+    pub text: Option<String>,
+    /// Keyset pagination: only records after this position in (created_at, id) order.
+    pub after: Option<Position>,
+    /// At most this many records.
+    pub limit: Option<u32>,
+}
+
+/// A record's place in the (created_at, id) listing order; the cursor of a paginated listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub created_at: String,
+    pub id: String,
+}
+
+impl<T> Record<T> {
+    /// This record's place in listing order.
+    pub fn position(&self) -> Position {
+        Position {
+            created_at: self.created_at.clone(),
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// `s` with LIKE's wildcards and the escape character escaped (used with `ESCAPE '\'`).
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The query selecting the records of `kind` that `filter` matches, and its bound values.
@@ -146,11 +187,31 @@ fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
         Some(None) => sql.push_str(" AND assigned_to IS NULL"),
         None => {}
     }
-    if let Some(tag) = &filter.tag {
-        binds.push(format!("%,{tag},%"));
-        sql.push_str(&format!(" AND tags LIKE ${}", binds.len()));
+    for tag in &filter.tags {
+        binds.push(format!("%,{},%", like_escape(tag)));
+        sql.push_str(&format!(" AND tags LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    if let Some(r) = &filter.reference {
+        binds.push(r.clone());
+        sql.push_str(&format!(" AND reference = ${}", binds.len()));
+    }
+    if let Some(t) = &filter.text {
+        binds.push(format!("%{}%", like_escape(&t.to_lowercase())));
+        sql.push_str(&format!(" AND search LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    if let Some(p) = &filter.after {
+        binds.push(p.created_at.clone());
+        let c = binds.len();
+        binds.push(p.id.clone());
+        let i = binds.len();
+        sql.push_str(&format!(
+            " AND (created_at > ${c} OR (created_at = ${c} AND id > ${i}))"
+        ));
     }
     sql.push_str(" ORDER BY created_at, id");
+    if let Some(n) = filter.limit {
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
     (sql, binds)
 }
 
@@ -282,6 +343,30 @@ impl Store {
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Records of `kind` whose derived search data has never been written (stored before it existed).
+    pub async fn unindexed<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<Record<T>>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_RECORD} WHERE kind = $1 AND search = '' ORDER BY created_at, id"
+        ))
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Writes a record's derived search data (tags and search text) at its current version. They are computed
+    /// from the body and say nothing of their own, so this is neither a new version nor an audited change.
+    pub async fn set_index(&self, kind: &str, id: &str, tags: &str, search: &str) -> Result<()> {
+        sqlx::query("UPDATE records SET tags = $1, search = $2 WHERE kind = $3 AND id = $4")
+            .bind(tags)
+            .bind(search)
+            .bind(kind)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<UserRow> {
@@ -547,8 +632,8 @@ impl Tx {
         let body =
             serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&r.id)
         .bind(&r.kind)
@@ -561,9 +646,25 @@ impl Tx {
         .bind(body)
         .bind(&r.created_at)
         .bind(&r.updated_at)
+        .bind(&r.search)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Deletes a record if it is still at `version`; otherwise [`StoreError::VersionConflict`].
+    pub async fn delete(&mut self, kind: &str, id: &str, version: i64) -> Result<()> {
+        let res = sqlx::query("DELETE FROM records WHERE kind = $1 AND id = $2 AND version = $3")
+            .bind(kind)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::VersionConflict)
+        }
     }
 
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
@@ -572,7 +673,7 @@ impl Tx {
         let body =
             serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let res = sqlx::query(
-            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7 \
+            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11 \
              WHERE id = $8 AND kind = $9 AND version = $10",
         )
         .bind(&r.state)
@@ -585,6 +686,7 @@ impl Tx {
         .bind(&r.id)
         .bind(&r.kind)
         .bind(r.version - 1)
+        .bind(&r.search)
         .execute(&mut *self.tx)
         .await?;
         if res.rows_affected() == 1 {
@@ -790,7 +892,7 @@ impl Tx {
     }
 }
 
-const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at FROM records";
+const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, search, version, body, created_at, updated_at FROM records";
 const SELECT_USER: &str =
     "SELECT id, username, role, review_kind, org_id, created_at, disabled FROM users";
 const SELECT_TOKEN: &str =
@@ -808,6 +910,7 @@ fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
         reference: row.try_get("reference")?,
         assigned_to: row.try_get("assigned_to")?,
         tags: row.try_get("tags")?,
+        search: row.try_get("search")?,
         version: row.try_get("version")?,
         body: serde_json::from_str(&body)
             .map_err(|e| StoreError::Corrupt(format!("record body: {e}")))?,

@@ -21,6 +21,7 @@ fn rec(id: String, n: i64) -> Record<Doc> {
         reference: None,
         assigned_to: None,
         tags: String::new(),
+        search: String::new(),
         version: 1,
         body: Doc { n },
         created_at: "2026-01-01T00:00:00.000Z".into(),

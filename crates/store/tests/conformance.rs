@@ -19,6 +19,7 @@ fn rec(id: &str, org: &str, state: &str, n: i64) -> Record<Doc> {
         reference: Some(format!("REF-{id}")),
         assigned_to: None,
         tags: String::new(),
+        search: String::new(),
         version: 1,
         body: Doc {
             n,
@@ -59,6 +60,7 @@ macro_rules! conformance {
 conformance!(
     migrations_are_idempotent,
     records_round_trip_and_filter,
+    search_filters_and_keyset_pages,
     stale_version_is_a_conflict,
     duplicates_and_missing_records_are_distinct_errors,
     uncommitted_changes_and_their_audit_vanish,
@@ -120,12 +122,12 @@ async fn records_round_trip_and_filter(b: Backend) {
     };
     assert_eq!(ids(s.list("doc", &mine).await.unwrap()), ["b"]);
     let tagged = Filter {
-        tag: Some("defence".into()),
+        tags: vec!["defence".into()],
         ..Default::default()
     };
     assert_eq!(ids(s.list("doc", &tagged).await.unwrap()), ["b"]);
     let other_tag = Filter {
-        tag: Some("economy-cyber".into()),
+        tags: vec!["economy-cyber".into()],
         ..Default::default()
     };
     assert!(s.list::<Doc>("doc", &other_tag).await.unwrap().is_empty());
@@ -134,6 +136,86 @@ async fn records_round_trip_and_filter(b: Backend) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.count_records("doc").await.unwrap(), 3);
+}
+
+async fn search_filters_and_keyset_pages(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    for (i, id) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        let mut r = rec(id, "o1", "open", i as i64 + 1);
+        r.tags = if i % 2 == 0 {
+            ",dest:ru,entry:5a001.j,".into()
+        } else {
+            ",dest:fr,".into()
+        };
+        r.search = format!("\u{1}acme {id} trading\u{1}50%_off\u{1}");
+        tx.insert(&r).await.unwrap();
+    }
+    // Same creation time as "c": the id breaks the tie, so no record is skipped or repeated across pages.
+    let mut tie = rec("cc", "o2", "open", 3);
+    tie.tags = ",dest:xx_,".into();
+    tx.insert(&tie).await.unwrap();
+    tx.commit().await.unwrap();
+    let ids = |v: Vec<Record<Doc>>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+
+    let both = Filter {
+        tags: vec!["dest:ru".into(), "entry:5a001.j".into()],
+        ..Default::default()
+    };
+    assert_eq!(ids(s.list("doc", &both).await.unwrap()), ["a", "c", "e"]);
+    // LIKE wildcards in a tag or a text are literal characters, not patterns.
+    let wild = Filter {
+        tags: vec!["dest:%".into()],
+        ..Default::default()
+    };
+    assert!(s.list::<Doc>("doc", &wild).await.unwrap().is_empty());
+    let underscore = Filter {
+        tags: vec!["dest:xx_".into()],
+        ..Default::default()
+    };
+    assert_eq!(ids(s.list("doc", &underscore).await.unwrap()), ["cc"]);
+    let text = |t: &str| Filter {
+        text: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(s.list("doc", &text("ACME D")).await.unwrap()), ["d"]);
+    assert_eq!(
+        s.list::<Doc>("doc", &text("50%_off")).await.unwrap().len(),
+        5
+    );
+    assert!(s
+        .list::<Doc>("doc", &text("50%x"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s.list::<Doc>("doc", &text("5_%")).await.unwrap().is_empty());
+    let by_ref = Filter {
+        reference: Some("REF-d".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(s.list("doc", &by_ref).await.unwrap()), ["d"]);
+
+    // Pages of two walk every record once, in (created_at, id) order.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page: Vec<Record<Doc>> = s
+            .list(
+                "doc",
+                &Filter {
+                    after: after.clone(),
+                    limit: Some(2),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.position());
+        seen.extend(ids(page));
+    }
+    assert_eq!(seen, ["a", "b", "c", "cc", "d", "e"]);
 }
 
 async fn stale_version_is_a_conflict(b: Backend) {

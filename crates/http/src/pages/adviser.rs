@@ -3,6 +3,7 @@
 
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
+use app::listing::Page;
 use app::views::{AdviserCase, CaseView};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -46,7 +47,12 @@ async fn cases(State(st): State<AppState>, s: Session) -> Response {
     if let Err(r) = adviser_only(&s) {
         return r;
     }
-    let list = match st.app.applications(&s.who, None).await {
+    let list = match st
+        .app
+        .applications(&s.who, &Default::default(), &Page::all())
+        .await
+        .map(|p| p.items)
+    {
         Ok(l) => l,
         Err(e) => return app_error(Some(&s), e),
     };

@@ -3,6 +3,7 @@
 
 use super::{app_error, render, CheckedForm, Layout, Session};
 use crate::AppState;
+use app::listing::Page;
 use app::views::{CaseView, ExporterCase};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -73,9 +74,12 @@ async fn dashboard(State(st): State<AppState>, s: Session) -> Response {
     }
     let app = &st.app;
     let loaded = async {
-        let regs = app.registrations(&s.who).await?;
-        let products = app.products(&s.who).await?;
-        let cases = app.applications(&s.who, None).await?;
+        let regs = app.registrations(&s.who, None, &Page::all()).await?.items;
+        let products = app.products(&s.who, None, &Page::all()).await?.items;
+        let cases = app
+            .applications(&s.who, &Default::default(), &Page::all())
+            .await?
+            .items;
         app::AppResult::Ok((regs, products, cases))
     }
     .await;

@@ -4,6 +4,7 @@
 
 use super::{app_error, render, CheckedForm, Layout, Session};
 use crate::AppState;
+use app::listing::Page;
 use app::model::{Case, QueueEntry};
 use app::views::CaseView;
 use askama::Template;
@@ -67,7 +68,7 @@ async fn queue_page(st: &AppState, s: &Session, name: Option<&str>) -> Response 
     let mut counts = Vec::new();
     let mut entries = Vec::new();
     for (q, k) in QUEUES {
-        match st.app.queue(&s.who, q).await {
+        match st.app.queue(&s.who, q, &Page::all()).await.map(|p| p.items) {
             Ok(list) => {
                 counts.push((*q, *k, list.len()));
                 if current.is_some_and(|c| c.0 == *q) {

@@ -6,8 +6,9 @@ use crate::extract::{Advisers, Allowed, Body, Caller, Exporters, Officers, OptBo
 use crate::AppState;
 use app::model::*;
 use app::views::CaseView;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use domain::CaseAction;
 use serde::Deserialize;
@@ -18,7 +19,11 @@ use utoipa_axum::routes;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_application, list_applications))
-        .routes(routes!(get_application))
+        .routes(routes!(
+            get_application,
+            update_application,
+            delete_application
+        ))
         .routes(routes!(submit_application))
         .routes(routes!(withdraw_application))
         .routes(routes!(assign_application))
@@ -58,18 +63,52 @@ struct CaseQuery {
     /// Only cases in this state.
     #[param(value_type = Option<domain::CaseState>)]
     state: Option<String>,
+    /// Only cases with this destination (ISO 3166-1 alpha-2).
+    destination: Option<String>,
+    /// Only cases with a product under this control entry (any spelling the control list knows, e.g. 5A001.j).
+    control_entry: Option<String>,
+    /// Only cases for this licence kind.
+    #[param(value_type = Option<domain::LicenceKind>)]
+    licence: Option<String>,
+    /// Only cases of this applicant organisation (id).
+    org: Option<String>,
+    /// Only the case with this reference.
+    reference: Option<String>,
+    /// Only cases with a party (end user, consignee, intermediary) whose name contains this, case-insensitive.
+    party: Option<String>,
+    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
+    after: Option<String>,
+    /// Cases per page, 1 to 500 (default 100).
+    limit: Option<u32>,
 }
 
 /// List applications
 ///
-/// Exporters see their organisation's cases; officials see every case. `state` filters by case state.
-#[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [CaseView])))]
+/// Exporters see their organisation's cases, advisers the cases on which their kind of advice was requested, officials every case. Filters combine (all must match). Ordered by creation; paginated: when more cases follow, the `Link` header's `rel="next"` URL reads the next page.
+#[utoipa::path(get, path = "/api/v1/applications", params(CaseQuery), responses((status = 200, body = [CaseView], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more cases follow")))))]
 async fn list_applications(
     State(s): S,
     Caller(p): Caller,
+    OriginalUri(uri): OriginalUri,
     QueryParams(q): QueryParams<CaseQuery>,
-) -> ApiResult<Json<Vec<CaseView>>> {
-    Ok(Json(s.app.applications(&p, q.state.as_deref()).await?))
+) -> ApiResult<Response> {
+    let filter = app::listing::CaseFilter {
+        state: q.state,
+        destination: q.destination,
+        control_entry: q.control_entry,
+        licence: q.licence,
+        org: q.org,
+        reference: q.reference,
+        party: q.party,
+    };
+    let page = app::listing::Page {
+        after: q.after,
+        limit: q.limit,
+    };
+    Ok(super::paged(
+        &uri,
+        s.app.applications(&p, &filter, &page).await?,
+    ))
 }
 
 /// Get an application
@@ -83,6 +122,37 @@ async fn get_application(
 ) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.application(&p, &i).await?))
+}
+
+/// Change a draft application
+///
+/// The exporter replaces the draft's details (`marketing` for a marketing-licence draft, `export` for an export-licence draft); the licence kind stays. Only a draft can be changed; a submitted case changes through information requests and answers.
+#[utoipa::path(patch, path = "/api/v1/applications/{id}", params(("id" = String, Path)), request_body(content = DraftChange, example = json!({"expected_version": 1, "marketing": {"products": ["0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01"], "destinations": ["FR", "DE"], "end_users": [{"name": "Example Police Department", "type": "government-law-enforcement", "country": "FR"}]}})),
+    responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not a draft, or changed concurrently")))]
+async fn update_application(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Path(i): Path<String>,
+    Body(b): Body<DraftChange>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.update_draft(&p, &i, b).await?))
+}
+
+/// Delete a draft application
+///
+/// The exporter deletes a draft it no longer needs; the audit log keeps what it held. A submitted case is withdrawn instead. No body needed.
+#[utoipa::path(delete, path = "/api/v1/applications/{id}", params(("id" = String, Path)), request_body(content = Option<ActionBody>, example = json!({"expected_version": 1})),
+    responses((status = 204, description = "Deleted"), (status = 409, body = Problem, description = "Not a draft, or changed concurrently")))]
+async fn delete_application(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Path(i): Path<String>,
+    OptBody(b): OptBody<ActionBody>,
+) -> ApiResult<StatusCode> {
+    id("id", &i)?;
+    s.app.delete_draft(&p, &i, b).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 macro_rules! simple_action {

@@ -52,6 +52,50 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// A page of a listing: its items as a JSON array and, when more follow, a `Link: <...>; rel="next"` header
+/// (RFC 8288) whose URL repeats the request's query with the next page's `after` cursor.
+pub(super) fn paged<T: serde::Serialize>(
+    uri: &axum::http::Uri,
+    page: app::listing::Paged<T>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = axum::Json(page.items).into_response();
+    if let Some(next) = page.next {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+            if k != "after" {
+                q.append_pair(&k, &v);
+            }
+        }
+        q.append_pair("after", &next);
+        let link = format!("<{}?{}>; rel=\"next\"", uri.path(), q.finish());
+        if let Ok(v) = axum::http::HeaderValue::from_str(&link) {
+            resp.headers_mut().insert(axum::http::header::LINK, v);
+        }
+    }
+    resp
+}
+
+/// Query parameters of every paginated listing.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PageQuery {
+    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
+    pub after: Option<String>,
+    /// Records per page, 1 to 500 (default 100).
+    pub limit: Option<u32>,
+}
+
+impl From<PageQuery> for app::listing::Page {
+    fn from(q: PageQuery) -> Self {
+        app::listing::Page {
+            after: q.after,
+            limit: q.limit,
+        }
+    }
+}
+
 /// A router holding the document's fixed parts, to which the API's routes are merged.
 pub fn base() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())

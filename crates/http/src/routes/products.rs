@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_product, list_products))
-        .routes(routes!(get_product))
+        .routes(routes!(get_product, update_product))
         .routes(routes!(classify_product))
 }
 
@@ -33,12 +33,36 @@ async fn create_product(
     ))
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Only products in this state: awaiting-classification (a defence adviser's work queue) or classified.
+    state: Option<String>,
+    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
+    after: Option<String>,
+    /// Records per page, 1 to 500 (default 100).
+    limit: Option<u32>,
+}
+
 /// List products
 ///
-/// Exporters see their organisation's products; officials see every product.
-#[utoipa::path(get, path = "/api/v1/products", responses((status = 200, body = [Product])))]
-async fn list_products(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Product>>> {
-    Ok(Json(s.app.products(&p).await?))
+/// Exporters see their organisation's products; officials and defence advisers see every product. `state=awaiting-classification` is the defence advisers' classification queue. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/products", params(ListQuery), responses((status = 200, body = [Product], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+async fn list_products(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<ListQuery>,
+) -> ApiResult<axum::response::Response> {
+    let page = app::listing::Page {
+        after: q.after,
+        limit: q.limit,
+    };
+    Ok(super::paged(
+        &uri,
+        s.app.products(&p, q.state.as_deref(), &page).await?,
+    ))
 }
 
 /// Get a product
@@ -52,6 +76,21 @@ async fn get_product(
 ) -> ApiResult<Json<Product>> {
     id("id", &i)?;
     Ok(Json(s.app.product(&p, &i).await?))
+}
+
+/// Change a product
+///
+/// The exporter changes its product; absent fields stay as they are. A classified product whose version, description, claimed control entries or capability tags change goes back to the defence advisers for classification. Cases already submitted keep the determinations they were evaluated with.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", params(("id" = String, Path)), request_body(content = ProductChange, example = json!({"expected_version": 2, "version": "3.3", "description": "Lawful interception platform for telecom networks, with 5G support"})),
+    responses((status = 200, body = Product), (status = 409, body = Problem, description = "Changed concurrently")))]
+async fn update_product(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Path(i): Path<String>,
+    Body(b): Body<ProductChange>,
+) -> ApiResult<Json<Product>> {
+    id("id", &i)?;
+    Ok(Json(s.app.update_product(&p, &i, b).await?))
 }
 
 /// Classify a product

@@ -2,7 +2,7 @@
 
 use super::S;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Allowed, Body, OfficersAuditors};
+use crate::extract::{Allowed, Body, Exporters, OfficersAuditors};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -12,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(screen_name))
+    OpenApiRouter::new()
+        .routes(routes!(screen_name))
+        .routes(routes!(screen_customer))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -64,6 +66,49 @@ async fn screen_name(
     };
     let (matches, list_versions) = s.app.screen_adhoc(&p, &input, b.threshold, b.limit)?;
     Ok(Json(ScreenResponse {
+        matches,
+        list_versions,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CustomerRequest {
+    /// The prospective customer's name.
+    #[schema(value_type = String)]
+    name: serde_json::Value,
+    /// "person" or "organisation"; absent: either.
+    #[schema(value_type = Option<String>)]
+    kind: Option<serde_json::Value>,
+    /// ISO 3166-1 alpha-2 countries associated with the customer.
+    #[schema(value_type = Option<Vec<String>>)]
+    countries: Option<serde_json::Value>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct CustomerResponse {
+    matches: Vec<app::model::CustomerMatch>,
+    list_versions: Vec<String>,
+}
+
+/// Screen a prospective customer
+///
+/// An exporter checks a prospective customer against the active sanctions and denied-party lists before applying. The answer names each listed entry that resembles the name (its listed name, the variant that matched, the list and its programmes) and nothing of the authority's own assessment: no score or explanation. Screening at submission still decides.
+#[utoipa::path(post, path = "/api/v1/screening/customers", request_body(content = CustomerRequest, example = json!({"name": "Example Trading Co", "kind": "organisation", "countries": ["AE"]})), responses((status = 200, body = CustomerResponse), (status = 409, body = Problem, description = "No sanctions list has been imported yet"), (status = 422, body = Problem)))]
+async fn screen_customer(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Body(b): Body<CustomerRequest>,
+) -> ApiResult<Json<CustomerResponse>> {
+    let input = screening::QueryInput {
+        name: Some(b.name),
+        kind: b.kind,
+        birth_date: None,
+        countries: b.countries,
+        identifiers: None,
+    };
+    let (matches, list_versions) = s.app.screen_customer(&p, &input)?;
+    Ok(Json(CustomerResponse {
         matches,
         list_versions,
     }))

@@ -192,8 +192,16 @@ fn concrete(template: &str, f: &Fixture) -> String {
 /// A request body that passes validation where the route takes one, so that the answer shows authorisation.
 fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> {
     let j = |v: Value| Some(("application/json", v.to_string().into_bytes()));
-    if method != "POST" {
-        return None;
+    match (method, template.trim_start_matches("/api/v1")) {
+        ("PATCH", "/applications/{id}") => {
+            return j(
+                json!({"marketing": {"products": ["nope"], "destinations": ["DE"],
+                "end_users": [{"name": "X", "type": "private"}]}}),
+            )
+        }
+        ("PATCH", "/products/{id}") => return j(json!({"name": "Renamed"})),
+        ("POST", _) => {}
+        _ => return None,
     }
     match template.trim_start_matches("/api/v1") {
         "/organisations" => j(json!({"name": "New Co", "country": "IL"})),
@@ -228,7 +236,7 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
             "end_user_type": "private"})),
         "/policy/versions" => j(json!({"files": {}})),
         "/policy/versions/{id}/publish" => j(json!({"effective_from": "2999-01-01"})),
-        "/screening" => j(json!({"name": "Someone", "kind": "person"})),
+        "/screening" | "/screening/customers" => j(json!({"name": "Someone", "kind": "person"})),
         "/lists/{format}" => Some(("application/octet-stream", b"<not a list".to_vec())),
         "/lists/{format}/fetch" => j(json!({"url": "https://lists.invalid/un.xml"})),
         _ => j(json!({})),

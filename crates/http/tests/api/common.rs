@@ -28,6 +28,8 @@ pub struct Resp {
     pub status: u16,
     pub body: Value,
     pub content_type: String,
+    /// The `Link` header, if any (paginated listings).
+    pub link: Option<String>,
 }
 
 impl Resp {
@@ -133,12 +135,18 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let link = r
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp {
             status,
             body,
             content_type,
+            link,
         }
     }
 

@@ -12,6 +12,7 @@ mod isolation;
 mod licence_life;
 mod lifecycle;
 mod list_sources;
+mod listing;
 mod observe;
 mod openapi;
 mod openapi_contract;

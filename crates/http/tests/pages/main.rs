@@ -201,7 +201,13 @@ fn error_summary(body: &str) -> String {
 
 async fn unassigned_case(t: &Pages) -> String {
     let off = t.principal("demo-officer").await;
-    t.app.queue(&off, "unassigned").await.unwrap()[0].id.clone()
+    t.app
+        .queue(&off, "unassigned", &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone()
 }
 
 async fn sign_in_reaches_each_role_dashboard(b: Backend) {
@@ -233,7 +239,12 @@ async fn sign_in_reaches_each_role_dashboard(b: Backend) {
     let s = t.sign_in("demo-exporter").await;
     let d = t.get("/exporter", Some(&s)).await.body;
     let exp = t.principal("demo-exporter").await;
-    let entries = t.app.products(&exp).await.unwrap()[1]
+    let entries = t
+        .app
+        .products(&exp, None, &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items[1]
         .classification
         .as_ref()
         .unwrap()
@@ -490,7 +501,12 @@ async fn exporter_pages_show_only_its_own_data_and_no_advice(b: Backend) {
     assert!(!dash.contains("Secret Widget Of Other Org"));
     // Every case page of the exporter: no advice text, checklist answers or adviser ids.
     let exp = t.principal("demo-exporter").await;
-    let cases = t.app.applications(&exp, None).await.unwrap();
+    let cases = t
+        .app
+        .applications(&exp, &Default::default(), &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items;
     assert!(cases.len() >= 4);
     for c in &cases {
         let page = t
@@ -533,9 +549,10 @@ async fn public_verification(b: Backend) {
     let exp = t.principal("demo-exporter").await;
     let number = t
         .app
-        .applications(&exp, None)
+        .applications(&exp, &Default::default(), &app::listing::Page::all())
         .await
         .unwrap()
+        .items
         .into_iter()
         .find_map(|c| match c {
             app::views::CaseView::Exporter(c) => c.licence_issued.map(|l| l.number),

@@ -1,0 +1,206 @@
+//! Filters and keyset pagination shared by every list endpoint.
+//!
+//! A listing is ordered by (creation time, id). A page holds at most `limit` records; its cursor is the
+//! position of its last record, written `<created_at>_<id>`, and the next page starts after it. Unlike an
+//! offset, a cursor neither skips nor repeats a record when records are added while a client pages.
+
+use crate::model::CaseBody;
+use crate::{AppError, AppResult};
+use domain::ReviewKind;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use store::{Filter, Position, Record};
+
+/// Records per page when the caller does not say.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// The largest page a caller may ask for.
+pub const MAX_LIMIT: u32 = 500;
+
+/// Which page of a listing: `after` a cursor, at most `limit` records.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Page {
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One page of a listing and the cursor of the next, if there is one.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Paged<T> {
+    pub fn try_map<U>(self, f: impl FnMut(T) -> AppResult<U>) -> AppResult<Paged<U>> {
+        Ok(Paged {
+            items: self.items.into_iter().map(f).collect::<AppResult<_>>()?,
+            next: self.next,
+        })
+    }
+}
+
+impl Page {
+    /// Everything, for internal callers that need the whole listing.
+    pub fn all() -> Page {
+        Page {
+            after: None,
+            limit: Some(u32::MAX),
+        }
+    }
+
+    /// The checked page size.
+    pub fn size(&self) -> AppResult<u32> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(u32::MAX) => Ok(u32::MAX),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(n) => Err(AppError::invalid(
+                "limit",
+                format!("{n} is not a page size; use 1 to {MAX_LIMIT}"),
+            )),
+        }
+    }
+
+    /// The checked cursor.
+    pub fn position(&self) -> AppResult<Option<Position>> {
+        let Some(c) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        let bad = || {
+            AppError::invalid(
+                "after",
+                format!(
+                    "{c:?} is not a cursor; pass the `after` value of a previous page's next link"
+                ),
+            )
+        };
+        let (at, id) = c.split_once('_').ok_or_else(bad)?;
+        chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
+        if id.is_empty() || id.len() > 100 {
+            return Err(bad());
+        }
+        Ok(Some(Position {
+            created_at: at.to_string(),
+            id: id.to_string(),
+        }))
+    }
+}
+
+/// The cursor naming `p`.
+pub fn cursor(p: &Position) -> String {
+    format!("{}_{}", p.created_at, p.id)
+}
+
+/// Lists `kind` page by page from the store, keeping the records `keep` admits, until `page` is full.
+/// Filters the store can apply go in `filter`; `keep` is for what only the application can decide.
+pub(crate) async fn page_of<T: serde::de::DeserializeOwned>(
+    store: &store::Store,
+    kind: &str,
+    filter: Filter,
+    page: &Page,
+    mut keep: impl FnMut(&Record<T>) -> bool,
+) -> AppResult<Paged<Record<T>>> {
+    let size = page.size()?;
+    let mut after = page.position()?;
+    let want = size as usize;
+    let batch = size.saturating_add(1).min(MAX_LIMIT + 1);
+    let mut items = Vec::new();
+    loop {
+        let rows: Vec<Record<T>> = store
+            .list(
+                kind,
+                &Filter {
+                    after: after.clone(),
+                    limit: Some(batch),
+                    ..filter.clone()
+                },
+            )
+            .await?;
+        let exhausted = rows.len() < batch as usize;
+        for r in rows {
+            after = Some(r.position());
+            if !keep(&r) {
+                continue;
+            }
+            if items.len() == want {
+                // One more record exists: the page is full and has a successor.
+                let last: &Record<T> = items.last().expect("a full page is not empty");
+                return Ok(Paged {
+                    next: Some(cursor(&last.position())),
+                    items,
+                });
+            }
+            items.push(r);
+        }
+        if exhausted {
+            return Ok(Paged { items, next: None });
+        }
+    }
+}
+
+/// Filters on the case listing.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CaseFilter {
+    /// Case state.
+    pub state: Option<String>,
+    /// ISO 3166 code of a destination.
+    pub destination: Option<String>,
+    /// A control entry of a product on the case (any spelling the control list knows).
+    pub control_entry: Option<String>,
+    /// Licence kind (marketing or export).
+    pub licence: Option<String>,
+    /// Id of the applicant organisation.
+    pub org: Option<String>,
+    /// Exact case reference.
+    pub reference: Option<String>,
+    /// Part of the name of a party (end user, consignee, intermediary), case-insensitive.
+    pub party: Option<String>,
+}
+
+/// Separates names in a record's search text, so that a substring cannot span two names.
+const SEP: char = '\u{1}';
+
+/// The search tags and text of a case: review kinds requested (the advisers' scope) and pending
+/// (`awaiting:<kind>`), licence kind, destinations, control entries; the text holds its parties' names.
+pub(crate) fn case_index(body: &CaseBody) -> (String, String) {
+    let mut tags: BTreeSet<String> = BTreeSet::new();
+    for a in &body.advice {
+        tags.insert(a.review.as_str().to_string());
+        if a.advice.is_none() {
+            tags.insert(format!("awaiting:{}", a.review.as_str()));
+        }
+    }
+    tags.insert(format!("licence:{}", body.licence.as_str()));
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(m) = &body.marketing {
+        for d in &m.destinations {
+            tags.insert(format!("dest:{}", d.as_str()));
+        }
+        names.extend(m.end_users.iter().map(|e| e.name.as_str()));
+    }
+    if let Some(x) = &body.export {
+        tags.insert(format!("dest:{}", x.destination.as_str()));
+        names.push(&x.end_user.name);
+        names.push(&x.consignee.name);
+        names.extend(x.intermediaries.iter().map(|p| p.name.as_str()));
+    }
+    for d in &body.determinations {
+        if let Some(entries) = d.request.get("control_entries").and_then(|v| v.as_array()) {
+            for e in entries.iter().filter_map(|e| e.as_str()) {
+                tags.insert(format!("entry:{e}"));
+            }
+        }
+    }
+    let tags = format!(",{},", tags.into_iter().collect::<Vec<_>>().join(","));
+    let mut search = String::from(SEP);
+    for n in names {
+        search.push_str(&n.to_lowercase());
+        search.push(SEP);
+    }
+    (tags, search)
+}
+
+/// The tag of cases awaiting advice of `kind`.
+pub(crate) fn awaiting_tag(kind: ReviewKind) -> String {
+    format!("awaiting:{}", kind.as_str())
+}
