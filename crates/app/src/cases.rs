@@ -35,7 +35,7 @@ fn tags_for(body: &CaseBody) -> String {
     }
 }
 
-fn date_of(ts: &str) -> NaiveDate {
+pub(crate) fn date_of(ts: &str) -> NaiveDate {
     chrono::DateTime::parse_from_rfc3339(ts)
         .map(|d| d.date_naive())
         .unwrap_or_else(|_| crate::today())
@@ -433,6 +433,9 @@ impl App {
         after.updated_at = now();
         after.tags = tags_for(&after.body);
         tx.update(&after).await?;
+        if let Some(a) = action {
+            self.sync_licence(&mut tx, who, a, &after, reason).await?;
+        }
         audit(
             &mut tx,
             who,

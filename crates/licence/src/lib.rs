@@ -22,10 +22,10 @@ pub const PAYLOAD_VERSION: u64 = 1;
 
 /// What a licence grants, as signed. Only strings, integers, arrays and objects; an absent optional field is
 /// left out (never `null`), so the canonical encoding of a payload is unique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LicencePayload {
-    /// Format version ([`PAYLOAD_VERSION`]).
+    /// Format version: 1.
     pub v: u64,
     /// The licence number, e.g. `L-EL-2026-000001`.
     pub number: String,
@@ -62,8 +62,9 @@ pub struct LicencePayload {
 }
 
 /// The licence holder (the exporter's organisation).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LicenceHolder)]
 pub struct Holder {
     pub name: String,
     /// ISO 3166-1 alpha-2 country of establishment.
@@ -71,8 +72,9 @@ pub struct Holder {
 }
 
 /// A licensed product with the control entries the authority classified it under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LicensedProduct)]
 pub struct Product {
     pub name: String,
     pub version: String,
@@ -80,8 +82,9 @@ pub struct Product {
 }
 
 /// An end user or consignee.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LicensedParty)]
 pub struct Party {
     pub name: String,
     /// ISO 3166-1 alpha-2, when known.
@@ -93,8 +96,9 @@ pub struct Party {
 }
 
 /// An amount of money: a decimal string and an ISO 4217 currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LicenceMoney)]
 pub struct Money {
     pub amount: String,
     pub currency: String,

@@ -71,6 +71,11 @@ impl KeySet {
         self.keys.is_empty()
     }
 
+    /// The keys with their ids, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &VerifyingKey)> {
+        self.keys.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Public keys from text: either JSON (an array of `{"id": ..., "public_key": ...}` objects, or an object
     /// with such an array under `keys`; `key_id` and `key` are accepted as names too), or lines
     /// `KEY_ID PUBLIC_KEY` (blank lines and lines starting with `#` ignored). A public key is the 32-byte
