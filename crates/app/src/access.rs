@@ -29,6 +29,8 @@ pub(crate) enum Kind {
     Product,
     Exemption,
     Organisation,
+    /// Licences follow their case: the holder's users, and the staff who may read the case.
+    Licence,
 }
 
 impl Kind {
@@ -39,6 +41,7 @@ impl Kind {
             Kind::Product => "product",
             Kind::Exemption => "exemption",
             Kind::Organisation => "organisation",
+            Kind::Licence => "licence",
         }
     }
 }
@@ -55,7 +58,7 @@ impl Principal {
         match (self.role, kind) {
             (Role::Officer | Role::Auditor | Role::Admin, _) => Scope::All,
             (Role::Exporter, _) => org(),
-            (Role::Adviser, Kind::Case) => self
+            (Role::Adviser, Kind::Case | Kind::Licence) => self
                 .review_kind
                 .map(|k| Scope::Tag(k.as_str().to_string()))
                 .unwrap_or(Scope::Nothing),
@@ -161,6 +164,7 @@ mod tests {
             Kind::Product,
             Kind::Exemption,
             Kind::Organisation,
+            Kind::Licence,
         ] {
             for c in &callers {
                 for r in &records {

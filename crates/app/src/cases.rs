@@ -27,7 +27,7 @@ const CURRENCIES: &[&str] = &[
     "ZAR", "TRY",
 ];
 
-fn date_of(ts: &str) -> NaiveDate {
+pub(crate) fn date_of(ts: &str) -> NaiveDate {
     chrono::DateTime::parse_from_rfc3339(ts)
         .map(|d| d.date_naive())
         .unwrap_or_else(|_| crate::today())
@@ -468,6 +468,9 @@ impl App {
         after.updated_at = now();
         (after.tags, after.search) = case_index(&after.body);
         tx.update(&after).await?;
+        if let Some(a) = action {
+            self.sync_licence(&mut tx, who, a, &after, reason).await?;
+        }
         audit(
             &mut tx,
             who,

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod exporter;
+pub mod licences;
 pub mod listing;
 pub mod model;
 pub mod policy_svc;
@@ -53,6 +54,9 @@ pub struct AppConfig {
     pub reload_interval: Option<std::time::Duration>,
     /// Browser sessions: idle and absolute lifetime, cookie flags.
     pub sessions: auth::SessionConfig,
+    /// The key licences are signed with. None: a key made at start and kept in memory only (tests; a
+    /// service should pass its key ring's current key, or licences it signs cannot be verified after a restart).
+    pub licence_signer: Option<licence::Signer>,
 }
 
 impl Default for AppConfig {
@@ -67,6 +71,7 @@ impl Default for AppConfig {
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),
+            licence_signer: None,
         }
     }
 }
@@ -195,6 +200,8 @@ pub struct App {
     /// Serialises reloads, so that a slower, older reload never replaces a newer one.
     reload_lock: tokio::sync::Mutex<()>,
     calendar: Calendar,
+    /// Signs licences at issue.
+    signer: licence::Signer,
 }
 
 #[derive(Default)]
@@ -207,6 +214,10 @@ impl App {
     /// Builds the application over an opened store, loading published policy versions and active lists.
     pub async fn new(store: Store, config: AppConfig) -> AppResult<Arc<App>> {
         let calendar = Calendar::new(config.holidays.iter().copied());
+        let signer = config.licence_signer.clone().unwrap_or_else(|| {
+            tracing::warn!("no licence signing key configured: licences are signed with a key kept in memory only");
+            ephemeral_signer()
+        });
         let app = Arc::new(App {
             store,
             config,
@@ -215,6 +226,7 @@ impl App {
             loaded_from: std::sync::Mutex::new(LoadedFrom::default()),
             reload_lock: tokio::sync::Mutex::new(()),
             calendar,
+            signer,
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;
@@ -266,6 +278,11 @@ impl App {
         Ok(())
     }
 
+    /// The key licences are signed with now (its public half verifies them).
+    pub fn licence_signer(&self) -> licence::Signer {
+        self.signer.clone()
+    }
+
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
     }
@@ -296,6 +313,14 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A fresh random signing key, its id the first 8 bytes of the public key's SHA-256 in hex.
+fn ephemeral_signer() -> licence::Signer {
+    use sha2::Digest;
+    let key = ed25519_dalek::SigningKey::from_bytes(&rand::random::<[u8; 32]>());
+    let id = hex::encode(&sha2::Sha256::digest(key.verifying_key().as_bytes())[..8]);
+    licence::Signer::new(id, key)
 }
 
 /// Polls for list and policy versions committed elsewhere every `every`, while the app lives.

@@ -1,8 +1,12 @@
 //! Public licence verification: anyone (a customs officer, a bank) checks a licence number and learns only
 //! whether it is valid, suspended, revoked, expired or unknown, with the kind and validity end. No caller, no
 //! confidential detail (no exporter, product, destination or party).
+//!
+//! The answer comes from the licence record ([`crate::licences`]); licences issued before licences were records
+//! of their own are answered from their case.
 
 use crate::cases::CASE;
+use crate::licences::LicenceState;
 use crate::model::CaseBody;
 use crate::{App, AppResult};
 use domain::{CaseState, LicenceKind};
@@ -37,6 +41,7 @@ pub struct LicenceCheck {
     pub number: String,
     pub status: LicenceStatus,
     pub kind: Option<LicenceKind>,
+    pub valid_from: Option<chrono::NaiveDate>,
     pub valid_until: Option<chrono::NaiveDate>,
 }
 
@@ -48,6 +53,7 @@ impl App {
             number: number.clone(),
             status: LicenceStatus::Unknown,
             kind: None,
+            valid_from: None,
             valid_until: None,
         };
         let Some(reference) = number.strip_prefix("L-") else {
@@ -60,6 +66,23 @@ impl App {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
         {
             return Ok(unknown);
+        }
+        if let Some((p, kind)) = self.public_facts(&number).await? {
+            {
+                let status = match p.state {
+                    LicenceState::Issued => LicenceStatus::Valid,
+                    LicenceState::Suspended => LicenceStatus::Suspended,
+                    LicenceState::Revoked => LicenceStatus::Revoked,
+                    LicenceState::Expired => LicenceStatus::Expired,
+                };
+                return Ok(LicenceCheck {
+                    number,
+                    status,
+                    kind: Some(kind),
+                    valid_from: Some(p.valid_from),
+                    valid_until: Some(p.valid_until),
+                });
+            }
         }
         let rec = match self
             .store
@@ -95,6 +118,7 @@ impl App {
             number,
             status,
             kind: Some(rec.body.licence),
+            valid_from: Some(crate::cases::date_of(&lic.issued_at)),
             valid_until: lic.valid_until,
         })
     }

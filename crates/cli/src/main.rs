@@ -25,6 +25,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Administration from the shell: organisations, users, tokens.
     Admin(cmd::admin::AdminArgs),
+    /// The signing keys (checkpoints, licences): list them, rotate to a new one.
+    Keys(cmd::keys::KeysArgs),
     /// Import sanctions lists into the service database and show their status.
     Lists(cmd::lists::ListsArgs),
     /// Evaluate and check licensing policy.
@@ -32,6 +34,8 @@ enum Command {
     Policy(cmd::policy::PolicyCommand),
     /// Screen names (JSON Lines) against sanctions and denied-party list files.
     Screen(cmd::screen::ScreenArgs),
+    /// Signed licences: verify one offline with the authority's public keys.
+    Licence(cmd::licence::LicenceArgs),
 }
 
 /// Options that say where the database is; accepted anywhere on the line.
@@ -76,9 +80,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Admin(a) => cmd::admin::run(a),
+        Command::Keys(a) => cmd::keys::run(a),
         Command::Lists(a) => cmd::lists::run(a),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Screen(a) => cmd::screen::run(a),
+        Command::Licence(a) => cmd::licence::run(a),
     };
     match result {
         Ok(code) => code,

@@ -612,6 +612,23 @@ impl Tx {
         record_from_row(&row)
     }
 
+    /// Like [`Store::get_by_reference`], inside the transaction (sees its own writes).
+    pub async fn get_by_reference<T: DeserializeOwned>(
+        &mut self,
+        kind: &str,
+        reference: &str,
+    ) -> Result<Record<T>> {
+        let row = sqlx::query(&format!(
+            "{SELECT_RECORD} WHERE kind = $1 AND reference = $2"
+        ))
+        .bind(kind)
+        .bind(reference)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
+    }
+
     /// Like [`Store::list`], inside the transaction (sees its own writes; use after `lock_writes` for checks
     /// that must hold at commit).
     pub async fn list<T: DeserializeOwned>(

@@ -68,6 +68,7 @@ conformance!(
     tokens_expire_and_revoke,
     list_versions_replace_the_active_one,
     concurrent_updates_one_wins,
+    reference_lookup_inside_a_transaction_sees_its_own_writes,
 );
 
 async fn migrations_are_idempotent(b: Backend) {
@@ -483,5 +484,26 @@ async fn concurrent_updates_one_wins(b: Backend) {
         s.audit_events(None, 0, 10).await.unwrap().len(),
         1,
         "only the winner is audited"
+    );
+}
+
+async fn reference_lookup_inside_a_transaction_sees_its_own_writes(b: Backend) {
+    let (_db, s) = open(b).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", "o1", "open", 1)).await.unwrap();
+    let got = tx.get_by_reference::<Doc>("doc", "REF-a").await.unwrap();
+    assert_eq!(got, rec("a", "o1", "open", 1));
+    assert!(matches!(
+        tx.get_by_reference::<Doc>("other-kind", "REF-a").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        tx.get_by_reference::<Doc>("doc", "REF-b").await,
+        Err(StoreError::NotFound)
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        s.get_by_reference::<Doc>("doc", "REF-a").await.unwrap().id,
+        "a"
     );
 }

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 pub mod admin;
+pub mod keys;
+pub mod licence;
 pub mod lists;
 pub mod policy;
 pub mod screen;

@@ -13,6 +13,9 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
+    /// The signing key ring (licences are signed with its current key).
+    #[command(flatten)]
+    pub keys: crate::config::KeyArgs,
     /// Seed an illustrative organisation, one user per role (tokens printed) and sample cases.
     #[arg(long)]
     pub demo: bool,
@@ -102,7 +105,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         {
             required_lists.push(app::screening_svc::DEMO_LIST_SOURCE.to_string());
         }
+        std::fs::create_dir_all(&a.db.data_dir).with_context(|| {
+            format!("cannot create data directory {}", a.db.data_dir.display())
+        })?;
+        let ring = a.keys.load(&a.db.data_dir)?;
+        let current = ring.current();
+        let signer = licence::Signer::new(current.id.to_string(), current.signing_key().clone());
         let config = app::AppConfig {
+            licence_signer: Some(signer),
             holidays: a.holidays.clone(),
             target_marketing_days: a.target_marketing_days,
             target_export_days: a.target_export_days,

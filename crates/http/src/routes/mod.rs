@@ -6,6 +6,7 @@
 
 mod applications;
 mod audit;
+mod licences;
 mod lists;
 mod me;
 mod organisations;
@@ -116,6 +117,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("screening", screening::router()))
         .merge(tagged("lists", lists::router()))
         .merge(tagged("audit", audit::router()))
+        .merge(tagged("licences", licences::router()))
+        .merge(tagged("public", licences::public_router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).

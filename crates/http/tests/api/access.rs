@@ -26,6 +26,7 @@ const EXPORTER_FORBIDDEN: &[&str] = &[
     "decided_by",
     "classified_by",
     "assigned_to",
+    "issued_by",
 ];
 
 /// The ids a route's path parameters are filled with, and the tokens of each role.
@@ -82,6 +83,29 @@ async fn fixture(un: &[u8]) -> Fixture {
         .as_str()
         .expect("the fixture case has a screening hit")
         .to_string();
+    // The owner's issued licence, on a case where every kind of advice was requested (so every adviser may
+    // read it).
+    let issued = t.submitted_ml(&w, &w.secret_product, "DE").await;
+    let issued = issued["id"].as_str().unwrap().to_string();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{issued}/assign"),
+        json!({}),
+    )
+    .await
+    .ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{issued}/advice-requests"),
+        json!({"reviews": ["human-rights", "defence", "foreign-affairs", "economy-cyber"]}),
+    )
+    .await
+    .ok();
+    let issued = t.approve_and_issue(&w, &issued, json!([])).await;
+    let licence = issued["licence_issued"]["number"]
+        .as_str()
+        .expect("the fixture licence is issued")
+        .to_string();
     let reg = t.get(&w.exporter, "/api/v1/registrations").await.ok()[0]["id"]
         .as_str()
         .unwrap()
@@ -114,6 +138,7 @@ async fn fixture(un: &[u8]) -> Fixture {
     let mut ids = BTreeMap::new();
     ids.insert("case", case);
     ids.insert("hit", hit);
+    ids.insert("licence", licence);
     ids.insert("registration", reg);
     ids.insert("product", w.restricted_product.clone());
     ids.insert("org", w.org1.clone());
@@ -169,6 +194,7 @@ fn concrete(template: &str, f: &Fixture) -> String {
         .unwrap();
     if !template.contains("{id}") {
         return template
+            .replace("{number}", &f.ids["licence"])
             .replace("{name}", "unassigned")
             .replace("{format}", "un-sc-xml");
     }

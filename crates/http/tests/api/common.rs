@@ -303,6 +303,29 @@ impl TestApp {
         .ok()
     }
 
+    /// Takes a submitted case to `issued`: assigns it to the officer, gives every advice, approves it with
+    /// `conditions` and issues it. Returns the officer's view of the issued case.
+    pub async fn approve_and_issue(&self, w: &World, id: &str, conditions: Value) -> Value {
+        let step = |action: &str| format!("/api/v1/applications/{id}/{action}");
+        self.post(&w.officer, &step("assign"), json!({})).await.ok();
+        let case = self
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok();
+        self.advise_all(w, &case).await;
+        self.post(
+            &w.officer,
+            &step("approve"),
+            json!({"reason": "advice favourable", "conditions": conditions}),
+        )
+        .await
+        .ok();
+        self.post(&w.officer, &step("issue"), json!({})).await.ok();
+        self.get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok()
+    }
+
     /// Gives every pending advice on a case (approve), as the right adviser.
     pub async fn advise_all(&self, w: &World, case: &Value) {
         let id = case["id"].as_str().unwrap();

@@ -10,6 +10,7 @@ mod contract;
 mod hostile;
 mod isolation;
 mod licence_life;
+mod licences;
 mod lifecycle;
 mod list_sources;
 mod listing;

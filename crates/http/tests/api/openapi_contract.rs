@@ -288,6 +288,7 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("DueDiligenceItem", wire(DueDiligenceItem::ALL)),
         ("RedFlag", wire(RedFlag::ALL)),
         ("CaseState", wire(CaseState::ALL)),
+        ("LicenceState", wire(app::licences::LicenceState::ALL)),
     ]
 }
 
