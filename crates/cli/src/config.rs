@@ -79,6 +79,30 @@ impl DbArgs {
     }
 }
 
+/// Where the signing keys are: `--signing-key-file FILE` / `EXPORTCTL_SIGNING_KEY_FILE`, or
+/// `signing-keys.json` in the data directory (created at first start). Never in the database.
+#[derive(Args, Clone, Debug)]
+pub struct KeyArgs {
+    /// File holding the signing key ring (mode 0600); default: signing-keys.json in the data directory.
+    #[arg(
+        long = "signing-key-file",
+        env = "EXPORTCTL_SIGNING_KEY_FILE",
+        global = true
+    )]
+    pub signing_key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key ring: the named file (which must exist), or the data directory's (created if missing).
+    pub fn load(&self, data_dir: &std::path::Path) -> anyhow::Result<keys::KeyRing> {
+        match &self.signing_key_file {
+            Some(f) => keys::KeyRing::load(f)
+                .with_context(|| "--signing-key-file / EXPORTCTL_SIGNING_KEY_FILE".to_string()),
+            None => keys::KeyRing::load_or_create(data_dir).context("signing keys"),
+        }
+    }
+}
+
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod admin;
+pub mod keys;
 pub mod lists;
 pub mod policy;
 pub mod screen;
