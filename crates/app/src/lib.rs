@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod audit_log;
 pub mod auth;
 pub mod cases;
 pub mod demo;
@@ -52,6 +53,9 @@ pub struct AppConfig {
     pub reload_interval: Option<std::time::Duration>,
     /// Browser sessions: idle and absolute lifetime, cookie flags.
     pub sessions: auth::SessionConfig,
+    /// The signing key ring (audit checkpoints, licences); None: nothing can be signed and the public
+    /// checkpoint and keys answer 503.
+    pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
 }
 
 impl Default for AppConfig {
@@ -66,6 +70,7 @@ impl Default for AppConfig {
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),
+            signing_keys: None,
         }
     }
 }
