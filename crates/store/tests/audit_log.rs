@@ -14,7 +14,9 @@ fn ev(i: usize) -> NewAuditEvent {
         action: format!("doc.step-{}", i % 5),
         record_kind: "doc".into(),
         record_id: format!("d{}", i % 7),
-        before: i.is_multiple_of(2).then(|| serde_json::json!({"n": i, "s": "ünï"})),
+        before: i
+            .is_multiple_of(2)
+            .then(|| serde_json::json!({"n": i, "s": "ünï"})),
         after: Some(serde_json::json!({"n": i + 1})),
         reason: i.is_multiple_of(4).then(|| "because".to_string()),
     }
