@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod audit_log;
 pub mod auth;
 pub mod cases;
 pub mod demo;
@@ -57,6 +58,9 @@ pub struct AppConfig {
     /// The key licences are signed with. None: a key made at start and kept in memory only (tests; a
     /// service should pass its key ring's current key, or licences it signs cannot be verified after a restart).
     pub licence_signer: Option<licence::Signer>,
+    /// The signing key ring (audit checkpoints, licences); None: nothing can be signed and the public
+    /// checkpoint and keys answer 503.
+    pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
 }
 
 impl Default for AppConfig {
@@ -72,6 +76,7 @@ impl Default for AppConfig {
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),
             licence_signer: None,
+            signing_keys: None,
         }
     }
 }

@@ -25,6 +25,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Administration from the shell: organisations, users, tokens.
     Admin(cmd::admin::AdminArgs),
+    /// The verifiable audit log: verify, export, prove, checkpoint, check proofs offline.
+    Audit(cmd::audit::AuditArgs),
     /// The signing keys (checkpoints, licences): list them, rotate to a new one.
     Keys(cmd::keys::KeysArgs),
     /// Import sanctions lists into the service database and show their status.
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Admin(a) => cmd::admin::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
         Command::Keys(a) => cmd::keys::run(a),
         Command::Lists(a) => cmd::lists::run(a),
         Command::Policy(c) => cmd::policy::run(c),

@@ -97,6 +97,8 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/products",
     "/registrations",
     "/queues/{name}",
+    "/audit/proofs/inclusion",
+    "/audit/proofs/consistency",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

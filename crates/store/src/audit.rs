@@ -1,13 +1,19 @@
-//! The append-only, hash-chained audit log.
+//! The append-only, hash-chained audit log and the Merkle tree over it.
 //!
-//! Each event's hash is SHA-256 over the previous hash and the event's canonical JSON encoding
-//! (seq, at, actor, action, record kind and id, before, after, reason). The chain head lives in `audit_head`,
-//! which every writing transaction updates, so appends are serialised and the chain has no forks.
+//! Each event's canonical bytes ([`canonical`]: one JSON object, keys sorted, no white space) are hashed
+//! twice: into the chain (`hash = SHA-256(prev_hash hex || bytes)`) and as a leaf of the RFC 9162 tree
+//! (`SHA-256(0x00 || bytes)`). The chain head lives in `audit_head`, which every writing transaction updates,
+//! so appends are serialised and the chain has no forks. The tree's complete subtrees are stored in
+//! `audit_tree` as they complete, so a root or a proof reads O(log n) rows. Signed checkpoints of
+//! (size, root) are kept in `audit_checkpoints`. The database refuses UPDATE and DELETE on all three tables
+//! (migration 0005).
 
 use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+use tlog::{Hash, NodeId, ProofPlan};
 
 /// An audit event to append.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -36,28 +42,181 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// Result of verifying the chain.
+/// Result of verifying the log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VerifyReport {
+    /// Number of events checked (in order, up to the first problem).
     pub events: i64,
+    /// Hash of the last event that checked out.
     pub head: String,
-    /// The first sequence number whose hash does not match, if any.
+    /// The first event that is missing, changed, inserted or out of place, if any.
     pub first_bad_seq: Option<i64>,
+    /// What is wrong, when something is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The Merkle tree root over the events checked (standard base64).
+    pub root: String,
+    /// Trusted checkpoints the log was checked against.
+    pub checkpoints_checked: usize,
 }
 
-pub(crate) fn event_hash(prev: &str, seq: i64, e: &NewAuditEvent) -> String {
-    let mut canonical = serde_json::json!({
-        "seq": seq, "at": e.at, "actor": e.actor, "action": e.action,
-        "record_kind": e.record_kind, "record_id": e.record_id,
-        "before": e.before, "after": e.after, "reason": e.reason,
-    });
-    if let Some(via) = &e.via {
-        canonical["via"] = serde_json::Value::String(via.clone());
+/// A tree head the verifier trusts (from a checkpoint whose signature checked out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedHead {
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckpointRow {
+    pub id: i64,
+    pub size: i64,
+    /// Root hash, standard base64.
+    pub root: String,
+    pub at: String,
+    pub key_id: String,
+    /// The C2SP signed note.
+    pub note: String,
+}
+
+/// Appends the JSON encoding of a string (serde_json's escaping).
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
+
+/// The canonical bytes of an event: a JSON object with keys in byte order
+/// (`action, actor, after, at, before, reason, record_id, record_kind, seq`, then `via` when present), no
+/// white space, strings escaped as serde_json does, `before`/`after` as their stored JSON text (or `null`).
+/// Identical to serde_json's serialisation of the same object, which is what the chain always hashed.
+pub fn canonical(
+    seq: i64,
+    e: &NewAuditEvent,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Vec<u8> {
+    let mut o = Vec::with_capacity(
+        160 + before.map_or(4, str::len) + after.map_or(4, str::len) + e.at.len(),
+    );
+    o.extend_from_slice(b"{\"action\":");
+    push_str(&mut o, &e.action);
+    o.extend_from_slice(b",\"actor\":");
+    push_str(&mut o, &e.actor);
+    o.extend_from_slice(b",\"after\":");
+    o.extend_from_slice(after.unwrap_or("null").as_bytes());
+    o.extend_from_slice(b",\"at\":");
+    push_str(&mut o, &e.at);
+    o.extend_from_slice(b",\"before\":");
+    o.extend_from_slice(before.unwrap_or("null").as_bytes());
+    o.extend_from_slice(b",\"reason\":");
+    match &e.reason {
+        Some(r) => push_str(&mut o, r),
+        None => o.extend_from_slice(b"null"),
     }
+    o.extend_from_slice(b",\"record_id\":");
+    push_str(&mut o, &e.record_id);
+    o.extend_from_slice(b",\"record_kind\":");
+    push_str(&mut o, &e.record_kind);
+    o.extend_from_slice(b",\"seq\":");
+    o.extend_from_slice(seq.to_string().as_bytes());
+    if let Some(via) = &e.via {
+        o.extend_from_slice(b",\"via\":");
+        push_str(&mut o, via);
+    }
+    o.push(b'}');
+    o
+}
+
+/// The canonical bytes of a stored event (its before/after re-encoded as serde_json writes them).
+pub fn event_bytes(e: &AuditEvent) -> Vec<u8> {
+    let before = e.event.before.as_ref().map(|v| v.to_string());
+    let after = e.event.after.as_ref().map(|v| v.to_string());
+    canonical(e.seq, &e.event, before.as_deref(), after.as_deref())
+}
+
+/// The chain hash (hex): SHA-256(previous hash as hex text || canonical bytes).
+pub fn chain_hash(prev: &str, bytes: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
-    h.update(canonical.to_string().as_bytes());
+    h.update(bytes);
     hex::encode(h.finalize())
+}
+
+const ZERO: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn parse_hex(s: &str) -> Result<Hash> {
+    tlog::decode_hex("tree hash", s).map_err(corrupt)
+}
+
+/// Reads stored tree nodes by id.
+async fn fetch_nodes<'e, E>(exec: E, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = ids
+        .iter()
+        .map(|id| id.key().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows = sqlx::query(&format!(
+        "SELECT id, hash FROM audit_tree WHERE id IN ({list})"
+    ))
+    .fetch_all(exec)
+    .await?;
+    let by_key: HashMap<i64, NodeId> = ids.iter().map(|id| (id.key(), *id)).collect();
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let key: i64 = r.try_get("id")?;
+        let hash: String = r.try_get("hash")?;
+        if let Some(id) = by_key.get(&key) {
+            out.insert(*id, parse_hex(&hash)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds leaves `start, start+1, ...` to the stored tree (inside the writing transaction).
+async fn tree_append(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    start: u64,
+    leaves: &[Hash],
+) -> Result<()> {
+    if leaves.is_empty() {
+        return Ok(());
+    }
+    let edge = tlog::range_nodes(0, start);
+    let mut known = fetch_nodes(&mut **tx, &edge).await?;
+    let mut new_nodes = Vec::with_capacity(leaves.len() * 2);
+    for (i, leaf) in leaves.iter().enumerate() {
+        let nodes = tlog::append_nodes(start + i as u64, *leaf, |id| known.get(&id).copied())
+            .map_err(corrupt)?;
+        for (id, h) in nodes {
+            known.insert(id, h);
+            new_nodes.push((id, h));
+        }
+    }
+    for chunk in new_nodes.chunks(400) {
+        let mut sql = String::from("INSERT INTO audit_tree (id, hash) VALUES ");
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+        }
+        let mut q = sqlx::query(&sql);
+        for (id, h) in chunk {
+            q = q.bind(id.key()).bind(hex::encode(h));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn append(
@@ -71,14 +230,26 @@ pub(crate) async fn append(
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
         .execute(&mut **tx)
         .await?;
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+    let row = sqlx::query("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await?;
     let mut seq: i64 = row.try_get("seq")?;
     let mut prev: String = row.try_get("hash")?;
+    let tree_size: i64 = row.try_get("tree_size")?;
+    if tree_size != seq {
+        return Err(corrupt(format!(
+            "the audit tree holds {tree_size} events, the chain {seq}"
+        )));
+    }
+    let start = seq as u64;
+    let mut leaves = Vec::with_capacity(events.len());
     for e in events {
         seq += 1;
-        let hash = event_hash(&prev, seq, &e);
+        let before = e.before.as_ref().map(|v| v.to_string());
+        let after = e.after.as_ref().map(|v| v.to_string());
+        let bytes = canonical(seq, &e, before.as_deref(), after.as_deref());
+        let hash = chain_hash(&prev, &bytes);
+        leaves.push(tlog::leaf_hash(&bytes));
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -89,8 +260,8 @@ pub(crate) async fn append(
         .bind(&e.action)
         .bind(&e.record_kind)
         .bind(&e.record_id)
-        .bind(e.before.as_ref().map(|v| v.to_string()))
-        .bind(e.after.as_ref().map(|v| v.to_string()))
+        .bind(before)
+        .bind(after)
         .bind(e.reason.as_deref())
         .bind(&prev)
         .bind(&hash)
@@ -99,9 +270,58 @@ pub(crate) async fn append(
         .await?;
         prev = hash;
     }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+    tree_append(tx, start, &leaves).await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, tree_size = $1 WHERE id = 1")
         .bind(seq)
         .bind(&prev)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Brings the tree up to the chain: events written before migration 0005 become leaves. Idempotent.
+pub(crate) async fn sync_tree(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    let row = sqlx::query("SELECT seq, tree_size FROM audit_head WHERE id = 1")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = row.try_get("seq")?;
+    let mut size: i64 = row.try_get("tree_size")?;
+    if size == seq {
+        return Ok(());
+    }
+    while size < seq {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 10000"
+        ))
+        .bind(size)
+        .bind(seq)
+        .fetch_all(&mut **tx)
+        .await?;
+        if rows.is_empty() {
+            return Err(corrupt(format!(
+                "the audit head says {seq} events but event {} is missing",
+                size + 1
+            )));
+        }
+        let mut leaves = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let raw = raw_from_row(r)?;
+            if raw.seq != size + 1 + leaves.len() as i64 {
+                return Err(corrupt(format!(
+                    "audit event {} is missing",
+                    size + 1 + leaves.len() as i64
+                )));
+            }
+            leaves.push(tlog::leaf_hash(&raw.bytes()));
+        }
+        tree_append(tx, size as u64, &leaves).await?;
+        size += leaves.len() as i64;
+    }
+    sqlx::query("UPDATE audit_head SET tree_size = $1 WHERE id = 1")
+        .bind(size)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -130,6 +350,48 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
     })
 }
 
+/// A stored event as its columns hold it (before/after unparsed): what verification hashes.
+struct RawEvent {
+    seq: i64,
+    event: NewAuditEvent,
+    before: Option<String>,
+    after: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl RawEvent {
+    fn bytes(&self) -> Vec<u8> {
+        canonical(
+            self.seq,
+            &self.event,
+            self.before.as_deref(),
+            self.after.as_deref(),
+        )
+    }
+}
+
+fn raw_from_row(r: &sqlx::any::AnyRow) -> Result<RawEvent> {
+    Ok(RawEvent {
+        seq: r.try_get("seq")?,
+        event: NewAuditEvent {
+            at: r.try_get("at")?,
+            actor: r.try_get("actor")?,
+            via: r.try_get("via")?,
+            action: r.try_get("action")?,
+            record_kind: r.try_get("record_kind")?,
+            record_id: r.try_get("record_id")?,
+            before: None,
+            after: None,
+            reason: r.try_get("reason")?,
+        },
+        before: r.try_get("before_json")?,
+        after: r.try_get("after_json")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
 const SELECT: &str = "SELECT seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via FROM audit_events";
 
 pub(crate) async fn list(
@@ -138,53 +400,406 @@ pub(crate) async fn list(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<AuditEvent>> {
-    let rows = match record_id {
-        Some(id) => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE record_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-            ))
-            .bind(id)
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
+    search(
+        pool,
+        &AuditFilter {
+            record_id: record_id.map(str::to_string),
+            ..AuditFilter::default()
+        },
+        after_seq,
+        limit,
+    )
+    .await
+}
+
+/// Selection of audit events (every condition given must hold).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub record_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Events at or after this time (RFC 3339, compared as text: give UTC with the stored precision).
+    pub from: Option<String>,
+    /// Events before this time.
+    pub until: Option<String>,
+}
+
+/// Events matching `f` with seq > after_seq, in order, at most `limit`.
+pub(crate) async fn search(
+    pool: &AnyPool,
+    f: &AuditFilter,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let mut sql = format!("{SELECT} WHERE seq > $1");
+    let mut binds: Vec<&str> = Vec::new();
+    for (col, op, v) in [
+        ("record_id", "=", &f.record_id),
+        ("actor", "=", &f.actor),
+        ("action", "=", &f.action),
+        ("at", ">=", &f.from),
+        ("at", "<", &f.until),
+    ] {
+        if let Some(v) = v {
+            binds.push(v);
+            sql.push_str(&format!(" AND {col} {op} ${}", binds.len() + 1));
         }
-        None => {
-            sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
-                .bind(after_seq)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-    };
+    }
+    sql.push_str(&format!(" ORDER BY seq LIMIT ${}", binds.len() + 2));
+    let mut q = sqlx::query(&sql).bind(after_seq);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
 
-pub(crate) async fn verify(pool: &AnyPool) -> Result<VerifyReport> {
-    let mut prev = "0".repeat(64);
-    let mut after = 0;
-    let mut n = 0;
-    loop {
-        let batch = list(pool, None, after, 1000).await?;
-        if batch.is_empty() {
+/// One event by sequence number.
+pub(crate) async fn get(pool: &AnyPool, seq: i64) -> Result<AuditEvent> {
+    let row = sqlx::query(&format!("{SELECT} WHERE seq = $1"))
+        .bind(seq)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// The number of events in the tree.
+pub(crate) async fn tree_size(pool: &AnyPool) -> Result<u64> {
+    let row = sqlx::query("SELECT tree_size FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("tree_size")? as u64)
+}
+
+fn check_size(size: u64, tree: u64) -> Result<()> {
+    if size > tree {
+        return Err(StoreError::Invalid(format!(
+            "tree_size: {size} is larger than the log ({tree} events)"
+        )));
+    }
+    Ok(())
+}
+
+async fn resolve<'e, E>(exec: E, plan: &ProofPlan) -> Result<Vec<Hash>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let stored = fetch_nodes(exec, &plan.nodes).await?;
+    plan.resolve(&stored).map_err(corrupt)
+}
+
+/// The root of the first `size` events.
+pub(crate) async fn root(pool: &AnyPool, size: u64) -> Result<Hash> {
+    check_size(size, tree_size(pool).await?)?;
+    if size == 0 {
+        return Ok(tlog::empty_root());
+    }
+    Ok(resolve(pool, &ProofPlan::root(size)).await?[0])
+}
+
+/// The inclusion proof of event `seq` in the tree of `size` events.
+pub(crate) async fn inclusion_proof(pool: &AnyPool, seq: i64, size: u64) -> Result<Vec<Hash>> {
+    check_size(size, tree_size(pool).await?)?;
+    if seq < 1 || seq as u64 > size {
+        return Err(StoreError::Invalid(format!(
+            "seq: event {seq} is not among the first {size} events"
+        )));
+    }
+    let plan = ProofPlan::inclusion(seq as u64 - 1, size)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    resolve(pool, &plan).await
+}
+
+/// The consistency proof between the trees of `old` and `new` events.
+pub(crate) async fn consistency_proof(pool: &AnyPool, old: u64, new: u64) -> Result<Vec<Hash>> {
+    check_size(new, tree_size(pool).await?)?;
+    let plan = ProofPlan::consistency(old, new).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    resolve(pool, &plan).await
+}
+
+/// Makes a checkpoint of the whole tree: `sign(size, root)` gives the signed note and its key id; the row is
+/// stored under the write lock, so no event can slip in between reading the root and storing it.
+pub(crate) async fn checkpoint(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    at: &str,
+    sign: impl FnOnce(u64, &Hash) -> std::result::Result<(String, String), String>,
+) -> Result<CheckpointRow> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    let row = sqlx::query("SELECT tree_size FROM audit_head WHERE id = 1")
+        .fetch_one(&mut **tx)
+        .await?;
+    let size = row.try_get::<i64, _>("tree_size")? as u64;
+    let root = if size == 0 {
+        tlog::empty_root()
+    } else {
+        resolve(&mut **tx, &ProofPlan::root(size)).await?[0]
+    };
+    let (note, key_id) = sign(size, &root).map_err(StoreError::Invalid)?;
+    let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM audit_checkpoints")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+    let cp = CheckpointRow {
+        id,
+        size: size as i64,
+        root: tlog::b64(&root),
+        at: at.to_string(),
+        key_id,
+        note,
+    };
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (id, size, root, at, key_id, note) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(cp.id)
+    .bind(cp.size)
+    .bind(&cp.root)
+    .bind(&cp.at)
+    .bind(&cp.key_id)
+    .bind(&cp.note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(cp)
+}
+
+fn checkpoint_from_row(r: &sqlx::any::AnyRow) -> Result<CheckpointRow> {
+    Ok(CheckpointRow {
+        id: r.try_get("id")?,
+        size: r.try_get("size")?,
+        root: r.try_get("root")?,
+        at: r.try_get("at")?,
+        key_id: r.try_get("key_id")?,
+        note: r.try_get("note")?,
+    })
+}
+
+/// Every stored checkpoint, oldest first.
+pub(crate) async fn checkpoints(pool: &AnyPool) -> Result<Vec<CheckpointRow>> {
+    let rows =
+        sqlx::query("SELECT id, size, root, at, key_id, note FROM audit_checkpoints ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    rows.iter().map(checkpoint_from_row).collect()
+}
+
+/// The latest checkpoint, if any.
+pub(crate) async fn latest_checkpoint(pool: &AnyPool) -> Result<Option<CheckpointRow>> {
+    let row = sqlx::query(
+        "SELECT id, size, root, at, key_id, note FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(checkpoint_from_row).transpose()
+}
+
+/// Recomputes the chain and the tree over the whole log, in order, and checks: sequence numbers contiguous
+/// from 1; each event's chain link and hash; its leaf against the stored tree; the last event against the
+/// head; the tree's root against every trusted head (checkpoint) — a trusted head larger than the log means
+/// events were cut off. Names the first event that fails.
+pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<VerifyReport> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    let head_seq: i64 = head.try_get("seq")?;
+    let head_hash: String = head.try_get("hash")?;
+    // A head of size 0 commits to nothing (its root is the empty hash).
+    let mut checked = trusted.iter().filter(|t| t.size == 0).count();
+    let mut trusted: Vec<TrustedHead> = trusted.iter().filter(|t| t.size > 0).copied().collect();
+    trusted.sort_by_key(|t| t.size);
+    let mut next_trusted = trusted.iter().peekable();
+    let mut last_good_checkpoint = 0u64;
+
+    let mut prev = ZERO.to_string();
+    let mut frontier = tlog::Frontier::new();
+    let mut n: i64 = 0;
+    let mut problem: Option<(i64, String)> = None;
+    const BATCH: i64 = 20_000;
+    'outer: loop {
+        let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
+            .bind(n)
+            .bind(BATCH)
+            .fetch_all(pool)
+            .await?;
+        if rows.is_empty() {
             break;
         }
-        for e in &batch {
-            n += 1;
-            if e.prev_hash != prev || event_hash(&prev, e.seq, &e.event) != e.hash {
-                return Ok(VerifyReport {
-                    events: n,
-                    head: prev,
-                    first_bad_seq: Some(e.seq),
-                });
+        let first = n + 1;
+        let last_seq: i64 = rows[rows.len() - 1].try_get("seq")?;
+        let stored_leaves = {
+            let rows = sqlx::query("SELECT id, hash FROM audit_tree WHERE id >= $1 AND id <= $2")
+                .bind(first - 1)
+                .bind(last_seq - 1)
+                .fetch_all(pool)
+                .await?;
+            let mut m = HashMap::with_capacity(rows.len());
+            for r in rows {
+                m.insert(r.try_get::<i64, _>("id")?, r.try_get::<String, _>("hash")?);
             }
-            prev = e.hash.clone();
-            after = e.seq;
+            m
+        };
+        for r in &rows {
+            let e = raw_from_row(r)?;
+            let expect = n + 1;
+            if e.seq != expect {
+                problem = Some((
+                    expect,
+                    format!(
+                        "event {expect} is missing (the next stored event is {})",
+                        e.seq
+                    ),
+                ));
+                break 'outer;
+            }
+            if e.prev_hash != prev {
+                problem = Some((
+                    e.seq,
+                    format!("event {} does not link to the event before it", e.seq),
+                ));
+                break 'outer;
+            }
+            let bytes = e.bytes();
+            if chain_hash(&prev, &bytes) != e.hash {
+                problem = Some((
+                    e.seq,
+                    format!(
+                        "event {} does not match its hash (changed after it was written)",
+                        e.seq
+                    ),
+                ));
+                break 'outer;
+            }
+            let leaf = tlog::leaf_hash(&bytes);
+            if stored_leaves.get(&(e.seq - 1)).map(String::as_str)
+                != Some(hex::encode(leaf).as_str())
+            {
+                problem = Some((
+                    e.seq,
+                    format!("event {} does not match its leaf in the stored tree (rewritten and re-chained?)", e.seq),
+                ));
+                break 'outer;
+            }
+            frontier.push(leaf);
+            n = e.seq;
+            prev = e.hash;
+            while let Some(t) = next_trusted.peek() {
+                if t.size != frontier.size() {
+                    break;
+                }
+                checked += 1;
+                if frontier.root() != t.root {
+                    problem = Some((
+                        last_good_checkpoint as i64 + 1,
+                        format!(
+                            "events 1..={} do not match the signed checkpoint of that size: an event in {}..={} was changed",
+                            t.size,
+                            last_good_checkpoint + 1,
+                            t.size
+                        ),
+                    ));
+                    break 'outer;
+                }
+                last_good_checkpoint = t.size;
+                next_trusted.next();
+            }
+        }
+    }
+    if problem.is_none() {
+        if let Some(t) = next_trusted.peek() {
+            problem = Some((
+                n + 1,
+                format!(
+                    "the log has {n} events but a signed checkpoint covers {}: events from {} on were removed",
+                    t.size,
+                    n + 1
+                ),
+            ));
+            checked += 1;
+        } else if n < head_seq {
+            problem = Some((
+                n + 1,
+                format!(
+                    "the head says {head_seq} events but the log ends at {n}: event {} is missing",
+                    n + 1
+                ),
+            ));
+        } else if n > head_seq {
+            problem = Some((
+                head_seq + 1,
+                format!(
+                    "event {} is beyond the head ({head_seq} events)",
+                    head_seq + 1
+                ),
+            ));
+        } else if prev != head_hash {
+            problem = Some((n.max(1), format!("event {n} does not match the head hash")));
+        } else {
+            let tree = tree_size(pool).await?;
+            if tree != n as u64 {
+                problem = Some((
+                    n + 1,
+                    format!("the stored tree holds {tree} events, the log {n}"),
+                ));
+            } else if n > 0 && root(pool, tree).await? != frontier.root() {
+                problem = Some((
+                    n,
+                    "the stored tree's root does not match the events".to_string(),
+                ));
+            }
         }
     }
     Ok(VerifyReport {
         events: n,
         head: prev,
-        first_bad_seq: None,
+        first_bad_seq: problem.as_ref().map(|p| p.0),
+        problem: problem.map(|p| p.1),
+        root: tlog::b64(&frontier.root()),
+        checkpoints_checked: checked,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chain's original definition: serde_json's serialisation of the event object.
+    fn reference(seq: i64, e: &NewAuditEvent) -> Vec<u8> {
+        let mut v = serde_json::json!({
+            "seq": seq, "at": e.at, "actor": e.actor, "action": e.action,
+            "record_kind": e.record_kind, "record_id": e.record_id,
+            "before": e.before, "after": e.after, "reason": e.reason,
+        });
+        if let Some(via) = &e.via {
+            v["via"] = serde_json::Value::String(via.clone());
+        }
+        v.to_string().into_bytes()
+    }
+
+    #[test]
+    fn canonical_bytes_are_serde_jsons_encoding() {
+        let mut e = NewAuditEvent {
+            at: "2026-01-01T00:00:00.000Z".into(),
+            actor: "u\"1\\\n\u{1}é".into(),
+            via: None,
+            action: "case.approve".into(),
+            record_kind: "case".into(),
+            record_id: "c-1".into(),
+            before: Some(serde_json::json!({"z": 1, "a": [1.5, "x\ty", null], "m": {"k": -3e300}})),
+            after: None,
+            reason: Some("because — ünïcödé \u{7f}".into()),
+        };
+        for seq in [1, 42, i64::MAX] {
+            let stored = AuditEvent {
+                seq,
+                event: e.clone(),
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            assert_eq!(event_bytes(&stored), reference(seq, &e));
+            e.via = Some("tok-1".into());
+            e.after = Some(serde_json::json!("s"));
+            e.reason = None;
+        }
+    }
 }

@@ -11,7 +11,10 @@
 mod audit;
 mod error;
 
-pub use audit::{AuditEvent, NewAuditEvent, VerifyReport};
+pub use audit::{
+    canonical, chain_hash, event_bytes, AuditEvent, AuditFilter, CheckpointRow, NewAuditEvent,
+    TrustedHead, VerifyReport,
+};
 pub use error::StoreError;
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -270,11 +273,46 @@ impl Store {
         self.backend
     }
 
+    /// Runs the portable migrations (`migrations/`) together with the few that differ per backend
+    /// (`migrations_sqlite/`, `migrations_postgres/`: the triggers that make the audit tables append-only),
+    /// in version order; then brings the audit tree up to the chain.
     async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations")
+        use sqlx::migrate::{Migration, MigrationType, Migrator};
+        let specific: &[(i64, &str, &str)] = match self.backend {
+            Backend::Sqlite => &[(
+                5,
+                "audit tree",
+                include_str!("../migrations_sqlite/0005_audit_tree.sql"),
+            )],
+            Backend::Postgres => &[(
+                5,
+                "audit tree",
+                include_str!("../migrations_postgres/0005_audit_tree.sql"),
+            )],
+        };
+        let mut migrations = sqlx::migrate!("./migrations").migrations.to_vec();
+        for (version, description, sql) in specific {
+            migrations.push(Migration::new(
+                *version,
+                (*description).into(),
+                MigrationType::Simple,
+                (*sql).into(),
+                false,
+            ));
+        }
+        migrations.sort_by_key(|m| m.version);
+        let migrator = Migrator {
+            migrations: migrations.into(),
+            ..Migrator::DEFAULT
+        };
+        migrator
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
+        let mut tx = self.begin().await?;
+        audit::sync_tree(&mut tx.tx).await?;
+        tx.tx.commit().await?;
+        Ok(())
     }
 
     /// Whether the database answers.
@@ -498,9 +536,68 @@ impl Store {
         audit::list(&self.pool, record_id, after_seq, limit).await
     }
 
-    /// Recomputes the hash chain over the whole log.
-    pub async fn verify_audit(&self) -> Result<VerifyReport> {
-        audit::verify(&self.pool).await
+    /// Audit events matching a filter, after `after_seq`, in order, at most `limit`.
+    pub async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        audit::search(&self.pool, filter, after_seq, limit).await
+    }
+
+    /// One audit event by sequence number.
+    pub async fn audit_event(&self, seq: i64) -> Result<AuditEvent> {
+        audit::get(&self.pool, seq).await
+    }
+
+    /// Recomputes the hash chain and the Merkle tree over the whole log and checks them against the stored
+    /// head, the stored tree and the given trusted heads (checkpoints whose signatures the caller checked).
+    pub async fn verify_audit(&self, trusted: &[TrustedHead]) -> Result<VerifyReport> {
+        audit::verify(&self.pool, trusted).await
+    }
+
+    /// The number of events in the audit tree.
+    pub async fn audit_tree_size(&self) -> Result<u64> {
+        audit::tree_size(&self.pool).await
+    }
+
+    /// The Merkle root of the first `size` audit events.
+    pub async fn audit_root(&self, size: u64) -> Result<tlog::Hash> {
+        audit::root(&self.pool, size).await
+    }
+
+    /// The inclusion proof of event `seq` in the tree of the first `size` events.
+    pub async fn audit_inclusion_proof(&self, seq: i64, size: u64) -> Result<Vec<tlog::Hash>> {
+        audit::inclusion_proof(&self.pool, seq, size).await
+    }
+
+    /// The consistency proof between the trees of the first `old` and `new` events.
+    pub async fn audit_consistency_proof(&self, old: u64, new: u64) -> Result<Vec<tlog::Hash>> {
+        audit::consistency_proof(&self.pool, old, new).await
+    }
+
+    /// Makes and stores a checkpoint of the whole audit tree; `sign(size, root)` returns the signed note and
+    /// the key id (an error message refuses the checkpoint).
+    pub async fn audit_checkpoint(
+        &self,
+        at: &str,
+        sign: impl FnOnce(u64, &tlog::Hash) -> std::result::Result<(String, String), String>,
+    ) -> Result<CheckpointRow> {
+        let mut tx = self.begin().await?;
+        let cp = audit::checkpoint(&mut tx.tx, at, sign).await?;
+        tx.tx.commit().await?;
+        Ok(cp)
+    }
+
+    /// Every stored checkpoint, oldest first.
+    pub async fn audit_checkpoints(&self) -> Result<Vec<CheckpointRow>> {
+        audit::checkpoints(&self.pool).await
+    }
+
+    /// The latest stored checkpoint.
+    pub async fn latest_audit_checkpoint(&self) -> Result<Option<CheckpointRow>> {
+        audit::latest_checkpoint(&self.pool).await
     }
 
     pub async fn list_versions(&self) -> Result<Vec<ListVersionRow>> {

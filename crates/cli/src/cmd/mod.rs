@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod admin;
+pub mod audit;
 pub mod keys;
 pub mod licence;
 pub mod lists;

@@ -1,6 +1,6 @@
 //! `exportctl serve`: migrate the database, load reference data, optionally seed demo data, serve the API.
 
-use crate::config::{runtime, DbArgs};
+use crate::config::{runtime, DbArgs, KeyArgs};
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -13,9 +13,12 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
-    /// The signing key ring (licences are signed with its current key).
+    /// The signing key ring (audit checkpoints; licences are signed with its current key).
     #[command(flatten)]
-    pub keys: crate::config::KeyArgs,
+    pub keys: KeyArgs,
+    /// Seconds between signed checkpoints of the audit log (one is also made at start when the log grew).
+    #[arg(long, env = "EXPORTCTL_CHECKPOINT_INTERVAL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=86400))]
+    pub checkpoint_interval: u64,
     /// Seed an illustrative organisation, one user per role (tokens printed) and sample cases.
     #[arg(long)]
     pub demo: bool,
@@ -125,6 +128,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 absolute_hours: a.session_absolute_hours,
                 secure_cookie: a.secure_cookies,
             },
+            signing_keys: Some(std::sync::Arc::new(ring)),
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
@@ -149,6 +153,22 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => return Err(anyhow::anyhow!("cannot seed demo data: {e}")),
             }
         }
+        app.checkpoint_job(false)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot make the audit checkpoint: {e}"))?;
+        let checkpoints = app.clone();
+        let every = std::time::Duration::from_secs(a.checkpoint_interval);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                match checkpoints.checkpoint_job(true).await {
+                    Ok(Some(c)) => tracing::info!(size = c.size, id = c.id, "audit checkpoint signed"),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, "audit checkpoint job failed"),
+                }
+            }
+        });
         println!("{}", next_steps(&app, addr, a.demo).await?);
         let expiry = app.clone();
         tokio::spawn(async move {

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub app: Arc<app::App>,
     server: tokio::task::JoinHandle<()>,
     _db: testdb::TestDb,
+    /// The signing key ring's directory (when the test did not bring its own ring).
+    _keys: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -69,7 +71,13 @@ impl TestApp {
         TestApp::start_with(backend, app::AppConfig::default()).await
     }
 
-    pub async fn start_with(backend: Backend, config: app::AppConfig) -> TestApp {
+    pub async fn start_with(backend: Backend, mut config: app::AppConfig) -> TestApp {
+        let keys_dir = tempfile::tempdir().expect("key dir");
+        if config.signing_keys.is_none() {
+            config.signing_keys = Some(std::sync::Arc::new(
+                keys::KeyRing::load_or_create(keys_dir.path()).expect("key ring"),
+            ));
+        }
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
         let app = app::App::new(store, config).await.expect("app");
@@ -80,6 +88,8 @@ impl TestApp {
             .token
             .expect("bootstrap gives the first administrator a token")
             .token;
+        // As `serve` does at start: a first signed checkpoint of the log.
+        app.checkpoint_job(false).await.expect("first checkpoint");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         // Tests serve list files from 127.0.0.1, allowed as a publisher host the way an operator allows an
@@ -104,6 +114,7 @@ impl TestApp {
             app,
             server,
             _db: db,
+            _keys: keys_dir,
         }
     }
 

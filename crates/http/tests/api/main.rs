@@ -2,6 +2,7 @@
 //! database, and most run on both SQLite and PostgreSQL.
 
 mod access;
+mod audit_log;
 mod bad_input;
 mod common;
 mod concurrency;
