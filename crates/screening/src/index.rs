@@ -72,8 +72,11 @@ pub struct Match {
     pub list: String,
     /// The list's own record id.
     pub source_id: String,
-    /// The list name that matched.
+    /// The list name that matched (the primary name, an alias or an original-script variant).
     pub name: String,
+    /// The entry's primary listed name, so that a matched alias or original-script variant says whom it
+    /// belongs to (equal to `name` when the primary name matched).
+    pub primary_name: String,
     /// In [0, 1].
     pub score: f64,
     pub explanation: Explanation,
@@ -87,6 +90,8 @@ pub struct Match {
 pub struct IndexedEntry {
     pub list: u16,
     pub source_id: String,
+    /// The entry's primary listed name.
+    pub primary_name: String,
     pub kind: EntityKind,
     pub birth_dates: Vec<String>,
     pub countries: Vec<String>,
@@ -285,6 +290,12 @@ impl Index {
                 ix.entries.push(IndexedEntry {
                     list: li as u16,
                     source_id: e.source_id.clone(),
+                    primary_name: e
+                        .names
+                        .iter()
+                        .find(|n| n.kind == NameKind::Primary)
+                        .map(|n| n.name.clone())
+                        .unwrap_or_else(|| e.primary_name().to_string()),
                     kind: e.kind,
                     birth_dates: e.birth_dates.clone(),
                     countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
@@ -498,6 +509,7 @@ impl Index {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
                     name: v.name.clone(),
+                    primary_name: entry.primary_name.clone(),
                     score,
                     explanation: self.explain(&qn, v, s, name_score, quals),
                     entry: ei,
@@ -533,6 +545,7 @@ impl Index {
             list: self.lists[e.list as usize].label.clone(),
             source_id: e.source_id.clone(),
             name: v.name.clone(),
+            primary_name: e.primary_name.clone(),
             score: round4(score.clamp(0.0, 1.0)),
             explanation: self.explain(&qn, v, scored, name_score, quals),
             entry,
@@ -1432,6 +1445,37 @@ mod tests {
             let m = top(&ix, &Query::name(name).unwrap());
             assert!(m.is_none(), "{name}: {m:?}");
         }
+    }
+
+    /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.
+    #[test]
+    fn matches_name_the_primary_name() {
+        let ix = index();
+        let m = top(&ix, &Query::name("صدام حسين التكريتي").unwrap()).unwrap();
+        assert_eq!(m.name, "صدام حسين التكريتي");
+        assert_eq!(m.primary_name, "SADDAM HUSSEIN AL-TIKRITI");
+        let m = top(&ix, &Query::name("Saddam Hussein al-Tikriti").unwrap()).unwrap();
+        assert_eq!(m.primary_name, m.name);
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["primary_name"], "SADDAM HUSSEIN AL-TIKRITI");
+    }
+
+    /// Issue 15: a malformed birth date or country never keeps the name from being screened.
+    #[test]
+    fn malformed_qualifiers_are_left_out() {
+        let ix = index();
+        let q = Query::new(
+            "Saddam Hussein al-Tikriti",
+            Some(EntityKind::Person),
+            Some("1937-02-30"),
+            &["ZZ".into()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(q.warnings.len(), 2);
+        let m = top(&ix, &q).unwrap();
+        assert_eq!(m.source_id, "IQi.001");
+        assert!(m.explanation.qualifiers.is_empty(), "{m:?}");
     }
 
     #[test]
