@@ -61,6 +61,10 @@ pub struct TokenMatch {
 pub struct UnmatchedToken {
     pub token: String,
     pub weight: f64,
+    /// A listed person's middle name left out by a query naming the given and family name (its weight is
+    /// then 0.25 instead of 1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub middle_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

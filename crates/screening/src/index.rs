@@ -9,7 +9,7 @@ use crate::explain::{
 use crate::names::{group_name, TokenClass};
 use crate::normalize::{prepare, PreparedName, Token};
 use crate::query::{normalize_identifier, Query};
-use crate::similarity::{jaro_winkler, levenshtein_sim};
+use crate::similarity::{jaro_winkler, levenshtein_sim, one_edit};
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,13 +28,26 @@ pub const MAX_CANDIDATES: usize = 160;
 const FUZZY_STRETCH: f32 = 1.5;
 /// Query-token expansions cached per thread before the cache is cleared.
 const EXPANSION_CACHE: usize = 50_000;
+/// Name tokens up to this length are also found through their one-letter deletions.
+const DELETE_KEY_MAX: usize = 8;
 /// Query tokens up to this length are also matched through a two-letter prefix map.
 const SHORT_TOKEN: usize = 5;
+/// Similarity of two name tokens one inserted, deleted or doubled letter, or one swapped pair of adjacent
+/// letters, apart (Jaro-Winkler rates such pairs of short tokens, kim / kmi, jong / jongg, under the alignment
+/// cut-off).
+const ONE_EDIT_SIM: f32 = 0.88;
+/// Similarity of an initial (one letter) to a name starting with that letter (H. J. Friedrich).
+const INITIAL_SIM: f32 = 0.85;
+/// Similarity of a token typed with digits for letters (0sama, A1i) to the name it spells.
+const DIGIT_SIM: f32 = 0.95;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count 60% of their weight (a query may omit a middle name): the denominator
 /// subtracts this fraction of them.
 const UNMATCHED_LIST_DISCOUNT: f64 = 0.4;
+/// Weight of a listed person's middle name (between the aligned first and last names) that a query naming the
+/// person by given and family name only leaves out: "Vladimir Putin" for "Vladimir Vladimirovich Putin".
+const MIDDLE_NAME_WEIGHT: f32 = 0.25;
 /// Score factor when a one-name query meets a list name of several names.
 const SINGLE_TOKEN_FACTOR: f64 = 0.9;
 /// Score factor of aliases the list itself calls weak / low quality.
@@ -146,6 +159,9 @@ pub struct Index {
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
+    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
+    /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
+    deletes: FxHashMap<Box<str>, Vec<u32>>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
@@ -158,6 +174,14 @@ fn vocab_key(t: &Token) -> String {
     } else {
         t.form.clone()
     }
+}
+
+/// `form` without its `i`-th byte (ASCII forms only).
+fn delete_at(form: &str, i: usize) -> String {
+    let mut s = String::with_capacity(form.len() - 1);
+    s.push_str(&form[..i]);
+    s.push_str(&form[i + 1..]);
+    s
 }
 
 fn trigram_keys(form: &str, out: &mut Vec<u32>) {
@@ -183,6 +207,9 @@ pub(crate) enum Method {
     Phonetic,
     Fuzzy,
     Skeleton,
+    OneEdit,
+    Initial,
+    DigitForLetter,
 }
 
 impl Method {
@@ -193,6 +220,9 @@ impl Method {
             Method::Phonetic => "phonetic-key",
             Method::Fuzzy => "jaro-winkler",
             Method::Skeleton => "consonant-skeleton",
+            Method::OneEdit => "one-edit",
+            Method::Initial => "initial",
+            Method::DigitForLetter => "digit-for-letter",
         }
     }
 }
@@ -201,6 +231,10 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     let q_low = q.class != TokenClass::Name;
     let v_low = v.class != TokenClass::Name;
     if q_low != v_low {
+        // A particle that is also a short form of a name (Ben / Benjamin) still aligns as that name.
+        if q.group.is_some() && q.group == v.group {
+            return (0.95, Method::Equivalent);
+        }
         return (0.0, Method::Fuzzy);
     }
     if q.form == v.form {
@@ -229,7 +263,53 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     } else if skel_ok && q.skel.len() >= 3 && best.0 < 0.9 {
         best = (0.9, Method::Phonetic);
     }
+    if best.0 < ONE_EDIT_SIM {
+        if let Some(r) = typing_sim(a, b) {
+            if r.0 > best.0 {
+                best = r;
+            }
+        }
+    }
     best
+}
+
+/// The typing slips a reviewer would call the same name, checked in O(length): one inserted, deleted or doubled
+/// letter or one adjacent transposition (the shorter token having at least 2 letters and the longer at least
+/// 3), an initial standing for a name, and digits typed for look-alike letters (1/i/l, 0/o, 9/g, ...).
+fn typing_sim(a: &[u8], b: &[u8]) -> Option<(f32, Method)> {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == 1 && long.len() > 1 {
+        return (short[0] == long[0] && short[0].is_ascii_alphabetic())
+            .then_some((INITIAL_SIM, Method::Initial));
+    }
+    if short.len() == long.len() && a.iter().chain(b).any(u8::is_ascii_digit) {
+        let ok = a.iter().zip(b).all(|(&x, &y)| x == y || look_alike(x, y));
+        if ok && a.iter().chain(b).any(u8::is_ascii_alphabetic) {
+            return Some((DIGIT_SIM, Method::DigitForLetter));
+        }
+    }
+    if short.len() >= 2 && long.len() >= 3 && one_edit(short, long) {
+        return Some((ONE_EDIT_SIM, Method::OneEdit));
+    }
+    None
+}
+
+/// A digit typed for a letter it looks like.
+fn look_alike(x: u8, y: u8) -> bool {
+    let (d, l) = if x.is_ascii_digit() { (x, y) } else { (y, x) };
+    matches!(
+        (d, l),
+        (b'0', b'o')
+            | (b'1', b'i' | b'l')
+            | (b'2', b'z')
+            | (b'3', b'e')
+            | (b'4', b'a')
+            | (b'5', b's')
+            | (b'6', b'b' | b'g')
+            | (b'7', b't')
+            | (b'8', b'b')
+            | (b'9', b'g' | b'q')
+    )
 }
 
 #[derive(Default)]
@@ -266,6 +346,7 @@ impl Index {
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
+            deletes: FxHashMap::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
@@ -336,6 +417,19 @@ impl Index {
                     .entry([b[0], b[1]])
                     .or_default()
                     .push(i as u32);
+            }
+            if (2..=DELETE_KEY_MAX).contains(&b.len())
+                && v.class == TokenClass::Name
+                && !v.abjad
+                && v.form.is_ascii()
+            {
+                for d in 0..b.len() {
+                    let key = delete_at(&v.form, d);
+                    let post = ix.deletes.entry(key.into()).or_default();
+                    if post.last() != Some(&(i as u32)) {
+                        post.push(i as u32);
+                    }
+                }
             }
         }
         ix
@@ -647,6 +741,36 @@ impl Index {
                             }
                         }
                     }
+                    // One inserted, deleted or transposed letter (tokens of up to DELETE_KEY_MAX letters): the
+                    // query form or one of its one-letter deletions equals a vocabulary form or one of its
+                    // one-letter deletions.
+                    if (2..=DELETE_KEY_MAX + 1).contains(&ql)
+                        && qt.form.is_ascii()
+                        && !qt.script.is_abjad()
+                    {
+                        for &id in self
+                            .deletes
+                            .get(qt.form.as_str())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                        {
+                            consider(id, sims);
+                        }
+                        for d in 0..ql {
+                            let key = delete_at(&qt.form, d);
+                            if let Some(&id) = self.by_key.get(key.as_str()) {
+                                consider(id, sims);
+                            }
+                            for &id in self
+                                .deletes
+                                .get(key.as_str())
+                                .map(Vec::as_slice)
+                                .unwrap_or(&[])
+                            {
+                                consider(id, sims);
+                            }
+                        }
+                    }
                     for &id in &s.tri_touched {
                         let c = std::mem::take(&mut s.tri_count[id as usize]);
                         if c >= need {
@@ -696,6 +820,33 @@ impl Index {
                     }
                 }
             }
+            // Initials ("H. J. Friedrich") are not looked up (every name shares a first letter with many): credit
+            // them on the variants the other tokens found, once per list name that starts with the letter.
+            let initials: Vec<(u8, f32)> = qn
+                .tokens
+                .iter()
+                .filter(|t| t.class == TokenClass::Name && t.form.len() == 1)
+                .filter_map(|t| {
+                    let b = t.form.as_bytes()[0];
+                    b.is_ascii_lowercase().then_some((b, t.weight()))
+                })
+                .collect();
+            if !initials.is_empty() {
+                for &vi in &s.touched {
+                    let v = &self.variants[vi as usize];
+                    let mut used = 0u64;
+                    for &(letter, w) in &initials {
+                        let hit = v.toks.iter().enumerate().take(64).find(|&(li, &id)| {
+                            let f = self.vocab[id as usize].form.as_bytes();
+                            used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
+                        });
+                        if let Some((li, _)) = hit {
+                            used |= 1 << li;
+                            s.acc[vi as usize] += INITIAL_SIM * w;
+                        }
+                    }
+                }
+            }
             // A variant whose matched query weight `a` cannot reach the threshold even if every list token were
             // matched (score <= 2a / (qsum + a)) is not scored; the margin covers qualifiers and compact matches.
             let floor = (threshold as f32 - PRUNE_MARGIN).max(0.0);
@@ -724,7 +875,13 @@ impl Index {
         let v = &self.vocab[id as usize];
         match cache {
             Some(c) if qt.class == TokenClass::Name && v.class == TokenClass::Name => {
-                c[qi].get(&id).copied().unwrap_or((0.0, Method::Fuzzy))
+                match c[qi].get(&id) {
+                    Some(&r) => r,
+                    // Retrieval keeps only tokens that share enough trigrams; the typing slips it cannot see
+                    // (kim / ikm, an initial, digits for letters) are checked here, cheaply.
+                    None => typing_sim(qt.form.as_bytes(), v.form.as_bytes())
+                        .unwrap_or((0.0, Method::Fuzzy)),
+                }
             }
             _ => tok_sim(qt, v),
         }
@@ -748,6 +905,11 @@ impl Index {
             }
             let n = n.min(64);
             let pairs = align(&sims, &qw[..n], &v.weights, n, m);
+            let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
+                self.middle_names(qn, v, &pairs)
+            } else {
+                Vec::new()
+            };
             // The score is computed from exactly what the explanation shows: similarities rounded to 4
             // decimals, the weights of every token, the factors.
             let qw64: Vec<f64> = qw[..n].iter().map(|&w| weight64(w)).collect();
@@ -762,7 +924,16 @@ impl Index {
                 })
                 .collect();
             let uq: Vec<f64> = (0..n).filter(|&q| !used_q[q]).map(|q| qw64[q]).collect();
-            let ul: Vec<f64> = (0..m).filter(|&l| !used_l[l]).map(|l| lw64[l]).collect();
+            let ul: Vec<f64> = (0..m)
+                .filter(|&l| !used_l[l])
+                .map(|l| {
+                    if middle.contains(&l) {
+                        weight64(MIDDLE_NAME_WEIGHT)
+                    } else {
+                        lw64[l]
+                    }
+                })
+                .collect();
             let mut score = dice(&terms, &uq, &ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
@@ -790,6 +961,7 @@ impl Index {
                     .map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1))
                     .collect(),
                 factors,
+                middle,
                 ..Scored::default()
             };
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
@@ -837,6 +1009,34 @@ impl Index {
         best
     }
 
+    /// The list tokens that are a person's middle names left out by a query of given and family name: every
+    /// query name token is aligned, at least two of them, and so are the first and the last name token of the
+    /// list name; the unaligned name tokens between them are the middle names.
+    fn middle_names(&self, qn: &PreparedName, v: &Variant, pairs: &[(usize, usize)]) -> Vec<usize> {
+        let is_name = |l: usize| self.vocab[v.toks[l] as usize].class == TokenClass::Name;
+        let q_names = qn
+            .tokens
+            .iter()
+            .take(64)
+            .filter(|t| t.class == TokenClass::Name);
+        let q_aligned = pairs
+            .iter()
+            .filter(|&&(q, _)| qn.tokens[q].class == TokenClass::Name)
+            .count();
+        if q_aligned < 2 || q_aligned != q_names.count() {
+            return Vec::new();
+        }
+        let names: Vec<usize> = (0..v.toks.len()).filter(|&l| is_name(l)).collect();
+        let aligned = |l: usize| pairs.iter().any(|&(_, pl)| pl == l);
+        match (names.first(), names.last()) {
+            (Some(&first), Some(&last)) if aligned(first) && aligned(last) => names
+                .into_iter()
+                .filter(|&l| l > first && l < last && !aligned(l))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn explain(
         &self,
         qn: &PreparedName,
@@ -850,6 +1050,7 @@ impl Index {
         let unmatched = |token: &str, weight: f64| UnmatchedToken {
             token: token.to_string(),
             weight,
+            middle_name: false,
         };
         match s.method {
             Comparison::Latin => {
@@ -882,7 +1083,14 @@ impl Index {
                 }
                 for (li, _) in used_l.iter().enumerate().filter(|(_, u)| !**u) {
                     let form = &self.vocab[v.toks[li] as usize].form;
-                    unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                    if s.middle.contains(&li) {
+                        unmatched_list.push(UnmatchedToken {
+                            middle_name: true,
+                            ..unmatched(form, weight64(MIDDLE_NAME_WEIGHT))
+                        });
+                    } else {
+                        unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                    }
                 }
             }
             Comparison::Original => {
@@ -964,6 +1172,8 @@ struct Scored {
     /// Similarity of the compact forms (`Comparison::Compact`).
     compact: f64,
     factors: Vec<Factor>,
+    /// List tokens counted as left-out middle names (weight [`MIDDLE_NAME_WEIGHT`]).
+    middle: Vec<usize>,
 }
 
 /// A multiplier applied to a name score, shown in the explanation.
@@ -1396,7 +1606,7 @@ mod tests {
         assert_eq!(weights(&ex.unmatched_query), [("y".to_string(), 0.15)]);
         assert_eq!(
             weights(&ex.unmatched_list),
-            [("e".to_string(), 0.15), ("co".to_string(), 0.25)]
+            [("e".to_string(), 0.15), ("company".to_string(), 0.25)]
         );
         assert_eq!(ex.factors[0].factor, "no-distinctive-token");
     }

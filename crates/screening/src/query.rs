@@ -138,7 +138,10 @@ impl Query {
             } else if cs.len() == MAX_COUNTRIES {
                 warnings.push(warn(
                     "countries",
-                    format!("{} codes; at most {MAX_COUNTRIES} are used", countries.len()),
+                    format!(
+                        "{} codes; at most {MAX_COUNTRIES} are used",
+                        countries.len()
+                    ),
                 ));
                 break;
             } else if !cs.contains(&u) {
@@ -156,7 +159,10 @@ impl Query {
             } else if ids.len() == MAX_IDENTIFIERS {
                 warnings.push(warn(
                     "identifiers",
-                    format!("{} values; at most {MAX_IDENTIFIERS} are used", identifiers.len()),
+                    format!(
+                        "{} values; at most {MAX_IDENTIFIERS} are used",
+                        identifiers.len()
+                    ),
                 ));
                 break;
             } else {
@@ -349,18 +355,25 @@ mod tests {
         let q = Query::new("x", None, None, &["ZZ".into(), "de".into()], &["12".into()]).unwrap();
         assert_eq!(q.countries, ["DE"], "the good code is kept");
         assert_eq!(
-            q.warnings.iter().map(|w| w.field.as_str()).collect::<Vec<_>>(),
+            q.warnings
+                .iter()
+                .map(|w| w.field.as_str())
+                .collect::<Vec<_>>(),
             ["countries", "identifiers"]
         );
         assert!(q.identifiers.is_empty());
-        let input: QueryInput =
-            serde_json::from_str(r#"{"name":"x","kind":"robot","birth_date":5,"countries":[1,"iq"]}"#)
-                .unwrap();
+        let input: QueryInput = serde_json::from_str(
+            r#"{"name":"x","kind":"robot","birth_date":5,"countries":[1,"iq"]}"#,
+        )
+        .unwrap();
         let q = Query::from_input(&input).unwrap();
         assert_eq!((q.kind, q.birth_date.as_deref()), (None, None));
         assert_eq!(q.countries, ["IQ"]);
         assert_eq!(
-            q.warnings.iter().map(|w| w.field.as_str()).collect::<Vec<_>>(),
+            q.warnings
+                .iter()
+                .map(|w| w.field.as_str())
+                .collect::<Vec<_>>(),
             ["kind", "birth_date", "countries"]
         );
         // Only the name is required.
