@@ -802,10 +802,20 @@ fn digits(name: &str, rng: &mut Rng) -> Option<String> {
     Some(c.into_iter().collect())
 }
 
-/// Only the given and the family name of a person listed with middle names.
+/// Only the given and the family name of a person listed with middle names: "SURNAME, Given Middle" gives
+/// "Given SURNAME" (the whole surname, which may be two words); "Given Middle Family" gives "Given Family".
 fn given_family(name: &str) -> Option<String> {
-    let w = reading_order(name);
-    (w.len() >= 3).then(|| format!("{} {}", w[0], w[w.len() - 1]))
+    match name.split_once(',') {
+        Some((surname, given)) if !given.contains(',') => {
+            let g: Vec<&str> = given.split_whitespace().collect();
+            (g.len() >= 2).then(|| format!("{} {}", g[0], surname.trim()))
+        }
+        Some(_) => None,
+        None => {
+            let w: Vec<&str> = name.split_whitespace().collect();
+            (w.len() >= 3).then(|| format!("{} {}", w[0], w[w.len() - 1]))
+        }
+    }
 }
 
 /// Numbers written as words or digits the other way round (44 / Forty-Four, 1st / First).

@@ -36,15 +36,20 @@ const SHORT_TOKEN: usize = 5;
 /// letters, apart (Jaro-Winkler rates such pairs of short tokens, kim / kmi, jong / jongg, under the alignment
 /// cut-off).
 const ONE_EDIT_SIM: f32 = 0.88;
+/// [`ONE_EDIT_SIM`] when the shorter token has 2 or 3 letters.
+const ONE_EDIT_SHORT_SIM: f32 = 0.82;
+/// Similarity of a name written in Cyrillic letters to a Latin name with the same rendering-neutral form
+/// ([`cyrillic_neutral`]).
+const CYRILLIC_SIM: f32 = 0.93;
 /// Similarity of an initial (one letter) to a name starting with that letter (H. J. Friedrich).
 const INITIAL_SIM: f32 = 0.85;
 /// Similarity of a token typed with digits for letters (0sama, A1i) to the name it spells.
 const DIGIT_SIM: f32 = 0.95;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
-/// Unmatched list-side tokens count 60% of their weight (a query may omit a middle name): the denominator
+/// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
 /// subtracts this fraction of them.
-const UNMATCHED_LIST_DISCOUNT: f64 = 0.4;
+const UNMATCHED_LIST_DISCOUNT: f64 = 0.45;
 /// Weight of a listed person's middle name (between the aligned first and last names) that a query naming the
 /// person by given and family name only leaves out: "Vladimir Putin" for "Vladimir Vladimirovich Putin".
 const MIDDLE_NAME_WEIGHT: f32 = 0.25;
@@ -143,6 +148,8 @@ struct Variant {
     compact: Box<str>,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
+    /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
+    surname_from: Option<u8>,
 }
 
 /// The screening index. Immutable once built, `Send + Sync`: share it behind an `Arc`.
@@ -162,6 +169,8 @@ pub struct Index {
     /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
     /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
     deletes: FxHashMap<Box<str>, Vec<u32>>,
+    /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
+    by_canon: FxHashMap<Box<str>, Vec<u32>>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
@@ -174,6 +183,55 @@ fn vocab_key(t: &Token) -> String {
     } else {
         t.form.clone()
     }
+}
+
+/// A Latin form with the differences between Cyrillic renderings of Latin names and the Latin names themselves
+/// removed: dzh / zh / dj -> j, kh -> h, shch -> sh, gh -> g, ph -> f, w -> v, q / c -> k, x -> ks, y -> i,
+/// ou / oo -> u, ee -> i, a word-initial ye -> e, doubled letters single. Джонсон (dzhonson) and Johnson both give
+/// `jonson`; Хайраллах (khayrallakh) and Khayrallah give `hairala`.
+pub(crate) fn cyrillic_neutral(form: &str) -> String {
+    let b = form.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (rep, step): (&[u8], usize) = if rest.starts_with(b"shch") {
+            (b"sh", 4)
+        } else if rest.starts_with(b"dzh") {
+            (b"j", 3)
+        } else if rest.starts_with(b"zh") || rest.starts_with(b"dj") {
+            (b"j", 2)
+        } else if rest.starts_with(b"kh") {
+            (b"h", 2)
+        } else if rest.starts_with(b"gh") {
+            (b"g", 2)
+        } else if rest.starts_with(b"ph") {
+            (b"f", 2)
+        } else if rest.starts_with(b"ch") {
+            (b"ch", 2)
+        } else if rest.starts_with(b"ou") || rest.starts_with(b"oo") {
+            (b"u", 2)
+        } else if rest.starts_with(b"ee") {
+            (b"i", 2)
+        } else if i == 0 && rest.starts_with(b"ye") {
+            (b"e", 2)
+        } else {
+            match b[i] {
+                b'w' => (b"v", 1),
+                b'q' | b'c' => (b"k", 1),
+                b'x' => (b"ks", 1),
+                b'y' => (b"i", 1),
+                _ => (&b[i..i + 1], 1),
+            }
+        };
+        for &c in rep {
+            if out.last() != Some(&c) {
+                out.push(c);
+            }
+        }
+        i += step;
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `form` without its `i`-th byte (ASCII forms only).
@@ -210,6 +268,7 @@ pub(crate) enum Method {
     OneEdit,
     Initial,
     DigitForLetter,
+    CyrillicRendering,
 }
 
 impl Method {
@@ -223,6 +282,7 @@ impl Method {
             Method::OneEdit => "one-edit",
             Method::Initial => "initial",
             Method::DigitForLetter => "digit-for-letter",
+            Method::CyrillicRendering => "cyrillic-rendering",
         }
     }
 }
@@ -263,7 +323,19 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     } else if skel_ok && q.skel.len() >= 3 && best.0 < 0.9 {
         best = (0.9, Method::Phonetic);
     }
-    if best.0 < ONE_EDIT_SIM {
+    if q.script == Script::Cyrillic && !v.abjad && best.0 < CYRILLIC_SIM {
+        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(&v.form));
+        let r = if ca == cb {
+            CYRILLIC_SIM
+        } else {
+            (1.0 - FUZZY_STRETCH * (1.0 - jaro_winkler(ca.as_bytes(), cb.as_bytes()) as f32))
+                .min(CYRILLIC_SIM)
+        };
+        if r > best.0 {
+            best = (r, Method::CyrillicRendering);
+        }
+    }
+    if best.0 < DIGIT_SIM {
         if let Some(r) = typing_sim(a, b) {
             if r.0 > best.0 {
                 best = r;
@@ -289,7 +361,13 @@ fn typing_sim(a: &[u8], b: &[u8]) -> Option<(f32, Method)> {
         }
     }
     if short.len() >= 2 && long.len() >= 3 && one_edit(short, long) {
-        return Some((ONE_EDIT_SIM, Method::OneEdit));
+        // A slip in a token of 2-3 letters leaves less of the name to recognise (Jan / Juan).
+        let sim = if short.len() <= 3 {
+            ONE_EDIT_SHORT_SIM
+        } else {
+            ONE_EDIT_SIM
+        };
+        return Some((sim, Method::OneEdit));
     }
     None
 }
@@ -347,6 +425,7 @@ impl Index {
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
             deletes: FxHashMap::default(),
+            by_canon: FxHashMap::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
@@ -415,6 +494,12 @@ impl Index {
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
                 ix.short_prefix
                     .entry([b[0], b[1]])
+                    .or_default()
+                    .push(i as u32);
+            }
+            if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
+                ix.by_canon
+                    .entry(cyrillic_neutral(&v.form).into())
                     .or_default()
                     .push(i as u32);
             }
@@ -496,6 +581,7 @@ impl Index {
             compact: p.compact.into(),
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
+            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
     }
 
@@ -704,25 +790,23 @@ impl Index {
                             consider(id, sims);
                         }
                     }
-                    trigram_keys(&qt.form, &mut s.tri_keys);
-                    let nq = s.tri_keys.len();
-                    // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
-                    // (their fuzzy variants come through skeletons and equivalence groups instead).
-                    let need = if nq <= 3 {
-                        nq as u16
-                    } else {
-                        ((nq as f32) * 0.5).ceil().max(2.0) as u16
-                    };
-                    s.tri_touched.clear();
-                    for k in &s.tri_keys {
-                        if let Some(p) = self.trigrams.get(k) {
-                            for &id in p {
-                                let c = &mut s.tri_count[id as usize];
-                                if *c == 0 {
-                                    s.tri_touched.push(id);
-                                }
-                                *c += 1;
-                            }
+                    for id in self.trigram_candidates(&qt.form, s) {
+                        consider(id, sims);
+                    }
+                    // A name written in Cyrillic letters: compare its rendering-neutral form too (дж / j,
+                    // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
+                    if qt.script == Script::Cyrillic {
+                        let canon = cyrillic_neutral(&qt.form);
+                        for &id in self
+                            .by_canon
+                            .get(canon.as_str())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                        {
+                            consider(id, sims);
+                        }
+                        for id in self.trigram_candidates(&canon, s) {
+                            consider(id, sims);
                         }
                     }
                     let ql = qt.form.len();
@@ -767,15 +851,6 @@ impl Index {
                                 .map(Vec::as_slice)
                                 .unwrap_or(&[])
                             {
-                                consider(id, sims);
-                            }
-                        }
-                    }
-                    for &id in &s.tri_touched {
-                        let c = std::mem::take(&mut s.tri_count[id as usize]);
-                        if c >= need {
-                            let vl = self.vocab[id as usize].form.len();
-                            if vl.abs_diff(ql) <= 3.max(ql / 2) {
                                 consider(id, sims);
                             }
                         }
@@ -871,6 +946,41 @@ impl Index {
         })
     }
 
+    /// Vocabulary tokens sharing enough character trigrams with `form` (at least half of them, all of them for
+    /// tokens of up to 3 trigrams), of a length within ±max(3, len/2).
+    fn trigram_candidates(&self, form: &str, s: &mut Scratch) -> Vec<u32> {
+        trigram_keys(form, &mut s.tri_keys);
+        let nq = s.tri_keys.len();
+        // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
+        // (their fuzzy variants come through skeletons, deletions and equivalence groups instead).
+        let need = if nq <= 3 {
+            nq as u16
+        } else {
+            ((nq as f32) * 0.5).ceil().max(2.0) as u16
+        };
+        s.tri_touched.clear();
+        for k in &s.tri_keys {
+            if let Some(p) = self.trigrams.get(k) {
+                for &id in p {
+                    let c = &mut s.tri_count[id as usize];
+                    if *c == 0 {
+                        s.tri_touched.push(id);
+                    }
+                    *c += 1;
+                }
+            }
+        }
+        let ql = form.len();
+        let mut out = Vec::new();
+        for &id in &s.tri_touched {
+            let c = std::mem::take(&mut s.tri_count[id as usize]);
+            if c >= need && self.vocab[id as usize].form.len().abs_diff(ql) <= 3.max(ql / 2) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
     fn sim(&self, qi: usize, qt: &Token, id: u32, cache: Option<&SimCache>) -> (f32, Method) {
         let v = &self.vocab[id as usize];
         match cache {
@@ -906,7 +1016,7 @@ impl Index {
             let n = n.min(64);
             let pairs = align(&sims, &qw[..n], &v.weights, n, m);
             let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
-                self.middle_names(qn, v, &pairs)
+                self.middle_names(qn, v, &pairs, &sims)
             } else {
                 Vec::new()
             };
@@ -938,8 +1048,9 @@ impl Index {
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
             let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
-            if qnames == 1 && lnames > 1 {
-                // A lone name token is weak evidence against a longer name.
+            if n == 1 && qnames == 1 && lnames > 1 {
+                // A lone name is weak evidence against a longer name. (A name with its legal form or particle,
+                // "Pishgam Industries", is not a lone name.)
                 score *= SINGLE_TOKEN_FACTOR;
                 factors.push(Factor::SingleName);
             }
@@ -966,7 +1077,7 @@ impl Index {
             };
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
             let (a, b) = (qn.compact.len(), v.compact.len());
-            if qnames != lnames
+            if (n != m || qnames != lnames || qn.compact.as_str() == &*v.compact)
                 && score < 0.95
                 && a >= 6
                 && b >= 6
@@ -1010,10 +1121,24 @@ impl Index {
     }
 
     /// The list tokens that are a person's middle names left out by a query of given and family name: every
-    /// query name token is aligned, at least two of them, and so are the first and the last name token of the
-    /// list name; the unaligned name tokens between them are the middle names.
-    fn middle_names(&self, qn: &PreparedName, v: &Variant, pairs: &[(usize, usize)]) -> Vec<usize> {
-        let is_name = |l: usize| self.vocab[v.toks[l] as usize].class == TokenClass::Name;
+    /// query name token is aligned, at least two of them, and so are the first name token of the list name and
+    /// its family name (the last name token, or every surname token of a name written "SURNAME, Given"), each
+    /// with a similarity of at least 0.9; the unaligned name tokens between the first name and the family name
+    /// are the middle names. Not for names compared through consonant skeletons (abjad scripts), whose short
+    /// skeletons align too easily.
+    fn middle_names(
+        &self,
+        qn: &PreparedName,
+        v: &Variant,
+        pairs: &[(usize, usize)],
+        sims: &[(f32, Method)],
+    ) -> Vec<usize> {
+        let m = v.toks.len();
+        let vocab = |l: usize| &self.vocab[v.toks[l] as usize];
+        let is_name = |l: usize| vocab(l).class == TokenClass::Name;
+        if (0..m).any(|l| vocab(l).abjad) {
+            return Vec::new();
+        }
         let q_names = qn
             .tokens
             .iter()
@@ -1026,15 +1151,31 @@ impl Index {
         if q_aligned < 2 || q_aligned != q_names.count() {
             return Vec::new();
         }
-        let names: Vec<usize> = (0..v.toks.len()).filter(|&l| is_name(l)).collect();
+        let strong = |l: usize| {
+            pairs
+                .iter()
+                .any(|&(q, pl)| pl == l && sims[q * m + l].0 >= 0.9)
+        };
         let aligned = |l: usize| pairs.iter().any(|&(_, pl)| pl == l);
-        match (names.first(), names.last()) {
-            (Some(&first), Some(&last)) if aligned(first) && aligned(last) => names
-                .into_iter()
-                .filter(|&l| l > first && l < last && !aligned(l))
-                .collect(),
-            _ => Vec::new(),
+        let names: Vec<usize> = (0..m).filter(|&l| is_name(l)).collect();
+        let (Some(&first), Some(&last)) = (names.first(), names.last()) else {
+            return Vec::new();
+        };
+        let family_from = match v.surname_from {
+            Some(s) if (s as usize) > first && (s as usize) <= last => s as usize,
+            _ => last,
+        };
+        let family_ok = names
+            .iter()
+            .filter(|&&l| l >= family_from)
+            .all(|&l| strong(l));
+        if !strong(first) || !family_ok {
+            return Vec::new();
         }
+        names
+            .into_iter()
+            .filter(|&l| l > first && l < family_from && !aligned(l))
+            .collect()
     }
 
     fn explain(
@@ -1217,7 +1358,7 @@ fn weight64(w: f32) -> f64 {
 }
 
 /// Weighted Dice over aligned pairs `(similarity, query weight, list weight)` and the weights of unmatched query
-/// and list tokens: `Σ s·(w_q + w_l) / (Σ w_query + Σ w_list − 0.4 · Σ w_unmatched_list)`. The explanation test
+/// and list tokens: `Σ s·(w_q + w_l) / (Σ w_query + Σ w_list − 0.45 · Σ w_unmatched_list)`. The explanation test
 /// recomputes scores with the same formula in the same order.
 fn dice(pairs: &[(f64, f64, f64)], unmatched_q: &[f64], unmatched_l: &[f64]) -> f64 {
     let num: f64 = pairs.iter().map(|&(s, q, l)| s * (q + l)).sum();
@@ -1655,6 +1796,120 @@ mod tests {
             let m = top(&ix, &Query::name(name).unwrap());
             assert!(m.is_none(), "{name}: {m:?}");
         }
+    }
+
+    fn index15() -> Index {
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                entry("K1", EntityKind::Person, &["KIM JONG UN"], &[], &["KP"]),
+                entry("J1", EntityKind::Person, &["JOHNSON ANDRE"], &[], &[]),
+                entry(
+                    "P1",
+                    EntityKind::Person,
+                    &["PUTIN, Vladimir Vladimirovich"],
+                    &[],
+                    &["RU"],
+                ),
+                entry(
+                    "H1",
+                    EntityKind::Person,
+                    &["Hans Juergen FRIEDRICH"],
+                    &[],
+                    &[],
+                ),
+                entry(
+                    "T1",
+                    EntityKind::Organization,
+                    &["TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY"],
+                    &[],
+                    &["RU"],
+                ),
+                entry(
+                    "S1",
+                    EntityKind::Organization,
+                    &["AL-SHABAAB"],
+                    &[],
+                    &["SO"],
+                ),
+                entry(
+                    "G1",
+                    EntityKind::Organization,
+                    &["GOLDEN STAR 44 TRADING LLC"],
+                    &[],
+                    &[],
+                ),
+                entry("B1", EntityKind::Person, &["William BURNS"], &[], &[]),
+            ],
+        };
+        Index::build(&[("un-sc-xml".into(), snap)])
+    }
+
+    /// Issue 15: simple misspellings and everyday variants find the entry, through the index (not only in an
+    /// exhaustive scan), each with the method the explanation names.
+    #[test]
+    fn simple_misspellings_and_variants() {
+        let ix = index15();
+        for (q, id, method) in [
+            ("KMI JONG UN", "K1", "one-edit"),
+            ("KIM JONGG UN", "K1", "jaro-winkler"),
+            ("KIM JOG UN", "K1", "one-edit"),
+            ("Джонсон Андре", "J1", "cyrillic-rendering"),
+            ("H. J. Friedrich", "H1", "initial"),
+            ("H.J. Friedrich", "H1", "initial"),
+            ("K1M JONG UN", "K1", "digit-for-letter"),
+            ("Bill Burns", "B1", "equivalent-name (william)"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            let m = m.unwrap_or_else(|| panic!("{q}: no match"));
+            assert_eq!(m.source_id, id, "{q}");
+            assert!(
+                m.explanation.tokens.iter().any(|t| t.method == method),
+                "{q}: {:?}",
+                m.explanation.tokens
+            );
+        }
+        for (q, id) in [
+            ("JSC TACTICAL MISSILES CORP.", "T1"),
+            ("OAO Tactical Missiles Corporation", "T1"),
+            ("Alshabaab", "S1"),
+            ("Al Shabaab", "S1"),
+            (
+                "Golden Star Forty-Four Trading Limited Liability Company",
+                "G1",
+            ),
+            ("GOLDENSTAR 44 TRADING LLC", "G1"),
+            ("Vladimir Putin", "P1"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some(id),
+                "{q}: {m:?}"
+            );
+        }
+        // The legal form written out and abbreviated, in any order, is the same name.
+        let m = top(&ix, &Query::name("JSC TACTICAL MISSILES CORP.").unwrap()).unwrap();
+        assert_eq!(m.score, 1.0, "{m:?}");
+        // A left-out middle name is shown as such, with its reduced weight.
+        let m = top(&ix, &Query::name("Vladimir Putin").unwrap()).unwrap();
+        let mid = &m.explanation.unmatched_list;
+        assert_eq!(mid.len(), 1);
+        assert!(mid[0].middle_name && mid[0].weight == 0.25, "{mid:?}");
+        // Substituted letters in short tokens are not one-edit slips: Kin Jong Um is not Kim Jong Un by that rule.
+        let m = ix
+            .score_entry(
+                &Query::name("KIN JONG").unwrap(),
+                ix.find_entry("un-sc-xml", "K1").unwrap(),
+            )
+            .unwrap();
+        assert!(
+            m.explanation.tokens.iter().all(|t| t.method != "one-edit"),
+            "{m:?}"
+        );
     }
 
     /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.

@@ -58,8 +58,12 @@ pub struct PreparedName {
     pub original: Vec<String>,
     /// The non-Latin script of `original`, if any.
     pub original_script: Option<Script>,
-    /// Name-class forms concatenated: catches "Jin Ping" vs "Jinping", "Abdel Rahman" vs "Abdelrahman".
+    /// Every token's form concatenated (before legal forms are expanded): catches "Jin Ping" vs "Jinping",
+    /// "Shipp ing" vs "Shipping", "TradingCo" vs "Trading Co".
     pub compact: String,
+    /// For a name written "SURNAME, Given Names": the index of the first surname token in `tokens` (after
+    /// reordering, the surname comes last).
+    pub surname_from: Option<usize>,
 }
 
 impl PreparedName {
@@ -207,6 +211,7 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
 /// Prepare a raw name for comparison.
 pub fn prepare(raw: &str) -> PreparedName {
     let cleaned = clean(raw);
+    let mut given_part = None;
     // "SURNAME, Given" -> "Given SURNAME", unless what follows the comma is only a legal form ("Foo, Ltd.").
     let text = match cleaned.split_once(',') {
         Some((a, b)) if !b.contains(',') && !a.trim().is_empty() && !b.trim().is_empty() => {
@@ -217,6 +222,7 @@ pub fn prepare(raw: &str) -> PreparedName {
             {
                 format!("{a} {b}")
             } else {
+                given_part = Some(b.to_string());
                 format!("{b} {a}")
             }
         }
@@ -274,18 +280,20 @@ pub fn prepare(raw: &str) -> PreparedName {
             }
         }
     }
+    // Every word as written (legal forms not yet expanded), without spaces: a stray space or a missing one
+    // ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping", "TradingCo" / "Trading Co") leaves it unchanged.
+    let compact = tokens.iter().map(|t| t.form.as_str()).collect::<String>();
     fold_legal_forms(&mut tokens);
     fold_numbers(&mut tokens);
-    let compact = tokens
-        .iter()
-        .filter(|t| t.class == TokenClass::Name)
-        .map(|t| t.form.as_str())
-        .collect::<String>();
+    let surname_from = given_part
+        .map(|g| prepare(&g).tokens.len())
+        .filter(|&n| n < tokens.len());
     PreparedName {
         tokens,
         original,
         original_script,
         compact,
+        surname_from,
     }
 }
 
