@@ -120,7 +120,11 @@ fn bad_lines_get_field_errors_in_order() {
     // A malformed qualifier never keeps the name from being screened: a warning names the field.
     for (i, field) in [(2, "birth_date"), (3, "countries"), (4, "kind")] {
         assert_eq!(errs[i], "", "{}", lines[i]);
-        assert_eq!(lines[i]["matches"][0]["source_id"], "IQi.001", "{}", lines[i]);
+        assert_eq!(
+            lines[i]["matches"][0]["source_id"], "IQi.001",
+            "{}",
+            lines[i]
+        );
         assert_eq!(lines[i]["warnings"][0]["field"], field, "{}", lines[i]);
     }
     assert!(errs[5].starts_with("json:"));

@@ -1843,7 +1843,12 @@ async fn policy_screening_and_list_bodies() {
             "limit",
         ),
         // A malformed kind, birth date or country list is a warning, not an error (screening_service.rs).
-        bad("name missing", json!({"birth_date": "yesterday"}), 422, "name"),
+        bad(
+            "name missing",
+            json!({"birth_date": "yesterday"}),
+            422,
+            "name",
+        ),
     ]);
     run(
         &t,
