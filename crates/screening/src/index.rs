@@ -840,8 +840,15 @@ impl Index {
                         {
                             consider(id, sims);
                         }
+                        let mut key = String::with_capacity(ql);
                         for d in 0..ql {
-                            let key = delete_at(&qt.form, d);
+                            // Skip a deletion that gives the same key as the previous one (doubled letters).
+                            if d > 0 && qt.form.as_bytes()[d] == qt.form.as_bytes()[d - 1] {
+                                continue;
+                            }
+                            key.clear();
+                            key.push_str(&qt.form[..d]);
+                            key.push_str(&qt.form[d + 1..]);
                             if let Some(&id) = self.by_key.get(key.as_str()) {
                                 consider(id, sims);
                             }
@@ -1058,7 +1065,13 @@ impl Index {
                 qn.tokens[q].form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && self.vocab[v.toks[l] as usize].form.chars().count() >= MIN_DISTINCTIVE_CHARS
             });
-            let full = uq.is_empty() && ul.is_empty();
+            // A full-name match, or a person's given and family name matched exactly with only middle names
+            // left out ("Ri Ho" for "Ri Won Ho"), counts however short the names.
+            let exact_given_family = !middle.is_empty()
+                && uq.is_empty()
+                && ul.len() == middle.len()
+                && pairs.iter().all(|&(q, l)| sims[q * m + l].0 >= 1.0);
+            let full = (uq.is_empty() && ul.is_empty()) || exact_given_family;
             if !pairs.is_empty() && !distinctive && !full {
                 // Initials and two-letter words alone are no evidence of identity.
                 score = 0.0;
