@@ -377,7 +377,12 @@ pub struct ScreeningHit {
     pub list_version: String,
     pub sanctions_list: bool,
     pub source_id: String,
+    /// The list name that matched (the primary name, an alias or an original-script variant).
     pub listed_name: String,
+    /// The listed entry's primary name, naming whom a matched alias belongs to (absent on hits found before it
+    /// was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_name: Option<String>,
     pub score: f64,
     #[schema(value_type = Object)]
     pub explanation: serde_json::Value,

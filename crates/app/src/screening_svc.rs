@@ -366,6 +366,7 @@ impl App {
                     sanctions_list: sanctions,
                     source_id: m.source_id.clone(),
                     listed_name: m.name.clone(),
+                    primary_name: Some(m.primary_name.clone()),
                     score: m.score,
                     explanation: serde_json::to_value(&m.explanation)
                         .map_err(|e| AppError::Internal(e.to_string()))?,
@@ -379,14 +380,19 @@ impl App {
         Ok(Some((hits, loaded.versions.clone())))
     }
 
-    /// Ad-hoc screening of one name by an officer.
+    /// Ad-hoc screening of one name by an officer. Answers the matches, the list versions screened against and
+    /// the malformed qualifiers that were left out (the name is screened without them).
     pub fn screen_adhoc(
         &self,
         who: &Principal,
         input: &screening::QueryInput,
         threshold: Option<f64>,
         limit: Option<usize>,
-    ) -> AppResult<(Vec<screening::Match>, Vec<String>)> {
+    ) -> AppResult<(
+        Vec<screening::Match>,
+        Vec<String>,
+        Vec<screening::QueryWarning>,
+    )> {
         who.require(&[Role::Officer, Role::Auditor], "screen names")?;
         let q = Query::from_input(input).map_err(|e| AppError::invalid(e.field, e.message))?;
         let threshold = threshold.unwrap_or(self.config.screening_threshold);
@@ -407,7 +413,11 @@ impl App {
             limit,
             exhaustive: false,
         };
-        Ok((loaded.index.screen(&q, &opts), loaded.versions.clone()))
+        Ok((
+            loaded.index.screen(&q, &opts),
+            loaded.versions.clone(),
+            q.warnings,
+        ))
     }
 
     /// An exporter screens a prospective customer before applying. The answer shows only what the lists

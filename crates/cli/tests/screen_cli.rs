@@ -66,6 +66,13 @@ fn listed_name_found_unlisted_not() {
     assert_eq!(lines[1]["matches"], serde_json::json!([]));
     assert_eq!(lines[2]["id"], 3);
     assert_eq!(lines[2]["matches"][0]["source_id"], "IQi.001");
+    // The original-script variant matched; the entry's primary listed name says whom it belongs to.
+    assert_eq!(lines[2]["matches"][0]["name"], "صدام حسين التكريتي");
+    assert_eq!(
+        lines[2]["matches"][0]["primary_name"],
+        "SADDAM HUSSEIN AL-TIKRITI"
+    );
+    assert!(lines[0].get("warnings").is_none(), "no warnings, no field");
     // limit and threshold
     let (_, lines, _) = run(
         &[
@@ -110,9 +117,16 @@ fn bad_lines_get_field_errors_in_order() {
         .collect();
     assert!(errs[0].starts_with("name: empty"));
     assert!(errs[1].starts_with("name: 10000 characters"));
-    assert!(errs[2].starts_with("birth_date:"));
-    assert!(errs[3].starts_with("countries:"));
-    assert!(errs[4].starts_with("kind:"));
+    // A malformed qualifier never keeps the name from being screened: a warning names the field.
+    for (i, field) in [(2, "birth_date"), (3, "countries"), (4, "kind")] {
+        assert_eq!(errs[i], "", "{}", lines[i]);
+        assert_eq!(
+            lines[i]["matches"][0]["source_id"], "IQi.001",
+            "{}",
+            lines[i]
+        );
+        assert_eq!(lines[i]["warnings"][0]["field"], field, "{}", lines[i]);
+    }
     assert!(errs[5].starts_with("json:"));
     assert_eq!(lines[5]["id"], serde_json::Value::Null);
     assert_eq!(lines[6]["id"], "g");

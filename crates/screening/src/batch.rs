@@ -1,10 +1,12 @@
 //! Batch screening of JSON Lines queries on all cores, in chunks, preserving input order.
 //!
 //! Input lines: `{"id", "name", "kind"?, "birth_date"?, "countries"?, "identifiers"?}`. Output, one line per
-//! non-blank input line: `{"id", "matches": [...]}` or `{"id", "error": "<field>: <reason>"}`.
+//! non-blank input line: `{"id", "matches": [...], "warnings"?: [...]}` or `{"id", "error": "<field>: <reason>"}`.
+//! Only an unusable name (or line) is an error; a malformed qualifier is a warning `{"field", "message"}` and the
+//! name is screened without it.
 
 use crate::index::{Index, Match, Options};
-use crate::query::{Query, QueryInput};
+use crate::query::{Query, QueryInput, QueryWarning};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -29,6 +31,9 @@ pub struct BatchSummary {
 struct Hit<'a> {
     id: &'a serde_json::Value,
     matches: &'a [Match],
+    /// Malformed qualifiers left out (the name was screened without them); absent when there are none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [QueryWarning],
 }
 
 #[derive(Serialize)]
@@ -83,6 +88,7 @@ fn screen_one(index: &Index, line: &str, opts: &Options) -> Outcome {
         serde_json::to_string(&Hit {
             id,
             matches: &matches,
+            warnings: &q.warnings,
         })
         .unwrap_or_default(),
         any,

@@ -2,7 +2,7 @@
 //! tokens (with per-token similarity and method), what stayed unmatched, and how each qualifier moved the score.
 //!
 //! The name score is computed from exactly what the explanation shows (see docs/screening.md, section 6):
-//! `Σ tokens similarity·(query_weight + list_weight) / (Σ query weights + Σ list weights − 0.4 · Σ unmatched list
+//! `Σ tokens similarity·(query_weight + list_weight) / (Σ query weights + Σ list weights − 0.45 · Σ unmatched list
 //! weights)`, times every factor, rounded to 4 decimals; for `latin-compact` it is `compact.similarity` times the
 //! factors. The match score is that name score plus the qualifiers' effects, clamped to [0, 1] and rounded.
 
@@ -22,7 +22,7 @@ pub struct Explanation {
     pub tokens: Vec<TokenMatch>,
     /// Query tokens left unaligned, with their weights (they count fully in the denominator).
     pub unmatched_query: Vec<UnmatchedToken>,
-    /// List tokens left unaligned, with their weights (they count 60% in the denominator).
+    /// List tokens left unaligned, with their weights (they count 55% in the denominator).
     pub unmatched_list: Vec<UnmatchedToken>,
     /// For `latin-compact`: the two names with spaces removed and their similarity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +61,10 @@ pub struct TokenMatch {
 pub struct UnmatchedToken {
     pub token: String,
     pub weight: f64,
+    /// A listed person's middle name left out by a query naming the given and family name (its weight is
+    /// then 0.25 instead of 1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub middle_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

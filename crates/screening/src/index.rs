@@ -9,7 +9,7 @@ use crate::explain::{
 use crate::names::{group_name, TokenClass};
 use crate::normalize::{prepare, PreparedName, Token};
 use crate::query::{normalize_identifier, Query};
-use crate::similarity::{jaro_winkler, levenshtein_sim};
+use crate::similarity::{jaro_winkler, levenshtein_sim, one_edit};
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,13 +28,31 @@ pub const MAX_CANDIDATES: usize = 160;
 const FUZZY_STRETCH: f32 = 1.5;
 /// Query-token expansions cached per thread before the cache is cleared.
 const EXPANSION_CACHE: usize = 50_000;
+/// Name tokens up to this length are also found through their one-letter deletions.
+const DELETE_KEY_MAX: usize = 8;
 /// Query tokens up to this length are also matched through a two-letter prefix map.
 const SHORT_TOKEN: usize = 5;
+/// Similarity of two name tokens one inserted, deleted or doubled letter, or one swapped pair of adjacent
+/// letters, apart (Jaro-Winkler rates such pairs of short tokens, kim / kmi, jong / jongg, under the alignment
+/// cut-off).
+const ONE_EDIT_SIM: f32 = 0.88;
+/// [`ONE_EDIT_SIM`] when the shorter token has 2 or 3 letters.
+const ONE_EDIT_SHORT_SIM: f32 = 0.82;
+/// Similarity of a name written in Cyrillic letters to a Latin name with the same rendering-neutral form
+/// ([`cyrillic_neutral`]).
+const CYRILLIC_SIM: f32 = 0.93;
+/// Similarity of an initial (one letter) to a name starting with that letter (H. J. Friedrich).
+const INITIAL_SIM: f32 = 0.85;
+/// Similarity of a token typed with digits for letters (0sama, A1i) to the name it spells.
+const DIGIT_SIM: f32 = 0.95;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
-/// Unmatched list-side tokens count 60% of their weight (a query may omit a middle name): the denominator
+/// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
 /// subtracts this fraction of them.
-const UNMATCHED_LIST_DISCOUNT: f64 = 0.4;
+const UNMATCHED_LIST_DISCOUNT: f64 = 0.45;
+/// Weight of a listed person's middle name (between the aligned first and last names) that a query naming the
+/// person by given and family name only leaves out: "Vladimir Putin" for "Vladimir Vladimirovich Putin".
+const MIDDLE_NAME_WEIGHT: f32 = 0.25;
 /// Score factor when a one-name query meets a list name of several names.
 const SINGLE_TOKEN_FACTOR: f64 = 0.9;
 /// Score factor of aliases the list itself calls weak / low quality.
@@ -72,8 +90,11 @@ pub struct Match {
     pub list: String,
     /// The list's own record id.
     pub source_id: String,
-    /// The list name that matched.
+    /// The list name that matched (the primary name, an alias or an original-script variant).
     pub name: String,
+    /// The entry's primary listed name, so that a matched alias or original-script variant says whom it
+    /// belongs to (equal to `name` when the primary name matched).
+    pub primary_name: String,
     /// In [0, 1].
     pub score: f64,
     pub explanation: Explanation,
@@ -87,6 +108,8 @@ pub struct Match {
 pub struct IndexedEntry {
     pub list: u16,
     pub source_id: String,
+    /// The entry's primary listed name.
+    pub primary_name: String,
     pub kind: EntityKind,
     pub birth_dates: Vec<String>,
     pub countries: Vec<String>,
@@ -125,6 +148,8 @@ struct Variant {
     compact: Box<str>,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
+    /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
+    surname_from: Option<u8>,
 }
 
 /// The screening index. Immutable once built, `Send + Sync`: share it behind an `Arc`.
@@ -141,6 +166,11 @@ pub struct Index {
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
+    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
+    /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
+    deletes: FxHashMap<Box<str>, Vec<u32>>,
+    /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
+    by_canon: FxHashMap<Box<str>, Vec<u32>>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
@@ -153,6 +183,63 @@ fn vocab_key(t: &Token) -> String {
     } else {
         t.form.clone()
     }
+}
+
+/// A Latin form with the differences between Cyrillic renderings of Latin names and the Latin names themselves
+/// removed: dzh / zh / dj -> j, kh -> h, shch -> sh, gh -> g, ph -> f, w -> v, q / c -> k, x -> ks, y -> i,
+/// ou / oo -> u, ee -> i, a word-initial ye -> e, doubled letters single. Джонсон (dzhonson) and Johnson both give
+/// `jonson`; Хайраллах (khayrallakh) and Khayrallah give `hairala`.
+pub(crate) fn cyrillic_neutral(form: &str) -> String {
+    let b = form.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (rep, step): (&[u8], usize) = if rest.starts_with(b"shch") {
+            (b"sh", 4)
+        } else if rest.starts_with(b"dzh") {
+            (b"j", 3)
+        } else if rest.starts_with(b"zh") || rest.starts_with(b"dj") {
+            (b"j", 2)
+        } else if rest.starts_with(b"kh") {
+            (b"h", 2)
+        } else if rest.starts_with(b"gh") {
+            (b"g", 2)
+        } else if rest.starts_with(b"ph") {
+            (b"f", 2)
+        } else if rest.starts_with(b"ch") {
+            (b"ch", 2)
+        } else if rest.starts_with(b"ou") || rest.starts_with(b"oo") {
+            (b"u", 2)
+        } else if rest.starts_with(b"ee") {
+            (b"i", 2)
+        } else if i == 0 && rest.starts_with(b"ye") {
+            (b"e", 2)
+        } else {
+            match b[i] {
+                b'w' => (b"v", 1),
+                b'q' | b'c' => (b"k", 1),
+                b'x' => (b"ks", 1),
+                b'y' => (b"i", 1),
+                _ => (&b[i..i + 1], 1),
+            }
+        };
+        for &c in rep {
+            if out.last() != Some(&c) {
+                out.push(c);
+            }
+        }
+        i += step;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `form` without its `i`-th byte (ASCII forms only).
+fn delete_at(form: &str, i: usize) -> String {
+    let mut s = String::with_capacity(form.len() - 1);
+    s.push_str(&form[..i]);
+    s.push_str(&form[i + 1..]);
+    s
 }
 
 fn trigram_keys(form: &str, out: &mut Vec<u32>) {
@@ -178,6 +265,10 @@ pub(crate) enum Method {
     Phonetic,
     Fuzzy,
     Skeleton,
+    OneEdit,
+    Initial,
+    DigitForLetter,
+    CyrillicRendering,
 }
 
 impl Method {
@@ -188,6 +279,10 @@ impl Method {
             Method::Phonetic => "phonetic-key",
             Method::Fuzzy => "jaro-winkler",
             Method::Skeleton => "consonant-skeleton",
+            Method::OneEdit => "one-edit",
+            Method::Initial => "initial",
+            Method::DigitForLetter => "digit-for-letter",
+            Method::CyrillicRendering => "cyrillic-rendering",
         }
     }
 }
@@ -196,6 +291,10 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     let q_low = q.class != TokenClass::Name;
     let v_low = v.class != TokenClass::Name;
     if q_low != v_low {
+        // A particle that is also a short form of a name (Ben / Benjamin) still aligns as that name.
+        if q.group.is_some() && q.group == v.group {
+            return (0.95, Method::Equivalent);
+        }
         return (0.0, Method::Fuzzy);
     }
     if q.form == v.form {
@@ -224,7 +323,71 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     } else if skel_ok && q.skel.len() >= 3 && best.0 < 0.9 {
         best = (0.9, Method::Phonetic);
     }
+    if q.script == Script::Cyrillic && !v.abjad && best.0 < CYRILLIC_SIM {
+        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(&v.form));
+        let r = if ca == cb {
+            CYRILLIC_SIM
+        } else {
+            (1.0 - FUZZY_STRETCH * (1.0 - jaro_winkler(ca.as_bytes(), cb.as_bytes()) as f32))
+                .min(CYRILLIC_SIM)
+        };
+        if r > best.0 {
+            best = (r, Method::CyrillicRendering);
+        }
+    }
+    if best.0 < DIGIT_SIM {
+        if let Some(r) = typing_sim(a, b) {
+            if r.0 > best.0 {
+                best = r;
+            }
+        }
+    }
     best
+}
+
+/// The typing slips a reviewer would call the same name, checked in O(length): one inserted, deleted or doubled
+/// letter or one adjacent transposition (the shorter token having at least 2 letters and the longer at least
+/// 3), an initial standing for a name, and digits typed for look-alike letters (1/i/l, 0/o, 9/g, ...).
+fn typing_sim(a: &[u8], b: &[u8]) -> Option<(f32, Method)> {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == 1 && long.len() > 1 {
+        return (short[0] == long[0] && short[0].is_ascii_alphabetic())
+            .then_some((INITIAL_SIM, Method::Initial));
+    }
+    if short.len() == long.len() && a.iter().chain(b).any(u8::is_ascii_digit) {
+        let ok = a.iter().zip(b).all(|(&x, &y)| x == y || look_alike(x, y));
+        if ok && a.iter().chain(b).any(u8::is_ascii_alphabetic) {
+            return Some((DIGIT_SIM, Method::DigitForLetter));
+        }
+    }
+    if short.len() >= 2 && long.len() >= 3 && one_edit(short, long) {
+        // A slip in a token of 2-3 letters leaves less of the name to recognise (Jan / Juan).
+        let sim = if short.len() <= 3 {
+            ONE_EDIT_SHORT_SIM
+        } else {
+            ONE_EDIT_SIM
+        };
+        return Some((sim, Method::OneEdit));
+    }
+    None
+}
+
+/// A digit typed for a letter it looks like.
+fn look_alike(x: u8, y: u8) -> bool {
+    let (d, l) = if x.is_ascii_digit() { (x, y) } else { (y, x) };
+    matches!(
+        (d, l),
+        (b'0', b'o')
+            | (b'1', b'i' | b'l')
+            | (b'2', b'z')
+            | (b'3', b'e')
+            | (b'4', b'a')
+            | (b'5', b's')
+            | (b'6', b'b' | b'g')
+            | (b'7', b't')
+            | (b'8', b'b')
+            | (b'9', b'g' | b'q')
+    )
 }
 
 #[derive(Default)]
@@ -261,6 +424,8 @@ impl Index {
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
+            deletes: FxHashMap::default(),
+            by_canon: FxHashMap::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
@@ -285,6 +450,12 @@ impl Index {
                 ix.entries.push(IndexedEntry {
                     list: li as u16,
                     source_id: e.source_id.clone(),
+                    primary_name: e
+                        .names
+                        .iter()
+                        .find(|n| n.kind == NameKind::Primary)
+                        .map(|n| n.name.clone())
+                        .unwrap_or_else(|| e.primary_name().to_string()),
                     kind: e.kind,
                     birth_dates: e.birth_dates.clone(),
                     countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
@@ -325,6 +496,25 @@ impl Index {
                     .entry([b[0], b[1]])
                     .or_default()
                     .push(i as u32);
+            }
+            if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
+                ix.by_canon
+                    .entry(cyrillic_neutral(&v.form).into())
+                    .or_default()
+                    .push(i as u32);
+            }
+            if (2..=DELETE_KEY_MAX).contains(&b.len())
+                && v.class == TokenClass::Name
+                && !v.abjad
+                && v.form.is_ascii()
+            {
+                for d in 0..b.len() {
+                    let key = delete_at(&v.form, d);
+                    let post = ix.deletes.entry(key.into()).or_default();
+                    if post.last() != Some(&(i as u32)) {
+                        post.push(i as u32);
+                    }
+                }
             }
         }
         ix
@@ -391,6 +581,7 @@ impl Index {
             compact: p.compact.into(),
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
+            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
     }
 
@@ -498,6 +689,7 @@ impl Index {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
                     name: v.name.clone(),
+                    primary_name: entry.primary_name.clone(),
                     score,
                     explanation: self.explain(&qn, v, s, name_score, quals),
                     entry: ei,
@@ -533,6 +725,7 @@ impl Index {
             list: self.lists[e.list as usize].label.clone(),
             source_id: e.source_id.clone(),
             name: v.name.clone(),
+            primary_name: e.primary_name.clone(),
             score: round4(score.clamp(0.0, 1.0)),
             explanation: self.explain(&qn, v, scored, name_score, quals),
             entry,
@@ -597,25 +790,23 @@ impl Index {
                             consider(id, sims);
                         }
                     }
-                    trigram_keys(&qt.form, &mut s.tri_keys);
-                    let nq = s.tri_keys.len();
-                    // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
-                    // (their fuzzy variants come through skeletons and equivalence groups instead).
-                    let need = if nq <= 3 {
-                        nq as u16
-                    } else {
-                        ((nq as f32) * 0.5).ceil().max(2.0) as u16
-                    };
-                    s.tri_touched.clear();
-                    for k in &s.tri_keys {
-                        if let Some(p) = self.trigrams.get(k) {
-                            for &id in p {
-                                let c = &mut s.tri_count[id as usize];
-                                if *c == 0 {
-                                    s.tri_touched.push(id);
-                                }
-                                *c += 1;
-                            }
+                    for id in self.trigram_candidates(&qt.form, s) {
+                        consider(id, sims);
+                    }
+                    // A name written in Cyrillic letters: compare its rendering-neutral form too (дж / j,
+                    // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
+                    if qt.script == Script::Cyrillic {
+                        let canon = cyrillic_neutral(&qt.form);
+                        for &id in self
+                            .by_canon
+                            .get(canon.as_str())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                        {
+                            consider(id, sims);
+                        }
+                        for id in self.trigram_candidates(&canon, s) {
+                            consider(id, sims);
                         }
                     }
                     let ql = qt.form.len();
@@ -634,11 +825,39 @@ impl Index {
                             }
                         }
                     }
-                    for &id in &s.tri_touched {
-                        let c = std::mem::take(&mut s.tri_count[id as usize]);
-                        if c >= need {
-                            let vl = self.vocab[id as usize].form.len();
-                            if vl.abs_diff(ql) <= 3.max(ql / 2) {
+                    // One inserted, deleted or transposed letter (tokens of up to DELETE_KEY_MAX letters): the
+                    // query form or one of its one-letter deletions equals a vocabulary form or one of its
+                    // one-letter deletions.
+                    if (2..=DELETE_KEY_MAX + 1).contains(&ql)
+                        && qt.form.is_ascii()
+                        && !qt.script.is_abjad()
+                    {
+                        for &id in self
+                            .deletes
+                            .get(qt.form.as_str())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                        {
+                            consider(id, sims);
+                        }
+                        let mut key = String::with_capacity(ql);
+                        for d in 0..ql {
+                            // Skip a deletion that gives the same key as the previous one (doubled letters).
+                            if d > 0 && qt.form.as_bytes()[d] == qt.form.as_bytes()[d - 1] {
+                                continue;
+                            }
+                            key.clear();
+                            key.push_str(&qt.form[..d]);
+                            key.push_str(&qt.form[d + 1..]);
+                            if let Some(&id) = self.by_key.get(key.as_str()) {
+                                consider(id, sims);
+                            }
+                            for &id in self
+                                .deletes
+                                .get(key.as_str())
+                                .map(Vec::as_slice)
+                                .unwrap_or(&[])
+                            {
                                 consider(id, sims);
                             }
                         }
@@ -683,6 +902,33 @@ impl Index {
                     }
                 }
             }
+            // Initials ("H. J. Friedrich") are not looked up (every name shares a first letter with many): credit
+            // them on the variants the other tokens found, once per list name that starts with the letter.
+            let initials: Vec<(u8, f32)> = qn
+                .tokens
+                .iter()
+                .filter(|t| t.class == TokenClass::Name && t.form.len() == 1)
+                .filter_map(|t| {
+                    let b = t.form.as_bytes()[0];
+                    b.is_ascii_lowercase().then_some((b, t.weight()))
+                })
+                .collect();
+            if !initials.is_empty() {
+                for &vi in &s.touched {
+                    let v = &self.variants[vi as usize];
+                    let mut used = 0u64;
+                    for &(letter, w) in &initials {
+                        let hit = v.toks.iter().enumerate().take(64).find(|&(li, &id)| {
+                            let f = self.vocab[id as usize].form.as_bytes();
+                            used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
+                        });
+                        if let Some((li, _)) = hit {
+                            used |= 1 << li;
+                            s.acc[vi as usize] += INITIAL_SIM * w;
+                        }
+                    }
+                }
+            }
             // A variant whose matched query weight `a` cannot reach the threshold even if every list token were
             // matched (score <= 2a / (qsum + a)) is not scored; the margin covers qualifiers and compact matches.
             let floor = (threshold as f32 - PRUNE_MARGIN).max(0.0);
@@ -707,11 +953,52 @@ impl Index {
         })
     }
 
+    /// Vocabulary tokens sharing enough character trigrams with `form` (at least half of them, all of them for
+    /// tokens of up to 3 trigrams), of a length within ±max(3, len/2).
+    fn trigram_candidates(&self, form: &str, s: &mut Scratch) -> Vec<u32> {
+        trigram_keys(form, &mut s.tri_keys);
+        let nq = s.tri_keys.len();
+        // Jaro-Winkler >= 0.8 needs a good share of common trigrams; short tokens need all of them
+        // (their fuzzy variants come through skeletons, deletions and equivalence groups instead).
+        let need = if nq <= 3 {
+            nq as u16
+        } else {
+            ((nq as f32) * 0.5).ceil().max(2.0) as u16
+        };
+        s.tri_touched.clear();
+        for k in &s.tri_keys {
+            if let Some(p) = self.trigrams.get(k) {
+                for &id in p {
+                    let c = &mut s.tri_count[id as usize];
+                    if *c == 0 {
+                        s.tri_touched.push(id);
+                    }
+                    *c += 1;
+                }
+            }
+        }
+        let ql = form.len();
+        let mut out = Vec::new();
+        for &id in &s.tri_touched {
+            let c = std::mem::take(&mut s.tri_count[id as usize]);
+            if c >= need && self.vocab[id as usize].form.len().abs_diff(ql) <= 3.max(ql / 2) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
     fn sim(&self, qi: usize, qt: &Token, id: u32, cache: Option<&SimCache>) -> (f32, Method) {
         let v = &self.vocab[id as usize];
         match cache {
             Some(c) if qt.class == TokenClass::Name && v.class == TokenClass::Name => {
-                c[qi].get(&id).copied().unwrap_or((0.0, Method::Fuzzy))
+                match c[qi].get(&id) {
+                    Some(&r) => r,
+                    // Retrieval keeps only tokens that share enough trigrams; the typing slips it cannot see
+                    // (kim / ikm, an initial, digits for letters) are checked here, cheaply.
+                    None => typing_sim(qt.form.as_bytes(), v.form.as_bytes())
+                        .unwrap_or((0.0, Method::Fuzzy)),
+                }
             }
             _ => tok_sim(qt, v),
         }
@@ -735,6 +1022,11 @@ impl Index {
             }
             let n = n.min(64);
             let pairs = align(&sims, &qw[..n], &v.weights, n, m);
+            let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
+                self.middle_names(qn, v, &pairs, &sims)
+            } else {
+                Vec::new()
+            };
             // The score is computed from exactly what the explanation shows: similarities rounded to 4
             // decimals, the weights of every token, the factors.
             let qw64: Vec<f64> = qw[..n].iter().map(|&w| weight64(w)).collect();
@@ -749,13 +1041,23 @@ impl Index {
                 })
                 .collect();
             let uq: Vec<f64> = (0..n).filter(|&q| !used_q[q]).map(|q| qw64[q]).collect();
-            let ul: Vec<f64> = (0..m).filter(|&l| !used_l[l]).map(|l| lw64[l]).collect();
+            let ul: Vec<f64> = (0..m)
+                .filter(|&l| !used_l[l])
+                .map(|l| {
+                    if middle.contains(&l) {
+                        weight64(MIDDLE_NAME_WEIGHT)
+                    } else {
+                        lw64[l]
+                    }
+                })
+                .collect();
             let mut score = dice(&terms, &uq, &ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
             let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
-            if qnames == 1 && lnames > 1 {
-                // A lone name token is weak evidence against a longer name.
+            if n == 1 && qnames == 1 && lnames > 1 {
+                // A lone name is weak evidence against a longer name. (A name with its legal form or particle,
+                // "Pishgam Industries", is not a lone name.)
                 score *= SINGLE_TOKEN_FACTOR;
                 factors.push(Factor::SingleName);
             }
@@ -763,7 +1065,13 @@ impl Index {
                 qn.tokens[q].form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && self.vocab[v.toks[l] as usize].form.chars().count() >= MIN_DISTINCTIVE_CHARS
             });
-            let full = uq.is_empty() && ul.is_empty();
+            // A full-name match, or a person's given and family name matched exactly with only middle names
+            // left out ("Ri Ho" for "Ri Won Ho"), counts however short the names.
+            let exact_given_family = !middle.is_empty()
+                && uq.is_empty()
+                && ul.len() == middle.len()
+                && pairs.iter().all(|&(q, l)| sims[q * m + l].0 >= 1.0);
+            let full = (uq.is_empty() && ul.is_empty()) || exact_given_family;
             if !pairs.is_empty() && !distinctive && !full {
                 // Initials and two-letter words alone are no evidence of identity.
                 score = 0.0;
@@ -777,11 +1085,12 @@ impl Index {
                     .map(|&(q, l)| (q, l, sims[q * m + l].0, sims[q * m + l].1))
                     .collect(),
                 factors,
+                middle,
                 ..Scored::default()
             };
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
             let (a, b) = (qn.compact.len(), v.compact.len());
-            if qnames != lnames
+            if (n != m || qnames != lnames || qn.compact.as_str() == &*v.compact)
                 && score < 0.95
                 && a >= 6
                 && b >= 6
@@ -824,6 +1133,64 @@ impl Index {
         best
     }
 
+    /// The list tokens that are a person's middle names left out by a query of given and family name: every
+    /// query name token is aligned, at least two of them, and so are the first name token of the list name and
+    /// its family name (the last name token, or every surname token of a name written "SURNAME, Given"), each
+    /// with a similarity of at least 0.9; the unaligned name tokens between the first name and the family name
+    /// are the middle names. Not for names compared through consonant skeletons (abjad scripts), whose short
+    /// skeletons align too easily.
+    fn middle_names(
+        &self,
+        qn: &PreparedName,
+        v: &Variant,
+        pairs: &[(usize, usize)],
+        sims: &[(f32, Method)],
+    ) -> Vec<usize> {
+        let m = v.toks.len();
+        let vocab = |l: usize| &self.vocab[v.toks[l] as usize];
+        let is_name = |l: usize| vocab(l).class == TokenClass::Name;
+        if (0..m).any(|l| vocab(l).abjad) {
+            return Vec::new();
+        }
+        let q_names = qn
+            .tokens
+            .iter()
+            .take(64)
+            .filter(|t| t.class == TokenClass::Name);
+        let q_aligned = pairs
+            .iter()
+            .filter(|&&(q, _)| qn.tokens[q].class == TokenClass::Name)
+            .count();
+        if q_aligned < 2 || q_aligned != q_names.count() {
+            return Vec::new();
+        }
+        let strong = |l: usize| {
+            pairs
+                .iter()
+                .any(|&(q, pl)| pl == l && sims[q * m + l].0 >= 0.9)
+        };
+        let aligned = |l: usize| pairs.iter().any(|&(_, pl)| pl == l);
+        let names: Vec<usize> = (0..m).filter(|&l| is_name(l)).collect();
+        let (Some(&first), Some(&last)) = (names.first(), names.last()) else {
+            return Vec::new();
+        };
+        let family_from = match v.surname_from {
+            Some(s) if (s as usize) > first && (s as usize) <= last => s as usize,
+            _ => last,
+        };
+        let family_ok = names
+            .iter()
+            .filter(|&&l| l >= family_from)
+            .all(|&l| strong(l));
+        if !strong(first) || !family_ok {
+            return Vec::new();
+        }
+        names
+            .into_iter()
+            .filter(|&l| l > first && l < family_from && !aligned(l))
+            .collect()
+    }
+
     fn explain(
         &self,
         qn: &PreparedName,
@@ -837,6 +1204,7 @@ impl Index {
         let unmatched = |token: &str, weight: f64| UnmatchedToken {
             token: token.to_string(),
             weight,
+            middle_name: false,
         };
         match s.method {
             Comparison::Latin => {
@@ -869,7 +1237,14 @@ impl Index {
                 }
                 for (li, _) in used_l.iter().enumerate().filter(|(_, u)| !**u) {
                     let form = &self.vocab[v.toks[li] as usize].form;
-                    unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                    if s.middle.contains(&li) {
+                        unmatched_list.push(UnmatchedToken {
+                            middle_name: true,
+                            ..unmatched(form, weight64(MIDDLE_NAME_WEIGHT))
+                        });
+                    } else {
+                        unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                    }
                 }
             }
             Comparison::Original => {
@@ -951,6 +1326,8 @@ struct Scored {
     /// Similarity of the compact forms (`Comparison::Compact`).
     compact: f64,
     factors: Vec<Factor>,
+    /// List tokens counted as left-out middle names (weight [`MIDDLE_NAME_WEIGHT`]).
+    middle: Vec<usize>,
 }
 
 /// A multiplier applied to a name score, shown in the explanation.
@@ -994,7 +1371,7 @@ fn weight64(w: f32) -> f64 {
 }
 
 /// Weighted Dice over aligned pairs `(similarity, query weight, list weight)` and the weights of unmatched query
-/// and list tokens: `Σ s·(w_q + w_l) / (Σ w_query + Σ w_list − 0.4 · Σ w_unmatched_list)`. The explanation test
+/// and list tokens: `Σ s·(w_q + w_l) / (Σ w_query + Σ w_list − 0.45 · Σ w_unmatched_list)`. The explanation test
 /// recomputes scores with the same formula in the same order.
 fn dice(pairs: &[(f64, f64, f64)], unmatched_q: &[f64], unmatched_l: &[f64]) -> f64 {
     let num: f64 = pairs.iter().map(|&(s, q, l)| s * (q + l)).sum();
@@ -1383,7 +1760,7 @@ mod tests {
         assert_eq!(weights(&ex.unmatched_query), [("y".to_string(), 0.15)]);
         assert_eq!(
             weights(&ex.unmatched_list),
-            [("e".to_string(), 0.15), ("co".to_string(), 0.25)]
+            [("e".to_string(), 0.15), ("company".to_string(), 0.25)]
         );
         assert_eq!(ex.factors[0].factor, "no-distinctive-token");
     }
@@ -1432,6 +1809,151 @@ mod tests {
             let m = top(&ix, &Query::name(name).unwrap());
             assert!(m.is_none(), "{name}: {m:?}");
         }
+    }
+
+    fn index15() -> Index {
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                entry("K1", EntityKind::Person, &["KIM JONG UN"], &[], &["KP"]),
+                entry("J1", EntityKind::Person, &["JOHNSON ANDRE"], &[], &[]),
+                entry(
+                    "P1",
+                    EntityKind::Person,
+                    &["PUTIN, Vladimir Vladimirovich"],
+                    &[],
+                    &["RU"],
+                ),
+                entry(
+                    "H1",
+                    EntityKind::Person,
+                    &["Hans Juergen FRIEDRICH"],
+                    &[],
+                    &[],
+                ),
+                entry(
+                    "T1",
+                    EntityKind::Organization,
+                    &["TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY"],
+                    &[],
+                    &["RU"],
+                ),
+                entry(
+                    "S1",
+                    EntityKind::Organization,
+                    &["AL-SHABAAB"],
+                    &[],
+                    &["SO"],
+                ),
+                entry(
+                    "G1",
+                    EntityKind::Organization,
+                    &["GOLDEN STAR 44 TRADING LLC"],
+                    &[],
+                    &[],
+                ),
+                entry("B1", EntityKind::Person, &["William BURNS"], &[], &[]),
+            ],
+        };
+        Index::build(&[("un-sc-xml".into(), snap)])
+    }
+
+    /// Issue 15: simple misspellings and everyday variants find the entry, through the index (not only in an
+    /// exhaustive scan), each with the method the explanation names.
+    #[test]
+    fn simple_misspellings_and_variants() {
+        let ix = index15();
+        for (q, id, method) in [
+            ("KMI JONG UN", "K1", "one-edit"),
+            ("KIM JONGG UN", "K1", "jaro-winkler"),
+            ("KIM JOG UN", "K1", "one-edit"),
+            ("Джонсон Андре", "J1", "cyrillic-rendering"),
+            ("H. J. Friedrich", "H1", "initial"),
+            ("H.J. Friedrich", "H1", "initial"),
+            ("K1M JONG UN", "K1", "digit-for-letter"),
+            ("Bill Burns", "B1", "equivalent-name (william)"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            let m = m.unwrap_or_else(|| panic!("{q}: no match"));
+            assert_eq!(m.source_id, id, "{q}");
+            assert!(
+                m.explanation.tokens.iter().any(|t| t.method == method),
+                "{q}: {:?}",
+                m.explanation.tokens
+            );
+        }
+        for (q, id) in [
+            ("JSC TACTICAL MISSILES CORP.", "T1"),
+            ("OAO Tactical Missiles Corporation", "T1"),
+            ("Alshabaab", "S1"),
+            ("Al Shabaab", "S1"),
+            (
+                "Golden Star Forty-Four Trading Limited Liability Company",
+                "G1",
+            ),
+            ("GOLDENSTAR 44 TRADING LLC", "G1"),
+            ("Vladimir Putin", "P1"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some(id),
+                "{q}: {m:?}"
+            );
+        }
+        // The legal form written out and abbreviated, in any order, is the same name.
+        let m = top(&ix, &Query::name("JSC TACTICAL MISSILES CORP.").unwrap()).unwrap();
+        assert_eq!(m.score, 1.0, "{m:?}");
+        // A left-out middle name is shown as such, with its reduced weight.
+        let m = top(&ix, &Query::name("Vladimir Putin").unwrap()).unwrap();
+        let mid = &m.explanation.unmatched_list;
+        assert_eq!(mid.len(), 1);
+        assert!(mid[0].middle_name && mid[0].weight == 0.25, "{mid:?}");
+        // Substituted letters in short tokens are not one-edit slips: Kin Jong Um is not Kim Jong Un by that rule.
+        let m = ix
+            .score_entry(
+                &Query::name("KIN JONG").unwrap(),
+                ix.find_entry("un-sc-xml", "K1").unwrap(),
+            )
+            .unwrap();
+        assert!(
+            m.explanation.tokens.iter().all(|t| t.method != "one-edit"),
+            "{m:?}"
+        );
+    }
+
+    /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.
+    #[test]
+    fn matches_name_the_primary_name() {
+        let ix = index();
+        let m = top(&ix, &Query::name("صدام حسين التكريتي").unwrap()).unwrap();
+        assert_eq!(m.name, "صدام حسين التكريتي");
+        assert_eq!(m.primary_name, "SADDAM HUSSEIN AL-TIKRITI");
+        let m = top(&ix, &Query::name("Saddam Hussein al-Tikriti").unwrap()).unwrap();
+        assert_eq!(m.primary_name, m.name);
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["primary_name"], "SADDAM HUSSEIN AL-TIKRITI");
+    }
+
+    /// Issue 15: a malformed birth date or country never keeps the name from being screened.
+    #[test]
+    fn malformed_qualifiers_are_left_out() {
+        let ix = index();
+        let q = Query::new(
+            "Saddam Hussein al-Tikriti",
+            Some(EntityKind::Person),
+            Some("1937-02-30"),
+            &["ZZ".into()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(q.warnings.len(), 2);
+        let m = top(&ix, &q).unwrap();
+        assert_eq!(m.source_id, "IQi.001");
+        assert!(m.explanation.qualifiers.is_empty(), "{m:?}");
     }
 
     #[test]

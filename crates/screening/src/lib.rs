@@ -21,4 +21,4 @@ pub use explain::{
 pub use index::{
     Index, IndexedEntry, IndexedList, Match, Options, DEFAULT_LIMIT, DEFAULT_THRESHOLD,
 };
-pub use query::{Query, QueryError, QueryInput};
+pub use query::{Query, QueryError, QueryInput, QueryWarning};

@@ -104,6 +104,14 @@ pub const ORG_WORDS: &[&str] = &[
     "shipping",
     "investment",
     "investments",
+    "spzoo",
+    "cie",
+    "joint",
+    "stock",
+    "liability",
+    "partnership",
+    "open",
+    "closed",
 ];
 
 /// Particles and function words (al-, el-, bin, ibn, de, van, of, the, ...): kept with a very low weight.
@@ -269,8 +277,85 @@ pub const EQUIVALENCES: &[&[&str]] = &[
     &["oleg", "oleh", "aleh"],
     &["igor", "ihor"],
     &["jose", "josep"],
-    &["joseph", "josef", "iosif", "jozef", "giuseppe"],
-    &["chang", "zhang"],
+    &[
+        "joseph", "josef", "iosif", "jozef", "giuseppe", "joe", "joey",
+    ],
+    &["chang", "zhang", "jang"],
+    // Short forms of given names (English, Russian, Ukrainian).
+    &["william", "bill", "billy", "will", "willy", "wilhelm"],
+    &["robert", "bob", "bobby", "rob", "robbie"],
+    &["richard", "dick", "rick", "ricky", "rich"],
+    &["benjamin", "ben", "benny", "benji"],
+    &["james", "jim", "jimmy", "jamie"],
+    &["john", "jack", "johnny", "johnnie"],
+    &["jonathan", "jon", "jonny"],
+    &["michael", "mike", "mick", "mickey", "mikey"],
+    &["thomas", "tom", "tommy"],
+    &["charles", "charlie", "chuck"],
+    &["edward", "ed", "eddie", "ted", "ned", "teddy"],
+    &["elizabeth", "liz", "beth", "betty", "eliza", "lizzie"],
+    &["margaret", "maggie", "peggy", "meg"],
+    &[
+        "katherine",
+        "catherine",
+        "kate",
+        "katie",
+        "cathy",
+        "kathy",
+        "katharine",
+        "kathryn",
+    ],
+    &["daniel", "dan", "danny"],
+    &["david", "dave", "davey"],
+    &["anthony", "tony", "antony"],
+    &["andrew", "andy", "drew"],
+    &["christopher", "chris"],
+    &["nicholas", "nick", "nicky", "nicolas"],
+    &["samuel", "sam", "sammy"],
+    &["matthew", "matt"],
+    &["stephen", "steven", "steve"],
+    &["timothy", "tim"],
+    &["patrick", "pat", "paddy"],
+    &["peter", "pete"],
+    &["gregory", "greg"],
+    &["jeffrey", "jeff", "geoffrey"],
+    &["kenneth", "ken", "kenny"],
+    &["ronald", "ron", "ronnie"],
+    &["donald", "don", "donnie"],
+    &["frederick", "fred", "freddie", "frederic"],
+    &["henry", "harry", "hank"],
+    &["lawrence", "larry", "laurence"],
+    &["susan", "sue", "suzy"],
+    &["abraham", "abe"],
+    &["jacob", "jake"],
+    &["joshua", "josh"],
+    &["victoria", "vicky"],
+    &["rebecca", "becky"],
+    &["deborah", "debbie", "debra"],
+    &["ivan", "vanya"],
+    &["pavel", "pasha"],
+    &["yekaterina", "ekaterina", "kateryna", "katya"],
+    &["anastasia", "anastasiya", "nastya"],
+];
+
+/// Diminutives added to groups above (listed here so the groups stay readable): (diminutive, group's first
+/// spelling).
+const MORE_MEMBERS: &[(&str, &str)] = &[
+    ("sasha", "aleksandr"),
+    ("alex", "aleksandr"),
+    ("volodya", "vladimir"),
+    ("vova", "vladimir"),
+    ("misha", "mikhail"),
+    ("dima", "dmitri"),
+    ("seryozha", "sergei"),
+    ("zhenya", "yevgeni"),
+    ("kolya", "nikolai"),
+    ("alyosha", "aleksei"),
+    ("yura", "yuri"),
+    ("tanya", "tatyana"),
+    ("natasha", "natalya"),
+    ("lena", "yelena"),
+    ("yulia", "yuliya"),
 ];
 
 /// Weight class of a token.
@@ -312,6 +397,11 @@ fn tables() -> &'static Tables {
         let mut group = FxHashMap::default();
         for (i, g) in EQUIVALENCES.iter().enumerate() {
             for w in g.iter() {
+                group.entry(*w).or_insert(i as u16);
+            }
+        }
+        for (w, first) in MORE_MEMBERS {
+            if let Some(i) = EQUIVALENCES.iter().position(|g| g[0] == *first) {
                 group.entry(*w).or_insert(i as u16);
             }
         }
@@ -423,5 +513,7 @@ mod tests {
         assert_eq!(equivalence_group("mohamad"), equivalence_group("muhammad"));
         assert!(equivalence_group("mohamad").is_some());
         assert_eq!(group_name(equivalence_group("yousef").unwrap()), "yusuf");
+        assert_eq!(group_name(equivalence_group("sasha").unwrap()), "aleksandr");
+        assert_eq!(equivalence_group("bill"), equivalence_group("william"));
     }
 }

@@ -7,6 +7,7 @@
 //! equivalence groups and consonant skeletons.
 
 use crate::names::{equivalence_group, skeleton, token_class, TokenClass};
+use crate::similarity::{one_edit, one_substitution};
 use crate::translit::{char_script, fold_latin, han_syllables, to_latin, token_script, Script};
 use unicode_normalization::UnicodeNormalization;
 
@@ -22,6 +23,8 @@ pub struct Token {
     pub class: TokenClass,
     /// Script the token was written in.
     pub script: Script,
+    /// Weight in the score: the class weight, or a share of it for the words of a legal form written out.
+    pub weight: f32,
 }
 
 impl Token {
@@ -34,6 +37,7 @@ impl Token {
         Token {
             skel: skeleton(&form),
             group: equivalence_group(&form),
+            weight: class.weight(),
             class,
             script,
             form,
@@ -41,7 +45,7 @@ impl Token {
     }
 
     pub fn weight(&self) -> f32 {
-        self.class.weight()
+        self.weight
     }
 }
 
@@ -54,8 +58,12 @@ pub struct PreparedName {
     pub original: Vec<String>,
     /// The non-Latin script of `original`, if any.
     pub original_script: Option<Script>,
-    /// Name-class forms concatenated: catches "Jin Ping" vs "Jinping", "Abdel Rahman" vs "Abdelrahman".
+    /// Every token's form concatenated (before legal forms are expanded): catches "Jin Ping" vs "Jinping",
+    /// "Shipp ing" vs "Shipping", "TradingCo" vs "Trading Co".
     pub compact: String,
+    /// For a name written "SURNAME, Given Names": the index of the first surname token in `tokens` (after
+    /// reordering, the surname comes last).
+    pub surname_from: Option<usize>,
 }
 
 impl PreparedName {
@@ -99,7 +107,14 @@ fn pieces(s: &str) -> Vec<String> {
         }
         let parts: Vec<&str> = cur.split('.').filter(|p| !p.is_empty()).collect();
         if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
-            out.push(parts.concat());
+            let joined = parts.concat();
+            if parts.len() == 2 && token_class(&fold_latin(&joined)) == TokenClass::Name {
+                // Two initials written together ("H.J. Friedrich") are two given names, as "H. J." is;
+                // legal forms ("S.A.", "A.G.") stay one token.
+                out.extend(parts.into_iter().map(str::to_string));
+            } else {
+                out.push(joined);
+            }
         } else {
             out.extend(parts.into_iter().map(str::to_string));
         }
@@ -134,9 +149,46 @@ const ABD_PREFIXES: &[&str] = &[
     "abdoul", "abdul", "abdel", "abdal", "abdol", "abdur", "abdus", "abdu",
 ];
 
+/// Whether a token is "abdul" (or abdel, abdal, abdoul, ...) with one letter inserted, deleted, swapped or
+/// replaced ("abddul", "abudl", "bdul"): the `abd` element mistyped.
+fn mistyped_abd(form: &str) -> bool {
+    form.len() >= 4
+        && form != "abul"
+        && ABD_PREFIXES.iter().filter(|p| p.len() >= 5).any(|p| {
+            one_edit(form.as_bytes(), p.as_bytes())
+                || (form.len() >= 5 && one_substitution(form.as_bytes(), p.as_bytes()))
+        })
+}
+
+/// Arabic article written together with the name ("Alshabaab", "Elhamri") is split as "al-Shabaab" is:
+/// `al` / `el` followed by at least four letters, unless the word is a known name (Alexander, Elizabeth). The
+/// same rule applies to list names, so a word such as "Alberto" splits alike on both sides.
+fn glued_article(form: &str) -> Option<(&'static str, &str)> {
+    let (art, rest) = if let Some(r) = form.strip_prefix("al") {
+        ("al", r)
+    } else {
+        ("el", form.strip_prefix("el")?)
+    };
+    (rest.len() >= 4
+        && rest.bytes().all(|b| b.is_ascii_lowercase())
+        && equivalence_group(form).is_none())
+    .then_some((art, rest))
+}
+
 fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
     if form.is_empty() {
         return;
+    }
+    if script == Script::Latin {
+        if let Some((art, rest)) = glued_article(&form) {
+            toks.push(Token::new(art.into(), script));
+            let rest = rest.to_string();
+            return push_latin(rest, script, toks);
+        }
+        if equivalence_group(&form).is_none() && mistyped_abd(&form) {
+            toks.push(Token::new("abd".into(), script));
+            return;
+        }
     }
     if equivalence_group(&form).is_none() {
         for p in ABD_PREFIXES {
@@ -159,6 +211,7 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
 /// Prepare a raw name for comparison.
 pub fn prepare(raw: &str) -> PreparedName {
     let cleaned = clean(raw);
+    let mut given_part = None;
     // "SURNAME, Given" -> "Given SURNAME", unless what follows the comma is only a legal form ("Foo, Ltd.").
     let text = match cleaned.split_once(',') {
         Some((a, b)) if !b.contains(',') && !a.trim().is_empty() && !b.trim().is_empty() => {
@@ -169,6 +222,7 @@ pub fn prepare(raw: &str) -> PreparedName {
             {
                 format!("{a} {b}")
             } else {
+                given_part = Some(b.to_string());
                 format!("{b} {a}")
             }
         }
@@ -226,16 +280,345 @@ pub fn prepare(raw: &str) -> PreparedName {
             }
         }
     }
-    let compact = tokens
-        .iter()
-        .filter(|t| t.class == TokenClass::Name)
-        .map(|t| t.form.as_str())
-        .collect::<String>();
+    // Every word as written (legal forms not yet expanded), without spaces: a stray space or a missing one
+    // ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping", "TradingCo" / "Trading Co") leaves it unchanged.
+    let compact = tokens.iter().map(|t| t.form.as_str()).collect::<String>();
+    fold_legal_forms(&mut tokens);
+    fold_numbers(&mut tokens);
+    let surname_from = given_part
+        .map(|g| prepare(&g).tokens.len())
+        .filter(|&n| n < tokens.len());
     PreparedName {
         tokens,
         original,
         original_script,
         compact,
+        surname_from,
+    }
+}
+
+const JSC: &[&str] = &["joint", "stock", "company"];
+const LLC: &[&str] = &["limited", "liability", "company"];
+
+/// Legal forms, abbreviated or written out in several languages, and the English words each stands for
+/// (matched word by word on Latin comparison forms; a pattern ending in `*` matches any word starting with it,
+/// for inflected Russian and Ukrainian forms). One legal form across languages therefore compares equal:
+/// OAO / OJSC / JSC / PAO / AO / Open Joint Stock Company / AG / SA / Société anonyme all become "joint stock
+/// company"; LLC / OOO / GmbH / Sp. z o.o. / SARL / TOV / Limited Liability Company become "limited liability
+/// company"; Ltd / Limited, Corp. / Corporation, Co. / Company, Inc. / Incorporated. The words of a form share
+/// one organisation word's weight, so a legal form counts the same however it is written, and a form broken up
+/// by word order ("COMPANY ... JOINT STOCK") still aligns word by word.
+const LEGAL_FORMS: &[(&[&str], &[&str])] = &[
+    (&["open", "joint", "stock", "company"], JSC),
+    (&["closed", "joint", "stock", "company"], JSC),
+    (&["public", "joint", "stock", "company"], JSC),
+    (&["private", "joint", "stock", "company"], JSC),
+    (&["joint", "stock", "company"], JSC),
+    (&["jointstock", "company"], JSC),
+    (&["limited", "liability", "company"], LLC),
+    (
+        &["limited", "liability", "partnership"],
+        &["limited", "liability", "partnership"],
+    ),
+    (
+        &["public", "limited", "company"],
+        &["public", "limited", "company"],
+    ),
+    (&["gesellschaft", "mit", "beschrankter", "haftung"], LLC),
+    (&["gesellschaft", "mit", "beschraenkter", "haftung"], LLC),
+    (&["societe", "anonyme"], JSC),
+    (&["sociedad", "anonima"], JSC),
+    (&["sociedade", "anonima"], JSC),
+    (&["societa", "per", "azioni"], JSC),
+    (&["naamloze", "vennootschap"], JSC),
+    (&["kabushiki", "kaisha"], JSC),
+    (&["societe", "a", "responsabilite", "limitee"], LLC),
+    (&["societa", "a", "responsabilita", "limitata"], LLC),
+    (&["sociedad", "de", "responsabilidad", "limitada"], LLC),
+    (&["spolka", "z", "ograniczona", "odpowiedzialnoscia"], LLC),
+    (&["spolka", "z", "oo"], LLC),
+    (&["spolka", "z", "o", "o"], LLC),
+    (&["sp", "z", "oo"], LLC),
+    (&["sp", "z", "o", "o"], LLC),
+    (
+        &["besloten", "vennootschap"],
+        &["private", "limited", "company"],
+    ),
+    (&["obshch*", "s", "ogranich*", "otvetstv*"], LLC),
+    (&["tovarystvo", "z", "obmezh*", "vidpovidaln*"], LLC),
+    (&["otkryt*", "aktsioner*", "obshch*"], JSC),
+    (&["zakryt*", "aktsioner*", "obshch*"], JSC),
+    (&["publichn*", "aktsioner*", "obshch*"], JSC),
+    (&["aktsioner*", "obshch*"], JSC),
+    (&["aktiengesellschaft"], JSC),
+    (&["jsc"], JSC),
+    (&["ojsc"], JSC),
+    (&["oao"], JSC),
+    (&["cjsc"], JSC),
+    (&["zao"], JSC),
+    (&["pjsc"], JSC),
+    (&["pao"], JSC),
+    (&["ao"], JSC),
+    (&["ag"], JSC),
+    (&["sa"], JSC),
+    (&["spa"], JSC),
+    (&["nv"], JSC),
+    (&["ead"], JSC),
+    (&["kk"], JSC),
+    (&["llc"], LLC),
+    (&["ooo"], LLC),
+    (&["tov"], LLC),
+    (&["gmbh"], LLC),
+    (&["sarl"], LLC),
+    (&["srl"], LLC),
+    (&["spzoo"], LLC),
+    (&["sro"], LLC),
+    (&["ltda"], LLC),
+    (&["doo"], LLC),
+    (&["llp"], &["limited", "liability", "partnership"]),
+    (&["plc"], &["public", "limited", "company"]),
+    (&["bv"], &["private", "limited", "company"]),
+    (&["ltd"], &["limited"]),
+    (&["corp"], &["corporation"]),
+    (&["co"], &["company"]),
+    (&["cie"], &["company"]),
+    (&["cia"], &["company"]),
+    (&["inc"], &["incorporated"]),
+    (&["intl"], &["international"]),
+    (&["est"], &["establishment"]),
+];
+
+/// Words of legal forms that a misspelling should not hide ("kompany", "stocc", "juint"): a name-class token one
+/// edit or one substitution from one of these (all have 5 letters or more) is read as the word.
+const LEGAL_WORDS: &[&str] = &[
+    "company",
+    "limited",
+    "liability",
+    "corporation",
+    "joint",
+    "stock",
+    "public",
+    "closed",
+    "private",
+    "incorporated",
+    "international",
+    "partnership",
+    "aktsionernoe",
+    "obshchestvo",
+    "otkrytoe",
+    "zakrytoe",
+    "publichnoe",
+    "ogranichennoy",
+    "ogranichennoi",
+    "otvetstvennostyu",
+    "aktiengesellschaft",
+    "gesellschaft",
+];
+
+/// Words of Russian legal forms left over when the form is not written in order, and the English word each
+/// stands for (a pattern ending in `*` matches any word starting with it).
+const LEGAL_WORD_MEANINGS: &[(&str, &str)] = &[
+    ("obshch*", "company"),
+    ("aktsioner*", "stock"),
+    ("otkryt*", "open"),
+    ("zakryt*", "closed"),
+    ("publichn*", "public"),
+    ("ogranich*", "limited"),
+    ("otvetstv*", "liability"),
+];
+
+fn correct_legal_word(t: &mut Token) {
+    if t.class != TokenClass::Name || t.form.len() < 5 || t.script != Script::Latin {
+        return;
+    }
+    let f = t.form.as_bytes();
+    let fix = LEGAL_WORDS.iter().find(|w| {
+        let w = w.as_bytes();
+        one_edit(f, w) || one_substitution(f, w)
+    });
+    if let Some(w) = fix {
+        *t = Token::new(w.to_string(), t.script);
+    }
+}
+
+fn word_matches(pattern: &str, form: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(stem) => form.starts_with(stem),
+        None => pattern == form,
+    }
+}
+
+/// Replace legal forms (abbreviated or written out, "OAO", "Open Joint Stock Company", "Общество с
+/// ограниченной ответственностью") with the English words they stand for, sharing one organisation word's
+/// weight. The longest form starting at each word wins.
+fn fold_legal_forms(tokens: &mut Vec<Token>) {
+    tokens.iter_mut().for_each(correct_legal_word);
+    let mut i = 0;
+    while i < tokens.len() {
+        let hit = LEGAL_FORMS
+            .iter()
+            .filter(|(words, _)| {
+                matches!(tokens[i].script, Script::Latin | Script::Cyrillic)
+                    && tokens.len() - i >= words.len()
+                    && words
+                        .iter()
+                        .zip(&tokens[i..])
+                        .all(|(w, t)| word_matches(w, &t.form))
+            })
+            .max_by_key(|(words, _)| words.len());
+        let Some((words, canonical)) = hit else {
+            i += 1;
+            continue;
+        };
+        let script = tokens[i].script;
+        let share = TokenClass::OrgType.weight() / canonical.len() as f32;
+        let new = canonical.iter().map(|w| {
+            let mut t = Token::new(w.to_string(), script);
+            t.class = TokenClass::OrgType;
+            t.weight = share;
+            t
+        });
+        tokens.splice(i..i + words.len(), new);
+        i += canonical.len();
+    }
+    for t in tokens.iter_mut() {
+        if let Some((_, meaning)) = LEGAL_WORD_MEANINGS
+            .iter()
+            .find(|(p, _)| word_matches(p, &t.form))
+        {
+            let script = t.script;
+            *t = Token::new(meaning.to_string(), script);
+        }
+    }
+}
+
+const UNITS: &[&str] = &[
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const UNIT_ORDINALS: &[&str] = &[
+    "zeroth",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+];
+const TENS: &[&str] = &[
+    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+const TEN_ORDINALS: &[&str] = &[
+    "",
+    "",
+    "twentieth",
+    "thirtieth",
+    "fortieth",
+    "fiftieth",
+    "sixtieth",
+    "seventieth",
+    "eightieth",
+    "ninetieth",
+];
+
+/// An English number word: (value, ordinal?, is a tens word).
+fn number_word(form: &str) -> Option<(u32, bool, bool)> {
+    let pos = |t: &[&str]| t.iter().position(|w| !w.is_empty() && *w == form);
+    if let Some(n) = pos(UNITS) {
+        return Some((n as u32, false, false));
+    }
+    if let Some(n) = pos(UNIT_ORDINALS) {
+        return Some((n as u32, true, false));
+    }
+    if let Some(n) = pos(TENS) {
+        return Some((n as u32 * 10, false, true));
+    }
+    pos(TEN_ORDINALS).map(|n| (n as u32 * 10, true, true))
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Numbers as words and ordinals become digits: "Forty-Four" and "44" both give `44`, "First" and "1st" give
+/// `1st`, "Twenty First" gives `21st`. Only Latin-script tokens.
+fn fold_numbers(tokens: &mut Vec<Token>) {
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].script != Script::Latin {
+            i += 1;
+            continue;
+        }
+        let form = tokens[i].form.as_str();
+        // Digit ordinals in the standard spelling (1st, 2nd, 3rd, 4th; "2d" / "3d" as some lists write them).
+        let digits = form.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && digits < form.len() && digits <= 6 {
+            if matches!(&form[digits..], "st" | "nd" | "rd" | "th" | "d") {
+                let n: u32 = form[..digits].parse().unwrap_or(0);
+                tokens[i] = Token::new(ordinal(n), Script::Latin);
+            }
+            i += 1;
+            continue;
+        }
+        let Some((n, ord, tens)) = number_word(form) else {
+            i += 1;
+            continue;
+        };
+        let mut value = (n, ord);
+        let mut span = 1;
+        if tens && !ord {
+            if let Some((u, uord, false)) = tokens.get(i + 1).and_then(|t| number_word(&t.form)) {
+                if (1..=9).contains(&u) {
+                    value = (n + u, uord);
+                    span = 2;
+                }
+            }
+        }
+        let form = if value.1 {
+            ordinal(value.0)
+        } else {
+            value.0.to_string()
+        };
+        tokens.splice(i..i + span, [Token::new(form, Script::Latin)]);
+        i += 1;
     }
 }
 
@@ -256,7 +639,7 @@ mod tests {
         );
         assert_eq!(
             forms("BANCO NACIONAL DE CUBA, S.A."),
-            ["banco", "nacional", "de", "cuba", "sa"]
+            ["banco", "nacional", "de", "cuba", "joint", "stock", "company"]
         );
         assert_eq!(
             forms("O'Neil  Müller-Lüdenscheidt"),
@@ -266,8 +649,96 @@ mod tests {
         assert_eq!(forms("Abdelrahman"), ["abd", "rahman"]);
         assert_eq!(forms("Abd al-Rahman"), ["abd", "al", "rahman"]);
         assert_eq!(forms("Abdullah"), ["abdullah"]);
-        assert_eq!(forms("ＡＢＣ\u{0007} Ltd"), ["abc", "ltd"]);
+        assert_eq!(forms("Abddul Haq"), ["abd", "haq"]);
+        assert_eq!(forms("Badul Haq"), ["abd", "haq"]);
+        assert_eq!(forms("Abu Bakr"), ["abu", "bakr"]);
+        assert_eq!(forms("Alshabaab"), ["al", "shabaab"]);
+        assert_eq!(forms("al-Shabaab"), ["al", "shabaab"]);
+        assert_eq!(forms("Elhamri Alexander"), ["el", "hamri", "alexander"]);
+        assert_eq!(forms("ＡＢＣ\u{0007} Ltd"), ["abc", "limited"]);
         assert_eq!(prepare("ABC Ltd").tokens[1].class, TokenClass::OrgType);
+        assert_eq!(forms("H.J. Friedrich"), ["h", "j", "friedrich"]);
+        assert_eq!(forms("J.-C. Juncker"), ["j", "c", "juncker"]);
+    }
+
+    #[test]
+    fn legal_forms_and_numbers() {
+        let jsc = |name: &str| {
+            let mut f = forms(name);
+            f.retain(|w| !["joint", "stock", "company"].contains(&w.as_str()));
+            f
+        };
+        assert_eq!(
+            forms("TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY"),
+            [
+                "tactical",
+                "missiles",
+                "corporation",
+                "joint",
+                "stock",
+                "company"
+            ]
+        );
+        assert_eq!(
+            forms("JSC TACTICAL MISSILES CORP."),
+            [
+                "joint",
+                "stock",
+                "company",
+                "tactical",
+                "missiles",
+                "corporation"
+            ]
+        );
+        for name in [
+            "Foo OAO",
+            "Foo Open Joint-Stock Company",
+            "PAO Foo",
+            "Foo AG",
+            "Foo Aktiengesellschaft",
+            "Foo S.A.",
+            "Foo Société Anonyme",
+        ] {
+            assert_eq!(jsc(name), ["foo"], "{name}");
+            assert_eq!(forms(name).len(), 4, "{name}");
+        }
+        for name in [
+            "Foo LLC",
+            "Foo Limited Liability Company",
+            "OOO Foo",
+            "Foo spółka z o.o.",
+            "Foo Sp. z o.o.",
+            "Foo GmbH",
+        ] {
+            let mut f = forms(name);
+            f.sort();
+            assert_eq!(f, ["company", "foo", "liability", "limited"], "{name}");
+        }
+        assert_eq!(
+            forms("Общество с ограниченной ответственностью Ромашка"),
+            ["limited", "liability", "company", "romashka"]
+        );
+        // The words of a legal form share one organisation word's weight.
+        let p = prepare("Foo Open Joint Stock Company");
+        assert_eq!(p.tokens[1].class, TokenClass::OrgType);
+        let w: f32 = p.tokens[1..].iter().map(|t| t.weight()).sum();
+        assert!((w - 0.25).abs() < 1e-6, "{w}");
+        assert_eq!(forms("Foo Ltd"), ["foo", "limited"]);
+        // Misspelt or reordered words of a legal form are still the legal form.
+        assert_eq!(jsc("Public Joint Stocc Kompany Foo"), ["foo"]);
+        assert_eq!(
+            forms("Foo Obshchestvo Aktsionernoe"),
+            ["foo", "company", "stock"]
+        );
+        assert_eq!(
+            prepare("Foo Obshchestvo Aktsionernoe").tokens[1].class,
+            TokenClass::OrgType
+        );
+        assert_eq!(forms("First Bank"), ["1st", "bank"]);
+        assert_eq!(forms("1ST Bank"), ["1st", "bank"]);
+        assert_eq!(forms("Forty-Four Holdings"), ["44", "holdings"]);
+        assert_eq!(forms("Brigade Twenty First"), ["brigade", "21st"]);
+        assert_eq!(forms("Unit 44"), ["unit", "44"]);
     }
 
     #[test]

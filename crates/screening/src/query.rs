@@ -1,4 +1,8 @@
-//! Screening queries: validation with field-named errors.
+//! Screening queries: validation with field-named errors and warnings.
+//!
+//! Only the name decides whether a query can be screened: a missing, empty, over-long or letterless name is an
+//! error. A malformed optional qualifier (kind, birth date, country, identifier) never keeps a name from being
+//! screened: it is left out and the query carries a [`QueryWarning`] naming the field.
 
 use lists::EntityKind;
 use serde::{Deserialize, Serialize};
@@ -25,6 +29,26 @@ pub struct Query {
     /// Identifier numbers (passport, registration, IMO, ...), as written; compared on letters and digits only.
     #[serde(default)]
     pub identifiers: Vec<String>,
+    /// Qualifiers that were malformed and left out; the name was screened without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<QueryWarning>,
+}
+
+/// An optional qualifier that was malformed and left out of the query. Displays as `field: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct QueryWarning {
+    /// `kind`, `birth_date`, `countries` or `identifiers`.
+    pub field: String,
+    /// What was wrong, ending with what was done about it.
+    pub message: String,
+}
+
+fn warn(field: &str, message: impl std::fmt::Display) -> QueryWarning {
+    QueryWarning {
+        field: field.to_string(),
+        message: format!("{message}; screened without it"),
+    }
 }
 
 /// A query field that failed validation. Displays as `field: message`.
@@ -64,8 +88,9 @@ impl Query {
     }
 
     /// Validate and build a query. Control characters are removed from the name; an empty name, a name over
-    /// [`MAX_NAME_CHARS`] characters, a name without letters or digits, an impossible date or an unknown country
-    /// code is an error naming its field.
+    /// [`MAX_NAME_CHARS`] characters or a name without letters or digits is an error naming the field. An
+    /// impossible date, an unknown country code or a malformed identifier is left out with a warning
+    /// ([`Query::warnings`]): a typo in a qualifier must not keep a name from being screened.
     pub fn new(
         name: &str,
         kind: Option<EntityKind>,
@@ -91,45 +116,58 @@ impl Query {
         if !cleaned.chars().any(char::is_alphanumeric) {
             return Err(err("name", "has no letters or digits"));
         }
+        let mut warnings = Vec::new();
         let birth_date = match birth_date.map(str::trim) {
             None | Some("") => None,
-            Some(d) => Some(validate_date(d).map_err(|m| err("birth_date", m))?),
+            Some(d) => match validate_date(d) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    warnings.push(warn("birth_date", m));
+                    None
+                }
+            },
         };
-        if countries.len() > MAX_COUNTRIES {
-            return Err(err(
-                "countries",
-                format!("{} codes; at most {MAX_COUNTRIES}", countries.len()),
-            ));
-        }
-        let mut cs = Vec::with_capacity(countries.len());
+        let mut cs = Vec::with_capacity(countries.len().min(MAX_COUNTRIES));
         for c in countries {
             let u = c.trim().to_ascii_uppercase();
             if !is_country_code(&u) {
-                return Err(err(
+                warnings.push(warn(
                     "countries",
                     format!("{c:?} is not an ISO 3166-1 alpha-2 code"),
                 ));
-            }
-            if !cs.contains(&u) {
+            } else if cs.len() == MAX_COUNTRIES {
+                warnings.push(warn(
+                    "countries",
+                    format!(
+                        "{} codes; at most {MAX_COUNTRIES} are used",
+                        countries.len()
+                    ),
+                ));
+                break;
+            } else if !cs.contains(&u) {
                 cs.push(u);
             }
-        }
-        if identifiers.len() > MAX_IDENTIFIERS {
-            return Err(err(
-                "identifiers",
-                format!("{} values; at most {MAX_IDENTIFIERS}", identifiers.len()),
-            ));
         }
         let mut ids = Vec::new();
         for i in identifiers {
             let norm = normalize_identifier(i);
             if norm.len() < 4 || norm.len() > 64 {
-                return Err(err(
+                warnings.push(warn(
                     "identifiers",
                     format!("{i:?} must have 4 to 64 letters or digits"),
                 ));
+            } else if ids.len() == MAX_IDENTIFIERS {
+                warnings.push(warn(
+                    "identifiers",
+                    format!(
+                        "{} values; at most {MAX_IDENTIFIERS} are used",
+                        identifiers.len()
+                    ),
+                ));
+                break;
+            } else {
+                ids.push(i.trim().to_string());
             }
-            ids.push(i.trim().to_string());
         }
         Ok(Query {
             name: cleaned,
@@ -137,6 +175,7 @@ impl Query {
             birth_date,
             countries: cs,
             identifiers: ids,
+            warnings,
         })
     }
 
@@ -147,48 +186,64 @@ impl Query {
             None | Some(serde_json::Value::Null) => return Err(err("name", "missing")),
             Some(_) => return Err(err("name", "must be a string")),
         };
+        let mut warnings = Vec::new();
         let kind = match &input.kind {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) => Some(parse_kind(s).ok_or_else(|| {
-                err(
+            Some(serde_json::Value::String(s)) => parse_kind(s).or_else(|| {
+                warnings.push(warn(
                     "kind",
                     format!("{s:?} is not one of person, organization, vessel, aircraft"),
-                )
-            })?),
-            Some(_) => return Err(err("kind", "must be a string")),
+                ));
+                None
+            }),
+            Some(_) => {
+                warnings.push(warn("kind", "must be a string"));
+                None
+            }
         };
         let birth_date = match &input.birth_date {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s.as_str()),
             Some(_) => {
-                return Err(err(
+                warnings.push(warn(
                     "birth_date",
                     "must be a string YYYY, YYYY-MM or YYYY-MM-DD",
-                ))
+                ));
+                None
             }
         };
-        let countries = string_list(&input.countries, "countries")?;
-        let identifiers = string_list(&input.identifiers, "identifiers")?;
-        Query::new(name, kind, birth_date, &countries, &identifiers)
+        let countries = string_list(&input.countries, "countries", &mut warnings);
+        let identifiers = string_list(&input.identifiers, "identifiers", &mut warnings);
+        let mut q = Query::new(name, kind, birth_date, &countries, &identifiers)?;
+        warnings.append(&mut q.warnings);
+        q.warnings = warnings;
+        Ok(q)
     }
 }
 
+/// A list of strings (or one string); anything else, or a non-string element, is left out with a warning.
 fn string_list(
     v: &Option<serde_json::Value>,
     field: &'static str,
-) -> Result<Vec<String>, QueryError> {
+    warnings: &mut Vec<QueryWarning>,
+) -> Vec<String> {
     match v {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
         Some(serde_json::Value::Array(a)) => a
             .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| err(field, "must be a list of strings"))
+            .filter_map(|x| {
+                let s = x.as_str().map(str::to_string);
+                if s.is_none() {
+                    warnings.push(warn(field, format!("{x} is not a string")));
+                }
+                s
             })
             .collect(),
-        Some(_) => Err(err(field, "must be a list of strings")),
+        Some(_) => {
+            warnings.push(warn(field, "must be a list of strings"));
+            Vec::new()
+        }
     }
 }
 
@@ -274,25 +329,59 @@ mod tests {
             .to_string()
             .starts_with("name: 10000 characters"));
         assert_eq!(Query::name("Foo\u{0007}Bar").unwrap().name, "Foo Bar");
-        let e = Query::new("x", None, Some("1981-02-30"), &[], &[]).unwrap_err();
-        assert_eq!(e.field, "birth_date");
-        assert!(Query::new("x", None, Some("2000-02-29"), &[], &[]).is_ok());
-        assert!(Query::new("x", None, Some("1900-02-29"), &[], &[]).is_err());
-        assert!(Query::new("x", None, Some("81"), &[], &[]).is_err());
+        // A malformed qualifier is left out with a warning naming its field; the name is still screened.
+        let q = Query::new("x", None, Some("1981-02-30"), &[], &[]).unwrap();
+        assert_eq!(q.birth_date, None);
+        assert_eq!(q.warnings.len(), 1);
+        assert_eq!(q.warnings[0].field, "birth_date");
+        assert!(q.warnings[0].to_string().ends_with("screened without it"));
+        assert!(Query::new("x", None, Some("2000-02-29"), &[], &[])
+            .unwrap()
+            .warnings
+            .is_empty());
         assert_eq!(
-            Query::new("x", None, None, &["ZZ".into()], &[])
-                .unwrap_err()
-                .field,
-            "countries"
-        );
-        assert_eq!(
-            Query::new("x", None, None, &["de".into()], &[])
+            Query::new("x", None, Some("1900-02-29"), &[], &[])
                 .unwrap()
-                .countries,
-            ["DE"]
+                .birth_date,
+            None
         );
-        let input: QueryInput = serde_json::from_str(r#"{"name":"x","kind":"robot"}"#).unwrap();
-        assert_eq!(Query::from_input(&input).unwrap_err().field, "kind");
+        assert_eq!(
+            Query::new("x", None, Some("81"), &[], &[])
+                .unwrap()
+                .warnings[0]
+                .field,
+            "birth_date"
+        );
+        let q = Query::new("x", None, None, &["ZZ".into(), "de".into()], &["12".into()]).unwrap();
+        assert_eq!(q.countries, ["DE"], "the good code is kept");
+        assert_eq!(
+            q.warnings
+                .iter()
+                .map(|w| w.field.as_str())
+                .collect::<Vec<_>>(),
+            ["countries", "identifiers"]
+        );
+        assert!(q.identifiers.is_empty());
+        let input: QueryInput = serde_json::from_str(
+            r#"{"name":"x","kind":"robot","birth_date":5,"countries":[1,"iq"]}"#,
+        )
+        .unwrap();
+        let q = Query::from_input(&input).unwrap();
+        assert_eq!((q.kind, q.birth_date.as_deref()), (None, None));
+        assert_eq!(q.countries, ["IQ"]);
+        assert_eq!(
+            q.warnings
+                .iter()
+                .map(|w| w.field.as_str())
+                .collect::<Vec<_>>(),
+            ["kind", "birth_date", "countries"]
+        );
+        // Only the name is required.
+        let input: QueryInput = serde_json::from_str(r#"{"kind":"person"}"#).unwrap();
+        assert_eq!(
+            Query::from_input(&input).unwrap_err().to_string(),
+            "name: missing"
+        );
         let input: QueryInput = serde_json::from_str(r#"{"name":5}"#).unwrap();
         assert_eq!(
             Query::from_input(&input).unwrap_err().to_string(),

@@ -95,6 +95,32 @@ pub fn levenshtein_sim<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     1.0 - row[lb] as f64 / la.max(lb) as f64
 }
 
+/// Whether two sequences are one inserted (or deleted, or doubled) element, or one swap of adjacent elements,
+/// apart. Substitutions are not covered: for tokens of five letters or more Jaro-Winkler rates them, and for short
+/// tokens a substitution makes another name as often as a typo (Kim / Kin / Lim).
+pub fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == long.len() {
+        let Some(i) = (0..short.len()).find(|&i| short[i] != long[i]) else {
+            return false;
+        };
+        return i + 1 < short.len()
+            && short[i] == long[i + 1]
+            && short[i + 1] == long[i]
+            && short[i + 2..] == long[i + 2..];
+    }
+    if long.len() != short.len() + 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    short[p..] == long[p + 1..]
+}
+
+/// Whether two sequences of the same length differ in exactly one position.
+pub fn one_substitution<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).filter(|(x, y)| x != y).count() == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +135,10 @@ mod tests {
         let long = vec![b'a'; 200];
         assert_eq!(jaro_winkler(&long, &long), 1.0);
         assert!(jw_str("путин", "путін") > 0.85);
+        assert!(one_edit(b"kim", b"kimm") && one_edit(b"km", b"kim") && one_edit(b"kim", b"ikm"));
+        assert!(
+            !one_edit(b"kim", b"kin") && !one_edit(b"kim", b"kimmo") && !one_edit(b"abc", b"cba")
+        );
+        assert!(one_substitution(b"kim", b"kin") && !one_substitution(b"kim", b"kim"));
     }
 }

@@ -37,7 +37,7 @@ fn name_score(e: &Explanation) -> f64 {
                 .chain(e.unmatched_list.iter().map(|t| t.weight))
                 .sum();
             let ul: f64 = e.unmatched_list.iter().map(|t| t.weight).sum();
-            let den = wq + wl - 0.4 * ul;
+            let den = wq + wl - 0.45 * ul;
             if den > 0.0 {
                 num / den
             } else {

@@ -26,10 +26,10 @@ struct ScreenRequest {
     /// "person" or "organisation"; absent: either.
     #[schema(value_type = Option<String>)]
     kind: Option<serde_json::Value>,
-    /// Date of birth (YYYY-MM-DD), for persons.
+    /// Date of birth (YYYY, YYYY-MM or YYYY-MM-DD), for persons. A malformed date is left out with a warning.
     #[schema(value_type = Option<String>)]
     birth_date: Option<serde_json::Value>,
-    /// ISO 3166-1 alpha-2 countries associated with the party.
+    /// ISO 3166-1 alpha-2 countries associated with the party. An unknown code is left out with a warning.
     #[schema(value_type = Option<Vec<String>>)]
     countries: Option<serde_json::Value>,
     /// Identifiers (passport, registration or tax numbers) of the party.
@@ -43,14 +43,27 @@ struct ScreenRequest {
 
 #[derive(serde::Serialize, ToSchema)]
 struct ScreenResponse {
+    /// Best first; each names the list name that matched (`name`) and the entry's primary listed name
+    /// (`primary_name`), with the score and its explanation.
     #[schema(value_type = Vec<Object>)]
     matches: Vec<screening::Match>,
     list_versions: Vec<String>,
+    /// Optional qualifiers (kind, birth date, countries, identifiers) that were malformed and left out: the name
+    /// was screened without them. Only a missing or unusable name is an error.
+    warnings: Vec<ScreenWarning>,
+}
+
+/// A malformed qualifier left out of the screening.
+#[derive(serde::Serialize, ToSchema)]
+struct ScreenWarning {
+    /// `kind`, `birth_date`, `countries` or `identifiers`.
+    field: String,
+    message: String,
 }
 
 /// Screen a name
 ///
-/// Screens a name (and optionally kind, birth date, countries and identifiers) against the active sanctions lists and answers the matches above the threshold, each with an explanation of its score.
+/// Screens a name (and optionally kind, birth date, countries and identifiers) against the active sanctions lists and answers the matches above the threshold, each with the matched list name, the entry's primary name and an explanation of its score. A malformed optional qualifier is left out and reported in `warnings`; only a missing or unusable name is refused.
 #[utoipa::path(post, path = "/api/v1/screening", request_body(content = ScreenRequest, example = json!({"name": "Example Trading Co", "kind": "organisation", "countries": ["IR"], "threshold": 0.85, "limit": 10})), responses((status = 200, body = ScreenResponse), (status = 409, body = Problem, description = "No sanctions list has been imported yet"), (status = 422, body = Problem)))]
 async fn screen_name(
     State(s): S,
@@ -64,10 +77,18 @@ async fn screen_name(
         countries: b.countries,
         identifiers: b.identifiers,
     };
-    let (matches, list_versions) = s.app.screen_adhoc(&p, &input, b.threshold, b.limit)?;
+    let (matches, list_versions, warnings) =
+        s.app.screen_adhoc(&p, &input, b.threshold, b.limit)?;
     Ok(Json(ScreenResponse {
         matches,
         list_versions,
+        warnings: warnings
+            .into_iter()
+            .map(|w| ScreenWarning {
+                field: w.field,
+                message: w.message,
+            })
+            .collect(),
     }))
 }
 

@@ -16,6 +16,7 @@ const ROLES: [&str; 10] = [
 const EXPORTER_FORBIDDEN: &[&str] = &[
     "screening",
     "listed_name",
+    "primary_name",
     "explanation",
     "advice",
     "checklist",

@@ -19,6 +19,7 @@ const INTERNAL_KEYS: &[&str] = &[
     "screening",
     "screened_with",
     "listed_name",
+    "primary_name",
     "score",
     "explanation",
     "source_id",

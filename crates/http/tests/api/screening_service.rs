@@ -103,6 +103,46 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .as_str()
         .unwrap()
         .starts_with("un-sc@sha256:"));
+    assert_eq!(
+        r["matches"][0]["primary_name"], r["matches"][0]["name"],
+        "the primary name matched: {r}"
+    );
+    assert_eq!(r["warnings"], json!([]));
+    // An original-script variant names the entry's primary listed name too.
+    let r = t
+        .post(
+            &w.officer,
+            "/api/v1/screening",
+            json!({"name": "صدام حسين التكريتي"}),
+        )
+        .await
+        .ok();
+    let top = &r["matches"][0];
+    assert_eq!(top["source_id"], "IQi.001");
+    assert_eq!(top["name"], "صدام حسين التكريتي");
+    assert_eq!(top["primary_name"], "SADDAM HUSSEIN AL-TIKRITI");
+    // A malformed qualifier never keeps a name from being screened: left out, with a warning naming it.
+    let r = t
+        .post(
+            &w.officer,
+            "/api/v1/screening",
+            json!({"name": "Saddam Hussein al-Tikriti", "birth_date": "1937-02-30", "countries": ["IQ", "ZZ"], "kind": "robot"}),
+        )
+        .await
+        .ok();
+    assert_eq!(r["matches"][0]["source_id"], "IQi.001");
+    let fields: Vec<&str> = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["kind", "birth_date", "countries"], "{r}");
+    assert!(r["matches"][0]["explanation"]["qualifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["qualifier"] != "birth_date"));
     let r = t
         .post(&w.officer, "/api/v1/screening", json!({"name": ""}))
         .await;
