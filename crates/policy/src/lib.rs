@@ -25,6 +25,7 @@ pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactR
 pub use load::{Diagnostic, LoadError};
 pub use model::{
     Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo, EmbargoKind,
-    HolidayYear, PolicySet, Rule, RuleVersion, Source, WassenaarParticipation,
+    HolidayYear, PolicySet, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind,
+    WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

@@ -10,7 +10,8 @@ use crate::condition::{Condition, Vocabulary};
 use crate::date;
 use crate::model::{
     country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo,
-    EmbargoKind, HolidayYear, PolicySet, Rule, RuleVersion, Source, WassenaarParticipation,
+    EmbargoKind, HolidayYear, PolicySet, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind,
+    WassenaarParticipation,
 };
 use chrono::{Datelike, NaiveDate};
 use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
@@ -96,6 +97,18 @@ struct RawSource {
 }
 
 type OptSource = Option<Spanned<RawSource>>;
+
+/// `[[refusal_criterion]]`, `[[due_diligence_item]]`, `[[red_flag]]`: one vocabulary item.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVocabulary {
+    id: Spanned<String>,
+    set: String,
+    title: String,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    source: OptSource,
+}
 
 /// `[calendar]`: the authority's working week and time zone.
 #[derive(Deserialize)]
@@ -231,11 +244,12 @@ struct Raw {
     participants: Vec<At<RawParticipant>>,
     rules: Vec<At<RawRule>>,
     calendars: Vec<At<RawCalendar>>,
+    vocabulary: Vec<(VocabularyKind, At<RawVocabulary>)>,
     holiday_years: Vec<At<RawHolidayYear>>,
 }
 
 const SECTIONS: &str = "policy, country, control_entry, assessment, default_assessment, embargo, \
-     wassenaar_participant, rule, calendar, holiday_year";
+     wassenaar_participant, rule, calendar, holiday_year, refusal_criterion, due_diligence_item, red_flag";
 
 struct Checker<'a> {
     files: &'a [(String, String)],
@@ -423,6 +437,16 @@ impl Checker<'_> {
                     }
                 }
                 "holiday_year" => items!(raw.holiday_years),
+                "refusal_criterion" | "due_diligence_item" | "red_flag" => {
+                    let kind = match name.as_str() {
+                        "refusal_criterion" => VocabularyKind::RefusalCriterion,
+                        "due_diligence_item" => VocabularyKind::DueDiligenceItem,
+                        _ => VocabularyKind::RedFlag,
+                    };
+                    let mut items: Vec<At<RawVocabulary>> = Vec::new();
+                    items!(items);
+                    raw.vocabulary.extend(items.into_iter().map(|i| (kind, i)));
+                }
                 "country" => items!(raw.countries),
                 "control_entry" => items!(raw.entries),
                 "assessment" => items!(raw.assessments),
@@ -907,6 +931,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
     }
 
     let (calendar, calendar_source, holiday_years) = check_calendar(&mut c, &raw);
+    let vocabulary = check_vocabulary(&mut c, &raw, &first_file);
 
     // Rules.
     let env = Arc::new(cel::Env::stdlib());
@@ -1057,7 +1082,65 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         calendar,
         calendar_source,
         holiday_years,
+        vocabulary,
     })
+}
+
+/// The vocabulary: ids unique per kind, each with its source; when a policy gives a kind at all, every value
+/// the API accepts for it must be there and nothing else (the API's enums are fixed at build time).
+fn check_vocabulary(c: &mut Checker<'_>, raw: &Raw, first_file: &str) -> Vec<VocabularyItem> {
+    let mut out: Vec<VocabularyItem> = Vec::new();
+    for (kind, At(f, v)) in &raw.vocabulary {
+        let id = v.id.get_ref().trim().to_string();
+        let at = v.id.span().start;
+        let what = format!("{} {id}", kind.name());
+        if out.iter().any(|x| x.kind == *kind && x.id == id) {
+            c.at(*f, at, format!("{what} is given twice"));
+            continue;
+        }
+        if !kind.api_values().contains(&id.as_str()) {
+            c.at(
+                *f,
+                at,
+                format!(
+                    "{what} is not a value the API accepts ({})",
+                    kind.api_values().join(", ")
+                ),
+            );
+        }
+        let from = c.date(*f, &v.effective_from);
+        let through = c.opt_date(*f, &v.effective_through);
+        let source = c.source(*f, v.effective_from.span().start, &what, &v.source);
+        if let (Some(from), Ok(through)) = (from, through) {
+            c.periods(*f, &what, &mut [(from, through, at)], false);
+            out.push(VocabularyItem {
+                kind: *kind,
+                id,
+                set: v.set.trim().to_string(),
+                title: v.title.trim().to_string(),
+                effective_from: from,
+                effective_through: through,
+                source,
+            });
+        }
+    }
+    for kind in VocabularyKind::ALL {
+        if !raw.vocabulary.iter().any(|(k, _)| k == kind) {
+            continue;
+        }
+        for value in kind.api_values() {
+            if !out.iter().any(|x| x.kind == *kind && x.id == *value) {
+                c.nowhere(
+                    first_file,
+                    format!(
+                        "{} {value} (a value the API accepts) is missing from the vocabulary",
+                        kind.name()
+                    ),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// The calendar: `[calendar]` at most once (without it: Monday to Friday, UTC), and public holidays per year,

@@ -229,6 +229,62 @@ pub struct PolicySet {
     pub(crate) calendar: Calendar,
     pub(crate) calendar_source: Option<Source>,
     pub(crate) holiday_years: Vec<HolidayYear>,
+    pub(crate) vocabulary: Vec<VocabularyItem>,
+}
+
+/// The kinds of vocabulary a policy holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VocabularyKind {
+    RefusalCriterion,
+    DueDiligenceItem,
+    RedFlag,
+}
+
+impl VocabularyKind {
+    pub const ALL: &'static [VocabularyKind] = &[
+        VocabularyKind::RefusalCriterion,
+        VocabularyKind::DueDiligenceItem,
+        VocabularyKind::RedFlag,
+    ];
+
+    /// The section name, as `policy check` names the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            VocabularyKind::RefusalCriterion => "refusal_criterion",
+            VocabularyKind::DueDiligenceItem => "due_diligence_item",
+            VocabularyKind::RedFlag => "red_flag",
+        }
+    }
+
+    /// The values the API accepts for this kind (the wire values of the domain enums).
+    pub fn api_values(self) -> Vec<&'static str> {
+        match self {
+            VocabularyKind::RefusalCriterion => domain::RefusalCriterion::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+            VocabularyKind::DueDiligenceItem => domain::DueDiligenceItem::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+            VocabularyKind::RedFlag => domain::RedFlag::ALL.iter().map(|v| v.as_str()).collect(),
+        }
+    }
+}
+
+/// One refusal criterion, due-diligence checklist item or red flag, with its period and source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VocabularyItem {
+    pub kind: VocabularyKind,
+    /// The value the API uses, e.g. `criterion-2`.
+    pub id: String,
+    /// The set it belongs to, e.g. `eu-common-position-2008-944`.
+    pub set: String,
+    pub title: String,
+    pub effective_from: NaiveDate,
+    pub effective_through: Option<NaiveDate>,
+    pub source: Source,
 }
 
 /// One year's public holidays and where they come from.
@@ -415,6 +471,9 @@ impl PolicySet {
                 &p.source,
             ));
         }
+        for v in &self.vocabulary {
+            out.push((format!("{} {}", v.kind.name(), v.id), &v.source));
+        }
         if let Some(s) = &self.calendar_source {
             out.push(("the calendar".to_string(), s));
         }
@@ -422,6 +481,21 @@ impl PolicySet {
             out.push((format!("holidays of {}", y.year), &y.source));
         }
         out
+    }
+
+    /// The vocabulary items of `kind`, in file order.
+    pub fn vocabulary(&self, kind: VocabularyKind) -> impl Iterator<Item = &VocabularyItem> {
+        self.vocabulary.iter().filter(move |v| v.kind == kind)
+    }
+
+    /// Whether `id` may be used as a `kind` on `day`: in force in the vocabulary, or any value when the policy
+    /// gives no vocabulary of that kind.
+    pub fn vocabulary_allows(&self, kind: VocabularyKind, id: &str, day: NaiveDate) -> bool {
+        let mut items = self.vocabulary(kind).peekable();
+        if items.peek().is_none() {
+            return true;
+        }
+        items.any(|v| v.id == id && in_period(day, v.effective_from, v.effective_through))
     }
 
     /// Where the working week and time zone come from (`None` when the policy has no `[calendar]`).

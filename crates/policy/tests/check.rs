@@ -767,3 +767,41 @@ fn a_sub_entry_names_an_existing_parent() {
         "control entry 5D002.a.3.b: parent \"5D009\" is not the code of another entry",
     );
 }
+
+#[test]
+fn vocabulary_keeps_every_api_value_and_only_those() {
+    let files = reference_with(&[
+        (
+            "vocabulary.toml",
+            "id = \"att-art-7\"",
+            "id = \"att-art-9\"",
+        ),
+        ("vocabulary.toml", "id = \"remedy\"", "id = \"reporting\""),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "vocabulary.toml",
+        "id = \"att-art-9\"",
+        "refusal_criterion att-art-9 is not a value the API accepts",
+    );
+    assert!(
+        d.iter().any(|x| x.line == 0 && x.message == "refusal_criterion att-art-7 (a value the API accepts) is missing from the vocabulary"),
+        "{d:#?}"
+    );
+    let text = &files
+        .iter()
+        .find(|(n, _)| n == "vocabulary.toml")
+        .unwrap()
+        .1;
+    let second = text.rfind("id = \"reporting\"").unwrap();
+    let line = text[..second].matches('\n').count() + 1;
+    assert!(
+        d.iter().any(|x| x.file == "vocabulary.toml"
+            && x.line == line
+            && x.message
+                .contains("due_diligence_item reporting is given twice")),
+        "{d:#?}"
+    );
+}

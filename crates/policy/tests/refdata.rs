@@ -305,8 +305,12 @@ fn every_reference_item_has_a_source_and_illustrative_ones_say_why() {
     let set = policy::reference();
     let sources = set.provenance();
     // 14 entries (18 versions, each with a wording and a flag source), 62 assessment versions + default,
-    // 16 embargo periods (4 ended), 42 Wassenaar periods, the calendar and 11 years of holidays.
-    assert_eq!(sources.len(), 18 * 2 + 52 + 10 + 1 + 16 + 4 + 42 + 1 + 11);
+    // 16 embargo periods (4 ended), 42 Wassenaar periods, 25 vocabulary items, the calendar and 11 years
+    // of holidays.
+    assert_eq!(
+        sources.len(),
+        18 * 2 + 52 + 10 + 1 + 16 + 4 + 42 + 25 + 1 + 11
+    );
     for (what, s) in &sources {
         assert!(!s.document.is_empty() && !s.article.is_empty(), "{what}");
         assert!(
@@ -329,4 +333,26 @@ fn every_reference_item_has_a_source_and_illustrative_ones_say_why() {
             .expect("docs/policy.md");
     assert!(docs.contains("### Illustrative items in the reference policy"));
     assert!(docs.contains("every country assessment") && docs.contains("the working week"));
+}
+
+#[test]
+fn vocabulary_lists_the_refusal_criteria_checklist_and_red_flags_with_sources() {
+    use policy::VocabularyKind::*;
+    let set = policy::reference();
+    let ids = |k| set.vocabulary(k).map(|v| v.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(RefusalCriterion).len(), 10);
+    assert!(ids(RefusalCriterion).contains(&"att-art-7".to_string()));
+    assert_eq!(ids(DueDiligenceItem).len(), 8);
+    let flags = ids(RedFlag);
+    assert!(flags.contains(&"population-surveillance-integration".to_string()));
+    assert!(flags.contains(&"abusive-security-body".to_string()));
+    let c2 = set
+        .vocabulary(RefusalCriterion)
+        .find(|v| v.id == "criterion-2")
+        .expect("criterion-2");
+    assert_eq!(c2.set, "eu-common-position-2008-944");
+    assert!(c2.source.document.contains("2008/944/CFSP"));
+    assert!(set.vocabulary_allows(RefusalCriterion, "criterion-2", date("2017-01-01")));
+    assert!(!set.vocabulary_allows(RefusalCriterion, "criterion-2", date("2016-12-31")));
+    assert!(!set.vocabulary_allows(RefusalCriterion, "criterion-9", date("2020-01-01")));
 }
