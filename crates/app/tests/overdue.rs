@@ -175,7 +175,13 @@ fn the_service_calendar_is_the_reference_authoritys_unless_configured() {
         ..AppConfig::default()
     });
     assert!(!configured.is_working_day(d("2024-05-19")));
-    assert!(!configured.is_working_day(d("2024-05-20")), "configured extra holiday");
-    assert!(!configured.is_working_day(d("2024-05-14")), "reference holidays are kept");
+    assert!(
+        !configured.is_working_day(d("2024-05-20")),
+        "configured extra holiday"
+    );
+    assert!(
+        !configured.is_working_day(d("2024-05-14")),
+        "reference holidays are kept"
+    );
     assert_eq!(configured.time_zone(), Tz::UTC);
 }
