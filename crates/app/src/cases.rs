@@ -13,7 +13,9 @@ use crate::{
     audit, known_country, new_id, not_found, now, text, App, AppError, AppResult, Principal,
 };
 use chrono::NaiveDate;
+use domain::workdays::Calendar;
 use domain::{transition, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
+use policy::VocabularyKind;
 use std::collections::BTreeSet;
 use store::{Filter, Record};
 
@@ -27,18 +29,22 @@ const CURRENCIES: &[&str] = &[
     "ZAR", "TRY",
 ];
 
-pub(crate) fn date_of(ts: &str) -> NaiveDate {
+/// The authority's date of a stored RFC 3339 timestamp.
+pub(crate) fn date_of(ts: &str, calendar: &Calendar) -> NaiveDate {
     chrono::DateTime::parse_from_rfc3339(ts)
-        .map(|d| d.date_naive())
-        .unwrap_or_else(|_| crate::today())
+        .map(|d| calendar.date_at(d.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| calendar.today())
 }
 
-/// Running intervals of the processing clock, from the case history.
-pub fn clock_intervals(history: &[StateChange]) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+/// Running intervals of the processing clock, from the case history, in the calendar's days.
+pub fn clock_intervals(
+    history: &[StateChange],
+    calendar: &Calendar,
+) -> Vec<(NaiveDate, Option<NaiveDate>)> {
     let mut out: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
     let mut running: Option<NaiveDate> = None;
     for h in history {
-        let d = date_of(&h.at);
+        let d = date_of(&h.at, calendar);
         match h.to {
             CaseState::Submitted => running = Some(d),
             CaseState::UnderReview if h.from == CaseState::AwaitingExporter => running = Some(d),
@@ -62,9 +68,11 @@ pub fn clock_intervals(history: &[StateChange]) -> Vec<(NaiveDate, Option<NaiveD
 impl App {
     pub(crate) fn case_view(&self, r: Record<CaseBody>) -> AppResult<Case> {
         let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
-        let elapsed = self
-            .calendar()
-            .elapsed(&clock_intervals(&r.body.history), crate::today());
+        let calendar = self.calendar();
+        let elapsed = calendar.elapsed(
+            &clock_intervals(&r.body.history, calendar),
+            calendar.today(),
+        );
         let target = r
             .body
             .target_working_days
@@ -601,7 +609,7 @@ impl App {
                     .licence_issued
                     .as_ref()
                     .and_then(|l| l.valid_until)
-                    .is_none_or(|v| v >= crate::today());
+                    .is_none_or(|v| v >= self.today());
             return if covers {
                 Ok(())
             } else {
@@ -658,7 +666,7 @@ impl App {
             )),
             (None, None) => return Err(AppError::Internal("case without details".into())),
         }
-        let as_of = crate::today();
+        let as_of = self.today();
         let set = self.policy_on(as_of);
         let mut out = Vec::new();
         for (p, d, t) in combos {
@@ -970,6 +978,35 @@ impl App {
             domain::DueDiligenceItem::ALL.len(),
         )?;
         crate::bounded_unique("red_flags", &a.red_flags, 20)?;
+        let today = self.today();
+        let set = self.policy_on(today);
+        let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        in_vocabulary(
+            &set,
+            today,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &words(&a.criteria.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+        )?;
+        in_vocabulary(
+            &set,
+            today,
+            "red_flags",
+            VocabularyKind::RedFlag,
+            &words(&a.red_flags.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+        )?;
+        in_vocabulary(
+            &set,
+            today,
+            "checklist",
+            VocabularyKind::DueDiligenceItem,
+            &words(
+                &a.checklist
+                    .iter()
+                    .map(|c| c.item.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        )?;
         for (i, c) in a.conditions.iter().enumerate() {
             text(&format!("conditions[{i}]"), c, 2000)?;
         }
@@ -988,7 +1025,9 @@ impl App {
             ));
         }
         if kind == ReviewKind::HumanRights {
-            for item in domain::DueDiligenceItem::ALL {
+            for item in domain::DueDiligenceItem::ALL.iter().filter(|item| {
+                set.vocabulary_allows(VocabularyKind::DueDiligenceItem, item.as_str(), today)
+            }) {
                 let answers = a.checklist.iter().filter(|c| c.item == *item).count();
                 if answers != 1 {
                     return Err(AppError::invalid(
@@ -1038,7 +1077,7 @@ impl App {
         let reason = text("reason", &b.reason, 5000)?;
         crate::bounded_unique("conditions", &b.conditions, 50)?;
         for (i, c) in b.conditions.iter().enumerate() {
-            validate_condition(&format!("conditions[{i}]"), c)?;
+            validate_condition(&format!("conditions[{i}]"), c, self.today())?;
         }
         let by = who.user_id.clone();
         let r2 = reason.clone();
@@ -1077,6 +1116,15 @@ impl App {
             ));
         }
         crate::bounded_unique("criteria", &b.criteria, 20)?;
+        let today = self.today();
+        let cited: Vec<String> = b.criteria.iter().map(|c| c.as_str().to_string()).collect();
+        in_vocabulary(
+            &self.policy_on(today),
+            today,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &cited,
+        )?;
         let by = who.user_id.clone();
         let r2 = reason.clone();
         self.change_case(
@@ -1137,7 +1185,7 @@ impl App {
                             _ => None,
                         })
                     })
-                    .or_else(|| crate::today().checked_add_months(chrono::Months::new(24)));
+                    .or_else(|| self.today().checked_add_months(chrono::Months::new(24)));
                 let valid_until = match (valid_until, cap) {
                     (Some(v), Some(c)) => Some(v.min(c)),
                     (v, c) => v.or(c),
@@ -1582,7 +1630,30 @@ fn validate_money(field: &str, m: &Money) -> AppResult<()> {
     Ok(())
 }
 
-fn validate_condition(field: &str, c: &Condition) -> AppResult<()> {
+/// Refuses a value the policy's vocabulary does not have in force on `day`, naming `field[i]`.
+fn in_vocabulary(
+    set: &policy::PolicySet,
+    day: NaiveDate,
+    field: &str,
+    kind: VocabularyKind,
+    values: &[String],
+) -> AppResult<()> {
+    for (i, v) in values.iter().enumerate() {
+        if !set.vocabulary_allows(kind, v, day) {
+            return Err(AppError::invalid(
+                format!("{field}[{i}]"),
+                format!(
+                    "{v:?} is not a {} in force in policy {} on {day}",
+                    kind.name().replace('_', " "),
+                    set.version()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_condition(field: &str, c: &Condition, today: NaiveDate) -> AppResult<()> {
     match c {
         Condition::Text { text: t } => text(&format!("{field}.text"), t, 2000).map(|_| ()),
         Condition::ReportingObligation {
@@ -1598,7 +1669,7 @@ fn validate_condition(field: &str, c: &Condition) -> AppResult<()> {
             text(&format!("{field}.text"), t, 2000).map(|_| ())
         }
         Condition::ValidUntil { date } => {
-            if *date <= crate::today() {
+            if *date <= today {
                 return Err(AppError::invalid(
                     format!("{field}.date"),
                     "the validity end date must be in the future",
@@ -1644,10 +1715,60 @@ mod tests {
             ch("2026-11-16T09:00:00Z", AwaitingExporter, UnderReview),
             ch("2026-11-18T09:00:00Z", UnderReview, Approved),
         ];
-        let iv = clock_intervals(&h);
-        assert_eq!(iv.len(), 2);
         let cal = domain::workdays::Calendar::default();
+        let iv = clock_intervals(&h, &cal);
+        assert_eq!(iv.len(), 2);
         assert_eq!(cal.elapsed(&iv, "2026-12-31".parse().unwrap()), 6);
+    }
+
+    #[test]
+    fn cited_vocabulary_must_be_in_force_in_the_policy() {
+        let day: NaiveDate = "2022-01-10".parse().unwrap();
+        let reference = policy::reference();
+        let cited = vec!["criterion-2".to_string(), "att-art-7".to_string()];
+        in_vocabulary(
+            reference,
+            day,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &cited,
+        )
+        .expect("both in force");
+        // A policy in which ATT article 7 ended on 2021-12-31.
+        let files: Vec<(String, String)> = policy::reference_files()
+            .into_iter()
+            .map(|(n, t)| {
+                let t = if n == "vocabulary.toml" {
+                    let at = t.find("id = \"att-art-7\"").unwrap();
+                    let from = at + t[at..].find("effective_from = 2017-01-01").unwrap();
+                    let end = from + "effective_from = 2017-01-01".len();
+                    format!("{}\neffective_through = 2021-12-31{}", &t[..end], &t[end..])
+                } else {
+                    t
+                };
+                (n, t)
+            })
+            .collect();
+        let set = policy::PolicySet::load_files(files).expect("valid");
+        let e = in_vocabulary(
+            &set,
+            day,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &cited,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("criteria[1]") && e.contains("att-art-7"), "{e}");
+        let before: NaiveDate = "2021-12-31".parse().unwrap();
+        in_vocabulary(
+            &set,
+            before,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &cited,
+        )
+        .expect("in force the day before it ended");
     }
 
     #[test]

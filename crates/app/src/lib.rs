@@ -26,7 +26,7 @@ pub mod views;
 pub use error::{AppError, AppResult};
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
-use domain::workdays::Calendar;
+use domain::workdays::{Calendar, Tz, WorkingWeek};
 use domain::{ReviewKind, Role};
 use serde::Serialize;
 use std::sync::{Arc, RwLock};
@@ -35,8 +35,13 @@ use store::{NewAuditEvent, Store, Tx};
 /// Service configuration that use cases depend on.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    /// Public holidays excluded from working-day counts.
+    /// Public holidays excluded from working-day counts, besides those of the reference policy's calendar.
     pub holidays: Vec<NaiveDate>,
+    /// The authority's working week (None: the reference policy's calendar, Sunday to Thursday).
+    pub working_week: Option<WorkingWeek>,
+    /// The authority's time zone, in which "today" and the days of a case's clock are taken (None: the
+    /// reference policy's calendar, Asia/Jerusalem).
+    pub time_zone: Option<Tz>,
     /// Target working days for marketing licences when policy gives none.
     pub target_marketing_days: u32,
     /// Target working days for export licences when policy gives none.
@@ -67,6 +72,8 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             holidays: Vec::new(),
+            working_week: None,
+            time_zone: None,
             target_marketing_days: 20,
             target_export_days: 60,
             screening_threshold: screening::DEFAULT_THRESHOLD,
@@ -218,7 +225,7 @@ struct LoadedFrom {
 impl App {
     /// Builds the application over an opened store, loading published policy versions and active lists.
     pub async fn new(store: Store, config: AppConfig) -> AppResult<Arc<App>> {
-        let calendar = Calendar::new(config.holidays.iter().copied());
+        let calendar = calendar_for(&config);
         let signer = config.licence_signer.clone().unwrap_or_else(|| {
             tracing::warn!("no licence signing key configured: licences are signed with a key kept in memory only");
             ephemeral_signer()
@@ -292,6 +299,11 @@ impl App {
         &self.calendar
     }
 
+    /// The authority's date today (in its time zone).
+    pub fn today(&self) -> NaiveDate {
+        self.calendar.today()
+    }
+
     pub async fn healthy(&self) -> bool {
         self.store.ping().await
     }
@@ -350,8 +362,22 @@ pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The reference authority's date today (in the reference policy's time zone). Use [`App::today`] where
+/// the configured time zone is known.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    policy::reference().calendar().today()
+}
+
+/// The working-day calendar: the reference policy's (working week, time zone, public holidays 2017-2027),
+/// with the configured working week and time zone instead where given, and the configured extra holidays.
+pub fn calendar_for(config: &AppConfig) -> Calendar {
+    let base = policy::reference().calendar();
+    Calendar::with_week(
+        config.working_week.unwrap_or(base.working_week()),
+        config.time_zone.unwrap_or(base.time_zone()),
+        base.holidays(),
+    )
+    .and_holidays(config.holidays.iter().copied())
 }
 
 /// A new random identifier.

@@ -363,7 +363,7 @@ impl App {
                 _ => None,
             }),
             conditions: conditions.iter().map(condition_text).collect(),
-            valid_from: crate::cases::date_of(&issued.issued_at),
+            valid_from: crate::cases::date_of(&issued.issued_at, self.calendar()),
             valid_until,
             issued_at: issued.issued_at.clone(),
         };

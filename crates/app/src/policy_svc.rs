@@ -96,7 +96,7 @@ pub struct PublishPolicy {
 impl App {
     /// The policy in force today.
     pub fn policy_now(&self) -> PolicyHandle {
-        self.policy_on(crate::today())
+        self.policy_on(self.today())
     }
 
     /// The policy in force on `day`.
@@ -230,7 +230,7 @@ impl App {
         };
         crate::known_country(self, "destination", &q.destination)?;
         let licence = q.licence.unwrap_or(LicenceKind::Marketing);
-        let as_of = crate::today();
+        let as_of = self.today();
         let set = self.policy_on(as_of);
         let req = policy::Request {
             as_of,
@@ -441,7 +441,7 @@ impl App {
         p: PublishPolicy,
     ) -> AppResult<PolicyVersionView> {
         who.require(&[Role::PolicyAdmin], "publish policy versions")?;
-        if p.effective_from < crate::today() {
+        if p.effective_from < self.today() {
             return Err(AppError::invalid(
                 "effective_from",
                 "a policy version cannot take effect in the past (decisions are never changed retroactively)",

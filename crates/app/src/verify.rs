@@ -105,7 +105,7 @@ impl App {
             .state
             .parse()
             .map_err(|e: String| crate::AppError::Internal(format!("stored state: {e}")))?;
-        let past_end = lic.valid_until.is_some_and(|v| v < crate::today());
+        let past_end = lic.valid_until.is_some_and(|v| v < self.today());
         let status = match state {
             CaseState::Issued if past_end => LicenceStatus::Expired,
             CaseState::Issued => LicenceStatus::Valid,
@@ -118,7 +118,7 @@ impl App {
             number,
             status,
             kind: Some(rec.body.licence),
-            valid_from: Some(crate::cases::date_of(&lic.issued_at)),
+            valid_from: Some(crate::cases::date_of(&lic.issued_at, self.calendar())),
             valid_until: lic.valid_until,
         })
     }

@@ -179,3 +179,31 @@ async fn officer(app: &App) -> Principal {
         .unwrap();
     app.authenticate(&token.token).await.unwrap()
 }
+
+#[test]
+fn the_service_calendar_is_the_reference_authoritys_unless_configured() {
+    use domain::workdays::{Tz, WorkingWeek};
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let reference = app::calendar_for(&AppConfig::default());
+    assert_eq!(reference.working_week(), WorkingWeek::SUNDAY_TO_THURSDAY);
+    assert_eq!(reference.time_zone(), Tz::Asia__Jerusalem);
+    // Independence Day 2024 (Tuesday 14 May) is a holiday; Sunday 19 May works.
+    assert!(!reference.is_working_day(d("2024-05-14")));
+    assert!(reference.is_working_day(d("2024-05-19")));
+    let configured = app::calendar_for(&AppConfig {
+        working_week: Some(WorkingWeek::MONDAY_TO_FRIDAY),
+        time_zone: Some(Tz::UTC),
+        holidays: vec![d("2024-05-20")],
+        ..AppConfig::default()
+    });
+    assert!(!configured.is_working_day(d("2024-05-19")));
+    assert!(
+        !configured.is_working_day(d("2024-05-20")),
+        "configured extra holiday"
+    );
+    assert!(
+        !configured.is_working_day(d("2024-05-14")),
+        "reference holidays are kept"
+    );
+    assert_eq!(configured.time_zone(), Tz::UTC);
+}

@@ -112,7 +112,9 @@ fn check_reference_prints_ok() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.starts_with("OK ") && text.contains("reference-2017.1"),
+        text.starts_with("OK ")
+            && text.contains("reference-2017.1")
+            && text.contains("sourced items"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 1);
@@ -142,6 +144,38 @@ fn check_broken_dir_prints_file_line_reason_and_fails() {
     let want = format!(
         "{}:{line}: rule un-arms-embargo version 1: condition does not parse",
         rules.display()
+    );
+    assert!(stdout.starts_with(&want), "{stdout}\nwanted {want}");
+}
+
+#[test]
+fn check_refuses_an_item_without_a_source_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_reference(dir.path());
+    let path = dir.path().join("embargoes.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let er = text.find("country = \"ER\"").expect("ER");
+    let start = er + text[er..].find("  [embargo.source]").expect("source");
+    let end = start
+        + text[start..]
+            .find("  [embargo.ended_by]")
+            .expect("ended_by");
+    let mut broken = text.clone();
+    broken.replace_range(start..end, "");
+    std::fs::write(&path, &broken).expect("write");
+    let line = broken[..broken.find("effective_from = 2009-12-23").expect("from")]
+        .matches('\n')
+        .count()
+        + 1;
+    let out = exportctl(
+        &["policy", "check", dir.path().to_str().expect("utf8")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let want = format!(
+        "{}:{line}: embargo on ER from 2009-12-23 has no source",
+        path.display()
     );
     assert!(stdout.starts_with(&want), "{stdout}\nwanted {want}");
 }

@@ -99,7 +99,9 @@ kebab_enum!(
 );
 
 kebab_enum!(
-    /// Refusal criteria: EU Common Position 2008/944 criteria 1-8 and the ATT Art. 6 prohibition.
+    /// Refusal criteria: EU Common Position 2008/944 criteria 1-8, the ATT Art. 6 prohibitions and the Art. 7
+    /// overriding-risk test. The policy's vocabulary (`policy/reference/vocabulary.toml`) lists each with its
+    /// source and says which are in force.
     RefusalCriterion {
         C1 => "criterion-1",
         C2 => "criterion-2",
@@ -110,6 +112,7 @@ kebab_enum!(
         C7 => "criterion-7",
         C8 => "criterion-8",
         AttArt6 => "att-art-6",
+        AttArt7 => "att-art-7",
     }
 );
 
@@ -149,6 +152,8 @@ kebab_enum!(
         DisableLogging => "disable-logging",
         OpaqueEndUse => "opaque-end-use",
         NoIndependentOversight => "no-independent-oversight",
+        PopulationSurveillanceIntegration => "population-surveillance-integration",
+        AbusiveSecurityBody => "abusive-security-body",
     }
 );
 

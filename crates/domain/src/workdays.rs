@@ -1,24 +1,153 @@
-//! Working-day arithmetic for processing-time targets: weekends and configured public holidays excluded, and
-//! intervals during which the clock is stopped (awaiting the exporter) not counted.
+//! Working-day arithmetic for processing-time targets: the authority's working week (configuration: the
+//! reference deployment works Sunday to Thursday), its public holidays, and its time zone (an IANA name, so
+//! "today" is the authority's day, not UTC's). Intervals during which the clock is stopped (awaiting the
+//! exporter) are not counted.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+pub use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
-/// A working-day calendar.
-#[derive(Debug, Clone, Default)]
+/// An IANA time-zone name (`Asia/Jerusalem`, `Europe/London`, `UTC`) as a [`Tz`].
+pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| format!("{name:?} is not an IANA time-zone name (e.g. Asia/Jerusalem)"))
+}
+
+/// The days of the week an authority works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingWeek {
+    /// Indexed by [`Weekday::num_days_from_monday`].
+    days: [bool; 7],
+}
+
+impl Default for WorkingWeek {
+    fn default() -> Self {
+        WorkingWeek::MONDAY_TO_FRIDAY
+    }
+}
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl WorkingWeek {
+    /// Monday to Friday (the default, as before working weeks were configurable).
+    pub const MONDAY_TO_FRIDAY: WorkingWeek = WorkingWeek {
+        days: [true, true, true, true, true, false, false],
+    };
+    /// Sunday to Thursday (Israel's government offices; the reference deployment).
+    pub const SUNDAY_TO_THURSDAY: WorkingWeek = WorkingWeek {
+        days: [true, true, true, true, false, false, true],
+    };
+
+    /// Parses day names (`sun`, `mon`, ... or `sunday`, ..., any case); at least one day, none twice.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<WorkingWeek, String> {
+        let mut days = [false; 7];
+        for name in names {
+            let n = name.trim().to_ascii_lowercase();
+            let i = DAY_NAMES
+                .iter()
+                .position(|d| n == *d || (n.len() > 3 && n.starts_with(d) && is_full_name(&n)))
+                .ok_or_else(|| {
+                    format!(
+                        "{name:?} is not a day of the week (use sun, mon, tue, wed, thu, fri, sat)"
+                    )
+                })?;
+            if days[i] {
+                return Err(format!("{name:?} is given twice"));
+            }
+            days[i] = true;
+        }
+        if !days.contains(&true) {
+            return Err("a working week needs at least one day".to_string());
+        }
+        Ok(WorkingWeek { days })
+    }
+
+    pub fn contains(&self, day: Weekday) -> bool {
+        self.days[day.num_days_from_monday() as usize]
+    }
+
+    /// The working days as short names, Monday first.
+    pub fn names(&self) -> Vec<&'static str> {
+        DAY_NAMES
+            .iter()
+            .zip(self.days)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+fn is_full_name(n: &str) -> bool {
+    matches!(
+        n,
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+    )
+}
+
+/// A working-day calendar: working week, public holidays and time zone.
+#[derive(Debug, Clone)]
 pub struct Calendar {
+    week: WorkingWeek,
     holidays: BTreeSet<NaiveDate>,
+    time_zone: Tz,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Calendar::new([])
+    }
 }
 
 impl Calendar {
+    /// Monday to Friday, UTC, with these public holidays.
     pub fn new(holidays: impl IntoIterator<Item = NaiveDate>) -> Self {
+        Calendar::with_week(WorkingWeek::default(), Tz::UTC, holidays)
+    }
+
+    /// A calendar with its own working week and time zone.
+    pub fn with_week(
+        week: WorkingWeek,
+        time_zone: Tz,
+        holidays: impl IntoIterator<Item = NaiveDate>,
+    ) -> Self {
         Calendar {
+            week,
             holidays: holidays.into_iter().collect(),
+            time_zone,
         }
     }
 
+    /// The same calendar with more holidays (e.g. extra days the deployment configures).
+    pub fn and_holidays(mut self, more: impl IntoIterator<Item = NaiveDate>) -> Self {
+        self.holidays.extend(more);
+        self
+    }
+
+    pub fn working_week(&self) -> WorkingWeek {
+        self.week
+    }
+
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+
+    pub fn holidays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.holidays.iter().copied()
+    }
+
+    /// The authority's date at the instant `now`.
+    pub fn date_at(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.time_zone).date_naive()
+    }
+
+    /// The authority's date now.
+    pub fn today(&self) -> NaiveDate {
+        self.date_at(Utc::now())
+    }
+
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
-        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+        self.week.contains(d.weekday()) && !self.holidays.contains(&d)
     }
 
     /// Working days in the half-open interval (start, end]: the day a case arrives does not count, the day it is
@@ -27,7 +156,10 @@ impl Calendar {
         let mut n = 0;
         let mut d = start;
         while d < end {
-            d = d.succ_opt().expect("date in range");
+            let Some(next) = d.succ_opt() else {
+                break;
+            };
+            d = next;
             if self.is_working_day(d) {
                 n += 1;
             }
@@ -72,5 +204,45 @@ mod tests {
             (d("2026-11-16"), None),
         ];
         assert_eq!(c.elapsed(&running, d("2026-11-18")), 6);
+    }
+
+    #[test]
+    fn sunday_to_thursday_week() {
+        let c = Calendar::with_week(WorkingWeek::SUNDAY_TO_THURSDAY, Tz::Asia__Jerusalem, []);
+        // Thu 2026-11-26 -> Sun 2026-11-29: Fri and Sat are the weekend, Sunday counts.
+        assert!(c.is_working_day(d("2026-11-29")));
+        assert!(!c.is_working_day(d("2026-11-27")));
+        assert!(!c.is_working_day(d("2026-11-28")));
+        assert_eq!(c.working_days_between(d("2026-11-26"), d("2026-11-29")), 1);
+        // A full week has five working days in either convention.
+        assert_eq!(c.working_days_between(d("2026-11-22"), d("2026-11-29")), 5);
+        let week = WorkingWeek::parse(["Sun", "mon", "tuesday", "wed", "thu"]).expect("week");
+        assert_eq!(week, WorkingWeek::SUNDAY_TO_THURSDAY);
+        assert_eq!(week.names(), vec!["mon", "tue", "wed", "thu", "sun"]);
+        assert!(WorkingWeek::parse(["mon", "mon"])
+            .unwrap_err()
+            .contains("twice"));
+        assert!(WorkingWeek::parse(["funday"])
+            .unwrap_err()
+            .contains("not a day"));
+        assert!(WorkingWeek::parse([]).is_err());
+        assert_eq!(parse_time_zone("Asia/Jerusalem"), Ok(Tz::Asia__Jerusalem));
+        assert!(parse_time_zone("Mars/Olympus")
+            .unwrap_err()
+            .contains("IANA"));
+    }
+
+    #[test]
+    fn today_is_the_authoritys_date() {
+        let c = Calendar::with_week(WorkingWeek::SUNDAY_TO_THURSDAY, Tz::Asia__Jerusalem, []);
+        // 22:30 UTC on 2026-11-29 is already 00:30 on 2026-11-30 in Jerusalem (UTC+2 in winter).
+        let late: DateTime<Utc> = "2026-11-29T22:30:00Z".parse().expect("instant");
+        assert_eq!(c.date_at(late), d("2026-11-30"));
+        assert_eq!(Calendar::default().date_at(late), d("2026-11-29"));
+        // 21:30 UTC in summer (UTC+3) is 00:30 the next day; 20:59 UTC is still the same day.
+        let summer: DateTime<Utc> = "2026-07-01T21:30:00Z".parse().expect("instant");
+        assert_eq!(c.date_at(summer), d("2026-07-02"));
+        let before: DateTime<Utc> = "2026-07-01T20:59:00Z".parse().expect("instant");
+        assert_eq!(c.date_at(before), d("2026-07-01"));
     }
 }

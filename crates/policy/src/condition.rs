@@ -31,8 +31,11 @@ pub enum Fact {
     Destination,
     /// `tier`: 1 to 4, from the destination's assessment in force on the as-of date.
     Tier,
-    /// `embargoed`: the destination is under a UN arms embargo on the as-of date.
+    /// `embargoed`: the destination is under a full (country-wide) UN arms embargo on the as-of date.
     Embargoed,
+    /// `partial_embargo`: a partial UN arms embargo (on non-government actors or named groups) is in force for
+    /// the destination on the as-of date.
+    PartialEmbargo,
     /// `wassenaar`: the destination is a Wassenaar participating state on the as-of date.
     Wassenaar,
     /// `listed`: at least one control entry is given.
@@ -55,6 +58,7 @@ impl Fact {
         Fact::Destination,
         Fact::Tier,
         Fact::Embargoed,
+        Fact::PartialEmbargo,
         Fact::Wassenaar,
         Fact::Listed,
         Fact::CyberSurveillance,
@@ -72,6 +76,7 @@ impl Fact {
             Fact::Destination => "destination",
             Fact::Tier => "tier",
             Fact::Embargoed => "embargoed",
+            Fact::PartialEmbargo => "partial_embargo",
             Fact::Wassenaar => "wassenaar",
             Fact::Listed => "listed",
             Fact::CyberSurveillance => "cyber_surveillance",
@@ -105,6 +110,7 @@ impl Vocabulary<'_> {
             Fact::Tier => 4,
             Fact::GovernmentEndUser
             | Fact::Embargoed
+            | Fact::PartialEmbargo
             | Fact::Wassenaar
             | Fact::Listed
             | Fact::CyberSurveillance
@@ -155,6 +161,7 @@ pub(crate) struct FactValues<'a> {
     pub destination: &'a str,
     pub tier: u8,
     pub embargoed: bool,
+    pub partial_embargo: bool,
     pub wassenaar: bool,
     pub listed: bool,
     pub cyber_surveillance: bool,
@@ -173,6 +180,7 @@ impl FactValues<'_> {
             Fact::Destination => self.destination_index,
             Fact::Tier => usize::from(self.tier.saturating_sub(1)),
             Fact::Embargoed => usize::from(self.embargoed),
+            Fact::PartialEmbargo => usize::from(self.partial_embargo),
             Fact::Wassenaar => usize::from(self.wassenaar),
             Fact::Listed => usize::from(self.listed),
             Fact::CyberSurveillance => usize::from(self.cyber_surveillance),
@@ -190,6 +198,7 @@ impl FactValues<'_> {
             Fact::Destination => self.destination.into(),
             Fact::Tier => Value::Int(i64::from(self.tier)),
             Fact::Embargoed => Value::Bool(self.embargoed),
+            Fact::PartialEmbargo => Value::Bool(self.partial_embargo),
             Fact::Wassenaar => Value::Bool(self.wassenaar),
             Fact::Listed => Value::Bool(self.listed),
             Fact::CyberSurveillance => Value::Bool(self.cyber_surveillance),
@@ -583,7 +592,7 @@ mod tests {
                 let mut interpreted =
                     Condition::compile(&v.when, &set.env, &vocab).expect("compiles");
                 interpreted.table = None;
-                for n in 0..4096usize {
+                for n in 0..10240usize {
                     let facts = FactValues {
                         licence: LicenceKind::ALL[n % 2],
                         security_grade: SecurityGrade::ALL[(n / 2) % 4],
@@ -592,6 +601,7 @@ mod tests {
                         destination: &countries[(n * 7) % countries.len()],
                         tier: 1 + ((n / 40) % 4) as u8,
                         embargoed: (n / 160) % 2 == 1,
+                        partial_embargo: (n / 5120) % 2 == 1,
                         wassenaar: (n / 320) % 2 == 1,
                         listed: (n / 640) % 2 == 1,
                         cyber_surveillance: (n / 1280) % 2 == 1,

@@ -1,7 +1,7 @@
 //! Evaluation: a [`Request`] and a [`PolicySet`] -> an explained [`Determination`]. Pure: no I/O, no clock.
 
 use crate::condition::{Fact, FactValues};
-use crate::model::{Effect, PolicySet};
+use crate::model::{Effect, EmbargoKind, PolicySet};
 use chrono::NaiveDate;
 use domain::{CountryCode, EndUserType, LicenceKind, Outcome, ReviewKind, SecurityGrade};
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,6 @@ pub enum EvalError {
     UnknownCountry(String),
     #[error("control_entries: {0:?} is not a known control entry")]
     UnknownControlEntry(String),
-    #[error("control_entries: {code:?} is not in force on {as_of}")]
-    ControlEntryNotInForce { code: String, as_of: NaiveDate },
     #[error("destination: {country} has no assessment in force on {as_of}")]
     NoAssessment { country: String, as_of: NaiveDate },
     #[error("policy: rule {rule} version {version} could not be evaluated: {message}")]
@@ -83,7 +81,9 @@ struct Resolved<'a> {
     set: &'a PolicySet,
     req: &'a Request,
     facts: FactValues<'a>,
-    embargo_source: Option<(&'a str, NaiveDate)>,
+    embargo: Option<&'a crate::model::Embargo>,
+    /// Given entries that are not in force on the as-of date (not controlled yet, or no longer).
+    not_in_force: Vec<&'a str>,
     tier_from: Option<NaiveDate>,
     cyber_codes: Vec<&'a str>,
 }
@@ -110,16 +110,36 @@ impl Resolved<'_> {
                 Some(d) => write!(out, "tier={} ({dest} assessment from {d})", f.tier),
                 None => write!(out, "tier={} ({dest})", f.tier),
             },
-            Fact::Embargoed => match self.embargo_source {
-                Some((src, from)) => write!(out, "embargoed=true ({dest}: {src}, from {from})"),
+            Fact::Embargoed => match self.embargo.filter(|e| e.kind == EmbargoKind::Full) {
+                Some(e) => write!(
+                    out,
+                    "embargoed=true ({dest}: {}, from {})",
+                    e.source.document, e.effective_from
+                ),
                 None => write!(out, "embargoed=false ({dest} on {as_of})"),
+            },
+            Fact::PartialEmbargo => match self.embargo.filter(|e| e.kind == EmbargoKind::Partial) {
+                Some(e) => write!(
+                    out,
+                    "partial_embargo=true ({dest}: {}, from {}, on {})",
+                    e.source.document,
+                    e.effective_from,
+                    e.applies_to.as_deref().unwrap_or("named groups")
+                ),
+                None => write!(out, "partial_embargo=false ({dest} on {as_of})"),
             },
             Fact::Wassenaar => write!(out, "wassenaar={} ({dest} on {as_of})", f.wassenaar),
             Fact::Listed => {
                 if f.listed {
                     write!(out, "listed=true ({})", f.control_entries.join(", "))
-                } else {
+                } else if self.not_in_force.is_empty() {
                     write!(out, "listed=false (no control entry)")
+                } else {
+                    write!(
+                        out,
+                        "listed=false ({} not in force on {as_of})",
+                        self.not_in_force.join(", ")
+                    )
                 }
             }
             Fact::CyberSurveillance => {
@@ -181,17 +201,20 @@ pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, Eva
         .ok_or_else(|| EvalError::UnknownCountry(destination.to_string()))?;
     let mut codes: Vec<&str> = Vec::with_capacity(request.control_entries.len());
     let mut cyber_codes: Vec<&str> = Vec::new();
+    let mut not_in_force: Vec<&str> = Vec::new();
     for code in &request.control_entries {
         let entry = set
             .entry_index(code)
             .and_then(|i| set.entries.get(i))
             .ok_or_else(|| EvalError::UnknownControlEntry(code.clone()))?;
-        let version = entry
-            .version_on(as_of)
-            .ok_or_else(|| EvalError::ControlEntryNotInForce {
-                code: code.clone(),
-                as_of,
-            })?;
+        // An entry added to the control list after the as-of date (or removed before it) did not control
+        // the item on that day: it counts as not listed, and the reason says so.
+        let Some(version) = entry.version_on(as_of) else {
+            if !not_in_force.contains(&entry.code.as_str()) {
+                not_in_force.push(&entry.code);
+            }
+            continue;
+        };
         if !codes.contains(&entry.code.as_str()) {
             codes.push(&entry.code);
             if version.cyber_surveillance {
@@ -220,14 +243,16 @@ pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, Eva
             destination_index: ci,
             destination,
             tier: assessment.tier,
-            embargoed: embargo.is_some(),
+            embargoed: embargo.is_some_and(|e| e.kind == EmbargoKind::Full),
+            partial_embargo: embargo.is_some_and(|e| e.kind == EmbargoKind::Partial),
             wassenaar: set.wassenaar_at(ci, as_of),
             listed: !codes.is_empty(),
             cyber_surveillance: !cyber_codes.is_empty(),
             catch_all_notified: request.catch_all_notified,
             control_entries: &codes,
         },
-        embargo_source: embargo.map(|e| (e.source.as_str(), e.effective_from)),
+        embargo,
+        not_in_force,
         tier_from: own_assessment.then_some(assessment.effective_from),
         cyber_codes,
     };

@@ -10,9 +10,11 @@ use crate::condition::{Condition, Vocabulary};
 use crate::date;
 use crate::model::{
     country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo,
-    PolicySet, Rule, RuleVersion, WassenaarParticipation,
+    EmbargoKind, HolidayYear, PolicySet, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind,
+    WassenaarParticipation,
 };
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,6 +84,58 @@ struct RawManifest {
     documents: Vec<Spanned<String>>,
 }
 
+/// Provenance of one item: `[<item>.source]` with document, article, date and url (and `illustrative`, saying
+/// why, when the figure is not the real one).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    document: Spanned<String>,
+    article: Spanned<String>,
+    date: SDate,
+    url: Spanned<String>,
+    illustrative: Option<Spanned<String>>,
+}
+
+type OptSource = Option<Spanned<RawSource>>;
+
+/// `[[refusal_criterion]]`, `[[due_diligence_item]]`, `[[red_flag]]`: one vocabulary item.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVocabulary {
+    id: Spanned<String>,
+    set: String,
+    title: String,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    source: OptSource,
+}
+
+/// `[calendar]`: the authority's working week and time zone.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    time_zone: Spanned<String>,
+    working_days: Spanned<Vec<String>>,
+    source: OptSource,
+}
+
+/// `[[holiday_year]]`: one year's public holidays, with their source.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHolidayYear {
+    year: Spanned<i32>,
+    source: OptSource,
+    #[serde(default)]
+    day: Vec<RawHoliday>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHoliday {
+    date: SDate,
+    name: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCountry {
@@ -96,6 +150,7 @@ struct RawEntry {
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
     regime: Option<String>,
+    parent: Option<Spanned<String>>,
     version: Spanned<Vec<RawEntryVersion>>,
 }
 
@@ -106,6 +161,8 @@ struct RawEntryVersion {
     effective_through: Option<SDate>,
     title: String,
     cyber_surveillance: bool,
+    source: OptSource,
+    flag_source: OptSource,
 }
 
 #[derive(Deserialize)]
@@ -130,15 +187,19 @@ struct RawAssessmentVersion {
     #[serde(default)]
     indicators: Vec<String>,
     rationale: String,
+    source: OptSource,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEmbargo {
     country: Spanned<String>,
-    source: String,
+    kind: Spanned<EmbargoKind>,
+    applies_to: Option<String>,
     effective_from: SDate,
     effective_through: Option<SDate>,
+    source: OptSource,
+    ended_by: OptSource,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +208,7 @@ struct RawParticipant {
     country: Spanned<String>,
     effective_from: SDate,
     effective_through: Option<SDate>,
+    source: OptSource,
 }
 
 #[derive(Deserialize)]
@@ -181,10 +243,13 @@ struct Raw {
     embargoes: Vec<At<RawEmbargo>>,
     participants: Vec<At<RawParticipant>>,
     rules: Vec<At<RawRule>>,
+    calendars: Vec<At<RawCalendar>>,
+    vocabulary: Vec<(VocabularyKind, At<RawVocabulary>)>,
+    holiday_years: Vec<At<RawHolidayYear>>,
 }
 
-const SECTIONS: &str =
-    "policy, country, control_entry, assessment, default_assessment, embargo, wassenaar_participant, rule";
+const SECTIONS: &str = "policy, country, control_entry, assessment, default_assessment, embargo, \
+     wassenaar_participant, rule, calendar, holiday_year, refusal_criterion, due_diligence_item, red_flag";
 
 struct Checker<'a> {
     files: &'a [(String, String)],
@@ -240,6 +305,65 @@ impl Checker<'_> {
         match d {
             None => Ok(None),
             Some(d) => self.date(file, d).map(Some).ok_or(()),
+        }
+    }
+
+    /// Checks an item's source: present, every field filled, a web address. `what` names the item and `at` is
+    /// where it starts, for the diagnostic when the source is missing. Returns a default on any problem (the
+    /// diagnostic then keeps the policy from loading).
+    fn source(&mut self, file: usize, at: usize, what: &str, src: &OptSource) -> Source {
+        let Some(src) = src else {
+            self.at(
+                file,
+                at,
+                format!("{what} has no source: give document, article, date and url (see docs/policy.md, Provenance)"),
+            );
+            return Source::default();
+        };
+        let r = src.get_ref();
+        for (field, value) in [
+            ("document", &r.document),
+            ("article", &r.article),
+            ("url", &r.url),
+        ] {
+            if value.get_ref().trim().is_empty() {
+                self.at(
+                    file,
+                    value.span().start,
+                    format!("{what}: source {field} must not be empty"),
+                );
+            }
+        }
+        let url = r.url.get_ref().trim();
+        if !url.is_empty()
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace))
+        {
+            self.at(
+                file,
+                r.url.span().start,
+                format!("{what}: source url {url:?} is not an http(s) address"),
+            );
+        }
+        if let Some(i) = &r.illustrative {
+            if i.get_ref().trim().is_empty() {
+                self.at(
+                    file,
+                    i.span().start,
+                    format!("{what}: source illustrative must say why the figure is illustrative"),
+                );
+            }
+        }
+        let date = self.date(file, &r.date).unwrap_or_default();
+        Source {
+            document: r.document.get_ref().trim().to_string(),
+            article: r.article.get_ref().trim().to_string(),
+            date,
+            url: url.to_string(),
+            illustrative: r
+                .illustrative
+                .as_ref()
+                .map(|i| i.get_ref().trim().to_string()),
         }
     }
 
@@ -306,6 +430,22 @@ impl Checker<'_> {
                     if let Some(v) = self.element(file, value) {
                         raw.defaults.push(At(file, v));
                     }
+                }
+                "calendar" => {
+                    if let Some(v) = self.element(file, value) {
+                        raw.calendars.push(At(file, v));
+                    }
+                }
+                "holiday_year" => items!(raw.holiday_years),
+                "refusal_criterion" | "due_diligence_item" | "red_flag" => {
+                    let kind = match name.as_str() {
+                        "refusal_criterion" => VocabularyKind::RefusalCriterion,
+                        "due_diligence_item" => VocabularyKind::DueDiligenceItem,
+                        _ => VocabularyKind::RedFlag,
+                    };
+                    let mut items: Vec<At<RawVocabulary>> = Vec::new();
+                    items!(items);
+                    raw.vocabulary.extend(items.into_iter().map(|i| (kind, i)));
                 }
                 "country" => items!(raw.countries),
                 "control_entry" => items!(raw.entries),
@@ -494,6 +634,17 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         for v in re.version.get_ref() {
             let from = c.date(*f, &v.effective_from);
             let through = c.opt_date(*f, &v.effective_through);
+            let what = match from {
+                Some(d) => format!("control entry {code} version from {d}"),
+                None => format!("control entry {code}"),
+            };
+            let source = c.source(*f, v.effective_from.span().start, &what, &v.source);
+            let flag_source = c.source(
+                *f,
+                v.effective_from.span().start,
+                &format!("{what} (cyber_surveillance flag, flag_source)"),
+                &v.flag_source,
+            );
             if let (Some(from), Ok(through)) = (from, through) {
                 periods.push((from, through, v.effective_from.span().start));
                 versions.push(ControlEntryVersion {
@@ -501,6 +652,8 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                     effective_through: through,
                     title: v.title.clone(),
                     cyber_surveillance: v.cyber_surveillance,
+                    source,
+                    flag_source,
                 });
             }
         }
@@ -521,8 +674,32 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                 .map(|a| a.get_ref().trim().to_string())
                 .collect(),
             regime: re.regime.clone(),
+            parent: re.parent.as_ref().map(|p| p.get_ref().trim().to_string()),
             versions,
         });
+    }
+    // Sub-entries: the parent must be another entry's canonical code, itself no sub-entry.
+    for (At(f, re), e) in raw.entries.iter().zip(&entries) {
+        let (Some(p), Some(rp)) = (&e.parent, &re.parent) else {
+            continue;
+        };
+        let parent = entries.iter().find(|x| &x.code == p);
+        match parent {
+            None => c.at(
+                *f,
+                rp.span().start,
+                format!("control entry {}: parent {p:?} is not the code of another entry", e.code),
+            ),
+            Some(x) if x.code == e.code || x.parent.is_some() => c.at(
+                *f,
+                rp.span().start,
+                format!(
+                    "control entry {}: parent {p:?} must be another entry that is not itself a sub-entry",
+                    e.code
+                ),
+            ),
+            Some(_) => {}
+        }
     }
 
     // Assessments.
@@ -541,6 +718,11 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                 }
                 let from = c.date(f, &v.effective_from);
                 let through = c.opt_date(f, &v.effective_through);
+                let item = match from {
+                    Some(d) => format!("{what} version from {d}"),
+                    None => what.to_string(),
+                };
+                let source = c.source(f, v.effective_from.span().start, &item, &v.source);
                 if let (Some(from), Ok(through), Ok(tier)) = (from, through, u8::try_from(tier)) {
                     periods.push((from, through, v.effective_from.span().start));
                     out.push(Assessment {
@@ -549,6 +731,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                         tier: tier.clamp(1, 4),
                         indicators: v.indicators.clone(),
                         rationale: v.rationale.clone(),
+                        source,
                     });
                 }
             }
@@ -639,15 +822,66 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         };
         let from = c.date(*f, &e.effective_from);
         let through = c.opt_date(*f, &e.effective_through);
+        let at = e.effective_from.span().start;
+        let what = match from {
+            Some(d) => format!("embargo on {code} from {d}"),
+            None => format!("embargo on {code}"),
+        };
+        let source = c.source(*f, at, &what, &e.source);
+        let kind = *e.kind.get_ref();
+        let applies_to = e
+            .applies_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        if kind == EmbargoKind::Partial && applies_to.is_none() {
+            c.at(
+                *f,
+                e.kind.span().start,
+                format!("{what}: a partial embargo needs applies_to (whom it covers)"),
+            );
+        }
+        if kind == EmbargoKind::Full && e.applies_to.is_some() {
+            c.at(
+                *f,
+                e.kind.span().start,
+                format!("{what}: applies_to is only for a partial embargo"),
+            );
+        }
+        let ended_by = match (&e.effective_through, &e.ended_by) {
+            (Some(_), None) => {
+                c.at(
+                    *f,
+                    at,
+                    format!("{what} ends but has no ended_by: give the source that lifted or changed it"),
+                );
+                None
+            }
+            (None, Some(s)) => {
+                c.at(
+                    *f,
+                    s.span().start,
+                    format!("{what}: ended_by is only for a period with an effective_through"),
+                );
+                None
+            }
+            (Some(_), Some(_)) => {
+                Some(c.source(*f, at, &format!("{what} (ended_by)"), &e.ended_by))
+            }
+            (None, None) => None,
+        };
         if let (Some(from), Ok(through)) = (from, through) {
             embargo_periods
                 .entry(i)
                 .or_insert((*f, Vec::new()))
                 .1
-                .push((from, through, e.effective_from.span().start));
+                .push((from, through, at));
             embargoes[i].push(Embargo {
                 country: code,
-                source: e.source.clone(),
+                kind,
+                applies_to: applies_to.map(str::to_string),
+                source,
+                ended_by,
                 effective_from: from,
                 effective_through: through,
             });
@@ -667,6 +901,11 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         };
         let from = c.date(*f, &p.effective_from);
         let through = c.opt_date(*f, &p.effective_through);
+        let what = match from {
+            Some(d) => format!("Wassenaar participation of {code} from {d}"),
+            None => format!("Wassenaar participation of {code}"),
+        };
+        let source = c.source(*f, p.effective_from.span().start, &what, &p.source);
         if let (Some(from), Ok(through)) = (from, through) {
             wa_periods.entry(i).or_insert((*f, Vec::new())).1.push((
                 from,
@@ -677,6 +916,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                 country: code,
                 effective_from: from,
                 effective_through: through,
+                source,
             });
         }
     }
@@ -689,6 +929,9 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
             false,
         );
     }
+
+    let (calendar, calendar_source, holiday_years) = check_calendar(&mut c, &raw);
+    let vocabulary = check_vocabulary(&mut c, &raw, &first_file);
 
     // Rules.
     let env = Arc::new(cel::Env::stdlib());
@@ -836,7 +1079,152 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         entry_lookup,
         rules,
         env,
+        calendar,
+        calendar_source,
+        holiday_years,
+        vocabulary,
     })
+}
+
+/// The vocabulary: ids unique per kind, each with its source; when a policy gives a kind at all, every value
+/// the API accepts for it must be there and nothing else (the API's enums are fixed at build time).
+fn check_vocabulary(c: &mut Checker<'_>, raw: &Raw, first_file: &str) -> Vec<VocabularyItem> {
+    let mut out: Vec<VocabularyItem> = Vec::new();
+    for (kind, At(f, v)) in &raw.vocabulary {
+        let id = v.id.get_ref().trim().to_string();
+        let at = v.id.span().start;
+        let what = format!("{} {id}", kind.name());
+        if out.iter().any(|x| x.kind == *kind && x.id == id) {
+            c.at(*f, at, format!("{what} is given twice"));
+            continue;
+        }
+        if !kind.api_values().contains(&id.as_str()) {
+            c.at(
+                *f,
+                at,
+                format!(
+                    "{what} is not a value the API accepts ({})",
+                    kind.api_values().join(", ")
+                ),
+            );
+        }
+        let from = c.date(*f, &v.effective_from);
+        let through = c.opt_date(*f, &v.effective_through);
+        let source = c.source(*f, v.effective_from.span().start, &what, &v.source);
+        if let (Some(from), Ok(through)) = (from, through) {
+            c.periods(*f, &what, &mut [(from, through, at)], false);
+            out.push(VocabularyItem {
+                kind: *kind,
+                id,
+                set: v.set.trim().to_string(),
+                title: v.title.trim().to_string(),
+                effective_from: from,
+                effective_through: through,
+                source,
+            });
+        }
+    }
+    for kind in VocabularyKind::ALL {
+        if !raw.vocabulary.iter().any(|(k, _)| k == kind) {
+            continue;
+        }
+        for value in kind.api_values() {
+            if !out.iter().any(|x| x.kind == *kind && x.id == *value) {
+                c.nowhere(
+                    first_file,
+                    format!(
+                        "{} {value} (a value the API accepts) is missing from the vocabulary",
+                        kind.name()
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The calendar: `[calendar]` at most once (without it: Monday to Friday, UTC), and public holidays per year,
+/// each year once, each date in its year and given once, each year with its source.
+fn check_calendar(c: &mut Checker<'_>, raw: &Raw) -> (Calendar, Option<Source>, Vec<HolidayYear>) {
+    let mut week = WorkingWeek::default();
+    let mut time_zone = Tz::UTC;
+    let mut calendar_source = None;
+    for (n, At(f, cal)) in raw.calendars.iter().enumerate() {
+        if n > 0 {
+            c.at(
+                *f,
+                cal.time_zone.span().start,
+                "[calendar] given more than once",
+            );
+            continue;
+        }
+        match parse_time_zone(cal.time_zone.get_ref()) {
+            Ok(tz) => time_zone = tz,
+            Err(e) => c.at(
+                *f,
+                cal.time_zone.span().start,
+                format!("calendar time_zone: {e}"),
+            ),
+        }
+        match WorkingWeek::parse(cal.working_days.get_ref().iter().map(String::as_str)) {
+            Ok(w) => week = w,
+            Err(e) => c.at(
+                *f,
+                cal.working_days.span().start,
+                format!("calendar working_days: {e}"),
+            ),
+        }
+        calendar_source =
+            Some(c.source(*f, cal.time_zone.span().start, "the calendar", &cal.source));
+    }
+    let mut years: Vec<HolidayYear> = Vec::new();
+    let mut all_days = Vec::new();
+    for At(f, hy) in &raw.holiday_years {
+        let year = *hy.year.get_ref();
+        let at = hy.year.span().start;
+        if years.iter().any(|y| y.year == year) {
+            c.at(*f, at, format!("holidays of {year} are given twice"));
+            continue;
+        }
+        let what = format!("holidays of {year}");
+        let source = c.source(*f, at, &what, &hy.source);
+        let mut days = Vec::new();
+        for d in &hy.day {
+            let Some(date) = c.date(*f, &d.date) else {
+                continue;
+            };
+            if date.year() != year {
+                c.at(
+                    *f,
+                    d.date.span().start,
+                    format!("{what}: {date} is not in {year}"),
+                );
+            } else if days.iter().any(|(x, _)| *x == date) {
+                c.at(
+                    *f,
+                    d.date.span().start,
+                    format!("{what}: {date} is given twice"),
+                );
+            } else if d.name.trim().is_empty() {
+                c.at(
+                    *f,
+                    d.date.span().start,
+                    format!("{what}: {date} needs a name"),
+                );
+            } else {
+                days.push((date, d.name.trim().to_string()));
+            }
+        }
+        days.sort();
+        all_days.extend(days.iter().map(|(d, _)| *d));
+        years.push(HolidayYear { year, source, days });
+    }
+    years.sort_by_key(|y| y.year);
+    (
+        Calendar::with_week(week, time_zone, all_days),
+        calendar_source,
+        years,
+    )
 }
 
 impl PolicySet {

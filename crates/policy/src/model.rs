@@ -4,10 +4,34 @@
 use crate::condition::Condition;
 use crate::date::in_period;
 use chrono::NaiveDate;
+use domain::workdays::Calendar;
 use domain::{Outcome, ReviewKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Where an item of reference data comes from: the document, the article, paragraph or resolution in it, the
+/// document's date and where to read it. `illustrative` is set when the figure is not the real one (the real
+/// one is not public) and says why; docs/policy.md lists those items.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub document: String,
+    pub article: String,
+    pub date: NaiveDate,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub illustrative: Option<String>,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, {} ({})", self.document, self.article, self.date)?;
+        if self.illustrative.is_some() {
+            write!(f, " [illustrative]")?;
+        }
+        Ok(())
+    }
+}
 
 /// An ISO 3166-1 alpha-2 country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +51,9 @@ pub struct ControlEntry {
     pub aliases: Vec<String>,
     /// The control regime or list the entry belongs to.
     pub regime: Option<String>,
+    /// For a sub-entry (a part of an entry whose cyber-surveillance flag differs from the rest), the
+    /// canonical code of the entry it is part of.
+    pub parent: Option<String>,
     /// Versions, ordered by effective date, contiguous.
     pub versions: Vec<ControlEntryVersion>,
 }
@@ -39,6 +66,10 @@ pub struct ControlEntryVersion {
     pub title: String,
     /// A cyber-surveillance item (EU 2021/821 Art. 2(20)).
     pub cyber_surveillance: bool,
+    /// Where the entry's wording and effective date come from.
+    pub source: Source,
+    /// Where the cyber-surveillance flag comes from.
+    pub flag_source: Source,
 }
 
 impl ControlEntry {
@@ -69,13 +100,40 @@ pub struct Assessment {
     pub tier: u8,
     pub indicators: Vec<String>,
     pub rationale: String,
+    pub source: Source,
+}
+
+/// What a UN arms embargo covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbargoKind {
+    /// The whole country: every transfer to it is prohibited (fact `embargoed`).
+    Full,
+    /// Non-government actors or named groups only (fact `partial_embargo`): the reference rules prohibit
+    /// transfers to non-government end users and send government end users to a foreign-affairs review.
+    Partial,
+}
+
+impl std::fmt::Display for EmbargoKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EmbargoKind::Full => "full",
+            EmbargoKind::Partial => "partial",
+        })
+    }
 }
 
 /// One UN arms-embargo period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Embargo {
     pub country: String,
-    pub source: String,
+    pub kind: EmbargoKind,
+    /// Whom a partial embargo covers, in words (e.g. "non-governmental entities and individuals").
+    pub applies_to: Option<String>,
+    /// The resolution that imposed (or re-shaped) the embargo.
+    pub source: Source,
+    /// The resolution that lifted or re-shaped it, when the period has an end.
+    pub ended_by: Option<Source>,
     pub effective_from: NaiveDate,
     pub effective_through: Option<NaiveDate>,
 }
@@ -86,6 +144,7 @@ pub struct WassenaarParticipation {
     pub country: String,
     pub effective_from: NaiveDate,
     pub effective_through: Option<NaiveDate>,
+    pub source: Source,
 }
 
 /// What a rule does when its condition holds.
@@ -166,6 +225,75 @@ pub struct PolicySet {
     pub(crate) entry_lookup: HashMap<String, usize>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) env: Arc<cel::Env>,
+    /// Working week, time zone and public holidays (Monday to Friday, UTC, none when the policy sets none).
+    pub(crate) calendar: Calendar,
+    pub(crate) calendar_source: Option<Source>,
+    pub(crate) holiday_years: Vec<HolidayYear>,
+    pub(crate) vocabulary: Vec<VocabularyItem>,
+}
+
+/// The kinds of vocabulary a policy holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VocabularyKind {
+    RefusalCriterion,
+    DueDiligenceItem,
+    RedFlag,
+}
+
+impl VocabularyKind {
+    pub const ALL: &'static [VocabularyKind] = &[
+        VocabularyKind::RefusalCriterion,
+        VocabularyKind::DueDiligenceItem,
+        VocabularyKind::RedFlag,
+    ];
+
+    /// The section name, as `policy check` names the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            VocabularyKind::RefusalCriterion => "refusal_criterion",
+            VocabularyKind::DueDiligenceItem => "due_diligence_item",
+            VocabularyKind::RedFlag => "red_flag",
+        }
+    }
+
+    /// The values the API accepts for this kind (the wire values of the domain enums).
+    pub fn api_values(self) -> Vec<&'static str> {
+        match self {
+            VocabularyKind::RefusalCriterion => domain::RefusalCriterion::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+            VocabularyKind::DueDiligenceItem => domain::DueDiligenceItem::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+            VocabularyKind::RedFlag => domain::RedFlag::ALL.iter().map(|v| v.as_str()).collect(),
+        }
+    }
+}
+
+/// One refusal criterion, due-diligence checklist item or red flag, with its period and source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VocabularyItem {
+    pub kind: VocabularyKind,
+    /// The value the API uses, e.g. `criterion-2`.
+    pub id: String,
+    /// The set it belongs to, e.g. `eu-common-position-2008-944`.
+    pub set: String,
+    pub title: String,
+    pub effective_from: NaiveDate,
+    pub effective_through: Option<NaiveDate>,
+    pub source: Source,
+}
+
+/// One year's public holidays and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HolidayYear {
+    pub year: i32,
+    pub source: Source,
+    /// Dates with their names, in date order.
+    pub days: Vec<(NaiveDate, String)>,
 }
 
 impl std::fmt::Debug for PolicySet {
@@ -265,7 +393,7 @@ impl PolicySet {
             .find(|a| in_period(day, a.effective_from, a.effective_through))
     }
 
-    /// The UN arms embargo on `country` in force on `day`, if any.
+    /// The UN arms embargo (full or partial) on `country` in force on `day`, if any.
     pub fn embargo(&self, country: &str, day: NaiveDate) -> Option<&Embargo> {
         self.country_index(country)
             .and_then(|i| self.embargo_at(i, day))
@@ -294,5 +422,89 @@ impl PolicySet {
     /// The rules, in evaluation order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The authority's working-day calendar: working week, time zone and the public holidays of every year
+    /// the policy lists.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// Every item of reference data with its source, named as `policy check` names it (`embargo on ER from
+    /// 2009-12-23`), in file-section order.
+    pub fn provenance(&self) -> Vec<(String, &Source)> {
+        let mut out = Vec::new();
+        for e in &self.entries {
+            for v in &e.versions {
+                let what = format!("control entry {} version from {}", e.code, v.effective_from);
+                out.push((what.clone(), &v.source));
+                out.push((format!("{what} (cyber_surveillance flag)"), &v.flag_source));
+            }
+        }
+        for (c, list) in self.countries.iter().zip(&self.assessments) {
+            for a in list {
+                out.push((
+                    format!("assessment of {} version from {}", c.code, a.effective_from),
+                    &a.source,
+                ));
+            }
+        }
+        for a in &self.default_assessment {
+            out.push((
+                format!("default assessment version from {}", a.effective_from),
+                &a.source,
+            ));
+        }
+        for e in self.embargoes.iter().flatten() {
+            let what = format!("embargo on {} from {}", e.country, e.effective_from);
+            out.push((what.clone(), &e.source));
+            if let Some(end) = &e.ended_by {
+                out.push((format!("{what} (ended_by)"), end));
+            }
+        }
+        for p in self.wassenaar.iter().flatten() {
+            out.push((
+                format!(
+                    "Wassenaar participation of {} from {}",
+                    p.country, p.effective_from
+                ),
+                &p.source,
+            ));
+        }
+        for v in &self.vocabulary {
+            out.push((format!("{} {}", v.kind.name(), v.id), &v.source));
+        }
+        if let Some(s) = &self.calendar_source {
+            out.push(("the calendar".to_string(), s));
+        }
+        for y in &self.holiday_years {
+            out.push((format!("holidays of {}", y.year), &y.source));
+        }
+        out
+    }
+
+    /// The vocabulary items of `kind`, in file order.
+    pub fn vocabulary(&self, kind: VocabularyKind) -> impl Iterator<Item = &VocabularyItem> {
+        self.vocabulary.iter().filter(move |v| v.kind == kind)
+    }
+
+    /// Whether `id` may be used as a `kind` on `day`: in force in the vocabulary, or any value when the policy
+    /// gives no vocabulary of that kind.
+    pub fn vocabulary_allows(&self, kind: VocabularyKind, id: &str, day: NaiveDate) -> bool {
+        let mut items = self.vocabulary(kind).peekable();
+        if items.peek().is_none() {
+            return true;
+        }
+        items.any(|v| v.id == id && in_period(day, v.effective_from, v.effective_through))
+    }
+
+    /// Where the working week and time zone come from (`None` when the policy has no `[calendar]`).
+    pub fn calendar_source(&self) -> Option<&Source> {
+        self.calendar_source.as_ref()
+    }
+
+    /// The public holidays per year with their sources, in year order.
+    pub fn holiday_years(&self) -> &[HolidayYear] {
+        &self.holiday_years
     }
 }

@@ -12,11 +12,24 @@ macro_rules! embed {
 
 const FILES: &[(&str, &str)] = embed!(
     "assessments.toml",
+    "calendar.toml",
     "control-entries.toml",
     "countries.toml",
     "embargoes.toml",
+    "holidays-2017.toml",
+    "holidays-2018.toml",
+    "holidays-2019.toml",
+    "holidays-2020.toml",
+    "holidays-2021.toml",
+    "holidays-2022.toml",
+    "holidays-2023.toml",
+    "holidays-2024.toml",
+    "holidays-2025.toml",
+    "holidays-2026.toml",
+    "holidays-2027.toml",
     "policy.toml",
     "rules.toml",
+    "vocabulary.toml",
     "wassenaar.toml",
 );
 

@@ -223,7 +223,8 @@ fn overlapping_and_gapped_versions_are_reported() {
     let d = diags(files.clone());
     let ae = files.iter().find(|f| f.0 == "assessments.toml").unwrap();
     let ae_v2 = ae.1.find("country = \"AE\"").unwrap();
-    let line = ae.1[..ae_v2].matches('\n').count() + 1 + 8; // second version's effective_from
+    let ae_v2_from = ae_v2 + ae.1[ae_v2..].find("effective_from = 2021-11-25").unwrap();
+    let line = ae.1[..ae_v2_from].matches('\n').count() + 1; // second version's effective_from
     assert!(
         d.iter().any(|x| x.file == "assessments.toml"
             && x.line == line
@@ -433,12 +434,27 @@ aliases = ["4.A.5"]
   effective_from = 2020-01-01
   title = "Intrusion platforms"
   cyber_surveillance = true
+    [control_entry.version.source]
+    document = "test"
+    article = "entry"
+    date = 2020-01-01
+    url = "https://example.org/list"
+    [control_entry.version.flag_source]
+    document = "test"
+    article = "flag"
+    date = 2020-01-01
+    url = "https://example.org/list"
 
 [default_assessment]
   [[default_assessment.version]]
   effective_from = 2020-01-01
   tier = 1
   rationale = "all fine"
+    [default_assessment.version.source]
+    document = "test"
+    article = "assessment"
+    date = 2020-01-01
+    url = "https://example.org/assessment"
 
 [[rule]]
 id = "intrusion-to-france"
@@ -474,4 +490,318 @@ effect = { outcome = "licence-required" }
     );
     r.as_of = date("2019-12-31");
     assert!(policy::evaluate(&r, &set).is_err());
+}
+
+/// Removes the first `[<table>]` block (header and its indented lines) after `anchor` in `file`.
+fn without_block(
+    files: &mut [(String, String)],
+    file: &str,
+    anchor: &str,
+    table: &str,
+) -> (String, usize) {
+    let text = &mut files.iter_mut().find(|(n, _)| n == file).expect("file").1;
+    let a = text.find(anchor).expect("anchor");
+    let start = a + text[a..].find(&format!("[{table}]")).expect("table");
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let mut end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    while end < text.len() {
+        let next = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+        let line = &text[end..next];
+        if line.trim_start().starts_with('[')
+            || line.trim().is_empty()
+            || !line.starts_with("    ") && !line.starts_with("  ")
+        {
+            break;
+        }
+        end = next;
+    }
+    let removed = text[line_start..end].to_string();
+    text.replace_range(line_start..end, "");
+    (removed, line_start)
+}
+
+#[test]
+fn every_item_without_a_source_is_refused_naming_the_item() {
+    let mut files = policy::reference_files();
+    without_block(
+        &mut files,
+        "embargoes.toml",
+        "country = \"ER\"",
+        "embargo.source",
+    );
+    without_block(
+        &mut files,
+        "control-entries.toml",
+        "code = \"5A004.b\"",
+        "control_entry.version.source",
+    );
+    without_block(
+        &mut files,
+        "control-entries.toml",
+        "code = \"5A002\"",
+        "control_entry.version.flag_source",
+    );
+    without_block(
+        &mut files,
+        "assessments.toml",
+        "country = \"FR\"",
+        "assessment.version.source",
+    );
+    without_block(
+        &mut files,
+        "wassenaar.toml",
+        "country = \"IN\"",
+        "wassenaar_participant.source",
+    );
+    without_block(
+        &mut files,
+        "holidays-2024.toml",
+        "year = 2024",
+        "holiday_year.source",
+    );
+    without_block(&mut files, "calendar.toml", "[calendar]", "calendar.source");
+    let d = diags(files.clone());
+    for (file, needle, item) in [
+        (
+            "embargoes.toml",
+            "effective_from = 2009-12-23",
+            "embargo on ER from 2009-12-23 has no source",
+        ),
+        (
+            "control-entries.toml",
+            "effective_from = 2020-12-15",
+            "control entry 5A004.b version from 2020-12-15 has no source",
+        ),
+        (
+            "assessments.toml",
+            "country = \"FR\"",
+            "assessment of FR version from 2017-01-01 has no source",
+        ),
+        (
+            "wassenaar.toml",
+            "effective_from = 2017-12-08",
+            "Wassenaar participation of IN from 2017-12-08 has no source",
+        ),
+        (
+            "holidays-2024.toml",
+            "year = 2024",
+            "holidays of 2024 has no source",
+        ),
+        ("calendar.toml", "time_zone", "the calendar has no source"),
+    ] {
+        let line = if file == "assessments.toml" {
+            let text = &files.iter().find(|(n, _)| n == file).unwrap().1;
+            let at = text.find(needle).unwrap();
+            let from = at + text[at..].find("effective_from").unwrap();
+            text[..from].matches('\n').count() + 1
+        } else if file == "control-entries.toml" {
+            let text = &files.iter().find(|(n, _)| n == file).unwrap().1;
+            let at = text.find("code = \"5A004.b\"").unwrap();
+            let from = at + text[at..].find(needle).unwrap();
+            text[..from].matches('\n').count() + 1
+        } else {
+            line_of(&files, file, needle)
+        };
+        assert!(
+            d.iter()
+                .any(|x| x.file == file && x.line == line && x.message.contains(item)),
+            "no {file}:{line} {item:?} in {d:#?}"
+        );
+    }
+    assert!(
+        d.iter().any(|x| x.file == "control-entries.toml"
+            && x.message.contains("control entry 5A002 version from 2017-01-01 (cyber_surveillance flag, flag_source) has no source")),
+        "{d:#?}"
+    );
+    assert_eq!(d.len(), 7, "{d:#?}");
+}
+
+#[test]
+fn malformed_sources_and_embargo_shapes_are_reported() {
+    let files = reference_with(&[
+        ("embargoes.toml", "url = \"https://undocs.org/S/RES/1718(2006)\"", "url = \"undocs.org/S/RES/1718\""),
+        ("embargoes.toml", "article = \"operative paragraph 9: arms embargo on Libya\"", "article = \" \""),
+        (
+            "embargoes.toml",
+            "kind = \"partial\"\napplies_to = \"non-governmental entities and individuals operating in the Democratic Republic of the Congo\"",
+            "kind = \"partial\"",
+        ),
+        ("embargoes.toml", "country = \"SS\"\nkind = \"full\"", "country = \"SS\"\nkind = \"total\""),
+        ("assessments.toml", "illustrative = \"the authority's own country assessments are not public; tier 1 for EU member states is this reference policy's choice\"", "illustrative = \"\""),
+    ]);
+    let d = diags(files.clone());
+    has(&d, &files, "embargoes.toml", "url = \"undocs.org", "embargo on KP from 2006-10-14: source url \"undocs.org/S/RES/1718\" is not an http(s) address");
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "article = \" \"",
+        "embargo on LY from 2011-02-26: source article must not be empty",
+    );
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "kind = \"partial\"\neffective_from = 2008-03-31",
+        "embargo on CD from 2008-03-31: a partial embargo needs applies_to",
+    );
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "kind = \"total\"",
+        "unknown variant `total`",
+    );
+    has(
+        &d,
+        &files,
+        "assessments.toml",
+        "illustrative = \"\"",
+        "assessment of AT version from 2017-01-01: source illustrative must say why",
+    );
+}
+
+#[test]
+fn an_ended_embargo_needs_the_source_that_ended_it() {
+    let mut files = policy::reference_files();
+    without_block(
+        &mut files,
+        "embargoes.toml",
+        "country = \"ER\"",
+        "embargo.ended_by",
+    );
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "embargoes.toml",
+        "effective_from = 2009-12-23",
+        "embargo on ER from 2009-12-23 ends but has no ended_by",
+    );
+}
+
+#[test]
+fn calendar_and_holiday_problems_are_reported() {
+    let files = reference_with(&[
+        (
+            "calendar.toml",
+            "time_zone = \"Asia/Jerusalem\"",
+            "time_zone = \"Asia/Jerusalam\"",
+        ),
+        (
+            "calendar.toml",
+            "working_days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\"]",
+            "working_days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\", \"sun\"]",
+        ),
+        (
+            "holidays-2024.toml",
+            "date = 2024-06-12",
+            "date = 2025-06-12",
+        ),
+        (
+            "holidays-2024.toml",
+            "date = 2024-10-17",
+            "date = 2024-10-12",
+        ),
+        ("holidays-2025.toml", "year = 2025", "year = 2024"),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "calendar.toml",
+        "time_zone =",
+        "calendar time_zone: \"Asia/Jerusalam\" is not an IANA time-zone name",
+    );
+    has(
+        &d,
+        &files,
+        "calendar.toml",
+        "working_days =",
+        "calendar working_days: \"sun\" is given twice",
+    );
+    has(
+        &d,
+        &files,
+        "holidays-2024.toml",
+        "date = 2025-06-12",
+        "holidays of 2024: 2025-06-12 is not in 2024",
+    );
+    let text = &files
+        .iter()
+        .find(|(n, _)| n == "holidays-2024.toml")
+        .unwrap()
+        .1;
+    let second = text.rfind("date = 2024-10-12").unwrap();
+    let line = text[..second].matches('\n').count() + 1;
+    assert!(
+        d.iter().any(|x| x.file == "holidays-2024.toml"
+            && x.line == line
+            && x.message.contains("2024-10-12 is given twice")),
+        "{d:#?}"
+    );
+    has(
+        &d,
+        &files,
+        "holidays-2025.toml",
+        "year = 2024",
+        "holidays of 2024 are given twice",
+    );
+}
+
+#[test]
+fn a_sub_entry_names_an_existing_parent() {
+    let files = reference_with(&[(
+        "control-entries.toml",
+        "parent = \"5D002\"",
+        "parent = \"5D009\"",
+    )]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "control-entries.toml",
+        "parent = \"5D009\"",
+        "control entry 5D002.a.3.b: parent \"5D009\" is not the code of another entry",
+    );
+}
+
+#[test]
+fn vocabulary_keeps_every_api_value_and_only_those() {
+    let files = reference_with(&[
+        (
+            "vocabulary.toml",
+            "id = \"att-art-7\"",
+            "id = \"att-art-9\"",
+        ),
+        ("vocabulary.toml", "id = \"remedy\"", "id = \"reporting\""),
+    ]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "vocabulary.toml",
+        "id = \"att-art-9\"",
+        "refusal_criterion att-art-9 is not a value the API accepts",
+    );
+    assert!(
+        d.iter().any(|x| x.line == 0 && x.message == "refusal_criterion att-art-7 (a value the API accepts) is missing from the vocabulary"),
+        "{d:#?}"
+    );
+    let text = &files
+        .iter()
+        .find(|(n, _)| n == "vocabulary.toml")
+        .unwrap()
+        .1;
+    let second = text.rfind("id = \"reporting\"").unwrap();
+    let line = text[..second].matches('\n').count() + 1;
+    assert!(
+        d.iter().any(|x| x.file == "vocabulary.toml"
+            && x.line == line
+            && x.message
+                .contains("due_diligence_item reporting is given twice")),
+        "{d:#?}"
+    );
 }

@@ -16,14 +16,24 @@ fn case(r: &str, decided: bool, q: Req) -> ImpactCase {
 #[test]
 fn staged_tier_change_is_reported_by_destination_entry_and_transition() {
     // Staged: MX stays tier 2 after 2021-11-25 (its second version becomes tier 2 again), version bumped.
-    let files = reference_with(&[
-        ("policy.toml", "version = \"reference-2017.1\"", "version = \"reference-2022.1\""),
-        (
-            "assessments.toml",
-            "country = \"MX\"\n  [[assessment.version]]\n  effective_from = 2017-01-01\n  effective_through = 2021-11-24\n  tier = 2\n  indicators = [\"exemption-eligible\"]\n  rationale = \"Eligible destination for the marketing-licence exemption.\"\n  [[assessment.version]]\n  effective_from = 2021-11-25\n  tier = 3",
-            "country = \"MX\"\n  [[assessment.version]]\n  effective_from = 2017-01-01\n  effective_through = 2021-11-24\n  tier = 2\n  indicators = [\"exemption-eligible\"]\n  rationale = \"Eligible destination for the marketing-licence exemption.\"\n  [[assessment.version]]\n  effective_from = 2021-11-25\n  tier = 2",
-        ),
-    ]);
+    let mut files = reference_with(&[(
+        "policy.toml",
+        "version = \"reference-2017.1\"",
+        "version = \"reference-2022.1\"",
+    )]);
+    // MX's assessment from 2021-11-25: tier 3 -> tier 2.
+    let assessments = &mut files
+        .iter_mut()
+        .find(|(n, _)| n == "assessments.toml")
+        .expect("assessments")
+        .1;
+    let mx = assessments.find("country = \"MX\"").expect("MX assessed");
+    let v2 = mx
+        + assessments[mx..]
+            .find("effective_from = 2021-11-25")
+            .expect("MX v2");
+    let tier = v2 + assessments[v2..].find("tier = 3").expect("tier 3");
+    assessments.replace_range(tier..tier + "tier = 3".len(), "tier = 2");
     let staged = PolicySet::load_files(files).expect("staged policy valid");
     let current = policy::reference();
     let cases = vec![

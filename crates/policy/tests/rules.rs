@@ -15,7 +15,7 @@ fn reference_policy_loads_with_its_version_and_lookups() {
     assert_eq!(set.countries().len(), 249);
     assert_eq!(set.country("il").map(|c| c.name.as_str()), Some("Israel"));
     assert!(set.country("ZZ").is_none());
-    assert_eq!(set.control_entries().len(), 10);
+    assert_eq!(set.control_entries().len(), 14);
     let e = set.control_entry("4.a.5").expect("alias, any case");
     assert_eq!(e.code, "4A005");
     assert!(e.is_cyber_surveillance());

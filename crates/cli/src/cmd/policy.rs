@@ -117,13 +117,20 @@ fn check(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     match PolicySet::load_files(files) {
         Ok(set) => {
+            let sources = set.provenance();
+            let illustrative = sources
+                .iter()
+                .filter(|(_, s)| s.illustrative.is_some())
+                .count();
             println!(
-                "OK {name}: policy {} from {}: {} rules, {} control entries, {} countries",
+                "OK {name}: policy {} from {}: {} rules, {} control entries, {} countries, {} sourced items ({} illustrative)",
                 set.version(),
                 set.effective_from(),
                 set.rules().len(),
                 set.control_entries().len(),
-                set.countries().len()
+                set.countries().len(),
+                sources.len(),
+                illustrative
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -25,6 +25,14 @@ pub struct ServeArgs {
     /// Public holidays excluded from working-day counts (YYYY-MM-DD, comma-separated or repeated).
     #[arg(long = "holiday", env = "EXPORTCTL_HOLIDAYS", value_delimiter = ',')]
     pub holidays: Vec<chrono::NaiveDate>,
+    /// The authority's working week, as day names (e.g. sun,mon,tue,wed,thu); default: the reference
+    /// policy's calendar (Sunday to Thursday).
+    #[arg(long = "working-days", env = "EXPORTCTL_WORKING_DAYS", value_delimiter = ',', num_args = 1.., value_parser = day_name)]
+    pub working_days: Vec<String>,
+    /// The authority's time zone (IANA name, e.g. Asia/Jerusalem) in which today and case clocks are taken;
+    /// default: the reference policy's calendar (Asia/Jerusalem).
+    #[arg(long = "time-zone", env = "EXPORTCTL_TIME_ZONE", value_parser = time_zone)]
+    pub time_zone: Option<domain::workdays::Tz>,
     /// Target working days for marketing licences when the policy sets none.
     #[arg(long, env = "EXPORTCTL_TARGET_MARKETING_DAYS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub target_marketing_days: u32,
@@ -114,9 +122,19 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         let ring = a.keys.load(&a.db.data_dir)?;
         let current = ring.current();
         let signer = licence::Signer::new(current.id.to_string(), current.signing_key().clone());
+        let working_week = if a.working_days.is_empty() {
+            None
+        } else {
+            Some(
+                domain::workdays::WorkingWeek::parse(a.working_days.iter().map(String::as_str))
+                    .map_err(|e| anyhow::anyhow!("--working-days: {e}"))?,
+            )
+        };
         let config = app::AppConfig {
             licence_signer: Some(signer),
             holidays: a.holidays.clone(),
+            working_week,
+            time_zone: a.time_zone,
             target_marketing_days: a.target_marketing_days,
             target_export_days: a.target_export_days,
             required_lists,
@@ -175,7 +193,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                match expiry.expire_due(app::today()).await {
+                match expiry.expire_due(expiry.today()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(expired = n, "licences expired"),
                     Err(e) => tracing::error!(error = %e, "expiry job failed"),
@@ -254,4 +272,13 @@ async fn next_steps(app: &app::App, addr: SocketAddr, demo: bool) -> anyhow::Res
         lists::ListFormat::ALL.map(|f| f.as_str()).join(", ")
     )?;
     Ok(out)
+}
+
+/// One day name for `--working-days` (checked as a whole week when the service starts).
+fn day_name(s: &str) -> Result<String, String> {
+    domain::workdays::WorkingWeek::parse([s]).map(|_| s.trim().to_string())
+}
+
+fn time_zone(s: &str) -> Result<domain::workdays::Tz, String> {
+    domain::workdays::parse_time_zone(s)
 }

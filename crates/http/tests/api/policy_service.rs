@@ -16,7 +16,7 @@ fn staged_files() -> BTreeMap<String, String> {
     let p = files.get_mut("policy.toml").expect("policy.toml");
     *p = p.replace("reference-2017.1", "reference-2026.2");
     let a = files.get_mut("assessments.toml").expect("assessments.toml");
-    a.push_str("\n[[assessment]]\ncountry = \"BR\"\n  [[assessment.version]]\n  effective_from = 2017-01-01\n  tier = 1\n  indicators = []\n  rationale = \"test: reassessed\"\n");
+    a.push_str("\n[[assessment]]\ncountry = \"BR\"\n  [[assessment.version]]\n  effective_from = 2017-01-01\n  tier = 1\n  indicators = []\n  rationale = \"test: reassessed\"\n    [assessment.version.source]\n    document = \"test assessment\"\n    article = \"BR\"\n    date = 2026-01-01\n    url = \"https://example.org/assessment\"\n    illustrative = \"test data\"\n");
     files
 }
 
