@@ -194,13 +194,7 @@ fn propagate(m: &Model, lo: &mut [i64], hi: &mut [i64]) -> bool {
 }
 
 /// Whether an integer solution exists within the bounds (depth-first search with propagation).
-fn feasible(
-    m: &Model,
-    lo: &mut [i64],
-    hi: &mut [i64],
-    near: &[i64],
-    budget: &mut u64,
-) -> bool {
+fn feasible(m: &Model, lo: &mut [i64], hi: &mut [i64], near: &[i64], budget: &mut u64) -> bool {
     assert!(*budget > 0, "search budget exhausted: inconclusive");
     *budget -= 1;
     if !propagate(m, lo, hi) {
@@ -216,7 +210,7 @@ fn feasible(
     let mut values: Vec<i64> = (lo[v]..=hi[v]).collect();
     values.sort_by_key(|x| ((x - near[v]).abs(), *x));
     for x in values {
-        let (mut l2, mut h2) = (lo.clone(), hi.clone());
+        let (mut l2, mut h2) = (lo.to_vec(), hi.to_vec());
         l2[v] = x;
         h2[v] = x;
         if feasible(m, &mut l2, &mut h2, near, budget) {
