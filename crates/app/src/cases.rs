@@ -423,6 +423,9 @@ impl App {
             });
         }
         change(&mut after)?;
+        if let Some(a) = action {
+            self.decision_fact(&mut tx, a, current, &after).await?;
+        }
         if action.is_none() && after.body == before.body && after.assigned_to == before.assigned_to
         {
             // A no-op (e.g. advice of a kind already requested) changes nothing: no new version, no audit event.

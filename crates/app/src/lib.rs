@@ -17,6 +17,7 @@ pub mod exporter;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod statistics;
 pub mod verify;
 pub mod views;
 
@@ -52,6 +53,8 @@ pub struct AppConfig {
     pub reload_interval: Option<std::time::Duration>,
     /// Browser sessions: idle and absolute lifetime, cookie flags.
     pub sessions: auth::SessionConfig,
+    /// Public statistics: counts from 1 to this minus one are suppressed.
+    pub stats_threshold: u32,
 }
 
 impl Default for AppConfig {
@@ -66,6 +69,7 @@ impl Default for AppConfig {
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),
+            stats_threshold: 5,
         }
     }
 }
@@ -295,13 +299,34 @@ fn spawn_reloader(app: &Arc<App>, every: std::time::Duration) {
     });
 }
 
-/// Current time as RFC 3339 UTC with milliseconds (sorts as text).
+tokio::task_local! {
+    /// The business clock of the current task, when a use case runs "as of" another time (see [`as_of`]).
+    static CLOCK: chrono::DateTime<Utc>;
+}
+
+/// Runs `f` with the business clock ([`now`], [`today`]) set to `at`: the use cases inside decide, date and
+/// evaluate policy as on that day. Used to generate the demo history through the ordinary use cases. The
+/// audit log keeps the real time at which each event was written ([`wall_now`]).
+pub async fn as_of<F: std::future::Future>(at: chrono::DateTime<Utc>, f: F) -> F::Output {
+    CLOCK.scope(at, f).await
+}
+
+fn clock() -> chrono::DateTime<Utc> {
+    CLOCK.try_with(|c| *c).unwrap_or_else(|_| Utc::now())
+}
+
+/// Current business time as RFC 3339 UTC with milliseconds (sorts as text).
 pub fn now() -> String {
+    clock().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The real time, whatever the business clock says (audit events).
+pub fn wall_now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    clock().date_naive()
 }
 
 /// A new random identifier.
@@ -325,7 +350,7 @@ pub(crate) fn audit<B: Serialize, A: Serialize>(
     reason: Option<&str>,
 ) {
     tx.audit(NewAuditEvent {
-        at: now(),
+        at: wall_now(),
         actor: who.user_id.clone(),
         via: who.token_id.clone(),
         action: action.to_string(),

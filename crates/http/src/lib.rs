@@ -91,7 +91,7 @@ pub fn router_with(app: Arc<app::App>, fetch: lists_io::FetchPolicy) -> Router {
 }
 
 /// Routes whose handlers read query parameters (and validate them themselves).
-const ROUTES_WITH_QUERY: &[&str] = &["/applications", "/audit"];
+const ROUTES_WITH_QUERY: &[&str] = &["/applications", "/audit", "/public/statistics"];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.
 async fn reject_unexpected_query(

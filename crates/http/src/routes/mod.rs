@@ -14,6 +14,7 @@ mod products;
 mod queues;
 mod registrations;
 mod screening;
+mod statistics;
 mod tokens;
 mod users;
 
@@ -72,6 +73,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("screening", screening::router()))
         .merge(tagged("lists", lists::router()))
         .merge(tagged("audit", audit::router()))
+        .merge(tagged("statistics", statistics::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).
@@ -121,12 +123,18 @@ pub fn document_answers(doc: &mut utoipa::openapi::OpenApi) {
                 && op.operation_id.as_deref().is_some_and(|id| {
                     id.starts_with("get_") || id.starts_with("list_") || id.starts_with("verify_")
                 });
+            let public = path.starts_with("/api/v1/public/");
             let mut answers: Vec<(u16, &str)> = vec![
                 (400, "Malformed request: a body that is not JSON, or a query parameter the endpoint does not take"),
-                (401, "Authentication required: missing, unknown, expired or revoked bearer token"),
                 (503, "The database is unreachable; retry later"),
             ];
-            if path != "/api/v1/me" {
+            if !public {
+                answers.push((
+                    401,
+                    "Authentication required: missing, unknown, expired or revoked bearer token",
+                ));
+            }
+            if path != "/api/v1/me" && !public {
                 answers.push((403, "The caller's role may not do this"));
             }
             if path.contains('{') {

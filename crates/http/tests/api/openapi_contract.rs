@@ -288,6 +288,8 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("DueDiligenceItem", wire(DueDiligenceItem::ALL)),
         ("RedFlag", wire(RedFlag::ALL)),
         ("CaseState", wire(CaseState::ALL)),
+        ("FactKind", wire(stats::FactKind::ALL)),
+        ("FactOutcome", wire(stats::FactOutcome::ALL)),
     ]
 }
 
