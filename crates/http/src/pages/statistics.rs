@@ -165,7 +165,7 @@ struct StandaloneReport<'a> {
 pub fn report_html(r: Report) -> Result<String, askama::Error> {
     let v = view(r);
     StandaloneReport {
-        m: &*EN,
+        m: &EN,
         r: &v.r,
         tables: &v.tables,
         css: include_str!("style.css"),
