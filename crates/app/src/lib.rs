@@ -12,6 +12,7 @@ pub mod admin;
 pub mod auth;
 pub mod cases;
 pub mod demo;
+pub mod demo_history;
 pub mod error;
 pub mod exporter;
 pub mod model;
