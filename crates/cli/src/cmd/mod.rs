@@ -4,3 +4,4 @@ pub mod lists;
 pub mod policy;
 pub mod screen;
 pub mod serve;
+pub mod stats;
