@@ -33,7 +33,7 @@ const CURRENCIES: &[&str] = &[
 pub(crate) fn date_of(ts: &str, calendar: &Calendar) -> NaiveDate {
     chrono::DateTime::parse_from_rfc3339(ts)
         .map(|d| calendar.date_at(d.with_timezone(&chrono::Utc)))
-        .unwrap_or_else(|_| calendar.today())
+        .unwrap_or_else(|_| calendar.date_at(crate::clock()))
 }
 
 /// Running intervals of the processing clock, from the case history, in the calendar's days.
@@ -71,7 +71,7 @@ impl App {
         let calendar = self.calendar();
         let elapsed = calendar.elapsed(
             &clock_intervals(&r.body.history, calendar),
-            calendar.today(),
+            calendar.date_at(crate::clock()),
         );
         let target = r
             .body
@@ -466,6 +466,9 @@ impl App {
             });
         }
         change(&mut after)?;
+        if let Some(a) = action {
+            self.decision_fact(&mut tx, a, current, &after).await?;
+        }
         if action.is_none() && after.body == before.body && after.assigned_to == before.assigned_to
         {
             // A no-op (e.g. advice of a kind already requested) changes nothing: no new version, no audit event.

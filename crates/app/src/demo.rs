@@ -8,6 +8,9 @@ use domain::{
     Role, SecurityGrade,
 };
 
+/// Decided cases in the demo history (`serve --demo`).
+pub const HISTORY_CASES: usize = 400;
+
 /// A demo user's credentials, printed once at start-up.
 #[derive(Debug, Clone)]
 pub struct DemoUser {
@@ -331,6 +334,61 @@ impl App {
         .await?;
         self.issue(&officer, iss.id(), ActionBody::default())
             .await?;
+        // A decision history from 2017 to today, for the statistics page.
+        let mut products = vec![forensic.id.clone(), monitor.id.clone()];
+        for (name, entry, grade) in [
+            ("Intrusion Platform (demo)", "4A005", SecurityGrade::Secret),
+            (
+                "Exploit Framework (demo)",
+                "4D004",
+                SecurityGrade::Confidential,
+            ),
+            (
+                "Lawful Intercept Suite (demo)",
+                "5D001.e",
+                SecurityGrade::Confidential,
+            ),
+        ] {
+            let p = self
+                .create_product(
+                    &exporter,
+                    NewProduct {
+                        name: name.into(),
+                        version: "1.0".into(),
+                        description: "Illustrative record for the demo history".into(),
+                        control_entries: vec![entry.into()],
+                        capability_tags: vec![],
+                    },
+                )
+                .await?;
+            self.classify_product(
+                &defence,
+                &p.id,
+                ClassifyProduct {
+                    control_entries: p.claimed_control_entries.clone(),
+                    security_grade: grade,
+                    catch_all_notified: false,
+                    note: Some("confirmed (demo)".into()),
+                },
+            )
+            .await?;
+            products.push(p.id);
+        }
+        let cast = crate::demo_history::HistoryCast {
+            exporter: exporter.clone(),
+            officer: officer.clone(),
+            advisers: principals[2..6].to_vec(),
+            products,
+        };
+        let started = std::time::Instant::now();
+        let n = self
+            .seed_history(&cast, HISTORY_CASES, 2017, crate::today())
+            .await?;
+        tracing::info!(
+            cases = n,
+            ms = started.elapsed().as_millis() as u64,
+            "demo history seeded"
+        );
         for u in &tokens {
             self.set_password(&admin, &u.username, &u.password).await?;
         }

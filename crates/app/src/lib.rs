@@ -13,6 +13,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod cases;
 pub mod demo;
+pub mod demo_history;
 pub mod error;
 pub mod exporter;
 pub mod licences;
@@ -20,6 +21,7 @@ pub mod listing;
 pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod statistics;
 pub mod verify;
 pub mod views;
 
@@ -66,6 +68,8 @@ pub struct AppConfig {
     /// The signing key ring (audit checkpoints, licences); None: nothing can be signed and the public
     /// checkpoint and keys answer 503.
     pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
+    /// Public statistics: counts from 1 to this minus one are suppressed.
+    pub stats_threshold: u32,
 }
 
 impl Default for AppConfig {
@@ -84,6 +88,7 @@ impl Default for AppConfig {
             sessions: auth::SessionConfig::default(),
             licence_signer: None,
             signing_keys: None,
+            stats_threshold: 5,
         }
     }
 }
@@ -301,7 +306,7 @@ impl App {
 
     /// The authority's date today (in its time zone).
     pub fn today(&self) -> NaiveDate {
-        self.calendar.today()
+        self.calendar.date_at(clock())
     }
 
     pub async fn healthy(&self) -> bool {
@@ -357,15 +362,36 @@ fn spawn_reloader(app: &Arc<App>, every: std::time::Duration) {
     });
 }
 
-/// Current time as RFC 3339 UTC with milliseconds (sorts as text).
+tokio::task_local! {
+    /// The business clock of the current task, when a use case runs "as of" another time (see [`as_of`]).
+    static CLOCK: chrono::DateTime<Utc>;
+}
+
+/// Runs `f` with the business clock ([`now`], [`today`]) set to `at`: the use cases inside decide, date and
+/// evaluate policy as on that day. Used to generate the demo history through the ordinary use cases. The
+/// audit log keeps the real time at which each event was written ([`wall_now`]).
+pub async fn as_of<F: std::future::Future>(at: chrono::DateTime<Utc>, f: F) -> F::Output {
+    CLOCK.scope(at, f).await
+}
+
+fn clock() -> chrono::DateTime<Utc> {
+    CLOCK.try_with(|c| *c).unwrap_or_else(|_| Utc::now())
+}
+
+/// Current business time as RFC 3339 UTC with milliseconds (sorts as text).
 pub fn now() -> String {
+    clock().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The real time, whatever the business clock says (audit events).
+pub fn wall_now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The reference authority's date today (in the reference policy's time zone). Use [`App::today`] where
 /// the configured time zone is known.
 pub fn today() -> NaiveDate {
-    policy::reference().calendar().today()
+    policy::reference().calendar().date_at(clock())
 }
 
 /// The working-day calendar: the reference policy's (working week, time zone, public holidays 2017-2027),
@@ -401,7 +427,7 @@ pub(crate) fn audit<B: Serialize, A: Serialize>(
     reason: Option<&str>,
 ) {
     tx.audit(NewAuditEvent {
-        at: now(),
+        at: wall_now(),
         actor: who.user_id.clone(),
         via: who.token_id.clone(),
         action: action.to_string(),

@@ -36,6 +36,8 @@ enum Command {
     Policy(cmd::policy::PolicyCommand),
     /// Screen names (JSON Lines) against sanctions and denied-party list files.
     Screen(cmd::screen::ScreenArgs),
+    /// Public statistics: write the report of a period to a file.
+    Stats(cmd::stats::StatsArgs),
     /// Signed licences: verify one offline with the authority's public keys.
     Licence(cmd::licence::LicenceArgs),
 }
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Lists(a) => cmd::lists::run(a),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Screen(a) => cmd::screen::run(a),
+        Command::Stats(a) => cmd::stats::run(a),
         Command::Licence(a) => cmd::licence::run(a),
     };
     match result {

@@ -219,6 +219,10 @@ role_sets! {
     OfficersAuditorsAdvisers = [Officer, Auditor, Adviser];
     /// Policy administrators and auditors (impact previews).
     PolicyAdminsAuditors = [PolicyAdmin, Auditor];
+    /// Officers and administrators (excluding a case from statistics).
+    OfficersAdmins = [Officer, Admin];
+    /// Officers, auditors and administrators (decision facts).
+    OfficialReaders = [Officer, Auditor, Admin];
 }
 
 /// The authenticated caller, admitted only if its role is one of `R`'s: a handler that takes `Allowed<Officers>`

@@ -99,6 +99,7 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/queues/{name}",
     "/audit/proofs/inclusion",
     "/audit/proofs/consistency",
+    "/public/statistics",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

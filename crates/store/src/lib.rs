@@ -218,6 +218,21 @@ fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
     (sql, binds)
 }
 
+/// A stored decision fact (issue 11); `body` is the fact as JSON, read by the `stats` crate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub seq: i64,
+    pub case_id: String,
+    /// outcome, correction or exclusion.
+    pub kind: String,
+    pub recorded_at: String,
+    /// YYYY-MM-DD.
+    pub decided_on: String,
+    pub supersedes: Option<i64>,
+    pub reason: Option<String>,
+    pub body: String,
+}
+
 /// A stored list version (metadata only).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ListVersionRow {
@@ -649,6 +664,35 @@ impl Store {
             .collect()
     }
 
+    /// Decision facts recorded until `until` (RFC 3339, compared as text), or all; in sequence order.
+    pub async fn decision_facts(&self, until: Option<&str>) -> Result<Vec<FactRow>> {
+        let rows = match until {
+            Some(u) => {
+                sqlx::query(&format!(
+                    "{SELECT_FACT} WHERE recorded_at <= $1 ORDER BY seq"
+                ))
+                .bind(u)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!("{SELECT_FACT} ORDER BY seq"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(fact_from_row).collect()
+    }
+
+    /// The decision facts of one case, in sequence order.
+    pub async fn case_decision_facts(&self, case_id: &str) -> Result<Vec<FactRow>> {
+        let rows = sqlx::query(&format!("{SELECT_FACT} WHERE case_id = $1 ORDER BY seq"))
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(fact_from_row).collect()
+    }
+
     /// Number of records of a kind.
     pub async fn count_records(&self, kind: &str) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1")
@@ -1000,6 +1044,41 @@ impl Tx {
         Ok(())
     }
 
+    /// The latest decision fact of a case, if any.
+    pub async fn latest_decision_fact(&mut self, case_id: &str) -> Result<Option<FactRow>> {
+        let row = sqlx::query(&format!(
+            "{SELECT_FACT} WHERE case_id = $1 ORDER BY seq DESC LIMIT 1"
+        ))
+        .bind(case_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(fact_from_row).transpose()
+    }
+
+    /// Appends a decision fact; its `seq` is assigned here (the next number) and returned. Call after
+    /// [`Tx::lock_writes`] so that concurrent writers cannot take the same number.
+    pub async fn insert_decision_fact(&mut self, f: &FactRow) -> Result<i64> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM decision_facts")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let seq = row.try_get::<i64, _>("n")? + 1;
+        sqlx::query(
+            "INSERT INTO decision_facts (seq, case_id, kind, recorded_at, decided_on, supersedes, reason, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(&f.case_id)
+        .bind(&f.kind)
+        .bind(&f.recorded_at)
+        .bind(&f.decided_on)
+        .bind(f.supersedes)
+        .bind(f.reason.as_deref())
+        .bind(&f.body)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(seq)
+    }
+
     pub async fn rollback(self) -> Result<()> {
         self.tx.rollback().await?;
         Ok(())
@@ -1013,6 +1092,21 @@ const SELECT_TOKEN: &str =
     "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM tokens";
 const SELECT_LIST: &str =
     "SELECT id, source, format, version, record_count, published, imported_at, active FROM list_versions";
+
+const SELECT_FACT: &str = "SELECT seq, case_id, kind, recorded_at, decided_on, supersedes, reason, body FROM decision_facts";
+
+fn fact_from_row(row: &AnyRow) -> Result<FactRow> {
+    Ok(FactRow {
+        seq: row.try_get("seq")?,
+        case_id: row.try_get("case_id")?,
+        kind: row.try_get("kind")?,
+        recorded_at: row.try_get("recorded_at")?,
+        decided_on: row.try_get("decided_on")?,
+        supersedes: row.try_get("supersedes")?,
+        reason: row.try_get("reason")?,
+        body: row.try_get("body")?,
+    })
+}
 
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
     let body: String = row.try_get("body")?;

@@ -69,7 +69,66 @@ conformance!(
     list_versions_replace_the_active_one,
     concurrent_updates_one_wins,
     reference_lookup_inside_a_transaction_sees_its_own_writes,
+    decision_facts_append_and_read_as_of,
 );
+
+async fn decision_facts_append_and_read_as_of(b: Backend) {
+    let (_db, s) = open(b).await;
+    let fact = |case: &str, at: &str, kind: &str, supersedes: Option<i64>| store::FactRow {
+        seq: 0,
+        case_id: case.into(),
+        kind: kind.into(),
+        recorded_at: at.into(),
+        decided_on: at[..10].into(),
+        supersedes,
+        reason: None,
+        body: format!("{{\"case\":\"{case}\"}}"),
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.lock_writes().await.unwrap();
+    assert_eq!(tx.latest_decision_fact("c1").await.unwrap(), None);
+    let a = tx
+        .insert_decision_fact(&fact("c1", "2026-01-05T10:00:00.000Z", "outcome", None))
+        .await
+        .unwrap();
+    let b2 = tx
+        .insert_decision_fact(&fact("c2", "2026-02-05T10:00:00.000Z", "outcome", None))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((a, b2), (1, 2));
+    // A correction supersedes; both stay.
+    let mut tx = s.begin().await.unwrap();
+    tx.lock_writes().await.unwrap();
+    let prev = tx.latest_decision_fact("c1").await.unwrap().unwrap();
+    assert_eq!(prev.seq, 1);
+    let c = tx
+        .insert_decision_fact(&fact(
+            "c1",
+            "2026-03-01T10:00:00.000Z",
+            "correction",
+            Some(prev.seq),
+        ))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(c, 3);
+    // A rolled-back fact is not stored.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_decision_fact(&fact("c3", "2026-03-02T10:00:00.000Z", "outcome", None))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    let all = s.decision_facts(None).await.unwrap();
+    assert_eq!(all.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(all[2].supersedes, Some(1));
+    let feb = s
+        .decision_facts(Some("2026-02-28T00:00:00.000Z"))
+        .await
+        .unwrap();
+    assert_eq!(feb.len(), 2);
+    assert_eq!(s.case_decision_facts("c1").await.unwrap().len(), 2);
+}
 
 async fn migrations_are_idempotent(b: Backend) {
     let (db, s) = open(b).await;

@@ -7,3 +7,4 @@ pub mod lists;
 pub mod policy;
 pub mod screen;
 pub mod serve;
+pub mod stats;

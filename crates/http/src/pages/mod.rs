@@ -25,6 +25,7 @@ mod exporter;
 mod officer;
 mod public;
 mod sign_in;
+pub mod statistics;
 
 use crate::AppState;
 use app::{AppError, Principal};
@@ -47,6 +48,7 @@ pub const PAGE_CSP: &str =
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::routes())
+        .merge(statistics::routes())
         .merge(sign_in::routes())
         .merge(exporter::routes())
         .merge(officer::routes())

@@ -16,6 +16,7 @@ mod public;
 mod queues;
 mod registrations;
 mod screening;
+mod statistics;
 mod tokens;
 mod users;
 
@@ -121,6 +122,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("licences", licences::router()))
         .merge(tagged("public", licences::public_router()))
         .merge(tagged("public", public::router()))
+        .merge(tagged("statistics", statistics::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).

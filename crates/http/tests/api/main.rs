@@ -22,3 +22,4 @@ mod openapi_quality;
 mod policy_service;
 mod races_and_bounds;
 mod screening_service;
+mod statistics;

@@ -289,6 +289,8 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("RedFlag", wire(RedFlag::ALL)),
         ("CaseState", wire(CaseState::ALL)),
         ("LicenceState", wire(app::licences::LicenceState::ALL)),
+        ("FactKind", wire(stats::FactKind::ALL)),
+        ("FactOutcome", wire(stats::FactOutcome::ALL)),
     ]
 }
 

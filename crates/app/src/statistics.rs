@@ -1,0 +1,301 @@
+//! Decision facts and public statistics (issue 11).
+//!
+//! Every outcome of a case (licence issued, application refused, submitted application withdrawn) writes a
+//! [`stats::DecisionFact`] in the transaction that decides it ([`App::change_case`] calls [`decision_fact`]).
+//! Statistics read only these facts. A case is excluded from statistics only by an officer or administrator
+//! with a reason: an exclusion is a new fact superseding the case's latest one, audited in the same
+//! transaction. The tables themselves are computed by the pure `stats` crate.
+
+use crate::cases::{clock_intervals, CASE};
+use crate::model::CaseBody;
+use crate::{audit, not_found, now, text, App, AppError, AppResult, Principal};
+use chrono::NaiveDate;
+use domain::{CaseAction, CaseState, LicenceKind, ReviewKind, Role};
+use serde::{Deserialize, Serialize};
+use stats::{DecisionFact, FactKind, FactLine, FactOutcome, StoredFact};
+use std::collections::{BTreeMap, BTreeSet};
+use store::{FactRow, Record, Tx};
+
+/// An officer's or administrator's request to exclude a case from statistics.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExclusion {
+    /// The decided case.
+    pub case_id: String,
+    /// Why (recorded with the exclusion and in the audit log).
+    pub reason: String,
+}
+
+fn date_of(ts: &str) -> AppResult<NaiveDate> {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .map(|d| d.date_naive())
+        .map_err(|e| AppError::Internal(format!("stored time {ts:?}: {e}")))
+}
+
+/// The outcome a lifecycle action records, if it records one. A withdrawal of a draft is no application
+/// (nothing was submitted) and records none.
+fn outcome_of(action: CaseAction, from: CaseState) -> Option<FactOutcome> {
+    match action {
+        CaseAction::Issue => Some(FactOutcome::Issued),
+        CaseAction::Refuse => Some(FactOutcome::Refused),
+        CaseAction::Withdraw if from != CaseState::Draft => Some(FactOutcome::Withdrawn),
+        _ => None,
+    }
+}
+
+fn to_row(
+    f: &DecisionFact,
+    kind: FactKind,
+    supersedes: Option<i64>,
+    reason: Option<String>,
+) -> AppResult<FactRow> {
+    Ok(FactRow {
+        seq: 0,
+        case_id: f.case_id.clone(),
+        kind: kind.as_str().into(),
+        recorded_at: now(),
+        decided_on: f.decided_on.to_string(),
+        supersedes,
+        reason,
+        body: serde_json::to_string(f).map_err(|e| AppError::Internal(e.to_string()))?,
+    })
+}
+
+fn from_row(r: FactRow) -> AppResult<StoredFact> {
+    Ok(StoredFact {
+        seq: r.seq,
+        kind: r.kind.parse().map_err(AppError::Internal)?,
+        recorded_at: r.recorded_at,
+        supersedes: r.supersedes,
+        reason: r.reason,
+        fact: serde_json::from_str(&r.body)
+            .map_err(|e| AppError::Internal(format!("decision fact {}: {e}", r.seq)))?,
+    })
+}
+
+impl App {
+    /// Writes the decision fact of `after` into `tx` when `action` is an outcome. Called by `change_case`
+    /// after the state change was applied and before the transaction commits.
+    pub(crate) async fn decision_fact(
+        &self,
+        tx: &mut Tx,
+        action: CaseAction,
+        from: CaseState,
+        after: &Record<CaseBody>,
+    ) -> AppResult<()> {
+        let Some(outcome) = outcome_of(action, from) else {
+            return Ok(());
+        };
+        let b = &after.body;
+        let decided_on = crate::today();
+        let submitted_on = match &b.submitted_at {
+            Some(s) => date_of(s)?,
+            None => decided_on,
+        };
+        let policy = self.policy_on(decided_on);
+        // Product lines with the control entries their determinations were evaluated with.
+        let mut lines: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for d in &b.determinations {
+            let entries = d
+                .request
+                .get("control_entries")
+                .and_then(|v| v.as_array())
+                .cloned()
+                .unwrap_or_default();
+            let set = lines.entry(d.product.clone()).or_default();
+            for e in entries.iter().filter_map(|e| e.as_str()) {
+                set.insert(
+                    policy
+                        .control_entry(e)
+                        .map_or_else(|| e.to_string(), |c| c.code.clone()),
+                );
+            }
+        }
+        let lines = lines
+            .into_iter()
+            .map(|(product, entries)| FactLine {
+                cyber_surveillance: entries.iter().any(|e| {
+                    policy.control_entry(e).is_some_and(|c| {
+                        c.version_on(decided_on)
+                            .map_or_else(|| c.is_cyber_surveillance(), |v| v.cyber_surveillance)
+                    })
+                }),
+                control_entries: entries.into_iter().collect(),
+                product,
+            })
+            .collect();
+        let (destinations, end_user_types) = match (&b.marketing, &b.export) {
+            (Some(m), _) => (
+                m.destinations
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<BTreeSet<_>>(),
+                m.end_users
+                    .iter()
+                    .map(|u| u.end_user_type)
+                    .collect::<BTreeSet<_>>(),
+            ),
+            (None, Some(e)) => (
+                BTreeSet::from([e.destination.to_string()]),
+                BTreeSet::from([e.end_user.end_user_type]),
+            ),
+            (None, None) => (BTreeSet::new(), BTreeSet::new()),
+        };
+        let target = b.target_working_days.or(Some(match b.licence {
+            LicenceKind::Marketing => self.config.target_marketing_days,
+            LicenceKind::Export => self.config.target_export_days,
+        }));
+        let fact = DecisionFact {
+            case_id: after.id.clone(),
+            licence: b.licence,
+            lines,
+            destinations: destinations.into_iter().collect(),
+            end_user_types: end_user_types.into_iter().collect(),
+            outcome,
+            criteria: match (outcome, &b.decision) {
+                (FactOutcome::Refused, Some(d)) => d
+                    .criteria
+                    .iter()
+                    .copied()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                _ => vec![],
+            },
+            submitted_on,
+            decided_on,
+            working_days: self
+                .calendar()
+                .elapsed(&clock_intervals(&b.history, self.calendar()), decided_on),
+            target_working_days: target,
+            human_rights_review: b.required_reviews.contains(&ReviewKind::HumanRights),
+            policy_version: b.policy_version.clone(),
+        };
+        let previous = tx.latest_decision_fact(&after.id).await?;
+        let kind = if previous.is_some() {
+            FactKind::Correction
+        } else {
+            FactKind::Outcome
+        };
+        tx.insert_decision_fact(&to_row(&fact, kind, previous.map(|p| p.seq), None)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Excludes a decided case from statistics, with a reason (officers and administrators; audited).
+    pub async fn exclude_from_statistics(
+        &self,
+        who: &Principal,
+        b: NewExclusion,
+    ) -> AppResult<StoredFact> {
+        who.require(
+            &[Role::Officer, Role::Admin],
+            "exclude cases from statistics",
+        )?;
+        crate::record_id("case_id", &b.case_id)?;
+        let reason = text("reason", &b.reason, 2000)?;
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        tx.get::<CaseBody>(CASE, &b.case_id)
+            .await
+            .map_err(not_found("application"))?;
+        let Some(prev) = tx.latest_decision_fact(&b.case_id).await? else {
+            return Err(AppError::Conflict(
+                "the case has no decision yet; only decided cases count in statistics".into(),
+            ));
+        };
+        if prev.kind == FactKind::Exclusion.as_str() {
+            return Err(AppError::Conflict(
+                "the case is already excluded from statistics".into(),
+            ));
+        }
+        let fact: DecisionFact =
+            serde_json::from_str(&prev.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut row = to_row(
+            &fact,
+            FactKind::Exclusion,
+            Some(prev.seq),
+            Some(reason.clone()),
+        )?;
+        row.seq = tx.insert_decision_fact(&row).await?;
+        let stored = from_row(row)?;
+        audit(
+            &mut tx,
+            who,
+            "exclude-from-statistics",
+            CASE,
+            &b.case_id,
+            None::<&()>,
+            Some(&stored),
+            Some(&reason),
+        );
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The decision facts of a case, superseded ones included (officers, auditors, administrators).
+    pub async fn case_decision_facts(
+        &self,
+        who: &Principal,
+        case_id: &str,
+    ) -> AppResult<Vec<StoredFact>> {
+        who.require(
+            &[Role::Officer, Role::Auditor, Role::Admin],
+            "read decision facts",
+        )?;
+        self.store
+            .get::<CaseBody>(CASE, case_id)
+            .await
+            .map_err(not_found("application"))?;
+        self.store
+            .case_decision_facts(case_id)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// The public statistics of a period (`2026` or `2026-Q3`) as of a time (RFC 3339; default: when the latest
+    /// fact was recorded, so that repeated requests give the same bytes until a new fact arrives). No caller:
+    /// anyone may read them.
+    pub async fn public_statistics(
+        &self,
+        period: &str,
+        as_of: Option<&str>,
+    ) -> AppResult<stats::Report> {
+        let period = stats::Period::parse(period).map_err(|e| AppError::invalid("period", e.0))?;
+        let as_of = match as_of {
+            Some(a) => {
+                let t = chrono::DateTime::parse_from_rfc3339(a).map_err(|_| {
+                    AppError::invalid(
+                        "as_of",
+                        "must be an RFC 3339 time such as 2026-12-31T23:59:59Z",
+                    )
+                })?;
+                Some(
+                    t.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                )
+            }
+            None => None,
+        };
+        let rows = self.store.decision_facts(as_of.as_deref()).await?;
+        let facts: Vec<StoredFact> = rows.into_iter().map(from_row).collect::<AppResult<_>>()?;
+        let as_of = as_of.unwrap_or_else(|| {
+            facts
+                .iter()
+                .map(|f| f.recorded_at.clone())
+                .max()
+                .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+        });
+        Ok(stats::report(
+            &facts,
+            &period,
+            &as_of,
+            &stats::Options {
+                threshold: self.config.stats_threshold,
+                ..Default::default()
+            },
+        ))
+    }
+}

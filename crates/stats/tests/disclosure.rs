@@ -1,0 +1,340 @@
+//! An attacker who reads every published table of a period (JSON only) and knows how they add up tries to
+//! recover each suppressed count exactly: for every suppressed cell it searches, with an exact integer
+//! constraint solver, for a table completion consistent with everything published in which that cell has
+//! another value than the true one. Finding one means the cell is not recoverable; the test fails if any cell
+//! has a single possible value.
+
+use serde_json::Value;
+use stats::{report, synthetic, Options, Period};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Rel {
+    Eq,
+    Ge,
+}
+
+/// sum(coef * var) REL rhs
+struct Constraint {
+    terms: Vec<(i64, usize)>,
+    rel: Rel,
+    rhs: i64,
+}
+
+struct Model {
+    names: Vec<String>,
+    index: BTreeMap<String, usize>,
+    known: Vec<Option<i64>>,
+    constraints: Vec<Constraint>,
+}
+
+impl Model {
+    fn var(&mut self, name: &str) -> usize {
+        if let Some(i) = self.index.get(name) {
+            return *i;
+        }
+        self.names.push(name.to_string());
+        self.known.push(None);
+        self.index.insert(name.to_string(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+    fn observe(&mut self, name: &str, v: &Value) -> usize {
+        let i = self.var(name);
+        if let Some(n) = v.as_i64() {
+            if let Some(prev) = self.known[i] {
+                assert_eq!(prev, n, "{name} published twice with different values");
+            }
+            self.known[i] = Some(n);
+        } else {
+            assert_eq!(v, &serde_json::json!({"suppressed": true}), "{name}");
+        }
+        i
+    }
+}
+
+/// The semantic identity of a published count: the same figure in two tables is one variable.
+fn name(table: &str, row: &str, col: &str) -> String {
+    match (table, row) {
+        ("cyber-surveillance", "total") => format!("cyber-total/{col}"),
+        (_, "total") => format!("period-total/{col}"),
+        ("cyber-surveillance" | "by-control-entry", r) => format!("control-entry/{r}/{col}"),
+        (t, r) => format!("{t}/{r}/{col}"),
+    }
+}
+
+fn model_of(published: &Value) -> Model {
+    let mut m = Model {
+        names: vec![],
+        index: BTreeMap::new(),
+        known: vec![],
+        constraints: vec![],
+    };
+    let cols = ["issued", "refused", "withdrawn"];
+    for t in published["tables"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        if id == "refusals-by-criterion" {
+            let refused = m.var(&name("", "total", "refused"));
+            let mut all = vec![];
+            for r in t["rows"].as_array().unwrap() {
+                let c = m.observe(
+                    &name(id, r["key"].as_str().unwrap(), "refusals"),
+                    &r["refusals"],
+                );
+                // No criterion is cited by more refusals than there are.
+                m.constraints.push(Constraint {
+                    terms: vec![(1, refused), (-1, c)],
+                    rel: Rel::Ge,
+                    rhs: 0,
+                });
+                all.push((1, c));
+            }
+            // Every refusal cites at least one criterion.
+            all.push((-1, refused));
+            m.constraints.push(Constraint {
+                terms: all,
+                rel: Rel::Ge,
+                rhs: 0,
+            });
+            continue;
+        }
+        let mut rows: Vec<&Value> = t["rows"].as_array().unwrap().iter().collect();
+        rows.push(&t["total"]);
+        let mut col_terms: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
+        for r in &rows {
+            let key = r["key"].as_str().unwrap();
+            let apps = m.observe(&name(id, key, "applications"), &r["applications"]);
+            let mut terms = vec![(1, apps)];
+            for c in cols {
+                let v = m.observe(&name(id, key, c), &r[c]);
+                terms.push((-1, v));
+            }
+            m.constraints.push(Constraint {
+                terms,
+                rel: Rel::Eq,
+                rhs: 0,
+            });
+            // A row is shown only when it has at least one application.
+            m.constraints.push(Constraint {
+                terms: vec![(1, apps)],
+                rel: Rel::Ge,
+                rhs: 1,
+            });
+            for c in cols.iter().chain(["applications"].iter()) {
+                let v = m.var(&name(id, key, c));
+                let sign = if key == "total" { -1 } else { 1 };
+                col_terms.entry(c).or_default().push((sign, v));
+            }
+        }
+        for (_, terms) in col_terms {
+            m.constraints.push(Constraint {
+                terms,
+                rel: Rel::Eq,
+                rhs: 0,
+            });
+        }
+    }
+    m
+}
+
+/// Bounds propagation to a fixed point; false if infeasible.
+fn propagate(m: &Model, lo: &mut [i64], hi: &mut [i64]) -> bool {
+    loop {
+        let mut changed = false;
+        for c in &m.constraints {
+            let (mut smin, mut smax) = (0i64, 0i64);
+            for &(a, v) in &c.terms {
+                if a > 0 {
+                    smin += a * lo[v];
+                    smax += a * hi[v];
+                } else {
+                    smin += a * hi[v];
+                    smax += a * lo[v];
+                }
+            }
+            if smax < c.rhs || (c.rel == Rel::Eq && smin > c.rhs) {
+                return false;
+            }
+            for &(a, v) in &c.terms {
+                // Contribution range of the others.
+                let (tmin, tmax) = if a > 0 {
+                    (a * lo[v], a * hi[v])
+                } else {
+                    (a * hi[v], a * lo[v])
+                };
+                let (omin, omax) = (smin - tmin, smax - tmax);
+                // a*x >= rhs - omax ; (Eq) a*x <= rhs - omin
+                let (mut nlo, mut nhi) = (lo[v], hi[v]);
+                let need_min = c.rhs - omax;
+                if a > 0 {
+                    nlo = nlo.max(need_min.div_euclid(a) + i64::from(need_min.rem_euclid(a) != 0));
+                    if c.rel == Rel::Eq {
+                        nhi = nhi.min((c.rhs - omin).div_euclid(a));
+                    }
+                } else {
+                    // -x >= need_min  => x <= -need_min
+                    nhi = nhi.min(-need_min);
+                    if c.rel == Rel::Eq {
+                        nlo = nlo.max(-(c.rhs - omin));
+                    }
+                }
+                if nlo > nhi {
+                    return false;
+                }
+                if (nlo, nhi) != (lo[v], hi[v]) {
+                    lo[v] = nlo;
+                    hi[v] = nhi;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return true;
+        }
+    }
+}
+
+/// Whether an integer solution exists within the bounds (depth-first search with propagation).
+fn feasible(m: &Model, lo: &mut [i64], hi: &mut [i64], near: &[i64], budget: &mut u64) -> bool {
+    assert!(*budget > 0, "search budget exhausted: inconclusive");
+    *budget -= 1;
+    if !propagate(m, lo, hi) {
+        return false;
+    }
+    let Some(v) = (0..lo.len())
+        .filter(|&i| lo[i] < hi[i])
+        .min_by_key(|&i| hi[i] - lo[i])
+    else {
+        return true;
+    };
+    // Values nearest the true ones first: a completion that differs in one cell differs little elsewhere.
+    let mut values: Vec<i64> = (lo[v]..=hi[v]).collect();
+    values.sort_by_key(|x| ((x - near[v]).abs(), *x));
+    for x in values {
+        let (mut l2, mut h2) = (lo.to_vec(), hi.to_vec());
+        l2[v] = x;
+        h2[v] = x;
+        if feasible(m, &mut l2, &mut h2, near, budget) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Attacks one period; returns the number of suppressed cells attacked.
+fn attack(facts: &[stats::StoredFact], period: &str, seed: u64) -> usize {
+    let p = Period::parse(period).unwrap();
+    let as_of = "2100-01-01T00:00:00.000Z";
+    let published = serde_json::to_value(report(facts, &p, as_of, &Options::default())).unwrap();
+    let truth = serde_json::to_value(report(
+        facts,
+        &p,
+        as_of,
+        &Options {
+            suppress: false,
+            ..Options::default()
+        },
+    ))
+    .unwrap();
+    let m = model_of(&published);
+    let t = model_of(&truth);
+    let grand = t.known[t.index["period-total/applications"]].unwrap();
+    if published["tables"][0]["total"]["applications"].is_object() {
+        // Nothing at all is published for a period with fewer cases than the threshold.
+        assert!(grand < 5);
+        return 0;
+    }
+    let near: Vec<i64> = m
+        .names
+        .iter()
+        .map(|n| t.known[t.index[n]].unwrap())
+        .collect();
+    let mut attacked = 0;
+    for (i, name) in m.names.iter().enumerate() {
+        if m.known[i].is_some() {
+            continue;
+        }
+        let truth_v = t.known[t.index[name]].unwrap();
+        assert!(
+            truth_v == 0 || truth_v >= 5 || m.known[i].is_none(),
+            "{name} = {truth_v} should be suppressed"
+        );
+        let mut other = false;
+        for (a, b) in [(0, truth_v - 1), (truth_v + 1, grand)] {
+            if a > b {
+                continue;
+            }
+            let mut lo: Vec<i64> = m.known.iter().map(|k| k.unwrap_or(0)).collect();
+            let mut hi: Vec<i64> = m.known.iter().map(|k| k.unwrap_or(grand)).collect();
+            lo[i] = a;
+            hi[i] = b;
+            let mut budget = 2_000_000;
+            if feasible(&m, &mut lo, &mut hi, &near, &mut budget) {
+                other = true;
+                break;
+            }
+        }
+        // A complementary suppression of an empty cell may be pinned at zero: zeros are published anyway, and
+        // knowing one reveals nothing about any case. Every other suppressed cell must stay open.
+        assert!(
+            other || truth_v == 0,
+            "seed {seed} period {period}: suppressed {name} (true value {truth_v}) can be recovered exactly"
+        );
+        attacked += 1;
+    }
+    attacked
+}
+
+#[test]
+fn no_suppressed_cell_is_recoverable_from_the_published_tables_of_a_period() {
+    let mut attacked = 0;
+    let sizes = [40usize, 80, 150, 300, 25, 60, 500, 12, 120, 1000];
+    for (seed, n) in (1u64..=40).map(|s| (s, sizes[s as usize % sizes.len()])) {
+        let facts = synthetic::facts(n, seed, "2025-01-01".parse().unwrap(), 365);
+        for period in ["2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"] {
+            attacked += attack(&facts, period, seed);
+        }
+    }
+    // The data are skewed so that there is something to attack.
+    assert!(attacked > 100, "only {attacked} suppressed cells");
+}
+
+#[test]
+fn small_counts_are_suppressed_and_marked_without_a_count() {
+    let facts = synthetic::facts(200, 3, "2025-01-01".parse().unwrap(), 365);
+    let r = report(
+        &facts,
+        &Period::parse("2025").unwrap(),
+        "2100-01-01T00:00:00Z",
+        &Options::default(),
+    );
+    let truth = report(
+        &facts,
+        &Period::parse("2025").unwrap(),
+        "2100-01-01T00:00:00Z",
+        &Options {
+            suppress: false,
+            ..Options::default()
+        },
+    );
+    let mut seen_small = 0;
+    for (t, tt) in r.tables.iter().zip(&truth.tables) {
+        for (row, trow) in t
+            .rows
+            .iter()
+            .chain(t.total.iter())
+            .zip(tt.rows.iter().chain(tt.total.iter()))
+        {
+            for ((c, f), (_, tf)) in row.figures.iter().zip(&trow.figures) {
+                if let stats::Figure::Count(n) = tf {
+                    if (1..5).contains(n) && !c.contains("working_days") {
+                        seen_small += 1;
+                        assert_eq!(*f, stats::Figure::Suppressed, "{} {} {c}", t.id, row.key);
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen_small > 5);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains(r#"{"suppressed":true}"#));
+}
