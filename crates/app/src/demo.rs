@@ -40,8 +40,19 @@ fn cc(s: &str) -> CountryCode {
 }
 
 impl App {
-    /// Seeds the demo data. Fails (changing nothing more) if the demo users already exist.
+    /// Seeds the demo data, its decision history included. Fails (changing nothing more) if the demo users
+    /// already exist.
     pub async fn seed_demo(&self) -> AppResult<DemoTokens> {
+        let (tokens, cast) = self.seed_demo_base().await?;
+        self.seed_demo_history(&cast).await?;
+        Ok(tokens)
+    }
+
+    /// Seeds the demo users, organisation, products and sample cases, and returns who makes the decision
+    /// history ([`App::seed_demo_history`]), which `serve --demo` seeds while it already answers.
+    pub async fn seed_demo_base(
+        &self,
+    ) -> AppResult<(DemoTokens, crate::demo_history::HistoryCast)> {
         let root = self.bootstrap_admin("demo-admin").await?;
         let root_token = root
             .token
@@ -380,18 +391,26 @@ impl App {
             advisers: principals[2..6].to_vec(),
             products,
         };
+        for u in &tokens {
+            self.set_password(&admin, &u.username, &u.password).await?;
+        }
+        Ok((tokens, cast))
+    }
+
+    /// A decision history from 2017 to today, for the statistics page, made through the use cases.
+    pub async fn seed_demo_history(
+        &self,
+        cast: &crate::demo_history::HistoryCast,
+    ) -> AppResult<usize> {
         let started = std::time::Instant::now();
         let n = self
-            .seed_history(&cast, HISTORY_CASES, 2017, crate::today())
+            .seed_history(cast, HISTORY_CASES, 2017, crate::today())
             .await?;
         tracing::info!(
             cases = n,
             ms = started.elapsed().as_millis() as u64,
             "demo history seeded"
         );
-        for u in &tokens {
-            self.set_password(&admin, &u.username, &u.password).await?;
-        }
-        Ok(tokens)
+        Ok(n)
     }
 }

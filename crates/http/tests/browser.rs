@@ -144,7 +144,7 @@ async fn journeys_in_headless_chromium() {
     let app = app::App::new(store, app::AppConfig::default())
         .await
         .unwrap();
-    let users = app.seed_demo().await.unwrap();
+    let users = app.seed_demo_base().await.unwrap().0;
     let pw = |u: &str| {
         users
             .iter()

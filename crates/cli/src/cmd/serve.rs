@@ -154,8 +154,16 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             app.import_demo_list()
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the demo list: {e}"))?;
-            match app.seed_demo().await {
-                Ok(tokens) => {
+            match app.seed_demo_base().await {
+                Ok((tokens, cast)) => {
+                    // The decision history (hundreds of cases through the use cases) is seeded while the
+                    // service already answers; the statistics fill in as it proceeds.
+                    let seeding = app.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = seeding.seed_demo_history(&cast).await {
+                            tracing::error!(error = %e, "cannot seed the demo history");
+                        }
+                    });
                     // One line per user, fields separated by single spaces (scripts read it with awk).
                     eprintln!(
                         "demo data seeded; sign in at http://{}/sign-in. One line per user (shown once): username role password token",

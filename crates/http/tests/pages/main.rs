@@ -48,9 +48,10 @@ impl Pages {
         };
         let app = app::App::new(store, config).await.expect("app");
         let users = app
-            .seed_demo()
+            .seed_demo_base()
             .await
             .expect("demo")
+            .0
             .into_iter()
             .map(|u| (u.username, (u.password, u.token)))
             .collect();
