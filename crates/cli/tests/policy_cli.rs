@@ -247,7 +247,7 @@ fn impact_on_stored_cases() {
         let app = app::App::new(store, app::AppConfig::default())
             .await
             .expect("app");
-        app.seed_demo_base().await.expect("demo").0;
+        app.seed_demo_base().await.expect("demo");
         app.store.close().await;
     });
     let staged = dir.path().join("staged");

@@ -90,6 +90,32 @@ pub(super) struct PageQuery {
     pub limit: Option<u32>,
 }
 
+/// Query parameters of a paginated listing filtered by state (the resource's description names its states).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StateQuery {
+    /// Only records in this state.
+    pub state: Option<String>,
+    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
+    pub after: Option<String>,
+    /// Records per page, 1 to 500 (default 100).
+    pub limit: Option<u32>,
+}
+
+impl StateQuery {
+    /// The state filter and the page.
+    pub fn split(self) -> (Option<String>, app::listing::Page) {
+        (
+            self.state,
+            app::listing::Page {
+                after: self.after,
+                limit: self.limit,
+            },
+        )
+    }
+}
+
 impl From<PageQuery> for app::listing::Page {
     fn from(q: PageQuery) -> Self {
         app::listing::Page {

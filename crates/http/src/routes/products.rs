@@ -33,35 +33,20 @@ async fn create_product(
     ))
 }
 
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    /// Only products in this state: awaiting-classification (a defence adviser's work queue) or classified.
-    state: Option<String>,
-    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
-    after: Option<String>,
-    /// Records per page, 1 to 500 (default 100).
-    limit: Option<u32>,
-}
-
 /// List products
 ///
 /// Exporters see their organisation's products; officials and defence advisers see every product. `state=awaiting-classification` is the defence advisers' classification queue. Paginated like every listing (`Link: rel="next"`).
-#[utoipa::path(get, path = "/api/v1/products", params(ListQuery), responses((status = 200, body = [Product], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+#[utoipa::path(get, path = "/api/v1/products", params(super::StateQuery), responses((status = 200, body = [Product], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
 async fn list_products(
     State(s): S,
     Caller(p): Caller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    crate::extract::QueryParams(q): crate::extract::QueryParams<ListQuery>,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::StateQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let page = app::listing::Page {
-        after: q.after,
-        limit: q.limit,
-    };
+    let (state, page) = q.split();
     Ok(super::paged(
         &uri,
-        s.app.products(&p, q.state.as_deref(), &page).await?,
+        s.app.products(&p, state.as_deref(), &page).await?,
     ))
 }
 

@@ -33,35 +33,20 @@ async fn file_registration(
     ))
 }
 
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    /// Only registrations in this state.
-    state: Option<String>,
-    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
-    after: Option<String>,
-    /// Records per page, 1 to 500 (default 100).
-    limit: Option<u32>,
-}
-
 /// List registrations
 ///
-/// Exporters see their organisation's registrations; officers see all of them. Paginated like every listing (`Link: rel="next"`).
-#[utoipa::path(get, path = "/api/v1/registrations", params(ListQuery), responses((status = 200, body = [Registration], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+/// Exporters see their organisation's registrations; officers see all of them. `state` is pending, approved or rejected. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/registrations", params(super::StateQuery), responses((status = 200, body = [Registration], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
 async fn list_registrations(
     State(s): S,
     Caller(p): Caller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    crate::extract::QueryParams(q): crate::extract::QueryParams<ListQuery>,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::StateQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let page = app::listing::Page {
-        after: q.after,
-        limit: q.limit,
-    };
+    let (state, page) = q.split();
     Ok(super::paged(
         &uri,
-        s.app.registrations(&p, q.state.as_deref(), &page).await?,
+        s.app.registrations(&p, state.as_deref(), &page).await?,
     ))
 }
 
