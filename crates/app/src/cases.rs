@@ -6,7 +6,7 @@
 
 use crate::access::Kind;
 use crate::exporter::{ProductBody, PRODUCT};
-use crate::listing::{awaiting_tag, case_index, page_of, CaseFilter, Page, Paged};
+use crate::listing::{awaiting_tag, case_index, destinations, page_of, CaseFilter, Page, Paged};
 use crate::model::*;
 use crate::views::CaseView;
 use crate::{
@@ -1448,7 +1448,10 @@ impl App {
                 .filter(|a| who.role != Role::Adviser || Some(a.review) == who.review_kind)
                 .map(|a| a.review)
                 .collect();
-            let destinations = case_destinations(&c.body);
+            let destinations = destinations(&c.body)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             out.push(QueueEntry {
                 exporter: orgs[&org_id].clone(),
                 org_id,
@@ -1480,22 +1483,6 @@ fn draft_only(state: &str, what: &str) -> AppResult<()> {
             "only a draft can be {what}; this application is {state} (withdraw it instead)"
         )))
     }
-}
-
-/// The destinations a case concerns, in the order given.
-fn case_destinations(body: &CaseBody) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let all = body
-        .marketing
-        .iter()
-        .flat_map(|m| m.destinations.iter())
-        .chain(body.export.iter().map(|x| &x.destination));
-    for d in all {
-        if !out.iter().any(|o| o == d.as_str()) {
-            out.push(d.as_str().to_string());
-        }
-    }
-    out
 }
 
 /// The case reference a marketing authorisation cites: a reference, or a licence number ("L-" + reference).

@@ -62,11 +62,9 @@ pub struct AppConfig {
     pub reload_interval: Option<std::time::Duration>,
     /// Browser sessions: idle and absolute lifetime, cookie flags.
     pub sessions: auth::SessionConfig,
-    /// The key licences are signed with. None: a key made at start and kept in memory only (tests; a
-    /// service should pass its key ring's current key, or licences it signs cannot be verified after a restart).
-    pub licence_signer: Option<licence::Signer>,
-    /// The signing key ring (audit checkpoints, licences); None: nothing can be signed and the public
-    /// checkpoint and keys answer 503.
+    /// The signing key ring (audit checkpoints; licences are signed with its current key); None: no checkpoint
+    /// can be signed, the public checkpoint and keys answer 503, and licences are signed with a key kept in
+    /// memory only (they cannot be verified after a restart).
     pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
     /// Public statistics: counts from 1 to this minus one are suppressed.
     pub stats_threshold: u32,
@@ -86,7 +84,6 @@ impl Default for AppConfig {
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),
-            licence_signer: None,
             signing_keys: None,
             stats_threshold: 5,
         }
@@ -231,10 +228,16 @@ impl App {
     /// Builds the application over an opened store, loading published policy versions and active lists.
     pub async fn new(store: Store, config: AppConfig) -> AppResult<Arc<App>> {
         let calendar = calendar_for(&config);
-        let signer = config.licence_signer.clone().unwrap_or_else(|| {
-            tracing::warn!("no licence signing key configured: licences are signed with a key kept in memory only");
-            ephemeral_signer()
-        });
+        let signer = match &config.signing_keys {
+            Some(ring) => {
+                let current = ring.current();
+                licence::Signer::new(current.id.to_string(), current.signing_key().clone())
+            }
+            None => {
+                tracing::warn!("no licence signing key configured: licences are signed with a key kept in memory only");
+                ephemeral_signer()
+            }
+        };
         let app = Arc::new(App {
             store,
             config,

@@ -171,15 +171,14 @@ pub(crate) fn case_index(body: &CaseBody) -> (String, String) {
         }
     }
     tags.insert(format!("licence:{}", body.licence.as_str()));
+    for d in destinations(body) {
+        tags.insert(format!("dest:{d}"));
+    }
     let mut names: Vec<&str> = Vec::new();
     if let Some(m) = &body.marketing {
-        for d in &m.destinations {
-            tags.insert(format!("dest:{}", d.as_str()));
-        }
         names.extend(m.end_users.iter().map(|e| e.name.as_str()));
     }
     if let Some(x) = &body.export {
-        tags.insert(format!("dest:{}", x.destination.as_str()));
         names.push(&x.end_user.name);
         names.push(&x.consignee.name);
         names.extend(x.intermediaries.iter().map(|p| p.name.as_str()));
@@ -198,6 +197,22 @@ pub(crate) fn case_index(body: &CaseBody) -> (String, String) {
         search.push(SEP);
     }
     (tags, search)
+}
+
+/// The destinations a case concerns (ISO 3166 codes), each once, in the order given.
+pub(crate) fn destinations(body: &CaseBody) -> Vec<&str> {
+    let all = body
+        .marketing
+        .iter()
+        .flat_map(|m| m.destinations.iter())
+        .chain(body.export.iter().map(|x| &x.destination));
+    let mut out: Vec<&str> = Vec::new();
+    for d in all {
+        if !out.contains(&d.as_str()) {
+            out.push(d.as_str());
+        }
+    }
+    out
 }
 
 /// The tag of cases awaiting advice of `kind`.

@@ -120,8 +120,6 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             format!("cannot create data directory {}", a.db.data_dir.display())
         })?;
         let ring = a.keys.load(&a.db.data_dir)?;
-        let current = ring.current();
-        let signer = licence::Signer::new(current.id.to_string(), current.signing_key().clone());
         let working_week = if a.working_days.is_empty() {
             None
         } else {
@@ -131,7 +129,6 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             )
         };
         let config = app::AppConfig {
-            licence_signer: Some(signer),
             holidays: a.holidays.clone(),
             working_week,
             time_zone: a.time_zone,
