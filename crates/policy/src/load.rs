@@ -367,21 +367,43 @@ impl Checker<'_> {
         }
     }
 
-    /// Parses one element; records a diagnostic on failure.
+    /// Parses one element; records a diagnostic for every field that fails, not only the first: serde stops
+    /// at the first error, so the field it points into is taken out and the element parsed again, until it
+    /// parses or the error points at no field. Errors that only follow from a field taken out ("missing field
+    /// `x`" after `x` was reported) are not reported twice.
     fn element<T: DeserializeOwned>(
         &mut self,
         file: usize,
-        value: Spanned<DeValue<'_>>,
+        mut value: Spanned<DeValue<'_>>,
     ) -> Option<T> {
         let start = value.span().start;
-        let de = toml::de::ValueDeserializer::from(value);
-        match T::deserialize(de) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let offset = e.span().map_or(start, |s| s.start);
-                self.at(file, offset, e.message().trim().to_string());
-                None
+        let mut removed: Vec<String> = Vec::new();
+        loop {
+            let de = toml::de::ValueDeserializer::from(value.clone());
+            let e = match T::deserialize(de) {
+                Ok(v) => return removed.is_empty().then_some(v),
+                Err(e) => e,
+            };
+            let message = e.message().trim().to_string();
+            if !removed.iter().any(|k| message.contains(&format!("`{k}`"))) {
+                self.at(file, e.span().map_or(start, |s| s.start), message);
             }
+            let (Some(at), DeValue::Table(table)) = (e.span(), value.get_mut()) else {
+                return None;
+            };
+            let culprit = table
+                .iter()
+                .find(|(k, v)| {
+                    k.span().contains(&at.start)
+                        || v.span().contains(&at.start)
+                        || (k.span().start <= at.start && at.start < v.span().end)
+                })
+                .map(|(k, _)| k.get_ref().to_string());
+            let Some(culprit) = culprit else {
+                return None;
+            };
+            table.remove(culprit.as_str());
+            removed.push(culprit);
         }
     }
 

@@ -805,3 +805,23 @@ fn vocabulary_keeps_every_api_value_and_only_those() {
         "{d:#?}"
     );
 }
+
+#[test]
+fn every_problem_of_one_entry_is_reported_in_one_run() {
+    // Three problems in one rule: an unknown field, a title of the wrong type and an unknown effect key. serde
+    // stops at the first; the checker must still name all three, each at its own line, and report no
+    // "missing field" for the fields it had to set aside.
+    let files = reference_with(&[(
+        "rules.toml",
+        "id = \"defence-review\"\ntitle = \"Defence review\"\neffect = { review = \"defence\" }",
+        "id = \"defence-review\"\ncolour = \"red\"\ntitle = 42\neffect = { reviewer = \"defence\" }",
+    )]);
+    let d = diags(files.clone());
+    has(&d, &files, "rules.toml", "colour", "unknown field `colour`");
+    has(&d, &files, "rules.toml", "title = 42", "invalid type");
+    has(&d, &files, "rules.toml", "reviewer", "reviewer");
+    assert!(
+        !d.iter().any(|x| x.message.contains("missing field")),
+        "a field set aside after its own error is not reported missing: {d:#?}"
+    );
+}
