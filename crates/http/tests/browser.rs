@@ -77,7 +77,12 @@ impl Browser {
             .unwrap()
     }
 
+    /// Clicks a link or a form's button and waits until the browser has left the page and loaded the next one:
+    /// WebDriver's click may return while a form post and its redirect are still under way, so reading the
+    /// URL at once is a race. Fails with the page's text when the URL does not change (for example a form
+    /// answered with an error on the same path).
     async fn click(&self, css: &str) {
+        let before = self.c.current_url().await.unwrap();
         self.c
             .find(Locator::Css(css))
             .await
@@ -85,6 +90,25 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let now = self.c.current_url().await.unwrap();
+            let ready = self
+                .c
+                .execute("return document.readyState;", vec![])
+                .await
+                .unwrap();
+            if now != before && ready == json!("complete") {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!(
+                    "clicking {css} on {before} did not lead to another page; the page says: {}",
+                    self.text().await
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
     }
 
     async fn fill(&self, css: &str, value: &str) {
