@@ -290,11 +290,11 @@ pub struct CaseDetermination {
     pub destination: String,
     pub end_user_type: EndUserType,
     /// The determination as returned by the policy engine.
-    #[schema(value_type = Object)]
+    #[schema(value_type = policy::Determination)]
     pub determination: serde_json::Value,
     pub outcome: domain::Outcome,
     /// The policy request evaluated (replayed by impact previews).
-    #[schema(value_type = Object)]
+    #[schema(value_type = policy::Request)]
     pub request: serde_json::Value,
 }
 
@@ -384,7 +384,7 @@ pub struct ScreeningHit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_name: Option<String>,
     pub score: f64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = screening::Explanation)]
     pub explanation: serde_json::Value,
     /// open, cleared or confirmed.
     pub status: String,
@@ -579,7 +579,7 @@ pub struct Exemption {
     pub end_user_type: EndUserType,
     pub policy_version: String,
     pub rule: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = policy::Determination)]
     pub determination: serde_json::Value,
     pub recorded_by: String,
     pub recorded_at: String,
@@ -606,7 +606,7 @@ pub struct PreApplicationCheck {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PreApplicationAnswer {
-    #[schema(value_type = Object)]
+    #[schema(value_type = policy::Determination)]
     pub determination: serde_json::Value,
     pub exemption: Option<Exemption>,
 }

@@ -85,7 +85,7 @@ pub enum EntityKind {
 }
 
 /// Role of a name variant within its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NameKind {
     Primary,
@@ -93,12 +93,22 @@ pub enum NameKind {
     FormerName,
 }
 
+impl NameKind {
+    /// Every value, in declaration order (the API document lists the same).
+    pub const ALL: &'static [NameKind] = &[NameKind::Primary, NameKind::Alias, NameKind::FormerName];
+}
+
 /// The list's own judgement of an alias: OFAC "weak" / UN "Low" aliases are `Low`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NameQuality {
     Good,
     Low,
+}
+
+impl NameQuality {
+    /// Every value, in declaration order (the API document lists the same).
+    pub const ALL: &'static [NameQuality] = &[NameQuality::Good, NameQuality::Low];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

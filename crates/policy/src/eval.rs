@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 /// What to determine: one product (its control entries and grade) to one destination and end user, for one
 /// licence kind, as of one date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The date whose policy applies (a case's submission date; today for a pre-application check).
@@ -20,6 +20,8 @@ pub struct Request {
     #[serde(default)]
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(value_type = String)]
     pub destination: CountryCode,
     pub end_user_type: EndUserType,
     /// The authority notified a catch-all (human-rights) concern for a non-listed item.
@@ -28,10 +30,10 @@ pub struct Request {
 }
 
 /// The result of evaluating policy for one request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Determination {
     pub outcome: Outcome,
-    /// Required reviews, in [`ReviewKind`] order; empty unless `licence-required`.
+    /// Required reviews, in the order of the review kinds; empty unless `licence-required`.
     pub required_reviews: Vec<ReviewKind>,
     /// Required documents, in rule order; empty unless `licence-required`.
     pub required_documents: Vec<String>,
@@ -44,7 +46,7 @@ pub struct Determination {
 }
 
 /// A rule that fired, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FiredRule {
     pub id: String,
     pub version: u32,

@@ -18,7 +18,7 @@ pub struct ImpactCase {
 }
 
 /// The parts of a determination that the impact preview compares, or the evaluation error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeterminationSummary {
     pub outcome: Option<Outcome>,
     pub required_reviews: Vec<ReviewKind>,
@@ -54,7 +54,7 @@ impl DeterminationSummary {
 }
 
 /// One case whose determination would change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AffectedCase {
     pub case_ref: String,
     pub decided: bool,
@@ -68,7 +68,7 @@ pub struct AffectedCase {
 }
 
 /// What a staged policy would change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImpactReport {
     pub current_version: String,
     pub staged_version: String,

@@ -148,7 +148,7 @@ pub struct WassenaarParticipation {
 }
 
 /// What a rule does when its condition holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Effect {
     /// Decides the outcome (the first outcome rule that holds wins).

@@ -9,7 +9,7 @@
 use lists::{NameKind, NameQuality};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Explanation {
     /// The list name variant that gave the best name score.
     pub variant: MatchedVariant,
@@ -35,14 +35,14 @@ pub struct Explanation {
     pub qualifiers: Vec<QualifierEffect>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatchedVariant {
     pub name: String,
     pub kind: NameKind,
     pub quality: NameQuality,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenMatch {
     /// Query token (Latin comparison form).
     pub query: String,
@@ -57,7 +57,7 @@ pub struct TokenMatch {
     pub list_weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnmatchedToken {
     pub token: String,
     pub weight: f64,
@@ -67,7 +67,7 @@ pub struct UnmatchedToken {
     pub middle_name: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompactMatch {
     pub query: String,
     pub list: String,
@@ -75,7 +75,7 @@ pub struct CompactMatch {
     pub similarity: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreFactor {
     /// `single-name`, `low-quality-alias` or `no-distinctive-token`.
     pub factor: String,
@@ -83,7 +83,7 @@ pub struct ScoreFactor {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QualifierEffect {
     /// `birth_date`, `countries`, `kind` or `identifier`.
     pub qualifier: String,

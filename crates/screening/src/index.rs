@@ -84,7 +84,7 @@ impl Default for Options {
 }
 
 /// One hit: an entry of a list whose name (or identifier) matches the query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Match {
     /// The label of the list the entry comes from (the format name, e.g. `un-sc-xml`, unless labelled otherwise).
     pub list: String,

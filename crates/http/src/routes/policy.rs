@@ -67,7 +67,7 @@ async fn stage_policy_version(
 /// Preview a policy version's impact
 ///
 /// How the staged version would change the determinations of open cases and issued licences, compared with the policy in force.
-#[utoipa::path(get, path = "/api/v1/policy/versions/{id}/impact", params(("id" = String, Path)), responses((status = 200, body = Object, description = "Impact report")))]
+#[utoipa::path(get, path = "/api/v1/policy/versions/{id}/impact", params(("id" = String, Path)), responses((status = 200, body = policy::ImpactReport, description = "Impact report")))]
 async fn get_policy_impact(
     State(s): S,
     Allowed(p, _): Allowed<PolicyAdminsAuditors>,

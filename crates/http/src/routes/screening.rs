@@ -45,7 +45,6 @@ struct ScreenRequest {
 struct ScreenResponse {
     /// Best first; each names the list name that matched (`name`) and the entry's primary listed name
     /// (`primary_name`), with the score and its explanation.
-    #[schema(value_type = Vec<Object>)]
     matches: Vec<screening::Match>,
     list_versions: Vec<String>,
     /// Optional qualifiers (kind, birth date, countries, identifiers) that were malformed and left out: the name

@@ -291,6 +291,8 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("LicenceState", wire(app::licences::LicenceState::ALL)),
         ("FactKind", wire(stats::FactKind::ALL)),
         ("FactOutcome", wire(stats::FactOutcome::ALL)),
+        ("NameKind", wire(lists::NameKind::ALL)),
+        ("NameQuality", wire(lists::NameQuality::ALL)),
     ]
 }
 

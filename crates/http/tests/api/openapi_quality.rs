@@ -6,13 +6,6 @@ use serde_json::Value;
 
 /// Schemas (by location in the document) that stay bare objects, each with the reason.
 const BARE_OBJECTS_ALLOWED: &[(&str, &str)] = &[
-    ("#/components/schemas/CaseDetermination/properties/determination", "the policy engine's determination (serde_json::Value in the app crate); typing it needs a ToSchema mirror of the policy crate's Determination"),
-    ("#/components/schemas/CaseDetermination/properties/request", "the policy request replayed by impact previews (serde_json::Value)"),
-    ("#/components/schemas/Exemption/properties/determination", "the policy engine's determination (serde_json::Value)"),
-    ("#/components/schemas/PreApplicationAnswer/properties/determination", "the policy engine's determination (serde_json::Value)"),
-    ("#/components/schemas/ScreeningHit/properties/explanation", "the screening engine's score explanation (serde_json::Value)"),
-    ("#/components/schemas/ScreenResponse/properties/matches/items", "the screening crate's Match, which has no ToSchema"),
-    ("#/paths/~1api~1v1~1policy~1versions~1{id}~1impact/get/responses/200/content/application~1json/schema", "the policy crate's ImpactReport, which has no ToSchema"),
     ("#/components/schemas/AuditEvent/properties/before", "a stored record's JSON form, which differs by record kind"),
     ("#/components/schemas/AuditEvent/properties/after", "a stored record's JSON form, which differs by record kind"),
 ];
