@@ -95,7 +95,8 @@ pub enum NameKind {
 
 impl NameKind {
     /// Every value, in declaration order (the API document lists the same).
-    pub const ALL: &'static [NameKind] = &[NameKind::Primary, NameKind::Alias, NameKind::FormerName];
+    pub const ALL: &'static [NameKind] =
+        &[NameKind::Primary, NameKind::Alias, NameKind::FormerName];
 }
 
 /// The list's own judgement of an alias: OFAC "weak" / UN "Low" aliases are `Low`.

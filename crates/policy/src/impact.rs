@@ -19,6 +19,7 @@ pub struct ImpactCase {
 
 /// The parts of a determination that the impact preview compares, or the evaluation error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ImpactSummary)]
 pub struct DeterminationSummary {
     pub outcome: Option<Outcome>,
     pub required_reviews: Vec<ReviewKind>,

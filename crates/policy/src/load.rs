@@ -398,10 +398,7 @@ impl Checker<'_> {
                         || v.span().contains(&at.start)
                         || (k.span().start <= at.start && at.start < v.span().end)
                 })
-                .map(|(k, _)| k.get_ref().to_string());
-            let Some(culprit) = culprit else {
-                return None;
-            };
+                .map(|(k, _)| k.get_ref().to_string())?;
             table.remove(culprit.as_str());
             removed.push(culprit);
         }

@@ -38,11 +38,13 @@ struct AuditEvent {
     /// The kind of record changed, e.g. "case".
     record_kind: String,
     record_id: String,
-    /// The record before the change (its stored JSON form, which differs by record kind).
-    #[schema(value_type = Option<Object>)]
+    /// The record before the change: its stored JSON form, which differs by record kind (an object for most
+    /// records, a string or number for a single changed value).
+    #[schema(value_type = Option<serde_json::Value>)]
     before: Option<serde_json::Value>,
-    /// The record after the change (its stored JSON form, which differs by record kind).
-    #[schema(value_type = Option<Object>)]
+    /// The record after the change: its stored JSON form, which differs by record kind (an object for most
+    /// records, a string or number for a single changed value).
+    #[schema(value_type = Option<serde_json::Value>)]
     after: Option<serde_json::Value>,
     /// The reason the actor gave, when the action takes one.
     reason: Option<String>,

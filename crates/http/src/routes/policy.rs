@@ -24,7 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 /// Check whether a licence is needed
 ///
 /// An exporter asks, before applying, what the policy says for a product, destination and end-user type: not controlled, exempt, licence required or prohibited, with the rule that decided. An `exempt` answer can be recorded as a marketing-licence exemption.
-#[utoipa::path(post, path = "/api/v1/pre-application-checks", request_body(content = PreApplicationCheck, example = json!({"product": "0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01", "destination": "FR", "end_user_type": "government-law-enforcement", "licence": "marketing", "record_exemption": false})), responses((status = 200, body = PreApplicationAnswer), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/pre-application-checks", request_body(content = PreApplicationCheck, example = json!({"product": "0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01", "destination": "FR", "end_user_type": "government-law-enforcement", "licence": "marketing", "record_exemption": false})), responses((status = 200, body = PreApplicationAnswer), (status = 409, body = Problem, description = "record_exemption was asked for a determination that is not exempt"), (status = 422, body = Problem)))]
 async fn check_pre_application(
     State(s): S,
     Allowed(p, _): Allowed<Exporters>,

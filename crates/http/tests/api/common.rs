@@ -16,6 +16,8 @@ pub struct TestApp {
     _db: testdb::TestDb,
     /// The signing key ring's directory (when the test did not bring its own ring).
     _keys: tempfile::TempDir,
+    /// Requests sent so far (the journey test counts them).
+    sent: std::sync::atomic::AtomicUsize,
 }
 
 impl Drop for TestApp {
@@ -115,7 +117,13 @@ impl TestApp {
             server,
             _db: db,
             _keys: keys_dir,
+            sent: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// How many requests this test has sent.
+    pub fn requests_sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The URL of this test's database (for a second process on the same database).
@@ -130,6 +138,7 @@ impl TestApp {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Resp {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = self.client.request(m, format!("{}{}", self.base, path));
         if let Some(t) = token {
@@ -153,6 +162,7 @@ impl TestApp {
             .map(str::to_string);
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        crate::conformance::check(method, path, status, &content_type, &body);
         Resp {
             status,
             body,

@@ -6,8 +6,14 @@ use serde_json::Value;
 
 /// Schemas (by location in the document) that stay bare objects, each with the reason.
 const BARE_OBJECTS_ALLOWED: &[(&str, &str)] = &[
-    ("#/components/schemas/AuditEvent/properties/before", "a stored record's JSON form, which differs by record kind"),
-    ("#/components/schemas/AuditEvent/properties/after", "a stored record's JSON form, which differs by record kind"),
+    (
+        "#/components/schemas/AuditEvent/properties/before",
+        "a stored record's JSON form, which differs by record kind",
+    ),
+    (
+        "#/components/schemas/AuditEvent/properties/after",
+        "a stored record's JSON form, which differs by record kind",
+    ),
 ];
 
 /// Text that belongs to the source code, not to the API's documentation.
