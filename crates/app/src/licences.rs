@@ -401,14 +401,33 @@ impl App {
     }
 
     /// The licences the caller may read.
-    pub async fn licences(&self, who: &Principal) -> AppResult<Vec<Licence>> {
-        let filter = who.list_filter(Kind::Licence, Filter::default())?;
-        self.store
-            .list::<LicenceBody>(LICENCE, &filter)
-            .await?
-            .into_iter()
-            .map(|r| view(who, r))
-            .collect()
+    pub async fn licences(
+        &self,
+        who: &Principal,
+        state: Option<&str>,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<Licence>> {
+        let mut base = Filter::default();
+        if let Some(s) = state.map(str::trim) {
+            if !LicenceState::ALL.iter().any(|x| x.as_str() == s) {
+                let all: Vec<&str> = LicenceState::ALL.iter().map(|x| x.as_str()).collect();
+                return Err(AppError::invalid(
+                    "state",
+                    format!("{s:?} is not a licence state; one of: {}", all.join(", ")),
+                ));
+            }
+            base.states.push(s.to_string());
+        }
+        let filter = who.list_filter(Kind::Licence, base)?;
+        crate::listing::page_of(
+            &self.store,
+            LICENCE,
+            filter,
+            page,
+            |_: &Record<LicenceBody>| true,
+        )
+        .await?
+        .try_map(|r| view(who, r))
     }
 
     async fn licence_record(

@@ -95,6 +95,7 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/applications",
     "/audit",
     "/products",
+    "/licences",
     "/registrations",
     "/queues/{name}",
     "/audit/proofs/inclusion",

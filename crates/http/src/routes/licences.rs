@@ -26,10 +26,19 @@ pub(super) fn public_router() -> OpenApiRouter<AppState> {
 
 /// List licences
 ///
-/// Exporters see their organisation's licences; officers, auditors and administrators every licence; advisers the licences of cases on which their advice was requested.
-#[utoipa::path(get, path = "/api/v1/licences", responses((status = 200, body = [Licence])))]
-async fn list_licences(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Licence>>> {
-    Ok(Json(s.app.licences(&p).await?))
+/// Exporters see their organisation's licences; officers, auditors and administrators every licence; advisers the licences of cases on which their advice was requested. `state` keeps one licence state (issued, suspended, revoked, expired). Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/licences", params(super::StateQuery), responses((status = 200, body = [Licence], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow"))), (status = 422, body = Problem)))]
+async fn list_licences(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::StateQuery>,
+) -> ApiResult<axum::response::Response> {
+    let (state, page) = q.split();
+    Ok(super::paged(
+        &uri,
+        s.app.licences(&p, state.as_deref(), &page).await?,
+    ))
 }
 
 /// Get a licence

@@ -6,6 +6,7 @@ use crate::common::*;
 use serde_json::{json, Value};
 
 both_backends!(
+    licences_are_filtered_and_paginated,
     case_filters_combine_and_pages_walk_everything,
     every_role_has_its_queue,
     drafts_and_products_can_be_changed,
@@ -554,4 +555,68 @@ async fn exporters_screen_customers_and_see_only_the_listing(b: Backend) {
         )
         .await;
     assert_eq!(bad.problem(422)["field"], "name");
+}
+
+async fn licences_are_filtered_and_paginated(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let mut numbers = Vec::new();
+    for dest in ["FR", "DE", "IT"] {
+        let c = t.submitted_ml(&w, &w.secret_product, dest).await;
+        let id = c["id"].as_str().unwrap().to_string();
+        let issued = t.approve_and_issue(&w, &id, json!([])).await;
+        assert_eq!(issued["state"], "issued", "{issued}");
+        numbers.push((id, issued["licence_issued"]["number"].clone()));
+    }
+    // Suspend the second licence.
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{}/suspend", numbers[1].0),
+        json!({"reason": "end-use check"}),
+    )
+    .await
+    .ok();
+
+    // Pages of two walk all three licences once; the last page has no next link.
+    let first = t.get(&w.exporter, "/api/v1/licences?limit=2").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let mut seen: Vec<Value> = first
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["number"].clone())
+        .collect();
+    assert_eq!(seen.len(), 2);
+    let link = first.link.clone().expect("a next link after a full page");
+    let rest = t.get(&w.exporter, &next_url(&link)).await.ok();
+    seen.extend(rest.as_array().unwrap().iter().map(|l| l["number"].clone()));
+    let mut want: Vec<Value> = numbers.iter().map(|(_, n)| n.clone()).collect();
+    seen.sort_by_key(|v| v.to_string());
+    want.sort_by_key(|v| v.to_string());
+    assert_eq!(seen, want, "every licence once");
+
+    // The state filter keeps the suspended one only.
+    let suspended = t
+        .get(&w.officer, "/api/v1/licences?state=suspended")
+        .await
+        .ok();
+    let only: Vec<&Value> = suspended
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["number"])
+        .collect();
+    assert_eq!(only, vec![&numbers[1].1]);
+    // A state that is not a licence state names the field and the valid values.
+    let bad = t.get(&w.officer, "/api/v1/licences?state=approved").await;
+    let p = bad.problem(422);
+    assert!(
+        p["detail"].as_str().unwrap().contains("state")
+            && p["detail"].as_str().unwrap().contains("suspended"),
+        "{p}"
+    );
+    // Another organisation's exporter sees none of them.
+    let other = t.get(&w.exporter2, "/api/v1/licences").await.ok();
+    assert_eq!(other, json!([]));
 }
