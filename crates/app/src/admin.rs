@@ -130,15 +130,21 @@ impl App {
         Ok(org_view(rec))
     }
 
-    pub async fn organisations(&self, who: &Principal) -> AppResult<Vec<Organisation>> {
+    pub async fn organisations(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<Organisation>> {
         let filter = who.list_filter(Kind::Organisation, store::Filter::default())?;
-        Ok(self
-            .store
-            .list::<NewOrganisation>(ORG, &filter)
-            .await?
-            .into_iter()
-            .map(org_view)
-            .collect())
+        crate::listing::page_of(
+            &self.store,
+            ORG,
+            filter,
+            page,
+            |_: &store::Record<NewOrganisation>| true,
+        )
+        .await?
+        .try_map(|r| Ok(org_view(r)))
     }
 
     pub async fn organisation(&self, who: &Principal, id: &str) -> AppResult<Organisation> {

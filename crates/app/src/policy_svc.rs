@@ -293,15 +293,21 @@ impl App {
         })
     }
 
-    pub async fn exemptions(&self, who: &Principal) -> AppResult<Vec<Exemption>> {
+    pub async fn exemptions(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<Exemption>> {
         let filter = who.list_filter(crate::access::Kind::Exemption, Filter::default())?;
-        Ok(self
-            .store
-            .list::<Exemption>(EXEMPTION, &filter)
-            .await?
-            .into_iter()
-            .map(|r| r.body)
-            .collect())
+        crate::listing::page_of(
+            &self.store,
+            EXEMPTION,
+            filter,
+            page,
+            |_: &store::Record<Exemption>| true,
+        )
+        .await?
+        .try_map(|r| Ok(r.body))
     }
 
     pub async fn policy_versions(&self, who: &Principal) -> AppResult<Vec<PolicyVersionView>> {

@@ -96,6 +96,8 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/audit",
     "/products",
     "/licences",
+    "/organisations",
+    "/exemptions",
     "/registrations",
     "/queues/{name}",
     "/audit/proofs/inclusion",

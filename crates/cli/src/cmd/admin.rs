@@ -151,7 +151,10 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
                 }
                 AdminCommand::ListOrgs(f) => {
-                    let orgs = app.organisations(&root).await?;
+                    let orgs = app
+                        .organisations(&root, &app::listing::Page::all())
+                        .await?
+                        .items;
                     let rows = orgs
                         .iter()
                         .map(|o| vec![o.id.clone(), o.country.to_string(), o.name.clone()])

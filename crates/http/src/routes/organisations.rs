@@ -35,10 +35,18 @@ async fn create_organisation(
 
 /// List organisations
 ///
-/// Exporters see their own organisation; officials see every organisation.
-#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [Organisation])))]
-async fn list_organisations(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Organisation>>> {
-    Ok(Json(s.app.organisations(&p).await?))
+/// Exporters see their own organisation; officials see every organisation. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/organisations", params(super::PageQuery), responses((status = 200, body = [Organisation], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+async fn list_organisations(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    Ok(super::paged(
+        &uri,
+        s.app.organisations(&p, &q.into()).await?,
+    ))
 }
 
 /// Get an organisation

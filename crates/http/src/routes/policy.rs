@@ -35,10 +35,15 @@ async fn check_pre_application(
 
 /// List recorded exemptions
 ///
-/// Marketing-licence exemptions recorded from pre-application checks; exporters see their organisation's.
-#[utoipa::path(get, path = "/api/v1/exemptions", responses((status = 200, body = [Exemption])))]
-async fn list_exemptions(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<Exemption>>> {
-    Ok(Json(s.app.exemptions(&p).await?))
+/// Marketing-licence exemptions recorded from pre-application checks; exporters see their organisation's. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/exemptions", params(super::PageQuery), responses((status = 200, body = [Exemption], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+async fn list_exemptions(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    Ok(super::paged(&uri, s.app.exemptions(&p, &q.into()).await?))
 }
 
 /// List policy versions

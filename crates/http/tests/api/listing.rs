@@ -619,4 +619,30 @@ async fn licences_are_filtered_and_paginated(b: Backend) {
     // Another organisation's exporter sees none of them.
     let other = t.get(&w.exporter2, "/api/v1/licences").await.ok();
     assert_eq!(other, json!([]));
+
+    // Organisations and exemptions page the same way: one per page walks both organisations.
+    let mut orgs = Vec::new();
+    let mut url = "/api/v1/organisations?limit=1".to_string();
+    loop {
+        let r = t.get(&w.officer, &url).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        orgs.extend(r.body.as_array().unwrap().iter().map(|o| o["id"].clone()));
+        match r.link {
+            Some(l) => url = next_url(&l),
+            None => break,
+        }
+    }
+    orgs.sort_by_key(|v| v.to_string());
+    let mut want = vec![json!(w.org1), json!(w.org2)];
+    want.sort_by_key(|v| v.to_string());
+    assert_eq!(orgs, want);
+    let bad = t.get(&w.officer, "/api/v1/exemptions?limit=0").await;
+    assert!(
+        bad.problem(422)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("limit"),
+        "{}",
+        bad.body
+    );
 }
