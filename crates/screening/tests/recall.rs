@@ -1,5 +1,5 @@
 //! Index retrieval against a full scan on the shipped lists: the index must find (almost) every entry that
-//! scoring every name variant finds at the default threshold. Skipped when ../shared is absent.
+//! scoring every name variant finds at the default threshold. Fails when ../shared is absent.
 mod shipped;
 
 use screening::{Index, Options, Query};
@@ -7,10 +7,10 @@ use screening::{Index, Options, Query};
 #[test]
 fn index_recall_matches_full_scan() {
     let lists = shipped::load_all();
-    if lists.is_empty() {
-        eprintln!("skipped: no shipped lists");
-        return;
-    }
+    assert!(
+        !lists.is_empty(),
+        "the shipped list files are missing: the tests read ../shared/data/sanctions beside the checkout"
+    );
     let ix = Index::build(&lists);
     let mut queries = Vec::new();
     for (_, snap) in &lists {
@@ -81,5 +81,10 @@ fn index_recall_matches_full_scan() {
         both + full_only.len(),
         &full_only[..full_only.len().min(10)]
     );
-    assert!(recall >= 0.93, "index recall {recall}");
+    // The figure docs/screening.md states (0.9478, 654 of 690): retrieval may improve, never fall below it
+    // without the document saying so.
+    assert!(
+        recall >= 0.9478,
+        "index recall {recall:.4} is below the documented 0.9478 (docs/screening.md, Limits)"
+    );
 }

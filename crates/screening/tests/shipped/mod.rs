@@ -54,8 +54,19 @@ pub fn load(label: &str) -> Option<(String, ListSnapshot)> {
     Some((l.to_string(), snap))
 }
 
-/// Import every shipped list (in parallel); empty when the data folder is absent.
+/// Import every shipped list (in parallel). A missing file fails: a measurement over fewer lists than it
+/// claims would be silently wrong.
 pub fn load_all() -> Vec<(String, ListSnapshot)> {
     use rayon::prelude::*;
-    SHIPPED.par_iter().filter_map(|(l, _, _)| load(l)).collect()
+    SHIPPED
+        .par_iter()
+        .map(|(l, _, p)| {
+            load(l).unwrap_or_else(|| {
+                panic!(
+                    "shipped list {l} missing at {}: the tests read ../shared/data/sanctions beside the checkout",
+                    data_dir().join(p).display()
+                )
+            })
+        })
+        .collect()
 }
