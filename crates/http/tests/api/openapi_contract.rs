@@ -291,6 +291,7 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("LicenceState", wire(app::licences::LicenceState::ALL)),
         ("FactKind", wire(stats::FactKind::ALL)),
         ("FactOutcome", wire(stats::FactOutcome::ALL)),
+        ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
     ]
 }
 
