@@ -482,6 +482,8 @@ impl App {
         if let Some(a) = action {
             self.sync_licence(&mut tx, who, a, &after, reason).await?;
         }
+        self.notify_case_change(&mut tx, who, audit_action, action, &before, &after)
+            .await?;
         audit(
             &mut tx,
             who,

@@ -254,6 +254,23 @@ impl App {
             Some(&after.state),
             Some(&reason),
         );
+        if let Some(org) = after.org_id.as_deref() {
+            let subject = crate::notify::Subject {
+                record_kind: REGISTRATION,
+                record_id: &after.id,
+                reference: after.reference.as_deref(),
+                state: &after.state,
+                org_id: Some(org),
+            };
+            self.notify(
+                &mut tx,
+                who,
+                crate::notify::Event::RegistrationDecided,
+                &subject,
+                crate::notify::Audience::Org(org.to_string()),
+            )
+            .await?;
+        }
         tx.commit().await?;
         registration_view(who, after)
     }

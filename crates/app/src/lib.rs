@@ -12,13 +12,18 @@ pub mod admin;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;
+pub mod delivery;
 pub mod demo;
 pub mod demo_history;
 pub mod error;
 pub mod exporter;
+pub mod jobs;
 pub mod licences;
 pub mod listing;
 pub mod model;
+pub mod notes;
+pub mod notifications;
+pub mod notify;
 pub mod policy_svc;
 pub mod screening_svc;
 pub mod statistics;
@@ -68,6 +73,8 @@ pub struct AppConfig {
     pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
     /// Public statistics: counts from 1 to this minus one are suppressed.
     pub stats_threshold: u32,
+    /// Notification delivery (SMTP, webhooks) and job retries.
+    pub notify: notify::NotifyConfig,
 }
 
 impl Default for AppConfig {
@@ -86,6 +93,7 @@ impl Default for AppConfig {
             sessions: auth::SessionConfig::default(),
             signing_keys: None,
             stats_threshold: 5,
+            notify: notify::NotifyConfig::default(),
         }
     }
 }
@@ -216,6 +224,8 @@ pub struct App {
     calendar: Calendar,
     /// Signs licences at issue.
     signer: licence::Signer,
+    /// This process's name in job claims (`jobs.locked_by`).
+    worker: String,
 }
 
 #[derive(Default)]
@@ -247,6 +257,7 @@ impl App {
             reload_lock: tokio::sync::Mutex::new(()),
             calendar,
             signer,
+            worker: format!("worker-{}", new_id()),
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;

@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service (JSON API) on the embedded SQLite database or PostgreSQL.
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// Administration from the shell: organisations, users, tokens.
     Admin(cmd::admin::AdminArgs),
     /// The verifiable audit log: verify, export, prove, checkpoint, check proofs offline.
@@ -82,7 +82,7 @@ fn hoist_db_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
 fn main() -> ExitCode {
     let cli = Cli::parse_from(hoist_db_options(std::env::args_os().collect()));
     let result = match cli.command {
-        Command::Serve(a) => cmd::serve::run(a),
+        Command::Serve(a) => cmd::serve::run(*a),
         Command::Admin(a) => cmd::admin::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Keys(a) => cmd::keys::run(a),

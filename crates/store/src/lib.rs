@@ -10,12 +10,14 @@
 
 mod audit;
 mod error;
+mod jobs;
 
 pub use audit::{
     canonical, chain_hash, event_bytes, AuditEvent, AuditFilter, CheckpointRow, NewAuditEvent,
     TrustedHead, VerifyReport,
 };
 pub use error::StoreError;
+pub use jobs::{DeliveryRow, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
 
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};

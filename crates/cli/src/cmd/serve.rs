@@ -81,6 +81,82 @@ pub struct ServeArgs {
     /// TLS-terminating proxy).
     #[arg(long, env = "EXPORTCTL_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// SMTP relay for e-mail notifications (host name); without it no e-mail is sent (in-app notifications
+    /// and webhooks still are).
+    #[arg(long, env = "EXPORTCTL_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP relay port.
+    #[arg(long, env = "EXPORTCTL_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// Transport security to the relay: starttls, tls (implicit, usually port 465) or none (a relay on the
+    /// same host only).
+    #[arg(long, env = "EXPORTCTL_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: app::notify::SmtpTls,
+    /// SMTP user name (with --smtp-password-file).
+    #[arg(long, env = "EXPORTCTL_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// File holding the SMTP password (never the password itself on the command line).
+    #[arg(long, env = "EXPORTCTL_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<std::path::PathBuf>,
+    /// Sender address of notification e-mail.
+    #[arg(
+        long,
+        env = "EXPORTCTL_SMTP_FROM",
+        default_value = "exportctl@localhost"
+    )]
+    pub smtp_from: String,
+    /// Attempts of a background job (an e-mail, a webhook message) before it is marked failed.
+    #[arg(long, env = "EXPORTCTL_JOB_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub job_max_attempts: u32,
+    /// Seconds before a failed job's first retry; each further retry waits twice as long.
+    #[arg(long, env = "EXPORTCTL_JOB_RETRY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub job_retry_secs: u64,
+    /// Seconds between runs of the job runner.
+    #[arg(long, env = "EXPORTCTL_JOB_INTERVAL_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub job_interval_secs: u64,
+    /// Webhook receivers allowed over plain HTTP or on private addresses (host names or addresses,
+    /// comma-separated); every other webhook must be https to a public host.
+    #[arg(
+        long = "webhook-allow-hosts",
+        env = "EXPORTCTL_WEBHOOK_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub webhook_allow_hosts: Vec<String>,
+}
+
+impl ServeArgs {
+    /// Notification delivery settings from the flags (the SMTP password read from its file).
+    fn notify_config(&self) -> anyhow::Result<app::notify::NotifyConfig> {
+        let password = match &self.smtp_password_file {
+            Some(f) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("--smtp-password-file {}", f.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let smtp = self.smtp_host.as_ref().map(|host| app::notify::SmtpConfig {
+            host: host.clone(),
+            port: self.smtp_port,
+            tls: self.smtp_tls,
+            username: self.smtp_username.clone(),
+            password,
+            from: self.smtp_from.clone(),
+        });
+        if let Some(s) = &smtp {
+            if !app::notify::is_email_address(&s.from) {
+                anyhow::bail!("--smtp-from {:?} is not an e-mail address", s.from);
+            }
+        }
+        Ok(app::notify::NotifyConfig {
+            smtp,
+            max_attempts: self.job_max_attempts,
+            retry_base: std::time::Duration::from_secs(self.job_retry_secs),
+            webhook_allow_hosts: self.webhook_allow_hosts.clone(),
+            ..Default::default()
+        })
+    }
 }
 
 fn source_id(s: &str) -> Result<String, String> {
@@ -144,9 +220,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 secure_cookie: a.secure_cookies,
             },
             signing_keys: Some(std::sync::Arc::new(ring)),
+            notify: a.notify_config()?,
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;
+        app::jobs::spawn_job_runner(&app, std::time::Duration::from_secs(a.job_interval_secs));
         if a.demo {
             app.import_demo_list()
                 .await

@@ -22,6 +22,7 @@ macro_rules! key {
 
 mod adviser;
 mod exporter;
+mod notifications;
 mod officer;
 mod public;
 mod sign_in;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(exporter::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
+        .merge(notifications::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
 }

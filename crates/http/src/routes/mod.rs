@@ -9,6 +9,8 @@ mod audit;
 mod licences;
 mod lists;
 mod me;
+mod notes;
+mod notifications;
 mod organisations;
 mod policy;
 mod products;
@@ -19,6 +21,7 @@ mod screening;
 mod statistics;
 mod tokens;
 mod users;
+mod webhooks;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::path_id;
@@ -149,6 +152,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("public", licences::public_router()))
         .merge(tagged("public", public::router()))
         .merge(tagged("statistics", statistics::router()))
+        .merge(tagged("applications", notes::router()))
+        .merge(tagged("notifications", notifications::router()))
+        .merge(tagged("webhooks", webhooks::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).

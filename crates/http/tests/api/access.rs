@@ -136,7 +136,23 @@ async fn fixture(un: &[u8]) -> Fixture {
         )
         .await
         .ok();
+    // The owner's first notification (its registration decision).
+    let notification = t.get(&w.exporter, "/api/v1/notifications").await.ok()[0]["id"]
+        .as_str()
+        .expect("the owner has a notification")
+        .to_string();
+    // A shared note by the officer and an internal one on the case.
+    for visibility in ["shared", "internal"] {
+        t.post(
+            &w.officer,
+            &format!("/api/v1/applications/{}/notes", ids_case(&internal)),
+            json!({"text": "matrix note", "visibility": visibility}),
+        )
+        .await
+        .ok();
+    }
     let mut ids = BTreeMap::new();
+    ids.insert("notification", notification);
     ids.insert("case", case);
     ids.insert("hit", hit);
     ids.insert("licence", licence);
@@ -186,6 +202,10 @@ async fn fixture(un: &[u8]) -> Fixture {
     }
 }
 
+fn ids_case(case: &Value) -> String {
+    case["id"].as_str().unwrap().to_string()
+}
+
 /// The concrete path for a route template.
 fn concrete(template: &str, f: &Fixture) -> String {
     let resource = template
@@ -207,6 +227,7 @@ fn concrete(template: &str, f: &Fixture) -> String {
         "users" => "user",
         "tokens" => "token",
         "policy" => "policy",
+        "notifications" => "notification",
         other => panic!("no fixture id for resource {other:?}: extend the access test"),
     };
     template
@@ -227,6 +248,7 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
             )
         }
         ("PATCH", "/products/{id}") => return j(json!({"name": "Renamed"})),
+        ("PUT", "/notifications/preferences") => return j(json!({"email_enabled": false})),
         ("POST", _) => {}
         _ => return None,
     }
@@ -266,6 +288,8 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
         "/screening" | "/screening/customers" => j(json!({"name": "Someone", "kind": "person"})),
         "/lists/{format}" => Some(("application/octet-stream", b"<not a list".to_vec())),
         "/lists/{format}/fetch" => j(json!({"url": "https://lists.invalid/un.xml"})),
+        "/applications/{id}/notes" => j(json!({"text": "matrix", "visibility": "shared"})),
+        "/webhooks" => j(json!({"url": "https://hooks.example.com/exportctl"})),
         _ => j(json!({})),
     }
 }

@@ -575,6 +575,68 @@ async fn public_verification(b: Backend) {
     assert_eq!((p.status, p.location), (303, format!("/verify/{number}")));
 }
 
+/// The demo's users see their notifications on a page (the demo's submitted cases told the officer), mark
+/// one read with a CSRF-checked form, and cannot touch another user's.
+async fn notifications_page_lists_and_marks_read(b: Backend) {
+    let t = Pages::start(b, Default::default()).await;
+    let officer = t.sign_in("demo-officer").await;
+    let p = t.get("/notifications", Some(&officer)).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"nav-notifications\""));
+    assert!(p.body.contains("submitted"), "{}", p.body);
+    let unread = p.body.matches("class=\"notification unread\"").count();
+    assert!(
+        unread > 0,
+        "the demo gives the officer unread notifications"
+    );
+    let off = t.principal("demo-officer").await;
+    let first = t
+        .app
+        .notifications(&off, true, &app::listing::Page::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone();
+    let token = csrf(&p.body);
+    // Without the session's CSRF token nothing changes.
+    let r = t
+        .post(
+            &format!("/notifications/{first}/read"),
+            Some(&officer),
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = t
+        .post(
+            &format!("/notifications/{first}/read"),
+            Some(&officer),
+            &[("csrf", token.as_str())],
+        )
+        .await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/notifications"));
+    let p = t.get("/notifications", Some(&officer)).await;
+    assert_eq!(
+        p.body.matches("class=\"notification unread\"").count(),
+        unread - 1
+    );
+    // Another user's notification answers like a missing one.
+    let exporter = t.sign_in("demo-exporter").await;
+    let e = t.get("/notifications", Some(&exporter)).await;
+    assert_eq!(e.status, 200);
+    let r = t
+        .post(
+            &format!("/notifications/{first}/read"),
+            Some(&exporter),
+            &[("csrf", csrf(&e.body).as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // Without a session: to sign-in.
+    assert_eq!(t.get("/notifications", None).await.status / 100, 3);
+}
+
 both_backends!(
     sign_in_reaches_each_role_dashboard,
     wrong_password_and_unknown_user_answer_alike_and_are_rate_limited,
@@ -583,4 +645,5 @@ both_backends!(
     sessions_expire,
     exporter_pages_show_only_its_own_data_and_no_advice,
     public_verification,
+    notifications_page_lists_and_marks_read,
 );
