@@ -7,7 +7,8 @@
 //! CSRF token and are refused with 403 (nothing changed) without it. Every page answer carries its own
 //! Content-Security-Policy (`default-src 'self'`: the stylesheet, no inline script or style) and is not cached.
 //!
-//! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`],
+//! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
+//! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
 //! [`officer`], [`adviser`].
 
 // Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
@@ -22,6 +23,7 @@ macro_rules! key {
 
 mod adviser;
 mod exporter;
+mod exporter_forms;
 mod officer;
 mod public;
 mod sign_in;
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(statistics::routes())
         .merge(sign_in::routes())
         .merge(exporter::routes())
+        .merge(exporter_forms::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
         .merge(dashboard_routes())
@@ -301,6 +304,7 @@ impl FromRequestParts<AppState> for MaybeSession {
 }
 
 /// A posted `application/x-www-form-urlencoded` form (repeated names kept, e.g. checkboxes).
+#[derive(Debug, Clone, Default)]
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {

@@ -2,6 +2,9 @@
 //! fresh database seeded with the demo data, on SQLite and PostgreSQL. Cookies are handled by hand so that a
 //! test can replay an ended session's cookie.
 
+mod forms;
+
+use forms::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use testdb::Backend;
@@ -583,4 +586,8 @@ both_backends!(
     sessions_expire,
     exporter_pages_show_only_its_own_data_and_no_advice,
     public_verification,
+    registration_form_files_and_shows_errors_beside_fields,
+    product_form_and_licence_check,
+    application_forms_create_drafts_that_submit,
+    licence_page_and_document,
 );
