@@ -22,6 +22,7 @@ pub mod model;
 pub mod policy_svc;
 pub mod screening_svc;
 pub mod statistics;
+pub mod timeline;
 pub mod verify;
 pub mod views;
 
