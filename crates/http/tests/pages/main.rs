@@ -3,8 +3,10 @@
 //! test can replay an ended session's cookie.
 
 mod forms;
+mod officer;
 
 use forms::*;
+use officer::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use testdb::Backend;
@@ -361,11 +363,12 @@ async fn csrf_missing_or_foreign_changes_nothing(b: Backend) {
     );
     assert_eq!(t.case_state(&case).await, "under-review");
     assert!(t.audit_head().await > head);
-    // Now the decision forms are there; an empty refusal reason is shown beside its field, values kept.
+    // Now the decision forms are there (approval shows what blocks it: the advice still missing); an empty
+    // refusal reason is shown beside its field, values kept.
     let page = t
         .get(&format!("/officer/cases/{case}"), Some(&officer))
         .await;
-    assert!(page.body.contains("id=\"approve\"") && page.body.contains("id=\"refuse\""));
+    assert!(page.body.contains("id=\"blockers\"") && page.body.contains("id=\"refuse\""));
     let r = t
         .post(
             &format!("/officer/cases/{case}/request-information"),
@@ -590,4 +593,6 @@ both_backends!(
     product_form_and_licence_check,
     application_forms_create_drafts_that_submit,
     licence_page_and_document,
+    queue_filters_and_paging,
+    case_page_timeline_blockers_and_typed_conditions,
 );
