@@ -2,9 +2,11 @@
 //! fresh database seeded with the demo data, on SQLite and PostgreSQL. Cookies are handled by hand so that a
 //! test can replay an ended session's cookie.
 
+mod adviser;
 mod forms;
 mod officer;
 
+use adviser::*;
 use forms::*;
 use officer::*;
 use std::collections::HashMap;
@@ -595,4 +597,5 @@ both_backends!(
     licence_page_and_document,
     queue_filters_and_paging,
     case_page_timeline_blockers_and_typed_conditions,
+    human_rights_checklist_item_by_item,
 );
