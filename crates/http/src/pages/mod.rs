@@ -25,6 +25,7 @@ mod adviser;
 mod exporter;
 mod exporter_forms;
 mod officer;
+mod policy_admin;
 mod public;
 mod sign_in;
 pub mod statistics;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(exporter_forms::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
+        .merge(policy_admin::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
 }
@@ -370,6 +372,7 @@ async fn dashboard(session: Session) -> Response {
         Role::Exporter => Redirect::to("/exporter").into_response(),
         Role::Officer => Redirect::to("/officer").into_response(),
         Role::Adviser => Redirect::to("/adviser").into_response(),
+        Role::PolicyAdmin => Redirect::to("/policy").into_response(),
         _ => message(
             StatusCode::OK,
             Some(&session),

@@ -5,10 +5,12 @@
 mod adviser;
 mod forms;
 mod officer;
+mod policy_admin;
 
 use adviser::*;
 use forms::*;
 use officer::*;
+use policy_admin::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use testdb::Backend;
@@ -598,4 +600,5 @@ both_backends!(
     queue_filters_and_paging,
     case_page_timeline_blockers_and_typed_conditions,
     human_rights_checklist_item_by_item,
+    policy_stage_preview_publish,
 );
