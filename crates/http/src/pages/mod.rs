@@ -22,6 +22,7 @@ macro_rules! key {
 }
 
 mod adviser;
+mod auditor;
 mod exporter;
 mod exporter_forms;
 mod officer;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(officer::routes())
         .merge(adviser::routes())
         .merge(policy_admin::routes())
+        .merge(auditor::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
 }
@@ -373,6 +375,7 @@ async fn dashboard(session: Session) -> Response {
         Role::Officer => Redirect::to("/officer").into_response(),
         Role::Adviser => Redirect::to("/adviser").into_response(),
         Role::PolicyAdmin => Redirect::to("/policy").into_response(),
+        Role::Auditor => Redirect::to("/auditor").into_response(),
         _ => message(
             StatusCode::OK,
             Some(&session),

@@ -3,11 +3,13 @@
 //! test can replay an ended session's cookie.
 
 mod adviser;
+mod auditor;
 mod forms;
 mod officer;
 mod policy_admin;
 
 use adviser::*;
+use auditor::*;
 use forms::*;
 use officer::*;
 use policy_admin::*;
@@ -601,4 +603,5 @@ both_backends!(
     case_page_timeline_blockers_and_typed_conditions,
     human_rights_checklist_item_by_item,
     policy_stage_preview_publish,
+    audit_log_search_and_verification,
 );
