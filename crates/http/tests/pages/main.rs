@@ -5,12 +5,14 @@
 mod adviser;
 mod auditor;
 mod forms;
+mod hebrew;
 mod officer;
 mod policy_admin;
 
 use adviser::*;
 use auditor::*;
 use forms::*;
+use hebrew::*;
 use officer::*;
 use policy_admin::*;
 use std::collections::HashMap;
@@ -604,4 +606,5 @@ both_backends!(
     human_rights_checklist_item_by_item,
     policy_stage_preview_publish,
     audit_log_search_and_verification,
+    public_pages_in_hebrew_right_to_left,
 );
