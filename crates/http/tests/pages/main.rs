@@ -8,6 +8,7 @@ mod forms;
 mod hebrew;
 mod officer;
 mod policy_admin;
+mod snapshots;
 
 use adviser::*;
 use auditor::*;
@@ -15,6 +16,7 @@ use forms::*;
 use hebrew::*;
 use officer::*;
 use policy_admin::*;
+use snapshots::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use testdb::Backend;
@@ -608,3 +610,8 @@ both_backends!(
     audit_log_search_and_verification,
     public_pages_in_hebrew_right_to_left,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rendered_pages_snapshots() {
+    rendered_pages_match_their_snapshots(Backend::Sqlite).await
+}
