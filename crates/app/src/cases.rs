@@ -1370,6 +1370,20 @@ impl App {
         name: &str,
         page: &Page,
     ) -> AppResult<Paged<QueueEntry>> {
+        self.queue_filtered(who, name, &CaseFilter::default(), false, page)
+            .await
+    }
+
+    /// Work queue `name` narrowed by the case filter `f` (state, destination, control entry, licence kind...)
+    /// and, with `overdue_only`, to overdue cases; one page at a time.
+    pub async fn queue_filtered(
+        &self,
+        who: &Principal,
+        name: &str,
+        f: &CaseFilter,
+        overdue_only: bool,
+        page: &Page,
+    ) -> AppResult<Paged<QueueEntry>> {
         who.require(
             &[Role::Officer, Role::Auditor, Role::Adviser],
             "read work queues",
@@ -1424,13 +1438,42 @@ impl App {
                 filter.tags.push(awaiting_tag(k));
             }
         }
+        let extra = self.case_filter(f)?;
+        if !extra.states.is_empty() {
+            filter.states = if filter.states.is_empty() {
+                extra.states
+            } else {
+                filter
+                    .states
+                    .into_iter()
+                    .filter(|s| extra.states.contains(s))
+                    .collect()
+            };
+            if filter.states.is_empty() {
+                // A state the queue never holds: nothing matches.
+                return Ok(Paged {
+                    items: Vec::new(),
+                    next: None,
+                });
+            }
+        }
+        filter.tags.extend(extra.tags);
+        filter.org_id = extra.org_id.or(filter.org_id);
+        filter.reference = extra.reference.or(filter.reference);
+        filter.text = extra.text.or(filter.text);
         let filter = who.list_filter(Kind::Case, filter)?;
-        let mut keep = |r: &Record<CaseBody>| match name {
+        let in_queue = |r: &Record<CaseBody>| match name {
             "awaiting-advice" => r.body.advice.iter().any(|a| a.advice.is_none()),
             "overdue" => self.case_view(r.clone()).is_ok_and(|c| c.overdue),
             "screening" => r.body.screening.iter().any(|h| h.status == "open"),
             "flagged" => !r.body.flags.is_empty(),
             _ => true,
+        };
+        let mut keep = |r: &Record<CaseBody>| {
+            if overdue_only && !self.case_view(r.clone()).is_ok_and(|c| c.overdue) {
+                return false;
+            }
+            in_queue(r)
         };
         let cases = page_of(&self.store, CASE, filter, page, &mut keep).await?;
         let mut orgs: std::collections::HashMap<String, String> = Default::default();
@@ -1542,40 +1585,69 @@ fn screening_complete(required: &[String], body: &CaseBody) -> AppResult<()> {
     }
 }
 
-/// Why a case cannot be approved now, if anything blocks it.
+/// Why a case cannot be approved now, if anything blocks it: the first of [`approval_blocker_list`].
 fn approval_blockers(body: &CaseBody) -> AppResult<()> {
-    if let Some(d) = body
+    match approval_blocker_list(&[], body).into_iter().next() {
+        Some(b) => Err(AppError::Conflict(b)),
+        None => Ok(()),
+    }
+}
+
+/// Every reason that blocks approving the case now, in the order the approve use case checks them: a
+/// prohibited determination, missing required advice, open screening hits, a confirmed sanctions-list hit, a
+/// missing required document, and (with `required` lists) a required list the case was not screened against.
+pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in body
         .determinations
         .iter()
-        .find(|d| d.outcome == Outcome::Prohibited)
+        .filter(|d| d.outcome == Outcome::Prohibited)
     {
-        return Err(AppError::Conflict(format!(
+        out.push(format!(
             "policy determination for product {} to {} is prohibited; the case cannot be approved",
             d.product, d.destination
-        )));
+        ));
     }
-    missing_advice(body)?;
-    open_hits(body)?;
-    if let Some(h) = body
+    for k in &body.required_reviews {
+        if !body
+            .advice
+            .iter()
+            .any(|a| a.review == *k && a.advice.is_some())
+        {
+            out.push(format!(
+                "required {k} advice is missing; the case cannot be decided until it is given"
+            ));
+        }
+    }
+    for h in body.screening.iter().filter(|h| h.status == "open") {
+        out.push(format!(
+            "screening hit {} ({} on {}) must be cleared or confirmed before deciding",
+            h.id, h.source_id, h.list
+        ));
+    }
+    for h in body
         .screening
         .iter()
-        .find(|h| h.status == "confirmed" && h.sanctions_list)
+        .filter(|h| h.status == "confirmed" && h.sanctions_list)
     {
-        return Err(AppError::Conflict(format!(
+        out.push(format!(
             "confirmed sanctions-list hit {} ({} on {}) blocks approval",
             h.id, h.source_id, h.list
-        )));
+        ));
     }
     if let Some(e) = &body.export {
         for doc in &body.required_documents {
             if !e.documents.iter().any(|d| &d.kind == doc) {
-                return Err(AppError::Conflict(format!(
+                out.push(format!(
                     "required document {doc} is missing; ask the exporter for it"
-                )));
+                ));
             }
         }
     }
-    Ok(())
+    if let Err(AppError::Conflict(gap)) = screening_complete(required, body) {
+        out.push(gap);
+    }
+    out
 }
 
 fn validate_money(field: &str, m: &Money) -> AppResult<()> {

@@ -27,6 +27,7 @@ pub mod notify;
 pub mod policy_svc;
 pub mod screening_svc;
 pub mod statistics;
+pub mod timeline;
 pub mod verify;
 pub mod views;
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::{AdviceRecommendation, DueDiligenceItem, RedFlag, ReviewKind, Role};
+use domain::{AdviceRecommendation, DueDiligenceItem, RedFlag, RefusalCriterion, ReviewKind, Role};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,6 +82,69 @@ async fn cases(State(st): State<AppState>, s: Session) -> Response {
     )
 }
 
+/// The due-diligence items with the catalogue key of their question in plain words.
+const ITEM_TEXT: &[(DueDiligenceItem, &str)] = &[
+    (
+        DueDiligenceItem::ProductCapabilities,
+        key!("dd-product-capabilities"),
+    ),
+    (DueDiligenceItem::EndUserRecord, key!("dd-end-user-record")),
+    (DueDiligenceItem::OtherParties, key!("dd-other-parties")),
+    (
+        DueDiligenceItem::ContractualSafeguards,
+        key!("dd-contractual-safeguards"),
+    ),
+    (
+        DueDiligenceItem::TechnicalSafeguards,
+        key!("dd-technical-safeguards"),
+    ),
+    (
+        DueDiligenceItem::PostSaleMonitoring,
+        key!("dd-post-sale-monitoring"),
+    ),
+    (DueDiligenceItem::Remedy, key!("dd-remedy")),
+    (DueDiligenceItem::Reporting, key!("dd-reporting")),
+];
+
+/// The red flags with the catalogue key of their description.
+const FLAG_TEXT: &[(RedFlag, &str)] = &[
+    (RedFlag::DocumentedMisuse, key!("flag-documented-misuse")),
+    (
+        RedFlag::TargetingProtectedGroups,
+        key!("flag-targeting-protected-groups"),
+    ),
+    (RedFlag::DisableLogging, key!("flag-disable-logging")),
+    (RedFlag::OpaqueEndUse, key!("flag-opaque-end-use")),
+    (
+        RedFlag::NoIndependentOversight,
+        key!("flag-no-independent-oversight"),
+    ),
+    (
+        RedFlag::PopulationSurveillanceIntegration,
+        key!("flag-population-surveillance-integration"),
+    ),
+    (
+        RedFlag::AbusiveSecurityBody,
+        key!("flag-abusive-security-body"),
+    ),
+];
+
+fn item_text(i: DueDiligenceItem) -> &'static str {
+    ITEM_TEXT
+        .iter()
+        .find(|x| x.0 == i)
+        .map(|x| x.1)
+        .unwrap_or(key!("checklist"))
+}
+
+fn flag_text(f: RedFlag) -> &'static str {
+    FLAG_TEXT
+        .iter()
+        .find(|x| x.0 == f)
+        .map(|x| x.1)
+        .unwrap_or(key!("red-flags"))
+}
+
 #[derive(Default)]
 struct Entered {
     recommendation: String,
@@ -96,27 +159,40 @@ struct CasePage {
     pending: bool,
     human_rights: bool,
     csrf: String,
-    /// (item, entered answer)
-    checklist: Vec<(&'static str, String)>,
-    /// (flag, checked)
-    red_flags: Vec<(&'static str, bool)>,
+    /// (item, entered answer, catalogue key of its question)
+    checklist: Vec<(&'static str, String, &'static str)>,
+    /// (flag, checked, catalogue key of its description)
+    red_flags: Vec<(&'static str, bool, &'static str)>,
+    /// (refusal criterion, checked)
+    criteria: Vec<(&'static str, bool)>,
     entered: Entered,
 }
 
 fn case_page(s: &Session, c: AdviserCase, l: Layout, form: Option<&FormData>) -> CasePage {
     let get = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
     let flags = form.map(|f| f.all("red_flags")).unwrap_or_default();
+    let cited = form.map(|f| f.all("criteria")).unwrap_or_default();
     CasePage {
         pending: pending(&c),
         human_rights: s.who.review_kind() == Some(ReviewKind::HumanRights),
         csrf: s.csrf(),
         checklist: DueDiligenceItem::ALL
             .iter()
-            .map(|i| (i.as_str(), get(&format!("item-{}", i.as_str()))))
+            .map(|i| {
+                (
+                    i.as_str(),
+                    get(&format!("item-{}", i.as_str())),
+                    item_text(*i),
+                )
+            })
             .collect(),
         red_flags: RedFlag::ALL
             .iter()
-            .map(|f| (f.as_str(), flags.contains(&f.as_str())))
+            .map(|f| (f.as_str(), flags.contains(&f.as_str()), flag_text(*f)))
+            .collect(),
+        criteria: RefusalCriterion::ALL
+            .iter()
+            .map(|k| (k.as_str(), cited.contains(&k.as_str())))
             .collect(),
         entered: Entered {
             recommendation: get("recommendation"),
@@ -170,6 +246,16 @@ async fn advise(State(st): State<AppState>, Path(id): Path<String>, f: CheckedFo
         Ok(r) => r,
         Err(e) => return fail(c, "red-flags", format!("red_flags: {e}")),
     };
+    let criteria = match f
+        .form
+        .all("criteria")
+        .iter()
+        .map(|x| x.parse::<RefusalCriterion>())
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(c) => c,
+        Err(e) => return fail(c, "criteria", format!("criteria: {e}")),
+    };
     let checklist = if s.who.review_kind() == Some(ReviewKind::HumanRights) {
         DueDiligenceItem::ALL
             .iter()
@@ -183,7 +269,7 @@ async fn advise(State(st): State<AppState>, Path(id): Path<String>, f: CheckedFo
     };
     let advice = app::model::NewAdvice {
         recommendation,
-        criteria: vec![],
+        criteria,
         text: f.form.get("text").to_string(),
         conditions: vec![],
         checklist,
@@ -192,10 +278,28 @@ async fn advise(State(st): State<AppState>, Path(id): Path<String>, f: CheckedFo
     match st.app.give_advice(&s.who, &id, advice).await {
         Ok(_) => Redirect::to(&format!("/adviser/cases/{id}")).into_response(),
         Err(app::AppError::Invalid { field, reason }) => {
-            let control = if field.starts_with("checklist") {
+            // The form sends the items in `DueDiligenceItem::ALL` order: `checklist[i]` is the i-th one; a
+            // missing answer names its item in the reason.
+            let item = field
+                .strip_prefix("checklist[")
+                .and_then(|r| r.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| DueDiligenceItem::ALL.get(i).copied())
+                .or_else(|| {
+                    DueDiligenceItem::ALL
+                        .iter()
+                        .copied()
+                        .find(|i| reason.ends_with(&format!("item {} exactly once", i.as_str())))
+                });
+            let item_control = item.map(|i| format!("item-{}", i.as_str()));
+            let control = if let Some(c) = &item_control {
+                c.as_str()
+            } else if field.starts_with("checklist") {
                 "checklist"
             } else if field == "text" {
                 "text"
+            } else if field == "criteria" {
+                "criteria"
             } else {
                 "recommendation"
             };

@@ -39,7 +39,6 @@ struct AppRow {
 }
 
 struct LicenceRow {
-    case_id: String,
     number: String,
     kind: String,
     state: String,
@@ -113,7 +112,6 @@ async fn dashboard(State(st): State<AppState>, s: Session) -> Response {
             .iter()
             .filter_map(|c| {
                 c.licence_issued.as_ref().map(|lic| LicenceRow {
-                    case_id: c.id.clone(),
                     number: lic.number.clone(),
                     kind: c.licence.to_string(),
                     state: c.state.to_string(),
@@ -147,6 +145,7 @@ struct CasePage {
     l: Layout,
     c: ExporterCase,
     can_answer: bool,
+    can_submit: bool,
     csrf: String,
     answer: String,
 }
@@ -163,6 +162,7 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<ExporterCase, Resp
 fn case_page(s: &Session, c: ExporterCase, l: Layout, answer: String) -> CasePage {
     CasePage {
         can_answer: c.state == CaseState::AwaitingExporter,
+        can_submit: c.state == CaseState::Draft,
         csrf: s.csrf(),
         l,
         c,
@@ -200,6 +200,36 @@ async fn respond(State(st): State<AppState>, Path(id): Path<String>, f: CheckedF
                 format!("{}: {reason}", super::EN.t(key!("answer"))),
             );
             render(StatusCode::BAD_REQUEST, &case_page(s, c, l, answer))
+        }
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+/// `POST /exporter/cases/{id}/submit`: submits a draft; what the submission needs is listed on the case page.
+pub(super) async fn submit(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    f: CheckedForm,
+) -> Response {
+    let s = &f.session;
+    let c = match load(&st, s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = app::model::ActionBody {
+        expected_version: Some(c.version),
+        reason: None,
+    };
+    match st.app.submit_application(&s.who, &id, body).await {
+        Ok(_) => Redirect::to(&format!("/exporter/cases/{id}")).into_response(),
+        Err(app::AppError::Invalid { field, reason }) => {
+            let l = Layout::new(key!("case-title"), Some(s))
+                .error("submit", format!("{field}: {reason}"));
+            render(StatusCode::BAD_REQUEST, &case_page(s, c, l, String::new()))
+        }
+        Err(app::AppError::Conflict(reason)) => {
+            let l = Layout::new(key!("case-title"), Some(s)).error("submit", reason);
+            render(StatusCode::CONFLICT, &case_page(s, c, l, String::new()))
         }
         Err(e) => app_error(Some(s), e),
     }

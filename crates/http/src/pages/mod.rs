@@ -7,7 +7,8 @@
 //! CSRF token and are refused with 403 (nothing changed) without it. Every page answer carries its own
 //! Content-Security-Policy (`default-src 'self'`: the stylesheet, no inline script or style) and is not cached.
 //!
-//! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`],
+//! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
+//! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
 //! [`officer`], [`adviser`].
 
 // Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
@@ -21,9 +22,12 @@ macro_rules! key {
 }
 
 mod adviser;
+mod auditor;
 mod exporter;
 mod notifications;
+mod exporter_forms;
 mod officer;
+mod policy_admin;
 mod public;
 mod sign_in;
 pub mod statistics;
@@ -52,9 +56,12 @@ pub fn router() -> Router<AppState> {
         .merge(statistics::routes())
         .merge(sign_in::routes())
         .merge(exporter::routes())
+        .merge(exporter_forms::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
         .merge(notifications::routes())
+        .merge(policy_admin::routes())
+        .merge(auditor::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
 }
@@ -105,9 +112,14 @@ impl Catalogue {
         }
     }
 
-    /// The text of `key`; the key itself when missing (a test checks that none is).
+    /// The text of `key`; the English text when this catalogue lacks it, the key itself when English lacks it
+    /// too (tests check that neither happens on the pages each catalogue covers).
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
-        self.messages.get(key).copied().unwrap_or(key)
+        match self.messages.get(key) {
+            Some(m) => m,
+            None if self.lang != "en" => EN.t(key),
+            None => key,
+        }
     }
 
     #[cfg(test)]
@@ -119,6 +131,60 @@ impl Catalogue {
 /// The English catalogue (complete).
 pub static EN: LazyLock<Catalogue> =
     LazyLock::new(|| Catalogue::parse("en", "ltr", include_str!("messages.en.txt")));
+
+/// The Hebrew catalogue of the public pages (home, verification, sign-in), right to left.
+pub static HE: LazyLock<Catalogue> =
+    LazyLock::new(|| Catalogue::parse("he", "rtl", include_str!("messages.he.txt")));
+
+/// The catalogue of a public page: `?lang=he|en` first, else the first language of `Accept-Language` that
+/// has a catalogue (quality values respected), else English.
+pub struct Lang(
+    pub &'static Catalogue,
+    /* chosen by the query */ pub bool,
+);
+
+fn catalogue_of(tag: &str) -> Option<&'static Catalogue> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    match primary.as_str() {
+        "he" | "iw" => Some(&HE),
+        "en" => Some(&EN),
+        _ => None,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        if let Some(c) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| catalogue_of(&v))
+        {
+            return Ok(Lang(c, true));
+        }
+        let mut ranked: Vec<(f32, &'static Catalogue)> = parts
+            .headers
+            .get_all(header::ACCEPT_LANGUAGE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|item| {
+                let mut it = item.split(';');
+                let tag = it.next()?;
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, catalogue_of(tag)?))
+            })
+            .filter(|(q, _)| *q > 0.0)
+            .collect();
+        // A stable sort keeps the header's order among equal qualities.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(Lang(ranked.first().map(|r| r.1).unwrap_or(&EN), false))
+    }
+}
 
 // ---------- layout ----------
 
@@ -141,13 +207,32 @@ pub struct Layout {
     pub title: String,
     pub user: Option<UserBar>,
     pub errors: Vec<FieldError>,
+    /// `?lang=..` to keep on links when the language was chosen by the query, else "".
+    pub lang_query: String,
+    /// Whether the page offers the language choice (the pages with a Hebrew catalogue).
+    pub languages: bool,
 }
 
 impl Layout {
     pub fn new(title_key: &str, user: Option<&Session>) -> Layout {
         Layout {
-            m: &EN,
-            title: EN.t(title_key).to_string(),
+            languages: false,
+            ..Layout::in_lang(&Lang(&EN, false), title_key, user)
+        }
+    }
+
+    /// The layout of a page in the caller's language (the public pages).
+    pub fn in_lang(lang: &Lang, title_key: &str, user: Option<&Session>) -> Layout {
+        let m = lang.0;
+        Layout {
+            m,
+            lang_query: if lang.1 {
+                format!("?lang={}", m.lang)
+            } else {
+                String::new()
+            },
+            languages: true,
+            title: m.t(title_key).to_string(),
             user: user.map(|s| UserBar {
                 username: s.who.username().to_string(),
                 role: s.who.role().to_string(),
@@ -303,6 +388,7 @@ impl FromRequestParts<AppState> for MaybeSession {
 }
 
 /// A posted `application/x-www-form-urlencoded` form (repeated names kept, e.g. checkboxes).
+#[derive(Debug, Clone, Default)]
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {
@@ -368,6 +454,8 @@ async fn dashboard(session: Session) -> Response {
         Role::Exporter => Redirect::to("/exporter").into_response(),
         Role::Officer => Redirect::to("/officer").into_response(),
         Role::Adviser => Redirect::to("/adviser").into_response(),
+        Role::PolicyAdmin => Redirect::to("/policy").into_response(),
+        Role::Auditor => Redirect::to("/auditor").into_response(),
         _ => message(
             StatusCode::OK,
             Some(&session),
@@ -420,5 +508,51 @@ mod tests {
             missing.is_empty(),
             "keys missing from messages.en.txt: {missing:?}"
         );
+    }
+
+    /// The Hebrew catalogue covers every key of the public pages and their layout, and nothing else.
+    #[test]
+    fn hebrew_covers_the_public_pages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for page in [
+            "base.html",
+            "home.html",
+            "verify.html",
+            "sign_in.html",
+            "message.html",
+        ] {
+            let src = std::fs::read_to_string(dir.join(page)).unwrap();
+            for (i, _) in src.match_indices("m.t(\"") {
+                let rest = &src[i + 5..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if !HE.has(key) {
+                    missing.push(format!("{page}: {key}"));
+                }
+            }
+        }
+        for k in [
+            "verify-status-valid",
+            "verify-status-suspended",
+            "verify-status-revoked",
+            "verify-status-expired",
+            "verify-status-unknown",
+            "sign-in-refused",
+            "sign-in-throttled",
+            "not-found-title",
+            "not-found",
+        ] {
+            if !HE.has(k) {
+                missing.push(k.to_string());
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from messages.he.txt: {missing:?}"
+        );
+        for (k, _) in HE.messages.iter() {
+            assert!(EN.has(k), "{k} is in Hebrew but not in English");
+        }
+        assert_eq!((HE.lang, HE.dir), ("he", "rtl"));
     }
 }

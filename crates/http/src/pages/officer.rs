@@ -2,18 +2,21 @@
 //! the case's state allows (start review, request information, clear/confirm screening hits, approve, refuse,
 //! issue).
 
-use super::{app_error, render, CheckedForm, Layout, Session};
+use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
-use app::listing::Page;
+use app::listing::{CaseFilter, Page};
 use app::model::{Case, QueueEntry};
 use app::views::CaseView;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::{CaseState, RefusalCriterion, Role};
+use domain::{CaseState, LicenceKind, RefusalCriterion, Role};
+
+/// Cases per queue page.
+const PAGE_SIZE: u32 = 50;
 
 /// The queues of [`app::App::queue`] with their catalogue keys.
 const QUEUES: &[(&str, &str)] = &[
@@ -44,17 +47,72 @@ fn officer_only(s: &Session) -> Result<(), Response> {
     }
 }
 
+/// The queue filter controls: (form name, catalogue key of the label).
+const FILTERS: &[(&str, &str)] = &[
+    ("state", key!("state")),
+    ("destination", key!("destination")),
+    ("control_entry", key!("control-entry")),
+    ("licence", key!("licence-kind")),
+    ("overdue", key!("overdue-only")),
+];
+
 #[derive(Template)]
 #[template(path = "officer.html")]
 struct Queues {
     l: Layout,
-    /// (queue name, catalogue key, count)
-    queues: Vec<(&'static str, &'static str, usize)>,
+    /// (queue name, catalogue key, count on the overview)
+    queues: Vec<(&'static str, &'static str, Option<usize>)>,
     current: Option<(&'static str, &'static str)>,
     entries: Vec<QueueEntry>,
+    /// The filter as entered.
+    v: FormData,
+    states: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    /// The query of the next page, when there is one.
+    next: Option<String>,
+    /// Whether this is a later page (a link back to the first one is shown).
+    later: bool,
 }
 
-async fn queue_page(st: &AppState, s: &Session, name: Option<&str>) -> Response {
+fn options<T: std::fmt::Display>(all: &[T]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), String::new()))
+        .chain(all.iter().map(|x| (x.to_string(), x.to_string())))
+        .collect()
+}
+
+/// The filter of a queue page's query; `after` is the paging cursor.
+fn filter_of(v: &FormData) -> (CaseFilter, bool, Page) {
+    let opt = |k: &str| Some(v.get(k).trim().to_string()).filter(|x| !x.is_empty());
+    (
+        CaseFilter {
+            state: opt("state"),
+            destination: opt("destination"),
+            control_entry: opt("control_entry"),
+            licence: opt("licence"),
+            ..Default::default()
+        },
+        v.get("overdue") == "yes",
+        Page {
+            after: opt("after"),
+            limit: Some(v.get("limit").parse().unwrap_or(PAGE_SIZE)),
+        },
+    )
+}
+
+/// The query string of `v` without its cursor, then `after=next`.
+fn next_query(v: &FormData, next: &str) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for k in FILTERS.iter().map(|f| f.0).chain(["limit"]) {
+        let x = v.get(k).trim();
+        if !x.is_empty() {
+            q.append_pair(k, x);
+        }
+    }
+    q.append_pair("after", next);
+    q.finish()
+}
+
+async fn queue_page(st: &AppState, s: &Session, name: Option<&str>, query: FormData) -> Response {
     if let Err(r) = officer_only(s) {
         return r;
     }
@@ -65,36 +123,73 @@ async fn queue_page(st: &AppState, s: &Session, name: Option<&str>) -> Response 
         },
         None => None,
     };
+    // Counting reads every open case once per queue: only the overview shows the counts, a queue's own page
+    // reads one page of its cases (see BENCHMARKS.md).
     let mut counts = Vec::new();
-    let mut entries = Vec::new();
     for (q, k) in QUEUES {
+        if current.is_some() {
+            counts.push((*q, *k, None));
+            continue;
+        }
         match st.app.queue(&s.who, q, &Page::all()).await.map(|p| p.items) {
-            Ok(list) => {
-                counts.push((*q, *k, list.len()));
-                if current.is_some_and(|c| c.0 == *q) {
-                    entries = list;
-                }
+            Ok(list) => counts.push((*q, *k, Some(list.len()))),
+            Err(e) => return app_error(Some(s), e),
+        }
+    }
+    let mut l = Layout::new(key!("officer-title"), Some(s));
+    let mut status = StatusCode::OK;
+    let (mut entries, mut next) = (Vec::new(), None);
+    if let Some((q, _)) = current {
+        let (filter, overdue, page) = filter_of(&query);
+        match st
+            .app
+            .queue_filtered(&s.who, q, &filter, overdue, &page)
+            .await
+        {
+            Ok(p) => {
+                entries = p.items;
+                next = p.next.map(|n| next_query(&query, &n));
+            }
+            Err(app::AppError::Invalid { field, reason }) => {
+                let (control, label) = FILTERS
+                    .iter()
+                    .find(|f| f.0 == field)
+                    .copied()
+                    .unwrap_or(("state", key!("state")));
+                l = l.error(control, format!("{}: {reason}", super::EN.t(label)));
+                status = StatusCode::BAD_REQUEST;
             }
             Err(e) => return app_error(Some(s), e),
         }
     }
     render(
-        StatusCode::OK,
+        status,
         &Queues {
-            l: Layout::new(key!("officer-title"), Some(s)),
+            l,
             queues: counts,
             current,
             entries,
+            later: !query.get("after").is_empty(),
+            v: query,
+            states: options(CaseState::ALL),
+            kinds: options(LicenceKind::ALL),
+            next,
         },
     )
 }
 
 async fn queues(State(st): State<AppState>, s: Session) -> Response {
-    queue_page(&st, &s, None).await
+    queue_page(&st, &s, None, FormData::default()).await
 }
 
-async fn queue(State(st): State<AppState>, s: Session, Path(name): Path<String>) -> Response {
-    queue_page(&st, &s, Some(&name)).await
+async fn queue(
+    State(st): State<AppState>,
+    s: Session,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let query = FormData::parse(q.unwrap_or_default().as_bytes());
+    queue_page(&st, &s, Some(&name), query).await
 }
 
 /// One determination with the reasons of the rules that fired.
@@ -112,6 +207,86 @@ struct Entered {
     question: String,
     approve_reason: String,
     refuse_reason: String,
+    /// The approval's condition fields (`cond_*`).
+    v: FormData,
+}
+
+/// A case with its timeline and what blocks its approval.
+struct Loaded {
+    c: Case,
+    timeline: Vec<app::timeline::TimelineEntry>,
+    blockers: Vec<String>,
+}
+
+/// The typed-condition controls of the approval form: (control id, catalogue key of the label).
+const CONDITION_CONTROLS: &[(&str, &str)] = &[
+    ("cond_text", key!("condition-text")),
+    ("cond_report_months", key!("condition-report-months")),
+    ("cond_report_text", key!("condition-report-text")),
+    ("cond_valid_until", key!("condition-valid-until")),
+    ("cond_quantity", key!("condition-quantity")),
+    ("cond_value_amount", key!("condition-value-amount")),
+    ("cond_value_currency", key!("condition-value-currency")),
+];
+
+/// The typed conditions filled in on the approval form, each with the control its errors belong to; or the
+/// control and message of the first value that is not well-formed.
+fn conditions_of(
+    v: &FormData,
+) -> Result<Vec<(app::model::Condition, &'static str)>, (&'static str, String)> {
+    use app::model::{Condition, Money};
+    let get = |k: &str| v.get(k).trim().to_string();
+    let mut out = Vec::new();
+    let text = get("cond_text");
+    if !text.is_empty() {
+        out.push((Condition::Text { text }, "cond_text"));
+    }
+    let (months, report) = (get("cond_report_months"), get("cond_report_text"));
+    if !months.is_empty() || !report.is_empty() {
+        let every_months = months.parse::<u32>().map_err(|_| {
+            (
+                "cond_report_months",
+                "is not a whole number of months".to_string(),
+            )
+        })?;
+        out.push((
+            Condition::ReportingObligation {
+                every_months,
+                text: report,
+            },
+            "cond_report_months",
+        ));
+    }
+    let until = get("cond_valid_until");
+    if !until.is_empty() {
+        let date = chrono::NaiveDate::parse_from_str(&until, "%Y-%m-%d").map_err(|_| {
+            (
+                "cond_valid_until",
+                "is not a date such as 2027-06-30".to_string(),
+            )
+        })?;
+        out.push((Condition::ValidUntil { date }, "cond_valid_until"));
+    }
+    let q = get("cond_quantity");
+    if !q.is_empty() {
+        let max = q
+            .parse::<u64>()
+            .map_err(|_| ("cond_quantity", "is not a whole number".to_string()))?;
+        out.push((Condition::QuantityLimit { max }, "cond_quantity"));
+    }
+    let (amount, currency) = (get("cond_value_amount"), get("cond_value_currency"));
+    if !amount.is_empty() || !currency.is_empty() {
+        out.push((
+            Condition::ValueLimit {
+                max: Money {
+                    amount,
+                    currency: currency.to_uppercase(),
+                },
+            },
+            "cond_value_amount",
+        ));
+    }
+    Ok(out)
 }
 
 #[derive(Template)]
@@ -119,6 +294,12 @@ struct Entered {
 struct CasePage {
     l: Layout,
     c: Case,
+    timeline: Vec<app::timeline::TimelineEntry>,
+    blockers: Vec<String>,
+    /// (required document kind, whether attached)
+    required_documents: Vec<(String, bool)>,
+    /// Documents attached to the case: (kind, name, SHA-256)
+    documents: Vec<(String, String, String)>,
     /// (role, name, country)
     parties: Vec<(String, String, String)>,
     determinations: Vec<DeterminationRow>,
@@ -130,8 +311,33 @@ struct CasePage {
     form: Entered,
 }
 
-fn case_page(s: &Session, c: Case, l: Layout, form: Entered) -> CasePage {
+fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
+    let Loaded {
+        c,
+        timeline,
+        blockers,
+    } = x;
     let b = &c.body;
+    let attached: Vec<&app::model::AttachedDocument> = b
+        .documents
+        .iter()
+        .chain(b.export.iter().flat_map(|e| e.documents.iter()))
+        .collect();
+    let required_documents = b
+        .required_documents
+        .iter()
+        .map(|k| (k.clone(), attached.iter().any(|d| &d.kind == k)))
+        .collect();
+    let documents = attached
+        .iter()
+        .map(|d| {
+            (
+                d.kind.clone(),
+                d.name.clone(),
+                d.sha256.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut parties = Vec::new();
     let country =
         |c: &Option<domain::CountryCode>| c.as_ref().map(|c| c.to_string()).unwrap_or_default();
@@ -181,6 +387,10 @@ fn case_page(s: &Session, c: Case, l: Layout, form: Entered) -> CasePage {
         })
         .collect();
     CasePage {
+        timeline,
+        blockers,
+        required_documents,
+        documents,
         parties,
         determinations,
         criteria: RefusalCriterion::ALL.iter().map(|k| k.as_str()).collect(),
@@ -194,13 +404,28 @@ fn case_page(s: &Session, c: Case, l: Layout, form: Entered) -> CasePage {
     }
 }
 
-async fn load(st: &AppState, s: &Session, id: &str) -> Result<Case, Response> {
+async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> {
     officer_only(s)?;
-    match st.app.application(&s.who, id).await {
-        Ok(CaseView::Internal(c)) => Ok(*c),
-        Ok(_) => Err(app_error(Some(s), app::AppError::NotFound("application"))),
-        Err(e) => Err(app_error(Some(s), e)),
-    }
+    let c = match st.app.application(&s.who, id).await {
+        Ok(CaseView::Internal(c)) => *c,
+        Ok(_) => return Err(app_error(Some(s), app::AppError::NotFound("application"))),
+        Err(e) => return Err(app_error(Some(s), e)),
+    };
+    let timeline = st
+        .app
+        .case_timeline(&s.who, id)
+        .await
+        .map_err(|e| app_error(Some(s), e))?;
+    let blockers = st
+        .app
+        .approval_blockers(&s.who, id)
+        .await
+        .map_err(|e| app_error(Some(s), e))?;
+    Ok(Loaded {
+        c,
+        timeline,
+        blockers,
+    })
 }
 
 async fn case(State(st): State<AppState>, s: Session, Path(id): Path<String>) -> Response {
@@ -225,7 +450,7 @@ async fn act(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let v = Some(c.version);
+    let v = Some(c.c.version);
     let reason = f.form.get("reason").to_string();
     let mut entered = Entered::default();
     // The id of the control an error on the use case's field belongs to.
@@ -261,20 +486,54 @@ async fn act(
         }
         "approve" => {
             entered.approve_reason = reason.clone();
-            (
-                st.app
-                    .approve(
-                        &s.who,
-                        &id,
-                        ApproveBody {
-                            reason,
-                            conditions: vec![],
-                            expected_version: v,
-                        },
-                    )
-                    .await,
-                "approve-reason",
-            )
+            entered.v = f.form.clone();
+            let conditions = match conditions_of(&f.form) {
+                Ok(c) => c,
+                Err((control, msg)) => {
+                    let label = CONDITION_CONTROLS
+                        .iter()
+                        .find(|x| x.0 == control)
+                        .map(|x| super::EN.t(x.1))
+                        .unwrap_or(control);
+                    let l = Layout::new(key!("case-title"), Some(s))
+                        .error(control, format!("{label}: {msg}"));
+                    return render(StatusCode::BAD_REQUEST, &case_page(s, c, l, entered));
+                }
+            };
+            let controls: Vec<&str> = conditions.iter().map(|x| x.1).collect();
+            let result = st
+                .app
+                .approve(
+                    &s.who,
+                    &id,
+                    ApproveBody {
+                        reason,
+                        conditions: conditions.into_iter().map(|x| x.0).collect(),
+                        expected_version: v,
+                    },
+                )
+                .await;
+            // An error on `conditions[i]...` belongs to the i-th condition's control.
+            let control = match &result {
+                Err(app::AppError::Invalid { field, .. }) if field.starts_with("conditions[") => {
+                    let i: usize = field["conditions[".len()..]
+                        .split(']')
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    let mut c = controls.get(i).copied().unwrap_or("approve-reason");
+                    // The reporting obligation's text and the value limit's currency have their own controls.
+                    if c == "cond_report_months" && field.ends_with(".text") {
+                        c = "cond_report_text";
+                    }
+                    if c == "cond_value_amount" && field.ends_with(".currency") {
+                        c = "cond_value_currency";
+                    }
+                    c
+                }
+                _ => "approve-reason",
+            };
+            (result, control)
         }
         "refuse" => {
             entered.refuse_reason = reason.clone();
@@ -332,6 +591,11 @@ async fn act(
             let l = Layout::new(key!("case-title"), Some(s))
                 .error(target, format!("{field}: {reason}"));
             render(StatusCode::BAD_REQUEST, &case_page(s, c, l, entered))
+        }
+        // A lifecycle refusal (a blocker appeared, or the state moved on) is listed on the case page.
+        Err(e @ (app::AppError::Conflict(_) | app::AppError::InvalidTransition { .. })) => {
+            let l = Layout::new(key!("case-title"), Some(s)).error("actions", e.to_string());
+            render(StatusCode::CONFLICT, &case_page(s, c, l, entered))
         }
         Err(e) => app_error(Some(s), e),
     }

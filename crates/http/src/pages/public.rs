@@ -1,6 +1,6 @@
 //! Public pages, no sign-in: home, licence verification, and the stylesheet.
 
-use super::{app_error, render, Layout, MaybeSession};
+use super::{app_error, render, Lang, Layout, MaybeSession};
 use crate::AppState;
 use app::verify::{LicenceCheck, LicenceStatus};
 use askama::Template;
@@ -25,11 +25,11 @@ struct Home {
     l: Layout,
 }
 
-async fn home(MaybeSession(s): MaybeSession) -> Response {
+async fn home(lang: Lang, MaybeSession(s): MaybeSession) -> Response {
     render(
         StatusCode::OK,
         &Home {
-            l: Layout::new(key!("home-title"), s.as_ref()),
+            l: Layout::in_lang(&lang, key!("home-title"), s.as_ref()),
         },
     )
 }
@@ -62,10 +62,17 @@ struct Verify {
 #[derive(serde::Deserialize)]
 struct VerifyQuery {
     number: Option<String>,
+    /// The page language (read by [`Lang`]); kept on the answer's address.
+    #[expect(dead_code, reason = "read through the Lang extractor")]
+    lang: Option<String>,
 }
 
 /// `GET /verify[?number=...]`: the form; with a number, the answer's page.
-async fn verify_form(MaybeSession(s): MaybeSession, Query(q): Query<VerifyQuery>) -> Response {
+async fn verify_form(
+    lang: Lang,
+    MaybeSession(s): MaybeSession,
+    Query(q): Query<VerifyQuery>,
+) -> Response {
     match q
         .number
         .map(|n| n.trim().to_string())
@@ -73,12 +80,17 @@ async fn verify_form(MaybeSession(s): MaybeSession, Query(q): Query<VerifyQuery>
     {
         Some(n) => {
             let path: String = form_urlencoded::byte_serialize(n.as_bytes()).collect();
-            Redirect::to(&format!("/verify/{path}")).into_response()
+            let keep = if lang.1 {
+                format!("?lang={}", lang.0.lang)
+            } else {
+                String::new()
+            };
+            Redirect::to(&format!("/verify/{path}{keep}")).into_response()
         }
         None => render(
             StatusCode::OK,
             &Verify {
-                l: Layout::new(key!("verify-title"), s.as_ref()),
+                l: Layout::in_lang(&lang, key!("verify-title"), s.as_ref()),
                 number: String::new(),
                 check: None,
                 status_key: "",
@@ -90,6 +102,7 @@ async fn verify_form(MaybeSession(s): MaybeSession, Query(q): Query<VerifyQuery>
 /// `GET /verify/{number}`: the public status of a licence (404 with the "unknown" answer for an unknown number).
 async fn verify(
     State(st): State<AppState>,
+    lang: Lang,
     MaybeSession(s): MaybeSession,
     Path(number): Path<String>,
 ) -> Response {
@@ -112,7 +125,7 @@ async fn verify(
     render(
         status,
         &Verify {
-            l: Layout::new(key!("verify-title"), s.as_ref()),
+            l: Layout::in_lang(&lang, key!("verify-title"), s.as_ref()),
             number: check.number.clone(),
             check: Some(check),
             status_key,

@@ -93,14 +93,14 @@ struct SignIn {
     username: String,
 }
 
-async fn sign_in_form(MaybeSession(s): MaybeSession) -> Response {
+async fn sign_in_form(lang: super::Lang, MaybeSession(s): MaybeSession) -> Response {
     if s.is_some() {
         return Redirect::to("/dashboard").into_response();
     }
     render(
         StatusCode::OK,
         &SignIn {
-            l: Layout::new(key!("sign-in-title"), None),
+            l: Layout::in_lang(&lang, key!("sign-in-title"), None),
             username: String::new(),
         },
     )
@@ -131,8 +131,12 @@ async fn sign_in(
     axum::Extension(limiter): axum::Extension<Arc<RateLimiter>>,
     req: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let addr = client_address(&parts);
+    let Ok(lang) = <super::Lang as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &st,
+    )
+    .await;
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
@@ -142,8 +146,8 @@ async fn sign_in(
         render(
             status,
             &SignIn {
-                l: Layout::new(key!("sign-in-title"), None)
-                    .error("username", super::EN.t(text_key)),
+                l: Layout::in_lang(&lang, key!("sign-in-title"), None)
+                    .error("username", lang.0.t(text_key)),
                 username: username.clone(),
             },
         )

@@ -2,6 +2,21 @@
 //! fresh database seeded with the demo data, on SQLite and PostgreSQL. Cookies are handled by hand so that a
 //! test can replay an ended session's cookie.
 
+mod adviser;
+mod auditor;
+mod forms;
+mod hebrew;
+mod officer;
+mod policy_admin;
+mod snapshots;
+
+use adviser::*;
+use auditor::*;
+use forms::*;
+use hebrew::*;
+use officer::*;
+use policy_admin::*;
+use snapshots::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use testdb::Backend;
@@ -358,11 +373,12 @@ async fn csrf_missing_or_foreign_changes_nothing(b: Backend) {
     );
     assert_eq!(t.case_state(&case).await, "under-review");
     assert!(t.audit_head().await > head);
-    // Now the decision forms are there; an empty refusal reason is shown beside its field, values kept.
+    // Now the decision forms are there (approval shows what blocks it: the advice still missing); an empty
+    // refusal reason is shown beside its field, values kept.
     let page = t
         .get(&format!("/officer/cases/{case}"), Some(&officer))
         .await;
-    assert!(page.body.contains("id=\"approve\"") && page.body.contains("id=\"refuse\""));
+    assert!(page.body.contains("id=\"blockers\"") && page.body.contains("id=\"refuse\""));
     let r = t
         .post(
             &format!("/officer/cases/{case}/request-information"),
@@ -646,4 +662,19 @@ both_backends!(
     exporter_pages_show_only_its_own_data_and_no_advice,
     public_verification,
     notifications_page_lists_and_marks_read,
+    registration_form_files_and_shows_errors_beside_fields,
+    product_form_and_licence_check,
+    application_forms_create_drafts_that_submit,
+    licence_page_and_document,
+    queue_filters_and_paging,
+    case_page_timeline_blockers_and_typed_conditions,
+    human_rights_checklist_item_by_item,
+    policy_stage_preview_publish,
+    audit_log_search_and_verification,
+    public_pages_in_hebrew_right_to_left,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rendered_pages_snapshots() {
+    rendered_pages_match_their_snapshots(Backend::Sqlite).await
+}

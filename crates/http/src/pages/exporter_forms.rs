@@ -1,0 +1,779 @@
+//! The exporter's forms: company registration, product records, the "do I need a licence?" check (the
+//! determination with every fired rule's reason), the marketing and export application forms (each creates a
+//! draft; the case page submits it), and the licence page with its signed PDF. Each form posts to the same
+//! [`app::App`] use case as the API; an invalid value is shown beside its control with the entered values kept.
+
+use super::{app_error, render, CheckedForm, FormData, Layout, Session, EN};
+use crate::AppState;
+use app::listing::Page;
+use app::model::{
+    EndUser, ExportDetails, MarketingDetails, Money, NewApplication, NewProduct, NewRegistration,
+    Party, PreApplicationCheck,
+};
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::{CountryCode, EndUserType, LicenceKind, RegistrationState, Role, SecurityGrade};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/exporter/registration",
+            get(registration_form).post(register),
+        )
+        .route(
+            "/exporter/products/new",
+            get(product_form).post(add_product),
+        )
+        .route("/exporter/check", get(check_form).post(check))
+        .route(
+            "/exporter/applications/new/{kind}",
+            get(application_form).post(apply),
+        )
+        .route("/exporter/cases/{id}/submit", post(super::exporter::submit))
+        .route("/exporter/licences/{number}", get(licence_page))
+        .route(
+            "/exporter/licences/{number}/document",
+            get(licence_document),
+        )
+}
+
+fn exporter_only(s: &Session) -> Result<(), Response> {
+    if s.who.role() == Role::Exporter {
+        Ok(())
+    } else {
+        Err(app_error(
+            Some(s),
+            AppError::Forbidden("exporter pages".into()),
+        ))
+    }
+}
+
+/// The form control showing an error on the use case's `field`: `export.end_user.name` → `end_user_name`,
+/// `marketing.destinations[2]` → `destinations`; a field the form has no control for goes to `fallback`.
+pub(super) fn control_of(field: &str, controls: &[&str], fallback: &str) -> String {
+    let f = field
+        .strip_prefix("marketing.")
+        .or_else(|| field.strip_prefix("export."))
+        .unwrap_or(field);
+    let mut out = String::new();
+    let mut index = false;
+    for ch in f.chars() {
+        match ch {
+            '[' => index = true,
+            ']' => index = false,
+            _ if index => {}
+            '.' => out.push('_'),
+            c => out.push(c),
+        }
+    }
+    if controls.contains(&out.as_str()) {
+        out
+    } else {
+        fallback.to_string()
+    }
+}
+
+/// The layout with `err` beside its control (labelled with the control's catalogue text).
+fn with_error(l: Layout, controls: &[(&str, &str)], field: &str, reason: &str) -> Layout {
+    let ids: Vec<&str> = controls.iter().map(|c| c.0).collect();
+    let control = control_of(field, &ids, controls[0].0);
+    let label = controls
+        .iter()
+        .find(|c| c.0 == control)
+        .map(|c| EN.t(c.1))
+        .unwrap_or(field);
+    l.error(&control, format!("{label}: {reason}"))
+}
+
+/// Values as `(value, text)` options of a select, the first one empty when `blank`.
+fn options<T: std::fmt::Display>(all: &[T], blank: bool) -> Vec<(String, String)> {
+    let mut o: Vec<(String, String)> = Vec::new();
+    if blank {
+        o.push((String::new(), String::new()));
+    }
+    o.extend(all.iter().map(|x| (x.to_string(), x.to_string())));
+    o
+}
+
+fn country(field: &str, v: &str) -> Result<CountryCode, (String, String)> {
+    CountryCode::parse(v.trim()).map_err(|e| (field.to_string(), e))
+}
+
+// ---------- registration ----------
+
+const REGISTRATION_CONTROLS: &[(&str, &str)] = &[
+    ("company_name", key!("company-name")),
+    ("registration_number", key!("registration-number")),
+    ("address", key!("address")),
+    ("country", key!("country")),
+    ("contact_email", key!("contact-email")),
+];
+
+#[derive(Template)]
+#[template(path = "exporter_registration.html")]
+struct RegistrationPage {
+    l: Layout,
+    csrf: String,
+    /// The registration in force or pending: (company name, state); no form then.
+    current: Option<(String, String)>,
+    v: FormData,
+}
+
+async fn current_registration(
+    st: &AppState,
+    s: &Session,
+) -> Result<Option<(String, String)>, Response> {
+    let regs = st
+        .app
+        .registrations(&s.who, None, &Page::all())
+        .await
+        .map_err(|e| app_error(Some(s), e))?
+        .items;
+    Ok(regs
+        .into_iter()
+        .rev()
+        .find(|r| r.state != RegistrationState::Rejected)
+        .map(|r| (r.company_name, r.state.to_string())))
+}
+
+async fn registration_form(State(st): State<AppState>, s: Session) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    let current = match current_registration(&st, &s).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let page = RegistrationPage {
+        l: Layout::new(key!("registration-title"), Some(&s)),
+        csrf: s.csrf(),
+        current,
+        v: FormData::default(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn register(State(st): State<AppState>, f: CheckedForm) -> Response {
+    let s = &f.session;
+    if let Err(r) = exporter_only(s) {
+        return r;
+    }
+    let v = &f.form;
+    let fail = |field: &str, reason: &str| {
+        let l = with_error(
+            Layout::new(key!("registration-title"), Some(s)),
+            REGISTRATION_CONTROLS,
+            field,
+            reason,
+        );
+        render(
+            StatusCode::BAD_REQUEST,
+            &RegistrationPage {
+                l,
+                csrf: s.csrf(),
+                current: None,
+                v: v.clone(),
+            },
+        )
+    };
+    let country = match country("country", v.get("country")) {
+        Ok(c) => c,
+        Err((f, e)) => return fail(&f, &e),
+    };
+    let new = NewRegistration {
+        company_name: v.get("company_name").to_string(),
+        registration_number: v.get("registration_number").to_string(),
+        address: v.get("address").to_string(),
+        country,
+        contact_email: v.get("contact_email").to_string(),
+    };
+    match st.app.file_registration(&s.who, new).await {
+        Ok(_) => Redirect::to("/exporter#registration").into_response(),
+        Err(AppError::Invalid { field, reason }) => fail(&field, &reason),
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+// ---------- products ----------
+
+const PRODUCT_CONTROLS: &[(&str, &str)] = &[
+    ("name", key!("product-name")),
+    ("version", key!("product-version")),
+    ("description", key!("description")),
+    ("control_entries", key!("claimed-control-entries")),
+    ("capability_tags", key!("capability-tags")),
+];
+
+#[derive(Template)]
+#[template(path = "exporter_product.html")]
+struct ProductPage {
+    l: Layout,
+    csrf: String,
+    v: FormData,
+}
+
+async fn product_form(s: Session) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    render(
+        StatusCode::OK,
+        &ProductPage {
+            l: Layout::new(key!("product-title"), Some(&s)),
+            csrf: s.csrf(),
+            v: FormData::default(),
+        },
+    )
+}
+
+/// A list typed as text: items separated by commas or new lines, blanks dropped.
+fn list(v: &str) -> Vec<String> {
+    v.split([',', '\n'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+async fn add_product(State(st): State<AppState>, f: CheckedForm) -> Response {
+    let s = &f.session;
+    if let Err(r) = exporter_only(s) {
+        return r;
+    }
+    let v = &f.form;
+    let new = NewProduct {
+        name: v.get("name").to_string(),
+        version: v.get("version").to_string(),
+        description: v.get("description").to_string(),
+        control_entries: list(v.get("control_entries")),
+        capability_tags: list(v.get("capability_tags")),
+    };
+    match st.app.create_product(&s.who, new).await {
+        Ok(_) => Redirect::to("/exporter#products").into_response(),
+        Err(AppError::Invalid { field, reason }) => {
+            let l = with_error(
+                Layout::new(key!("product-title"), Some(s)),
+                PRODUCT_CONTROLS,
+                &field,
+                &reason,
+            );
+            render(
+                StatusCode::BAD_REQUEST,
+                &ProductPage {
+                    l,
+                    csrf: s.csrf(),
+                    v: v.clone(),
+                },
+            )
+        }
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+// ---------- "do I need a licence?" ----------
+
+const CHECK_CONTROLS: &[(&str, &str)] = &[
+    ("product", key!("product")),
+    ("control_entries", key!("control-entries")),
+    ("security_grade", key!("security-grade")),
+    ("destination", key!("destination")),
+    ("end_user_type", key!("end-user-type")),
+    ("licence", key!("licence-kind")),
+    ("record_exemption", key!("record-exemption")),
+];
+
+/// One fired rule in words.
+struct RuleRow {
+    id: String,
+    effect: String,
+    reason: String,
+}
+
+/// The answer of a check.
+struct Answer {
+    outcome: String,
+    outcome_text: &'static str,
+    reviews: String,
+    documents: String,
+    target: String,
+    policy_version: String,
+    rules: Vec<RuleRow>,
+    exemption: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "exporter_check.html")]
+struct CheckPage {
+    l: Layout,
+    csrf: String,
+    v: FormData,
+    products: Vec<(String, String)>,
+    grades: Vec<(String, String)>,
+    end_user_types: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    answer: Option<Answer>,
+}
+
+/// The caller's products as select options: classified ones only when `classified`.
+async fn product_options(
+    st: &AppState,
+    s: &Session,
+    blank: bool,
+    classified: bool,
+) -> Result<Vec<(String, String)>, Response> {
+    let items = st
+        .app
+        .products(&s.who, None, &Page::all())
+        .await
+        .map_err(|e| app_error(Some(s), e))?
+        .items;
+    let mut o = Vec::new();
+    if blank {
+        o.push((String::new(), String::new()));
+    }
+    o.extend(
+        items
+            .into_iter()
+            .filter(|p| !classified || p.classification.is_some())
+            .map(|p| (p.id, format!("{} {}", p.name, p.version))),
+    );
+    Ok(o)
+}
+
+async fn check_page(
+    st: &AppState,
+    s: &Session,
+    l: Layout,
+    v: FormData,
+    answer: Option<Answer>,
+) -> Result<CheckPage, Response> {
+    Ok(CheckPage {
+        l,
+        csrf: s.csrf(),
+        v,
+        products: product_options(st, s, true, true).await?,
+        grades: options(SecurityGrade::ALL, true),
+        end_user_types: options(EndUserType::ALL, false),
+        kinds: options(LicenceKind::ALL, false),
+        answer,
+    })
+}
+
+async fn check_form(State(st): State<AppState>, s: Session) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    let l = Layout::new(key!("check-title"), Some(&s));
+    match check_page(&st, &s, l, FormData::default(), None).await {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(r) => r,
+    }
+}
+
+fn outcome_text(o: &str) -> &'static str {
+    match o {
+        "exempt" => key!("outcome-exempt"),
+        "licence-required" => key!("outcome-licence-required"),
+        "not-controlled" => key!("outcome-not-controlled"),
+        "prohibited" => key!("outcome-prohibited"),
+        _ => key!("outcome-other"),
+    }
+}
+
+fn answer_of(a: app::model::PreApplicationAnswer) -> Result<Answer, AppError> {
+    let d: policy::Determination = serde_json::from_value(a.determination)
+        .map_err(|e| AppError::Internal(format!("determination: {e}")))?;
+    let outcome = d.outcome.to_string();
+    Ok(Answer {
+        outcome_text: outcome_text(&outcome),
+        outcome,
+        reviews: d
+            .required_reviews
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        documents: d.required_documents.join(", "),
+        target: d
+            .target_working_days
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        policy_version: d.policy_version,
+        rules: d
+            .rules
+            .into_iter()
+            .map(|r| RuleRow {
+                id: format!("{} v{}", r.id, r.version),
+                effect: r.effect.to_string(),
+                reason: r.reason,
+            })
+            .collect(),
+        exemption: a.exemption.map(|x| x.id),
+    })
+}
+
+async fn check(State(st): State<AppState>, f: CheckedForm) -> Response {
+    let s = &f.session;
+    if let Err(r) = exporter_only(s) {
+        return r;
+    }
+    let v = f.form.clone();
+    let parsed = (|| {
+        let opt = |x: &str| (!x.trim().is_empty()).then(|| x.trim().to_string());
+        let grade = match opt(v.get("security_grade")) {
+            Some(g) => Some(
+                g.parse::<SecurityGrade>()
+                    .map_err(|e| ("security_grade".to_string(), e))?,
+            ),
+            None => None,
+        };
+        Ok::<_, (String, String)>(PreApplicationCheck {
+            product: opt(v.get("product")),
+            control_entries: opt(v.get("control_entries")).map(|x| list(&x)),
+            security_grade: grade,
+            destination: country("destination", v.get("destination"))?,
+            end_user_type: v
+                .get("end_user_type")
+                .parse()
+                .map_err(|e| ("end_user_type".to_string(), e))?,
+            licence: Some(
+                v.get("licence")
+                    .parse()
+                    .map_err(|e| ("licence".to_string(), e))?,
+            ),
+            record_exemption: v.get("record_exemption") == "yes",
+        })
+    })();
+    let result = match parsed {
+        Ok(q) => st.app.pre_application_check(&s.who, q).await,
+        Err((field, reason)) => Err(AppError::Invalid { field, reason }),
+    };
+    let l = Layout::new(key!("check-title"), Some(s));
+    let (status, l, answer) = match result.and_then(answer_of) {
+        Ok(a) => (StatusCode::OK, l, Some(a)),
+        Err(AppError::Invalid { field, reason }) => (
+            StatusCode::BAD_REQUEST,
+            with_error(l, CHECK_CONTROLS, &field, &reason),
+            None,
+        ),
+        Err(AppError::Conflict(reason)) => (
+            StatusCode::CONFLICT,
+            l.error("record_exemption", reason),
+            None,
+        ),
+        Err(e) => return app_error(Some(s), e),
+    };
+    match check_page(&st, s, l, v, answer).await {
+        Ok(p) => render(status, &p),
+        Err(r) => r,
+    }
+}
+
+// ---------- applications ----------
+
+const MARKETING_CONTROLS: &[(&str, &str)] = &[
+    ("products", key!("products")),
+    ("destinations", key!("destinations")),
+    ("end_users_name", key!("end-user-name")),
+    ("end_users_type", key!("end-user-type")),
+    ("end_users_country", key!("end-user-country")),
+];
+
+const EXPORT_CONTROLS: &[(&str, &str)] = &[
+    ("product", key!("product")),
+    ("destination", key!("destination")),
+    ("end_user_name", key!("end-user-name")),
+    ("end_user_type", key!("end-user-type")),
+    ("end_user_country", key!("end-user-country")),
+    ("consignee_name", key!("consignee-name")),
+    ("consignee_country", key!("consignee-country")),
+    ("quantity", key!("quantity")),
+    ("value_amount", key!("value-amount")),
+    ("value_currency", key!("value-currency")),
+    ("end_use", key!("end-use")),
+    ("marketing_authorisation", key!("marketing-authorisation")),
+];
+
+#[derive(Template)]
+#[template(path = "exporter_application.html")]
+struct ApplicationPage {
+    l: Layout,
+    csrf: String,
+    export: bool,
+    v: FormData,
+    /// (product id, name and version) of the classified products.
+    products: Vec<(String, String)>,
+    end_user_types: Vec<(String, String)>,
+    /// Marketing licences and exemptions that may authorise an export: (reference or id, description).
+    authorisations: Vec<(String, String)>,
+}
+
+impl ApplicationPage {
+    fn product_checked(&self, id: &str) -> bool {
+        self.v.all("products").contains(&id)
+    }
+}
+
+fn kind_of(s: &Session, kind: &str) -> Result<bool, Response> {
+    match kind {
+        "marketing" => Ok(false),
+        "export" => Ok(true),
+        _ => Err(app_error(Some(s), AppError::NotFound("page"))),
+    }
+}
+
+async fn application_page(
+    st: &AppState,
+    s: &Session,
+    export: bool,
+    l: Layout,
+    v: FormData,
+) -> Result<ApplicationPage, Response> {
+    let mut authorisations = Vec::new();
+    if export {
+        let lic = st
+            .app
+            .licences(&s.who)
+            .await
+            .map_err(|e| app_error(Some(s), e))?;
+        authorisations.extend(
+            lic.into_iter()
+                .filter(|x| x.kind == LicenceKind::Marketing)
+                .map(|x| {
+                    let text = format!(
+                        "{} ({}, {})",
+                        x.content.case,
+                        x.content.destinations.join(" "),
+                        x.state.as_str()
+                    );
+                    (x.content.case, text)
+                }),
+        );
+        let ex = st
+            .app
+            .exemptions(&s.who)
+            .await
+            .map_err(|e| app_error(Some(s), e))?;
+        authorisations.extend(ex.into_iter().map(|x| {
+            let text = format!("{} ({})", x.id, x.destination);
+            (x.id, text)
+        }));
+    }
+    Ok(ApplicationPage {
+        l,
+        csrf: s.csrf(),
+        export,
+        v,
+        products: product_options(st, s, export, true).await?,
+        end_user_types: options(EndUserType::ALL, false),
+        authorisations,
+    })
+}
+
+async fn application_form(
+    State(st): State<AppState>,
+    s: Session,
+    Path(kind): Path<String>,
+) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    let export = match kind_of(&s, &kind) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let title = if export {
+        key!("export-application-title")
+    } else {
+        key!("marketing-application-title")
+    };
+    let l = Layout::new(title, Some(&s));
+    match application_page(&st, &s, export, l, FormData::default()).await {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(r) => r,
+    }
+}
+
+fn parse_application(export: bool, v: &FormData) -> Result<NewApplication, (String, String)> {
+    fn err(f: &'static str) -> impl Fn(String) -> (String, String) {
+        move |e| (f.to_string(), e)
+    }
+    if !export {
+        let destinations = v
+            .get("destinations")
+            .split([',', ' ', '\n'])
+            .filter(|x| !x.trim().is_empty())
+            .map(|d| CountryCode::parse(d.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err("destinations"))?;
+        let c = v.get("end_users_country").trim();
+        let end_user = EndUser {
+            name: v.get("end_users_name").to_string(),
+            end_user_type: v
+                .get("end_users_type")
+                .parse()
+                .map_err(err("end_users_type"))?,
+            country: if c.is_empty() {
+                None
+            } else {
+                Some(CountryCode::parse(c).map_err(err("end_users_country"))?)
+            },
+        };
+        return Ok(NewApplication {
+            licence: LicenceKind::Marketing,
+            marketing: Some(MarketingDetails {
+                products: v.all("products").into_iter().map(String::from).collect(),
+                destinations,
+                end_users: vec![end_user],
+            }),
+            export: None,
+        });
+    }
+    let c = v.get("end_user_country").trim();
+    let quantity = v
+        .get("quantity")
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ("quantity".to_string(), "is not a whole number".to_string()))?;
+    Ok(NewApplication {
+        licence: LicenceKind::Export,
+        marketing: None,
+        export: Some(ExportDetails {
+            product: v.get("product").to_string(),
+            end_user: EndUser {
+                name: v.get("end_user_name").to_string(),
+                end_user_type: v
+                    .get("end_user_type")
+                    .parse()
+                    .map_err(err("end_user_type"))?,
+                country: if c.is_empty() {
+                    None
+                } else {
+                    Some(CountryCode::parse(c).map_err(err("end_user_country"))?)
+                },
+            },
+            consignee: Party {
+                name: v.get("consignee_name").to_string(),
+                country: CountryCode::parse(v.get("consignee_country").trim())
+                    .map_err(err("consignee_country"))?,
+            },
+            destination: CountryCode::parse(v.get("destination").trim())
+                .map_err(err("destination"))?,
+            quantity,
+            value: Money {
+                amount: v.get("value_amount").trim().to_string(),
+                currency: v.get("value_currency").trim().to_uppercase(),
+            },
+            end_use: v.get("end_use").to_string(),
+            documents: vec![],
+            marketing_authorisation: v.get("marketing_authorisation").trim().to_string(),
+            intermediaries: vec![],
+        }),
+    })
+}
+
+async fn apply(State(st): State<AppState>, Path(kind): Path<String>, f: CheckedForm) -> Response {
+    let s = &f.session;
+    if let Err(r) = exporter_only(s) {
+        return r;
+    }
+    let export = match kind_of(s, &kind) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let result = match parse_application(export, &f.form) {
+        Ok(new) => st.app.create_application(&s.who, new).await,
+        Err((field, reason)) => Err(AppError::Invalid { field, reason }),
+    };
+    let (title, controls) = if export {
+        (key!("export-application-title"), EXPORT_CONTROLS)
+    } else {
+        (key!("marketing-application-title"), MARKETING_CONTROLS)
+    };
+    match result {
+        Ok(c) => Redirect::to(&format!("/exporter/cases/{}", c.id())).into_response(),
+        Err(AppError::Invalid { field, reason }) => {
+            let l = with_error(Layout::new(title, Some(s)), controls, &field, &reason);
+            match application_page(&st, s, export, l, f.form.clone()).await {
+                Ok(p) => render(StatusCode::BAD_REQUEST, &p),
+                Err(r) => r,
+            }
+        }
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+// ---------- licence ----------
+
+#[derive(Template)]
+#[template(path = "exporter_licence.html")]
+struct LicencePage {
+    l: Layout,
+    x: app::licences::Licence,
+}
+
+async fn licence_page(
+    State(st): State<AppState>,
+    s: Session,
+    Path(number): Path<String>,
+) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    match st.app.licence(&s.who, &number).await {
+        Ok(x) => render(
+            StatusCode::OK,
+            &LicencePage {
+                l: Layout::new(key!("licence-title"), Some(&s)),
+                x,
+            },
+        ),
+        Err(e) => app_error(Some(&s), e),
+    }
+}
+
+async fn licence_document(
+    State(st): State<AppState>,
+    s: Session,
+    Path(number): Path<String>,
+) -> Response {
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    match st.app.licence_document(&s.who, &number).await {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{number}.pdf\""),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => app_error(Some(&s), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::control_of;
+
+    #[test]
+    fn use_case_fields_map_to_their_controls() {
+        let c = ["end_user_name", "destinations", "value_amount"];
+        assert_eq!(control_of("export.end_user.name", &c, "x"), "end_user_name");
+        assert_eq!(
+            control_of("marketing.destinations[3]", &c, "x"),
+            "destinations"
+        );
+        assert_eq!(control_of("export.value.amount", &c, "x"), "value_amount");
+        assert_eq!(control_of("export.documents[0].kind", &c, "x"), "x");
+    }
+}
