@@ -538,11 +538,12 @@ async fn application_page(
     if export {
         let lic = st
             .app
-            .licences(&s.who)
+            .licences(&s.who, None, &app::listing::Page::all())
             .await
             .map_err(|e| app_error(Some(s), e))?;
         authorisations.extend(
-            lic.into_iter()
+            lic.items
+                .into_iter()
                 .filter(|x| x.kind == LicenceKind::Marketing)
                 .map(|x| {
                     let text = format!(
@@ -556,10 +557,10 @@ async fn application_page(
         );
         let ex = st
             .app
-            .exemptions(&s.who)
+            .exemptions(&s.who, &app::listing::Page::all())
             .await
             .map_err(|e| app_error(Some(s), e))?;
-        authorisations.extend(ex.into_iter().map(|x| {
+        authorisations.extend(ex.items.into_iter().map(|x| {
             let text = format!("{} ({})", x.id, x.destination);
             (x.id, text)
         }));

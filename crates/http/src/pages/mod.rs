@@ -24,8 +24,8 @@ macro_rules! key {
 mod adviser;
 mod auditor;
 mod exporter;
-mod notifications;
 mod exporter_forms;
+mod notifications;
 mod officer;
 mod policy_admin;
 mod public;
