@@ -279,7 +279,11 @@ impl App {
             let Some(state) = LicenceState::of_case(case_state) else {
                 continue;
             };
-            for (id, _) in self.store.record_versions(CASE, case_state.as_str()).await? {
+            for (id, _) in self
+                .store
+                .record_versions(CASE, case_state.as_str())
+                .await?
+            {
                 let case = self.store.get::<CaseBody>(CASE, &id).await?;
                 let Some(issued) = &case.body.licence_issued else {
                     continue;

@@ -52,7 +52,10 @@ async fn backfilled(backend: Backend) {
     let back = app.licences(officer).await.unwrap();
     assert_eq!(back.len(), licences.len());
     for l in &licences {
-        let b = back.iter().find(|b| b.number == l.number).expect("backfilled");
+        let b = back
+            .iter()
+            .find(|b| b.number == l.number)
+            .expect("backfilled");
         assert_eq!(b.case_id, l.case_id);
         assert_eq!(b.content.issued_at, l.content.issued_at);
         assert_eq!(b.content.valid_until, l.content.valid_until);

@@ -72,8 +72,14 @@ async fn dates_are_the_authoritys(backend: Backend) {
     app.import_demo_list().await.unwrap();
     // 21:30 UTC is 00:30 the next day in Jerusalem (UTC+3 in summer time).
     let fact = withdrawn_case(&app, "2026-03-31T21:30:00Z", "2026-06-30T21:30:00Z").await;
-    assert_eq!(fact.submitted_on, NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
-    assert_eq!(fact.decided_on, NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
+    assert_eq!(
+        fact.submitted_on,
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
+    );
+    assert_eq!(
+        fact.decided_on,
+        NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+    );
     // The withdrawal counts in the third quarter (Jerusalem), not in the second (UTC).
     let q3 = app.public_statistics("2026-Q3", None).await.unwrap();
     let q2 = app.public_statistics("2026-Q2", None).await.unwrap();
@@ -93,8 +99,14 @@ async fn configured_zone_wins(backend: Backend) {
     let app = App::new(store, config).await.unwrap();
     app.import_demo_list().await.unwrap();
     let fact = withdrawn_case(&app, "2026-04-01T02:30:00Z", "2026-07-01T02:30:00Z").await;
-    assert_eq!(fact.submitted_on, NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
-    assert_eq!(fact.decided_on, NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+    assert_eq!(
+        fact.submitted_on,
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()
+    );
+    assert_eq!(
+        fact.decided_on,
+        NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,7 +46,10 @@ async fn seeds_history(backend: testdb::Backend) {
     let out = ok(&run(&dir, url, &["demo", "history"]));
     // The demo users, one line each: username role password token.
     let users: Vec<&str> = out.lines().collect();
-    assert!(users.iter().any(|l| l.starts_with("demo-officer officer ")), "{out}");
+    assert!(
+        users.iter().any(|l| l.starts_with("demo-officer officer ")),
+        "{out}"
+    );
     assert!(users.iter().all(|l| l.split(' ').count() == 4), "{out}");
     // A past year's statistics count decided cases (several hundred spread over 2017 to now).
     let reports = tmp.path().join("reports");
@@ -54,7 +57,13 @@ async fn seeds_history(backend: testdb::Backend) {
         &dir,
         url,
         &[
-            "stats", "report", "--period", "2023", "--format", "json", "--out",
+            "stats",
+            "report",
+            "--period",
+            "2023",
+            "--format",
+            "json",
+            "--out",
             reports.to_str().unwrap(),
         ],
     ));

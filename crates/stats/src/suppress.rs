@@ -245,19 +245,19 @@ fn link_totals(
                     !protected.contains(&l.cells[r][a]) && !protected.contains(&l.cells[r][b])
                 })
                 .min_by_key(|&r| {
-                let cost = |j: usize| {
-                    let k = &l.cells[r][j];
-                    if s.contains(k) {
-                        (0, 0)
-                    } else {
-                        let n = v(k);
-                        (u64::from(n == 0), n)
-                    }
-                };
-                let (za, na) = cost(a);
-                let (zb, nb) = cost(b);
-                (za + zb, na + nb, r)
-            });
+                    let cost = |j: usize| {
+                        let k = &l.cells[r][j];
+                        if s.contains(k) {
+                            (0, 0)
+                        } else {
+                            let n = v(k);
+                            (u64::from(n == 0), n)
+                        }
+                    };
+                    let (za, na) = cost(a);
+                    let (zb, nb) = cost(b);
+                    (za + zb, na + nb, r)
+                });
             if let Some(r) = best {
                 s.insert(l.cells[r][a].clone());
                 s.insert(l.cells[r][b].clone());

@@ -521,7 +521,8 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         .chain(["applications"])
         .collect();
     for s in &slices {
-        let key = |t: &str, row: Option<&str>, c: &str| format!("{}{}", s.prefix, cell_key(t, row, c));
+        let key =
+            |t: &str, row: Option<&str>, c: &str| format!("{}{}", s.prefix, cell_key(t, row, c));
         let mut gs = Vec::new();
         for (id, rows, total) in &s.accs {
             let all: Vec<(Option<&str>, &Acc)> = rows
@@ -645,7 +646,11 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
     }
     let mut lists: Vec<Vec<String>> = Vec::new();
     let crit_key = |s: &Slice, c: domain::RefusalCriterion| {
-        format!("{}{}", s.prefix, cell_key(CRITERIA_ID, Some(c.as_str()), "refusals"))
+        format!(
+            "{}{}",
+            s.prefix,
+            cell_key(CRITERIA_ID, Some(c.as_str()), "refusals")
+        )
     };
     for s in &slices {
         for (c, n) in &s.crit {

@@ -155,8 +155,15 @@ fn period_model(
             // 1,000 decided cases); no target at all (null) means none.
             let within = m.var(&name(id, key, "within"));
             shown(id, key, "within", within);
-            let (issued, refused) = (m.var(&name(id, key, "issued")), m.var(&name(id, key, "refused")));
-            match (&r["within_target_share"], r["issued"].as_i64(), r["refused"].as_i64()) {
+            let (issued, refused) = (
+                m.var(&name(id, key, "issued")),
+                m.var(&name(id, key, "refused")),
+            );
+            match (
+                &r["within_target_share"],
+                r["issued"].as_i64(),
+                r["refused"].as_i64(),
+            ) {
                 (Value::Number(x), Some(i), Some(f)) => {
                     assert!(i + f <= 1000);
                     let w = (x.as_f64().unwrap() * (i + f) as f64).round() as i64;
@@ -340,6 +347,9 @@ fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
         }
         // A complementary suppression of an empty cell may be pinned at zero: zeros are published anyway, and
         // knowing one reveals nothing about any case. Every other suppressed cell must stay open.
+        if !(other || truth_v == 0) && std::env::var("DUMP").is_ok() {
+            eprintln!("{}", serde_json::to_string_pretty(&published[0]).unwrap());
+        }
         assert!(
             other || truth_v == 0,
             "seed {seed}: suppressed {name} (true value {truth_v}) can be recovered exactly from {year} and its quarters"
@@ -352,12 +362,17 @@ fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
 #[test]
 fn no_suppressed_cell_is_recoverable_from_a_year_and_its_quarters() {
     let mut attacked = 0;
-    let sizes = [40usize, 80, 150, 300, 25, 60, 500, 12, 120, 1000];
-    for (seed, n) in (1u64..=40).map(|s| (s, sizes[s as usize % sizes.len()])) {
+    // Five periods at once make a large model: sizes up to 300 cases a year keep the search to about a
+    // minute (the stats crate is optimised in test builds for this).
+    let sizes = [40usize, 80, 150, 300, 25, 60, 12, 120];
+    for (seed, n) in (1u64..=16).map(|s| (s, sizes[s as usize % sizes.len()])) {
         let facts = synthetic::facts(n, seed, "2025-01-01".parse().unwrap(), 365);
         let started = std::time::Instant::now();
         let a = attack(&facts, "2025", seed);
-        eprintln!("seed {seed}: {n} facts, {a} suppressed cells attacked in {:?}", started.elapsed());
+        eprintln!(
+            "seed {seed}: {n} facts, {a} suppressed cells attacked in {:?}",
+            started.elapsed()
+        );
         attacked += a;
     }
     // The data are skewed so that there is something to attack.
@@ -376,7 +391,14 @@ fn quarters_add_up_to_the_year_row_by_row() {
     let as_of = "2100-01-01T00:00:00.000Z";
     let year = report(&facts, &Period::parse("2025").unwrap(), as_of, &opts);
     let quarters: Vec<_> = (1..=4)
-        .map(|q| report(&facts, &Period::parse(&format!("2025-Q{q}")).unwrap(), as_of, &opts))
+        .map(|q| {
+            report(
+                &facts,
+                &Period::parse(&format!("2025-Q{q}")).unwrap(),
+                as_of,
+                &opts,
+            )
+        })
         .collect();
     for (ti, t) in year.tables.iter().enumerate() {
         for row in t.rows.iter().chain(t.total.iter()) {

@@ -139,7 +139,9 @@ async fn log_of(dir: &Path, events: u64) -> Store {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
-    let store = Store::connect(&sqlite_url(&path)).await.expect("create log");
+    let store = Store::connect(&sqlite_url(&path))
+        .await
+        .expect("create log");
     let started = Instant::now();
     let mut rng = Rng(10);
     let mut i = 0;
@@ -188,7 +190,12 @@ fn cpu_time() -> Duration {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
     Duration::from_millis((ticks(11) + ticks(12)) * 1000 / clock_ticks())
 }
