@@ -263,6 +263,7 @@ impl App {
         app.reload_policies().await?;
         app.reload_screening_index().await?;
         app.index_unindexed_cases().await?;
+        app.backfill_licence_records().await?;
         if let Some(every) = app.config.reload_interval {
             spawn_reloader(&app, every);
         }

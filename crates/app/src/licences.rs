@@ -8,6 +8,7 @@
 
 use crate::access::Kind;
 use crate::admin::ORG;
+use crate::cases::CASE;
 use crate::exporter::{ProductBody, PRODUCT};
 use crate::model::{CaseBody, Condition, NewOrganisation};
 use crate::{audit, new_id, not_found, now, App, AppError, AppResult, Principal};
@@ -217,7 +218,9 @@ impl App {
             return Ok(());
         };
         if action == CaseAction::Issue {
-            return self.create_licence(tx, who, case).await;
+            return self
+                .create_licence(tx, who, case, LicenceState::Issued, "create-licence")
+                .await;
         }
         let Some(issued) = &case.body.licence_issued else {
             return Ok(());
@@ -261,12 +264,85 @@ impl App {
         Ok(())
     }
 
-    /// Builds, signs and stores the licence of a case that has just been issued.
+    /// Licences issued before licences were records of their own (databases from before issue 10) get their
+    /// record: built from the case as `issue` builds it, signed now with the current key, in the state the
+    /// case is in, audited as `backfill-licence-record` by the system. Runs at start; idempotent (a case
+    /// whose licence has a record is left alone). Returns how many records it made.
+    pub(crate) async fn backfill_licence_records(&self) -> AppResult<usize> {
+        let mut made = 0;
+        for case_state in [
+            CaseState::Issued,
+            CaseState::Suspended,
+            CaseState::Revoked,
+            CaseState::Expired,
+        ] {
+            let Some(state) = LicenceState::of_case(case_state) else {
+                continue;
+            };
+            for (id, _) in self
+                .store
+                .record_versions(CASE, case_state.as_str())
+                .await?
+            {
+                let case = self.store.get::<CaseBody>(CASE, &id).await?;
+                let Some(issued) = &case.body.licence_issued else {
+                    continue;
+                };
+                match self
+                    .store
+                    .get_by_reference::<LicenceBody>(LICENCE, &issued.number)
+                    .await
+                {
+                    Ok(_) => continue,
+                    Err(store::StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                let mut tx = self.store.begin().await?;
+                tx.lock_writes().await?;
+                // Checked again under the write lock: another process may have made it meanwhile.
+                let case = tx.get::<CaseBody>(CASE, &id).await?;
+                let number = case
+                    .body
+                    .licence_issued
+                    .as_ref()
+                    .map(|l| l.number.clone())
+                    .unwrap_or_default();
+                if case.state != case_state.as_str()
+                    || !matches!(
+                        tx.get_by_reference::<LicenceBody>(LICENCE, &number).await,
+                        Err(store::StoreError::NotFound)
+                    )
+                {
+                    tx.rollback().await?;
+                    continue;
+                }
+                self.create_licence(
+                    &mut tx,
+                    &Principal::system(),
+                    &case,
+                    state,
+                    "backfill-licence-record",
+                )
+                .await?;
+                tx.commit().await?;
+                made += 1;
+            }
+        }
+        if made > 0 {
+            tracing::info!(licences = made, "licence records backfilled");
+        }
+        Ok(made)
+    }
+
+    /// Builds, signs and stores the licence of a case that has just been issued (or, for a backfill, whose
+    /// licence had no record), in `state`, audited as `action`.
     async fn create_licence(
         &self,
         tx: &mut Tx,
         who: &Principal,
         case: &Record<CaseBody>,
+        state: LicenceState,
+        action: &str,
     ) -> AppResult<()> {
         let issued = case.body.licence_issued.as_ref().ok_or_else(|| {
             AppError::Internal("an issued case without its licence number".into())
@@ -373,7 +449,7 @@ impl App {
             new_id(),
             LICENCE,
             Some(org_id),
-            LicenceState::Issued.as_str(),
+            state.as_str(),
             LicenceBody {
                 case_id: case.id.clone(),
                 payload,
@@ -390,7 +466,7 @@ impl App {
         audit(
             tx,
             who,
-            "create-licence",
+            action,
             LICENCE,
             &rec.id,
             None::<&()>,
@@ -482,7 +558,7 @@ impl App {
             LicenceKind::Marketing
         };
         let mut state = LicenceState::parse(&r.state)?;
-        if state == LicenceState::Issued && r.body.payload.valid_until < crate::today() {
+        if state == LicenceState::Issued && r.body.payload.valid_until < self.today() {
             state = LicenceState::Expired;
         }
         Ok(Some((

@@ -10,6 +10,7 @@ use crate::cases::{clock_intervals, CASE};
 use crate::model::CaseBody;
 use crate::{audit, not_found, now, text, App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
+use domain::workdays::Calendar;
 use domain::{CaseAction, CaseState, LicenceKind, ReviewKind, Role};
 use serde::{Deserialize, Serialize};
 use stats::{DecisionFact, FactKind, FactLine, FactOutcome, StoredFact};
@@ -26,9 +27,10 @@ pub struct NewExclusion {
     pub reason: String,
 }
 
-fn date_of(ts: &str) -> AppResult<NaiveDate> {
+/// The authority's date (in its calendar's time zone) of a stored RFC 3339 time.
+fn date_of(ts: &str, calendar: &Calendar) -> AppResult<NaiveDate> {
     chrono::DateTime::parse_from_rfc3339(ts)
-        .map(|d| d.date_naive())
+        .map(|d| calendar.date_at(d.with_timezone(&chrono::Utc)))
         .map_err(|e| AppError::Internal(format!("stored time {ts:?}: {e}")))
 }
 
@@ -87,9 +89,10 @@ impl App {
             return Ok(());
         };
         let b = &after.body;
-        let decided_on = crate::today();
+        // Dates in the authority's calendar (its time zone), as the working days are counted.
+        let decided_on = self.today();
         let submitted_on = match &b.submitted_at {
-            Some(s) => date_of(s)?,
+            Some(s) => date_of(s, self.calendar())?,
             None => decided_on,
         };
         let policy = self.policy_on(decided_on);

@@ -40,6 +40,8 @@ enum Command {
     Stats(cmd::stats::StatsArgs),
     /// Signed licences: verify one offline with the authority's public keys.
     Licence(cmd::licence::LicenceArgs),
+    /// Demo data: seed the deterministic decision history (as `serve --demo` does) without serving.
+    Demo(cmd::demo::DemoArgs),
 }
 
 /// Options that say where the database is; accepted anywhere on the line.
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Screen(a) => cmd::screen::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Licence(a) => cmd::licence::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     match result {
         Ok(code) => code,

@@ -83,6 +83,16 @@ impl Period {
     pub fn contains(&self, d: NaiveDate) -> bool {
         self.from <= d && d <= self.to
     }
+
+    /// The calendar year of this period and its four quarters, year first: the periods whose tables add up
+    /// (the year's cells are the sums of the quarters'), protected together by disclosure control.
+    pub fn year_family(&self) -> Vec<Period> {
+        let year = &self.label[..4];
+        std::iter::once(year.to_string())
+            .chain((1..=4).map(|q| format!("{year}-Q{q}")))
+            .filter_map(|l| Period::parse(&l).ok())
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +113,9 @@ mod tests {
         );
         let q = Period::parse("2025-Q4").unwrap();
         assert_eq!(q.to().to_string(), "2025-12-31");
+        let family: Vec<String> = q.year_family().iter().map(|p| p.label().into()).collect();
+        assert_eq!(family, ["2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]);
+        assert_eq!(Period::parse("2025").unwrap().year_family().len(), 5);
         for bad in [
             "",
             "26",

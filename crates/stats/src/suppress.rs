@@ -35,37 +35,30 @@ impl Layout {
     }
 }
 
-/// The suppressed cell keys. `lists` are one-way lists without an equation (refusals by criterion, where a
-/// refusal may cite several criteria): they get primary suppression and a second suppressed cell when they
-/// would otherwise have one.
+/// The suppressed cell keys. `lists` are lines without a two-way structure (refusals by criterion within a
+/// period, where a refusal may cite several; a criterion's count over the quarters and the year): they get a
+/// second suppressed cell whenever they would otherwise have exactly one. `initial` is suppressed from the
+/// start (every cell of a period with fewer cases than the threshold); `protected` cells are never chosen as
+/// complements (the year's grand total, which is always published, and cells of rows a period does not have,
+/// which everyone knows to be zero).
 pub(crate) fn suppress(
     layouts: &[Layout],
     lists: &[Vec<String>],
     values: &HashMap<String, u64>,
     k: u64,
-    grand_total: &str,
+    protected: &BTreeSet<String>,
     derived: &[(String, Vec<String>)],
+    initial: BTreeSet<String>,
 ) -> BTreeSet<String> {
     let v = |key: &str| values.get(key).copied().unwrap_or(0);
-    let mut s: BTreeSet<String> = BTreeSet::new();
-    if v(grand_total) < k {
-        // Too few cases in the period to publish anything.
-        for l in layouts {
-            for row in &l.cells {
-                s.extend(row.iter().cloned());
-            }
-        }
-        for l in lists {
-            s.extend(l.iter().cloned());
-        }
-        return s;
-    }
+    let mut s = initial;
     for key in values.keys() {
         let n = v(key);
         if n > 0 && n < k {
             s.insert(key.clone());
         }
     }
+    let open = |c: &&String, s: &BTreeSet<String>| !s.contains(*c) && !protected.contains(*c);
     // Each step adds at least one suppression, so this ends.
     loop {
         let mut changed = false;
@@ -77,17 +70,17 @@ pub(crate) fn suppress(
             }
         }
         for l in layouts {
-            while protect_table(l, &mut s, &v, grand_total) {
+            while protect_table(l, &mut s, &v, protected) {
                 changed = true;
             }
         }
-        if link_totals(layouts, &mut s, &v) {
+        if link_totals(layouts, &mut s, &v, protected) {
             changed = true;
         }
         for l in lists {
             let n = l.iter().filter(|c| s.contains(*c)).count();
             if n == 1 {
-                if let Some(c) = cheapest(l.iter().filter(|c| !s.contains(*c)), &v) {
+                if let Some(c) = cheapest(l.iter().filter(|c| open(c, &s)), &v) {
                     changed |= s.insert(c);
                 }
             }
@@ -107,9 +100,12 @@ fn cheapest<'a>(
         let n = v(c);
         (n == 0, n, (*c).clone())
     })?;
-    // A hidden total is withheld by withholding the published total it is derived from.
-    Some(match best.strip_prefix(HIDDEN_PREFIX) {
-        Some(col) => format!("{CYBER_TOTAL_PREFIX}{col}"),
+    // A hidden total is withheld by withholding the published total it is derived from (keys are
+    // `<period>|<cell>`).
+    let (period, cell) = best.split_once('|').unwrap_or(("", best.as_str()));
+    Some(match cell.strip_prefix(HIDDEN_PREFIX) {
+        Some(col) if period.is_empty() => format!("{CYBER_TOTAL_PREFIX}{col}"),
+        Some(col) => format!("{period}|{CYBER_TOTAL_PREFIX}{col}"),
         None => best.clone(),
     })
 }
@@ -156,10 +152,10 @@ fn protect_table(
     l: &Layout,
     s: &mut BTreeSet<String>,
     v: &impl Fn(&str) -> u64,
-    grand_total: &str,
+    protected: &BTreeSet<String>,
 ) -> bool {
     let (rows, cols) = (l.rows(), l.cols());
-    let not_grand = |k: &&String| k.as_str() != grand_total;
+    let not_grand = |k: &&String| !protected.contains(*k);
     // A line (row or column) with exactly one suppressed cell gives that cell away.
     for i in 0..rows {
         let line: Vec<&String> = l.cells[i].iter().collect();
@@ -224,7 +220,12 @@ fn protect_table(
 /// The period's totals are shown in several tables. Suppressed totals are taken in column order, and each
 /// consecutive pair must be connected inside every table without going through the total row, so that a
 /// change to the pair (one up, one down) can be absorbed in every table alike.
-fn link_totals(layouts: &[Layout], s: &mut BTreeSet<String>, v: &impl Fn(&str) -> u64) -> bool {
+fn link_totals(
+    layouts: &[Layout],
+    s: &mut BTreeSet<String>,
+    v: &impl Fn(&str) -> u64,
+    protected: &BTreeSet<String>,
+) -> bool {
     let mut changed = false;
     for l in layouts.iter().filter(|l| l.shared_total_row) {
         let (rows, cols) = (l.rows(), l.cols());
@@ -239,20 +240,24 @@ fn link_totals(layouts: &[Layout], s: &mut BTreeSet<String>, v: &impl Fn(&str) -
                 continue;
             }
             // Suppress both cells of the body row that costs least.
-            let best = (0..total).min_by_key(|&r| {
-                let cost = |j: usize| {
-                    let k = &l.cells[r][j];
-                    if s.contains(k) {
-                        (0, 0)
-                    } else {
-                        let n = v(k);
-                        (u64::from(n == 0), n)
-                    }
-                };
-                let (za, na) = cost(a);
-                let (zb, nb) = cost(b);
-                (za + zb, na + nb, r)
-            });
+            let best = (0..total)
+                .filter(|&r| {
+                    !protected.contains(&l.cells[r][a]) && !protected.contains(&l.cells[r][b])
+                })
+                .min_by_key(|&r| {
+                    let cost = |j: usize| {
+                        let k = &l.cells[r][j];
+                        if s.contains(k) {
+                            (0, 0)
+                        } else {
+                            let n = v(k);
+                            (u64::from(n == 0), n)
+                        }
+                    };
+                    let (za, na) = cost(a);
+                    let (zb, nb) = cost(b);
+                    (za + zb, na + nb, r)
+                });
             if let Some(r) = best {
                 s.insert(l.cells[r][a].clone());
                 s.insert(l.cells[r][b].clone());

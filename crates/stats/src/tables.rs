@@ -211,36 +211,47 @@ const OTHER_CYBER: &str = "other-cyber-surveillance";
 
 /// Rows with fewer applications than the threshold are merged into an `other` row of their group (a row that
 /// is shown reveals that it has at least one application, which would pin small suppressed rows); while that
-/// row is itself below the threshold, the smallest remaining row of the group joins it.
+/// row is itself below the threshold, the smallest remaining row of the group joins it. `sizes` holds a
+/// category's size in each period of a year family (the year and its quarters): the merging is the same in
+/// all of them, so a row means the same cases in the year and in every quarter and the year's row is the sum
+/// of the quarters' rows. A category is merged when it is small in any of them.
 fn merge_small(
-    sizes: &BTreeMap<String, u64>,
+    sizes: &[BTreeMap<String, u64>],
     k: u64,
     group: impl Fn(&str) -> &'static str,
 ) -> HashMap<String, String> {
     let mut into: HashMap<String, String> = HashMap::new();
+    let size = |p: &BTreeMap<String, u64>, key: &str| p.get(key).copied().unwrap_or(0);
     for g in [OTHER, OTHER_CYBER] {
-        let members: Vec<(&String, u64)> = sizes
+        let members: BTreeSet<&String> = sizes
             .iter()
-            .filter(|(key, _)| group(key) == g)
-            .map(|(key, n)| (key, *n))
+            .flat_map(|p| p.keys())
+            .filter(|key| group(key) == g)
             .collect();
-        let mut small: u64 = 0;
-        let mut rest: Vec<(&String, u64)> = Vec::new();
-        for (key, n) in members {
-            if n < k {
-                small += n;
-                into.insert(key.clone(), g.to_string());
-            } else {
-                rest.push((key, n));
+        for key in &members {
+            if sizes.iter().any(|p| (1..k).contains(&size(p, key))) {
+                into.insert((*key).clone(), g.to_string());
             }
         }
-        rest.sort_by_key(|(key, n)| (*n, (*key).clone()));
-        let mut rest = rest.into_iter();
-        while small > 0 && small < k {
-            match rest.next() {
-                Some((key, n)) => {
-                    small += n;
-                    into.insert(key.clone(), g.to_string());
+        // While the merged row of some period is below the threshold, the smallest remaining row of that
+        // period joins it (everywhere).
+        loop {
+            let small = sizes.iter().find(|p| {
+                let n: u64 = members
+                    .iter()
+                    .filter(|key| into.contains_key(**key))
+                    .map(|key| size(p, key))
+                    .sum();
+                n > 0 && n < k
+            });
+            let Some(p) = small else { break };
+            let next = members
+                .iter()
+                .filter(|key| !into.contains_key(**key) && size(p, key) > 0)
+                .min_by_key(|key| (size(p, key), (**key).clone()));
+            match next {
+                Some(key) => {
+                    into.insert((*key).clone(), g.to_string());
                 }
                 None => break,
             }
@@ -325,9 +336,6 @@ const CRITERIA_ID: &str = "refusals-by-criterion";
 /// Not published: the control-entry rows outside the cyber-surveillance section. Their totals follow from
 /// the period totals and the section's totals, so disclosure control must protect them too.
 const NON_CYBER_ID: &str = "non-cyber";
-/// Not published: the section's totals and the non-cyber totals as the two rows of a table whose total row
-/// is the period's.
-const GROUPS_ID: &str = "groups";
 
 /// Cell keys shared between tables: the period totals (`total/<column>`) and the control-entry rows.
 fn cell_key(table: &str, row: Option<&str>, column: &str) -> String {
@@ -341,166 +349,366 @@ fn cell_key(table: &str, row: Option<&str>, column: &str) -> String {
     }
 }
 
+/// Columns of the processing-time equations: decisions within their target and the others (`late`, which
+/// includes decisions without a target) add up to the decided (issued and refused) cases. Never published as
+/// counts; the share within target reveals them, so disclosure control protects them like counts.
+const TIME_CELLS: [&str; 3] = ["within", "late", "decided"];
+
+/// The rows of one period of a year family, before disclosure control.
+struct Slice {
+    period: Period,
+    /// Prefix of its cell keys: `<period label>|`.
+    prefix: String,
+    /// The published tables (four dimensions, then the cyber-surveillance section) and the hidden
+    /// non-cyber rows.
+    accs: Vec<(String, BTreeMap<String, Acc>, Acc)>,
+    crit: BTreeMap<domain::RefusalCriterion, u64>,
+}
+
+/// A two-way table of one period with its row and column labels (the last row and column are the totals).
+struct Grid {
+    rows: Vec<String>,
+    cells: Vec<Vec<String>>,
+    shared_total_row: bool,
+}
+
+impl Grid {
+    fn key(&self, row: &str, col: usize) -> Option<&String> {
+        let i = self.rows.iter().position(|r| r == row)?;
+        Some(&self.cells[i][col])
+    }
+}
+
 /// Computes the statistics of `period` from the facts recorded until `as_of`.
+///
+/// A year and its quarters are computed and protected together (whichever of them is asked for), with the
+/// same rows, so that no suppressed cell of a quarter can be recovered from the year minus the other
+/// quarters, nor a year's from its quarters.
 pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options) -> Report {
     let data_version = data_version(facts, as_of);
-    let in_period: Vec<&DecisionFact> = effective_facts(facts, as_of)
+    let family = period.year_family();
+    let wanted = family
+        .iter()
+        .position(|p| p.label() == period.label())
+        .unwrap_or(0);
+    let year_facts: Vec<&DecisionFact> = effective_facts(facts, as_of)
         .into_iter()
         .map(|f| &f.fact)
-        .filter(|f| period.contains(f.decided_on))
+        .filter(|f| family[0].contains(f.decided_on))
         .collect();
     let k = u64::from(opts.threshold.max(1));
 
-    // Accumulate every table's rows.
-    let mut values: HashMap<String, u64> = HashMap::new();
-    let mut accs: Vec<(String, BTreeMap<String, Acc>, Acc)> = Vec::new();
-    let cyber_keys: BTreeSet<String> = in_period
+    // Each fact's periods (the year and its quarter) and its row key in every dimension, computed once.
+    let periods_of: Vec<[usize; 2]> = year_facts
         .iter()
-        .filter(|f| is_cyber(f))
-        .map(|f| key_control_entry(f))
-        .collect();
-    let mut merged: Vec<HashMap<String, String>> = Vec::new();
-    for d in &DIMS {
-        let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
-        for f in &in_period {
-            *sizes.entry((d.key)(f)).or_default() += 1;
-        }
-        let group = |key: &str| -> &'static str {
-            if d.id == "by-control-entry" && cyber_keys.contains(key) {
-                OTHER_CYBER
-            } else {
-                OTHER
-            }
-        };
-        merged.push(merge_small(&sizes, k, group));
-    }
-    let key_of = |dim: usize, f: &DecisionFact| -> String {
-        let key = (DIMS[dim].key)(f);
-        merged[dim].get(&key).cloned().unwrap_or(key)
-    };
-    for (i, d) in DIMS.iter().enumerate() {
-        let mut rows: BTreeMap<String, Acc> = BTreeMap::new();
-        let mut total = Acc::default();
-        for f in &in_period {
-            rows.entry(key_of(i, f)).or_default().add(f);
-            total.add(f);
-        }
-        accs.push((d.id.to_string(), rows, total));
-    }
-    // The cyber-surveillance section: the control-entry rows that hold a cyber-surveillance decision.
-    let key_control_entry = |f: &DecisionFact| key_of(2, f);
-    let cyber_keys: BTreeSet<String> = in_period
-        .iter()
-        .filter(|f| is_cyber(f))
-        .map(|f| key_control_entry(f))
-        .collect();
-    {
-        let mut rows: BTreeMap<String, Acc> = BTreeMap::new();
-        let mut total = Acc::default();
-        for f in in_period
-            .iter()
-            .filter(|f| cyber_keys.contains(&key_control_entry(f)))
-        {
-            rows.entry(key_control_entry(f)).or_default().add(f);
-            total.add(f);
-        }
-        accs.push((CYBER_ID.to_string(), rows, total));
-    }
-    let mut hidden: Vec<(String, BTreeMap<String, Acc>, Acc)> = Vec::new();
-    {
-        let mut rows: BTreeMap<String, Acc> = BTreeMap::new();
-        let mut total = Acc::default();
-        for f in in_period
-            .iter()
-            .filter(|f| !cyber_keys.contains(&key_control_entry(f)))
-        {
-            rows.entry(key_control_entry(f)).or_default().add(f);
-            total.add(f);
-        }
-        hidden.push((NON_CYBER_ID.to_string(), rows, total));
-    }
-    let mut layouts = Vec::new();
-    for (id, rows, total) in accs.iter().chain(hidden.iter()) {
-        let mut cells = Vec::new();
-        let all = rows
-            .iter()
-            .map(|(k, a)| (Some(k.as_str()), a))
-            .chain([(None, total)]);
-        for (row, acc) in all {
-            let mut line = Vec::new();
-            for (i, o) in OUTCOMES.iter().enumerate() {
-                let key = cell_key(id, row, o.as_str());
-                values.insert(key.clone(), acc.by_outcome[i]);
-                line.push(key);
-            }
-            let key = cell_key(id, row, "applications");
-            values.insert(key.clone(), acc.total());
-            line.push(key);
-            cells.push(line);
-        }
-        layouts.push(Layout {
-            cells,
-            shared_total_row: id != CYBER_ID && id != NON_CYBER_ID,
-        });
-    }
-    let group_cells = [CYBER_ID, NON_CYBER_ID, GROUPS_ID]
-        .iter()
-        .map(|t| {
-            let t = if *t == GROUPS_ID { "" } else { t };
-            OUTCOMES
+        .map(|f| {
+            let q = family[1..]
                 .iter()
-                .map(|o| o.as_str())
-                .chain(["applications"])
-                .map(|c| cell_key(t, None, c))
-                .collect()
+                .position(|p| p.contains(f.decided_on))
+                .map_or(0, |q| q + 1);
+            [0, q]
         })
         .collect();
-    layouts.push(Layout {
-        cells: group_cells,
-        shared_total_row: true,
-    });
-    // Refusals by criterion (a refusal may cite several: the rows need not add up to the refusals).
-    let mut crit: BTreeMap<domain::RefusalCriterion, u64> = BTreeMap::new();
-    for f in in_period
+    let raw: Vec<[String; 4]> = year_facts
         .iter()
-        .filter(|f| f.outcome == FactOutcome::Refused)
-    {
-        for c in f.criteria.iter().collect::<BTreeSet<_>>() {
-            *crit.entry(*c).or_default() += 1;
+        .map(|f| std::array::from_fn(|d| (DIMS[d].key)(f)))
+        .collect();
+    fn bump(m: &mut BTreeMap<String, u64>, key: &str) {
+        match m.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                m.insert(key.to_string(), 1);
+            }
         }
     }
-    let crit_keys: Vec<String> = crit
-        .keys()
-        .map(|c| cell_key(CRITERIA_ID, Some(c.as_str()), "refusals"))
+    // Row merging, the same in the year and each quarter.
+    let cyber_raw: BTreeSet<&str> = year_facts
+        .iter()
+        .zip(&raw)
+        .filter(|(f, _)| is_cyber(f))
+        .map(|(_, r)| r[2].as_str())
         .collect();
-    for (c, n) in &crit {
-        values.insert(cell_key(CRITERIA_ID, Some(c.as_str()), "refusals"), *n);
+    let mut sizes: Vec<Vec<BTreeMap<String, u64>>> =
+        vec![vec![BTreeMap::new(); family.len()]; DIMS.len()];
+    for (r, ps) in raw.iter().zip(&periods_of) {
+        for (d, key) in r.iter().enumerate() {
+            for &p in ps {
+                bump(&mut sizes[d][p], key);
+            }
+        }
     }
-    let grand = cell_key("", None, "applications");
-    let derived: Vec<(String, Vec<String>)> = OUTCOMES
+    let merged: Vec<HashMap<String, String>> = DIMS
+        .iter()
+        .zip(&sizes)
+        .map(|(d, sizes)| {
+            let group = |key: &str| -> &'static str {
+                if d.id == "by-control-entry" && cyber_raw.contains(key) {
+                    OTHER_CYBER
+                } else {
+                    OTHER
+                }
+            };
+            merge_small(sizes, k, group)
+        })
+        .collect();
+    let keys: Vec<[&str; 4]> = raw
+        .iter()
+        .map(|r| std::array::from_fn(|d| merged[d].get(&r[d]).unwrap_or(&r[d]).as_str()))
+        .collect();
+    // The cyber-surveillance section: the control-entry rows that hold a cyber-surveillance decision.
+    let cyber_keys: BTreeSet<&str> = year_facts
+        .iter()
+        .zip(&keys)
+        .filter(|(f, _)| is_cyber(f))
+        .map(|(_, k)| k[2])
+        .collect();
+
+    let empty = |p: &Period| Slice {
+        prefix: format!("{}|", p.label()),
+        period: p.clone(),
+        accs: DIMS
+            .iter()
+            .map(|d| d.id)
+            .chain([CYBER_ID, NON_CYBER_ID])
+            .map(|id| (id.to_string(), BTreeMap::new(), Acc::default()))
+            .collect(),
+        crit: BTreeMap::new(),
+    };
+    let mut slices: Vec<Slice> = family.iter().map(empty).collect();
+    fn add(rows: &mut BTreeMap<String, Acc>, key: &str, f: &DecisionFact) {
+        match rows.get_mut(key) {
+            Some(a) => a.add(f),
+            None => {
+                let mut a = Acc::default();
+                a.add(f);
+                rows.insert(key.to_string(), a);
+            }
+        }
+    }
+    for ((f, key), ps) in year_facts.iter().zip(&keys).zip(&periods_of) {
+        let section = if cyber_keys.contains(key[2]) {
+            DIMS.len()
+        } else {
+            DIMS.len() + 1
+        };
+        for &p in ps {
+            let s = &mut slices[p];
+            for (d, k) in key.iter().enumerate() {
+                add(&mut s.accs[d].1, k, f);
+                s.accs[d].2.add(f);
+            }
+            add(&mut s.accs[section].1, key[2], f);
+            s.accs[section].2.add(f);
+            // Refusals by criterion (a refusal may cite several: the rows need not add up to the refusals).
+            if f.outcome == FactOutcome::Refused {
+                for c in f.criteria.iter().collect::<BTreeSet<_>>() {
+                    *s.crit.entry(*c).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    // Every cell of every period, and each period's two-way tables: counts by outcome, and processing-time
+    // counts (within target + late = decided), for the published tables, the hidden non-cyber rows and the
+    // groups (cyber total, non-cyber total, period total).
+    let mut values: HashMap<String, u64> = HashMap::new();
+    let mut grids: Vec<Vec<Grid>> = Vec::new();
+    let mut derived: Vec<(String, Vec<String>)> = Vec::new();
+    let mut protected: BTreeSet<String> = BTreeSet::new();
+    let count_cols: Vec<&str> = OUTCOMES
         .iter()
         .map(|o| o.as_str())
         .chain(["applications"])
-        .map(|c| {
-            (
-                cell_key(NON_CYBER_ID, None, c),
-                vec![cell_key("", None, c), cell_key(CYBER_ID, None, c)],
-            )
+        .collect();
+    for s in &slices {
+        let key =
+            |t: &str, row: Option<&str>, c: &str| format!("{}{}", s.prefix, cell_key(t, row, c));
+        let mut gs = Vec::new();
+        for (id, rows, total) in &s.accs {
+            let all: Vec<(Option<&str>, &Acc)> = rows
+                .iter()
+                .map(|(k, a)| (Some(k.as_str()), a))
+                .chain([(None, total)])
+                .collect();
+            let labels: Vec<String> = all
+                .iter()
+                .map(|(r, _)| r.unwrap_or("total").to_string())
+                .collect();
+            let mut counts = Vec::new();
+            let mut times = Vec::new();
+            for (row, acc) in &all {
+                let mut line = Vec::new();
+                for (i, c) in count_cols.iter().enumerate() {
+                    let n = if i < OUTCOMES.len() {
+                        acc.by_outcome[i]
+                    } else {
+                        acc.total()
+                    };
+                    values.insert(key(id, *row, c), n);
+                    line.push(key(id, *row, c));
+                }
+                counts.push(line);
+                let decided = acc.days.len() as u64;
+                let mut line = Vec::new();
+                for (c, n) in TIME_CELLS
+                    .iter()
+                    .zip([acc.within, decided - acc.within, decided])
+                {
+                    values.insert(key(id, *row, c), n);
+                    line.push(key(id, *row, c));
+                }
+                // Decided = issued + refused: known exactly when both are; never a complement itself.
+                derived.push((
+                    key(id, *row, "decided"),
+                    vec![key(id, *row, "issued"), key(id, *row, "refused")],
+                ));
+                protected.insert(key(id, *row, "decided"));
+                times.push(line);
+            }
+            let shared = id != CYBER_ID && id != NON_CYBER_ID;
+            gs.push(Grid {
+                rows: labels.clone(),
+                cells: counts,
+                shared_total_row: shared,
+            });
+            gs.push(Grid {
+                rows: labels,
+                cells: times,
+                shared_total_row: shared,
+            });
+        }
+        for cols in [&count_cols[..], &TIME_CELLS[..]] {
+            gs.push(Grid {
+                rows: vec!["cyber".into(), "non-cyber".into(), "total".into()],
+                cells: [CYBER_ID, NON_CYBER_ID, ""]
+                    .iter()
+                    .map(|t| cols.iter().map(|c| key(t, None, c)).collect())
+                    .collect(),
+                shared_total_row: true,
+            });
+            for c in cols {
+                derived.push((
+                    key(NON_CYBER_ID, None, c),
+                    vec![key("", None, c), key(CYBER_ID, None, c)],
+                ));
+            }
+        }
+        grids.push(gs);
+    }
+    let mut layouts: Vec<Layout> = grids
+        .iter()
+        .flatten()
+        .map(|g| Layout {
+            cells: g.cells.clone(),
+            shared_total_row: g.shared_total_row,
         })
         .collect();
+    // The year is the sum of its quarters: for each table, a (quarter + year) x column table per row and a
+    // row x (quarter + year) table per column. A row a quarter does not have is a known zero.
+    let order: Vec<usize> = (1..slices.len()).chain([0]).collect();
+    let mut absent = |p: usize, gi: usize, row: &str, col: usize| -> String {
+        let key = format!("{}absent/{gi}/{row}/{col}", slices[p].prefix);
+        protected.insert(key.clone());
+        key
+    };
+    for gi in 0..grids[0].len() {
+        let mut rows: BTreeSet<&String> = BTreeSet::new();
+        for g in &grids {
+            rows.extend(g[gi].rows.iter().filter(|r| *r != "total"));
+        }
+        let mut rows: Vec<String> = rows.into_iter().cloned().collect();
+        rows.push("total".into());
+        let cols = grids[0][gi].cells[0].len();
+        let mut cell = |p: usize, row: &str, col: usize| -> String {
+            grids[p][gi]
+                .key(row, col)
+                .cloned()
+                .unwrap_or_else(|| absent(p, gi, row, col))
+        };
+        for row in &rows {
+            layouts.push(Layout {
+                cells: order
+                    .iter()
+                    .map(|&p| (0..cols).map(|c| cell(p, row, c)).collect())
+                    .collect(),
+                shared_total_row: false,
+            });
+        }
+        for c in 0..cols {
+            layouts.push(Layout {
+                cells: rows
+                    .iter()
+                    .map(|row| order.iter().map(|&p| cell(p, row, c)).collect())
+                    .collect(),
+                shared_total_row: false,
+            });
+        }
+    }
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    let crit_key = |s: &Slice, c: domain::RefusalCriterion| {
+        format!(
+            "{}{}",
+            s.prefix,
+            cell_key(CRITERIA_ID, Some(c.as_str()), "refusals")
+        )
+    };
+    for s in &slices {
+        for (c, n) in &s.crit {
+            values.insert(crit_key(s, *c), *n);
+        }
+        lists.push(s.crit.keys().map(|c| crit_key(s, *c)).collect());
+    }
+    let all_criteria: BTreeSet<domain::RefusalCriterion> =
+        slices.iter().flat_map(|s| s.crit.keys().copied()).collect();
+    for c in all_criteria {
+        lists.push(
+            order
+                .iter()
+                .map(|&p| {
+                    let key = crit_key(&slices[p], c);
+                    if !values.contains_key(&key) {
+                        protected.insert(key.clone());
+                    }
+                    key
+                })
+                .collect(),
+        );
+    }
+    // The year's grand total is always published; a period with fewer cases than the threshold publishes
+    // nothing.
+    let grand = |s: &Slice| format!("{}{}", s.prefix, cell_key("", None, "applications"));
+    protected.insert(grand(&slices[0]));
+    let mut initial = BTreeSet::new();
+    for (s, gs) in slices.iter().zip(&grids) {
+        if values.get(&grand(s)).copied().unwrap_or(0) < k {
+            for g in gs {
+                initial.extend(g.cells.iter().flatten().cloned());
+            }
+            initial.extend(s.crit.keys().map(|c| crit_key(s, *c)));
+        }
+    }
     let suppressed = if opts.suppress {
-        suppress(&layouts, &[crit_keys], &values, k, &grand, &derived)
+        suppress(&layouts, &lists, &values, k, &protected, &derived, initial)
     } else {
         BTreeSet::new()
     };
+
+    let Slice {
+        period,
+        prefix,
+        accs,
+        crit,
+    } = &slices[wanted];
+    let is_suppressed = |key: String| suppressed.contains(&format!("{prefix}{key}"));
     let count = |key: String| {
+        let key = format!("{prefix}{key}");
         if suppressed.contains(&key) {
             Figure::Suppressed
         } else {
             Figure::Count(values.get(&key).copied().unwrap_or(0))
         }
     };
-
+    let accs = &accs[..DIMS.len() + 1];
     let mut tables = Vec::new();
     let titles = DIMS.iter().map(|d| (d.title, d.dimension)).chain([(
         "Cyber-surveillance items (EU Regulation 2021/821 Art. 26 section): decisions by control entry",
@@ -515,7 +723,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             // Processing times only where the decided count is published and at least the threshold.
             let decided_known = ["issued", "refused"]
                 .iter()
-                .all(|c| !suppressed.contains(&cell_key(id, row, c)));
+                .all(|c| !is_suppressed(cell_key(id, row, c)));
             let mut days = acc.days.clone();
             days.sort_unstable();
             let n = days.len() as u64;
@@ -531,11 +739,15 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             };
             figures.push((TIME_COLUMNS[0].into(), time(50)));
             figures.push((TIME_COLUMNS[1].into(), time(90)));
-            let late = acc.with_target - acc.within;
-            let small = |x: u64| opts.suppress && x > 0 && x < k;
+            // Shown only where every decided case had a target and the within-target and late counts are
+            // published figures under disclosure control (a share reveals both).
             let share = if acc.with_target == 0 {
                 Figure::Missing
-            } else if !decided_known || acc.with_target != n || small(acc.within) || small(late) {
+            } else if !decided_known
+                || acc.with_target != n
+                || is_suppressed(cell_key(id, row, "within"))
+                || is_suppressed(cell_key(id, row, "late"))
+            {
                 Figure::Suppressed
             } else {
                 Figure::Number(

@@ -188,7 +188,7 @@ async fn statistics(
         .period
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| (chrono::Datelike::year(&app::today()) - 1).to_string());
+        .unwrap_or_else(|| (chrono::Datelike::year(&s.app.today()) - 1).to_string());
     let l = Layout::new(key!("stats-title"), sess.as_ref());
     match s.app.public_statistics(&period, None).await {
         Ok(r) => render(
