@@ -43,6 +43,9 @@ const ONE_EDIT_SHORT_SIM: f32 = 0.82;
 const CYRILLIC_SIM: f32 = 0.93;
 /// Similarity of an initial (one letter) to a name starting with that letter (H. J. Friedrich).
 const INITIAL_SIM: f32 = 0.85;
+/// Similarity of two name tokens that are one name in two romanisation systems of one family
+/// ([`crate::romanise`]: Kim / Gim, Jong / Jeong, Xi / Hsi, Khrushchev / Khrouchtchev).
+const ROMAN_SIM: f32 = 0.9;
 /// Similarity of a token typed with digits for letters (0sama, A1i) to the name it spells.
 const DIGIT_SIM: f32 = 0.95;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
@@ -146,6 +149,8 @@ struct Variant {
     weights: Box<[f32]>,
     total_weight: f32,
     compact: Box<str>,
+    /// Chinese and Korean romanisation keys of `compact`.
+    compact_roman: Box<[u64]>,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
@@ -171,9 +176,13 @@ pub struct Index {
     deletes: FxHashMap<Box<str>, Vec<u32>>,
     /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
     by_canon: FxHashMap<Box<str>, Vec<u32>>,
+    /// (romanisation key, vocabulary token) for name tokens, sorted ([`crate::romanise::keys`]).
+    by_roman: Vec<(u64, u32)>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
+    /// (romanisation key of a compact form, variant), sorted.
+    compact_roman: Vec<(u64, u32)>,
     identifiers: FxHashMap<String, Vec<u32>>,
 }
 
@@ -269,6 +278,7 @@ pub(crate) enum Method {
     Initial,
     DigitForLetter,
     CyrillicRendering,
+    Romanisation,
 }
 
 impl Method {
@@ -283,6 +293,7 @@ impl Method {
             Method::Initial => "initial",
             Method::DigitForLetter => "digit-for-letter",
             Method::CyrillicRendering => "cyrillic-rendering",
+            Method::Romanisation => "romanisation",
         }
     }
 }
@@ -426,9 +437,11 @@ impl Index {
             short_prefix: FxHashMap::default(),
             deletes: FxHashMap::default(),
             by_canon: FxHashMap::default(),
+            by_roman: Vec::new(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
+            compact_roman: Vec::new(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
@@ -517,7 +530,21 @@ impl Index {
                 }
             }
         }
+        ix.compact_roman.sort_unstable();
+        ix.compact_roman.shrink_to_fit();
+        ix.by_roman.sort_unstable();
+        ix.by_roman.dedup();
+        ix.by_roman.shrink_to_fit();
         ix
+    }
+
+    /// Vocabulary tokens sharing the romanisation key `k`.
+    fn roman_tokens(&self, k: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = self.by_roman.partition_point(|&(x, _)| x < k);
+        self.by_roman[from..]
+            .iter()
+            .take_while(move |&&(x, _)| x == k)
+            .map(|&(_, id)| id)
     }
 
     fn add_variant(&mut self, entry: u32, nv: &lists::NameVariant, p: PreparedName) {
@@ -538,11 +565,15 @@ impl Index {
                         abjad: t.script.is_abjad(),
                     });
                     self.postings.push(Vec::new());
-                    if t.skel.len() >= 2 && t.class == TokenClass::Name {
+                    // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
+                    if !t.skel.is_empty() && t.class == TokenClass::Name {
                         self.by_skel.entry(t.skel.clone()).or_default().push(id);
                     }
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
+                    }
+                    if t.class == TokenClass::Name && !t.script.is_abjad() {
+                        self.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
                     }
                     self.by_key.insert(key, id);
                     id
@@ -570,6 +601,8 @@ impl Index {
                 post.push(vi);
             }
         }
+        self.compact_roman
+            .extend(p.compact_roman.iter().map(|&k| (k, vi)));
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -579,6 +612,7 @@ impl Index {
             toks: toks.into(),
             weights: weights.into(),
             compact: p.compact.into(),
+            compact_roman: p.compact_roman.clone().into(),
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
@@ -785,7 +819,7 @@ impl Index {
                             consider(id, sims);
                         }
                     }
-                    if qt.skel.len() >= 2 {
+                    if qt.skel.len() >= 2 || qt.script.is_abjad() && !qt.skel.is_empty() {
                         for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
                             consider(id, sims);
                         }
@@ -862,6 +896,19 @@ impl Index {
                             }
                         }
                     }
+                    // The same name in another romanisation system of its family (Gim / Kim, Hsi / Xi).
+                    if qt.class == TokenClass::Name {
+                        for &k in &qt.roman {
+                            for id in self.roman_tokens(k) {
+                                let e = sims
+                                    .entry(id)
+                                    .or_insert_with(|| tok_sim(qt, &self.vocab[id as usize]));
+                                if e.0 < ROMAN_SIM {
+                                    *e = (ROMAN_SIM, Method::Romanisation);
+                                }
+                            }
+                        }
+                    }
                     sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
                     if s.expansions.len() >= EXPANSION_CACHE {
                         s.expansions.clear();
@@ -899,6 +946,20 @@ impl Index {
                             s.touched.push(vi);
                         }
                         *a += qsum.max(1.0);
+                    }
+                }
+                // One Chinese or Korean name whose syllables are split differently in two romanisations.
+                for &k in &qn.compact_roman {
+                    let from = self.compact_roman.partition_point(|&(x, _)| x < k);
+                    for &(_, vi) in self.compact_roman[from..]
+                        .iter()
+                        .take_while(|&&(x, _)| x == k)
+                    {
+                        let a = &mut s.acc[vi as usize];
+                        if *a == 0.0 {
+                            s.touched.push(vi);
+                        }
+                        *a += qsum.max(1.0) * ROMAN_SIM;
                     }
                 }
             }
@@ -1000,7 +1061,20 @@ impl Index {
                         .unwrap_or((0.0, Method::Fuzzy)),
                 }
             }
-            _ => tok_sim(qt, v),
+            _ => {
+                let r = tok_sim(qt, v);
+                if r.0 < ROMAN_SIM
+                    && v.class == TokenClass::Name
+                    && !v.abjad
+                    && !qt.roman.is_empty()
+                    && crate::romanise::keys(&v.form)
+                        .iter()
+                        .any(|k| qt.roman.contains(k))
+                {
+                    return (ROMAN_SIM, Method::Romanisation);
+                }
+                r
+            }
         }
     }
 
@@ -1105,6 +1179,20 @@ impl Index {
                         ..Scored::default()
                     };
                 }
+            }
+            // One Chinese or Korean name split differently by two romanisations (Zhihong / Chih-hung).
+            let c = f64::from(ROMAN_SIM);
+            if n != m
+                && c > best.score
+                && qn.compact_roman.iter().any(|k| v.compact_roman.contains(k))
+            {
+                best = Scored {
+                    score: c,
+                    method: Comparison::Compact,
+                    compact: c,
+                    compact_roman: true,
+                    ..Scored::default()
+                };
             }
         }
         if !qn.original.is_empty()
@@ -1285,6 +1373,12 @@ impl Index {
             compact: (s.method == Comparison::Compact).then(|| CompactMatch {
                 query: qn.compact.clone(),
                 list: v.compact.to_string(),
+                method: if s.compact_roman {
+                    "romanisation"
+                } else {
+                    "levenshtein"
+                }
+                .into(),
                 similarity: s.compact,
             }),
             factors: s.factors.iter().map(|f| f.explain()).collect(),
@@ -1325,6 +1419,8 @@ struct Scored {
     pairs: Vec<(usize, usize, f32, Method)>,
     /// Similarity of the compact forms (`Comparison::Compact`).
     compact: f64,
+    /// The compact forms are one name in two romanisations (`Comparison::Compact`).
+    compact_roman: bool,
     factors: Vec<Factor>,
     /// List tokens counted as left-out middle names (weight [`MIDDLE_NAME_WEIGHT`]).
     middle: Vec<usize>,
@@ -1923,6 +2019,91 @@ mod tests {
             m.explanation.tokens.iter().all(|t| t.method != "one-edit"),
             "{m:?}"
         );
+    }
+
+    /// Issue 15: one name in two romanisation systems of its family (Korean RR / McCune–Reischauer / common,
+    /// pinyin / Wade–Giles, English / French / German renderings of Russian and Arabic names), and names written
+    /// in their original script against list entries that have only a Latin name.
+    #[test]
+    fn romanisation_families_and_original_scripts() {
+        let e = |id: &str, kind, name: &str| entry(id, kind, &[name], &[], &[]);
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                e("K1", EntityKind::Person, "KIM JONG UN"),
+                e("K2", EntityKind::Person, "CHOE RYONG HAE"),
+                e("K3", EntityKind::Person, "RI PYONG CHOL"),
+                e("K4", EntityKind::Organization, "PYONGYANG TRADING BANK"),
+                e("C1", EntityKind::Person, "ZHANG QIANG"),
+                e("C2", EntityKind::Person, "XIE ZHIHONG"),
+                e("R1", EntityKind::Person, "KHRUSHCHEV, Nikita Sergeyevich"),
+                e("R2", EntityKind::Person, "ZHUKOV, Yevgeny"),
+                e("A1", EntityKind::Person, "SHUKRI GHANEM"),
+                e("A2", EntityKind::Person, "JAMEL BOUCHAIB"),
+                e("H1", EntityKind::Person, "DAVID COHEN"),
+                e("F1", EntityKind::Person, "MAHMOUD AHMADINEJAD"),
+                e("V1", EntityKind::Person, "PUTIN, Vladimir Vladimirovich"),
+            ],
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        for (q, id) in [
+            // Korean: Revised Romanisation, McCune–Reischauer, common spellings, Hangul.
+            ("Gim Jeong-eun", "K1"),
+            ("Kim Jŏng-ŭn", "K1"),
+            ("Kim Jong-un", "K1"),
+            ("김정은", "K1"),
+            ("Choi Ryong Hae", "K2"),
+            ("Chwe Ryong-hae", "K2"),
+            ("최룡해", "K2"),
+            ("Lee Byeong-cheol", "K3"),
+            ("Rhee Pyong Chol", "K3"),
+            ("리병철", "K3"),
+            ("P'yŏngyang Trading Bank", "K4"),
+            ("Pyeongyang Trading Bank", "K4"),
+            // Chinese: Wade–Giles for pinyin, and Han characters.
+            ("Chang Ch'iang", "C1"),
+            ("张强", "C1"),
+            ("Hsieh Chih-hung", "C2"),
+            // Russian: French and German renderings, Cyrillic.
+            ("Nikita Khrouchtchev", "R1"),
+            ("Nikita Chruschtschow", "R1"),
+            ("Хрущёв Никита", "R1"),
+            ("Jewgeni Schukow", "R2"),
+            ("Evgueni Joukov", "R2"),
+            // Arabic and Persian: French renderings, Arabic and Persian script.
+            ("Choukri Ghanem", "A1"),
+            ("Djamel Bouchaib", "A2"),
+            // Persian writes the compound with a zero-width non-joiner (removed as a format character).
+            ("محمود احمدی\u{200c}نژاد", "F1"),
+            // Hebrew and Cyrillic scripts.
+            ("דוד כהן", "H1"),
+            ("Владимир Путин", "V1"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some(id),
+                "{q}: {m:?}"
+            );
+        }
+        // The explanation names the romanisation rule.
+        let m = top(&ix, &Query::name("Gim Jeong-eun").unwrap()).unwrap();
+        assert!(
+            m.explanation
+                .tokens
+                .iter()
+                .any(|t| t.method == "romanisation"),
+            "{:?}",
+            m.explanation.tokens
+        );
+        // Different Korean and Chinese names stay apart.
+        for q in ["Park Jong Un", "Ri Pyong Kim", "Zhao Qiang"] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert!(m.as_ref().is_none_or(|m| m.score < 0.9), "{q}: {m:?}");
+        }
     }
 
     /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.
