@@ -967,6 +967,9 @@ const RR_TO_MR: Rules = &[
 const PINYIN_TO_WG: Rules = &[
     ("^zhi", "chih"),
     ("^shi", "shih"),
+    ("^chi", "ch'ih"),
+    ("^ch", "ch'"),
+    ("^sh", "sh"),
     ("zh", "ch"),
     ("^x", "hs"),
     ("^q", "ch'"),
@@ -1073,6 +1076,40 @@ fn rewrite(name: &str, rules: Rules) -> Option<String> {
     (r != lower).then_some(r)
 }
 
+/// Whether `word` is a sequence of pinyin syllables (so that a pinyin -> Wade–Giles rewrite makes sense; list
+/// entries of Chinese nationality also carry Korean, Cantonese and Western names).
+fn is_pinyin(word: &str) -> bool {
+    const INITIALS: &[&str] = &[
+        "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
+        "r", "z", "c", "s", "y", "w", "",
+    ];
+    const FINALS: &[&str] = &[
+        "iang", "iong", "uang", "ueng", "ang", "eng", "ing", "ong", "iao", "ian", "uai", "uan",
+        "ai", "ei", "ao", "ou", "an", "en", "er", "ia", "ie", "iu", "in", "ua", "uo", "ui", "un",
+        "ue", "a", "o", "e", "i", "u",
+    ];
+    let b = word.as_bytes();
+    let mut ok = vec![false; b.len() + 1];
+    ok[0] = true;
+    for i in 0..b.len() {
+        if !ok[i] {
+            continue;
+        }
+        for ini in INITIALS {
+            if !word[i..].starts_with(ini) {
+                continue;
+            }
+            for fin in FINALS {
+                let j = i + ini.len();
+                if word[j..].starts_with(fin) {
+                    ok[j + fin.len()] = true;
+                }
+            }
+        }
+    }
+    !word.is_empty() && ok[b.len()]
+}
+
 const KOREA: &[&str] = &["KP", "KR"];
 const CHINA: &[&str] = &["CN", "TW", "HK", "MO"];
 const ARABIC: &[&str] = &[
@@ -1118,6 +1155,17 @@ fn romanisation_cases(
                 break;
             }
             let e = &snap.entries[i];
+            if ty == "roman-chinese" {
+                let lower = e.primary_name().to_lowercase();
+                let words = lower
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| !w.is_empty());
+                if e.countries.iter().any(|c| KOREA.contains(&c.as_str()))
+                    || !words.clone().all(is_pinyin)
+                {
+                    continue;
+                }
+            }
             // The first rule set that changes the name (MR -> RR, else RR -> MR; pinyin -> WG, else WG -> pinyin).
             let Some(q) = rules.iter().find_map(|r| rewrite(e.primary_name(), r)) else {
                 continue;

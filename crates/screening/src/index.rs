@@ -22,6 +22,8 @@ pub const DEFAULT_THRESHOLD: f64 = 0.80;
 pub const DEFAULT_LIMIT: usize = 10;
 /// Token pairs less similar than this are not aligned.
 pub const MIN_TOKEN_SIM: f32 = 0.80;
+/// Most matches returned when matches tie with the last one within [`Options::limit`].
+pub const MAX_TIED: usize = 50;
 /// Candidates fully scored per query (after retrieval ranking).
 pub const MAX_CANDIDATES: usize = 160;
 /// Jaro-Winkler distance multiplier for fuzzy token similarity (0.95 -> 0.925, 0.9 -> 0.85, 0.85 -> 0.775).
@@ -69,7 +71,9 @@ const MIN_DISTINCTIVE_CHARS: usize = 3;
 pub struct Options {
     /// Matches scoring below this are not returned.
     pub threshold: f64,
-    /// At most this many matches (best first).
+    /// This many matches (best first), plus those tied with the last one, up to [`MAX_TIED`] in all: a cut inside
+    /// a tie would drop a match exactly as good as one returned, by nothing but list order ("GAZPROM OOO" against
+    /// a dozen Gazprom subsidiaries written "GAZPROM X, OOO").
     pub limit: usize,
     /// Score every name variant instead of the retrieved candidates (for recall measurements; slow).
     #[serde(default)]
@@ -712,7 +716,14 @@ impl Index {
             (&self.lists[e.list as usize].label, &e.source_id)
         };
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| key(a.1).cmp(&key(b.1))));
-        scored.truncate(opts.limit);
+        let mut keep = opts.limit.min(scored.len());
+        if keep > 0 {
+            let last = scored[keep - 1].0;
+            while keep < scored.len() && keep < MAX_TIED.max(opts.limit) && scored[keep].0 == last {
+                keep += 1;
+            }
+        }
+        scored.truncate(keep);
         // Explanations only for what is returned.
         scored
             .into_iter()
@@ -2046,6 +2057,7 @@ mod tests {
                 e("H1", EntityKind::Person, "DAVID COHEN"),
                 e("F1", EntityKind::Person, "MAHMOUD AHMADINEJAD"),
                 e("V1", EntityKind::Person, "PUTIN, Vladimir Vladimirovich"),
+                e("R3", EntityKind::Person, "GRANOVSKY, Aleksey Ivanovich"),
             ],
         };
         let ix = Index::build(&[("un-sc-xml".into(), snap)]);
@@ -2073,6 +2085,7 @@ mod tests {
             ("Хрущёв Никита", "R1"),
             ("Jewgeni Schukow", "R2"),
             ("Evgueni Joukov", "R2"),
+            ("granowsky, aleksej iwanowitsch", "R3"),
             // Arabic and Persian: French renderings, Arabic and Persian script.
             ("Choukri Ghanem", "A1"),
             ("Djamel Bouchaib", "A2"),
@@ -2104,6 +2117,57 @@ mod tests {
             let m = top(&ix, &Query::name(q).unwrap());
             assert!(m.as_ref().is_none_or(|m| m.score < 0.9), "{q}: {m:?}");
         }
+    }
+
+    /// Matches tied with the last one within the limit are returned too (up to MAX_TIED): a cut inside a tie
+    /// would drop an equally good match by list order.
+    #[test]
+    fn ties_at_the_limit_are_not_cut() {
+        let names: Vec<String> = (0..14)
+            .map(|i| {
+                format!(
+                    "GAZPROM {}, OOO",
+                    [
+                        "ALFA", "BETA", "GAMMA", "DELTA", "SIGMA", "OMEGA", "KAPPA", "THETA",
+                        "ZETA", "IOTA", "LAMBDA", "RHO", "TAU", "PHI"
+                    ][i]
+                )
+            })
+            .collect();
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| entry(&format!("G{i}"), EntityKind::Organization, &[n], &[], &[]))
+                .collect(),
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        let q = Query::name("GAZPROM OOO").unwrap();
+        let ms = ix.screen(&q, &Options::default());
+        assert_eq!(ms.len(), 14, "{ms:?}");
+        assert!(ms.iter().all(|m| m.score == ms[0].score));
+        let ms = ix.screen(
+            &q,
+            &Options {
+                limit: 3,
+                ..Options::default()
+            },
+        );
+        assert_eq!(ms.len(), 14);
+        // No tie: the limit holds.
+        let ms = ix.screen(
+            &Query::name("GAZPROM ALFA OOO").unwrap(),
+            &Options {
+                limit: 1,
+                ..Options::default()
+            },
+        );
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].source_id, "G0");
     }
 
     /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.

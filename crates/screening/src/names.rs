@@ -246,7 +246,7 @@ pub const EQUIVALENCES: &[&[&str]] = &[
     &["dmitri", "dmitry", "dmitriy", "dmitrii", "dmytro"],
     &["andrei", "andrey", "andriy", "andrii"],
     &[
-        "aleksei", "alexei", "alexey", "aleksey", "oleksiy", "oleksii", "alexej",
+        "aleksei", "alexei", "alexey", "aleksey", "oleksiy", "oleksii", "alexej", "aleksej",
     ],
     &["nikolai", "nikolay", "mykola", "nicolai"],
     &["mikhail", "mihail", "mykhailo", "mikhael"],
