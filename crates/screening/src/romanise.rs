@@ -18,6 +18,7 @@
 
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 /// A family of romanisation systems; keys only compare within a family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -243,31 +244,62 @@ fn is_vowel(c: u8) -> bool {
     matches!(c, b'a' | b'e' | b'i' | b'o' | b'u')
 }
 
-/// Read `form` with one reading's rules (then its `tail` rules), then: y before a consonant or at the end becomes i, a
+/// A rule with its anchors parsed.
+struct Compiled {
+    pat: &'static [u8],
+    rep: &'static [u8],
+    at_start: bool,
+    at_end: bool,
+}
+
+/// A reading's rules, then its tail rules, bucketed by their first letter (priority kept within a bucket).
+type Buckets = Vec<Vec<Compiled>>;
+
+fn compiled() -> &'static [Buckets] {
+    static C: OnceLock<Vec<Buckets>> = OnceLock::new();
+    C.get_or_init(|| {
+        READINGS
+            .iter()
+            .map(|&(_, rules, tail)| {
+                let mut b: Buckets = (0..128).map(|_| Vec::new()).collect();
+                for &(pat, rep) in rules.iter().chain(tail) {
+                    let (at_start, p) = match pat.strip_prefix('^') {
+                        Some(p) => (true, p),
+                        None => (false, pat),
+                    };
+                    let (at_end, p) = match p.strip_suffix('$') {
+                        Some(p) => (true, p),
+                        None => (false, p),
+                    };
+                    let p = p.as_bytes();
+                    b[p[0] as usize & 127].push(Compiled {
+                        pat: p,
+                        rep: rep.as_bytes(),
+                        at_start,
+                        at_end,
+                    });
+                }
+                b
+            })
+            .collect()
+    })
+}
+
+/// Read `form` with one reading's rules (then its tail rules), then: y before a consonant or at the end becomes i, a
 /// final h after a vowel is dropped, doubled sounds are single.
-fn read(form: &[u8], rules: &[Rule], tail: &[Rule], out: &mut Vec<u8>) {
+fn read(form: &[u8], reading: usize, out: &mut Vec<u8>) {
+    let buckets = &compiled()[reading];
     out.clear();
     let mut i = 0;
     'outer: while i < form.len() {
-        for table in [rules, tail] {
-            for &(pat, rep) in table {
-                let (anchored, p) = match pat.strip_prefix('^') {
-                    Some(p) => (true, p),
-                    None => (false, pat),
-                };
-                let (at_end, p) = match p.strip_suffix('$') {
-                    Some(p) => (true, p),
-                    None => (false, p),
-                };
-                let p = p.as_bytes();
-                if anchored && i != 0 {
-                    continue;
-                }
-                if form[i..].starts_with(p) && (!at_end || i + p.len() == form.len()) {
-                    out.extend_from_slice(rep.as_bytes());
-                    i += p.len();
-                    continue 'outer;
-                }
+        for r in &buckets[form[i] as usize & 127] {
+            if r.at_start && i != 0 {
+                continue;
+            }
+            if form[i..].starts_with(r.pat) && (!r.at_end || i + r.pat.len() == form.len()) {
+                out.extend_from_slice(r.rep);
+                i += r.pat.len();
+                continue 'outer;
             }
         }
         out.push(form[i]);
@@ -310,8 +342,8 @@ pub fn keys(form: &str) -> Vec<u64> {
     }
     let mut out = Vec::with_capacity(READINGS.len());
     let mut buf = Vec::with_capacity(b.len() + 4);
-    for &(family, rules, tail) in READINGS {
-        read(b, rules, tail, &mut buf);
+    for (r, &(family, _, _)) in READINGS.iter().enumerate() {
+        read(b, r, &mut buf);
         if buf.len() < 2 {
             continue;
         }
@@ -333,11 +365,11 @@ pub fn compact_keys(form: &str) -> Vec<u64> {
     }
     let mut out = Vec::with_capacity(3);
     let mut buf = Vec::with_capacity(b.len() + 4);
-    for &(family, rules, tail) in READINGS {
+    for (r, &(family, _, _)) in READINGS.iter().enumerate() {
         if family == Family::Western {
             continue;
         }
-        read(b, rules, tail, &mut buf);
+        read(b, r, &mut buf);
         let h = key_hash(family, &buf);
         if !out.contains(&h) {
             out.push(h);
@@ -353,16 +385,16 @@ pub fn shared_family(a: &str, b: &str) -> Option<Family> {
         return None;
     }
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    for &(fa, ra, ta) in READINGS {
-        read(ba, ra, ta, &mut x);
+    for (ra, &(fa, _, _)) in READINGS.iter().enumerate() {
+        read(ba, ra, &mut x);
         if x.len() < 2 {
             continue;
         }
-        for &(fb, rb, tb) in READINGS {
+        for (rb, &(fb, _, _)) in READINGS.iter().enumerate() {
             if fb != fa {
                 continue;
             }
-            read(bb, rb, tb, &mut y);
+            read(bb, rb, &mut y);
             if x == y {
                 return Some(fa);
             }
