@@ -15,6 +15,7 @@ use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The default "possible match" threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
@@ -411,7 +412,7 @@ struct Scratch {
     touched: Vec<u32>,
     tri_count: Vec<u16>,
     /// Similar vocabulary tokens of recently seen query tokens (names repeat a lot within a batch).
-    expansions: FxHashMap<String, FxHashMap<u32, (f32, Method)>>,
+    expansions: FxHashMap<String, Rc<FxHashMap<u32, (f32, Method)>>>,
     owner: u64,
     tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
@@ -422,7 +423,8 @@ thread_local! {
 }
 
 /// Per-query similarity of a query token to vocabulary tokens found by retrieval.
-type SimCache = Vec<FxHashMap<u32, (f32, Method)>>;
+/// Shared with the per-thread expansion cache (no copy per query token).
+type SimCache = Vec<Rc<FxHashMap<u32, (f32, Method)>>>;
 
 impl Index {
     /// Build the index over labelled lists (label = how hits name the list, usually the format name).
@@ -805,7 +807,8 @@ impl Index {
             }
             s.touched.clear();
             let any_name = qn.tokens.iter().any(|t| t.class == TokenClass::Name);
-            let mut cache: SimCache = vec![FxHashMap::default(); qn.tokens.len()];
+            let empty = Rc::new(FxHashMap::default());
+            let mut cache: SimCache = vec![empty; qn.tokens.len()];
             let mut qsum = 0.0f32;
             for (qi, qt) in qn.tokens.iter().enumerate() {
                 if any_name && qt.class != TokenClass::Name {
@@ -813,9 +816,10 @@ impl Index {
                 }
                 let ckey = vocab_key(qt);
                 if let Some(c) = s.expansions.get(&ckey) {
-                    cache[qi] = c.clone();
+                    cache[qi] = Rc::clone(c);
                 } else {
-                    let sims = &mut cache[qi];
+                    let mut found = FxHashMap::default();
+                    let sims = &mut found;
                     let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
                         if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
                             let r = tok_sim(qt, &self.vocab[id as usize]);
@@ -924,7 +928,9 @@ impl Index {
                     if s.expansions.len() >= EXPANSION_CACHE {
                         s.expansions.clear();
                     }
-                    s.expansions.insert(ckey, sims.clone());
+                    let found = Rc::new(found);
+                    s.expansions.insert(ckey, Rc::clone(&found));
+                    cache[qi] = found;
                 }
                 let w = qt.weight();
                 qsum += w;
@@ -1094,7 +1100,15 @@ impl Index {
         let m = v.toks.len();
         let mut best = Scored::default();
         if n > 0 && m > 0 && m <= 64 {
-            let mut sims = vec![(0.0f32, Method::Fuzzy); n * m];
+            // Small similarity matrices (almost all) live on the stack.
+            let mut stack = [(0.0f32, Method::Fuzzy); 256];
+            let mut heap = Vec::new();
+            let sims: &mut [(f32, Method)] = if n * m <= stack.len() {
+                &mut stack[..n * m]
+            } else {
+                heap.resize(n * m, (0.0f32, Method::Fuzzy));
+                &mut heap
+            };
             let mut qw = [0f32; 64];
             for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
                 qw[qi] = qt.weight();
@@ -1114,29 +1128,36 @@ impl Index {
             };
             // The score is computed from exactly what the explanation shows: similarities rounded to 4
             // decimals, the weights of every token, the factors.
-            let qw64: Vec<f64> = qw[..n].iter().map(|&w| weight64(w)).collect();
-            let lw64: Vec<f64> = v.weights.iter().map(|&w| weight64(w)).collect();
-            let (mut used_q, mut used_l) = (vec![false; n], vec![false; m]);
-            let terms: Vec<(f64, f64, f64)> = pairs
-                .iter()
-                .map(|&(q, l)| {
-                    used_q[q] = true;
-                    used_l[l] = true;
-                    (round4(sims[q * m + l].0 as f64), qw64[q], lw64[l])
-                })
-                .collect();
-            let uq: Vec<f64> = (0..n).filter(|&q| !used_q[q]).map(|q| qw64[q]).collect();
-            let ul: Vec<f64> = (0..m)
-                .filter(|&l| !used_l[l])
-                .map(|l| {
-                    if middle.contains(&l) {
-                        weight64(MIDDLE_NAME_WEIGHT)
-                    } else {
-                        lw64[l]
-                    }
-                })
-                .collect();
-            let mut score = dice(&terms, &uq, &ul);
+            // (Fixed-size buffers: n and m are at most 64, and this runs for every candidate.)
+            let (mut used_q, mut used_l) = (0u64, 0u64);
+            let mut terms = [(0f64, 0f64, 0f64); 64];
+            for (t, &(q, l)) in terms.iter_mut().zip(&pairs) {
+                used_q |= 1 << q;
+                used_l |= 1 << l;
+                *t = (
+                    round4(sims[q * m + l].0 as f64),
+                    weight64(qw[q]),
+                    weight64(v.weights[l]),
+                );
+            }
+            let terms = &terms[..pairs.len().min(64)];
+            let (mut uq_buf, mut nq) = ([0f64; 64], 0);
+            for q in (0..n).filter(|&q| used_q & (1 << q) == 0) {
+                uq_buf[nq] = weight64(qw[q]);
+                nq += 1;
+            }
+            let uq = &uq_buf[..nq];
+            let (mut ul_buf, mut nl) = ([0f64; 64], 0);
+            for l in (0..m).filter(|&l| used_l & (1 << l) == 0) {
+                ul_buf[nl] = if middle.contains(&l) {
+                    weight64(MIDDLE_NAME_WEIGHT)
+                } else {
+                    weight64(v.weights[l])
+                };
+                nl += 1;
+            }
+            let ul = &ul_buf[..nl];
+            let mut score = dice(terms, uq, ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
             let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
@@ -1181,7 +1202,14 @@ impl Index {
                 && b >= 6
                 && a.abs_diff(b) * 100 <= 15 * a.max(b)
             {
-                let c = round4(levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes()));
+                // The letter-count difference bounds the edit distance from below: most pairs are ruled out
+                // without the quadratic Levenshtein table.
+                let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
+                let c = if bag_distance(qc, lc) as f64 > 0.15005 * a.max(b) as f64 {
+                    0.0
+                } else {
+                    round4(levenshtein_sim(qc, lc))
+                };
                 if c >= 0.85 && c > best.score {
                     best = Scored {
                         score: c,
@@ -1396,6 +1424,26 @@ impl Index {
             qualifiers: quals,
         }
     }
+}
+
+/// A lower bound of the edit distance of two byte strings: the larger of the letters in excess on either side.
+fn bag_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut count = [0i16; 256];
+    for &c in a {
+        count[c as usize] += 1;
+    }
+    for &c in b {
+        count[c as usize] -= 1;
+    }
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for &n in &count {
+        if n > 0 {
+            more += n as usize;
+        } else {
+            fewer += n.unsigned_abs() as usize;
+        }
+    }
+    more.max(fewer)
 }
 
 fn round4(x: f64) -> f64 {
