@@ -342,7 +342,12 @@ pub fn keys(form: &str) -> Vec<u64> {
     }
     let mut out = Vec::with_capacity(READINGS.len());
     let mut buf = Vec::with_capacity(b.len() + 4);
-    for (r, &(family, _, _)) in READINGS.iter().enumerate() {
+    let sch = form.contains("sch");
+    for (r, &(family, rules, _)) in READINGS.iter().enumerate() {
+        // The German reading of sch as zh differs from the plain German reading only where sch occurs.
+        if std::ptr::eq(rules, GERMAN_ZH) && !sch {
+            continue;
+        }
         read(b, r, &mut buf);
         if buf.len() < 2 {
             continue;
