@@ -412,7 +412,7 @@ struct Scratch {
     touched: Vec<u32>,
     tri_count: Vec<u16>,
     /// Similar vocabulary tokens of recently seen query tokens (names repeat a lot within a batch).
-    expansions: FxHashMap<String, Rc<FxHashMap<u32, (f32, Method)>>>,
+    expansions: FxHashMap<String, Rc<TokenSims>>,
     owner: u64,
     tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
@@ -423,8 +423,11 @@ thread_local! {
 }
 
 /// Per-query similarity of a query token to vocabulary tokens found by retrieval.
-/// Shared with the per-thread expansion cache (no copy per query token).
-type SimCache = Vec<Rc<FxHashMap<u32, (f32, Method)>>>;
+/// Similarity of one query token to the vocabulary tokens retrieval found.
+type TokenSims = FxHashMap<u32, (f32, Method)>;
+
+/// Per query token, shared with the per-thread expansion cache (no copy per query token).
+type SimCache = Vec<Rc<TokenSims>>;
 
 impl Index {
     /// Build the index over labelled lists (label = how hits name the list, usually the format name).
@@ -1120,9 +1123,9 @@ impl Index {
                 }
             }
             let n = n.min(64);
-            let pairs = align(&sims, &qw[..n], &v.weights, n, m);
+            let pairs = align(sims, &qw[..n], &v.weights, n, m);
             let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
-                self.middle_names(qn, v, &pairs, &sims)
+                self.middle_names(qn, v, &pairs, sims)
             } else {
                 Vec::new()
             };
