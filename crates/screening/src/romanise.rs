@@ -342,12 +342,7 @@ pub fn keys(form: &str) -> Vec<u64> {
     }
     let mut out = Vec::with_capacity(READINGS.len());
     let mut buf = Vec::with_capacity(b.len() + 4);
-    let sch = form.contains("sch");
-    for (r, &(family, rules, _)) in READINGS.iter().enumerate() {
-        // The German reading of sch as zh differs from the plain German reading only where sch occurs.
-        if std::ptr::eq(rules, GERMAN_ZH) && !sch {
-            continue;
-        }
+    for (r, &(family, _, _)) in READINGS.iter().enumerate() {
         read(b, r, &mut buf);
         if buf.len() < 2 {
             continue;
