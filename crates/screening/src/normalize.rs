@@ -313,14 +313,9 @@ pub fn prepare(raw: &str) -> PreparedName {
     let surname_from = given_part
         .map(|g| prepare(&g).tokens.len())
         .filter(|&n| n < tokens.len());
-    // Only names of a few syllable-sized words (Chinese and Korean names) can be split differently by
-    // romanisation systems; longer names skip the work.
-    let compact_roman =
-        if (1..=4).contains(&tokens.len()) && tokens.iter().all(|t| t.form.len() <= 10) {
-            crate::romanise::compact_keys(&compact)
-        } else {
-            Vec::new()
-        };
+    // Keys of the whole name without spaces: Chinese and Korean names split differently by two romanisations,
+    // and (since these readings merge voicing and doubled letters) a strong retrieval hint for typo'd names.
+    let compact_roman = crate::romanise::compact_keys(&compact);
     PreparedName {
         tokens,
         original,
