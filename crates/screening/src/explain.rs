@@ -71,8 +71,15 @@ pub struct UnmatchedToken {
 pub struct CompactMatch {
     pub query: String,
     pub list: String,
-    /// 1 − Levenshtein distance / length of the longer form.
+    /// `levenshtein`: 1 − Levenshtein distance / length of the longer form; `romanisation`: the two forms are one
+    /// Chinese or Korean name in two romanisation systems (0.9).
+    #[serde(default = "levenshtein")]
+    pub method: String,
     pub similarity: f64,
+}
+
+fn levenshtein() -> String {
+    "levenshtein".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

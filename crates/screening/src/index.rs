@@ -15,6 +15,7 @@ use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The default "possible match" threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
@@ -22,6 +23,8 @@ pub const DEFAULT_THRESHOLD: f64 = 0.80;
 pub const DEFAULT_LIMIT: usize = 10;
 /// Token pairs less similar than this are not aligned.
 pub const MIN_TOKEN_SIM: f32 = 0.80;
+/// Most matches returned when matches tie with the last one within [`Options::limit`].
+pub const MAX_TIED: usize = 50;
 /// Candidates fully scored per query (after retrieval ranking).
 pub const MAX_CANDIDATES: usize = 160;
 /// Jaro-Winkler distance multiplier for fuzzy token similarity (0.95 -> 0.925, 0.9 -> 0.85, 0.85 -> 0.775).
@@ -43,6 +46,9 @@ const ONE_EDIT_SHORT_SIM: f32 = 0.82;
 const CYRILLIC_SIM: f32 = 0.93;
 /// Similarity of an initial (one letter) to a name starting with that letter (H. J. Friedrich).
 const INITIAL_SIM: f32 = 0.85;
+/// Similarity of two name tokens that are one name in two romanisation systems of one family
+/// ([`crate::romanise`]: Kim / Gim, Jong / Jeong, Xi / Hsi, Khrushchev / Khrouchtchev).
+const ROMAN_SIM: f32 = 0.9;
 /// Similarity of a token typed with digits for letters (0sama, A1i) to the name it spells.
 const DIGIT_SIM: f32 = 0.95;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
@@ -66,7 +72,9 @@ const MIN_DISTINCTIVE_CHARS: usize = 3;
 pub struct Options {
     /// Matches scoring below this are not returned.
     pub threshold: f64,
-    /// At most this many matches (best first).
+    /// This many matches (best first), plus those tied with the last one, up to [`MAX_TIED`] in all: a cut inside
+    /// a tie would drop a match exactly as good as one returned, by nothing but list order ("GAZPROM OOO" against
+    /// a dozen Gazprom subsidiaries written "GAZPROM X, OOO").
     pub limit: usize,
     /// Score every name variant instead of the retrieved candidates (for recall measurements; slow).
     #[serde(default)]
@@ -146,6 +154,8 @@ struct Variant {
     weights: Box<[f32]>,
     total_weight: f32,
     compact: Box<str>,
+    /// Chinese and Korean romanisation keys of `compact`.
+    compact_roman: Box<[u64]>,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
@@ -171,9 +181,13 @@ pub struct Index {
     deletes: FxHashMap<Box<str>, Vec<u32>>,
     /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
     by_canon: FxHashMap<Box<str>, Vec<u32>>,
+    /// (romanisation key, vocabulary token) for name tokens, sorted ([`crate::romanise::keys`]).
+    by_roman: Vec<(u64, u32)>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
+    /// (romanisation key of a compact form, variant), sorted.
+    compact_roman: Vec<(u64, u32)>,
     identifiers: FxHashMap<String, Vec<u32>>,
 }
 
@@ -269,6 +283,7 @@ pub(crate) enum Method {
     Initial,
     DigitForLetter,
     CyrillicRendering,
+    Romanisation,
 }
 
 impl Method {
@@ -283,6 +298,7 @@ impl Method {
             Method::Initial => "initial",
             Method::DigitForLetter => "digit-for-letter",
             Method::CyrillicRendering => "cyrillic-rendering",
+            Method::Romanisation => "romanisation",
         }
     }
 }
@@ -396,7 +412,7 @@ struct Scratch {
     touched: Vec<u32>,
     tri_count: Vec<u16>,
     /// Similar vocabulary tokens of recently seen query tokens (names repeat a lot within a batch).
-    expansions: FxHashMap<String, FxHashMap<u32, (f32, Method)>>,
+    expansions: FxHashMap<String, Rc<TokenSims>>,
     owner: u64,
     tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
@@ -407,7 +423,11 @@ thread_local! {
 }
 
 /// Per-query similarity of a query token to vocabulary tokens found by retrieval.
-type SimCache = Vec<FxHashMap<u32, (f32, Method)>>;
+/// Similarity of one query token to the vocabulary tokens retrieval found.
+type TokenSims = FxHashMap<u32, (f32, Method)>;
+
+/// Per query token, shared with the per-thread expansion cache (no copy per query token).
+type SimCache = Vec<Rc<TokenSims>>;
 
 impl Index {
     /// Build the index over labelled lists (label = how hits name the list, usually the format name).
@@ -426,9 +446,11 @@ impl Index {
             short_prefix: FxHashMap::default(),
             deletes: FxHashMap::default(),
             by_canon: FxHashMap::default(),
+            by_roman: Vec::new(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
+            compact_roman: Vec::new(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
@@ -517,7 +539,21 @@ impl Index {
                 }
             }
         }
+        ix.compact_roman.sort_unstable();
+        ix.compact_roman.shrink_to_fit();
+        ix.by_roman.sort_unstable();
+        ix.by_roman.dedup();
+        ix.by_roman.shrink_to_fit();
         ix
+    }
+
+    /// Vocabulary tokens sharing the romanisation key `k`.
+    fn roman_tokens(&self, k: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = self.by_roman.partition_point(|&(x, _)| x < k);
+        self.by_roman[from..]
+            .iter()
+            .take_while(move |&&(x, _)| x == k)
+            .map(|&(_, id)| id)
     }
 
     fn add_variant(&mut self, entry: u32, nv: &lists::NameVariant, p: PreparedName) {
@@ -538,11 +574,15 @@ impl Index {
                         abjad: t.script.is_abjad(),
                     });
                     self.postings.push(Vec::new());
-                    if t.skel.len() >= 2 && t.class == TokenClass::Name {
+                    // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
+                    if !t.skel.is_empty() && t.class == TokenClass::Name {
                         self.by_skel.entry(t.skel.clone()).or_default().push(id);
                     }
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
+                    }
+                    if t.class == TokenClass::Name && !t.script.is_abjad() {
+                        self.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
                     }
                     self.by_key.insert(key, id);
                     id
@@ -570,6 +610,8 @@ impl Index {
                 post.push(vi);
             }
         }
+        self.compact_roman
+            .extend(p.compact_roman.iter().map(|&k| (k, vi)));
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -579,6 +621,7 @@ impl Index {
             toks: toks.into(),
             weights: weights.into(),
             compact: p.compact.into(),
+            compact_roman: p.compact_roman.clone().into(),
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
@@ -678,7 +721,14 @@ impl Index {
             (&self.lists[e.list as usize].label, &e.source_id)
         };
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| key(a.1).cmp(&key(b.1))));
-        scored.truncate(opts.limit);
+        let mut keep = opts.limit.min(scored.len());
+        if keep > 0 {
+            let last = scored[keep - 1].0;
+            while keep < scored.len() && keep < MAX_TIED.max(opts.limit) && scored[keep].0 == last {
+                keep += 1;
+            }
+        }
+        scored.truncate(keep);
         // Explanations only for what is returned.
         scored
             .into_iter()
@@ -760,7 +810,8 @@ impl Index {
             }
             s.touched.clear();
             let any_name = qn.tokens.iter().any(|t| t.class == TokenClass::Name);
-            let mut cache: SimCache = vec![FxHashMap::default(); qn.tokens.len()];
+            let empty = Rc::new(FxHashMap::default());
+            let mut cache: SimCache = vec![empty; qn.tokens.len()];
             let mut qsum = 0.0f32;
             for (qi, qt) in qn.tokens.iter().enumerate() {
                 if any_name && qt.class != TokenClass::Name {
@@ -768,9 +819,10 @@ impl Index {
                 }
                 let ckey = vocab_key(qt);
                 if let Some(c) = s.expansions.get(&ckey) {
-                    cache[qi] = c.clone();
+                    cache[qi] = Rc::clone(c);
                 } else {
-                    let sims = &mut cache[qi];
+                    let mut found = FxHashMap::default();
+                    let sims = &mut found;
                     let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
                         if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
                             let r = tok_sim(qt, &self.vocab[id as usize]);
@@ -785,7 +837,7 @@ impl Index {
                             consider(id, sims);
                         }
                     }
-                    if qt.skel.len() >= 2 {
+                    if qt.skel.len() >= 2 || qt.script.is_abjad() && !qt.skel.is_empty() {
                         for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
                             consider(id, sims);
                         }
@@ -862,11 +914,26 @@ impl Index {
                             }
                         }
                     }
+                    // The same name in another romanisation system of its family (Gim / Kim, Hsi / Xi).
+                    if qt.class == TokenClass::Name {
+                        for &k in &qt.roman {
+                            for id in self.roman_tokens(k) {
+                                let e = sims
+                                    .entry(id)
+                                    .or_insert_with(|| tok_sim(qt, &self.vocab[id as usize]));
+                                if e.0 < ROMAN_SIM {
+                                    *e = (ROMAN_SIM, Method::Romanisation);
+                                }
+                            }
+                        }
+                    }
                     sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
                     if s.expansions.len() >= EXPANSION_CACHE {
                         s.expansions.clear();
                     }
-                    s.expansions.insert(ckey, sims.clone());
+                    let found = Rc::new(found);
+                    s.expansions.insert(ckey, Rc::clone(&found));
+                    cache[qi] = found;
                 }
                 let w = qt.weight();
                 qsum += w;
@@ -899,6 +966,20 @@ impl Index {
                             s.touched.push(vi);
                         }
                         *a += qsum.max(1.0);
+                    }
+                }
+                // One Chinese or Korean name whose syllables are split differently in two romanisations.
+                for &k in &qn.compact_roman {
+                    let from = self.compact_roman.partition_point(|&(x, _)| x < k);
+                    for &(_, vi) in self.compact_roman[from..]
+                        .iter()
+                        .take_while(|&&(x, _)| x == k)
+                    {
+                        let a = &mut s.acc[vi as usize];
+                        if *a == 0.0 {
+                            s.touched.push(vi);
+                        }
+                        *a += qsum.max(1.0) * ROMAN_SIM;
                     }
                 }
             }
@@ -1000,7 +1081,20 @@ impl Index {
                         .unwrap_or((0.0, Method::Fuzzy)),
                 }
             }
-            _ => tok_sim(qt, v),
+            _ => {
+                let r = tok_sim(qt, v);
+                if r.0 < ROMAN_SIM
+                    && v.class == TokenClass::Name
+                    && !v.abjad
+                    && !qt.roman.is_empty()
+                    && crate::romanise::keys(&v.form)
+                        .iter()
+                        .any(|k| qt.roman.contains(k))
+                {
+                    return (ROMAN_SIM, Method::Romanisation);
+                }
+                r
+            }
         }
     }
 
@@ -1009,7 +1103,15 @@ impl Index {
         let m = v.toks.len();
         let mut best = Scored::default();
         if n > 0 && m > 0 && m <= 64 {
-            let mut sims = vec![(0.0f32, Method::Fuzzy); n * m];
+            // Small similarity matrices (almost all) live on the stack.
+            let mut stack = [(0.0f32, Method::Fuzzy); 256];
+            let mut heap = Vec::new();
+            let sims: &mut [(f32, Method)] = if n * m <= stack.len() {
+                &mut stack[..n * m]
+            } else {
+                heap.resize(n * m, (0.0f32, Method::Fuzzy));
+                &mut heap
+            };
             let mut qw = [0f32; 64];
             for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
                 qw[qi] = qt.weight();
@@ -1021,37 +1123,44 @@ impl Index {
                 }
             }
             let n = n.min(64);
-            let pairs = align(&sims, &qw[..n], &v.weights, n, m);
+            let pairs = align(sims, &qw[..n], &v.weights, n, m);
             let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
-                self.middle_names(qn, v, &pairs, &sims)
+                self.middle_names(qn, v, &pairs, sims)
             } else {
                 Vec::new()
             };
             // The score is computed from exactly what the explanation shows: similarities rounded to 4
             // decimals, the weights of every token, the factors.
-            let qw64: Vec<f64> = qw[..n].iter().map(|&w| weight64(w)).collect();
-            let lw64: Vec<f64> = v.weights.iter().map(|&w| weight64(w)).collect();
-            let (mut used_q, mut used_l) = (vec![false; n], vec![false; m]);
-            let terms: Vec<(f64, f64, f64)> = pairs
-                .iter()
-                .map(|&(q, l)| {
-                    used_q[q] = true;
-                    used_l[l] = true;
-                    (round4(sims[q * m + l].0 as f64), qw64[q], lw64[l])
-                })
-                .collect();
-            let uq: Vec<f64> = (0..n).filter(|&q| !used_q[q]).map(|q| qw64[q]).collect();
-            let ul: Vec<f64> = (0..m)
-                .filter(|&l| !used_l[l])
-                .map(|l| {
-                    if middle.contains(&l) {
-                        weight64(MIDDLE_NAME_WEIGHT)
-                    } else {
-                        lw64[l]
-                    }
-                })
-                .collect();
-            let mut score = dice(&terms, &uq, &ul);
+            // (Fixed-size buffers: n and m are at most 64, and this runs for every candidate.)
+            let (mut used_q, mut used_l) = (0u64, 0u64);
+            let mut terms = [(0f64, 0f64, 0f64); 64];
+            for (t, &(q, l)) in terms.iter_mut().zip(&pairs) {
+                used_q |= 1 << q;
+                used_l |= 1 << l;
+                *t = (
+                    round4(sims[q * m + l].0 as f64),
+                    weight64(qw[q]),
+                    weight64(v.weights[l]),
+                );
+            }
+            let terms = &terms[..pairs.len().min(64)];
+            let (mut uq_buf, mut nq) = ([0f64; 64], 0);
+            for q in (0..n).filter(|&q| used_q & (1 << q) == 0) {
+                uq_buf[nq] = weight64(qw[q]);
+                nq += 1;
+            }
+            let uq = &uq_buf[..nq];
+            let (mut ul_buf, mut nl) = ([0f64; 64], 0);
+            for l in (0..m).filter(|&l| used_l & (1 << l) == 0) {
+                ul_buf[nl] = if middle.contains(&l) {
+                    weight64(MIDDLE_NAME_WEIGHT)
+                } else {
+                    weight64(v.weights[l])
+                };
+                nl += 1;
+            }
+            let ul = &ul_buf[..nl];
+            let mut score = dice(terms, uq, ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
             let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
@@ -1096,7 +1205,14 @@ impl Index {
                 && b >= 6
                 && a.abs_diff(b) * 100 <= 15 * a.max(b)
             {
-                let c = round4(levenshtein_sim(qn.compact.as_bytes(), v.compact.as_bytes()));
+                // The letter-count difference bounds the edit distance from below: most pairs are ruled out
+                // without the quadratic Levenshtein table.
+                let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
+                let c = if bag_distance(qc, lc) as f64 > 0.15005 * a.max(b) as f64 {
+                    0.0
+                } else {
+                    round4(levenshtein_sim(qc, lc))
+                };
                 if c >= 0.85 && c > best.score {
                     best = Scored {
                         score: c,
@@ -1105,6 +1221,20 @@ impl Index {
                         ..Scored::default()
                     };
                 }
+            }
+            // One Chinese or Korean name split differently by two romanisations (Zhihong / Chih-hung).
+            let c = f64::from(ROMAN_SIM);
+            if n != m
+                && c > best.score
+                && qn.compact_roman.iter().any(|k| v.compact_roman.contains(k))
+            {
+                best = Scored {
+                    score: c,
+                    method: Comparison::Compact,
+                    compact: c,
+                    compact_roman: true,
+                    ..Scored::default()
+                };
             }
         }
         if !qn.original.is_empty()
@@ -1285,12 +1415,38 @@ impl Index {
             compact: (s.method == Comparison::Compact).then(|| CompactMatch {
                 query: qn.compact.clone(),
                 list: v.compact.to_string(),
+                method: if s.compact_roman {
+                    "romanisation"
+                } else {
+                    "levenshtein"
+                }
+                .into(),
                 similarity: s.compact,
             }),
             factors: s.factors.iter().map(|f| f.explain()).collect(),
             qualifiers: quals,
         }
     }
+}
+
+/// A lower bound of the edit distance of two byte strings: the larger of the letters in excess on either side.
+fn bag_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut count = [0i16; 256];
+    for &c in a {
+        count[c as usize] += 1;
+    }
+    for &c in b {
+        count[c as usize] -= 1;
+    }
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for &n in &count {
+        if n > 0 {
+            more += n as usize;
+        } else {
+            fewer += n.unsigned_abs() as usize;
+        }
+    }
+    more.max(fewer)
 }
 
 fn round4(x: f64) -> f64 {
@@ -1325,6 +1481,8 @@ struct Scored {
     pairs: Vec<(usize, usize, f32, Method)>,
     /// Similarity of the compact forms (`Comparison::Compact`).
     compact: f64,
+    /// The compact forms are one name in two romanisations (`Comparison::Compact`).
+    compact_roman: bool,
     factors: Vec<Factor>,
     /// List tokens counted as left-out middle names (weight [`MIDDLE_NAME_WEIGHT`]).
     middle: Vec<usize>,
@@ -1923,6 +2081,144 @@ mod tests {
             m.explanation.tokens.iter().all(|t| t.method != "one-edit"),
             "{m:?}"
         );
+    }
+
+    /// Issue 15: one name in two romanisation systems of its family (Korean RR / McCune–Reischauer / common,
+    /// pinyin / Wade–Giles, English / French / German renderings of Russian and Arabic names), and names written
+    /// in their original script against list entries that have only a Latin name.
+    #[test]
+    fn romanisation_families_and_original_scripts() {
+        let e = |id: &str, kind, name: &str| entry(id, kind, &[name], &[], &[]);
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                e("K1", EntityKind::Person, "KIM JONG UN"),
+                e("K2", EntityKind::Person, "CHOE RYONG HAE"),
+                e("K3", EntityKind::Person, "RI PYONG CHOL"),
+                e("K4", EntityKind::Organization, "PYONGYANG TRADING BANK"),
+                e("C1", EntityKind::Person, "ZHANG QIANG"),
+                e("C2", EntityKind::Person, "XIE ZHIHONG"),
+                e("R1", EntityKind::Person, "KHRUSHCHEV, Nikita Sergeyevich"),
+                e("R2", EntityKind::Person, "ZHUKOV, Yevgeny"),
+                e("A1", EntityKind::Person, "SHUKRI GHANEM"),
+                e("A2", EntityKind::Person, "JAMEL BOUCHAIB"),
+                e("H1", EntityKind::Person, "DAVID COHEN"),
+                e("F1", EntityKind::Person, "MAHMOUD AHMADINEJAD"),
+                e("V1", EntityKind::Person, "PUTIN, Vladimir Vladimirovich"),
+                e("R3", EntityKind::Person, "GRANOVSKY, Aleksey Ivanovich"),
+            ],
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        for (q, id) in [
+            // Korean: Revised Romanisation, McCune–Reischauer, common spellings, Hangul.
+            ("Gim Jeong-eun", "K1"),
+            ("Kim Jŏng-ŭn", "K1"),
+            ("Kim Jong-un", "K1"),
+            ("김정은", "K1"),
+            ("Choi Ryong Hae", "K2"),
+            ("Chwe Ryong-hae", "K2"),
+            ("최룡해", "K2"),
+            ("Lee Byeong-cheol", "K3"),
+            ("Rhee Pyong Chol", "K3"),
+            ("리병철", "K3"),
+            ("P'yŏngyang Trading Bank", "K4"),
+            ("Pyeongyang Trading Bank", "K4"),
+            // Chinese: Wade–Giles for pinyin, and Han characters.
+            ("Chang Ch'iang", "C1"),
+            ("张强", "C1"),
+            ("Hsieh Chih-hung", "C2"),
+            // Russian: French and German renderings, Cyrillic.
+            ("Nikita Khrouchtchev", "R1"),
+            ("Nikita Chruschtschow", "R1"),
+            ("Хрущёв Никита", "R1"),
+            ("Jewgeni Schukow", "R2"),
+            ("Evgueni Joukov", "R2"),
+            ("granowsky, aleksej iwanowitsch", "R3"),
+            // Arabic and Persian: French renderings, Arabic and Persian script.
+            ("Choukri Ghanem", "A1"),
+            ("Djamel Bouchaib", "A2"),
+            // Persian writes the compound with a zero-width non-joiner (removed as a format character).
+            ("محمود احمدی\u{200c}نژاد", "F1"),
+            // Hebrew and Cyrillic scripts.
+            ("דוד כהן", "H1"),
+            ("Владимир Путин", "V1"),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert_eq!(
+                m.as_ref().map(|m| m.source_id.as_str()),
+                Some(id),
+                "{q}: {m:?}"
+            );
+        }
+        // The explanation names the romanisation rule.
+        let m = top(&ix, &Query::name("Gim Jeong-eun").unwrap()).unwrap();
+        assert!(
+            m.explanation
+                .tokens
+                .iter()
+                .any(|t| t.method == "romanisation"),
+            "{:?}",
+            m.explanation.tokens
+        );
+        // Different Korean and Chinese names stay apart.
+        for q in ["Park Jong Un", "Ri Pyong Kim", "Zhao Qiang"] {
+            let m = top(&ix, &Query::name(q).unwrap());
+            assert!(m.as_ref().is_none_or(|m| m.score < 0.9), "{q}: {m:?}");
+        }
+    }
+
+    /// Matches tied with the last one within the limit are returned too (up to MAX_TIED): a cut inside a tie
+    /// would drop an equally good match by list order.
+    #[test]
+    fn ties_at_the_limit_are_not_cut() {
+        let names: Vec<String> = (0..14)
+            .map(|i| {
+                format!(
+                    "GAZPROM {}, OOO",
+                    [
+                        "ALFA", "BETA", "GAMMA", "DELTA", "SIGMA", "OMEGA", "KAPPA", "THETA",
+                        "ZETA", "IOTA", "LAMBDA", "RHO", "TAU", "PHI"
+                    ][i]
+                )
+            })
+            .collect();
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| entry(&format!("G{i}"), EntityKind::Organization, &[n], &[], &[]))
+                .collect(),
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        let q = Query::name("GAZPROM OOO").unwrap();
+        let ms = ix.screen(&q, &Options::default());
+        assert_eq!(ms.len(), 14, "{ms:?}");
+        assert!(ms.iter().all(|m| m.score == ms[0].score));
+        let ms = ix.screen(
+            &q,
+            &Options {
+                limit: 3,
+                ..Options::default()
+            },
+        );
+        assert_eq!(ms.len(), 14);
+        // No tie: the limit holds.
+        let ms = ix.screen(
+            &Query::name("GAZPROM ALFA OOO").unwrap(),
+            &Options {
+                limit: 1,
+                ..Options::default()
+            },
+        );
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].source_id, "G0");
     }
 
     /// Issue 15: a matched alias or original-script variant names the entry's primary listed name.

@@ -11,6 +11,7 @@ pub mod index;
 pub mod names;
 pub mod normalize;
 pub mod query;
+pub mod romanise;
 pub mod similarity;
 pub mod translit;
 

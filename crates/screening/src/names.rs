@@ -246,7 +246,7 @@ pub const EQUIVALENCES: &[&[&str]] = &[
     &["dmitri", "dmitry", "dmitriy", "dmitrii", "dmytro"],
     &["andrei", "andrey", "andriy", "andrii"],
     &[
-        "aleksei", "alexei", "alexey", "aleksey", "oleksiy", "oleksii", "alexej",
+        "aleksei", "alexei", "alexey", "aleksey", "oleksiy", "oleksii", "alexej", "aleksej",
     ],
     &["nikolai", "nikolay", "mykola", "nicolai"],
     &["mikhail", "mihail", "mykhailo", "mikhael"],
@@ -338,6 +338,18 @@ pub const EQUIVALENCES: &[&[&str]] = &[
     &["anastasia", "anastasiya", "nastya"],
 ];
 
+/// Korean family names spelled in ways no romanisation rule covers ([`crate::romanise`] covers the rest):
+/// 李 / 이 / 리 is Ri in the North, Lee, Yi or Rhee in the South; 朴 Park / Pak / Bak; 崔 Choe / Choi / Chwe;
+/// 鄭 Jeong / Jong / Chung / Jung; 玄 Hyon / Hyun / Hyeon; 成 Song / Sung / Seong.
+pub const KOREAN_SURNAMES: &[&[&str]] = &[
+    &["ri", "rhee", "lee", "yi", "li", "rhie", "ree", "rie"],
+    &["pak", "park", "bak"],
+    &["choe", "choi", "chwe", "choy"],
+    &["jong", "jeong", "chung", "jung", "chong"],
+    &["hyon", "hyun", "hyeon"],
+    &["song", "sung", "seong"],
+];
+
 /// Diminutives added to groups above (listed here so the groups stay readable): (diminutive, group's first
 /// spelling).
 const MORE_MEMBERS: &[(&str, &str)] = &[
@@ -400,6 +412,11 @@ fn tables() -> &'static Tables {
                 group.entry(*w).or_insert(i as u16);
             }
         }
+        for (i, g) in KOREAN_SURNAMES.iter().enumerate() {
+            for w in g.iter() {
+                group.entry(*w).or_insert((EQUIVALENCES.len() + i) as u16);
+            }
+        }
         for (w, first) in MORE_MEMBERS {
             if let Some(i) = EQUIVALENCES.iter().position(|g| g[0] == *first) {
                 group.entry(*w).or_insert(i as u16);
@@ -425,7 +442,12 @@ pub fn equivalence_group(form: &str) -> Option<u16> {
 
 /// The canonical spelling naming an equivalence group.
 pub fn group_name(g: u16) -> &'static str {
-    EQUIVALENCES.get(g as usize).map(|g| g[0]).unwrap_or("")
+    let g = g as usize;
+    EQUIVALENCES
+        .get(g)
+        .or_else(|| KOREAN_SURNAMES.get(g.wrapping_sub(EQUIVALENCES.len())))
+        .map(|g| g[0])
+        .unwrap_or("")
 }
 
 fn is_vowel(b: u8) -> bool {
@@ -515,5 +537,8 @@ mod tests {
         assert_eq!(group_name(equivalence_group("yousef").unwrap()), "yusuf");
         assert_eq!(group_name(equivalence_group("sasha").unwrap()), "aleksandr");
         assert_eq!(equivalence_group("bill"), equivalence_group("william"));
+        assert_eq!(group_name(equivalence_group("rhee").unwrap()), "ri");
+        assert_eq!(equivalence_group("lee"), equivalence_group("yi"));
+        assert_eq!(group_name(equivalence_group("park").unwrap()), "pak");
     }
 }

@@ -25,6 +25,9 @@ pub struct Token {
     pub script: Script,
     /// Weight in the score: the class weight, or a share of it for the words of a legal form written out.
     pub weight: f32,
+    /// Romanisation-family keys of `form` ([`crate::romanise::keys`]); empty for abjad-script and
+    /// non-name tokens.
+    pub roman: Vec<u64>,
 }
 
 impl Token {
@@ -34,7 +37,13 @@ impl Token {
         } else {
             token_class(&form)
         };
+        let roman = if class == TokenClass::Name && !script.is_abjad() {
+            crate::romanise::keys(&form)
+        } else {
+            Vec::new()
+        };
         Token {
+            roman,
             skel: skeleton(&form),
             group: equivalence_group(&form),
             weight: class.weight(),
@@ -61,6 +70,8 @@ pub struct PreparedName {
     /// Every token's form concatenated (before legal forms are expanded): catches "Jin Ping" vs "Jinping",
     /// "Shipp ing" vs "Shipping", "TradingCo" vs "Trading Co".
     pub compact: String,
+    /// Chinese and Korean romanisation keys of `compact` ([`crate::romanise::compact_keys`]).
+    pub compact_roman: Vec<u64>,
     /// For a name written "SURNAME, Given Names": the index of the first surname token in `tokens` (after
     /// reordering, the surname comes last).
     pub surname_from: Option<usize>,
@@ -273,6 +284,20 @@ pub fn prepare(raw: &str) -> PreparedName {
                     _ => tokens.push(Token::new(syl.concat(), script)),
                 }
             }
+            // Korean names are written as one word of syllables (김정은) and listed as separate syllables (Kim Jong
+            // Un): a word of up to 4 syllables gives one token per syllable, in Revised Romanisation.
+            Script::Hangul => {
+                original.push(p.clone());
+                original_script.get_or_insert(script);
+                let syl = crate::romanise::hangul_syllables(&p);
+                if syl.len() <= 4 {
+                    for s in syl {
+                        tokens.push(Token::new(s, script));
+                    }
+                } else {
+                    push_latin(syl.concat(), script, &mut tokens);
+                }
+            }
             _ => {
                 original.push(p.clone());
                 original_script.get_or_insert(script);
@@ -288,10 +313,14 @@ pub fn prepare(raw: &str) -> PreparedName {
     let surname_from = given_part
         .map(|g| prepare(&g).tokens.len())
         .filter(|&n| n < tokens.len());
+    // Keys of the whole name without spaces: Chinese and Korean names split differently by two romanisations,
+    // and (since these readings merge voicing and doubled letters) a strong retrieval hint for typo'd names.
+    let compact_roman = crate::romanise::compact_keys(&compact);
     PreparedName {
         tokens,
         original,
         original_script,
+        compact_roman,
         compact,
         surname_from,
     }

@@ -16,6 +16,7 @@ pub enum Script {
     Arabic,
     Hebrew,
     Han,
+    Hangul,
     Other,
 }
 
@@ -34,6 +35,7 @@ impl Script {
             Script::Arabic => "Arab",
             Script::Hebrew => "Hebr",
             Script::Han => "Hani",
+            Script::Hangul => "Hang",
             Script::Other => "Zyyy",
         }
     }
@@ -59,6 +61,9 @@ pub fn char_script(c: char) -> Option<Script> {
         | 0x4E00..=0x9FFF
         | 0xF900..=0xFAFF
         | 0x20000..=0x3134F => Script::Han,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7AF | 0xD7B0..=0xD7FF => {
+            Script::Hangul
+        }
         _ if c.is_alphabetic() => Script::Other,
         _ => return None,
     })
@@ -76,6 +81,7 @@ pub fn to_latin(token: &str, script: Script) -> String {
         Script::Cyrillic => cyrillic(token),
         Script::Arabic => arabic(token),
         Script::Hebrew => hebrew(token),
+        Script::Hangul => crate::romanise::hangul_syllables(token).concat(),
         Script::Greek | Script::Han | Script::Other => {
             let mut out = String::new();
             for c in token.chars() {
@@ -302,6 +308,8 @@ fn hebrew(s: &str) -> String {
                     "i"
                 }
             }
+            // Before ה, "kh" would read as ח (Cohen, כהן): q keeps the two letters apart (skeleton k-h).
+            'כ' if chars.get(i + 1) == Some(&'ה') => "q",
             'כ' | 'ך' => "k",
             'ל' => "l",
             'מ' | 'ם' => "m",
@@ -331,6 +339,8 @@ mod tests {
         assert_eq!(token_script("Путин"), Script::Cyrillic);
         assert_eq!(token_script("صدام"), Script::Arabic);
         assert_eq!(token_script("习近平"), Script::Han);
+        assert_eq!(token_script("김정은"), Script::Hangul);
+        assert_eq!(to_latin("평양", Script::Hangul), "pyeongyang");
         assert_eq!(token_script("Γιώργος"), Script::Greek);
         assert_eq!(token_script("דוד"), Script::Hebrew);
         assert_eq!(token_script("Müller"), Script::Latin);

@@ -22,7 +22,7 @@ pub struct ScreenArgs {
     /// Report matches scoring at least this (0..=1).
     #[arg(long, default_value_t = screening::DEFAULT_THRESHOLD)]
     pub threshold: f64,
-    /// At most this many matches per query.
+    /// This many matches per query (best first), plus any tied with the last one (50 in all at most).
     #[arg(long, default_value_t = screening::DEFAULT_LIMIT)]
     pub limit: usize,
 }

@@ -37,7 +37,7 @@ struct ScreenRequest {
     identifiers: Option<serde_json::Value>,
     /// Lowest score reported (0 to 1; default: the configured threshold).
     threshold: Option<f64>,
-    /// Most matches answered.
+    /// Matches answered (best first), plus any tied with the last one (50 in all at most).
     limit: Option<usize>,
 }
 
