@@ -121,7 +121,12 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
     let denial_match = match obj.get("denial_match") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(other) => return Err(format!("denial_match: expected a boolean, got {}", kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "denial_match: expected a boolean, got {}",
+                kind(other)
+            ))
+        }
     };
     Ok(Request {
         as_of,
