@@ -264,6 +264,7 @@ impl App {
             screened_with: vec![],
             documents: vec![],
             flags: vec![],
+            denial_matches: vec![],
             history: vec![],
             submitted_at: None,
         };
@@ -481,6 +482,8 @@ impl App {
         tx.update(&after).await?;
         if let Some(a) = action {
             self.sync_licence(&mut tx, who, a, &after, reason).await?;
+            self.outgoing_denials(&mut tx, who, a, &after, reason)
+                .await?;
         }
         audit(
             &mut tx,
@@ -522,7 +525,10 @@ impl App {
         if let Some(e) = &current.body.export {
             self.check_marketing_authorisation(who, e).await?;
         }
-        let (dets, policy_version) = self.determine_case(&current.body).await?;
+        let denial_matches = self.denial_matches_for(&current.body).await?;
+        let (dets, policy_version) = self
+            .determine_case(&current.body, !denial_matches.is_empty())
+            .await?;
         let mut required: BTreeSet<ReviewKind> = BTreeSet::new();
         let mut docs: BTreeSet<String> = BTreeSet::new();
         let mut target: Option<u32> = None;
@@ -553,6 +559,7 @@ impl App {
                 r.body.required_documents = docs.into_iter().collect();
                 r.body.target_working_days = target;
                 r.body.submitted_at = Some(at.clone());
+                r.body.denial_matches = denial_matches;
                 for k in required {
                     r.body.advice.push(AdviceEntry {
                         review: k,
@@ -648,7 +655,11 @@ impl App {
     }
 
     /// Evaluates policy for every (product, destination, end-user type) of a case as of today.
-    async fn determine_case(&self, body: &CaseBody) -> AppResult<(Vec<CaseDetermination>, String)> {
+    async fn determine_case(
+        &self,
+        body: &CaseBody,
+        denial_match: bool,
+    ) -> AppResult<(Vec<CaseDetermination>, String)> {
         let mut combos: Vec<(String, domain::CountryCode, domain::EndUserType)> = Vec::new();
         match (&body.marketing, &body.export) {
             (Some(m), _) => {
@@ -685,6 +696,7 @@ impl App {
                 destination: d.clone(),
                 end_user_type: t,
                 catch_all_notified: class.catch_all_notified,
+                denial_match,
             };
             let det = policy::evaluate(&req, &set)
                 .map_err(|e| AppError::invalid("application", e.to_string()))?;
@@ -743,6 +755,10 @@ impl App {
             export: b.export,
         };
         self.validate_application(who, &a).await?;
+        let mut changed = current.body.clone();
+        changed.marketing = a.marketing.clone();
+        changed.export = a.export.clone();
+        let denial_matches = self.denial_matches_for(&changed).await?;
         self.change_case(
             who,
             id,
@@ -754,6 +770,7 @@ impl App {
                 draft_only(&r.state, "changed")?;
                 r.body.marketing = a.marketing;
                 r.body.export = a.export;
+                r.body.denial_matches = denial_matches;
                 Ok(())
             },
         )
@@ -1130,28 +1147,32 @@ impl App {
         )?;
         let by = who.user_id.clone();
         let r2 = reason.clone();
-        self.change_case(
-            who,
-            id,
-            b.expected_version,
-            Some(CaseAction::Refuse),
-            "refuse-application",
-            Some(&reason),
-            move |r| {
-                missing_advice(&r.body)?;
-                open_hits(&r.body)?;
-                r.body.decision = Some(Decision {
-                    approved: false,
-                    reason: r2,
-                    criteria: b.criteria,
-                    conditions: vec![],
-                    decided_by: by,
-                    decided_at: now(),
-                });
-                Ok(())
-            },
-        )
-        .await
+        let view = self
+            .change_case(
+                who,
+                id,
+                b.expected_version,
+                Some(CaseAction::Refuse),
+                "refuse-application",
+                Some(&reason),
+                move |r| {
+                    missing_advice(&r.body)?;
+                    open_hits(&r.body)?;
+                    r.body.decision = Some(Decision {
+                        approved: false,
+                        reason: r2,
+                        criteria: b.criteria,
+                        conditions: vec![],
+                        decided_by: by,
+                        decided_at: now(),
+                    });
+                    Ok(())
+                },
+            )
+            .await?;
+        // The refusal added denials of this authority to the register.
+        self.register_changed().await?;
+        Ok(view)
     }
 
     pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<CaseView> {
@@ -1230,6 +1251,8 @@ impl App {
             self.flag_dependent_export_licences(id, action, &reason)
                 .await?;
         }
+        // Suspension, revocation and reinstatement add or end denials of this authority.
+        self.register_changed().await?;
         Ok(view)
     }
 
@@ -1382,6 +1405,7 @@ impl App {
                 "overdue",
                 "screening",
                 "flagged",
+                "denials",
             ]
         };
         if !names.contains(&name) {
@@ -1428,6 +1452,10 @@ impl App {
             "overdue" => self.case_view(r.clone()).is_ok_and(|c| c.overdue),
             "screening" => r.body.screening.iter().any(|h| h.status == "open"),
             "flagged" => !r.body.flags.is_empty(),
+            "denials" => {
+                !r.body.denial_matches.is_empty()
+                    && r.state.parse::<CaseState>().is_ok_and(|s| s.is_open())
+            }
             _ => true,
         };
         let cases = page_of(&self.store, CASE, filter, page, &mut keep).await?;
@@ -1554,6 +1582,7 @@ fn approval_blockers(body: &CaseBody) -> AppResult<()> {
     }
     missing_advice(body)?;
     open_hits(body)?;
+    crate::denials::matching_open_consultations(body)?;
     if let Some(h) = body
         .screening
         .iter()

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod demo_history;
+pub mod denials;
 pub mod error;
 pub mod exporter;
 pub mod licences;
@@ -68,6 +69,12 @@ pub struct AppConfig {
     pub signing_keys: Option<std::sync::Arc<keys::KeyRing>>,
     /// Public statistics: counts from 1 to this minus one are suppressed.
     pub stats_threshold: u32,
+    /// A denial lapses this many years after its date (or its renewal) unless renewed.
+    pub denial_lapse_years: u32,
+    /// ISO 3166-1 alpha-2 code of this authority's state: the denying state of its own denials.
+    pub authority_state: String,
+    /// The regime under which this authority notifies its denials (e.g. `wassenaar`).
+    pub denial_regime: String,
 }
 
 impl Default for AppConfig {
@@ -86,6 +93,9 @@ impl Default for AppConfig {
             sessions: auth::SessionConfig::default(),
             signing_keys: None,
             stats_threshold: 5,
+            denial_lapse_years: 3,
+            authority_state: "IL".into(),
+            denial_regime: "wassenaar".into(),
         }
     }
 }
@@ -209,6 +219,8 @@ pub struct App {
     pub config: AppConfig,
     policies: RwLock<policy_svc::Policies>,
     screening: RwLock<Option<Arc<screening_svc::LoadedIndex>>>,
+    /// The index over the denials register (rebuilt by every register change).
+    denial_matcher: RwLock<Option<Arc<denials::matcher::Matcher>>>,
     /// What the loaded state was built from: the active list version ids, the published policy records.
     loaded_from: std::sync::Mutex<LoadedFrom>,
     /// Serialises reloads, so that a slower, older reload never replaces a newer one.
@@ -243,6 +255,7 @@ impl App {
             config,
             policies: RwLock::new(policy_svc::Policies::reference_only()),
             screening: RwLock::new(None),
+            denial_matcher: RwLock::new(None),
             loaded_from: std::sync::Mutex::new(LoadedFrom::default()),
             reload_lock: tokio::sync::Mutex::new(()),
             calendar,
@@ -250,6 +263,7 @@ impl App {
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;
+        app.reload_denials().await?;
         app.index_unindexed_cases().await?;
         if let Some(every) = app.config.reload_interval {
             spawn_reloader(&app, every);

@@ -240,6 +240,7 @@ impl App {
             destination: q.destination.clone(),
             end_user_type: q.end_user_type,
             catch_all_notified,
+            denial_match: false,
         };
         let det = policy::evaluate(&req, &set)
             .map_err(|e| AppError::invalid("product", e.to_string()))?;
