@@ -100,6 +100,8 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/audit/proofs/inclusion",
     "/audit/proofs/consistency",
     "/public/statistics",
+    "/denials",
+    "/denials/notifications",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

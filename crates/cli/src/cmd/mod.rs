@@ -1,6 +1,7 @@
 //! One module per subcommand.
 pub mod admin;
 pub mod audit;
+pub mod denials;
 pub mod keys;
 pub mod licence;
 pub mod lists;

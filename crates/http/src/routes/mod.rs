@@ -6,6 +6,7 @@
 
 mod applications;
 mod audit;
+mod denials;
 mod licences;
 mod lists;
 mod me;
@@ -149,6 +150,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("public", licences::public_router()))
         .merge(tagged("public", public::router()))
         .merge(tagged("statistics", statistics::router()))
+        .merge(tagged("denials", denials::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).
@@ -293,7 +295,7 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 
 /// The list upload route (it has its own body limit).
 pub fn list_upload_router() -> OpenApiRouter<AppState> {
-    tagged("lists", lists::upload_router())
+    tagged("lists", lists::upload_router()).merge(tagged("denials", denials::upload_router()))
 }
 
 type S = State<AppState>;

@@ -8,6 +8,7 @@ mod common;
 mod concurrency;
 mod confidentiality;
 mod contract;
+mod denials;
 mod hostile;
 mod isolation;
 mod licence_life;
