@@ -60,6 +60,8 @@ async fn list_denials(
 }
 
 /// Get a denial
+///
+/// One denial of the register with its status and the last day it is in force.
 #[utoipa::path(get, path = "/api/v1/denials/{id}", params(("id" = String, Path)), responses((status = 200, body = Denial)))]
 async fn get_denial(
     State(s): S,
@@ -73,7 +75,7 @@ async fn get_denial(
 /// Change a denial
 ///
 /// An officer replaces a partner denial's details (the partner amended or renewed it); the denying state and reference stay. Open cases are re-matched.
-#[utoipa::path(put, path = "/api/v1/denials/{id}", params(("id" = String, Path)), request_body(content = DenialChange), responses((status = 200, body = Denial)))]
+#[utoipa::path(put, path = "/api/v1/denials/{id}", params(("id" = String, Path)), request_body(content = DenialChange, example = json!({"expected_version": 1, "denial": {"regime": "wassenaar", "denying_state": "DE", "reference": "DE-2026-0147", "date": "2026-03-02", "control_entries": ["5A001.j"], "item_description": "IP network surveillance system", "end_user": {"name": "Gulf Monitoring Centre", "address": null, "country": "AE"}, "consignee": null, "destination": "AE", "end_use": "national monitoring centre", "criteria": ["2", "7"], "renewed_on": "2026-06-01"}})), responses((status = 200, body = Denial)))]
 async fn update_denial(
     State(s): S,
     Allowed(p, _): Allowed<Officers>,

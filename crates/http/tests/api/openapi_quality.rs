@@ -11,6 +11,7 @@ const BARE_OBJECTS_ALLOWED: &[(&str, &str)] = &[
     ("#/components/schemas/Exemption/properties/determination", "the policy engine's determination (serde_json::Value)"),
     ("#/components/schemas/PreApplicationAnswer/properties/determination", "the policy engine's determination (serde_json::Value)"),
     ("#/components/schemas/ScreeningHit/properties/explanation", "the screening engine's score explanation (serde_json::Value)"),
+    ("#/components/schemas/DenialMatch/properties/explanation", "the screening engine's score explanation of a denial match (serde_json::Value)"),
     ("#/components/schemas/ScreenResponse/properties/matches/items", "the screening crate's Match, which has no ToSchema"),
     ("#/paths/~1api~1v1~1policy~1versions~1{id}~1impact/get/responses/200/content/application~1json/schema", "the policy crate's ImpactReport, which has no ToSchema"),
     ("#/components/schemas/AuditEvent/properties/before", "a stored record's JSON form, which differs by record kind"),
