@@ -3,9 +3,11 @@
 //! the notifications owed to partners. Formats and the matching rule: docs/denials.md.
 
 pub mod import;
-pub mod matcher;
 mod matching;
 mod outgoing;
+
+/// The matcher itself is pure and lives with the screening engine it builds on.
+pub use screening::denials as matcher;
 
 pub(crate) use matching::open_consultations as matching_open_consultations;
 pub use matching::{CloseConsultation, Consultation, DenialMatch};

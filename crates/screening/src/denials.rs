@@ -1,10 +1,10 @@
-//! Matching an application against the denials register: a screening index over the denied end users and
+//! Matching an application against a denials register (exportctl issue 13, docs/denials.md): a screening index over the denied end users and
 //! consignees, with each candidate kept only when the denial is in force, its destination is one of the
 //! application's and it shares a control entry with the application. Pure: no store, no clock.
 
+use crate::{Explanation, Index, Options, Query};
 use chrono::NaiveDate;
 use lists::{EntityKind, ListEntry, ListFormat, ListSnapshot, NameKind, NameQuality, NameVariant};
-use screening::{Explanation, Index, Options, Query};
 use std::collections::HashMap;
 
 /// The list label under which denied parties are indexed.
