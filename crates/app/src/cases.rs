@@ -415,7 +415,10 @@ impl App {
             .map_err(not_found("application"))?;
         let before = who.visible(Kind::Case, before)?;
         // Only the assigned officer acts on a case; another officer re-assigns it first (audited).
-        if who.role == Role::Officer && audit_action != "assign-case" {
+        if who.role == Role::Officer
+            && audit_action != "assign-case"
+            && audit_action != crate::moratorium::SUSPEND_UNDER_MORATORIUM
+        {
             if let Some(a) = before.assigned_to.as_deref().filter(|a| *a != who.user_id) {
                 let name = match tx.user_by_id(a).await {
                     Ok(u) => u.username,

@@ -20,6 +20,7 @@ pub mod exporter;
 pub mod licences;
 pub mod listing;
 pub mod model;
+pub mod moratorium;
 pub mod policy_svc;
 pub mod screening_svc;
 pub mod statistics;
