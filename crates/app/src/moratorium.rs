@@ -78,7 +78,9 @@ impl App {
             POLICY_VERSION,
             id,
             None::<&()>,
-            Some(&serde_json::json!({"licences": report.licences_prohibited, "policy_version": report.staged_version})),
+            Some(
+                &serde_json::json!({"licences": report.licences_prohibited, "policy_version": report.staged_version}),
+            ),
             Some(&why),
         );
         tx.commit().await?;

@@ -22,17 +22,8 @@ impl Rng {
     }
 }
 
-const WORDS: &[&str] = &[
-    "Gulf",
-    "Northern",
-    "Federal",
-    "National",
-    "Central",
-    "Eastern",
-    "Western",
-    "Coastal",
-    "Royal",
-    "United",
+/// Organisation words (shared by many names, as in real registers).
+const ORG: &[&str] = &[
     "Monitoring",
     "Security",
     "Intelligence",
@@ -46,8 +37,6 @@ const WORDS: &[&str] = &[
     "Agency",
     "Directorate",
     "Ministry",
-    "Interior",
-    "Defence",
     "Services",
     "Holdings",
     "Solutions",
@@ -59,26 +48,12 @@ const WORDS: &[&str] = &[
     "Command",
     "Guard",
     "Authority",
-    "Almaz",
-    "Zarya",
-    "Rasheed",
-    "Karimov",
-    "Haddad",
-    "Nasser",
-    "Okafor",
-    "Petrov",
-    "Ivanova",
-    "Tanaka",
-    "Nguyen",
-    "Mendes",
-    "Kowalski",
-    "Oyelaran",
-    "Farouk",
-    "Sokolov",
-    "Baranov",
-    "Qasim",
-    "Yusuf",
-    "Rahman",
+];
+/// Syllables of the distinctive words: 40^2 + 40^3 possible words, so names differ as real parties' do.
+const SYL: &[&str] = &[
+    "ka", "ro", "mi", "sa", "ten", "vol", "dar", "zu", "fe", "li", "nor", "ba", "shi", "qa", "ret",
+    "ul", "mon", "go", "ve", "tri", "al", "ha", "dim", "ko", "pe", "ras", "yo", "ni", "sto", "bel",
+    "gar", "fi", "ma", "lek", "os", "tu", "har", "zen", "ri", "da",
 ];
 const COUNTRIES: &[&str] = &[
     "AE", "SA", "EG", "MX", "BR", "IN", "ID", "TR", "KZ", "UZ", "VN", "TH", "MY", "PH", "NG", "KE",
@@ -88,9 +63,20 @@ const ENTRIES: &[&str] = &[
     "5A001.j", "5A001.f", "4A005", "4D004", "5D001.e", "5A004.b", "4E001.a",
 ];
 
+fn word(r: &mut Rng) -> String {
+    let n = 2 + (r.next() % 2) as usize;
+    let w: String = (0..n).map(|_| r.pick(SYL)).collect();
+    let mut c = w.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// Two or three distinctive words and an organisation word.
 fn name(r: &mut Rng) -> String {
-    let n = 2 + (r.next() % 3) as usize;
-    (0..n).map(|_| r.pick(WORDS)).collect::<Vec<_>>().join(" ")
+    let n = 2 + (r.next() % 2) as usize;
+    let mut words: Vec<String> = (0..n).map(|_| word(r)).collect();
+    words.push(r.pick(ORG).to_string());
+    words.join(" ")
 }
 
 fn register() -> Matcher {
@@ -123,6 +109,7 @@ fn register() -> Matcher {
     Matcher::build(denials)
 }
 
+/// Applications with parties drawn from the same name generator as the register.
 fn applications(n: usize) -> Vec<Application> {
     let mut r = Rng(0xD1B54A32D192ED03);
     (0..n)

@@ -63,9 +63,10 @@ pub struct Found {
     pub destination: String,
 }
 
-/// The index over the register's denials in force.
+/// The index over the register's denials in force: one screening index per destination, so an application
+/// is screened only against the denials of its destinations.
 pub struct Matcher {
-    index: Index,
+    indexes: HashMap<String, Index>,
     denials: Vec<DenialKey>,
     /// Source id in the index → (denial position, denied role, denied name).
     names: HashMap<String, (usize, &'static str)>,
@@ -76,8 +77,9 @@ impl Matcher {
     pub fn build(denials: Vec<(DenialKey, Vec<DeniedName>)>) -> Matcher {
         let mut keys = Vec::with_capacity(denials.len());
         let mut names = HashMap::with_capacity(denials.len() * 2);
-        let mut entries = Vec::with_capacity(denials.len() * 2);
+        let mut by_destination: HashMap<String, Vec<ListEntry>> = HashMap::new();
         for (i, (key, parties)) in denials.into_iter().enumerate() {
+            let entries = by_destination.entry(key.destination.clone()).or_default();
             for p in parties {
                 let source_id = format!("{i}/{}", p.role);
                 names.insert(source_id.clone(), (i, p.role));
@@ -100,16 +102,22 @@ impl Matcher {
             }
             keys.push(key);
         }
-        let snapshot = ListSnapshot {
-            // The format is only the index's label for where entries came from; the register is not a list file.
-            format: ListFormat::UsCslCsv,
-            version: "register".into(),
-            published: None,
-            source: Some(LABEL.into()),
-            entries,
-        };
+        let indexes = by_destination
+            .into_iter()
+            .map(|(destination, entries)| {
+                let snapshot = ListSnapshot {
+                    // The format only labels where entries came from; the register is not a list file.
+                    format: ListFormat::UsCslCsv,
+                    version: "register".into(),
+                    published: None,
+                    source: Some(LABEL.into()),
+                    entries,
+                };
+                (destination, Index::build(&[(LABEL.to_string(), snapshot)]))
+            })
+            .collect();
         Matcher {
-            index: Index::build(&[(LABEL.to_string(), snapshot)]),
+            indexes,
             denials: keys,
             names,
         }
@@ -135,11 +143,16 @@ impl Matcher {
             exhaustive: false,
         };
         let mut out: Vec<Found> = Vec::new();
+        let indexes: Vec<&Index> = app
+            .destinations
+            .iter()
+            .filter_map(|d| self.indexes.get(d))
+            .collect();
         for (role, name) in &app.parties {
             let Ok(q) = Query::new(name, None, None, &[], &[]) else {
                 continue;
             };
-            for m in self.index.screen(&q, &opts) {
+            for m in indexes.iter().flat_map(|ix| ix.screen(&q, &opts)) {
                 let Some(&(i, denied_role)) = self.names.get(&m.source_id) else {
                     continue;
                 };

@@ -620,44 +620,94 @@ async fn moratorium_preview_and_bulk_suspension(b: Backend) {
     let mx_id = mx["id"].as_str().unwrap().to_string();
     t.approve_and_issue(&w, &mx_id, json!([])).await;
     let staged = t
-        .post(&w.policy_admin, "/api/v1/policy/versions", json!({"files": moratorium_files()}))
+        .post(
+            &w.policy_admin,
+            "/api/v1/policy/versions",
+            json!({"files": moratorium_files()}),
+        )
         .await
         .ok();
     let sid = staged["id"].as_str().unwrap().to_string();
     let report = t
-        .get(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/impact"))
+        .get(
+            &w.policy_admin,
+            &format!("/api/v1/policy/versions/{sid}/impact"),
+        )
         .await
         .ok();
-    assert_eq!(report["licences_prohibited"], json!([br_ref.clone()]), "{report}");
+    assert_eq!(
+        report["licences_prohibited"],
+        json!([br_ref.clone()]),
+        "{report}"
+    );
     let affected = report["affected"].as_array().unwrap();
-    assert!(affected.iter().any(|a| a["case_ref"] == br_ref.as_str() && a["state"] == "issued" && a["staged"]["outcome"] == "prohibited"));
+    assert!(affected.iter().any(|a| a["case_ref"] == br_ref.as_str()
+        && a["state"] == "issued"
+        && a["staged"]["outcome"] == "prohibited"));
     assert_eq!(br["state"], "issued", "the preview changes nothing");
 
-    t.post(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"), json!({"reason": "x"}))
-        .await
-        .problem(403);
+    t.post(
+        &w.policy_admin,
+        &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"),
+        json!({"reason": "x"}),
+    )
+    .await
+    .problem(403);
     let head = t.audit_head().await;
     // The bulk action is any officer's: officer2 is not assigned to the licence.
     let r = t
-        .post(&w.officer2, &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"), json!({"reason": "UN experts' call for a moratorium"}))
+        .post(
+            &w.officer2,
+            &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"),
+            json!({"reason": "UN experts' call for a moratorium"}),
+        )
         .await
         .ok();
     assert_eq!(r["suspended"], json!([br_ref.clone()]));
-    let case = t.get(&w.officer, &format!("/api/v1/applications/{br_id}")).await.ok();
+    let case = t
+        .get(&w.officer, &format!("/api/v1/applications/{br_id}"))
+        .await
+        .ok();
     assert_eq!(case["state"], "suspended");
     let last = case["history"].as_array().unwrap().last().unwrap().clone();
-    assert!(last["reason"].as_str().unwrap().contains("moratorium in policy version moratorium-test"), "{last}");
-    let mx_case = t.get(&w.officer, &format!("/api/v1/applications/{mx_id}")).await.ok();
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .contains("moratorium in policy version moratorium-test"),
+        "{last}"
+    );
+    let mx_case = t
+        .get(&w.officer, &format!("/api/v1/applications/{mx_id}"))
+        .await
+        .ok();
     assert_eq!(mx_case["state"], "issued");
-    let events = t.get(&t.admin, &format!("/api/v1/audit?after={head}&limit=100")).await.ok();
-    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let events = t
+        .get(&t.admin, &format!("/api/v1/audit?after={head}&limit=100"))
+        .await
+        .ok();
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert!(actions.contains(&"moratorium-suspension"), "{actions:?}");
-    assert!(actions.contains(&"suspend-licence-under-moratorium"), "{actions:?}");
+    assert!(
+        actions.contains(&"suspend-licence-under-moratorium"),
+        "{actions:?}"
+    );
     let ns = notifications(&t, &w).await;
-    assert!(ns.iter().any(|n| n["kind"] == "suspension" && n["case_reference"] == br_ref.as_str()));
+    assert!(ns
+        .iter()
+        .any(|n| n["kind"] == "suspension" && n["case_reference"] == br_ref.as_str()));
     // Again: nothing left to suspend.
     let r = t
-        .post(&w.officer2, &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"), json!({"reason": "again"}))
+        .post(
+            &w.officer2,
+            &format!("/api/v1/policy/versions/{sid}/moratorium-suspensions"),
+            json!({"reason": "again"}),
+        )
         .await
         .ok();
     assert_eq!(r["suspended"], json!([]));
@@ -665,11 +715,23 @@ async fn moratorium_preview_and_bulk_suspension(b: Backend) {
 
     // Published, the moratorium prohibits new determinations and names itself.
     let today = t.app.today().to_string();
-    t.post(&w.policy_admin, &format!("/api/v1/policy/versions/{sid}/publish"), json!({"effective_from": today}))
-        .await
-        .ok();
+    t.post(
+        &w.policy_admin,
+        &format!("/api/v1/policy/versions/{sid}/publish"),
+        json!({"effective_from": today}),
+    )
+    .await
+    .ok();
     let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
     assert_eq!(c["determinations"][0]["outcome"], "prohibited");
-    let case = t.get(&w.officer, &format!("/api/v1/applications/{}", c["id"].as_str().unwrap())).await.ok();
-    assert!(case["determinations"][0]["determination"].to_string().contains("moratorium-br"));
+    let case = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{}", c["id"].as_str().unwrap()),
+        )
+        .await
+        .ok();
+    assert!(case["determinations"][0]["determination"]
+        .to_string()
+        .contains("moratorium-br"));
 }
