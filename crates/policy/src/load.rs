@@ -399,9 +399,7 @@ impl Checker<'_> {
                         || (k.span().start <= at.start && at.start < v.span().end)
                 })
                 .map(|(k, _)| k.get_ref().to_string());
-            let Some(culprit) = culprit else {
-                return None;
-            };
+            let culprit = culprit?;
             table.remove(culprit.as_str());
             removed.push(culprit);
         }
