@@ -267,7 +267,7 @@ mod tests {
         let ids: Vec<&str> = found.iter().map(|f| f.denial.id.as_str()).collect();
         assert_eq!(ids, ["a"]);
         assert_eq!(found[0].shared_entries, ["5A001.j"]);
-        assert!(found[0].score >= 0.8 && found[0].score < 1.0);
+        assert!((0.8..1.0).contains(&found[0].score));
         assert!(m
             .find(&application("Unrelated Bakery"), today, 0.8)
             .is_empty());

@@ -297,7 +297,7 @@ async fn submission_matches_and_consultation_blocks_approval(b: Backend) {
     assert_eq!(m["denied_name"], "Federal Polise");
     assert_eq!(m["shared_entries"], json!(["5A001.j"]));
     let score = m["score"].as_f64().unwrap();
-    assert!(score >= 0.8 && score < 1.0, "{score}");
+    assert!((0.8..1.0).contains(&score), "{score}");
     assert!(m["explanation"].is_object() && !m["explanation"].as_object().unwrap().is_empty());
     assert_eq!(m["consultation"]["status"], "open");
     assert_eq!(m["consultation"]["partner"], "DE");
