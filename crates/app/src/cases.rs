@@ -264,6 +264,7 @@ impl App {
             screened_with: vec![],
             documents: vec![],
             flags: vec![],
+            denial_matches: vec![],
             history: vec![],
             submitted_at: None,
         };
@@ -414,7 +415,10 @@ impl App {
             .map_err(not_found("application"))?;
         let before = who.visible(Kind::Case, before)?;
         // Only the assigned officer acts on a case; another officer re-assigns it first (audited).
-        if who.role == Role::Officer && audit_action != "assign-case" {
+        if who.role == Role::Officer
+            && audit_action != "assign-case"
+            && audit_action != crate::moratorium::SUSPEND_UNDER_MORATORIUM
+        {
             if let Some(a) = before.assigned_to.as_deref().filter(|a| *a != who.user_id) {
                 let name = match tx.user_by_id(a).await {
                     Ok(u) => u.username,
@@ -481,6 +485,8 @@ impl App {
         tx.update(&after).await?;
         if let Some(a) = action {
             self.sync_licence(&mut tx, who, a, &after, reason).await?;
+            self.outgoing_denials(&mut tx, who, a, &after, reason)
+                .await?;
         }
         self.notify_case_change(&mut tx, who, audit_action, action, &before, &after)
             .await?;
@@ -524,7 +530,10 @@ impl App {
         if let Some(e) = &current.body.export {
             self.check_marketing_authorisation(who, e).await?;
         }
-        let (dets, policy_version) = self.determine_case(&current.body).await?;
+        let denial_matches = self.denial_matches_for(&current.body).await?;
+        let (dets, policy_version) = self
+            .determine_case(&current.body, !denial_matches.is_empty())
+            .await?;
         let mut required: BTreeSet<ReviewKind> = BTreeSet::new();
         let mut docs: BTreeSet<String> = BTreeSet::new();
         let mut target: Option<u32> = None;
@@ -555,6 +564,7 @@ impl App {
                 r.body.required_documents = docs.into_iter().collect();
                 r.body.target_working_days = target;
                 r.body.submitted_at = Some(at.clone());
+                r.body.denial_matches = denial_matches;
                 for k in required {
                     r.body.advice.push(AdviceEntry {
                         review: k,
@@ -650,7 +660,11 @@ impl App {
     }
 
     /// Evaluates policy for every (product, destination, end-user type) of a case as of today.
-    async fn determine_case(&self, body: &CaseBody) -> AppResult<(Vec<CaseDetermination>, String)> {
+    async fn determine_case(
+        &self,
+        body: &CaseBody,
+        denial_match: bool,
+    ) -> AppResult<(Vec<CaseDetermination>, String)> {
         let mut combos: Vec<(String, domain::CountryCode, domain::EndUserType)> = Vec::new();
         match (&body.marketing, &body.export) {
             (Some(m), _) => {
@@ -687,6 +701,7 @@ impl App {
                 destination: d.clone(),
                 end_user_type: t,
                 catch_all_notified: class.catch_all_notified,
+                denial_match,
             };
             let det = policy::evaluate(&req, &set)
                 .map_err(|e| AppError::invalid("application", e.to_string()))?;
@@ -745,6 +760,10 @@ impl App {
             export: b.export,
         };
         self.validate_application(who, &a).await?;
+        let mut changed = current.body.clone();
+        changed.marketing = a.marketing.clone();
+        changed.export = a.export.clone();
+        let denial_matches = self.denial_matches_for(&changed).await?;
         self.change_case(
             who,
             id,
@@ -756,6 +775,7 @@ impl App {
                 draft_only(&r.state, "changed")?;
                 r.body.marketing = a.marketing;
                 r.body.export = a.export;
+                r.body.denial_matches = denial_matches;
                 Ok(())
             },
         )
@@ -1132,28 +1152,32 @@ impl App {
         )?;
         let by = who.user_id.clone();
         let r2 = reason.clone();
-        self.change_case(
-            who,
-            id,
-            b.expected_version,
-            Some(CaseAction::Refuse),
-            "refuse-application",
-            Some(&reason),
-            move |r| {
-                missing_advice(&r.body)?;
-                open_hits(&r.body)?;
-                r.body.decision = Some(Decision {
-                    approved: false,
-                    reason: r2,
-                    criteria: b.criteria,
-                    conditions: vec![],
-                    decided_by: by,
-                    decided_at: now(),
-                });
-                Ok(())
-            },
-        )
-        .await
+        let view = self
+            .change_case(
+                who,
+                id,
+                b.expected_version,
+                Some(CaseAction::Refuse),
+                "refuse-application",
+                Some(&reason),
+                move |r| {
+                    missing_advice(&r.body)?;
+                    open_hits(&r.body)?;
+                    r.body.decision = Some(Decision {
+                        approved: false,
+                        reason: r2,
+                        criteria: b.criteria,
+                        conditions: vec![],
+                        decided_by: by,
+                        decided_at: now(),
+                    });
+                    Ok(())
+                },
+            )
+            .await?;
+        // The refusal added denials of this authority to the register.
+        self.register_changed().await?;
+        Ok(view)
     }
 
     pub async fn issue(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<CaseView> {
@@ -1232,6 +1256,8 @@ impl App {
             self.flag_dependent_export_licences(id, action, &reason)
                 .await?;
         }
+        // Suspension, revocation and reinstatement add or end denials of this authority.
+        self.register_changed().await?;
         Ok(view)
     }
 
@@ -1398,6 +1424,7 @@ impl App {
                 "overdue",
                 "screening",
                 "flagged",
+                "denials",
             ]
         };
         if !names.contains(&name) {
@@ -1467,6 +1494,10 @@ impl App {
             "overdue" => self.case_view(r.clone()).is_ok_and(|c| c.overdue),
             "screening" => r.body.screening.iter().any(|h| h.status == "open"),
             "flagged" => !r.body.flags.is_empty(),
+            "denials" => {
+                !r.body.denial_matches.is_empty()
+                    && r.state.parse::<CaseState>().is_ok_and(|s| s.is_open())
+            }
             _ => true,
         };
         let mut keep = |r: &Record<CaseBody>| {
@@ -1625,6 +1656,7 @@ pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec
             h.id, h.source_id, h.list
         ));
     }
+    out.extend(crate::denials::open_consultation_blockers(body));
     for h in body
         .screening
         .iter()

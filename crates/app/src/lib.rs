@@ -15,6 +15,7 @@ pub mod cases;
 pub mod delivery;
 pub mod demo;
 pub mod demo_history;
+pub mod denials;
 pub mod error;
 pub mod exporter;
 pub mod jobs;
@@ -24,6 +25,8 @@ pub mod model;
 pub mod notes;
 pub mod notifications;
 pub mod notify;
+
+pub mod moratorium;
 pub mod policy_svc;
 pub mod screening_svc;
 pub mod statistics;
@@ -76,6 +79,13 @@ pub struct AppConfig {
     pub stats_threshold: u32,
     /// Notification delivery (SMTP, webhooks) and job retries.
     pub notify: notify::NotifyConfig,
+
+    /// A denial lapses this many years after its date (or its renewal) unless renewed.
+    pub denial_lapse_years: u32,
+    /// ISO 3166-1 alpha-2 code of this authority's state: the denying state of its own denials.
+    pub authority_state: String,
+    /// The regime under which this authority notifies its denials (e.g. `wassenaar`).
+    pub denial_regime: String,
 }
 
 impl Default for AppConfig {
@@ -95,6 +105,10 @@ impl Default for AppConfig {
             signing_keys: None,
             stats_threshold: 5,
             notify: notify::NotifyConfig::default(),
+
+            denial_lapse_years: 3,
+            authority_state: "IL".into(),
+            denial_regime: "wassenaar".into(),
         }
     }
 }
@@ -218,6 +232,8 @@ pub struct App {
     pub config: AppConfig,
     policies: RwLock<policy_svc::Policies>,
     screening: RwLock<Option<Arc<screening_svc::LoadedIndex>>>,
+    /// The index over the denials register (rebuilt by every register change).
+    denial_matcher: RwLock<Option<Arc<denials::matcher::Matcher>>>,
     /// What the loaded state was built from: the active list version ids, the published policy records.
     loaded_from: std::sync::Mutex<LoadedFrom>,
     /// Serialises reloads, so that a slower, older reload never replaces a newer one.
@@ -254,6 +270,7 @@ impl App {
             config,
             policies: RwLock::new(policy_svc::Policies::reference_only()),
             screening: RwLock::new(None),
+            denial_matcher: RwLock::new(None),
             loaded_from: std::sync::Mutex::new(LoadedFrom::default()),
             reload_lock: tokio::sync::Mutex::new(()),
             calendar,
@@ -262,6 +279,7 @@ impl App {
         });
         app.reload_policies().await?;
         app.reload_screening_index().await?;
+        app.reload_denials().await?;
         app.index_unindexed_cases().await?;
         app.backfill_licence_records().await?;
         if let Some(every) = app.config.reload_interval {

@@ -451,6 +451,9 @@ pub struct CaseBody {
     /// Open matters for the officer that no state change shows.
     #[serde(default)]
     pub flags: Vec<CaseFlag>,
+    /// Denials in force the application matches (docs/denials.md), with the consultations they opened.
+    #[serde(default)]
+    pub denial_matches: Vec<crate::denials::DenialMatch>,
 }
 
 /// A case as shown to its readers.

@@ -240,6 +240,7 @@ impl App {
             destination: q.destination.clone(),
             end_user_type: q.end_user_type,
             catch_all_notified,
+            denial_match: false,
         };
         let det = policy::evaluate(&req, &set)
             .map_err(|e| AppError::invalid("product", e.to_string()))?;
@@ -412,6 +413,7 @@ impl App {
                 out.push(policy::ImpactCase {
                     case_ref: r.reference.clone().unwrap_or_default(),
                     decided: state.is_decided(),
+                    state: Some(r.state.clone()),
                     request,
                 });
             }
@@ -426,6 +428,11 @@ impl App {
         id: &str,
     ) -> AppResult<policy::ImpactReport> {
         who.require(&[Role::PolicyAdmin, Role::Auditor], "preview policy impact")?;
+        self.impact_of(id).await
+    }
+
+    /// The impact report of a stored policy version against the policy in force.
+    pub(crate) async fn impact_of(&self, id: &str) -> AppResult<policy::ImpactReport> {
         let rec = self
             .store
             .get::<PolicyVersionBody>(POLICY_VERSION, id)

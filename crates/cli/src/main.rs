@@ -29,6 +29,8 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// The signing keys (checkpoints, licences): list them, rotate to a new one.
     Keys(cmd::keys::KeysArgs),
+    /// The denials register: import partner denials, export the notifications due to partners.
+    Denials(cmd::denials::DenialsArgs),
     /// Import sanctions lists into the service database and show their status.
     Lists(cmd::lists::ListsArgs),
     /// Evaluate and check licensing policy.
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Admin(a) => cmd::admin::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Keys(a) => cmd::keys::run(a),
+        Command::Denials(a) => cmd::denials::run(a),
         Command::Lists(a) => cmd::lists::run(a),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Screen(a) => cmd::screen::run(a),

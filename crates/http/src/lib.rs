@@ -105,6 +105,8 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/public/statistics",
     "/notifications",
     "/webhooks/deliveries",
+    "/denials",
+    "/denials/notifications",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

@@ -46,6 +46,7 @@ fn mix(n: usize) -> Vec<Request> {
                 destination: CountryCode::parse(dest).expect("code"),
                 end_user_type: EndUserType::ALL[next() % 5],
                 catch_all_notified: next() % 10 == 0,
+                denial_match: false,
             }
         })
         .collect()

@@ -44,6 +44,9 @@ pub enum Fact {
     CyberSurveillance,
     /// `catch_all_notified`: the authority notified a catch-all (human-rights) concern for a non-listed item.
     CatchAllNotified,
+    /// `denial_match`: the application matches a denial in force (overlapping control entry, same destination,
+    /// end user or consignee matched by screening), see docs/denials.md.
+    DenialMatch,
     /// `control_entries`: list of the canonical codes of the given control entries.
     ControlEntries,
 }
@@ -63,6 +66,7 @@ impl Fact {
         Fact::Listed,
         Fact::CyberSurveillance,
         Fact::CatchAllNotified,
+        Fact::DenialMatch,
         Fact::ControlEntries,
     ];
 
@@ -81,6 +85,7 @@ impl Fact {
             Fact::Listed => "listed",
             Fact::CyberSurveillance => "cyber_surveillance",
             Fact::CatchAllNotified => "catch_all_notified",
+            Fact::DenialMatch => "denial_match",
             Fact::ControlEntries => "control_entries",
         }
     }
@@ -114,7 +119,8 @@ impl Vocabulary<'_> {
             | Fact::Wassenaar
             | Fact::Listed
             | Fact::CyberSurveillance
-            | Fact::CatchAllNotified => 2,
+            | Fact::CatchAllNotified
+            | Fact::DenialMatch => 2,
             Fact::ControlEntries => return None,
         })
     }
@@ -166,6 +172,7 @@ pub(crate) struct FactValues<'a> {
     pub listed: bool,
     pub cyber_surveillance: bool,
     pub catch_all_notified: bool,
+    pub denial_match: bool,
     pub control_entries: &'a [&'a str],
 }
 
@@ -185,6 +192,7 @@ impl FactValues<'_> {
             Fact::Listed => usize::from(self.listed),
             Fact::CyberSurveillance => usize::from(self.cyber_surveillance),
             Fact::CatchAllNotified => usize::from(self.catch_all_notified),
+            Fact::DenialMatch => usize::from(self.denial_match),
             Fact::ControlEntries => 0,
         }
     }
@@ -203,6 +211,7 @@ impl FactValues<'_> {
             Fact::Listed => Value::Bool(self.listed),
             Fact::CyberSurveillance => Value::Bool(self.cyber_surveillance),
             Fact::CatchAllNotified => Value::Bool(self.catch_all_notified),
+            Fact::DenialMatch => Value::Bool(self.denial_match),
             Fact::ControlEntries => Value::List(Arc::new(
                 self.control_entries
                     .iter()
@@ -606,6 +615,7 @@ mod tests {
                         listed: (n / 640) % 2 == 1,
                         cyber_surveillance: (n / 1280) % 2 == 1,
                         catch_all_notified: (n / 2560) % 2 == 1,
+                        denial_match: (n / 3) % 2 == 1,
                         control_entries: &[],
                     };
                     assert_eq!(

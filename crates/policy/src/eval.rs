@@ -27,6 +27,10 @@ pub struct Request {
     /// The authority notified a catch-all (human-rights) concern for a non-listed item.
     #[serde(default)]
     pub catch_all_notified: bool,
+    /// The application matches a denial in force (see docs/denials.md); false when not known (a
+    /// pre-application check, or a request stored before this fact existed).
+    #[serde(default)]
+    pub denial_match: bool,
 }
 
 /// The result of evaluating policy for one request.
@@ -162,6 +166,7 @@ impl Resolved<'_> {
                 }
             }
             Fact::CatchAllNotified => write!(out, "catch_all_notified={}", f.catch_all_notified),
+            Fact::DenialMatch => write!(out, "denial_match={}", f.denial_match),
             Fact::ControlEntries => {
                 write!(out, "control_entries=[{}]", f.control_entries.join(", "))
             }
@@ -251,6 +256,7 @@ pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, Eva
             listed: !codes.is_empty(),
             cyber_surveillance: !cyber_codes.is_empty(),
             catch_all_notified: request.catch_all_notified,
+            denial_match: request.denial_match,
             control_entries: &codes,
         },
         embargo,

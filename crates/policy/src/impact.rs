@@ -14,6 +14,10 @@ pub struct ImpactCase {
     pub case_ref: String,
     #[serde(default)]
     pub decided: bool,
+    /// The case's lifecycle state (`issued`, `suspended`, ...), when known: issued and suspended licences that
+    /// the staged policy would prohibit are listed in [`ImpactReport::licences_prohibited`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     pub request: Request,
 }
 
@@ -59,6 +63,8 @@ impl DeterminationSummary {
 pub struct AffectedCase {
     pub case_ref: String,
     pub decided: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     pub destination: String,
     /// Canonical codes where known, else as given.
     pub control_entries: Vec<String>,
@@ -83,6 +89,10 @@ pub struct ImpactReport {
     pub by_control_entry: BTreeMap<String, usize>,
     /// Changed cases by outcome transition, e.g. `exempt -> licence-required`.
     pub by_transition: BTreeMap<String, usize>,
+    /// Issued and suspended licences (case references) that the staged policy would have prohibited: a
+    /// moratorium does not touch them silently; an officer may suspend them in one audited action.
+    #[serde(default)]
+    pub licences_prohibited: Vec<String>,
     pub affected: Vec<AffectedCase>,
 }
 
@@ -98,6 +108,7 @@ pub fn impact(cases: &[ImpactCase], current: &PolicySet, staged: &PolicySet) -> 
         by_destination: BTreeMap::new(),
         by_control_entry: BTreeMap::new(),
         by_transition: BTreeMap::new(),
+        licences_prohibited: Vec::new(),
         affected: Vec::new(),
     };
     for case in cases {
@@ -157,9 +168,18 @@ pub fn impact(cases: &[ImpactCase], current: &PolicySet, staged: &PolicySet) -> 
             .by_transition
             .entry(format!("{} -> {}", before.label(), after.label()))
             .or_default() += 1;
+        let licence = matches!(case.state.as_deref(), Some("issued" | "suspended"));
+        if licence
+            && after.outcome == Some(Outcome::Prohibited)
+            && before.outcome != Some(Outcome::Prohibited)
+            && !report.licences_prohibited.contains(&case.case_ref)
+        {
+            report.licences_prohibited.push(case.case_ref.clone());
+        }
         report.affected.push(AffectedCase {
             case_ref: case.case_ref.clone(),
             decided: case.decided,
+            state: case.state.clone(),
             destination,
             control_entries: entries,
             changes: changes.into_iter().map(String::from).collect(),

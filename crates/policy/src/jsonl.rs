@@ -19,6 +19,7 @@ const FIELDS: &[&str] = &[
     "destination",
     "end_user_type",
     "catch_all_notified",
+    "denial_match",
 ];
 
 #[derive(Serialize)]
@@ -117,6 +118,16 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
             ))
         }
     };
+    let denial_match = match obj.get("denial_match") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "denial_match: expected a boolean, got {}",
+                kind(other)
+            ))
+        }
+    };
     Ok(Request {
         as_of,
         licence,
@@ -125,6 +136,7 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
         destination,
         end_user_type,
         catch_all_notified,
+        denial_match,
     })
 }
 

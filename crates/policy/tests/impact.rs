@@ -7,6 +7,7 @@ use policy::{ImpactCase, PolicySet};
 
 fn case(r: &str, decided: bool, q: Req) -> ImpactCase {
     ImpactCase {
+        state: None,
         case_ref: r.into(),
         decided,
         request: q.0,

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
+pub mod denials;
 pub mod explain;
 pub mod index;
 pub mod names;

@@ -2,6 +2,8 @@
 pub mod admin;
 pub mod audit;
 pub mod demo;
+
+pub mod denials;
 pub mod keys;
 pub mod licence;
 pub mod lists;

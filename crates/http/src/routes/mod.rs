@@ -6,6 +6,7 @@
 
 mod applications;
 mod audit;
+mod denials;
 mod licences;
 mod lists;
 mod me;
@@ -155,6 +156,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("applications", notes::router()))
         .merge(tagged("notifications", notifications::router()))
         .merge(tagged("webhooks", webhooks::router()))
+        .merge(tagged("denials", denials::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).
@@ -299,7 +301,7 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 
 /// The list upload route (it has its own body limit).
 pub fn list_upload_router() -> OpenApiRouter<AppState> {
-    tagged("lists", lists::upload_router())
+    tagged("lists", lists::upload_router()).merge(tagged("denials", denials::upload_router()))
 }
 
 type S = State<AppState>;

@@ -19,6 +19,21 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_policy_versions, stage_policy_version))
         .routes(routes!(get_policy_impact))
         .routes(routes!(publish_policy_version))
+        .routes(routes!(suspend_under_moratorium))
+}
+
+/// Suspend the licences a moratorium covers
+///
+/// An officer suspends, in one audited action, every issued licence that this policy version would have prohibited (the impact preview's `licences_prohibited`), with the moratorium as the reason. Each licence gets its own audit event and the suspension's denial and notification to partners.
+#[utoipa::path(post, path = "/api/v1/policy/versions/{id}/moratorium-suspensions", params(("id" = String, Path)), request_body(content = app::moratorium::MoratoriumSuspension, example = json!({"reason": "UN rapporteur's call for a moratorium on surveillance technology"})), responses((status = 200, body = app::moratorium::MoratoriumSuspended)))]
+async fn suspend_under_moratorium(
+    State(s): S,
+    Allowed(p, _): Allowed<crate::extract::Officers>,
+    Path(i): Path<String>,
+    Body(b): Body<app::moratorium::MoratoriumSuspension>,
+) -> ApiResult<Json<app::moratorium::MoratoriumSuspended>> {
+    id("id", &i)?;
+    Ok(Json(s.app.suspend_under_moratorium(&p, &i, b).await?))
 }
 
 /// Check whether a licence is needed

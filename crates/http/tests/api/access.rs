@@ -15,6 +15,9 @@ const ROLES: [&str; 10] = [
 /// Keys that must never reach an exporter.
 const EXPORTER_FORBIDDEN: &[&str] = &[
     "screening",
+    "denial_matches",
+    "consultation",
+    "denied_name",
     "listed_name",
     "primary_name",
     "explanation",
@@ -162,6 +165,18 @@ async fn fixture(un: &[u8]) -> Fixture {
     ids.insert("user", target_id);
     ids.insert("token", target_token);
     ids.insert("policy", staged["id"].as_str().unwrap().to_string());
+    let denial = t
+        .post(
+            &w.officer,
+            "/api/v1/denials",
+            json!({"regime": "wassenaar", "denying_state": "DE", "reference": "DE-ACCESS-1",
+                "date": "2026-03-02", "control_entries": ["4D004"], "item_description": "forensics",
+                "end_user": {"name": "Matrix Party", "address": null, "country": "AE"}, "consignee": null,
+                "destination": "AE", "end_use": "test", "criteria": ["2"]}),
+        )
+        .await
+        .ok();
+    ids.insert("denial", denial["id"].as_str().unwrap().to_string());
     let mut staff_ids = Vec::new();
     for tok in [
         &w.officer,
@@ -228,11 +243,14 @@ fn concrete(template: &str, f: &Fixture) -> String {
         "tokens" => "token",
         "policy" => "policy",
         "notifications" => "notification",
+
+        "denials" => "denial",
         other => panic!("no fixture id for resource {other:?}: extend the access test"),
     };
     template
         .replace("{id}", &f.ids[id_kind])
         .replace("{hit}", &f.ids["hit"])
+        .replace("{match}", "no-such-match")
         .replace("{name}", "unassigned")
         .replace("{format}", "un-sc-xml")
 }

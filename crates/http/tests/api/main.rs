@@ -9,6 +9,7 @@ mod concurrency;
 mod confidentiality;
 mod conformance;
 mod contract;
+mod denials;
 mod hostile;
 mod isolation;
 mod journey;

@@ -22,6 +22,7 @@ pub fn req() -> Req {
         destination: CountryCode::parse("DE").expect("code"),
         end_user_type: EndUserType::Private,
         catch_all_notified: false,
+        denial_match: false,
     })
 }
 
