@@ -16,7 +16,11 @@ async fn backfilled(backend: Backend) {
     app.import_demo_list().await.unwrap();
     let (_, cast) = app.seed_demo_base().await.unwrap();
     let officer = &cast.officer;
-    let licences = app.licences(officer).await.unwrap();
+    let licences = app
+        .licences(officer, None, &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items;
     assert!(!licences.is_empty(), "the demo issues a licence");
     // One licence suspended, so that the backfill has to carry a state other than issued.
     let suspended = licences[0].clone();
@@ -41,7 +45,12 @@ async fn backfilled(backend: Backend) {
         tx.delete("licence", &r.id, r.version).await.unwrap();
     }
     tx.commit().await.unwrap();
-    assert!(app.licences(officer).await.unwrap().is_empty());
+    assert!(app
+        .licences(officer, None, &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     let events = app.store.verify_audit(&[]).await.unwrap().events;
     app.store.close().await;
 
@@ -49,7 +58,11 @@ async fn backfilled(backend: Backend) {
     let app = App::new(Store::connect(&db.url).await.unwrap(), AppConfig::default())
         .await
         .unwrap();
-    let back = app.licences(officer).await.unwrap();
+    let back = app
+        .licences(officer, None, &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(back.len(), licences.len());
     for l in &licences {
         let b = back

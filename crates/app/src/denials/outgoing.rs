@@ -65,7 +65,7 @@ impl App {
             CaseAction::Approve => {
                 for m in case.body.denial_matches.iter().filter(|m| !m.own) {
                     let d = tx.get::<DenialBody>(DENIAL, &m.denial_id).await?;
-                    self.notify(
+                    self.record_partner_notification(
                         tx,
                         who,
                         NotificationDraft {
@@ -223,7 +223,7 @@ impl App {
                 Some(&rec.body),
                 reason,
             );
-            self.notify(
+            self.record_partner_notification(
                 tx,
                 who,
                 NotificationDraft {
@@ -280,7 +280,7 @@ impl App {
                 Some(&after.body),
                 reason,
             );
-            self.notify(
+            self.record_partner_notification(
                 tx,
                 who,
                 NotificationDraft {
@@ -297,7 +297,7 @@ impl App {
         Ok(())
     }
 
-    async fn notify(
+    async fn record_partner_notification(
         &self,
         tx: &mut Tx,
         who: &Principal,

@@ -50,9 +50,10 @@ pub(super) async fn public_pages_in_hebrew_right_to_left(b: Backend) {
     let exp = t.principal("demo-exporter").await;
     let number = t
         .app
-        .licences(&exp)
+        .licences(&exp, None, &app::listing::Page::all())
         .await
         .unwrap()
+        .items
         .into_iter()
         .next()
         .unwrap()
