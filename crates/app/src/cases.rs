@@ -1625,7 +1625,7 @@ fn approval_blockers(body: &CaseBody) -> AppResult<()> {
 }
 
 /// Every reason that blocks approving the case now, in the order the approve use case checks them: a
-/// prohibited determination, missing required advice, open screening hits, a confirmed sanctions-list hit, a
+/// prohibited determination, missing required advice, open screening hits, a confirmed hit whose consequence is to block, a
 /// missing required document, and (with `required` lists) a required list the case was not screened against.
 pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec<String> {
     let mut out = Vec::new();
@@ -1660,10 +1660,15 @@ pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec
     for h in body
         .screening
         .iter()
-        .filter(|h| h.status == "confirmed" && h.sanctions_list)
+        .filter(|h| h.status == "confirmed" && h.blocks())
     {
+        let what = if h.sanctions_list {
+            "sanctions-list"
+        } else {
+            "denied-party"
+        };
         out.push(format!(
-            "confirmed sanctions-list hit {} ({} on {}) blocks approval",
+            "confirmed {what} hit {} ({} on {}) blocks approval",
             h.id, h.source_id, h.list
         ));
     }

@@ -64,6 +64,9 @@ pub struct AppConfig {
     /// List sources (e.g. `ofac-sdn`, `un-sc`, `us-csl-el`) every case must have been screened against before
     /// it can be approved.
     pub required_lists: Vec<String>,
+    /// What a confirmed hit means, by list source (`ofac-sdn`) or source and programme (`ofac-sdn/CYBER2`),
+    /// over the reference choices of [`lists::reference_consequence`].
+    pub hit_consequences: std::collections::BTreeMap<String, lists::HitConsequence>,
     /// Largest share (0 to 1) by which a new list version's record count may fall below the active version of
     /// the same source; a larger drop is refused unless the administrator forces the import.
     pub max_list_drop: f64,
@@ -99,6 +102,7 @@ impl Default for AppConfig {
             screening_threshold: screening::DEFAULT_THRESHOLD,
             max_token_days: 90,
             required_lists: Vec::new(),
+            hit_consequences: std::collections::BTreeMap::new(),
             max_list_drop: 0.2,
             reload_interval: Some(std::time::Duration::from_secs(2)),
             sessions: auth::SessionConfig::default(),

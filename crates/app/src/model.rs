@@ -367,6 +367,17 @@ pub struct IssuedLicence {
     pub valid_until: Option<NaiveDate>,
 }
 
+impl ScreeningHit {
+    /// Whether this hit, once confirmed, blocks approval: by its recorded consequence, or for a hit found
+    /// before consequences were recorded, when its list is a sanctions list.
+    pub fn blocks(&self) -> bool {
+        match self.consequence {
+            Some(c) => c == lists::HitConsequence::Block,
+            None => self.sanctions_list,
+        }
+    }
+}
+
 /// A screening hit on one party of a case.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct ScreeningHit {
@@ -375,7 +386,12 @@ pub struct ScreeningHit {
     pub party_name: String,
     pub list: String,
     pub list_version: String,
+    /// The source is a sanctions list (descriptive; what a confirmed hit does is `consequence`).
     pub sanctions_list: bool,
+    /// What a confirmed hit means: `block` approval, or require an `end-use-check` of the party. Configured per
+    /// list source and programme (absent on hits found before it was recorded: then a sanctions hit blocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consequence: Option<lists::HitConsequence>,
     pub source_id: String,
     /// The list name that matched (the primary name, an alias or an original-script variant).
     pub listed_name: String,

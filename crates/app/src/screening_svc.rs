@@ -353,6 +353,13 @@ impl App {
             };
             for m in loaded.index.screen(&q, &opts) {
                 let sanctions = lists::source_is_sanctions(&m.list);
+                let programmes = loaded
+                    .entries
+                    .get(&(m.list.clone(), m.source_id.clone()))
+                    .map(|(_, p)| p.as_slice())
+                    .unwrap_or_default();
+                let consequence =
+                    lists::hit_consequence(&self.config.hit_consequences, &m.list, programmes);
                 hits.push(ScreeningHit {
                     id: new_id(),
                     party_role: role.clone(),
@@ -364,6 +371,7 @@ impl App {
                         .unwrap_or_default(),
                     list: m.list.clone(),
                     sanctions_list: sanctions,
+                    consequence: Some(consequence),
                     source_id: m.source_id.clone(),
                     listed_name: m.name.clone(),
                     primary_name: Some(m.primary_name.clone()),

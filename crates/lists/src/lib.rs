@@ -28,7 +28,10 @@ mod un;
 mod xml;
 
 pub use model::*;
-pub use sources::{csl_code, is_source_id, source_is_sanctions, split_sources};
+pub use sources::{
+    csl_code, hit_consequence, is_source_id, reference_consequence, source_is_sanctions,
+    split_sources, HitConsequence,
+};
 
 use std::path::Path;
 

@@ -37,6 +37,67 @@ pub fn is_source_id(id: &str) -> bool {
     })
 }
 
+/// What a confirmed hit on a list means for the case: configuration per list source and programme, with the
+/// reference choices in [`reference_consequence`] (docs/screening.md, "What a hit means").
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitConsequence {
+    /// A confirmed hit blocks approval.
+    Block,
+    /// A confirmed hit requires an end-use check of the party; it does not block approval by itself.
+    EndUseCheck,
+}
+
+impl HitConsequence {
+    /// Every value, in declaration order (the API document lists the same).
+    pub const ALL: &'static [HitConsequence] =
+        &[HitConsequence::Block, HitConsequence::EndUseCheck];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitConsequence::Block => "block",
+            HitConsequence::EndUseCheck => "end-use-check",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<HitConsequence, String> {
+        HitConsequence::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| format!("{s:?} is not a hit consequence; one of: block, end-use-check"))
+    }
+}
+
+/// The reference deployment's consequence of a confirmed hit on `source`: every sanctions programme and the BIS
+/// Denied Persons List (directly, `bis-dpl`, or through the CSL, `us-csl-dpl`) block approval; the BIS Unverified
+/// List (`us-csl-uvl`), whose parties BIS could not verify rather than found to be in breach, requires an end-use
+/// check instead. A configuration entry for the source, or for one of the entry's programmes, overrides it.
+pub fn reference_consequence(source: &str) -> HitConsequence {
+    match source {
+        "us-csl-uvl" => HitConsequence::EndUseCheck,
+        _ => HitConsequence::Block,
+    }
+}
+
+/// The consequence of a confirmed hit on an entry of `source` with `programmes`: a configured
+/// `source/programme` entry first (the first of the entry's programmes that has one), then a configured `source`
+/// entry, then the reference choice.
+pub fn hit_consequence(
+    configured: &BTreeMap<String, HitConsequence>,
+    source: &str,
+    programmes: &[String],
+) -> HitConsequence {
+    programmes
+        .iter()
+        .find_map(|p| configured.get(&format!("{source}/{p}")))
+        .or_else(|| configured.get(source))
+        .copied()
+        .unwrap_or_else(|| reference_consequence(source))
+}
+
 /// Whether hits on this source are sanctions hits (which block approval when confirmed) rather than
 /// export-control denied-party hits (the BIS Denied Persons List, directly or through the CSL).
 pub fn source_is_sanctions(source: &str) -> bool {
@@ -134,5 +195,47 @@ mod tests {
         assert!(is_source_id("us-csl-ns-mbs"));
         assert!(!is_source_id("us-csl-"));
         assert!(!is_source_id("ofac-csv"));
+    }
+}
+
+#[cfg(test)]
+mod consequence_tests {
+    use super::*;
+
+    #[test]
+    fn reference_choices_and_configuration_per_source_and_programme() {
+        let none = BTreeMap::new();
+        // The Denied Persons List blocks, directly and through the CSL; the Unverified List asks for an
+        // end-use check; sanctions programmes block.
+        for s in ["bis-dpl", "us-csl-dpl", "ofac-sdn", "un-sc", "us-csl-el"] {
+            assert_eq!(hit_consequence(&none, s, &[]), HitConsequence::Block, "{s}");
+        }
+        assert_eq!(
+            hit_consequence(&none, "us-csl-uvl", &[]),
+            HitConsequence::EndUseCheck
+        );
+        // A source entry overrides the reference; a programme entry overrides the source's.
+        let mut c = BTreeMap::new();
+        c.insert("us-csl-el".to_string(), HitConsequence::EndUseCheck);
+        c.insert("ofac-sdn/CYBER2".to_string(), HitConsequence::EndUseCheck);
+        assert_eq!(
+            hit_consequence(&c, "us-csl-el", &[]),
+            HitConsequence::EndUseCheck
+        );
+        assert_eq!(
+            hit_consequence(&c, "ofac-sdn", &["SDGT".into(), "CYBER2".into()]),
+            HitConsequence::EndUseCheck
+        );
+        assert_eq!(
+            hit_consequence(&c, "ofac-sdn", &["SDGT".into()]),
+            HitConsequence::Block
+        );
+        assert_eq!(
+            HitConsequence::parse("end-use-check"),
+            Ok(HitConsequence::EndUseCheck)
+        );
+        assert!(HitConsequence::parse("warn")
+            .unwrap_err()
+            .contains("block, end-use-check"));
     }
 }

@@ -43,6 +43,11 @@ pub struct ServeArgs {
     /// un-sc,ofac-sdn,eu-fsf,uk,us-csl-el; see `exportctl lists status`). `--demo` adds its illustrative list.
     #[arg(long = "required-lists", env = "EXPORTCTL_REQUIRED_LISTS", value_delimiter = ',', value_parser = source_id)]
     pub required_lists: Vec<String>,
+    /// What a confirmed hit means, per list source or source and programme, over the reference choices
+    /// (every list blocks approval except the BIS Unverified List, `us-csl-uvl`, which asks for an end-use
+    /// check): comma-separated `SOURCE[/PROGRAMME]=block|end-use-check`, e.g. `us-csl-el=end-use-check`.
+    #[arg(long = "hit-consequence", env = "EXPORTCTL_HIT_CONSEQUENCES", value_delimiter = ',', value_parser = hit_consequence)]
+    pub hit_consequences: Vec<(String, lists::HitConsequence)>,
     /// Largest allowed fall in a list source's record count against its version in force (share, 0 to 1);
     /// a larger fall needs `force`.
     #[arg(long, env = "EXPORTCTL_MAX_LIST_DROP", default_value_t = 0.2, value_parser = crate::cmd::lists::share)]
@@ -170,6 +175,25 @@ fn source_id(s: &str) -> Result<String, String> {
     }
 }
 
+fn hit_consequence(s: &str) -> Result<(String, lists::HitConsequence), String> {
+    let (key, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: write SOURCE[/PROGRAMME]=block|end-use-check"))?;
+    let (source, programme) = match key.split_once('/') {
+        Some((src, p)) => (src, Some(p)),
+        None => (key, None),
+    };
+    let source = source_id(source)?;
+    if programme.is_some_and(|p| p.trim().is_empty()) {
+        return Err(format!("{s:?}: the programme after '/' is empty"));
+    }
+    let key = match programme {
+        Some(p) => format!("{source}/{}", p.trim()),
+        None => source,
+    };
+    Ok((key, lists::HitConsequence::parse(value)?))
+}
+
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -211,6 +235,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             target_marketing_days: a.target_marketing_days,
             target_export_days: a.target_export_days,
             required_lists,
+            hit_consequences: a.hit_consequences.iter().cloned().collect(),
             max_list_drop: a.max_list_drop,
             reload_interval: Some(std::time::Duration::from_secs(a.reload_interval)),
             max_token_days: a.max_token_days,
@@ -364,4 +389,34 @@ fn day_name(s: &str) -> Result<String, String> {
 
 fn time_zone(s: &str) -> Result<domain::workdays::Tz, String> {
     domain::workdays::parse_time_zone(s)
+}
+
+#[cfg(test)]
+mod hit_consequence_flag {
+    use super::hit_consequence;
+    use lists::HitConsequence;
+
+    #[test]
+    fn parses_source_and_programme_and_names_mistakes() {
+        assert_eq!(
+            hit_consequence("us-csl-el=end-use-check"),
+            Ok(("us-csl-el".into(), HitConsequence::EndUseCheck))
+        );
+        assert_eq!(
+            hit_consequence("ofac-sdn/CYBER2=block"),
+            Ok(("ofac-sdn/CYBER2".into(), HitConsequence::Block))
+        );
+        assert!(hit_consequence("ofac-sdn")
+            .unwrap_err()
+            .contains("SOURCE[/PROGRAMME]"));
+        assert!(hit_consequence("nolist=block")
+            .unwrap_err()
+            .contains("not a list source id"));
+        assert!(hit_consequence("ofac-sdn=warn")
+            .unwrap_err()
+            .contains("block, end-use-check"));
+        assert!(hit_consequence("ofac-sdn/=block")
+            .unwrap_err()
+            .contains("programme"));
+    }
 }

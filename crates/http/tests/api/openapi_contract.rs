@@ -293,6 +293,7 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("FactOutcome", wire(stats::FactOutcome::ALL)),
         ("NameKind", wire(lists::NameKind::ALL)),
         ("NameQuality", wire(lists::NameQuality::ALL)),
+        ("HitConsequence", wire(lists::HitConsequence::ALL)),
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
     ]
 }

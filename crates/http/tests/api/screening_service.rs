@@ -5,7 +5,10 @@ use crate::both_backends;
 use crate::common::*;
 use serde_json::json;
 
-both_backends!(screening_blocks_until_hits_are_decided);
+both_backends!(
+    screening_blocks_until_hits_are_decided,
+    denied_party_hits_block_and_consequences_are_configuration
+);
 
 fn dpl_list() -> Vec<u8> {
     std::fs::read(concat!(
@@ -307,4 +310,109 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         "{}",
         after["screened_with"]
     );
+}
+
+/// A submitted, assigned and fully advised marketing case whose end user is a Denied Persons List name, with
+/// its DPL hit confirmed and every other hit cleared. Returns (case id, the DPL hit as the officer reads it).
+async fn confirmed_dpl_hit(t: &TestApp, w: &World) -> (String, serde_json::Value) {
+    t.raw(
+        "POST",
+        Some(&t.admin),
+        "/api/v1/lists/bis-dpl?name=dpl.txt",
+        Some(("application/octet-stream", dpl_list())),
+    )
+    .await
+    .ok();
+    let mut body = ml_body(&w.secret_product, "BR");
+    body["marketing"]["end_users"][0]["name"] = json!("AARON ABRAHAM VILLA");
+    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
+    let id = c["id"].as_str().unwrap().to_string();
+    let sub = t
+        .post(
+            &w.exporter,
+            &format!("/api/v1/applications/{id}/submit"),
+            json!({}),
+        )
+        .await
+        .ok();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/applications/{id}/assign"),
+        json!({}),
+    )
+    .await
+    .ok();
+    t.advise_all(w, &sub).await;
+    let hits = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/screening-hits"),
+        )
+        .await
+        .ok();
+    let hits = hits.as_array().unwrap().clone();
+    let dpl = hits
+        .iter()
+        .find(|h| h["list"] == "bis-dpl" && h["listed_name"] == "AARON ABRAHAM VILLA")
+        .unwrap_or_else(|| panic!("the DPL name is a hit: {hits:?}"))
+        .clone();
+    for h in &hits {
+        let decision = if h["id"] == dpl["id"] {
+            "confirm"
+        } else {
+            "clear"
+        };
+        t.post(
+            &w.officer,
+            &format!(
+                "/api/v1/applications/{id}/screening-hits/{}/decision",
+                h["id"].as_str().unwrap()
+            ),
+            json!({"decision": decision, "reason": "checked against the order's address"}),
+        )
+        .await
+        .ok();
+    }
+    (id, dpl)
+}
+
+/// issue 15: a confirmed Denied Persons List hit blocks approval like a sanctions hit (it did not: blocking
+/// was a flag compiled per format); what a hit means is configuration per list source and programme.
+async fn denied_party_hits_block_and_consequences_are_configuration(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let (id, hit) = confirmed_dpl_hit(&t, &w).await;
+    assert_eq!(hit["consequence"], "block", "{hit}");
+    assert_eq!(
+        hit["sanctions_list"], false,
+        "the DPL is not a sanctions list"
+    );
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "ok"}),
+        )
+        .await;
+    let detail = r.problem(409)["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("confirmed denied-party hit"), "{detail}");
+
+    // Configured to ask for an end-use check instead, the same confirmed hit does not block.
+    let mut config = app::AppConfig::default();
+    config
+        .hit_consequences
+        .insert("bis-dpl".into(), lists::HitConsequence::EndUseCheck);
+    let t = TestApp::start_with(b, config).await;
+    let w = t.world().await;
+    let (id, hit) = confirmed_dpl_hit(&t, &w).await;
+    assert_eq!(hit["consequence"], "end-use-check", "{hit}");
+    let approved = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "end-use check arranged"}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["state"], "approved", "{approved}");
 }
