@@ -35,7 +35,7 @@ fn ok(o: &Output) -> String {
 fn audit_events(dir: &Path, db: Option<&str>) -> u64 {
     let out = ok(&run(dir, db, &["audit", "verify"]));
     let v: serde_json::Value = serde_json::from_str(&out).expect("verify prints JSON");
-    v["report"]["events"].as_u64().expect("events")
+    v["events"].as_u64().expect("events")
 }
 
 async fn seeds_history(backend: testdb::Backend) {

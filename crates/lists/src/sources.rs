@@ -37,8 +37,8 @@ pub fn is_source_id(id: &str) -> bool {
     })
 }
 
-/// What a confirmed hit on a list means for the case: configuration per list source and programme, with the
-/// reference choices in [`reference_consequence`] (docs/screening.md, "What a hit means").
+/// What a confirmed hit on a list means for the case: configuration per list source and programme, over the
+/// reference choices (docs/screening.md, "What a hit means").
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]

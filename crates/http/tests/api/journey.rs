@@ -252,6 +252,7 @@ async fn empty_database_to_export_licence_in_as_many_requests_as_steps(b: Backen
     assert!(el["licence_issued"]["number"].is_string(), "{el}");
 
     let sent = t.requests_sent() - before;
+    eprintln!("journey: {sent} requests for {} steps", steps.len());
     assert_eq!(
         sent,
         steps.len(),
