@@ -394,9 +394,22 @@ impl App {
         user_view(&after)
     }
 
-    pub async fn users(&self, who: &Principal) -> AppResult<Vec<User>> {
+    pub async fn users(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<User>> {
         who.require(&[Role::Admin, Role::Auditor], "list users")?;
-        self.store.users().await?.iter().map(user_view).collect()
+        let size = page.size()?;
+        let rows = self
+            .store
+            .users_after(page.position()?.as_ref(), crate::listing::fetch_limit(size))
+            .await?;
+        crate::listing::page_from_rows(rows, size, |u| store::Position {
+            created_at: u.created_at.clone(),
+            id: u.id.clone(),
+        })
+        .try_map(|u| user_view(&u))
     }
 
     pub async fn user(&self, who: &Principal, id: &str) -> AppResult<User> {
@@ -449,12 +462,28 @@ impl App {
     }
 
     /// Lists tokens (never their secrets): administrators and auditors see all, others their own.
-    pub async fn tokens(&self, who: &Principal) -> AppResult<Vec<TokenRow>> {
-        if matches!(who.role, Role::Admin | Role::Auditor) {
-            Ok(self.store.tokens(None).await?)
-        } else {
-            Ok(self.store.tokens(Some(&who.user_id)).await?)
-        }
+    pub async fn tokens(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<TokenRow>> {
+        let owner =
+            (!matches!(who.role, Role::Admin | Role::Auditor)).then_some(who.user_id.as_str());
+        let size = page.size()?;
+        let rows = self
+            .store
+            .tokens_after(
+                owner,
+                page.position()?.as_ref(),
+                crate::listing::fetch_limit(size),
+            )
+            .await?;
+        Ok(crate::listing::page_from_rows(rows, size, |t| {
+            store::Position {
+                created_at: t.created_at.clone(),
+                id: t.id.clone(),
+            }
+        }))
     }
 
     pub async fn revoke_token(&self, who: &Principal, token_id: &str) -> AppResult<TokenRow> {

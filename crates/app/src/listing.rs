@@ -86,6 +86,31 @@ impl Page {
     }
 }
 
+/// A page of rows the store read with `limit` one more than the page size (for a table with its own query
+/// rather than records): the extra row only says that a next page exists.
+pub(crate) fn page_from_rows<T>(
+    mut rows: Vec<T>,
+    size: u32,
+    position: impl Fn(&T) -> Position,
+) -> Paged<T> {
+    let want = size as usize;
+    if rows.len() > want {
+        rows.truncate(want);
+        let next = rows.last().map(|r| cursor(&position(r)));
+        Paged { items: rows, next }
+    } else {
+        Paged {
+            items: rows,
+            next: None,
+        }
+    }
+}
+
+/// The store's row limit for a page of `size`: one more, to learn whether a next page exists.
+pub(crate) fn fetch_limit(size: u32) -> i64 {
+    i64::from(size).saturating_add(1)
+}
+
 /// The cursor naming `p`.
 pub fn cursor(p: &Position) -> String {
     format!("{}_{}", p.created_at, p.id)

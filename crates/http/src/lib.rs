@@ -97,6 +97,8 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/products",
     "/licences",
     "/organisations",
+    "/users",
+    "/tokens",
     "/exemptions",
     "/registrations",
     "/queues/{name}",

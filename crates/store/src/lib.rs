@@ -449,6 +449,29 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// At most `limit` users after `after`, in listing order (creation time, id).
+    pub async fn users_after(&self, after: Option<&Position>, limit: i64) -> Result<Vec<UserRow>> {
+        let rows = match after {
+            Some(p) => {
+                sqlx::query(&format!(
+                    "{SELECT_USER} WHERE created_at > $1 OR (created_at = $1 AND id > $2) ORDER BY created_at, id LIMIT $3"
+                ))
+                .bind(&p.created_at)
+                .bind(&p.id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!("{SELECT_USER} ORDER BY created_at, id LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(user_from_row).collect()
+    }
+
     /// The enabled user holding a live (unrevoked, unexpired at `now`) token with this hash, and the token's id.
     pub async fn user_by_token_hash(
         &self,
@@ -514,6 +537,45 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// At most `limit` tokens (of `user_id`, or of everyone) after `after`, in listing order.
+    pub async fn tokens_after(
+        &self,
+        user_id: Option<&str>,
+        after: Option<&Position>,
+        limit: i64,
+    ) -> Result<Vec<TokenRow>> {
+        let mut conds = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if user_id.is_some() {
+            conds.push(format!("user_id = {}", next()));
+        }
+        if after.is_some() {
+            let (a, b, c) = (next(), next(), next());
+            conds.push(format!(
+                "(created_at > {a} OR (created_at = {b} AND id > {c}))"
+            ));
+        }
+        let lim = next();
+        let sql = format!(
+            "{SELECT_TOKEN}{}{} ORDER BY created_at, id LIMIT {lim}",
+            if conds.is_empty() { "" } else { " WHERE " },
+            conds.join(" AND ")
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(u) = user_id {
+            q = q.bind(u);
+        }
+        if let Some(p) = after {
+            q = q.bind(&p.created_at).bind(&p.created_at).bind(&p.id);
+        }
+        let rows = q.bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(token_from_row).collect()
     }
 
     pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenRow>> {

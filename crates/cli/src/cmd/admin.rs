@@ -213,7 +213,7 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     println!("password set for {username}; its sessions have ended");
                 }
                 AdminCommand::ListUsers(f) => {
-                    let users = app.users(&root).await?;
+                    let users = app.users(&root, &app::listing::Page::all()).await?.items;
                     let rows = users
                         .iter()
                         .map(|u| {
@@ -243,7 +243,7 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
                 AdminCommand::ListTokens(f) => {
-                    let tokens = app.tokens(&root).await?;
+                    let tokens = app.tokens(&root, &app::listing::Page::all()).await?.items;
                     let rows = tokens
                         .iter()
                         .map(|t| {

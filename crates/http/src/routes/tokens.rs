@@ -41,17 +41,20 @@ impl From<store::TokenRow> for TokenView {
 
 /// List tokens
 ///
-/// The caller's own API tokens (administrators: every token), without their secrets.
-#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = [TokenView])))]
-async fn list_tokens(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<TokenView>>> {
-    Ok(Json(
-        s.app
-            .tokens(&p)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+/// The caller's own API tokens (administrators: every token), without their secrets. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/tokens", params(super::PageQuery), responses((status = 200, body = [TokenView], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+async fn list_tokens(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    let page = s.app.tokens(&p, &q.into()).await?;
+    let page = app::listing::Paged {
+        items: page.items.into_iter().map(TokenView::from).collect(),
+        next: page.next,
+    };
+    Ok(super::paged(&uri, page))
 }
 
 /// Revoke a token

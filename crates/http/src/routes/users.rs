@@ -37,13 +37,15 @@ async fn create_user(
 
 /// List users
 ///
-/// Every user account, for administrators and auditors.
-#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [User])))]
+/// Every user account, for administrators and auditors. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/users", params(super::PageQuery), responses((status = 200, body = [User], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
 async fn list_users(
     State(s): S,
     Allowed(p, _): Allowed<AdminsAuditors>,
-) -> ApiResult<Json<Vec<User>>> {
-    Ok(Json(s.app.users(&p).await?))
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    Ok(super::paged(&uri, s.app.users(&p, &q.into()).await?))
 }
 
 /// Get a user
