@@ -313,12 +313,26 @@ impl App {
             .collect()
     }
 
-    pub async fn list_status(&self, who: &Principal) -> AppResult<Vec<ListVersionRow>> {
+    pub async fn list_status(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<ListVersionRow>> {
         who.require(
             &[Role::Admin, Role::Officer, Role::Auditor],
             "read list status",
         )?;
-        Ok(self.store.list_versions().await?)
+        let size = page.size()?;
+        let rows = self
+            .store
+            .list_versions_after(page.position()?.as_ref(), crate::listing::fetch_limit(size))
+            .await?;
+        Ok(crate::listing::page_from_rows(rows, size, |r| {
+            store::Position {
+                created_at: r.imported_at.clone(),
+                id: r.id.clone(),
+            }
+        }))
     }
 
     /// Screens the parties of a case against the active index: hits and the list versions used, or None when

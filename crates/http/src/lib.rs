@@ -98,6 +98,7 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/licences",
     "/organisations",
     "/users",
+    "/lists",
     "/tokens",
     "/exemptions",
     "/registrations",

@@ -454,8 +454,9 @@ impl Store {
         let rows = match after {
             Some(p) => {
                 sqlx::query(&format!(
-                    "{SELECT_USER} WHERE created_at > $1 OR (created_at = $1 AND id > $2) ORDER BY created_at, id LIMIT $3"
+                    "{SELECT_USER} WHERE created_at > $1 OR (created_at = $2 AND id > $3) ORDER BY created_at, id LIMIT $4"
                 ))
+                .bind(&p.created_at)
                 .bind(&p.created_at)
                 .bind(&p.id)
                 .bind(limit)
@@ -683,6 +684,34 @@ impl Store {
         let rows = sqlx::query(&format!("{SELECT_LIST} ORDER BY imported_at, id"))
             .fetch_all(&self.pool)
             .await?;
+        rows.iter().map(list_from_row).collect()
+    }
+
+    /// At most `limit` list versions after `after` (import time, id), in import order.
+    pub async fn list_versions_after(
+        &self,
+        after: Option<&Position>,
+        limit: i64,
+    ) -> Result<Vec<ListVersionRow>> {
+        let rows = match after {
+            Some(p) => {
+                sqlx::query(&format!(
+                    "{SELECT_LIST} WHERE imported_at > $1 OR (imported_at = $2 AND id > $3) ORDER BY imported_at, id LIMIT $4"
+                ))
+                .bind(&p.created_at)
+                .bind(&p.created_at)
+                .bind(&p.id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!("{SELECT_LIST} ORDER BY imported_at, id LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
         rows.iter().map(list_from_row).collect()
     }
 

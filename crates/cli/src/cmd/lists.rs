@@ -128,7 +128,10 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             ListsCommand::Status => {
-                let rows = app.list_status(&app::Principal::shell_operator()).await;
+                let rows = app
+                    .list_status(&app::Principal::shell_operator(), &app::listing::Page::all())
+                    .await
+                    .map(|p| p.items);
                 match rows {
                     Ok(rows) => {
                         println!("{:<18} {:<18} {:<8} {:>8}  {:<25} version", "source", "format", "active", "records", "imported at");

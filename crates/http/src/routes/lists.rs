@@ -53,17 +53,20 @@ impl From<store::ListVersionRow> for ListVersionView {
 
 /// List sanctions list versions
 ///
-/// The imported versions of every list source, and which version of each is in force.
-#[utoipa::path(get, path = "/api/v1/lists", responses((status = 200, body = [ListVersionView])))]
-async fn list_lists(State(s): S, Caller(p): Caller) -> ApiResult<Json<Vec<ListVersionView>>> {
-    Ok(Json(
-        s.app
-            .list_status(&p)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+/// The imported versions of every list source, in import order, and which version of each is in force. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/lists", params(super::PageQuery), responses((status = 200, body = [ListVersionView], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
+async fn list_lists(
+    State(s): S,
+    Caller(p): Caller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    let page = s.app.list_status(&p, &q.into()).await?;
+    let page = app::listing::Paged {
+        items: page.items.into_iter().map(ListVersionView::from).collect(),
+        next: page.next,
+    };
+    Ok(super::paged(&uri, page))
 }
 
 fn parse_format(f: &str) -> ApiResult<lists::ListFormat> {

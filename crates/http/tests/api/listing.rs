@@ -508,6 +508,33 @@ async fn exporters_screen_customers_and_see_only_the_listing(b: Backend) {
     )
     .await
     .ok();
+    // A second source: list versions then page like every listing (one per page walks both, in import order).
+    t.raw(
+        "POST",
+        Some(&t.admin),
+        "/api/v1/lists/bis-dpl?name=dpl.txt",
+        Some((
+            "application/octet-stream",
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/sanctions/us_bis_dpl_2023-11/dpl.txt"
+            ))
+            .expect("shared DPL fixture"),
+        )),
+    )
+    .await
+    .ok();
+    let first = t.get(&w.officer, "/api/v1/lists?limit=1").await;
+    assert_eq!(first.body.as_array().unwrap().len(), 1, "{}", first.body);
+    assert_eq!(first.body[0]["source"], "un-sc");
+    let second = t
+        .get(
+            &w.officer,
+            &next_url(first.link.as_deref().expect("a next page")),
+        )
+        .await;
+    assert_eq!(second.body[0]["source"], "bis-dpl", "{}", second.body);
+    assert!(second.link.is_none());
     let r = t
         .post(&w.exporter, "/api/v1/screening/customers", customer)
         .await
