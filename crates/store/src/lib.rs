@@ -451,10 +451,25 @@ impl Store {
 
     /// At most `limit` users after `after`, in listing order (creation time, id).
     pub async fn users_after(&self, after: Option<&Position>, limit: i64) -> Result<Vec<UserRow>> {
-        let rows = match after {
+        let rows = self
+            .keyset_page(SELECT_USER, "created_at", after, limit)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// At most `limit` rows of `select` (a query without WHERE) after `after`, ordered by (`order`, id): the
+    /// keyset page of a table with its own columns rather than records.
+    async fn keyset_page(
+        &self,
+        select: &str,
+        order: &str,
+        after: Option<&Position>,
+        limit: i64,
+    ) -> Result<Vec<AnyRow>> {
+        Ok(match after {
             Some(p) => {
                 sqlx::query(&format!(
-                    "{SELECT_USER} WHERE created_at > $1 OR (created_at = $2 AND id > $3) ORDER BY created_at, id LIMIT $4"
+                    "{select} WHERE {order} > $1 OR ({order} = $2 AND id > $3) ORDER BY {order}, id LIMIT $4"
                 ))
                 .bind(&p.created_at)
                 .bind(&p.created_at)
@@ -464,13 +479,12 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query(&format!("{SELECT_USER} ORDER BY created_at, id LIMIT $1"))
+                sqlx::query(&format!("{select} ORDER BY {order}, id LIMIT $1"))
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?
             }
-        };
-        rows.iter().map(user_from_row).collect()
+        })
     }
 
     /// The enabled user holding a live (unrevoked, unexpired at `now`) token with this hash, and the token's id.
@@ -693,25 +707,9 @@ impl Store {
         after: Option<&Position>,
         limit: i64,
     ) -> Result<Vec<ListVersionRow>> {
-        let rows = match after {
-            Some(p) => {
-                sqlx::query(&format!(
-                    "{SELECT_LIST} WHERE imported_at > $1 OR (imported_at = $2 AND id > $3) ORDER BY imported_at, id LIMIT $4"
-                ))
-                .bind(&p.created_at)
-                .bind(&p.created_at)
-                .bind(&p.id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!("{SELECT_LIST} ORDER BY imported_at, id LIMIT $1"))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
+        let rows = self
+            .keyset_page(SELECT_LIST, "imported_at", after, limit)
+            .await?;
         rows.iter().map(list_from_row).collect()
     }
 
