@@ -16,6 +16,17 @@ use utoipa::ToSchema;
 
 pub const POLICY_VERSION: &str = "policy-version";
 
+/// The id under which the shipped reference policy is listed.
+const REFERENCE_ID: &str = "reference";
+
+/// Where the reference policy sits in the listing of versions: before any stored record's creation time.
+fn reference_position() -> store::Position {
+    store::Position {
+        created_at: "1970-01-01T00:00:00Z".into(),
+        id: REFERENCE_ID.into(),
+    }
+}
+
 /// A policy set, either the shipped reference or an uploaded version.
 #[derive(Clone)]
 pub enum PolicyHandle {
@@ -311,38 +322,82 @@ impl App {
         .try_map(|r| Ok(r.body))
     }
 
-    pub async fn policy_versions(&self, who: &Principal) -> AppResult<Vec<PolicyVersionView>> {
+    /// The policy versions, a page at a time: the built-in reference policy first (it is always in force
+    /// from its own date), then every uploaded version in upload order.
+    pub async fn policy_versions(
+        &self,
+        who: &Principal,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<PolicyVersionView>> {
         who.require(
             &[Role::PolicyAdmin, Role::Officer, Role::Auditor, Role::Admin],
             "list policy versions",
         )?;
-        let r = policy::reference();
-        let mut out = vec![PolicyVersionView {
-            id: "reference".into(),
-            policy_version: r.version().into(),
-            state: "published".into(),
-            effective_from: Some(r.effective_from()),
-            uploaded_at: None,
-            files: policy::reference_files()
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect(),
-        }];
-        for rec in self
-            .store
-            .list::<PolicyVersionBody>(POLICY_VERSION, &Filter::default())
-            .await?
-        {
-            out.push(PolicyVersionView {
-                id: rec.id,
-                policy_version: rec.body.policy_version,
-                state: rec.state,
-                effective_from: rec.body.effective_from,
-                uploaded_at: Some(rec.created_at),
-                files: rec.body.files.into_keys().collect(),
+        let size = page.size()?;
+        let mut items = Vec::new();
+        // The reference policy sits before every stored version, at a position no stored record can
+        // have, so that its cursor continues with the first upload.
+        let rest = if page.position()?.is_none() {
+            let r = policy::reference();
+            items.push(PolicyVersionView {
+                id: REFERENCE_ID.into(),
+                policy_version: r.version().into(),
+                state: "published".into(),
+                effective_from: Some(r.effective_from()),
+                uploaded_at: None,
+                files: policy::reference_files()
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect(),
             });
-        }
-        Ok(out)
+            let after = Some(crate::listing::cursor(&reference_position()));
+            match size {
+                1 => {
+                    let any = !self
+                        .store
+                        .list::<PolicyVersionBody>(
+                            POLICY_VERSION,
+                            &Filter {
+                                limit: Some(1),
+                                ..Filter::default()
+                            },
+                        )
+                        .await?
+                        .is_empty();
+                    return Ok(crate::listing::Paged {
+                        items,
+                        next: any.then_some(after).flatten(),
+                    });
+                }
+                u32::MAX => crate::listing::Page::all(),
+                n => crate::listing::Page {
+                    after: None,
+                    limit: Some(n - 1),
+                },
+            }
+        } else {
+            page.clone()
+        };
+        let stored = crate::listing::page_of(
+            &self.store,
+            POLICY_VERSION,
+            Filter::default(),
+            &rest,
+            |_: &store::Record<PolicyVersionBody>| true,
+        )
+        .await?;
+        items.extend(stored.items.into_iter().map(|rec| PolicyVersionView {
+            id: rec.id,
+            policy_version: rec.body.policy_version,
+            state: rec.state,
+            effective_from: rec.body.effective_from,
+            uploaded_at: Some(rec.created_at),
+            files: rec.body.files.into_keys().collect(),
+        }));
+        Ok(crate::listing::Paged {
+            items,
+            next: stored.next,
+        })
     }
 
     /// A policy administrator uploads a new version as staged. It must pass `policy check`.

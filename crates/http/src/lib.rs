@@ -110,6 +110,7 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/webhooks/deliveries",
     "/denials",
     "/denials/notifications",
+    "/policy/versions",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

@@ -56,9 +56,10 @@ async fn versions_page(
     policy_admin_only(s)?;
     let versions = st
         .app
-        .policy_versions(&s.who)
+        .policy_versions(&s.who, &app::listing::Page::all())
         .await
-        .map_err(|e| app_error(Some(s), e))?;
+        .map_err(|e| app_error(Some(s), e))?
+        .items;
     Ok(VersionsPage {
         l,
         csrf: s.csrf(),

@@ -63,13 +63,18 @@ async fn list_exemptions(
 
 /// List policy versions
 ///
-/// Every staged and published version of the licensing policy, with the day each takes effect.
-#[utoipa::path(get, path = "/api/v1/policy/versions", responses((status = 200, body = [PolicyVersionView])))]
+/// Every staged and published version of the licensing policy, with the day each takes effect: the shipped reference policy first, then uploads in upload order. Paginated like every listing (`Link: rel="next"`).
+#[utoipa::path(get, path = "/api/v1/policy/versions", params(super::PageQuery), responses((status = 200, body = [PolicyVersionView], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
 async fn list_policy_versions(
     State(s): S,
     Caller(p): Caller,
-) -> ApiResult<Json<Vec<PolicyVersionView>>> {
-    Ok(Json(s.app.policy_versions(&p).await?))
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
+    Ok(super::paged(
+        &uri,
+        s.app.policy_versions(&p, &q.into()).await?,
+    ))
 }
 
 /// Stage a policy version

@@ -115,6 +115,21 @@ async fn stage_preview_publish(b: Backend) {
         .map(|v| v["policy_version"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["reference-2017.1", "reference-2026.2"]);
+    // Paged like every listing: one per page walks the shipped reference, then the upload, and stops.
+    let first = t.get(&w.auditor, "/api/v1/policy/versions?limit=1").await;
+    assert_eq!(first.body.as_array().unwrap().len(), 1, "{}", first.body);
+    assert_eq!(first.body[0]["id"], "reference");
+    let link = first.link.clone().expect("a next page after the reference");
+    let url = &link[link.find('<').unwrap() + 1..link.find('>').unwrap()];
+    let second = t.get(&w.auditor, url).await;
+    assert_eq!(second.body.as_array().unwrap().len(), 1, "{}", second.body);
+    assert_eq!(second.body[0]["id"], sid);
+    assert!(second.link.is_none(), "{:?}", second.link);
+    let both = t.get(&w.auditor, "/api/v1/policy/versions?limit=2").await;
+    assert_eq!(both.body, versions);
+    assert!(both.link.is_none(), "{:?}", both.link);
+    let bad = t.get(&w.auditor, "/api/v1/policy/versions?limit=0").await;
+    assert_eq!(bad.problem(422)["field"], "limit");
 
     // New questions use the published version; stored determinations keep the version they were made with.
     let chk = t
