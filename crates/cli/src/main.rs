@@ -42,6 +42,10 @@ enum Command {
     Stats(cmd::stats::StatsArgs),
     /// Signed licences: verify one offline with the authority's public keys.
     Licence(cmd::licence::LicenceArgs),
+    /// Write a verified copy of the SQLite database while it stays in use.
+    Backup(cmd::backup::BackupArgs),
+    /// Replace the SQLite database with a backup, once the backup's audit log verifies.
+    Restore(cmd::backup::RestoreArgs),
     /// Demo data: seed the deterministic decision history (as `serve --demo` does) without serving.
     Demo(cmd::demo::DemoArgs),
 }
@@ -97,6 +101,8 @@ fn main() -> ExitCode {
         Command::Stats(a) => cmd::stats::run(a),
         Command::Licence(a) => cmd::licence::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Backup(a) => cmd::backup::backup(a),
+        Command::Restore(a) => cmd::backup::restore(a),
     };
     match result {
         Ok(code) => code,

@@ -318,6 +318,16 @@ impl Store {
             ));
         }
         migrations.sort_by_key(|m| m.version);
+        let known = migrations.last().map_or(0, |m| m.version);
+        if let Some(applied) = self.schema_version().await? {
+            if applied > known {
+                return Err(StoreError::Invalid(format!(
+                    "the database's schema version {applied} is newer than this exportctl knows \
+                     (up to {known}): it was written by a later release; run that release, or restore \
+                     a backup made with this one"
+                )));
+            }
+        }
         let migrator = Migrator {
             migrations: migrations.into(),
             ..Migrator::DEFAULT
@@ -329,6 +339,55 @@ impl Store {
         let mut tx = self.begin().await?;
         audit::sync_tree(&mut tx.tx).await?;
         tx.tx.commit().await?;
+        Ok(())
+    }
+
+    /// The highest migration applied to the database, or `None` on a database never migrated.
+    pub async fn schema_version(&self) -> Result<Option<i64>> {
+        // The bookkeeping table only exists once a migration ran; a database without it is new.
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(exists).fetch_one(&self.pool).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM _sqlx_migrations")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Writes a consistent copy of the whole database to a new file while it stays in use (SQLite's
+    /// `VACUUM INTO`). PostgreSQL is backed up with its own tools (`pg_dump`; docs/operations.md).
+    pub async fn backup_to(&self, file: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid(
+                "a PostgreSQL database is backed up with pg_dump and restored with pg_restore \
+                 (docs/operations.md)"
+                    .into(),
+            ));
+        }
+        if file.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} exists already: a backup never overwrites a file",
+                file.display()
+            )));
+        }
+        let path = file
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid("the backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
