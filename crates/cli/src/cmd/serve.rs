@@ -295,6 +295,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         });
+        // Before announcing the server: from here a stop signal ends it cleanly.
+        let stop = stop_requested();
         println!("{}", next_steps(&app, addr, a.demo).await?);
         let expiry = app.clone();
         tokio::spawn(async move {
@@ -319,13 +321,47 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             allow_hosts: a.fetch_allow_hosts.clone(),
             ..Default::default()
         };
-        http::serve(listener, http::router_with(app, fetch), limits, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        http::serve(
+            listener,
+            http::router_with(app, fetch),
+            limits,
+            stop,
+        )
         .await
         .context("server failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what a service manager or container runtime sends): the server then stops
+/// accepting, lets requests in flight finish, and exits with success. The handlers are installed when this is
+/// called, before the server announces itself, so a signal sent as soon as it is up is not lost.
+fn stop_requested() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(
+            |e| tracing::warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops the server"),
+        )
+        .ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            () = term => {}
+        }
+        tracing::info!("stopping: requests in flight finish first");
+    }
 }
 
 /// What to do next, printed at start-up: where the API is, how to authenticate, whether a first administrator
