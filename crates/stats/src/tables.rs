@@ -770,6 +770,10 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             Figure::Count(values.get(&key).copied().unwrap_or(0))
         }
     };
+    // A period with fewer cases than the threshold publishes nothing, not even which rows or refusal
+    // criteria it has: a listed row says "at least one case", which together with the year's figures can
+    // pin a suppressed cell.
+    let withheld = opts.suppress && values.get(&grand(&slices[wanted])).copied().unwrap_or(0) < k;
     let accs = &accs[..DIMS.len() + 1];
     let mut tables = Vec::new();
     let titles = DIMS.iter().map(|d| (d.title, d.dimension)).chain([(
@@ -833,7 +837,11 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
                 .chain(TIME_COLUMNS.iter())
                 .map(|c| c.to_string())
                 .collect(),
-            rows: rows.iter().map(|(k, a)| make(Some(k), a)).collect(),
+            rows: if withheld {
+                Vec::new()
+            } else {
+                rows.iter().map(|(k, a)| make(Some(k), a)).collect()
+            },
             total: Some(make(None, total)),
         });
     }
@@ -846,6 +854,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         columns: vec!["refusals".into()],
         rows: crit
             .keys()
+            .filter(|_| !withheld)
             .map(|c| Row {
                 key: c.as_str().into(),
                 figures: vec![(
