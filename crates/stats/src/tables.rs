@@ -6,6 +6,7 @@ use crate::suppress::{suppress, Layout};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Computation options.
@@ -138,19 +139,31 @@ const OUTCOMES: [FactOutcome; 3] = [
 /// The facts in force as of `as_of`: for each case the latest fact recorded until then, unless that is an
 /// exclusion. Sorted by case id.
 pub fn effective_facts<'a>(facts: &'a [StoredFact], as_of: &str) -> Vec<&'a StoredFact> {
-    let mut latest: BTreeMap<&str, &StoredFact> = BTreeMap::new();
+    let mut latest = latest_facts(facts, as_of);
+    latest.sort_unstable_by(|a, b| a.fact.case_id.cmp(&b.fact.case_id));
+    latest
+}
+
+/// The facts in force as of `as_of`, in the order their cases first appear.
+fn latest_facts<'a>(facts: &'a [StoredFact], as_of: &str) -> Vec<&'a StoredFact> {
+    let mut at: HashMap<&str, usize> = HashMap::with_capacity(facts.len());
+    let mut latest: Vec<&StoredFact> = Vec::with_capacity(facts.len());
     for f in facts.iter().filter(|f| f.recorded_at.as_str() <= as_of) {
-        match latest.get(f.fact.case_id.as_str()) {
-            Some(prev) if prev.seq > f.seq => {}
-            _ => {
-                latest.insert(f.fact.case_id.as_str(), f);
+        match at.entry(f.fact.case_id.as_str()) {
+            Entry::Occupied(e) => {
+                let prev = &mut latest[*e.get()];
+                if prev.seq <= f.seq {
+                    *prev = f;
+                }
+            }
+            Entry::Vacant(e) => {
+                e.insert(latest.len());
+                latest.push(f);
             }
         }
     }
+    latest.retain(|f| f.kind != FactKind::Exclusion);
     latest
-        .into_values()
-        .filter(|f| f.kind != FactKind::Exclusion)
-        .collect()
 }
 
 /// The data version of the facts recorded until `as_of`: the highest sequence number and the first 16 hex
@@ -162,9 +175,11 @@ pub fn data_version(facts: &[StoredFact], as_of: &str) -> String {
         .collect();
     seen.sort_by_key(|f| f.seq);
     let mut h = Sha256::new();
+    let mut line = Vec::with_capacity(1024);
     for f in &seen {
-        // Serialising a plain struct of strings, numbers and lists cannot fail.
-        let line = serde_json::to_vec(f).unwrap_or_default();
+        line.clear();
+        // The bytes serde_json writes for the fact.
+        f.write_json(&mut line);
         h.update((line.len() as u64).to_be_bytes());
         h.update(&line);
     }
@@ -173,33 +188,32 @@ pub fn data_version(facts: &[StoredFact], as_of: &str) -> String {
 }
 
 /// Row key of a fact in each dimension: one row per case, so that every table adds up to the same totals.
-fn key_licence(f: &DecisionFact) -> String {
-    f.licence.as_str().to_string()
+/// Borrowed from the fact or static: computing the keys of 100,000 facts allocates nothing.
+fn key_licence(f: &DecisionFact) -> &str {
+    f.licence.as_str()
 }
-fn key_destination(f: &DecisionFact) -> String {
+fn key_destination(f: &DecisionFact) -> &str {
     match f.destinations.as_slice() {
-        [one] => one.clone(),
-        _ => "multiple".into(),
+        [one] => one,
+        _ => "multiple",
     }
 }
-fn key_control_entry(f: &DecisionFact) -> String {
-    let entries: BTreeSet<&str> = f
+fn key_control_entry(f: &DecisionFact) -> &str {
+    let mut entries = f
         .lines
         .iter()
-        .flat_map(|l| l.control_entries.iter().map(String::as_str))
-        .collect();
-    if entries.len() == 1 {
-        entries.into_iter().next().unwrap_or_default().to_string()
-    } else if is_cyber(f) {
-        "multiple-cyber-surveillance".into()
-    } else {
-        "multiple".into()
+        .flat_map(|l| l.control_entries.iter().map(String::as_str));
+    match entries.next() {
+        // One distinct entry over all lines.
+        Some(first) if entries.all(|e| e == first) => first,
+        _ if is_cyber(f) => "multiple-cyber-surveillance",
+        _ => "multiple",
     }
 }
-fn key_end_user(f: &DecisionFact) -> String {
+fn key_end_user(f: &DecisionFact) -> &str {
     match f.end_user_types.as_slice() {
-        [one] => one.as_str().to_string(),
-        _ => "multiple".into(),
+        [one] => one.as_str(),
+        _ => "multiple",
     }
 }
 fn is_cyber(f: &DecisionFact) -> bool {
@@ -302,7 +316,7 @@ struct Dim {
     id: &'static str,
     title: &'static str,
     dimension: &'static str,
-    key: fn(&DecisionFact) -> String,
+    key: fn(&DecisionFact) -> &str,
 }
 
 const DIMS: [Dim; 4] = [
@@ -391,14 +405,16 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         .iter()
         .position(|p| p.label() == period.label())
         .unwrap_or(0);
-    let year_facts: Vec<&DecisionFact> = effective_facts(facts, as_of)
+    let year_facts: Vec<&DecisionFact> = latest_facts(facts, as_of)
         .into_iter()
         .map(|f| &f.fact)
         .filter(|f| family[0].contains(f.decided_on))
         .collect();
     let k = u64::from(opts.threshold.max(1));
 
-    // Each fact's periods (the year and its quarter) and its row key in every dimension, computed once.
+    // Each fact's periods (the year and its quarter) and its row key in every dimension, computed once and
+    // interned: `raw[i][d]` indexes `names[d]`. Every later step works on these small integers, not on
+    // strings (100,000 facts, BENCHMARKS.md).
     let periods_of: Vec<[usize; 2]> = year_facts
         .iter()
         .map(|f| {
@@ -409,104 +425,150 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             [0, q]
         })
         .collect();
-    let raw: Vec<[String; 4]> = year_facts
-        .iter()
-        .map(|f| std::array::from_fn(|d| (DIMS[d].key)(f)))
-        .collect();
-    fn bump(m: &mut BTreeMap<String, u64>, key: &str) {
-        match m.get_mut(key) {
-            Some(n) => *n += 1,
-            None => {
-                m.insert(key.to_string(), 1);
-            }
+    let mut names: [Vec<&str>; 4] = Default::default();
+    let mut ids: [HashMap<&str, usize>; 4] = Default::default();
+    let mut raw: Vec<[usize; 4]> = Vec::with_capacity(year_facts.len());
+    for f in &year_facts {
+        let mut r = [0; 4];
+        for (d, dim) in DIMS.iter().enumerate() {
+            let key = (dim.key)(f);
+            r[d] = *ids[d].entry(key).or_insert_with(|| {
+                names[d].push(key);
+                names[d].len() - 1
+            });
         }
+        raw.push(r);
     }
     // Row merging, the same in the year and each quarter.
-    let cyber_raw: BTreeSet<&str> = year_facts
+    let mut cyber_raw = vec![false; names[2].len()];
+    let mut sizes: Vec<Vec<Vec<u64>>> = names
         .iter()
-        .zip(&raw)
-        .filter(|(f, _)| is_cyber(f))
-        .map(|(_, r)| r[2].as_str())
+        .map(|n| vec![vec![0; n.len()]; family.len()])
         .collect();
-    let mut sizes: Vec<Vec<BTreeMap<String, u64>>> =
-        vec![vec![BTreeMap::new(); family.len()]; DIMS.len()];
-    for (r, ps) in raw.iter().zip(&periods_of) {
-        for (d, key) in r.iter().enumerate() {
+    for ((f, r), ps) in year_facts.iter().zip(&raw).zip(&periods_of) {
+        if is_cyber(f) {
+            cyber_raw[r[2]] = true;
+        }
+        for (d, &id) in r.iter().enumerate() {
             for &p in ps {
-                bump(&mut sizes[d][p], key);
+                sizes[d][p][id] += 1;
             }
         }
     }
-    let merged: Vec<HashMap<String, String>> = DIMS
+    // `row_of[d][raw id]` = the row (an index into `rows[d]`) a raw key is counted in after merging.
+    let mut rows: [Vec<String>; 4] = Default::default();
+    let mut row_of: [Vec<usize>; 4] = Default::default();
+    for (d, dim) in DIMS.iter().enumerate() {
+        let by_period: Vec<BTreeMap<String, u64>> = sizes[d]
+            .iter()
+            .map(|counts| {
+                counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(id, n)| (names[d][id].to_string(), *n))
+                    .collect()
+            })
+            .collect();
+        let cyber: BTreeSet<&str> = (0..names[d].len())
+            .filter(|&id| d == 2 && cyber_raw[id])
+            .map(|id| names[d][id])
+            .collect();
+        let group = |key: &str| -> &'static str {
+            if dim.id == "by-control-entry" && cyber.contains(key) {
+                OTHER_CYBER
+            } else {
+                OTHER
+            }
+        };
+        let merged = merge_small(&by_period, k, group);
+        let mut row_ids: HashMap<&str, usize> = HashMap::new();
+        for name in &names[d] {
+            let row = merged.get(*name).map_or(*name, String::as_str);
+            let id = *row_ids.entry(row).or_insert_with(|| {
+                rows[d].push(row.to_string());
+                rows[d].len() - 1
+            });
+            row_of[d].push(id);
+        }
+    }
+    let keys: Vec<[usize; 4]> = raw
         .iter()
-        .zip(&sizes)
-        .map(|(d, sizes)| {
-            let group = |key: &str| -> &'static str {
-                if d.id == "by-control-entry" && cyber_raw.contains(key) {
-                    OTHER_CYBER
-                } else {
-                    OTHER
-                }
-            };
-            merge_small(sizes, k, group)
-        })
-        .collect();
-    let keys: Vec<[&str; 4]> = raw
-        .iter()
-        .map(|r| std::array::from_fn(|d| merged[d].get(&r[d]).unwrap_or(&r[d]).as_str()))
+        .map(|r| std::array::from_fn(|d| row_of[d][r[d]]))
         .collect();
     // The cyber-surveillance section: the control-entry rows that hold a cyber-surveillance decision.
-    let cyber_keys: BTreeSet<&str> = year_facts
-        .iter()
-        .zip(&keys)
-        .filter(|(f, _)| is_cyber(f))
-        .map(|(_, k)| k[2])
-        .collect();
-
-    let empty = |p: &Period| Slice {
-        prefix: format!("{}|", p.label()),
-        period: p.clone(),
-        accs: DIMS
-            .iter()
-            .map(|d| d.id)
-            .chain([CYBER_ID, NON_CYBER_ID])
-            .map(|id| (id.to_string(), BTreeMap::new(), Acc::default()))
-            .collect(),
-        crit: BTreeMap::new(),
-    };
-    let mut slices: Vec<Slice> = family.iter().map(empty).collect();
-    fn add(rows: &mut BTreeMap<String, Acc>, key: &str, f: &DecisionFact) {
-        match rows.get_mut(key) {
-            Some(a) => a.add(f),
-            None => {
-                let mut a = Acc::default();
-                a.add(f);
-                rows.insert(key.to_string(), a);
-            }
+    let mut cyber_rows = vec![false; rows[2].len()];
+    for (f, key) in year_facts.iter().zip(&keys) {
+        if is_cyber(f) {
+            cyber_rows[key[2]] = true;
         }
     }
+
+    // Accumulate per period, table and row index; then name the rows a period has.
+    let row_counts: Vec<usize> = rows
+        .iter()
+        .map(Vec::len)
+        .chain([rows[2].len(), rows[2].len()])
+        .collect();
+    let mut by_index: Vec<Vec<(Vec<Acc>, Acc)>> = family
+        .iter()
+        .map(|_| {
+            row_counts
+                .iter()
+                .map(|&n| ((0..n).map(|_| Acc::default()).collect(), Acc::default()))
+                .collect()
+        })
+        .collect();
+    let mut crits: Vec<BTreeMap<domain::RefusalCriterion, u64>> =
+        vec![BTreeMap::new(); family.len()];
     for ((f, key), ps) in year_facts.iter().zip(&keys).zip(&periods_of) {
-        let section = if cyber_keys.contains(key[2]) {
+        let section = if cyber_rows[key[2]] {
             DIMS.len()
         } else {
             DIMS.len() + 1
         };
         for &p in ps {
-            let s = &mut slices[p];
-            for (d, k) in key.iter().enumerate() {
-                add(&mut s.accs[d].1, k, f);
-                s.accs[d].2.add(f);
+            let s = &mut by_index[p];
+            for (d, &row) in key.iter().enumerate() {
+                s[d].0[row].add(f);
+                s[d].1.add(f);
             }
-            add(&mut s.accs[section].1, key[2], f);
-            s.accs[section].2.add(f);
+            s[section].0[key[2]].add(f);
+            s[section].1.add(f);
             // Refusals by criterion (a refusal may cite several: the rows need not add up to the refusals).
             if f.outcome == FactOutcome::Refused {
                 for c in f.criteria.iter().collect::<BTreeSet<_>>() {
-                    *s.crit.entry(*c).or_default() += 1;
+                    *crits[p].entry(*c).or_default() += 1;
                 }
             }
         }
     }
+    let table_ids = DIMS.iter().map(|d| d.id).chain([CYBER_ID, NON_CYBER_ID]);
+    let slices: Vec<Slice> = family
+        .iter()
+        .zip(by_index)
+        .zip(crits)
+        .map(|((p, tables), crit)| Slice {
+            prefix: format!("{}|", p.label()),
+            period: p.clone(),
+            accs: table_ids
+                .clone()
+                .zip(tables)
+                .enumerate()
+                .map(|(t, (id, (accs, total)))| {
+                    let names = if t < DIMS.len() { &rows[t] } else { &rows[2] };
+                    let rows: BTreeMap<String, Acc> = accs
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.total() > 0)
+                        .map(|(i, a)| (names[i].clone(), a))
+                        .collect();
+                    (id.to_string(), rows, total)
+                })
+                .collect(),
+            crit,
+        })
+        .collect();
 
     // Every cell of every period, and each period's two-way tables: counts by outcome, and processing-time
     // counts (within target + late = decided), for the published tables, the hidden non-cyber rows and the
@@ -708,6 +770,10 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             Figure::Count(values.get(&key).copied().unwrap_or(0))
         }
     };
+    // A period with fewer cases than the threshold publishes nothing, not even which rows or refusal
+    // criteria it has: a listed row says "at least one case", which together with the year's figures can
+    // pin a suppressed cell.
+    let withheld = opts.suppress && values.get(&grand(&slices[wanted])).copied().unwrap_or(0) < k;
     let accs = &accs[..DIMS.len() + 1];
     let mut tables = Vec::new();
     let titles = DIMS.iter().map(|d| (d.title, d.dimension)).chain([(
@@ -771,7 +837,11 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
                 .chain(TIME_COLUMNS.iter())
                 .map(|c| c.to_string())
                 .collect(),
-            rows: rows.iter().map(|(k, a)| make(Some(k), a)).collect(),
+            rows: if withheld {
+                Vec::new()
+            } else {
+                rows.iter().map(|(k, a)| make(Some(k), a)).collect()
+            },
             total: Some(make(None, total)),
         });
     }
@@ -784,6 +854,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         columns: vec!["refusals".into()],
         rows: crit
             .keys()
+            .filter(|_| !withheld)
             .map(|c| Row {
                 key: c.as_str().into(),
                 figures: vec![(

@@ -77,7 +77,8 @@ fn model_of(reports: &[Value]) -> Model {
     let mut across: BTreeMap<(String, String, String), Vec<(usize, usize)>> = BTreeMap::new();
     for (p, published) in reports.iter().enumerate() {
         let label = published["period"].as_str().unwrap();
-        period_model(&mut m, label, published, |t, r, c, v| {
+        let withheld = published["withheld"].as_bool().unwrap_or(false);
+        period_model(&mut m, label, published, withheld, |t, r, c, v| {
             across
                 .entry((t.into(), r.into(), c.into()))
                 .or_default()
@@ -108,6 +109,7 @@ fn period_model(
     m: &mut Model,
     label: &str,
     published: &Value,
+    withheld: bool,
     mut shown: impl FnMut(&str, &str, &str, usize),
 ) {
     let name = |t: &str, r: &str, c: &str| name(label, t, r, c);
@@ -182,12 +184,23 @@ fn period_model(
                 rel: Rel::Eq,
                 rhs: 0,
             });
-            // A row is shown only when it has at least one application.
-            m.constraints.push(Constraint {
-                terms: vec![(1, apps)],
-                rel: Rel::Ge,
-                rhs: 1,
-            });
+            // A period that publishes nothing, not even its rows, has fewer cases than the threshold.
+            if withheld && key == "total" {
+                m.constraints.push(Constraint {
+                    terms: vec![(-1, apps)],
+                    rel: Rel::Ge,
+                    rhs: -4,
+                });
+            }
+            // A row is shown only when it has at least one application (the rows the attacker assumes for a
+            // withheld period may have none).
+            if !withheld {
+                m.constraints.push(Constraint {
+                    terms: vec![(1, apps)],
+                    rel: Rel::Ge,
+                    rhs: 1,
+                });
+            }
             for c in cols.iter().chain(["applications", "within"].iter()) {
                 let v = m.var(&name(id, key, c));
                 let sign = if key == "total" { -1 } else { 1 };
@@ -288,8 +301,9 @@ fn feasible(m: &Model, lo: &mut [i64], hi: &mut [i64], near: &[i64], budget: &mu
     false
 }
 
-/// Attacks a year and its quarters at once; returns the number of suppressed cells attacked.
-fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
+/// Attacks a year and its quarters at once.
+/// Returns the number of suppressed cells attacked and of quarters withheld (fewer cases than the threshold).
+fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> (usize, usize) {
     let as_of = "2100-01-01T00:00:00.000Z";
     let periods: Vec<String> = std::iter::once(year.to_string())
         .chain((1..=4).map(|q| format!("{year}-Q{q}")))
@@ -307,8 +321,7 @@ fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
             })
             .collect()
     };
-    let published = publish(true);
-    let m = model_of(&published);
+    let mut published = publish(true);
     let t = model_of(&publish(false));
     let grand = t.known[t.index[&format!("{year}|period-total/applications")]].unwrap();
     if published[0]["tables"][0]["total"]["applications"].is_object() {
@@ -317,28 +330,60 @@ fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
         for p in &published {
             assert!(p["tables"][0]["total"]["applications"].is_object());
         }
-        return 0;
+        return (0, 0);
     }
-    // Known gap, not yet protected (docs/statistics.md): a quarter with fewer cases than the threshold
-    // publishes no count but still lists its rows and refusal criteria, and that presence together with the
-    // year can pin a cell. Such years are not attacked here.
-    if published[1..]
-        .iter()
-        .any(|p| p["tables"][0]["total"]["applications"].is_object())
-    {
-        return 0;
+    // A quarter with fewer cases than the threshold publishes no count and lists no row and no refusal
+    // criterion. The attacker knows it may have any of the year's rows (a quarter has no row the year does
+    // not have), each with an unknown count, possibly zero.
+    let year = published[0].clone();
+    let mut withheld = 0;
+    for p in &mut published[1..] {
+        let label = p["period"].as_str().unwrap().to_string();
+        let cases = t.known[t.index[&format!("{label}|period-total/applications")]].unwrap();
+        if cases >= 5 {
+            continue;
+        }
+        for (ti, t) in p["tables"].as_array_mut().unwrap().iter_mut().enumerate() {
+            assert_eq!(t["rows"], serde_json::json!([]), "{} lists rows", t["id"]);
+            if let Some(total) = t["total"].as_object() {
+                for (c, v) in total {
+                    if c != "key" {
+                        assert!(!v.is_number(), "{} publishes its total {c}", t["id"]);
+                    }
+                }
+            }
+            let unknown: Vec<Value> = year["tables"][ti]["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    for (c, v) in r.as_object_mut().unwrap() {
+                        if c != "key" {
+                            *v = serde_json::json!({"suppressed": true});
+                        }
+                    }
+                    r
+                })
+                .collect();
+            t["rows"] = Value::Array(unknown);
+        }
+        p["withheld"] = Value::Bool(true);
+        withheld += 1;
     }
+    let m = model_of(&published);
     let near: Vec<i64> = m
         .names
         .iter()
-        .map(|n| t.known[t.index[n]].unwrap())
+        .map(|n| t.index.get(n).map_or(0, |&i| t.known[i].unwrap()))
         .collect();
     let mut attacked = 0;
     for (i, name) in m.names.iter().enumerate() {
         if m.known[i].is_some() {
             continue;
         }
-        let truth_v = t.known[t.index[name]].unwrap();
+        // A row the attacker assumes for a withheld quarter that the quarter does not have is a true zero.
+        let truth_v = t.index.get(name).map_or(0, |&i| t.known[i].unwrap());
         let mut other = false;
         for (a, b) in [(0, truth_v - 1), (truth_v + 1, grand)] {
             if a > b {
@@ -362,19 +407,22 @@ fn attack(facts: &[stats::StoredFact], year: &str, seed: u64) -> usize {
         );
         attacked += 1;
     }
-    attacked
+    (attacked, withheld)
 }
 
 #[test]
 fn no_suppressed_cell_is_recoverable_from_a_year_and_its_quarters() {
-    let mut attacked = 0;
+    let (mut attacked, mut withheld_years) = (0, 0);
     // Five periods at once make a large model: sizes up to 300 cases a year keep the search to about a
     // minute (the stats crate is optimised in test builds for this).
     let sizes = [40usize, 80, 150, 300, 25, 60, 12, 120];
     for (seed, n) in (1u64..=16).map(|s| (s, sizes[s as usize % sizes.len()])) {
         let facts = synthetic::facts(n, seed, "2025-01-01".parse().unwrap(), 365);
         let started = std::time::Instant::now();
-        let a = attack(&facts, "2025", seed);
+        let (a, withheld) = attack(&facts, "2025", seed);
+        if withheld > 0 && a > 0 {
+            withheld_years += 1;
+        }
         eprintln!(
             "seed {seed}: {n} facts, {a} suppressed cells attacked in {:?}",
             started.elapsed()
@@ -383,6 +431,11 @@ fn no_suppressed_cell_is_recoverable_from_a_year_and_its_quarters() {
     }
     // The data are skewed so that there is something to attack.
     assert!(attacked > 100, "only {attacked} suppressed cells");
+    // Years with a quarter under the threshold (which publishes no row) are attacked too.
+    assert!(
+        withheld_years >= 2,
+        "{withheld_years} years with a withheld quarter"
+    );
 }
 
 /// The same facts published as a year and as a quarter: each quarter's tables are those of the joint

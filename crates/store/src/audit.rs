@@ -85,6 +85,49 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
 
+/// The text of an event's fields, borrowed (from a new event or straight from a database row).
+struct EventText<'a> {
+    action: &'a str,
+    actor: &'a str,
+    after: Option<&'a str>,
+    at: &'a str,
+    before: Option<&'a str>,
+    reason: Option<&'a str>,
+    record_id: &'a str,
+    record_kind: &'a str,
+    via: Option<&'a str>,
+}
+
+/// Writes the canonical bytes of an event to `o` (see [`canonical`]).
+fn write_canonical(o: &mut Vec<u8>, seq: i64, t: &EventText<'_>) {
+    o.extend_from_slice(b"{\"action\":");
+    push_str(o, t.action);
+    o.extend_from_slice(b",\"actor\":");
+    push_str(o, t.actor);
+    o.extend_from_slice(b",\"after\":");
+    o.extend_from_slice(t.after.unwrap_or("null").as_bytes());
+    o.extend_from_slice(b",\"at\":");
+    push_str(o, t.at);
+    o.extend_from_slice(b",\"before\":");
+    o.extend_from_slice(t.before.unwrap_or("null").as_bytes());
+    o.extend_from_slice(b",\"reason\":");
+    match t.reason {
+        Some(r) => push_str(o, r),
+        None => o.extend_from_slice(b"null"),
+    }
+    o.extend_from_slice(b",\"record_id\":");
+    push_str(o, t.record_id);
+    o.extend_from_slice(b",\"record_kind\":");
+    push_str(o, t.record_kind);
+    o.extend_from_slice(b",\"seq\":");
+    o.extend_from_slice(seq.to_string().as_bytes());
+    if let Some(via) = t.via {
+        o.extend_from_slice(b",\"via\":");
+        push_str(o, via);
+    }
+    o.push(b'}');
+}
+
 /// The canonical bytes of an event: a JSON object with keys in byte order
 /// (`action, actor, after, at, before, reason, record_id, record_kind, seq`, then `via` when present), no
 /// white space, strings escaped as serde_json does, `before`/`after` as their stored JSON text (or `null`).
@@ -98,32 +141,21 @@ pub fn canonical(
     let mut o = Vec::with_capacity(
         160 + before.map_or(4, str::len) + after.map_or(4, str::len) + e.at.len(),
     );
-    o.extend_from_slice(b"{\"action\":");
-    push_str(&mut o, &e.action);
-    o.extend_from_slice(b",\"actor\":");
-    push_str(&mut o, &e.actor);
-    o.extend_from_slice(b",\"after\":");
-    o.extend_from_slice(after.unwrap_or("null").as_bytes());
-    o.extend_from_slice(b",\"at\":");
-    push_str(&mut o, &e.at);
-    o.extend_from_slice(b",\"before\":");
-    o.extend_from_slice(before.unwrap_or("null").as_bytes());
-    o.extend_from_slice(b",\"reason\":");
-    match &e.reason {
-        Some(r) => push_str(&mut o, r),
-        None => o.extend_from_slice(b"null"),
-    }
-    o.extend_from_slice(b",\"record_id\":");
-    push_str(&mut o, &e.record_id);
-    o.extend_from_slice(b",\"record_kind\":");
-    push_str(&mut o, &e.record_kind);
-    o.extend_from_slice(b",\"seq\":");
-    o.extend_from_slice(seq.to_string().as_bytes());
-    if let Some(via) = &e.via {
-        o.extend_from_slice(b",\"via\":");
-        push_str(&mut o, via);
-    }
-    o.push(b'}');
+    write_canonical(
+        &mut o,
+        seq,
+        &EventText {
+            action: &e.action,
+            actor: &e.actor,
+            after,
+            at: &e.at,
+            before,
+            reason: e.reason.as_deref(),
+            record_id: &e.record_id,
+            record_kind: &e.record_kind,
+            via: e.via.as_deref(),
+        },
+    );
     o
 }
 
@@ -152,6 +184,36 @@ fn parse_hex(s: &str) -> Result<Hash> {
     tlog::decode_hex("tree hash", s).map_err(corrupt)
 }
 
+/// `SELECT id, hash FROM audit_tree WHERE id IN ($1, ..., $n)`: the text depends only on `n`, so each size is
+/// prepared once per connection and then served from sqlx's statement cache (a proof at a million events
+/// reads at most about 60 nodes, so there are few sizes).
+fn nodes_sql(n: usize, tail: &str) -> String {
+    let mut sql = String::from("SELECT id, hash FROM audit_tree WHERE id IN (");
+    for i in 1..=n {
+        if i > 1 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("${i}"));
+    }
+    sql.push(')');
+    sql.push_str(tail);
+    sql
+}
+
+/// Collects `(id, hash)` rows for the wanted node ids.
+fn nodes_from_rows(ids: &[NodeId], rows: &[sqlx::any::AnyRow]) -> Result<HashMap<NodeId, Hash>> {
+    let by_key: HashMap<i64, NodeId> = ids.iter().map(|id| (id.key(), *id)).collect();
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let key: i64 = r.try_get("id")?;
+        if let Some(id) = by_key.get(&key) {
+            let hash: String = r.try_get("hash")?;
+            out.insert(*id, parse_hex(&hash)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Reads stored tree nodes by id.
 async fn fetch_nodes<'e, E>(exec: E, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>>
 where
@@ -160,26 +222,45 @@ where
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = ids
-        .iter()
-        .map(|id| id.key().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let rows = sqlx::query(&format!(
-        "SELECT id, hash FROM audit_tree WHERE id IN ({list})"
-    ))
-    .fetch_all(exec)
-    .await?;
-    let by_key: HashMap<i64, NodeId> = ids.iter().map(|id| (id.key(), *id)).collect();
-    let mut out = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let key: i64 = r.try_get("id")?;
-        let hash: String = r.try_get("hash")?;
-        if let Some(id) = by_key.get(&key) {
-            out.insert(*id, parse_hex(&hash)?);
+    let sql = nodes_sql(ids.len(), "");
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id.key());
+    }
+    let rows = q.fetch_all(exec).await?;
+    nodes_from_rows(ids, &rows)
+}
+
+/// The tree size and the stored nodes a plan names, in one query (one round trip): the size comes back as
+/// the row with id -1 (no node has a negative id).
+async fn fetch_plan(pool: &AnyPool, plan: &ProofPlan) -> Result<(u64, HashMap<NodeId, Hash>)> {
+    let sql = nodes_sql(
+        plan.nodes.len(),
+        " UNION ALL SELECT CAST(-1 AS BIGINT) AS id, CAST(tree_size AS TEXT) AS hash FROM audit_head WHERE id = 1",
+    );
+    let sql = if plan.nodes.is_empty() {
+        "SELECT CAST(-1 AS BIGINT) AS id, CAST(tree_size AS TEXT) AS hash FROM audit_head WHERE id = 1"
+            .to_string()
+    } else {
+        sql
+    };
+    let mut q = sqlx::query(&sql);
+    for id in &plan.nodes {
+        q = q.bind(id.key());
+    }
+    let rows = q.fetch_all(pool).await?;
+    let mut size = None;
+    for r in &rows {
+        if r.try_get::<i64, _>("id")? == -1 {
+            let s: String = r.try_get("hash")?;
+            size = Some(
+                s.parse::<u64>()
+                    .map_err(|_| corrupt(format!("the audit head's tree size {s:?}")))?,
+            );
         }
     }
-    Ok(out)
+    let size = size.ok_or_else(|| corrupt("the audit head row is missing"))?;
+    Ok((size, nodes_from_rows(&plan.nodes, &rows)?))
 }
 
 /// Adds leaves `start, start+1, ...` to the stored tree (inside the writing transaction).
@@ -191,8 +272,24 @@ async fn tree_append(
     if leaves.is_empty() {
         return Ok(());
     }
-    let edge = tlog::range_nodes(0, start);
-    let mut known = fetch_nodes(&mut **tx, &edge).await?;
+    // Only the right-edge subtrees the new leaves will be joined with (none when the tree size is even and
+    // one leaf is added): a dry run of the appends names them, as which nodes are joined does not depend on
+    // the hashes.
+    let mut needed = Vec::new();
+    {
+        let mut made: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
+        for i in 0..leaves.len() as u64 {
+            let nodes = tlog::append_nodes(start + i, [0; 32], |id| {
+                if !made.contains(&id) {
+                    needed.push(id);
+                }
+                Some([0; 32])
+            })
+            .map_err(corrupt)?;
+            made.extend(nodes.into_iter().map(|(id, _)| id));
+        }
+    }
+    let mut known = fetch_nodes(&mut **tx, &needed).await?;
     let mut new_nodes = Vec::with_capacity(leaves.len() * 2);
     for (i, leaf) in leaves.iter().enumerate() {
         let nodes = tlog::append_nodes(start + i as u64, *leaf, |id| known.get(&id).copied())
@@ -226,13 +323,12 @@ pub(crate) async fn append(
     if events.is_empty() {
         return Ok(());
     }
-    // Lock the head row first (UPDATE takes the row lock on PostgreSQL, the write lock on SQLite).
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    let row = sqlx::query("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1")
-        .fetch_one(&mut **tx)
-        .await?;
+    // Lock the head row first (UPDATE takes the row lock on PostgreSQL, the write lock on SQLite) and read
+    // it in the same statement.
+    let row =
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size")
+            .fetch_one(&mut **tx)
+            .await?;
     let mut seq: i64 = row.try_get("seq")?;
     let mut prev: String = row.try_get("hash")?;
     let tree_size: i64 = row.try_get("tree_size")?;
@@ -356,8 +452,6 @@ struct RawEvent {
     event: NewAuditEvent,
     before: Option<String>,
     after: Option<String>,
-    prev_hash: String,
-    hash: String,
 }
 
 impl RawEvent {
@@ -387,8 +481,6 @@ fn raw_from_row(r: &sqlx::any::AnyRow) -> Result<RawEvent> {
         },
         before: r.try_get("before_json")?,
         after: r.try_get("after_json")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
     })
 }
 
@@ -489,33 +581,42 @@ where
     plan.resolve(&stored).map_err(corrupt)
 }
 
+/// The hashes of a plan over the first `size` events, reading the tree size and the nodes in one query.
+async fn resolve_checked(pool: &AnyPool, plan: &ProofPlan, size: u64) -> Result<Vec<Hash>> {
+    let (tree, stored) = fetch_plan(pool, plan).await?;
+    check_size(size, tree)?;
+    plan.resolve(&stored).map_err(corrupt)
+}
+
 /// The root of the first `size` events.
 pub(crate) async fn root(pool: &AnyPool, size: u64) -> Result<Hash> {
-    check_size(size, tree_size(pool).await?)?;
     if size == 0 {
         return Ok(tlog::empty_root());
     }
-    Ok(resolve(pool, &ProofPlan::root(size)).await?[0])
+    Ok(resolve_checked(pool, &ProofPlan::root(size), size).await?[0])
 }
 
 /// The inclusion proof of event `seq` in the tree of `size` events.
 pub(crate) async fn inclusion_proof(pool: &AnyPool, seq: i64, size: u64) -> Result<Vec<Hash>> {
-    check_size(size, tree_size(pool).await?)?;
     if seq < 1 || seq as u64 > size {
+        // The size is checked first, so that a size beyond the log is named as such.
+        check_size(size, tree_size(pool).await?)?;
         return Err(StoreError::Invalid(format!(
             "seq: event {seq} is not among the first {size} events"
         )));
     }
     let plan = ProofPlan::inclusion(seq as u64 - 1, size)
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
-    resolve(pool, &plan).await
+    resolve_checked(pool, &plan, size).await
 }
 
 /// The consistency proof between the trees of `old` and `new` events.
 pub(crate) async fn consistency_proof(pool: &AnyPool, old: u64, new: u64) -> Result<Vec<Hash>> {
-    check_size(new, tree_size(pool).await?)?;
+    if old > new {
+        check_size(new, tree_size(pool).await?)?;
+    }
     let plan = ProofPlan::consistency(old, new).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    resolve(pool, &plan).await
+    resolve_checked(pool, &plan, new).await
 }
 
 /// Makes a checkpoint of the whole tree: `sign(size, root)` gives the signed note and its key id; the row is
@@ -594,6 +695,68 @@ pub(crate) async fn latest_checkpoint(pool: &AnyPool) -> Result<Option<Checkpoin
     row.as_ref().map(checkpoint_from_row).transpose()
 }
 
+/// Events read per query by verification.
+const VERIFY_BATCH: i64 = 20_000;
+
+/// The events after `after` (at most [`VERIFY_BATCH`]) and their stored leaves, `leaves[i]` being the leaf of
+/// event `after + 1 + i` (`None` when it is missing or unreadable).
+async fn verify_batch(
+    pool: AnyPool,
+    after: i64,
+) -> Result<(Vec<sqlx::any::AnyRow>, Vec<Option<Hash>>)> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
+        .bind(after)
+        .bind(VERIFY_BATCH)
+        .fetch_all(&pool)
+        .await?;
+    let Some(last) = rows.last() else {
+        return Ok((rows, Vec::new()));
+    };
+    let last_seq: i64 = last.try_get("seq")?;
+    let span = usize::try_from(last_seq - after).unwrap_or(0);
+    let mut leaves = vec![None; span];
+    let stored = sqlx::query("SELECT id, hash FROM audit_tree WHERE id >= $1 AND id <= $2")
+        .bind(after)
+        .bind(last_seq - 1)
+        .fetch_all(&pool)
+        .await?;
+    for r in stored {
+        let id: i64 = r.try_get("id")?;
+        let mut h = [0u8; 32];
+        if let (Some(slot), Ok(())) = (
+            leaves.get_mut((id - after) as usize),
+            hex::decode_to_slice(r.try_get::<&str, _>("hash")?, &mut h),
+        ) {
+            *slot = Some(h);
+        }
+    }
+    Ok((rows, leaves))
+}
+
+/// The text of a stored event, borrowed from its row (nothing is copied or parsed).
+fn event_text(r: &sqlx::any::AnyRow) -> Result<EventText<'_>> {
+    Ok(EventText {
+        action: r.try_get("action")?,
+        actor: r.try_get("actor")?,
+        after: r.try_get("after_json")?,
+        at: r.try_get("at")?,
+        before: r.try_get("before_json")?,
+        reason: r.try_get("reason")?,
+        record_id: r.try_get("record_id")?,
+        record_kind: r.try_get("record_kind")?,
+        via: r.try_get("via")?,
+    })
+}
+
+/// Whether `hash` (hex) is SHA-256(prev hex || bytes), without allocating.
+fn chain_matches(prev: &str, bytes: &[u8], hash: &str) -> bool {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(bytes);
+    let mut hex_buf = [0u8; 64];
+    hex::encode_to_slice(h.finalize(), &mut hex_buf).is_ok() && hex_buf[..] == *hash.as_bytes()
+}
+
 /// Recomputes the chain and the tree over the whole log, in order, and checks: sequence numbers contiguous
 /// from 1; each event's chain link and hash; its leaf against the stored tree; the last event against the
 /// head; the tree's root against every trusted head (checkpoint) — a trusted head larger than the log means
@@ -615,74 +778,58 @@ pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<Ve
     let mut frontier = tlog::Frontier::new();
     let mut n: i64 = 0;
     let mut problem: Option<(i64, String)> = None;
-    const BATCH: i64 = 20_000;
-    'outer: loop {
-        let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
-            .bind(n)
-            .bind(BATCH)
-            .fetch_all(pool)
-            .await?;
-        if rows.is_empty() {
-            break;
+    let mut bytes: Vec<u8> = Vec::with_capacity(4096);
+    // The next batch is read (by a task of its own) while this one is hashed.
+    let mut next = Some(tokio::spawn(verify_batch(pool.clone(), 0)));
+    'outer: while let Some(batch) = next.take() {
+        let (rows, stored) = batch
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("reading the audit log: {e}")))??;
+        let Some(last) = rows.last() else { break };
+        let last_seq: i64 = last.try_get("seq")?;
+        if rows.len() as i64 == VERIFY_BATCH {
+            next = Some(tokio::spawn(verify_batch(pool.clone(), last_seq)));
         }
         let first = n + 1;
-        let last_seq: i64 = rows[rows.len() - 1].try_get("seq")?;
-        let stored_leaves = {
-            let rows = sqlx::query("SELECT id, hash FROM audit_tree WHERE id >= $1 AND id <= $2")
-                .bind(first - 1)
-                .bind(last_seq - 1)
-                .fetch_all(pool)
-                .await?;
-            let mut m = HashMap::with_capacity(rows.len());
-            for r in rows {
-                m.insert(r.try_get::<i64, _>("id")?, r.try_get::<String, _>("hash")?);
-            }
-            m
-        };
         for r in &rows {
-            let e = raw_from_row(r)?;
+            let seq: i64 = r.try_get("seq")?;
             let expect = n + 1;
-            if e.seq != expect {
+            if seq != expect {
                 problem = Some((
                     expect,
-                    format!(
-                        "event {expect} is missing (the next stored event is {})",
-                        e.seq
-                    ),
+                    format!("event {expect} is missing (the next stored event is {seq})"),
                 ));
                 break 'outer;
             }
-            if e.prev_hash != prev {
+            if r.try_get::<&str, _>("prev_hash")? != prev {
                 problem = Some((
-                    e.seq,
-                    format!("event {} does not link to the event before it", e.seq),
+                    seq,
+                    format!("event {seq} does not link to the event before it"),
                 ));
                 break 'outer;
             }
-            let bytes = e.bytes();
-            if chain_hash(&prev, &bytes) != e.hash {
+            bytes.clear();
+            write_canonical(&mut bytes, seq, &event_text(r)?);
+            let hash: &str = r.try_get("hash")?;
+            if !chain_matches(&prev, &bytes, hash) {
                 problem = Some((
-                    e.seq,
-                    format!(
-                        "event {} does not match its hash (changed after it was written)",
-                        e.seq
-                    ),
+                    seq,
+                    format!("event {seq} does not match its hash (changed after it was written)"),
                 ));
                 break 'outer;
             }
             let leaf = tlog::leaf_hash(&bytes);
-            if stored_leaves.get(&(e.seq - 1)).map(String::as_str)
-                != Some(hex::encode(leaf).as_str())
-            {
+            if stored.get((seq - first) as usize).copied().flatten() != Some(leaf) {
                 problem = Some((
-                    e.seq,
-                    format!("event {} does not match its leaf in the stored tree (rewritten and re-chained?)", e.seq),
+                    seq,
+                    format!("event {seq} does not match its leaf in the stored tree (rewritten and re-chained?)"),
                 ));
                 break 'outer;
             }
             frontier.push(leaf);
-            n = e.seq;
-            prev = e.hash;
+            n = seq;
+            prev.clear();
+            prev.push_str(hash);
             while let Some(t) = next_trusted.peek() {
                 if t.size != frontier.size() {
                     break;
@@ -704,6 +851,9 @@ pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<Ve
                 next_trusted.next();
             }
         }
+    }
+    if let Some(h) = next {
+        h.abort();
     }
     if problem.is_none() {
         if let Some(t) = next_trusted.peek() {
