@@ -1872,6 +1872,127 @@ mod tests {
         .expect("in force the day before it ended");
     }
 
+    /// A case body from JSON (absent optional fields default), for the pure deciding functions.
+    fn body(v: serde_json::Value) -> CaseBody {
+        serde_json::from_value(v).expect("case body")
+    }
+
+    fn export_case(extra: serde_json::Value) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "licence": "export",
+            "marketing": null,
+            "export": {
+                "product": "p1",
+                "end_user": {"name": "Federal Police", "type": "government-law-enforcement", "country": "BR"},
+                "consignee": {"name": "Importer Ltda", "country": "BR"},
+                "destination": "BR",
+                "quantity": 10,
+                "value": {"amount": "100.00", "currency": "EUR"},
+                "end_use": "lawful interception",
+                "documents": [{"kind": "contract", "name": "c.pdf", "sha256": null}],
+                "marketing_authorisation": "ML-2026-000001"
+            },
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    }
+
+    fn hit(
+        id: &str,
+        status: &str,
+        sanctions: bool,
+        consequence: Option<&str>,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "party_role": "end-user", "party_name": "X", "list": "un-sc", "list_version": "v1",
+            "sanctions_list": sanctions, "consequence": consequence, "source_id": format!("S-{id}"),
+            "listed_name": "X", "score": 0.97, "explanation": {}, "status": status, "reason": null,
+            "decided_by": null, "found_at": "2026-11-02T09:00:00Z"
+        })
+    }
+
+    fn determination(outcome: &str) -> serde_json::Value {
+        serde_json::json!({
+            "product": "p1", "destination": "BR", "end_user_type": "government-law-enforcement",
+            "determination": {}, "outcome": outcome, "request": {}
+        })
+    }
+
+    /// Nothing blocks a clean case; each blocker is reported once, in the order the approve use case checks
+    /// them, and only when it really blocks (a licence-required determination, given advice, a cleared hit, a
+    /// confirmed end-use-check hit, a present document and a screened required list do not).
+    #[test]
+    fn approval_blockers_name_each_reason_in_order() {
+        let clean = body(export_case(serde_json::json!({
+            "determinations": [determination("licence-required")],
+            "required_reviews": ["defence"],
+            "advice": [{"review": "defence", "requested_by": "o", "requested_at": "t",
+                        "advice": {"recommendation": "approve", "text": "fine"},
+                        "advised_by": "a", "advised_at": "t"}],
+            "required_documents": ["contract"],
+            "screening": [hit("h1", "cleared", true, None), hit("h2", "confirmed", true, Some("end-use-check")),
+                          hit("h3", "confirmed", false, None)],
+            "screened_with": ["un-sc@v1"],
+        })));
+        assert_eq!(
+            approval_blocker_list(&["un-sc".to_string()], &clean),
+            Vec::<String>::new()
+        );
+        assert!(approval_blockers(&clean).is_ok());
+
+        let blocked = body(export_case(serde_json::json!({
+            "determinations": [determination("licence-required"), determination("prohibited")],
+            "required_reviews": ["defence", "human-rights"],
+            "advice": [{"review": "defence", "requested_by": "o", "requested_at": "t", "advice": null,
+                        "advised_by": null, "advised_at": null}],
+            "required_documents": ["contract", "end-user-declaration"],
+            "screening": [hit("h1", "open", false, None), hit("h2", "confirmed", true, None),
+                          hit("h3", "confirmed", false, Some("block")), hit("h4", "cleared", true, None)],
+            "screened_with": ["un-sc@v1"],
+        })));
+        let got = approval_blocker_list(&["un-sc".to_string(), "ofac-sdn".to_string()], &blocked);
+        assert_eq!(
+            got,
+            vec![
+                "policy determination for product p1 to BR is prohibited; the case cannot be approved",
+                "required defence advice is missing; the case cannot be decided until it is given",
+                "required human-rights advice is missing; the case cannot be decided until it is given",
+                "screening hit h1 (S-h1 on un-sc) must be cleared or confirmed before deciding",
+                "confirmed sanctions-list hit h2 (S-h2 on un-sc) blocks approval",
+                "confirmed denied-party hit h3 (S-h3 on un-sc) blocks approval",
+                "required document end-user-declaration is missing; ask the exporter for it",
+                "the case has not been screened against the required list(s) ofac-sdn: import them (exportctl \
+                 lists import, or POST /api/v1/lists/{format}); open cases are re-screened after each import",
+            ]
+        );
+        // The approve use case refuses with the first reason (required lists are checked separately there).
+        assert!(
+            matches!(approval_blockers(&blocked), Err(AppError::Conflict(m)) if m == got[0]),
+            "{:?}",
+            approval_blockers(&blocked)
+        );
+    }
+
+    /// A required list counts as screened only by its own source name before the `@version`.
+    #[test]
+    fn screening_is_complete_only_for_the_named_sources() {
+        let b = body(export_case(
+            serde_json::json!({"screened_with": ["un-sc@2026-11-01", "eu-fsf"]}),
+        ));
+        assert!(screening_complete(&[], &b).is_ok());
+        assert!(screening_complete(&["un-sc".into()], &b).is_ok());
+        // "eu-fsf" without a version is not a screening record; "un" is not "un-sc".
+        for missing in ["eu-fsf", "un", "ofac-sdn"] {
+            let e = screening_complete(&["un-sc".into(), missing.into()], &b).unwrap_err();
+            assert!(
+                matches!(&e, AppError::Conflict(m) if m.contains(&format!("list(s) {missing}:"))),
+                "{missing}: {e:?}"
+            );
+        }
+    }
+
     #[test]
     fn money_is_validated_with_field_names() {
         let ok = Money {

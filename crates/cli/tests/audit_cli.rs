@@ -194,3 +194,76 @@ async fn prove_check_offline_and_detect_truncation() {
         "--checkpoint",
     );
 }
+
+/// Opens the data directory's SQLite database with the append-only triggers dropped (what an attacker with
+/// file access does first), runs `sql`, and closes it.
+async fn tamper(dir: &Path, sql: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", dir.join("exportctl.sqlite3").display());
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    for s in [
+        "DROP TRIGGER IF EXISTS audit_events_no_update",
+        "DROP TRIGGER IF EXISTS audit_events_no_delete",
+    ]
+    .iter()
+    .chain(sql)
+    {
+        sqlx::query(s)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    pool.close().await;
+}
+
+/// `admin verify-audit` and `audit verify` on a tampered log: exit 1, the first broken event named on stderr,
+/// and the JSON report on stdout naming the same event; for an edited event, a deleted one and two swapped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_fails_naming_the_first_broken_event() {
+    let cases: [(&str, &[&str], i64); 3] = [
+        (
+            "edit",
+            &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3"],
+            3,
+        ),
+        ("delete", &["DELETE FROM audit_events WHERE seq = 4"], 4),
+        (
+            "reorder",
+            &[
+                "UPDATE audit_events SET seq = 100 WHERE seq = 2",
+                "UPDATE audit_events SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_events SET seq = 3 WHERE seq = 100",
+            ],
+            2,
+        ),
+    ];
+    for (what, sql, bad) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        orgs(
+            &dir,
+            &[
+                "Alpha GmbH",
+                "Beta GmbH",
+                "Gamma GmbH",
+                "Delta GmbH",
+                "Epsilon GmbH",
+            ],
+        );
+        ok(&run(&dir, &["admin", "verify-audit"]));
+        tamper(&dir, sql).await;
+        for args in [&["admin", "verify-audit"][..], &["audit", "verify"][..]] {
+            let o = run(&dir, args);
+            fails(&o, &format!("audit log broken at event {bad}: "));
+            let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+                .unwrap_or_else(|e| panic!("{what} {args:?}: stdout is not the report: {e}"));
+            assert_eq!(report["first_bad_seq"], bad, "{what} {args:?}: {report}");
+            assert!(report["problem"].is_string(), "{what}: {report}");
+            assert_eq!(
+                report["events"],
+                bad - 1,
+                "{what}: events checked before the break"
+            );
+        }
+    }
+}

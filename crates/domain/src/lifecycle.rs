@@ -440,6 +440,120 @@ mod tests {
         ));
     }
 
+    /// Open (counts towards queues and the clock) and decided (the clock has stopped for good) partition the
+    /// states as documented; draft and withdrawn are neither.
+    #[test]
+    fn open_and_decided_states() {
+        let open: Vec<_> = CaseState::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .copied()
+            .collect();
+        assert_eq!(open, [S::Submitted, S::UnderReview, S::AwaitingExporter]);
+        let decided: Vec<_> = CaseState::ALL
+            .iter()
+            .filter(|s| s.is_decided())
+            .copied()
+            .collect();
+        assert_eq!(
+            decided,
+            [
+                S::Approved,
+                S::Refused,
+                S::Issued,
+                S::Suspended,
+                S::Revoked,
+                S::Expired
+            ]
+        );
+        for s in [S::Draft, S::Withdrawn] {
+            assert!(!s.is_open() && !s.is_decided(), "{s}");
+        }
+    }
+
+    /// States read back from storage and the API: every name parses to its state, anything else is refused
+    /// with the list of names.
+    #[test]
+    fn states_parse_from_their_names_only() {
+        for s in CaseState::ALL {
+            assert_eq!(s.as_str().parse::<CaseState>(), Ok(*s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        let e = "Draft".parse::<CaseState>().unwrap_err();
+        assert!(
+            e.starts_with("\"Draft\" is not a case state; one of: draft, submitted,"),
+            "{e}"
+        );
+    }
+
+    /// The system's own edge (expiry) is never suggested as a person's next step, and an unknown operation
+    /// gets the bare refusal.
+    #[test]
+    fn next_steps_are_people_s_actions() {
+        assert_eq!(
+            refusal_message("expire", S::Suspended),
+            "cannot expire a case in state suspended: only possible in state issued; reinstate it first"
+        );
+        assert_eq!(
+            refusal_message("expire", S::Approved),
+            "cannot expire a case in state approved: only possible in state issued; issue it first"
+        );
+        assert_eq!(
+            refusal_message("respond", S::UnderReview),
+            "cannot respond to a case in state under-review: only possible in state awaiting-exporter; \
+             request information first"
+        );
+        assert_eq!(
+            refusal_message("start-review", S::Draft),
+            "cannot assign a case in state draft: only possible in state submitted; submit it first"
+        );
+        assert_eq!(
+            refusal_message("suspend", S::Approved),
+            "cannot suspend a case in state approved: only possible in state issued; issue it first"
+        );
+        assert_eq!(
+            refusal_message("revoke", S::Expired),
+            "cannot revoke a case in state expired: only possible in state issued, and expired is a final state"
+        );
+        assert_eq!(
+            refusal_message("frobnicate", S::Draft),
+            "cannot frobnicate a case in state draft"
+        );
+        // Two steps away: the first step of the shortest path.
+        assert_eq!(
+            first_step_towards(S::Draft, &[S::UnderReview]),
+            Some(A::Submit)
+        );
+        assert_eq!(
+            first_step_towards(S::Draft, &[S::Approved]),
+            Some(A::Submit)
+        );
+        assert_eq!(
+            first_step_towards(S::Suspended, &[S::Revoked]),
+            Some(A::Reinstate)
+        );
+        assert_eq!(first_step_towards(S::Issued, &[S::Expired]), None);
+        assert_eq!(first_step_towards(S::Refused, &[S::Issued]), None);
+    }
+
+    /// The generated table has its header and one row per edge, in table order, with the actor's name.
+    #[test]
+    fn markdown_table_has_a_row_per_transition() {
+        let md = transition_table_markdown();
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines.len(), TRANSITIONS.len() + 2);
+        assert_eq!(lines[0], "| action | from | to | who |");
+        assert_eq!(lines[2], "| submit | draft | submitted | exporter |");
+        assert_eq!(
+            lines[5],
+            "| start-review | submitted | under-review | officer |"
+        );
+        assert_eq!(
+            lines.last(),
+            Some(&"| expire | issued | expired | system |")
+        );
+    }
+
     #[test]
     fn architecture_doc_shows_the_real_table() {
         let doc = include_str!("../../../ARCHITECTURE.md");

@@ -232,6 +232,75 @@ mod tests {
             .contains("IANA"));
     }
 
+    /// Full day names are accepted only when complete: a prefix longer than three letters or a word that merely
+    /// starts with a day's abbreviation is not a day.
+    #[test]
+    fn day_names_are_abbreviations_or_full_names() {
+        let week = WorkingWeek::parse(["MONDAY", " fri ", "Saturday"]).expect("week");
+        assert_eq!(week.names(), vec!["mon", "fri", "sat"]);
+        assert!(week.contains(Weekday::Sat) && !week.contains(Weekday::Sun));
+        for bad in ["mond", "monxyz", "thurs", "sundays", "", "mo"] {
+            assert!(
+                WorkingWeek::parse([bad])
+                    .unwrap_err()
+                    .contains("is not a day of the week"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(WorkingWeek::default(), WorkingWeek::MONDAY_TO_FRIDAY);
+        assert_eq!(
+            WorkingWeek::MONDAY_TO_FRIDAY.names(),
+            vec!["mon", "tue", "wed", "thu", "fri"]
+        );
+    }
+
+    /// The calendar keeps what it was built with, and added holidays stop counting.
+    #[test]
+    fn calendar_parts_and_added_holidays() {
+        let c = Calendar::with_week(
+            WorkingWeek::SUNDAY_TO_THURSDAY,
+            Tz::Asia__Jerusalem,
+            [d("2026-12-06")],
+        );
+        assert_eq!(c.working_week(), WorkingWeek::SUNDAY_TO_THURSDAY);
+        assert_eq!(c.time_zone(), Tz::Asia__Jerusalem);
+        // Sun 6 Dec is a holiday: Sat 5 -> Thu 10 counts Mon..Thu = 4.
+        assert_eq!(c.working_days_between(d("2026-12-05"), d("2026-12-10")), 4);
+        let c = c.and_holidays([d("2026-12-08"), d("2026-12-06")]);
+        assert_eq!(
+            c.holidays().collect::<Vec<_>>(),
+            vec![d("2026-12-06"), d("2026-12-08")]
+        );
+        assert!(!c.is_working_day(d("2026-12-08")) && c.is_working_day(d("2026-12-07")));
+        assert_eq!(c.working_days_between(d("2026-12-05"), d("2026-12-10")), 3);
+        // The same day in and out: nothing; a day that is a holiday at the end: not counted.
+        assert_eq!(c.working_days_between(d("2026-12-07"), d("2026-12-07")), 0);
+        assert_eq!(c.working_days_between(d("2026-12-07"), d("2026-12-08")), 0);
+        assert_eq!(c.working_days_between(d("2026-12-08"), d("2026-12-09")), 1);
+        assert_eq!(Calendar::default().time_zone(), Tz::UTC);
+        assert_eq!(
+            Calendar::default().working_week(),
+            WorkingWeek::MONDAY_TO_FRIDAY
+        );
+        assert_eq!(Calendar::new([d("2026-12-25")]).holidays().count(), 1);
+        // Open intervals run to `today`; intervals add up.
+        let cal = Calendar::default();
+        assert_eq!(cal.elapsed(&[], d("2026-11-30")), 0);
+        assert_eq!(cal.elapsed(&[(d("2026-11-27"), None)], d("2026-11-30")), 1);
+    }
+
+    #[test]
+    fn today_follows_the_clock_in_the_calendar_s_zone() {
+        let c = Calendar::with_week(WorkingWeek::SUNDAY_TO_THURSDAY, Tz::Pacific__Kiritimati, []);
+        let before = c.date_at(Utc::now());
+        let today = c.today();
+        let after = c.date_at(Utc::now());
+        assert!(
+            before <= today && today <= after,
+            "{before} {today} {after}"
+        );
+    }
+
     #[test]
     fn today_is_the_authoritys_date() {
         let c = Calendar::with_week(WorkingWeek::SUNDAY_TO_THURSDAY, Tz::Asia__Jerusalem, []);

@@ -432,3 +432,31 @@ fn determination_serialises_with_the_issue_field_names() {
     let exempt = serde_json::to_value(req().eval()).expect("json");
     assert_eq!(exempt["target_working_days"], serde_json::Value::Null);
 }
+
+/// Every fired rule's reason is its text followed by the facts its condition used, in the condition's order,
+/// separated by "; " inside one pair of parentheses: the exact explanation an officer and an exporter read.
+#[test]
+fn reasons_list_the_facts_used_in_order() {
+    let d = req()
+        .to("AE")
+        .on("2022-06-01")
+        .entries(&["4A005"])
+        .user(GovernmentLawEnforcement)
+        .eval();
+    let reasons: Vec<String> = d
+        .rules
+        .iter()
+        .map(|r| format!("{} v{}: {}", r.id, r.version, r.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "licence-required v1: a controlled item (listed, or made so by a catch-all notification) that is not \
+             exempt (listed=true (4A005); catch_all_notified=false)",
+            "target-marketing v1: marketing licences are decided within 20 working days (licence=marketing)",
+            "human-rights-review v2: a cyber-surveillance item to a destination of tier 2 or higher, or to a \
+             government end user (government_end_user=true (government-law-enforcement); tier=3 (AE assessment \
+             from 2021-11-25); cyber_surveillance=true (4A005); catch_all_notified=false)",
+        ]
+    );
+}

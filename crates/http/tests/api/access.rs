@@ -223,6 +223,11 @@ fn ids_case(case: &Value) -> String {
 
 /// The concrete path for a route template.
 fn concrete(template: &str, f: &Fixture) -> String {
+    concrete_with(template, &f.ids)
+}
+
+/// The concrete path for a route template, with these ids.
+fn concrete_with(template: &str, ids: &BTreeMap<&'static str, String>) -> String {
     let resource = template
         .trim_start_matches("/api/v1/")
         .split('/')
@@ -230,7 +235,7 @@ fn concrete(template: &str, f: &Fixture) -> String {
         .unwrap();
     if !template.contains("{id}") {
         return template
-            .replace("{number}", &f.ids["licence"])
+            .replace("{number}", &ids["licence"])
             .replace("{name}", "unassigned")
             .replace("{format}", "un-sc-xml");
     }
@@ -248,8 +253,8 @@ fn concrete(template: &str, f: &Fixture) -> String {
         other => panic!("no fixture id for resource {other:?}: extend the access test"),
     };
     template
-        .replace("{id}", &f.ids[id_kind])
-        .replace("{hit}", &f.ids["hit"])
+        .replace("{id}", &ids[id_kind])
+        .replace("{hit}", &ids["hit"])
         .replace("{match}", "no-such-match")
         .replace("{name}", "unassigned")
         .replace("{format}", "un-sc-xml")
@@ -408,5 +413,115 @@ async fn every_route_for_every_role_matches_the_matrix() {
         leaks.is_empty(),
         "exporter-visible internals:\n{}",
         leaks.join("\n")
+    );
+}
+
+/// An id of the same shape as `real` that names no record: a UUID becomes another UUID, a reference or
+/// licence number keeps its prefix with another serial.
+fn missing_like(real: &str) -> String {
+    if uuid::Uuid::parse_str(real).is_ok() {
+        return "00000000-0000-4000-8000-00000000abcd".into();
+    }
+    let digits = real.chars().rev().take_while(char::is_ascii_digit).count();
+    assert!(digits > 0, "no serial in {real:?}: extend missing_like");
+    format!("{}{}", &real[..real.len() - digits], "9".repeat(digits))
+}
+
+/// The answer with what differs between any two requests taken out (the request id) and the id asked for
+/// replaced by a placeholder.
+fn comparable(r: &Resp, asked: &[(&str, &str)]) -> (u16, String) {
+    let mut body = r.body.clone();
+    if let Some(o) = body.as_object_mut() {
+        o.remove("request_id");
+    }
+    let mut text = body.to_string();
+    for (id, placeholder) in asked {
+        text = text.replace(id, placeholder);
+    }
+    (r.status, text)
+}
+
+/// A record the caller may not see answers exactly like one that does not exist, on every route with a record
+/// in its path and for every method: an exporter of another organisation and an adviser of a kind not asked on
+/// the case get the same status and the same body for the owner's records as for ids that name nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_out_of_scope_answer_like_missing_ones() {
+    let un = un_list();
+    let f = fixture(&un).await;
+    let doc =
+        f.t.raw("GET", None, "/api/v1/openapi.json", None)
+            .await
+            .ok();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !(path.contains("{id}") || path.contains("{number}")) {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    routes.sort();
+    // Reads first, then writes (a write the caller may not make changes nothing, so the order is free).
+    routes.sort_by_key(|(m, _)| m != "GET");
+    assert!(
+        routes.len() > 30,
+        "routes with a record in the path: {routes:?}"
+    );
+    let missing: BTreeMap<&'static str, String> =
+        f.ids.iter().map(|(k, v)| (*k, missing_like(v))).collect();
+    let placeholders: Vec<(String, String)> = f
+        .ids
+        .iter()
+        .flat_map(|(k, v)| {
+            [
+                (v.clone(), format!("<{k}>")),
+                (missing[k].clone(), format!("<{k}>")),
+            ]
+        })
+        .collect();
+    let asked: Vec<(&str, &str)> = placeholders
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let mut differ = Vec::new();
+    let mut compared = 0;
+    for role in ["other", "fa"] {
+        let token = &f.tokens[role];
+        for (method, path) in &routes {
+            let theirs =
+                f.t.raw(
+                    method,
+                    Some(token),
+                    &concrete(path, &f),
+                    sample_body(method, path),
+                )
+                .await;
+            if theirs.status != 404 {
+                continue;
+            }
+            compared += 1;
+            let nothing =
+                f.t.raw(
+                    method,
+                    Some(token),
+                    &concrete_with(path, &missing),
+                    sample_body(method, path),
+                )
+                .await;
+            let (a, b) = (comparable(&theirs, &asked), comparable(&nothing, &asked));
+            if a != b {
+                differ.push(format!(
+                    "{method} {path} as {role}:\n   not theirs | {} {}\n   missing    | {} {}",
+                    a.0, a.1, b.0, b.1
+                ));
+            }
+        }
+    }
+    assert!(compared >= 20, "only {compared} answers were 404");
+    assert!(
+        differ.is_empty(),
+        "records out of scope answer differently from missing ones:\n{}",
+        differ.join("\n")
     );
 }

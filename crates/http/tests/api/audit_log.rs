@@ -1,6 +1,8 @@
 //! The verifiable audit log over HTTP, on both backends: the public checkpoint (no sign-in, C2SP signed note
 //! verifying with the published keys), checkpoints on demand, search by case/actor/action/time with paging,
-//! inclusion and consistency proofs that verify against signed checkpoints, and bad input naming the field.
+//! inclusion and consistency proofs that verify against signed checkpoints, bad input naming the field, and
+//! `/audit/verify` naming the first broken event of a log tampered with behind the service's back (an edited
+//! event, a deleted one, two swapped).
 
 use crate::both_backends;
 use crate::common::*;
@@ -25,7 +27,8 @@ fn hashes(v: &Value) -> Vec<tlog::Hash> {
 both_backends!(
     public_checkpoint_and_keys_verify_without_signing_in,
     auditors_search_and_prove_events,
-    bad_audit_queries_name_the_field
+    bad_audit_queries_name_the_field,
+    verify_names_the_first_tampered_event
 );
 
 async fn public_checkpoint_and_keys_verify_without_signing_in(b: Backend) {
@@ -234,5 +237,70 @@ async fn bad_audit_queries_name_the_field(b: Backend) {
             r.body
         );
         assert_eq!(r.body["field"], field, "{q}: {}", r.body);
+    }
+}
+
+/// Runs `sql` on the test's database with the append-only triggers dropped (what an attacker with database
+/// access does first).
+async fn tamper(t: &TestApp, b: Backend, sql: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(t.db_url()).await.unwrap();
+    let drop: &[&str] = match b {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ],
+        Backend::Postgres => &["DROP TRIGGER audit_events_append_only ON audit_events"],
+    };
+    for s in drop.iter().chain(sql) {
+        sqlx::query(s)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    pool.close().await;
+}
+
+async fn verify_names_the_first_tampered_event(b: Backend) {
+    let cases: [(&str, &[&str], i64); 3] = [
+        (
+            "edit",
+            &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3"],
+            3,
+        ),
+        ("delete", &["DELETE FROM audit_events WHERE seq = 4"], 4),
+        (
+            "reorder",
+            &[
+                "UPDATE audit_events SET seq = 100 WHERE seq = 2",
+                "UPDATE audit_events SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_events SET seq = 3 WHERE seq = 100",
+            ],
+            2,
+        ),
+    ];
+    for (what, sql, bad) in cases {
+        let t = TestApp::start(b).await;
+        for name in ["Alpha", "Beta", "Gamma", "Delta"] {
+            t.org(name).await;
+        }
+        let auditor = t.user("aud1", "auditor", None, None).await;
+        let v = t.get(&auditor, "/api/v1/audit/verify").await.ok();
+        assert_eq!(v["first_bad_seq"], Value::Null, "{what}: clean before: {v}");
+        tamper(&t, b, sql).await;
+        for token in [&auditor, &t.admin] {
+            // A broken log is a finding, not a failure of the request: 200 with the report.
+            let v = t.get(token, "/api/v1/audit/verify").await.ok();
+            assert_eq!(v["first_bad_seq"], bad, "{what}: {v}");
+            assert_eq!(
+                v["events"],
+                bad - 1,
+                "{what}: events checked before the break: {v}"
+            );
+            assert!(
+                v["problem"].as_str().is_some_and(|p| !p.is_empty()),
+                "{what}: {v}"
+            );
+        }
     }
 }

@@ -1246,60 +1246,11 @@ async fn case_action_bodies() {
     let case = |id: &str| format!("/api/v1/applications/{id}");
 
     // A draft, a submitted case, one under review, one awaiting the exporter, one issued.
-    let draft = t
-        .post(
-            &w.exporter,
-            "/api/v1/applications",
-            ml_body(&w.secret_product, "BR"),
-        )
-        .await
-        .ok();
-    let draft = draft["id"].as_str().unwrap().to_string();
-    let submitted = t.submitted_ml(&w, &w.secret_product, "BR").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let review = t.submitted_ml(&w, &w.secret_product, "BR").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    t.post(&w.officer, &format!("{}/assign", case(&review)), json!({}))
-        .await
-        .ok();
-    let awaiting = t.submitted_ml(&w, &w.secret_product, "BR").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    t.post(
-        &w.officer,
-        &format!("{}/assign", case(&awaiting)),
-        json!({}),
-    )
-    .await
-    .ok();
-    t.post(
-        &w.officer,
-        &format!("{}/information-requests", case(&awaiting)),
-        json!({"question": "who?"}),
-    )
-    .await
-    .ok();
-    let issued = t.submitted_ml(&w, &w.secret_product, "BR").await;
-    let iid = issued["id"].as_str().unwrap().to_string();
-    t.post(&w.officer, &format!("{}/assign", case(&iid)), json!({}))
-        .await
-        .ok();
-    t.advise_all(&w, &issued).await;
-    t.post(
-        &w.officer,
-        &format!("{}/approve", case(&iid)),
-        json!({"reason": "ok"}),
-    )
-    .await
-    .ok();
-    t.post(&w.officer, &format!("{}/issue", case(&iid)), json!({}))
-        .await
-        .ok();
+    let draft = t.case(&w).draft().await;
+    let submitted = t.case(&w).submitted().await;
+    let review = t.case(&w).under_review().await;
+    let awaiting = t.case(&w).awaiting_exporter().await;
+    let iid = t.case(&w).issued().await;
 
     // Optional-body actions (submit, withdraw, issue, suspend, reinstate, revoke).
     let optional_extra = || {
@@ -2181,10 +2132,7 @@ async fn ids_nul_bytes_and_extreme_numbers(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
     let mut rep = Report::default();
-    let submitted = t.submitted_ml(&w, &w.secret_product, "BR").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let submitted = t.case(&w).submitted().await;
     let case = format!("/api/v1/applications/{submitted}");
 
     run(

@@ -309,29 +309,9 @@ async fn export_licence_needs_a_marketing_authorisation(b: Backend) {
     r.problem(409);
 
     // An issued marketing licence covers an export of the same product to the same destination.
-    let ml = t.submitted_ml(&w, &w.secret_product, "BR").await;
-    let mid = ml["id"].as_str().unwrap();
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{mid}/assign"),
-        json!({}),
-    )
-    .await
-    .ok();
-    t.advise_all(&w, &ml).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{mid}/approve"),
-        json!({"reason": "ok"}),
-    )
-    .await
-    .ok();
+    let mid = t.case(&w).issued().await;
     let issued = t
-        .post(
-            &w.officer,
-            &format!("/api/v1/applications/{mid}/issue"),
-            json!({}),
-        )
+        .get(&w.officer, &format!("/api/v1/applications/{mid}"))
         .await
         .ok();
     let reference = issued["reference"].as_str().unwrap();

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 both_backends!(
     stage_preview_publish,
-    catch_all_notification_controls_a_non_listed_item
+    catch_all_notification_controls_a_non_listed_item,
+    a_version_published_for_a_future_date_does_not_apply_before_it
 );
 
 fn staged_files() -> BTreeMap<String, String> {
@@ -193,4 +194,59 @@ async fn catch_all_notification_controls_a_non_listed_item(b: Backend) {
         d["determination"]["required_reviews"],
         json!(["human-rights"])
     );
+}
+
+/// Published with an effective date three days ahead: until that day every question is answered under the
+/// version in force (over the API today, and through the use case on the day before), from that day under the
+/// new one.
+async fn a_version_published_for_a_future_date_does_not_apply_before_it(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let staged = t
+        .post(
+            &w.policy_admin,
+            "/api/v1/policy/versions",
+            json!({"files": staged_files()}),
+        )
+        .await
+        .ok();
+    let sid = staged["id"].as_str().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let from = today + chrono::Days::new(3);
+    let published = t
+        .post(
+            &w.policy_admin,
+            &format!("/api/v1/policy/versions/{sid}/publish"),
+            json!({"effective_from": from.to_string()}),
+        )
+        .await
+        .ok();
+    assert_eq!(published["effective_from"], from.to_string());
+    let check = json!({"product": w.restricted_product, "destination": "BR", "end_user_type": "government-law-enforcement"});
+    let now = t
+        .post(&w.exporter, "/api/v1/pre-application-checks", check.clone())
+        .await
+        .ok();
+    assert_eq!(
+        now["determination"]["policy_version"], "reference-2017.1",
+        "{now}"
+    );
+    assert_eq!(now["determination"]["outcome"], "licence-required");
+    // The same question through the use case at noon UTC on the day before, and on the day.
+    let exporter = t.app.authenticate(&w.exporter).await.unwrap();
+    let q: app::model::PreApplicationCheck = serde_json::from_value(check).unwrap();
+    let on = |day: chrono::NaiveDate| day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let before = app::as_of(
+        on(from.pred_opt().unwrap()),
+        t.app.pre_application_check(&exporter, q.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(before.determination["policy_version"], "reference-2017.1");
+    assert_eq!(before.determination["outcome"], "licence-required");
+    let after = app::as_of(on(from), t.app.pre_application_check(&exporter, q))
+        .await
+        .unwrap();
+    assert_eq!(after.determination["policy_version"], "reference-2026.2");
+    assert_eq!(after.determination["outcome"], "exempt");
 }

@@ -7,7 +7,8 @@ use serde_json::json;
 
 both_backends!(
     screening_blocks_until_hits_are_decided,
-    denied_party_hits_block_and_consequences_are_configuration
+    denied_party_hits_block_and_consequences_are_configuration,
+    a_refused_import_leaves_the_version_in_force
 );
 
 fn dpl_list() -> Vec<u8> {
@@ -415,4 +416,71 @@ async fn denied_party_hits_block_and_consequences_are_configuration(b: Backend) 
         .await
         .ok();
     assert_eq!(approved["state"], "approved", "{approved}");
+}
+
+/// A list import refused while a version is in force (a file that does not parse, and a valid file with far
+/// fewer records, as a truncated download would be) leaves that version active, the log unchanged and the
+/// screening index on the old entries: a name only the version in force has is still a hit.
+async fn a_refused_import_leaves_the_version_in_force(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let upload = |bytes: Vec<u8>| {
+        t.raw(
+            "POST",
+            Some(&t.admin),
+            "/api/v1/lists/bis-dpl?name=dpl.txt",
+            Some(("application/octet-stream", bytes)),
+        )
+    };
+    upload(dpl_list()).await.ok();
+    let in_force = t.get(&t.admin, "/api/v1/lists").await.ok();
+    assert_eq!(in_force.as_array().unwrap().len(), 1, "{in_force}");
+    assert_eq!(in_force[0]["active"], true);
+    let head = t.audit_head().await;
+
+    // The first ten lines: a well-formed list of nine entries instead of hundreds.
+    let full = String::from_utf8(dpl_list()).unwrap();
+    let truncated: String = full.lines().take(10).map(|l| format!("{l}\n")).collect();
+    assert!(!truncated.contains("TECHMA GMBH"));
+    let r = upload(truncated.into_bytes()).await;
+    let detail = r.problem(409)["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.starts_with("nothing was imported: bis-dpl: the new version has 9 records"),
+        "{detail}"
+    );
+    let r = upload(b"\x00\x01 not a list".to_vec()).await;
+    assert_eq!(r.problem(422)["field"], "file");
+
+    assert_eq!(t.get(&t.admin, "/api/v1/lists").await.ok(), in_force);
+    assert_eq!(
+        t.audit_head().await,
+        head,
+        "a refused import writes nothing"
+    );
+    // Screening still uses the version in force.
+    let mut body = ml_body(&w.secret_product, "BR");
+    body["marketing"]["end_users"][0]["name"] = json!("TECHMA GMBH");
+    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
+    let id = c["id"].as_str().unwrap();
+    t.post(
+        &w.exporter,
+        &format!("/api/v1/applications/{id}/submit"),
+        json!({}),
+    )
+    .await
+    .ok();
+    let hits = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/screening-hits"),
+        )
+        .await
+        .ok();
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["list"] == "bis-dpl" && h["listed_name"] == "TECHMA GMBH"),
+        "{hits}"
+    );
 }
