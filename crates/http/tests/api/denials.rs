@@ -596,15 +596,15 @@ async fn exporters_and_advisers_never_see_denials(b: Backend) {
     assert!(!seen.contains("denial_matches"), "{seen:?}");
 }
 
-/// The reference policy with a moratorium rule in front of its rules, as a staged version's files.
+/// The reference policy with a moratorium section (a file of its own), as a staged version's files.
 fn moratorium_files() -> std::collections::BTreeMap<String, String> {
     let mut files: std::collections::BTreeMap<String, String> =
         policy::reference_files().into_iter().collect();
     let p = files.get_mut("policy.toml").unwrap();
     *p = p.replace("reference-2017.1", "moratorium-test");
-    let rules = files.get_mut("rules.toml").unwrap();
-    *rules = format!(
-        "[[rule]]\nid = \"moratorium-br\"\ntitle = \"Moratorium on cyber-surveillance items to BR\"\neffect = {{ outcome = \"prohibited\" }}\n  [[rule.version]]\n  version = 1\n  effective_from = 2026-01-01\n  when = \"cyber_surveillance && destination == 'BR'\"\n  reason = \"moratorium on the sale of surveillance technology (test)\"\n\n{rules}"
+    files.insert(
+        "moratoria.toml".into(),
+        "[[moratorium]]\nid = \"moratorium-br\"\ntitle = \"Moratorium on cyber-surveillance items to BR\"\nitems = \"all-cyber-surveillance\"\ndestinations = [\"BR\"]\nend_user_types = \"all\"\neffective_from = 2026-01-01\nreason = \"moratorium on the sale of surveillance technology (test)\"\n".into(),
     );
     files
 }
@@ -731,7 +731,13 @@ async fn moratorium_preview_and_bulk_suspension(b: Backend) {
         )
         .await
         .ok();
-    assert!(case["determinations"][0]["determination"]
-        .to_string()
-        .contains("moratorium-br"));
+    let fired = &case["determinations"][0]["determination"]["rules"][0];
+    assert_eq!(fired["id"], "moratorium:moratorium-br", "{case}");
+    assert!(
+        fired["reason"]
+            .as_str()
+            .unwrap()
+            .contains("moratorium on the sale of surveillance technology (test)"),
+        "{fired}"
+    );
 }
