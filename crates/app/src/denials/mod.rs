@@ -84,12 +84,13 @@ pub struct Revocation {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct DenialBody {
     pub details: DenialInput,
-    /// A denial of this authority (created by a refusal, suspension or revocation of one of its licences).
+    /// A denial of this authority (created by a refusal, or a suspension, revocation or annulment of one of its
+    /// licences).
     pub own: bool,
     /// For a denial of this authority: the case and the event that created it.
     pub case_id: Option<String>,
     pub case_reference: Option<String>,
-    /// `refusal`, `suspension` or `revocation` (own denials); absent for partner denials.
+    /// `refusal`, `suspension`, `revocation` or `annulment` (own denials); absent for partner denials.
     pub event: Option<String>,
     pub recorded_by: String,
     pub revocation: Option<Revocation>,

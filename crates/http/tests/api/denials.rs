@@ -11,6 +11,7 @@ both_backends!(
     submission_matches_and_consultation_blocks_approval,
     register_changes_rematch_open_cases,
     outgoing_notifications_for_each_event,
+    annulment_creates_denial_and_notification,
     exporters_and_advisers_never_see_denials,
     moratorium_preview_and_bulk_suspension,
 );
@@ -551,6 +552,100 @@ async fn outgoing_notifications_for_each_event(b: Backend) {
         .get(&w.officer, "/api/v1/denials/notifications?since=yesterday")
         .await;
     assert_eq!(bad.problem(422)["field"], "since");
+}
+
+async fn annulment_creates_denial_and_notification(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let issued = t.approve_and_issue(&w, &id, json!([])).await;
+    let reference = issued["reference"].as_str().unwrap().to_string();
+    // Only officers annul, and only an issued licence; a missing reason is named.
+    t.post(
+        &w.exporter,
+        &format!("/api/v1/applications/{id}/annul"),
+        json!({"reason": "x"}),
+    )
+    .await
+    .problem(403);
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(r.problem(422)["field"], "reason");
+    assert!(notifications(&t, &w).await.is_empty());
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": "the end-user certificate was forged"}),
+        )
+        .await
+        .ok();
+    assert_eq!(r["state"], "annulled");
+    let again = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": "again"}),
+        )
+        .await;
+    assert!(again.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("annulled"));
+    let licence = t
+        .get(&w.officer, &format!("/api/v1/licences/L-{reference}"))
+        .await
+        .ok();
+    assert_eq!(licence["state"], "annulled", "{licence}");
+    let public = t
+        .raw(
+            "GET",
+            None,
+            &format!("/api/v1/public/licences/L-{reference}"),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(public["state"], "annulled", "{public}");
+    let page = t
+        .raw("GET", None, &format!("/verify/L-{reference}"), None)
+        .await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("data-status=\"annulled\""),
+        "{}",
+        page.body
+    );
+
+    let ns = notifications(&t, &w).await;
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_eq!(ns[0]["kind"], "annulment");
+    assert_eq!(ns[0]["to"], "regime-partners");
+    assert_eq!(ns[0]["case_reference"], reference.as_str());
+    assert_eq!(ns[0]["reason"], "the end-user certificate was forged");
+    assert_eq!(ns[0]["denial"]["destination"], "BR");
+    let own: Vec<Value> = all_denials(&t, &w.officer)
+        .await
+        .into_iter()
+        .filter(|d| d["own"] == true)
+        .collect();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["event"], "annulment");
+    assert_eq!(own[0]["status"], "in-force");
+    assert_eq!(own[0]["id"], ns[0]["denial_id"]);
+    // The annulment's denial is matched like any of this authority's denials.
+    let later = t.submitted_ml(&w, &w.secret_product, "BR").await;
+    let ms = matches(&t, &w, later["id"].as_str().unwrap()).await;
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0]["own"], true);
 }
 
 async fn exporters_and_advisers_never_see_denials(b: Backend) {
