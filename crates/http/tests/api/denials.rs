@@ -10,6 +10,7 @@ both_backends!(
     import_is_strict_and_all_or_nothing,
     submission_matches_and_consultation_blocks_approval,
     register_changes_rematch_open_cases,
+    another_process_imports_and_this_server_matches_with_it,
     outgoing_notifications_for_each_event,
     annulment_creates_denial_and_notification,
     exporters_and_advisers_never_see_denials,
@@ -475,6 +476,84 @@ async fn register_changes_rematch_open_cases(b: Backend) {
     let r = import(&t, &w.officer, "jsonl", &line).await.ok();
     assert_eq!(r["cases_rematched"], 1);
     assert_eq!(matches(&t, &w, &id).await.len(), 1);
+}
+
+async fn another_process_imports_and_this_server_matches_with_it(b: Backend) {
+    // No periodic reloader: the test calls the check it runs, so nothing waits on a timer.
+    let t = TestApp::start_with(
+        b,
+        app::AppConfig {
+            reload_interval: None,
+            ..Default::default()
+        },
+    )
+    .await;
+    let w = t.world().await;
+    assert!(!t.app.reload_if_changed().await.unwrap(), "nothing changed");
+    // A second App on the same database, as `exportctl denials import` is.
+    let cli = app::App::new(
+        store::Store::connect(t.db_url()).await.unwrap(),
+        app::AppConfig {
+            reload_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = cli.authenticate(&t.admin).await.unwrap();
+    let line = denial("DE-30", "Federal Police", "MX", &["5A001.j"]).to_string();
+    let s = cli
+        .import_denials(
+            &admin,
+            app::denials::import::Format::JsonLines,
+            line.as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.added, 1);
+    // Until it checks, this server matches with the register it loaded.
+    let before = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    assert!(matches(&t, &w, before["id"].as_str().unwrap())
+        .await
+        .is_empty());
+    assert!(
+        t.app.reload_if_changed().await.unwrap(),
+        "the import is seen"
+    );
+    let after = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    let ms = matches(&t, &w, after["id"].as_str().unwrap()).await;
+    assert_eq!(ms.len(), 1, "{ms:?}");
+    assert_eq!(ms[0]["denial_reference"], "DE/DE-30", "{ms:?}");
+    assert!(!t.app.reload_if_changed().await.unwrap(), "seen once");
+    // A revocation elsewhere (an update, same count) is seen too.
+    let id = t
+        .get(&w.officer, "/api/v1/denials")
+        .await
+        .ok()
+        .as_array()
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let officer = cli.authenticate(&w.officer).await.unwrap();
+    cli.revoke_denial(
+        &officer,
+        &id,
+        app::denials::RevokeDenial {
+            reason: "withdrawn by the partner".into(),
+            expected_version: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        t.app.reload_if_changed().await.unwrap(),
+        "the revocation is seen"
+    );
+    let third = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    assert!(matches(&t, &w, third["id"].as_str().unwrap())
+        .await
+        .is_empty());
 }
 
 async fn outgoing_notifications_for_each_event(b: Backend) {
