@@ -1230,8 +1230,8 @@ impl App {
         .await
     }
 
-    /// Suspend, reinstate or revoke an issued licence (with a reason). Suspending or revoking a marketing
-    /// licence flags every export licence that relies on it for the officers (queue `flagged`).
+    /// Suspend, reinstate, revoke or annul an issued licence (with a reason). Suspending, revoking or annulling
+    /// a marketing licence flags every export licence that relies on it for the officers (queue `flagged`).
     pub async fn change_licence(
         &self,
         who: &Principal,
@@ -1239,7 +1239,10 @@ impl App {
         action: CaseAction,
         b: ActionBody,
     ) -> AppResult<CaseView> {
-        who.require(&[Role::Officer], "suspend, reinstate or revoke licences")?;
+        who.require(
+            &[Role::Officer],
+            "suspend, reinstate, revoke or annul licences",
+        )?;
         let reason = text("reason", b.reason.as_deref().unwrap_or(""), 5000)?;
         let view = self
             .change_case(
@@ -1252,11 +1255,14 @@ impl App {
                 |_| Ok(()),
             )
             .await?;
-        if matches!(action, CaseAction::Suspend | CaseAction::Revoke) {
+        if matches!(
+            action,
+            CaseAction::Suspend | CaseAction::Revoke | CaseAction::Annul
+        ) {
             self.flag_dependent_export_licences(id, action, &reason)
                 .await?;
         }
-        // Suspension, revocation and reinstatement add or end denials of this authority.
+        // Suspension, revocation, annulment and reinstatement add or end denials of this authority.
         self.register_changed().await?;
         Ok(view)
     }
@@ -1327,6 +1333,7 @@ impl App {
                     "the marketing licence {ml_ref} this licence relies on was {}: {reason}",
                     match action {
                         CaseAction::Suspend => "suspended",
+                        CaseAction::Annul => "annulled",
                         _ => "revoked",
                     }
                 ),

@@ -70,7 +70,8 @@ pub struct AppConfig {
     /// Largest share (0 to 1) by which a new list version's record count may fall below the active version of
     /// the same source; a larger drop is refused unless the administrator forces the import.
     pub max_list_drop: f64,
-    /// How often to look for list and policy versions committed by another process (None: never).
+    /// How often to look for list and policy versions and denials-register changes committed by another process
+    /// (None: never).
     pub reload_interval: Option<std::time::Duration>,
     /// Browser sessions: idle and absolute lifetime, cookie flags.
     pub sessions: auth::SessionConfig,
@@ -253,6 +254,8 @@ pub struct App {
 struct LoadedFrom {
     lists: Vec<String>,
     policies: Vec<(String, i64)>,
+    /// [`store::Store::record_fingerprint`] of the denials register the matcher was built from.
+    denials: Option<(i64, i64)>,
 }
 
 impl App {
@@ -292,18 +295,30 @@ impl App {
         Ok(app)
     }
 
-    /// Reloads the screening index and the policies when another process (the CLI, another server on the same
-    /// database) has committed list or policy versions other than the ones loaded. Returns whether it did.
+    /// Reloads the screening index, the policies and the denials matcher when another process (the CLI,
+    /// another server on the same database) has committed list or policy versions or changed the denials
+    /// register since they were loaded. Returns whether it did.
     pub async fn reload_if_changed(&self) -> AppResult<bool> {
         let lists = self.store.active_list_ids().await?;
         let policies = self
             .store
             .record_versions(policy_svc::POLICY_VERSION, "published")
             .await?;
-        let (lists_changed, policies_changed) = {
+        let denials = self.store.record_fingerprint(denials::DENIAL).await?;
+        let (lists_changed, policies_changed, denials_changed) = {
             let l = self.loaded_from.lock().unwrap_or_else(|e| e.into_inner());
-            (l.lists != lists, l.policies != policies)
+            (
+                l.lists != lists,
+                l.policies != policies,
+                l.denials != Some(denials),
+            )
         };
+        if denials_changed {
+            // The process that changed the register re-matched the open cases itself; this one only needs
+            // the matcher for the cases it matches from now on.
+            self.reload_denials().await?;
+            tracing::info!("denials register changed: denials matcher rebuilt");
+        }
         if policies_changed {
             self.reload_policies().await?;
             tracing::info!("published policy versions changed: policies reloaded");
@@ -312,7 +327,7 @@ impl App {
             self.reload_screening_index().await?;
             tracing::info!("active list versions changed: screening index rebuilt");
         }
-        Ok(lists_changed || policies_changed)
+        Ok(lists_changed || policies_changed || denials_changed)
     }
 
     /// Writes the search data of cases stored before it existed, so that list filters find them.

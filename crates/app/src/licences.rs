@@ -30,6 +30,8 @@ pub enum LicenceState {
     Suspended,
     Revoked,
     Expired,
+    /// Declared void from the start.
+    Annulled,
 }
 
 impl LicenceState {
@@ -39,6 +41,7 @@ impl LicenceState {
         LicenceState::Suspended,
         LicenceState::Revoked,
         LicenceState::Expired,
+        LicenceState::Annulled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl LicenceState {
             LicenceState::Suspended => "suspended",
             LicenceState::Revoked => "revoked",
             LicenceState::Expired => "expired",
+            LicenceState::Annulled => "annulled",
         }
     }
 
@@ -56,6 +60,7 @@ impl LicenceState {
             "suspended" => LicenceState::Suspended,
             "revoked" => LicenceState::Revoked,
             "expired" => LicenceState::Expired,
+            "annulled" => LicenceState::Annulled,
             other => {
                 return Err(AppError::Internal(format!(
                     "stored licence state {other:?}"
@@ -71,6 +76,7 @@ impl LicenceState {
             CaseState::Suspended => Some(LicenceState::Suspended),
             CaseState::Revoked => Some(LicenceState::Revoked),
             CaseState::Expired => Some(LicenceState::Expired),
+            CaseState::Annulled => Some(LicenceState::Annulled),
             _ => None,
         }
     }
@@ -275,6 +281,7 @@ impl App {
             CaseState::Suspended,
             CaseState::Revoked,
             CaseState::Expired,
+            CaseState::Annulled,
         ] {
             let Some(state) = LicenceState::of_case(case_state) else {
                 continue;

@@ -1,7 +1,7 @@
-//! Moratoria reaching issued licences. A moratorium is policy data — a rule whose effect is `prohibited`,
-//! whose condition names the control entries (or `cyber_surveillance`), destinations or end-user types (or
-//! none), whose version's `effective_from` is the start and whose reason says why (docs/policy.md). New
-//! determinations under it are `prohibited` naming the rule. Issued licences are never changed silently: the
+//! Moratoria reaching issued licences. A moratorium is policy data — a `[[moratorium]]` section naming the
+//! control entries (or all cyber-surveillance items), the destinations and end-user types (or all), the dates
+//! and the reason (docs/policy.md, "Moratoria"). New determinations under it are `prohibited` naming the
+//! moratorium. Issued licences are never changed silently: the
 //! impact preview lists the issued and suspended licences it would have prohibited, and an officer suspends
 //! them in one audited action, each licence with its own audit event and outgoing notification.
 

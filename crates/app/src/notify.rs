@@ -30,6 +30,7 @@ pub enum Event {
     LicenceSuspended,
     LicenceReinstated,
     LicenceRevoked,
+    LicenceAnnulled,
     LicenceExpiring,
     LicenceExpired,
     RegistrationDecided,
@@ -37,7 +38,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 17] = [
+    pub const ALL: [Event; 18] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -51,6 +52,7 @@ impl Event {
         Event::LicenceSuspended,
         Event::LicenceReinstated,
         Event::LicenceRevoked,
+        Event::LicenceAnnulled,
         Event::LicenceExpiring,
         Event::LicenceExpired,
         Event::RegistrationDecided,
@@ -72,6 +74,7 @@ impl Event {
             Event::LicenceSuspended => "licence.suspended",
             Event::LicenceReinstated => "licence.reinstated",
             Event::LicenceRevoked => "licence.revoked",
+            Event::LicenceAnnulled => "licence.annulled",
             Event::LicenceExpiring => "licence.expiring",
             Event::LicenceExpired => "licence.expired",
             Event::RegistrationDecided => "registration.decided",
@@ -90,6 +93,7 @@ impl Event {
                 | Event::LicenceSuspended
                 | Event::LicenceReinstated
                 | Event::LicenceRevoked
+                | Event::LicenceAnnulled
                 | Event::LicenceExpiring
                 | Event::LicenceExpired
                 | Event::RegistrationDecided
@@ -112,6 +116,7 @@ impl Event {
             Event::LicenceSuspended => ("Licence {ref} suspended", "The licence of application {ref} was suspended."),
             Event::LicenceReinstated => ("Licence {ref} reinstated", "The licence of application {ref} was reinstated."),
             Event::LicenceRevoked => ("Licence {ref} revoked", "The licence of application {ref} was revoked."),
+            Event::LicenceAnnulled => ("Licence {ref} annulled", "The licence of application {ref} was annulled: it is void from its issue."),
             Event::LicenceExpiring => ("Licence {ref} expires soon", "The licence of application {ref} expires soon; apply in time if it is still needed."),
             Event::LicenceExpired => ("Licence {ref} expired", "The licence of application {ref} expired."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
@@ -427,6 +432,7 @@ impl App {
                     A::Suspend => Some(Event::LicenceSuspended),
                     A::Reinstate => Some(Event::LicenceReinstated),
                     A::Revoke => Some(Event::LicenceRevoked),
+                    A::Annul => Some(Event::LicenceAnnulled),
                     A::Expire => Some(Event::LicenceExpired),
                     _ => None,
                 };

@@ -20,6 +20,7 @@ pub enum LicenceStatus {
     Suspended,
     Revoked,
     Expired,
+    Annulled,
     Unknown,
 }
 
@@ -30,6 +31,7 @@ impl LicenceStatus {
             LicenceStatus::Suspended => "suspended",
             LicenceStatus::Revoked => "revoked",
             LicenceStatus::Expired => "expired",
+            LicenceStatus::Annulled => "annulled",
             LicenceStatus::Unknown => "unknown",
         }
     }
@@ -74,6 +76,7 @@ impl App {
                     LicenceState::Suspended => LicenceStatus::Suspended,
                     LicenceState::Revoked => LicenceStatus::Revoked,
                     LicenceState::Expired => LicenceStatus::Expired,
+                    LicenceState::Annulled => LicenceStatus::Annulled,
                 };
                 return Ok(LicenceCheck {
                     number,
@@ -112,6 +115,7 @@ impl App {
             CaseState::Suspended => LicenceStatus::Suspended,
             CaseState::Revoked => LicenceStatus::Revoked,
             CaseState::Expired => LicenceStatus::Expired,
+            CaseState::Annulled => LicenceStatus::Annulled,
             _ => LicenceStatus::Unknown,
         };
         Ok(LicenceCheck {

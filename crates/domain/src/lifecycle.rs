@@ -3,7 +3,7 @@
 //! ```text
 //! draft -> submitted -> under-review <-> awaiting-exporter -> ... under-review -> approved | refused
 //! draft | submitted -> withdrawn
-//! approved -> issued -> suspended <-> issued;  issued -> revoked | expired
+//! approved -> issued -> suspended <-> issued;  issued -> revoked | expired | annulled
 //! ```
 //! [`TRANSITIONS`] is the only place a state change is allowed; [`transition`] checks both the edge and who may
 //! take it. ARCHITECTURE.md renders the same table.
@@ -42,6 +42,7 @@ states!(
     Suspended => "suspended",
     Revoked => "revoked",
     Expired => "expired",
+    Annulled => "annulled",
 );
 
 impl std::fmt::Display for CaseState {
@@ -68,6 +69,7 @@ impl CaseState {
                 | CaseState::Suspended
                 | CaseState::Revoked
                 | CaseState::Expired
+                | CaseState::Annulled
         )
     }
 }
@@ -100,6 +102,8 @@ pub enum CaseAction {
     Reinstate,
     Revoke,
     Expire,
+    /// Declares an issued licence void from the start (e.g. obtained on false information).
+    Annul,
 }
 
 impl CaseAction {
@@ -117,6 +121,7 @@ impl CaseAction {
             CaseAction::Reinstate => "reinstate",
             CaseAction::Revoke => "revoke",
             CaseAction::Expire => "expire",
+            CaseAction::Annul => "annul",
         }
     }
 }
@@ -166,6 +171,7 @@ pub const TRANSITIONS: &[Transition] = &[
     t(A::Suspend, S::Issued, S::Suspended, Actor::Officer),
     t(A::Reinstate, S::Suspended, S::Issued, Actor::Officer),
     t(A::Revoke, S::Issued, S::Revoked, Actor::Officer),
+    t(A::Annul, S::Issued, S::Annulled, Actor::Officer),
     t(A::Expire, S::Issued, S::Expired, Actor::System),
 ];
 
@@ -230,6 +236,7 @@ impl CaseAction {
             CaseAction::Reinstate => "reinstate it first",
             CaseAction::Revoke => "revoke it first",
             CaseAction::Expire => "wait for it to expire",
+            CaseAction::Annul => "annul it first",
         }
     }
 }
@@ -370,6 +377,13 @@ mod tests {
         assert_eq!(e.to_string(), "cannot approve a case in state draft");
         assert!(transition(S::Refused, A::Issue, Actor::Officer).is_err());
         assert!(transition(S::Revoked, A::Reinstate, Actor::Officer).is_err());
+        assert!(transition(S::Annulled, A::Reinstate, Actor::Officer).is_err());
+        assert!(transition(S::Approved, A::Annul, Actor::Officer).is_err());
+        assert_eq!(
+            transition(S::Issued, A::Annul, Actor::Officer),
+            Ok(S::Annulled)
+        );
+        assert!(transition(S::Issued, A::Annul, Actor::Exporter).is_err());
         assert!(transition(S::UnderReview, A::Withdraw, Actor::Exporter).is_err());
     }
 

@@ -1,7 +1,7 @@
 //! Evaluation: a [`Request`] and a [`PolicySet`] -> an explained [`Determination`]. Pure: no I/O, no clock.
 
 use crate::condition::{Fact, FactValues};
-use crate::model::{Effect, EmbargoKind, PolicySet};
+use crate::model::{Effect, EmbargoKind, Moratorium, MoratoriumItems, PolicySet};
 use chrono::NaiveDate;
 use domain::{CountryCode, EndUserType, LicenceKind, Outcome, ReviewKind, SecurityGrade};
 use serde::{Deserialize, Serialize};
@@ -173,6 +173,60 @@ impl Resolved<'_> {
         };
     }
 
+    /// Whether moratorium `m` covers this request (its period is checked by the caller).
+    fn covered_by(&self, m: &Moratorium) -> bool {
+        let f = &self.facts;
+        let items = match &m.items {
+            MoratoriumItems::AllCyberSurveillance => f.cyber_surveillance || f.catch_all_notified,
+            MoratoriumItems::Entries(codes) => f
+                .control_entries
+                .iter()
+                .any(|c| codes.iter().any(|m| m.as_str() == *c)),
+        };
+        items
+            && m.destinations
+                .as_ref()
+                .is_none_or(|d| d.iter().any(|d| d.as_str() == f.destination))
+            && m.end_user_types
+                .as_ref()
+                .is_none_or(|t| t.contains(&f.end_user_type))
+    }
+
+    /// "moratorium M (title) from DATE: reason (what it covers, and this request's facts)".
+    fn moratorium_reason(&self, m: &Moratorium) -> String {
+        let mut out = format!("moratorium {}", m.id);
+        if let Some(t) = &m.title {
+            let _ = write!(out, " ({t})");
+        }
+        let _ = write!(out, " from {}: {} (", m.effective_from, m.reason);
+        match &m.items {
+            MoratoriumItems::AllCyberSurveillance => {
+                out.push_str("all cyber-surveillance items: ");
+                if self.facts.cyber_surveillance {
+                    self.describe(&mut out, Fact::CyberSurveillance);
+                } else {
+                    self.describe(&mut out, Fact::CatchAllNotified);
+                }
+            }
+            MoratoriumItems::Entries(codes) => {
+                let _ = write!(out, "items {}: ", codes.join(", "));
+                self.describe(&mut out, Fact::ControlEntries);
+            }
+        }
+        out.push_str("; ");
+        if m.destinations.is_none() {
+            out.push_str("all destinations: ");
+        }
+        self.describe(&mut out, Fact::Destination);
+        out.push_str("; ");
+        if m.end_user_types.is_none() {
+            out.push_str("all end users: ");
+        }
+        self.describe(&mut out, Fact::EndUserType);
+        out.push(')');
+        out
+    }
+
     fn reason(&self, text: &str, facts: &[Fact]) -> String {
         let mut out = String::with_capacity(text.len() + 48 * facts.len() + 4);
         out.push_str(text);
@@ -272,7 +326,22 @@ fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
     let as_of = r.req.as_of;
     let mut fired = Vec::new();
     let mut outcome = None;
-    for rule in &set.rules {
+    // A moratorium in force that covers the request decides before any rule: `prohibited`, naming it.
+    if let Some(m) = set
+        .moratoria
+        .iter()
+        .find(|m| m.in_force_on(as_of) && r.covered_by(m))
+    {
+        fired.push(FiredRule {
+            id: format!("moratorium:{}", m.id),
+            version: 1,
+            effect: Effect::Outcome(Outcome::Prohibited),
+            reason: r.moratorium_reason(m),
+        });
+        outcome = Some(Outcome::Prohibited);
+    }
+    let outcome_rules: &[crate::model::Rule] = if outcome.is_some() { &[] } else { &set.rules };
+    for rule in outcome_rules {
         let Effect::Outcome(o) = rule.effect else {
             continue;
         };

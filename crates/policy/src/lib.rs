@@ -1,7 +1,7 @@
 //! Licensing policy as versioned data.
 //!
 //! This crate owns the policy engine of exportctl: reading a policy directory (TOML files with rules, country
-//! assessments, embargoes, Wassenaar participation, control entries and countries), checking it with
+//! assessments, embargoes, Wassenaar participation, control entries, countries and moratoria), checking it with
 //! file/line diagnostics, and evaluating a [`Request`] into an explained [`Determination`] as of any date.
 //! It does no I/O except in [`PolicySet::load_dir`] and the [`jsonl`] stream helper; [`evaluate`] and
 //! [`impact`] are pure functions.
@@ -25,7 +25,7 @@ pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactR
 pub use load::{Diagnostic, LoadError};
 pub use model::{
     Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo, EmbargoKind,
-    HolidayYear, PolicySet, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind,
-    WassenaarParticipation,
+    HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source, VocabularyItem,
+    VocabularyKind, WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

@@ -10,8 +10,8 @@ use crate::condition::{Condition, Vocabulary};
 use crate::date;
 use crate::model::{
     country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo,
-    EmbargoKind, HolidayYear, PolicySet, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind,
-    WassenaarParticipation,
+    EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source,
+    VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 use chrono::{Datelike, NaiveDate};
 use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
@@ -230,6 +230,30 @@ struct RawRuleVersion {
     reason: String,
 }
 
+/// A moratorium's scope as written: a word (`"all"`, `"all-cyber-surveillance"`) or a list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawScope {
+    Word(String),
+    List(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMoratorium {
+    id: Spanned<String>,
+    title: Option<String>,
+    /// `"all-cyber-surveillance"` or a list of control entries.
+    items: Spanned<RawScope>,
+    /// `"all"` or a list of alpha-2 codes.
+    destinations: Spanned<RawScope>,
+    /// `"all"` or a list of end-user types.
+    end_user_types: Spanned<RawScope>,
+    effective_from: SDate,
+    effective_through: Option<SDate>,
+    reason: Spanned<String>,
+}
+
 /// Something parsed from file number `.0`.
 struct At<T>(usize, T);
 
@@ -243,13 +267,15 @@ struct Raw {
     embargoes: Vec<At<RawEmbargo>>,
     participants: Vec<At<RawParticipant>>,
     rules: Vec<At<RawRule>>,
+    moratoria: Vec<At<RawMoratorium>>,
     calendars: Vec<At<RawCalendar>>,
     vocabulary: Vec<(VocabularyKind, At<RawVocabulary>)>,
     holiday_years: Vec<At<RawHolidayYear>>,
 }
 
 const SECTIONS: &str = "policy, country, control_entry, assessment, default_assessment, embargo, \
-     wassenaar_participant, rule, calendar, holiday_year, refusal_criterion, due_diligence_item, red_flag";
+     wassenaar_participant, rule, moratorium, calendar, holiday_year, refusal_criterion, due_diligence_item, \
+     red_flag";
 
 struct Checker<'a> {
     files: &'a [(String, String)],
@@ -472,6 +498,7 @@ impl Checker<'_> {
                 "embargo" => items!(raw.embargoes),
                 "wassenaar_participant" => items!(raw.participants),
                 "rule" => items!(raw.rules),
+                "moratorium" => items!(raw.moratoria),
                 other => self.at(
                     file,
                     key_at,
@@ -1063,6 +1090,8 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
             versions,
         });
     }
+    let moratoria = check_moratoria(&mut c, &raw, &entries, &entry_lookup, &country_codes);
+
     if !has_outcome && !c.syntax_errors {
         c.nowhere(
             &first_file,
@@ -1097,12 +1126,164 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         entries,
         entry_lookup,
         rules,
+        moratoria,
         env,
         calendar,
         calendar_source,
         holiday_years,
         vocabulary,
     })
+}
+
+/// The moratoria: ids unique; items `"all-cyber-surveillance"` or known control entries; destinations and
+/// end-user types `"all"` or known values; a period; a reason.
+fn check_moratoria(
+    c: &mut Checker<'_>,
+    raw: &Raw,
+    entries: &[ControlEntry],
+    entry_lookup: &HashMap<String, usize>,
+    countries: &[String],
+) -> Vec<Moratorium> {
+    let mut out = Vec::new();
+    let mut ids = HashSet::new();
+    for At(f, m) in &raw.moratoria {
+        let f = *f;
+        let id = m.id.get_ref().trim().to_string();
+        if id.is_empty() {
+            c.at(f, m.id.span().start, "moratorium id must not be empty");
+        } else if !ids.insert(id.clone()) {
+            c.at(
+                f,
+                m.id.span().start,
+                format!("moratorium id {id:?} is used twice"),
+            );
+        }
+        let what = format!("moratorium {id}");
+        let mut ok = !id.is_empty();
+        let at = m.items.span().start;
+        let items = match m.items.get_ref() {
+            RawScope::Word(w) if w == "all-cyber-surveillance" => {
+                MoratoriumItems::AllCyberSurveillance
+            }
+            RawScope::List(list) if !list.is_empty() => {
+                let mut codes: Vec<String> = Vec::new();
+                for e in list {
+                    match entry_lookup.get(&upper(e)).and_then(|&i| entries.get(i)) {
+                        Some(entry) if !codes.contains(&entry.code) => {
+                            codes.push(entry.code.clone())
+                        }
+                        Some(_) => {}
+                        None => {
+                            c.at(f, at, format!("{what}: items: unknown control entry {e:?}"));
+                            ok = false;
+                        }
+                    }
+                }
+                MoratoriumItems::Entries(codes)
+            }
+            _ => {
+                c.at(
+                    f,
+                    at,
+                    format!("{what}: items must be \"all-cyber-surveillance\" or a non-empty list of control entries"),
+                );
+                ok = false;
+                MoratoriumItems::Entries(Vec::new())
+            }
+        };
+        let at = m.destinations.span().start;
+        let destinations = match m.destinations.get_ref() {
+            RawScope::Word(w) if w == "all" => None,
+            RawScope::List(list) if !list.is_empty() => {
+                let mut codes: Vec<String> = Vec::new();
+                for d in list {
+                    let code = upper(d);
+                    if !countries.contains(&code) {
+                        c.at(
+                            f,
+                            at,
+                            format!("{what}: destinations: unknown country {d:?}"),
+                        );
+                        ok = false;
+                    } else if !codes.contains(&code) {
+                        codes.push(code);
+                    }
+                }
+                Some(codes)
+            }
+            _ => {
+                c.at(
+                    f,
+                    at,
+                    format!("{what}: destinations must be \"all\" or a non-empty list of ISO 3166-1 alpha-2 codes"),
+                );
+                ok = false;
+                None
+            }
+        };
+        let at = m.end_user_types.span().start;
+        let end_user_types = match m.end_user_types.get_ref() {
+            RawScope::Word(w) if w == "all" => None,
+            RawScope::List(list) if !list.is_empty() => {
+                let mut types: Vec<domain::EndUserType> = Vec::new();
+                for t in list {
+                    match t.trim().parse::<domain::EndUserType>() {
+                        Ok(t) if !types.contains(&t) => types.push(t),
+                        Ok(_) => {}
+                        Err(e) => {
+                            c.at(f, at, format!("{what}: end_user_types: {e}"));
+                            ok = false;
+                        }
+                    }
+                }
+                Some(types)
+            }
+            _ => {
+                c.at(
+                    f,
+                    at,
+                    format!("{what}: end_user_types must be \"all\" or a non-empty list of end-user types"),
+                );
+                ok = false;
+                None
+            }
+        };
+        let from = c.date(f, &m.effective_from);
+        let through = c.opt_date(f, &m.effective_through);
+        let reason = m.reason.get_ref().trim().to_string();
+        if reason.is_empty() {
+            c.at(
+                f,
+                m.reason.span().start,
+                format!("{what}: reason must say why"),
+            );
+            ok = false;
+        }
+        let (Some(from), Ok(through)) = (from, through) else {
+            continue;
+        };
+        if let Some(t) = through.filter(|t| *t < from) {
+            c.at(
+                f,
+                m.effective_from.span().start,
+                format!("{what}: effective_through {t} is before effective_from {from}"),
+            );
+            ok = false;
+        }
+        if ok {
+            out.push(Moratorium {
+                id,
+                title: m.title.as_ref().map(|t| t.trim().to_string()),
+                items,
+                destinations,
+                end_user_types,
+                effective_from: from,
+                effective_through: through,
+                reason,
+            });
+        }
+    }
+    out
 }
 
 /// The vocabulary: ids unique per kind, each with its source; when a policy gives a kind at all, every value

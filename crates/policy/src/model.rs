@@ -204,6 +204,41 @@ impl Rule {
     }
 }
 
+/// What a moratorium covers of the items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MoratoriumItems {
+    /// Every cyber-surveillance item: a control entry flagged `cyber_surveillance` on the day, or an item made
+    /// one by a catch-all notification.
+    AllCyberSurveillance,
+    /// These control entries (canonical codes).
+    Entries(Vec<String>),
+}
+
+/// A moratorium: a labelled section of the policy (`[[moratorium]]`, docs/policy.md "Moratoria"). While it is
+/// in force, every determination it covers is `prohibited` naming it, whatever the rules say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moratorium {
+    pub id: String,
+    pub title: Option<String>,
+    pub items: MoratoriumItems,
+    /// Destinations (alpha-2 codes); `None`: every destination.
+    pub destinations: Option<Vec<String>>,
+    /// End-user types; `None`: every end user.
+    pub end_user_types: Option<Vec<domain::EndUserType>>,
+    pub effective_from: NaiveDate,
+    pub effective_through: Option<NaiveDate>,
+    /// Why, in words: quoted in every determination it decides.
+    pub reason: String,
+}
+
+impl Moratorium {
+    /// Whether the moratorium is in force on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        in_period(day, self.effective_from, self.effective_through)
+    }
+}
+
 /// A complete, checked policy: reference data plus rules. Build it with [`PolicySet::load_dir`],
 /// [`PolicySet::load_files`] or [`crate::reference`].
 pub struct PolicySet {
@@ -224,6 +259,8 @@ pub struct PolicySet {
     /// Upper-cased code or alias -> index into `entries`.
     pub(crate) entry_lookup: HashMap<String, usize>,
     pub(crate) rules: Vec<Rule>,
+    /// In file order; the first in force that covers a request decides it.
+    pub(crate) moratoria: Vec<Moratorium>,
     pub(crate) env: Arc<cel::Env>,
     /// Working week, time zone and public holidays (Monday to Friday, UTC, none when the policy sets none).
     pub(crate) calendar: Calendar,
@@ -304,6 +341,7 @@ impl std::fmt::Debug for PolicySet {
             .field("countries", &self.countries.len())
             .field("entries", &self.entries.len())
             .field("rules", &self.rules.len())
+            .field("moratoria", &self.moratoria.len())
             .finish_non_exhaustive()
     }
 }
@@ -422,6 +460,11 @@ impl PolicySet {
     /// The rules, in evaluation order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The moratoria, in file order.
+    pub fn moratoria(&self) -> &[Moratorium] {
+        &self.moratoria
     }
 
     /// The authority's working-day calendar: working week, time zone and the public holidays of every year

@@ -56,15 +56,15 @@ fn unknown_section_is_reported() {
     let files = reference_with(&[(
         "policy.toml",
         "[policy]",
-        "[moratorium]\nall = true\n\n[policy]",
+        "[sanctions]\nall = true\n\n[policy]",
     )]);
     let d = diags(files.clone());
     has(
         &d,
         &files,
         "policy.toml",
-        "[moratorium]",
-        "unknown section `moratorium`",
+        "[sanctions]",
+        "unknown section `sanctions`",
     );
 }
 

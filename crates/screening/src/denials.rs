@@ -1,6 +1,9 @@
-//! Matching an application against a denials register (exportctl issue 13, docs/denials.md): a screening index over the denied end users and
-//! consignees, with each candidate kept only when the denial is in force, its destination is one of the
-//! application's and it shares a control entry with the application. Pure: no store, no clock.
+//! Matching an application against a denials register (exportctl issue 13, docs/denials.md). The register is
+//! blocked by (destination, control entry): one screening index over the denied end users and consignees of
+//! the denials of each pair, a denial naming several entries being indexed under each. An application is
+//! screened only in the indexes of its own destinations and entries, so the name matcher runs over the
+//! denials that could match at all; a candidate is then kept when the denial is in force. Pure: no store, no
+//! clock.
 
 use crate::{Explanation, Index, Options, Query};
 use chrono::NaiveDate;
@@ -63,10 +66,10 @@ pub struct Found {
     pub destination: String,
 }
 
-/// The index over the register's denials in force: one screening index per destination, so an application
-/// is screened only against the denials of its destinations.
+/// The index over the register's denials in force: one screening index per (destination, control entry), so
+/// an application is screened only against the denials that share a destination and an entry with it.
 pub struct Matcher {
-    indexes: HashMap<String, Index>,
+    indexes: HashMap<(String, String), Index>,
     denials: Vec<DenialKey>,
     /// Source id in the index → (denial position, denied role, denied name).
     names: HashMap<String, (usize, &'static str)>,
@@ -77,13 +80,15 @@ impl Matcher {
     pub fn build(denials: Vec<(DenialKey, Vec<DeniedName>)>) -> Matcher {
         let mut keys = Vec::with_capacity(denials.len());
         let mut names = HashMap::with_capacity(denials.len() * 2);
-        let mut by_destination: HashMap<String, Vec<ListEntry>> = HashMap::new();
+        let mut blocks: HashMap<(String, String), Vec<ListEntry>> = HashMap::new();
         for (i, (key, parties)) in denials.into_iter().enumerate() {
-            let entries = by_destination.entry(key.destination.clone()).or_default();
+            let mut entries: Vec<&String> = key.entries.iter().collect();
+            entries.sort();
+            entries.dedup();
             for p in parties {
                 let source_id = format!("{i}/{}", p.role);
                 names.insert(source_id.clone(), (i, p.role));
-                entries.push(ListEntry {
+                let entry = ListEntry {
                     source_id,
                     kind: EntityKind::Unknown,
                     names: vec![NameVariant {
@@ -98,13 +103,19 @@ impl Matcher {
                     identifiers: vec![],
                     programs: vec![],
                     remarks: None,
-                });
+                };
+                for e in &entries {
+                    blocks
+                        .entry((key.destination.clone(), (*e).clone()))
+                        .or_default()
+                        .push(entry.clone());
+                }
             }
             keys.push(key);
         }
-        let indexes = by_destination
+        let indexes = blocks
             .into_iter()
-            .map(|(destination, entries)| {
+            .map(|(block, entries)| {
                 let snapshot = ListSnapshot {
                     // The format only labels where entries came from; the register is not a list file.
                     format: ListFormat::UsCslCsv,
@@ -113,7 +124,7 @@ impl Matcher {
                     source: Some(LABEL.into()),
                     entries,
                 };
-                (destination, Index::build(&[(LABEL.to_string(), snapshot)]))
+                (block, Index::build(&[(LABEL.to_string(), snapshot)]))
             })
             .collect();
         Matcher {
@@ -121,6 +132,11 @@ impl Matcher {
             denials: keys,
             names,
         }
+    }
+
+    /// Number of (destination, control entry) blocks, each with its own index.
+    pub fn blocks(&self) -> usize {
+        self.indexes.len()
     }
 
     /// Number of denials indexed.
@@ -143,11 +159,20 @@ impl Matcher {
             exhaustive: false,
         };
         let mut out: Vec<Found> = Vec::new();
-        let indexes: Vec<&Index> = app
-            .destinations
-            .iter()
-            .filter_map(|d| self.indexes.get(d))
-            .collect();
+        // The blocks of the application's (destination, entry) pairs: only their denials can match.
+        let mut indexes: Vec<&Index> = Vec::new();
+        for d in &app.destinations {
+            for e in &app.entries {
+                if let Some(ix) = self.indexes.get(&(d.clone(), e.clone())) {
+                    if !indexes.iter().any(|x| std::ptr::eq(*x, ix)) {
+                        indexes.push(ix);
+                    }
+                }
+            }
+        }
+        if indexes.is_empty() {
+            return Vec::new();
+        }
         for (role, name) in &app.parties {
             let Ok(q) = Query::new(name, None, None, &[], &[]) else {
                 continue;
@@ -271,5 +296,26 @@ mod tests {
         assert!(m
             .find(&application("Unrelated Bakery"), today, 0.8)
             .is_empty());
+    }
+
+    #[test]
+    fn a_denial_of_several_entries_is_found_through_each_once() {
+        let today: NaiveDate = "2026-11-30".parse().unwrap();
+        let m = Matcher::build(vec![named(
+            key("a", "AE", &["5A001.j", "4A005"], "2028-01-01"),
+            "Gulf Monitoring Centre",
+        )]);
+        assert_eq!(m.blocks(), 2);
+        let mut app = application("Gulf Monitoring Centre");
+        app.entries = vec!["4A005".into()];
+        let found = m.find(&app, today, 0.8);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].shared_entries, ["4A005"]);
+        app.entries = vec!["4A005".into(), "5A001.j".into(), "4D004".into()];
+        let found = m.find(&app, today, 0.8);
+        assert_eq!(found.len(), 1, "one match per party and denial");
+        assert_eq!(found[0].shared_entries, ["5A001.j", "4A005"]);
+        app.entries = vec!["4D004".into()];
+        assert!(m.find(&app, today, 0.8).is_empty());
     }
 }

@@ -843,6 +843,19 @@ impl Store {
         rows.iter().map(fact_from_row).collect()
     }
 
+    /// (count, sum of versions) of the records of a kind: a fingerprint that changes with every insert and
+    /// every update (each update raises a record's version), read in one aggregate query without the bodies.
+    pub async fn record_fingerprint(&self, kind: &str) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v \
+             FROM records WHERE kind = $1",
+        )
+        .bind(kind)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("v")?))
+    }
+
     /// Number of records of a kind.
     pub async fn count_records(&self, kind: &str) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1")

@@ -84,12 +84,13 @@ pub struct Revocation {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct DenialBody {
     pub details: DenialInput,
-    /// A denial of this authority (created by a refusal, suspension or revocation of one of its licences).
+    /// A denial of this authority (created by a refusal, or a suspension, revocation or annulment of one of its
+    /// licences).
     pub own: bool,
     /// For a denial of this authority: the case and the event that created it.
     pub case_id: Option<String>,
     pub case_reference: Option<String>,
-    /// `refusal`, `suspension` or `revocation` (own denials); absent for partner denials.
+    /// `refusal`, `suspension`, `revocation` or `annulment` (own denials); absent for partner denials.
     pub event: Option<String>,
     pub recorded_by: String,
     pub revocation: Option<Revocation>,
@@ -435,8 +436,13 @@ impl App {
         rows.try_map(|r| Ok(self.denial_view(r)))
     }
 
-    /// Rebuilds the matcher from the register's denials in force (expiry is checked when matching).
+    /// Rebuilds the matcher from the register's denials in force (expiry is checked when matching), and
+    /// remembers the register's fingerprint so that [`App::reload_if_changed`] sees changes made by another
+    /// process (`exportctl denials import` on the same database).
     pub async fn reload_denials(&self) -> AppResult<()> {
+        let _one_at_a_time = self.reload_lock.lock().await;
+        // Taken before reading: a change committed in between makes the next check reload again.
+        let fingerprint = self.store.record_fingerprint(DENIAL).await?;
         let rows = self
             .store
             .list::<DenialBody>(
@@ -483,6 +489,10 @@ impl App {
             .denial_matcher
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(built));
+        self.loaded_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .denials = Some(fingerprint);
         Ok(())
     }
 

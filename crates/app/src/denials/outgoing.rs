@@ -1,4 +1,4 @@
-//! Outgoing: every refusal, suspension and revocation of this authority creates a denial of this authority and
+//! Outgoing: every refusal, suspension, revocation and annulment of this authority creates a denial of this authority and
 //! a notification to the regime's partners, in the transaction of the case change; the end of a suspension
 //! (reinstatement) revokes the suspension's denial and notifies the final assessment; an approval despite a
 //! partner's denial records the notification owed to that state.
@@ -20,7 +20,7 @@ pub const NOTIFICATION: &str = "denial-notification";
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct DenialNotification {
     pub id: String,
-    /// `refusal`, `suspension`, `revocation`, `final-assessment` (a suspension ended) or
+    /// `refusal`, `suspension`, `revocation`, `annulment`, `final-assessment` (a suspension ended) or
     /// `approval-despite-denial`.
     pub kind: String,
     /// `regime-partners`, or the ISO code of the one state owed the notification.
@@ -58,6 +58,7 @@ impl App {
                     .await?;
                 self.own_denials(tx, who, "revocation", case, reason).await
             }
+            CaseAction::Annul => self.own_denials(tx, who, "annulment", case, reason).await,
             CaseAction::Reinstate => {
                 self.end_suspension(tx, who, case, "reinstated", reason)
                     .await

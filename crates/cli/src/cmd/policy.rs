@@ -122,8 +122,13 @@ fn check(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|(_, s)| s.illustrative.is_some())
                 .count();
+            let moratoria = match set.moratoria().len() {
+                0 => String::new(),
+                1 => ", 1 moratorium".to_string(),
+                n => format!(", {n} moratoria"),
+            };
             println!(
-                "OK {name}: policy {} from {}: {} rules, {} control entries, {} countries, {} sourced items ({} illustrative)",
+                "OK {name}: policy {} from {}: {} rules{moratoria}, {} control entries, {} countries, {} sourced items ({} illustrative)",
                 set.version(),
                 set.effective_from(),
                 set.rules().len(),

@@ -52,8 +52,8 @@ pub struct ServeArgs {
     /// a larger fall needs `force`.
     #[arg(long, env = "EXPORTCTL_MAX_LIST_DROP", default_value_t = 0.2, value_parser = crate::cmd::lists::share)]
     pub max_list_drop: f64,
-    /// Seconds between checks for list and policy versions committed by another process (the CLI, another
-    /// server on the same database).
+    /// Seconds between checks for list and policy versions and denials-register changes committed by another
+    /// process (the CLI, another server on the same database).
     #[arg(long, env = "EXPORTCTL_RELOAD_INTERVAL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub reload_interval: u64,
     /// Longest lifetime of an API token, in days (enrolment asks for at most this much).

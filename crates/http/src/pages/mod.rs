@@ -536,6 +536,7 @@ mod tests {
             "verify-status-suspended",
             "verify-status-revoked",
             "verify-status-expired",
+            "verify-status-annulled",
             "verify-status-unknown",
             "sign-in-refused",
             "sign-in-throttled",

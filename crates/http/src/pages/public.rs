@@ -115,6 +115,7 @@ async fn verify(
         LicenceStatus::Suspended => key!("verify-status-suspended"),
         LicenceStatus::Revoked => key!("verify-status-revoked"),
         LicenceStatus::Expired => key!("verify-status-expired"),
+        LicenceStatus::Annulled => key!("verify-status-annulled"),
         LicenceStatus::Unknown => key!("verify-status-unknown"),
     };
     let status = if check.status == LicenceStatus::Unknown {

@@ -37,6 +37,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(suspend_licence))
         .routes(routes!(reinstate_licence))
         .routes(routes!(revoke_licence))
+        .routes(routes!(annul_licence))
         .routes(routes!(list_case_hits))
         .routes(routes!(decide_hit))
 }
@@ -245,6 +246,15 @@ licence_action!(
     Officers,
     "/api/v1/applications/{id}/revoke",
     CaseAction::Revoke
+);
+licence_action!(
+    /// Annul a licence
+    ///
+    /// An officer annuls an issued licence: it is void from its issue (e.g. obtained on false information). The reason is required and recorded; the annulment creates this authority's denial and the notification owed to the regime's partners (docs/denials.md).
+    annul_licence,
+    Officers,
+    "/api/v1/applications/{id}/annul",
+    CaseAction::Annul
 );
 
 /// Assign an application

@@ -10,7 +10,9 @@ both_backends!(
     import_is_strict_and_all_or_nothing,
     submission_matches_and_consultation_blocks_approval,
     register_changes_rematch_open_cases,
+    another_process_imports_and_this_server_matches_with_it,
     outgoing_notifications_for_each_event,
+    annulment_creates_denial_and_notification,
     exporters_and_advisers_never_see_denials,
     moratorium_preview_and_bulk_suspension,
 );
@@ -476,6 +478,84 @@ async fn register_changes_rematch_open_cases(b: Backend) {
     assert_eq!(matches(&t, &w, &id).await.len(), 1);
 }
 
+async fn another_process_imports_and_this_server_matches_with_it(b: Backend) {
+    // No periodic reloader: the test calls the check it runs, so nothing waits on a timer.
+    let t = TestApp::start_with(
+        b,
+        app::AppConfig {
+            reload_interval: None,
+            ..Default::default()
+        },
+    )
+    .await;
+    let w = t.world().await;
+    assert!(!t.app.reload_if_changed().await.unwrap(), "nothing changed");
+    // A second App on the same database, as `exportctl denials import` is.
+    let cli = app::App::new(
+        store::Store::connect(t.db_url()).await.unwrap(),
+        app::AppConfig {
+            reload_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = cli.authenticate(&t.admin).await.unwrap();
+    let line = denial("DE-30", "Federal Police", "MX", &["5A001.j"]).to_string();
+    let s = cli
+        .import_denials(
+            &admin,
+            app::denials::import::Format::JsonLines,
+            line.as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.added, 1);
+    // Until it checks, this server matches with the register it loaded.
+    let before = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    assert!(matches(&t, &w, before["id"].as_str().unwrap())
+        .await
+        .is_empty());
+    assert!(
+        t.app.reload_if_changed().await.unwrap(),
+        "the import is seen"
+    );
+    let after = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    let ms = matches(&t, &w, after["id"].as_str().unwrap()).await;
+    assert_eq!(ms.len(), 1, "{ms:?}");
+    assert_eq!(ms[0]["denial_reference"], "DE/DE-30", "{ms:?}");
+    assert!(!t.app.reload_if_changed().await.unwrap(), "seen once");
+    // A revocation elsewhere (an update, same count) is seen too.
+    let id = t
+        .get(&w.officer, "/api/v1/denials")
+        .await
+        .ok()
+        .as_array()
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let officer = cli.authenticate(&w.officer).await.unwrap();
+    cli.revoke_denial(
+        &officer,
+        &id,
+        app::denials::RevokeDenial {
+            reason: "withdrawn by the partner".into(),
+            expected_version: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        t.app.reload_if_changed().await.unwrap(),
+        "the revocation is seen"
+    );
+    let third = t.submitted_ml(&w, &w.secret_product, "MX").await;
+    assert!(matches(&t, &w, third["id"].as_str().unwrap())
+        .await
+        .is_empty());
+}
+
 async fn outgoing_notifications_for_each_event(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
@@ -553,6 +633,100 @@ async fn outgoing_notifications_for_each_event(b: Backend) {
     assert_eq!(bad.problem(422)["field"], "since");
 }
 
+async fn annulment_creates_denial_and_notification(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let issued = t.approve_and_issue(&w, &id, json!([])).await;
+    let reference = issued["reference"].as_str().unwrap().to_string();
+    // Only officers annul, and only an issued licence; a missing reason is named.
+    t.post(
+        &w.exporter,
+        &format!("/api/v1/applications/{id}/annul"),
+        json!({"reason": "x"}),
+    )
+    .await
+    .problem(403);
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(r.problem(422)["field"], "reason");
+    assert!(notifications(&t, &w).await.is_empty());
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": "the end-user certificate was forged"}),
+        )
+        .await
+        .ok();
+    assert_eq!(r["state"], "annulled");
+    let again = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/annul"),
+            json!({"reason": "again"}),
+        )
+        .await;
+    assert!(again.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("annulled"));
+    let licence = t
+        .get(&w.officer, &format!("/api/v1/licences/L-{reference}"))
+        .await
+        .ok();
+    assert_eq!(licence["state"], "annulled", "{licence}");
+    let public = t
+        .raw(
+            "GET",
+            None,
+            &format!("/api/v1/public/licences/L-{reference}"),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(public["state"], "annulled", "{public}");
+    let page = t
+        .raw("GET", None, &format!("/verify/L-{reference}"), None)
+        .await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("data-status=\"annulled\""),
+        "{}",
+        page.body
+    );
+
+    let ns = notifications(&t, &w).await;
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_eq!(ns[0]["kind"], "annulment");
+    assert_eq!(ns[0]["to"], "regime-partners");
+    assert_eq!(ns[0]["case_reference"], reference.as_str());
+    assert_eq!(ns[0]["reason"], "the end-user certificate was forged");
+    assert_eq!(ns[0]["denial"]["destination"], "BR");
+    let own: Vec<Value> = all_denials(&t, &w.officer)
+        .await
+        .into_iter()
+        .filter(|d| d["own"] == true)
+        .collect();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["event"], "annulment");
+    assert_eq!(own[0]["status"], "in-force");
+    assert_eq!(own[0]["id"], ns[0]["denial_id"]);
+    // The annulment's denial is matched like any of this authority's denials.
+    let later = t.submitted_ml(&w, &w.secret_product, "BR").await;
+    let ms = matches(&t, &w, later["id"].as_str().unwrap()).await;
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0]["own"], true);
+}
+
 async fn exporters_and_advisers_never_see_denials(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
@@ -596,15 +770,15 @@ async fn exporters_and_advisers_never_see_denials(b: Backend) {
     assert!(!seen.contains("denial_matches"), "{seen:?}");
 }
 
-/// The reference policy with a moratorium rule in front of its rules, as a staged version's files.
+/// The reference policy with a moratorium section (a file of its own), as a staged version's files.
 fn moratorium_files() -> std::collections::BTreeMap<String, String> {
     let mut files: std::collections::BTreeMap<String, String> =
         policy::reference_files().into_iter().collect();
     let p = files.get_mut("policy.toml").unwrap();
     *p = p.replace("reference-2017.1", "moratorium-test");
-    let rules = files.get_mut("rules.toml").unwrap();
-    *rules = format!(
-        "[[rule]]\nid = \"moratorium-br\"\ntitle = \"Moratorium on cyber-surveillance items to BR\"\neffect = {{ outcome = \"prohibited\" }}\n  [[rule.version]]\n  version = 1\n  effective_from = 2026-01-01\n  when = \"cyber_surveillance && destination == 'BR'\"\n  reason = \"moratorium on the sale of surveillance technology (test)\"\n\n{rules}"
+    files.insert(
+        "moratoria.toml".into(),
+        "[[moratorium]]\nid = \"moratorium-br\"\ntitle = \"Moratorium on cyber-surveillance items to BR\"\nitems = \"all-cyber-surveillance\"\ndestinations = [\"BR\"]\nend_user_types = \"all\"\neffective_from = 2026-01-01\nreason = \"moratorium on the sale of surveillance technology (test)\"\n".into(),
     );
     files
 }
@@ -731,7 +905,13 @@ async fn moratorium_preview_and_bulk_suspension(b: Backend) {
         )
         .await
         .ok();
-    assert!(case["determinations"][0]["determination"]
-        .to_string()
-        .contains("moratorium-br"));
+    let fired = &case["determinations"][0]["determination"]["rules"][0];
+    assert_eq!(fired["id"], "moratorium:moratorium-br", "{case}");
+    assert!(
+        fired["reason"]
+            .as_str()
+            .unwrap()
+            .contains("moratorium on the sale of surveillance technology (test)"),
+        "{fired}"
+    );
 }
