@@ -1,5 +1,5 @@
 //! Licences as a resource of their own: created, signed, in the same transaction as the `issue` step of their
-//! case, and kept in step with the case on suspend, reinstate, revoke and expire; read by the holder's exporter
+//! case, and kept in step with the case on suspend, reinstate, revoke, expire, surrender and exhaustion; read by the holder's exporter
 //! users and by the staff who may read the case; rendered as a PDF on request; checked by the public.
 //!
 //! A licence is a record of kind `licence` whose reference is the licence number, whose organisation is the
@@ -30,6 +30,10 @@ pub enum LicenceState {
     Suspended,
     Revoked,
     Expired,
+    /// Given back by its holder before the end of its validity (final).
+    Surrendered,
+    /// Its quantity or value limit used up by recorded shipments (final).
+    Exhausted,
 }
 
 impl LicenceState {
@@ -39,6 +43,8 @@ impl LicenceState {
         LicenceState::Suspended,
         LicenceState::Revoked,
         LicenceState::Expired,
+        LicenceState::Surrendered,
+        LicenceState::Exhausted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +53,8 @@ impl LicenceState {
             LicenceState::Suspended => "suspended",
             LicenceState::Revoked => "revoked",
             LicenceState::Expired => "expired",
+            LicenceState::Surrendered => "surrendered",
+            LicenceState::Exhausted => "exhausted",
         }
     }
 
@@ -56,6 +64,8 @@ impl LicenceState {
             "suspended" => LicenceState::Suspended,
             "revoked" => LicenceState::Revoked,
             "expired" => LicenceState::Expired,
+            "surrendered" => LicenceState::Surrendered,
+            "exhausted" => LicenceState::Exhausted,
             other => {
                 return Err(AppError::Internal(format!(
                     "stored licence state {other:?}"
@@ -71,6 +81,8 @@ impl LicenceState {
             CaseState::Suspended => Some(LicenceState::Suspended),
             CaseState::Revoked => Some(LicenceState::Revoked),
             CaseState::Expired => Some(LicenceState::Expired),
+            CaseState::Surrendered => Some(LicenceState::Surrendered),
+            CaseState::Exhausted => Some(LicenceState::Exhausted),
             _ => None,
         }
     }
@@ -133,8 +145,9 @@ pub struct Licence {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct PublicLicence {
     pub number: String,
-    /// `issued` (in force), `suspended`, `revoked` or `expired` (also once its last valid day has passed,
-    /// before the daily expiry has run).
+    /// `issued` (in force), `suspended`, `revoked`, `surrendered` (given back by its holder), `exhausted`
+    /// (its quantity or value limit used up) or `expired` (also once its last valid day has passed, before the
+    /// daily expiry has run).
     pub state: LicenceState,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
@@ -275,6 +288,8 @@ impl App {
             CaseState::Suspended,
             CaseState::Revoked,
             CaseState::Expired,
+            CaseState::Surrendered,
+            CaseState::Exhausted,
         ] {
             let Some(state) = LicenceState::of_case(case_state) else {
                 continue;

@@ -20,6 +20,8 @@ pub enum LicenceStatus {
     Suspended,
     Revoked,
     Expired,
+    Surrendered,
+    Exhausted,
     Unknown,
 }
 
@@ -30,6 +32,8 @@ impl LicenceStatus {
             LicenceStatus::Suspended => "suspended",
             LicenceStatus::Revoked => "revoked",
             LicenceStatus::Expired => "expired",
+            LicenceStatus::Surrendered => "surrendered",
+            LicenceStatus::Exhausted => "exhausted",
             LicenceStatus::Unknown => "unknown",
         }
     }
@@ -74,6 +78,8 @@ impl App {
                     LicenceState::Suspended => LicenceStatus::Suspended,
                     LicenceState::Revoked => LicenceStatus::Revoked,
                     LicenceState::Expired => LicenceStatus::Expired,
+                    LicenceState::Surrendered => LicenceStatus::Surrendered,
+                    LicenceState::Exhausted => LicenceStatus::Exhausted,
                 };
                 return Ok(LicenceCheck {
                     number,
@@ -112,6 +118,8 @@ impl App {
             CaseState::Suspended => LicenceStatus::Suspended,
             CaseState::Revoked => LicenceStatus::Revoked,
             CaseState::Expired => LicenceStatus::Expired,
+            CaseState::Surrendered => LicenceStatus::Surrendered,
+            CaseState::Exhausted => LicenceStatus::Exhausted,
             _ => LicenceStatus::Unknown,
         };
         Ok(LicenceCheck {
