@@ -536,6 +536,8 @@ mod tests {
             "verify-status-suspended",
             "verify-status-revoked",
             "verify-status-expired",
+            "verify-status-surrendered",
+            "verify-status-exhausted",
             "verify-status-unknown",
             "sign-in-refused",
             "sign-in-throttled",

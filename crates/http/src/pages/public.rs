@@ -115,6 +115,8 @@ async fn verify(
         LicenceStatus::Suspended => key!("verify-status-suspended"),
         LicenceStatus::Revoked => key!("verify-status-revoked"),
         LicenceStatus::Expired => key!("verify-status-expired"),
+        LicenceStatus::Surrendered => key!("verify-status-surrendered"),
+        LicenceStatus::Exhausted => key!("verify-status-exhausted"),
         LicenceStatus::Unknown => key!("verify-status-unknown"),
     };
     let status = if check.status == LicenceStatus::Unknown {

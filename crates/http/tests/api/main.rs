@@ -2,6 +2,7 @@
 //! database, and most run on both SQLite and PostgreSQL.
 
 mod access;
+mod appeals;
 mod audit_log;
 mod bad_input;
 mod common;
@@ -13,6 +14,7 @@ mod denials;
 mod hostile;
 mod isolation;
 mod journey;
+mod licence_after_issue;
 mod licence_life;
 mod licences;
 mod lifecycle;
@@ -27,5 +29,6 @@ mod openapi_quality;
 mod policy_service;
 mod races_and_bounds;
 mod screening_service;
+mod shipments;
 mod sinks;
 mod statistics;
