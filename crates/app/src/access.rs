@@ -66,7 +66,9 @@ impl Principal {
             (Role::Adviser, Kind::Product) if self.review_kind == Some(ReviewKind::Defence) => {
                 Scope::All
             }
-            (Role::Adviser | Role::PolicyAdmin, _) => Scope::Nothing,
+            // Customs read no record: they record shipments and look a licence up by its number
+            // (`app::shipments`), which answers validity and what remains, nothing more.
+            (Role::Adviser | Role::PolicyAdmin | Role::Customs, _) => Scope::Nothing,
         }
     }
 

@@ -22,7 +22,7 @@ use store::{Filter, Record};
 pub const CASE: &str = "case";
 pub const EXEMPTION: &str = "exemption";
 
-const MAX_QUANTITY: u64 = 1_000_000_000;
+pub(crate) const MAX_QUANTITY: u64 = 1_000_000_000;
 const CURRENCIES: &[&str] = &[
     "EUR", "USD", "GBP", "ILS", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
     "CZK", "HUF", "RON", "BGN", "KRW", "INR", "AED", "SAR", "MXN", "SGD", "HKD", "CNY", "BRL",
@@ -265,6 +265,9 @@ impl App {
             documents: vec![],
             flags: vec![],
             denial_matches: vec![],
+            shipments: vec![],
+            appeal_until: None,
+            appeal: None,
             history: vec![],
             submitted_at: None,
         };
@@ -413,11 +416,18 @@ impl App {
             .get::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
-        let before = who.visible(Kind::Case, before)?;
+        // Customs record shipments against any licence without reading its case (`app::shipments`).
+        let before =
+            if who.role == Role::Customs && audit_action == crate::shipments::RECORD_SHIPMENT {
+                before
+            } else {
+                who.visible(Kind::Case, before)?
+            };
         // Only the assigned officer acts on a case; another officer re-assigns it first (audited).
         if who.role == Role::Officer
             && audit_action != "assign-case"
             && audit_action != crate::moratorium::SUSPEND_UNDER_MORATORIUM
+            && audit_action != crate::appeals::DECIDE_APPEAL
         {
             if let Some(a) = before.assigned_to.as_deref().filter(|a| *a != who.user_id) {
                 let name = match tx.user_by_id(a).await {
@@ -441,7 +451,14 @@ impl App {
         let mut after = before.clone();
         let current: CaseState = before.state.parse().map_err(AppError::Internal)?;
         if let Some(a) = action {
-            let actor = who.actor().ok_or_else(|| {
+            // Exhaustion is not anyone's request: the service takes that edge when a shipment recorded by an
+            // exporter or by customs uses a limit up (`app::shipments`), in the shipment's transaction.
+            let actor = if a == CaseAction::Exhaust {
+                Some(domain::Actor::System)
+            } else {
+                who.actor()
+            };
+            let actor = actor.ok_or_else(|| {
                 AppError::Forbidden(format!(
                     "a user with role {} may not {} a case",
                     who.role,
@@ -876,6 +893,7 @@ impl App {
         who.require(&[Role::Officer], "request information")?;
         let q = text("question", &b.question, 5000)?;
         let by = who.user_id.clone();
+        let due_on = self.information_deadline(self.today());
         self.change_case(
             who,
             id,
@@ -890,8 +908,66 @@ impl App {
                     asked_at: now(),
                     answer: None,
                     answered_at: None,
+                    due_on,
                 });
                 Ok(())
+            },
+        )
+        .await
+    }
+
+    /// The last day to answer an information request made on `day`: the policy's working days after it.
+    pub(crate) fn information_deadline(&self, day: NaiveDate) -> Option<NaiveDate> {
+        self.policy_on(day).deadlines().map(|d| {
+            self.calendar()
+                .add_working_days(day, d.information_response_working_days)
+        })
+    }
+
+    /// The officer closes a case whose information request went unanswered past its deadline (`lapsed`).
+    /// Refused (409, naming the deadline) while the deadline has not passed or when the request has none.
+    pub async fn lapse_case(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<CaseView> {
+        who.require(&[Role::Officer], "close cases as lapsed")?;
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| text("reason", r, 2000))
+            .transpose()?;
+        let today = self.today();
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some(CaseAction::Lapse),
+            "lapse-case",
+            Some(
+                reason
+                    .as_deref()
+                    .unwrap_or("the information request was not answered in time"),
+            ),
+            move |r| {
+                let open = r
+                    .body
+                    .info_requests
+                    .iter()
+                    .rev()
+                    .find(|q| q.answer.is_none());
+                match open.and_then(|q| q.due_on) {
+                    None => Err(AppError::Conflict(
+                        "the open information request has no deadline, so the case cannot lapse"
+                            .into(),
+                    )),
+                    Some(due) if today <= due => Err(AppError::Conflict(format!(
+                        "the exporter may answer until {due}; the case can lapse from {} on",
+                        due.succ_opt().unwrap_or(due)
+                    ))),
+                    Some(_) => Ok(()),
+                }
             },
         )
         .await
@@ -1152,6 +1228,10 @@ impl App {
         )?;
         let by = who.user_id.clone();
         let r2 = reason.clone();
+        // The refusal opens the appeal window (the policy's calendar days).
+        let appeal_until = self.policy_on(today).deadlines().and_then(|d| {
+            today.checked_add_days(chrono::Days::new(u64::from(d.appeal_calendar_days)))
+        });
         let view = self
             .change_case(
                 who,
@@ -1163,6 +1243,7 @@ impl App {
                 move |r| {
                     missing_advice(&r.body)?;
                     open_hits(&r.body)?;
+                    r.body.appeal_until = appeal_until;
                     r.body.decision = Some(Decision {
                         approved: false,
                         reason: r2,
@@ -1219,10 +1300,16 @@ impl App {
                     (Some(v), Some(c)) => Some(v.min(c)),
                     (v, c) => v.or(c),
                 };
+                let on_appeal = r
+                    .body
+                    .appeal
+                    .as_ref()
+                    .is_some_and(|a| a.outcome == Some(AppealOutcome::Overturned));
                 r.body.licence_issued = Some(IssuedLicence {
                     number: format!("L-{}", r.reference.clone().unwrap_or_default()),
                     issued_at: now(),
                     valid_until,
+                    on_appeal,
                 });
                 Ok(())
             },
@@ -1265,6 +1352,32 @@ impl App {
         // Suspension, revocation, annulment and reinstatement add or end denials of this authority.
         self.register_changed().await?;
         Ok(view)
+    }
+
+    /// The holder gives its issued licence back (it no longer needs it): the licence is no longer valid from
+    /// now on, for customs and for verification alike. The reason is optional; the officers are told.
+    pub async fn surrender_licence(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<CaseView> {
+        who.exporter_org("surrender licences")?;
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| text("reason", r, 2000))
+            .transpose()?;
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some(CaseAction::Surrender),
+            "surrender-licence",
+            reason.as_deref(),
+            |_| Ok(()),
+        )
+        .await
     }
 
     /// The issued marketing licence an export case cites, if it cites one (not an exemption).
@@ -1356,7 +1469,7 @@ impl App {
         Ok(n)
     }
 
-    /// Expires issued licences whose validity ended before `today` (run by the service daily).
+    /// Expires issued and suspended licences whose validity ended before `today` (run by the service daily).
     pub async fn expire_due(&self, today: NaiveDate) -> AppResult<usize> {
         let sys = Principal::system();
         let issued = self
@@ -1364,12 +1477,16 @@ impl App {
             .list::<CaseBody>(
                 CASE,
                 &Filter {
-                    states: vec![CaseState::Issued.as_str().into()],
+                    states: vec![
+                        CaseState::Issued.as_str().into(),
+                        CaseState::Suspended.as_str().into(),
+                    ],
                     ..Default::default()
                 },
             )
             .await?;
         let mut n = 0;
+        let mut ended_suspension = false;
         for r in issued {
             let due = r
                 .body
@@ -1389,7 +1506,12 @@ impl App {
                 )
                 .await?;
                 n += 1;
+                ended_suspension |= r.state == CaseState::Suspended.as_str();
             }
+        }
+        if ended_suspension {
+            // The expiry ended suspension denials of this authority.
+            self.register_changed().await?;
         }
         Ok(n)
     }
@@ -1601,7 +1723,7 @@ fn open_hits(body: &CaseBody) -> AppResult<()> {
 }
 
 /// Conflict unless the case was screened against every required list source.
-fn screening_complete(required: &[String], body: &CaseBody) -> AppResult<()> {
+pub(crate) fn screening_complete(required: &[String], body: &CaseBody) -> AppResult<()> {
     let gaps: Vec<&str> = required
         .iter()
         .filter(|req| {
@@ -1624,7 +1746,7 @@ fn screening_complete(required: &[String], body: &CaseBody) -> AppResult<()> {
 }
 
 /// Why a case cannot be approved now, if anything blocks it: the first of [`approval_blocker_list`].
-fn approval_blockers(body: &CaseBody) -> AppResult<()> {
+pub(crate) fn approval_blockers(body: &CaseBody) -> AppResult<()> {
     match approval_blocker_list(&[], body).into_iter().next() {
         Some(b) => Err(AppError::Conflict(b)),
         None => Ok(()),
@@ -1694,7 +1816,7 @@ pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec
     out
 }
 
-fn validate_money(field: &str, m: &Money) -> AppResult<()> {
+pub(crate) fn validate_money(field: &str, m: &Money) -> AppResult<()> {
     let a = m.amount.trim();
     let valid = !a.is_empty()
         && a.len() <= 20

@@ -140,6 +140,7 @@ impl App {
             ),
             ("demo-policy-admin", Role::PolicyAdmin, None, None),
             ("demo-auditor", Role::Auditor, None, None),
+            ("demo-customs", Role::Customs, None, None),
         ] {
             let (username, role, token, p) = make(name, role, kind, org_id).await?;
             tokens.push(DemoUser {
@@ -150,10 +151,9 @@ impl App {
             });
             principals.push(p);
         }
-        let (exporter, officer, hr, defence) = (
+        let (exporter, officer, defence) = (
             principals[0].clone(),
             principals[1].clone(),
-            principals[2].clone(),
             principals[3].clone(),
         );
         let reg = self
@@ -233,7 +233,8 @@ impl App {
             }),
             export: None,
         };
-        // A draft, a submitted case, a case under review awaiting human-rights advice, and an issued licence.
+        // A draft, a submitted case, a case under review awaiting human-rights advice, an issued licence, a
+        // surrendered one and an exhausted one.
         self.create_application(
             &exporter,
             ml(
@@ -276,75 +277,76 @@ impl App {
             },
         )
         .await?;
-        let iss = self
-            .create_application(
+        self.demo_issue(
+            &exporter,
+            &officer,
+            &principals[2..6],
+            ml(
+                vec![monitor.id.clone()],
+                "FR",
+                EndUserType::GovernmentLawEnforcement,
+            ),
+            vec![],
+        )
+        .await?;
+        // Issue 12: a licence its holder gave back.
+        let given_back = self
+            .demo_issue(
                 &exporter,
+                &officer,
+                &principals[2..6],
                 ml(
                     vec![monitor.id.clone()],
-                    "FR",
+                    "DE",
                     EndUserType::GovernmentLawEnforcement,
                 ),
+                vec![],
             )
             .await?;
-        self.submit_application(&exporter, iss.id(), ActionBody::default())
-            .await?;
-        self.assign(
-            &officer,
-            iss.id(),
-            AssignBody {
-                officer_id: None,
+        self.surrender_licence(
+            &exporter,
+            &given_back,
+            ActionBody {
                 expected_version: None,
+                reason: Some("the contract was cancelled (demo)".into()),
             },
         )
         .await?;
-        let case = self.case_view(self.case_record(&officer, iss.id()).await?)?;
-        for k in &case.body.required_reviews {
-            let adviser = match k {
-                ReviewKind::HumanRights => &hr,
-                ReviewKind::Defence => &defence,
-                ReviewKind::ForeignAffairs => &principals[4],
-                ReviewKind::EconomyCyber => &principals[5],
-            };
-            let checklist = if *k == ReviewKind::HumanRights {
-                DueDiligenceItem::ALL
-                    .iter()
-                    .map(|i| ChecklistAnswer {
-                        item: *i,
-                        answer: "reviewed; no concern found (demo)".into(),
-                    })
-                    .collect()
-            } else {
-                vec![]
-            };
-            self.give_advice(
-                adviser,
-                iss.id(),
-                NewAdvice {
-                    recommendation: AdviceRecommendation::Approve,
-                    criteria: vec![],
-                    text: "no objection (demo)".into(),
-                    conditions: vec![],
-                    checklist,
-                    red_flags: vec![],
+        // Issue 12: a licence for two units, both shipped, so exhausted.
+        let used_up = self
+            .demo_issue(
+                &exporter,
+                &officer,
+                &principals[2..6],
+                ml(
+                    vec![monitor.id.clone()],
+                    "BR",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
+                vec![Condition::QuantityLimit { max: 2 }],
+            )
+            .await?;
+        let number = self
+            .case_record(&officer, &used_up)
+            .await?
+            .body
+            .licence_issued
+            .map(|l| l.number)
+            .ok_or_else(|| crate::AppError::Internal("the demo licence was not issued".into()))?;
+        self.record_shipment(
+            &exporter,
+            &number,
+            crate::shipments::NewShipment {
+                declaration_reference: "DEMO-26-000001".into(),
+                shipped_on: self.today(),
+                quantity: 2,
+                value: Money {
+                    amount: "80000.00".into(),
+                    currency: "EUR".into(),
                 },
-            )
-            .await?;
-        }
-        self.approve(
-            &officer,
-            iss.id(),
-            ApproveBody {
-                reason: "advice favourable (demo)".into(),
-                conditions: vec![Condition::ReportingObligation {
-                    every_months: 6,
-                    text: "report deployments".into(),
-                }],
-                expected_version: None,
             },
         )
         .await?;
-        self.issue(&officer, iss.id(), ActionBody::default())
-            .await?;
         // A decision history from 2017 to today, for the statistics page.
         let mut products = vec![forensic.id.clone(), monitor.id.clone()];
         for (name, entry, grade) in [
@@ -395,6 +397,82 @@ impl App {
             self.set_password(&admin, &u.username, &u.password).await?;
         }
         Ok((tokens, cast))
+    }
+
+    /// Takes a new marketing application through submission, assignment, every required advice (favourable),
+    /// approval with a reporting condition and `limits`, and issue. Returns the case id. `advisers` are the human-rights,
+    /// defence, foreign-affairs and economy-cyber advisers, in that order.
+    async fn demo_issue(
+        &self,
+        exporter: &Principal,
+        officer: &Principal,
+        advisers: &[Principal],
+        application: NewApplication,
+        limits: Vec<Condition>,
+    ) -> AppResult<String> {
+        let iss = self.create_application(exporter, application).await?;
+        self.submit_application(exporter, iss.id(), ActionBody::default())
+            .await?;
+        self.assign(
+            officer,
+            iss.id(),
+            AssignBody {
+                officer_id: None,
+                expected_version: None,
+            },
+        )
+        .await?;
+        let case = self.case_view(self.case_record(officer, iss.id()).await?)?;
+        for k in &case.body.required_reviews {
+            let adviser = match k {
+                ReviewKind::HumanRights => &advisers[0],
+                ReviewKind::Defence => &advisers[1],
+                ReviewKind::ForeignAffairs => &advisers[2],
+                ReviewKind::EconomyCyber => &advisers[3],
+            };
+            let checklist = if *k == ReviewKind::HumanRights {
+                DueDiligenceItem::ALL
+                    .iter()
+                    .map(|i| ChecklistAnswer {
+                        item: *i,
+                        answer: "reviewed; no concern found (demo)".into(),
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            self.give_advice(
+                adviser,
+                iss.id(),
+                NewAdvice {
+                    recommendation: AdviceRecommendation::Approve,
+                    criteria: vec![],
+                    text: "no objection (demo)".into(),
+                    conditions: vec![],
+                    checklist,
+                    red_flags: vec![],
+                },
+            )
+            .await?;
+        }
+        self.approve(
+            officer,
+            iss.id(),
+            ApproveBody {
+                reason: "advice favourable (demo)".into(),
+                conditions: [Condition::ReportingObligation {
+                    every_months: 6,
+                    text: "report deployments".into(),
+                }]
+                .into_iter()
+                .chain(limits)
+                .collect(),
+                expected_version: None,
+            },
+        )
+        .await?;
+        self.issue(officer, iss.id(), ActionBody::default()).await?;
+        Ok(iss.id().to_string())
     }
 
     /// A decision history from 2017 to today, for the statistics page, made through the use cases.

@@ -216,7 +216,19 @@ impl App {
         case: &store::Record<CaseBody>,
     ) -> AppResult<()> {
         let requests = case.body.info_requests.len();
-        let at = clock() + chrono::Duration::days(i64::from(self.config.notify.reminder_days));
+        let mut at = clock() + chrono::Duration::days(i64::from(self.config.notify.reminder_days));
+        // Always before the answer's deadline: at the latest 5 working days before it (as LITE chases at
+        // max_days - 5), at the start of that day in the authority's time zone.
+        if let Some(due) = case.body.info_requests.last().and_then(|q| q.due_on) {
+            let day = self.calendar().working_days_before(due, 5);
+            let start = day
+                .and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(self.calendar().time_zone()).earliest())
+                .map(|t| t.with_timezone(&chrono::Utc));
+            if let Some(start) = start {
+                at = at.min(start.max(clock()));
+            }
+        }
         let id = format!("{INFORMATION_REMINDER}-{}-{requests}", case.id);
         let payload = ReminderJob {
             case_id: case.id.clone(),

@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod appeals;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;
@@ -29,6 +30,7 @@ pub mod notify;
 pub mod moratorium;
 pub mod policy_svc;
 pub mod screening_svc;
+pub mod shipments;
 pub mod statistics;
 pub mod timeline;
 pub mod verify;

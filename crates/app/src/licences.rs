@@ -1,5 +1,5 @@
 //! Licences as a resource of their own: created, signed, in the same transaction as the `issue` step of their
-//! case, and kept in step with the case on suspend, reinstate, revoke and expire; read by the holder's exporter
+//! case, and kept in step with the case on suspend, reinstate, revoke, expire, surrender and exhaustion; read by the holder's exporter
 //! users and by the staff who may read the case; rendered as a PDF on request; checked by the public.
 //!
 //! A licence is a record of kind `licence` whose reference is the licence number, whose organisation is the
@@ -32,6 +32,10 @@ pub enum LicenceState {
     Expired,
     /// Declared void from the start.
     Annulled,
+    /// Given back by its holder before the end of its validity (final).
+    Surrendered,
+    /// Its quantity or value limit used up by recorded shipments (final).
+    Exhausted,
 }
 
 impl LicenceState {
@@ -42,6 +46,8 @@ impl LicenceState {
         LicenceState::Revoked,
         LicenceState::Expired,
         LicenceState::Annulled,
+        LicenceState::Surrendered,
+        LicenceState::Exhausted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl LicenceState {
             LicenceState::Revoked => "revoked",
             LicenceState::Expired => "expired",
             LicenceState::Annulled => "annulled",
+            LicenceState::Surrendered => "surrendered",
+            LicenceState::Exhausted => "exhausted",
         }
     }
 
@@ -61,6 +69,8 @@ impl LicenceState {
             "revoked" => LicenceState::Revoked,
             "expired" => LicenceState::Expired,
             "annulled" => LicenceState::Annulled,
+            "surrendered" => LicenceState::Surrendered,
+            "exhausted" => LicenceState::Exhausted,
             other => {
                 return Err(AppError::Internal(format!(
                     "stored licence state {other:?}"
@@ -77,6 +87,8 @@ impl LicenceState {
             CaseState::Revoked => Some(LicenceState::Revoked),
             CaseState::Expired => Some(LicenceState::Expired),
             CaseState::Annulled => Some(LicenceState::Annulled),
+            CaseState::Surrendered => Some(LicenceState::Surrendered),
+            CaseState::Exhausted => Some(LicenceState::Exhausted),
             _ => None,
         }
     }
@@ -139,8 +151,9 @@ pub struct Licence {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct PublicLicence {
     pub number: String,
-    /// `issued` (in force), `suspended`, `revoked` or `expired` (also once its last valid day has passed,
-    /// before the daily expiry has run).
+    /// `issued` (in force), `suspended`, `revoked`, `surrendered` (given back by its holder), `exhausted`
+    /// (its quantity or value limit used up) or `expired` (also once its last valid day has passed, before the
+    /// daily expiry has run).
     pub state: LicenceState,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
@@ -282,6 +295,8 @@ impl App {
             CaseState::Revoked,
             CaseState::Expired,
             CaseState::Annulled,
+            CaseState::Surrendered,
+            CaseState::Exhausted,
         ] {
             let Some(state) = LicenceState::of_case(case_state) else {
                 continue;

@@ -338,6 +338,10 @@ pub struct InfoRequest {
     pub asked_at: String,
     pub answer: Option<String>,
     pub answered_at: Option<String>,
+    /// The last day to answer (the policy's `[deadlines]` in working days from the request); after it the
+    /// officer may close the case as lapsed. Absent for requests made without a deadline in the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -365,6 +369,43 @@ pub struct IssuedLicence {
     pub number: String,
     pub issued_at: String,
     pub valid_until: Option<NaiveDate>,
+    /// Issued after its refusal was overturned on appeal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_appeal: bool,
+}
+
+/// The outcome of an appeal against a refusal.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppealOutcome {
+    /// The refusal stands.
+    Upheld,
+    /// The refusal is set aside; the case continues to a licence ("issued on appeal").
+    Overturned,
+}
+
+impl AppealOutcome {
+    pub const ALL: &'static [AppealOutcome] = &[AppealOutcome::Upheld, AppealOutcome::Overturned];
+}
+
+/// An exporter's appeal against the refusal of its case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Appeal {
+    pub grounds: String,
+    #[serde(default)]
+    pub documents: Vec<AttachedDocument>,
+    pub filed_by: String,
+    pub filed_at: String,
+    pub outcome: Option<AppealOutcome>,
+    /// The reviewing officer's reasons.
+    pub outcome_reason: Option<String>,
+    /// The reviewing officer (never one who decided the refusal).
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+    /// The refusal as it was decided, kept when the appeal overturned it (the case's decision is then the
+    /// approval on appeal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Decision>,
 }
 
 impl ScreeningHit {
@@ -470,6 +511,15 @@ pub struct CaseBody {
     /// Denials in force the application matches (docs/denials.md), with the consultations they opened.
     #[serde(default)]
     pub denial_matches: Vec<crate::denials::DenialMatch>,
+    /// The last day on which the refusal may be appealed (the policy's `[deadlines]` appeal window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_until: Option<NaiveDate>,
+    /// The appeal against the refusal, once filed (one per case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<Appeal>,
+    /// Shipments recorded against the issued licence (`app::shipments`), accepted or rejected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<crate::shipments::Shipment>,
 }
 
 /// A case as shown to its readers.

@@ -33,12 +33,18 @@ pub enum Event {
     LicenceAnnulled,
     LicenceExpiring,
     LicenceExpired,
+    LicenceSurrendered,
+    LicenceExhausted,
+    CaseWithdrawn,
+    CaseLapsed,
+    AppealFiled,
+    AppealDecided,
     RegistrationDecided,
     NoteMention,
 }
 
 impl Event {
-    pub const ALL: [Event; 18] = [
+    pub const ALL: [Event; 24] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -55,6 +61,12 @@ impl Event {
         Event::LicenceAnnulled,
         Event::LicenceExpiring,
         Event::LicenceExpired,
+        Event::LicenceSurrendered,
+        Event::LicenceExhausted,
+        Event::CaseWithdrawn,
+        Event::CaseLapsed,
+        Event::AppealFiled,
+        Event::AppealDecided,
         Event::RegistrationDecided,
         Event::NoteMention,
     ];
@@ -77,6 +89,12 @@ impl Event {
             Event::LicenceAnnulled => "licence.annulled",
             Event::LicenceExpiring => "licence.expiring",
             Event::LicenceExpired => "licence.expired",
+            Event::LicenceSurrendered => "licence.surrendered",
+            Event::LicenceExhausted => "licence.exhausted",
+            Event::CaseWithdrawn => "case.withdrawn",
+            Event::CaseLapsed => "case.lapsed",
+            Event::AppealFiled => "appeal.filed",
+            Event::AppealDecided => "appeal.decided",
             Event::RegistrationDecided => "registration.decided",
             Event::NoteMention => "note.mention",
         }
@@ -96,6 +114,9 @@ impl Event {
                 | Event::LicenceAnnulled
                 | Event::LicenceExpiring
                 | Event::LicenceExpired
+                | Event::LicenceExhausted
+                | Event::CaseLapsed
+                | Event::AppealDecided
                 | Event::RegistrationDecided
         )
     }
@@ -119,6 +140,12 @@ impl Event {
             Event::LicenceAnnulled => ("Licence {ref} annulled", "The licence of application {ref} was annulled: it is void from its issue."),
             Event::LicenceExpiring => ("Licence {ref} expires soon", "The licence of application {ref} expires soon; apply in time if it is still needed."),
             Event::LicenceExpired => ("Licence {ref} expired", "The licence of application {ref} expired."),
+            Event::LicenceSurrendered => ("Licence {ref} surrendered", "The exporter surrendered the licence of application {ref}."),
+            Event::LicenceExhausted => ("Licence {ref} exhausted", "The shipments recorded against the licence of application {ref} used up its quantity or value limit; it can no longer be used."),
+            Event::CaseWithdrawn => ("Application {ref} withdrawn", "The exporter withdrew application {ref}, which was assigned to you."),
+            Event::CaseLapsed => ("Application {ref} lapsed", "Application {ref} was closed as lapsed: the information request was not answered by its deadline."),
+            Event::AppealFiled => ("Appeal filed on {ref}", "The exporter appealed the refusal of application {ref}; an officer who did not decide the refusal reviews it."),
+            Event::AppealDecided => ("Appeal on {ref} decided", "The appeal against the refusal of application {ref} was decided (state: {state})."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
         };
@@ -420,6 +447,17 @@ impl App {
                 self.schedule_reminder(tx, after).await?;
             }
             Some(A::Respond) => events.push((Event::ResponseReceived, officers_or_assigned())),
+            Some(A::Surrender) => events.push((Event::LicenceSurrendered, officers_or_assigned())),
+            // Every officer: the reviewer must be another officer than the one who decided.
+            Some(A::Appeal) => {
+                events.push((Event::AppealFiled, Audience::Roles(vec![Role::Officer])))
+            }
+            // A case an officer already works on: that officer stops (a draft or an unassigned case tells nobody).
+            Some(A::Withdraw) => {
+                if let Some(a) = &after.assigned_to {
+                    events.push((Event::CaseWithdrawn, Audience::Users(vec![a.clone()])));
+                }
+            }
             Some(A::Issue) => {
                 if let Some(o) = org.clone() {
                     events.push((Event::CaseIssued, o));
@@ -434,6 +472,9 @@ impl App {
                     A::Revoke => Some(Event::LicenceRevoked),
                     A::Annul => Some(Event::LicenceAnnulled),
                     A::Expire => Some(Event::LicenceExpired),
+                    A::Exhaust => Some(Event::LicenceExhausted),
+                    A::Lapse => Some(Event::CaseLapsed),
+                    A::UpholdRefusal | A::OverturnRefusal => Some(Event::AppealDecided),
                     _ => None,
                 };
                 if let (Some(e), Some(o)) = (event, org.clone()) {

@@ -21,6 +21,8 @@ pub enum LicenceStatus {
     Revoked,
     Expired,
     Annulled,
+    Surrendered,
+    Exhausted,
     Unknown,
 }
 
@@ -32,6 +34,8 @@ impl LicenceStatus {
             LicenceStatus::Revoked => "revoked",
             LicenceStatus::Expired => "expired",
             LicenceStatus::Annulled => "annulled",
+            LicenceStatus::Surrendered => "surrendered",
+            LicenceStatus::Exhausted => "exhausted",
             LicenceStatus::Unknown => "unknown",
         }
     }
@@ -77,6 +81,8 @@ impl App {
                     LicenceState::Revoked => LicenceStatus::Revoked,
                     LicenceState::Expired => LicenceStatus::Expired,
                     LicenceState::Annulled => LicenceStatus::Annulled,
+                    LicenceState::Surrendered => LicenceStatus::Surrendered,
+                    LicenceState::Exhausted => LicenceStatus::Exhausted,
                 };
                 return Ok(LicenceCheck {
                     number,
@@ -116,6 +122,8 @@ impl App {
             CaseState::Revoked => LicenceStatus::Revoked,
             CaseState::Expired => LicenceStatus::Expired,
             CaseState::Annulled => LicenceStatus::Annulled,
+            CaseState::Surrendered => LicenceStatus::Surrendered,
+            CaseState::Exhausted => LicenceStatus::Exhausted,
             _ => LicenceStatus::Unknown,
         };
         Ok(LicenceCheck {

@@ -9,6 +9,7 @@
 
 use crate::model::*;
 use crate::Principal;
+use chrono::NaiveDate;
 use domain::{CaseState, EndUserType, LicenceKind, Outcome, RefusalCriterion, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,7 +30,10 @@ impl CaseView {
     /// The view of `case` for `who`.
     pub fn of(who: &Principal, case: Case) -> CaseView {
         match who.role {
-            Role::Exporter => CaseView::Exporter(Box::new(ExporterCase::from(case))),
+            // Customs read no case (their scope is nothing); should one ever reach here, the narrowest view.
+            Role::Exporter | Role::Customs => {
+                CaseView::Exporter(Box::new(ExporterCase::from(case)))
+            }
             Role::Adviser => CaseView::Adviser(Box::new(AdviserCase::of(who, case))),
             Role::Officer | Role::Auditor | Role::Admin | Role::PolicyAdmin => {
                 CaseView::Internal(Box::new(case))
@@ -69,6 +73,8 @@ pub struct ExporterInfoRequest {
     pub asked_at: String,
     pub answer: Option<String>,
     pub answered_at: Option<String>,
+    /// The last day to answer; after it the case may be closed as lapsed.
+    pub due_on: Option<NaiveDate>,
 }
 
 impl From<InfoRequest> for ExporterInfoRequest {
@@ -78,6 +84,31 @@ impl From<InfoRequest> for ExporterInfoRequest {
             asked_at: q.asked_at,
             answer: q.answer,
             answered_at: q.answered_at,
+            due_on: q.due_on,
+        }
+    }
+}
+
+/// An appeal as the exporter sees it (without who reviewed it).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ExporterAppeal {
+    pub grounds: String,
+    pub documents: Vec<AttachedDocument>,
+    pub filed_at: String,
+    pub outcome: Option<AppealOutcome>,
+    pub outcome_reason: Option<String>,
+    pub reviewed_at: Option<String>,
+}
+
+impl From<Appeal> for ExporterAppeal {
+    fn from(a: Appeal) -> ExporterAppeal {
+        ExporterAppeal {
+            grounds: a.grounds,
+            documents: a.documents,
+            filed_at: a.filed_at,
+            outcome: a.outcome,
+            outcome_reason: a.outcome_reason,
+            reviewed_at: a.reviewed_at,
         }
     }
 }
@@ -136,6 +167,11 @@ pub struct ExporterCase {
     pub determinations: Vec<DeterminationSummary>,
     pub decision: Option<ExporterDecision>,
     pub licence_issued: Option<IssuedLicence>,
+    /// The last day the refusal may be appealed (refused cases only).
+    pub appeal_until: Option<NaiveDate>,
+    pub appeal: Option<ExporterAppeal>,
+    /// Shipments recorded against the licence, accepted or rejected with the reason.
+    pub shipments: Vec<crate::shipments::Shipment>,
     pub history: Vec<ExporterStateChange>,
 }
 
@@ -146,7 +182,16 @@ impl From<Case> for ExporterCase {
         match c.state {
             CaseState::Draft => awaiting.push("submit the application".to_string()),
             CaseState::AwaitingExporter => {
-                awaiting.push("answer the open information request".to_string())
+                let due = b
+                    .info_requests
+                    .iter()
+                    .rev()
+                    .find(|q| q.answer.is_none())
+                    .and_then(|q| q.due_on);
+                awaiting.push(match due {
+                    Some(d) => format!("answer the open information request by {d}"),
+                    None => "answer the open information request".to_string(),
+                })
             }
             _ => {}
         }
@@ -199,6 +244,9 @@ impl From<Case> for ExporterCase {
                 decided_at: d.decided_at,
             }),
             licence_issued: b.licence_issued,
+            appeal_until: b.appeal_until,
+            appeal: b.appeal.map(ExporterAppeal::from),
+            shipments: b.shipments,
             history: b
                 .history
                 .into_iter()

@@ -95,6 +95,8 @@ kebab_enum!(
         PolicyAdmin => "policy-admin",
         Auditor => "auditor",
         Admin => "admin",
+        /// Customs: records shipments against licences and looks up a licence's validity and what remains.
+        Customs => "customs",
     }
 );
 

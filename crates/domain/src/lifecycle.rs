@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! draft -> submitted -> under-review <-> awaiting-exporter -> ... under-review -> approved | refused
-//! draft | submitted -> withdrawn
-//! approved -> issued -> suspended <-> issued;  issued -> revoked | expired | annulled
+//! draft | submitted | under-review | awaiting-exporter -> withdrawn
+//! approved -> issued -> suspended <-> issued;  issued | suspended -> revoked | expired;
+//! issued -> surrendered | annulled
+//! issued -> exhausted (the service, when recorded shipments use up the licence's quantity or value limit)
+//! awaiting-exporter -> lapsed (the officer, once the information request's deadline has passed)
+//! refused -> under-appeal -> refused (upheld) | approved (overturned, then issued "on appeal")
 //! ```
 //! [`TRANSITIONS`] is the only place a state change is allowed; [`transition`] checks both the edge and who may
 //! take it. ARCHITECTURE.md renders the same table.
@@ -43,6 +47,10 @@ states!(
     Revoked => "revoked",
     Expired => "expired",
     Annulled => "annulled",
+    Surrendered => "surrendered",
+    Exhausted => "exhausted",
+    Lapsed => "lapsed",
+    UnderAppeal => "under-appeal",
 );
 
 impl std::fmt::Display for CaseState {
@@ -70,6 +78,9 @@ impl CaseState {
                 | CaseState::Revoked
                 | CaseState::Expired
                 | CaseState::Annulled
+                | CaseState::Surrendered
+                | CaseState::Exhausted
+                | CaseState::UnderAppeal
         )
     }
 }
@@ -104,6 +115,12 @@ pub enum CaseAction {
     Expire,
     /// Declares an issued licence void from the start (e.g. obtained on false information).
     Annul,
+    Surrender,
+    Exhaust,
+    Lapse,
+    Appeal,
+    UpholdRefusal,
+    OverturnRefusal,
 }
 
 impl CaseAction {
@@ -122,6 +139,12 @@ impl CaseAction {
             CaseAction::Revoke => "revoke",
             CaseAction::Expire => "expire",
             CaseAction::Annul => "annul",
+            CaseAction::Surrender => "surrender",
+            CaseAction::Exhaust => "exhaust",
+            CaseAction::Lapse => "lapse",
+            CaseAction::Appeal => "appeal",
+            CaseAction::UpholdRefusal => "uphold-refusal",
+            CaseAction::OverturnRefusal => "overturn-refusal",
         }
     }
 }
@@ -152,6 +175,13 @@ pub const TRANSITIONS: &[Transition] = &[
     t(A::Submit, S::Draft, S::Submitted, Actor::Exporter),
     t(A::Withdraw, S::Draft, S::Withdrawn, Actor::Exporter),
     t(A::Withdraw, S::Submitted, S::Withdrawn, Actor::Exporter),
+    t(A::Withdraw, S::UnderReview, S::Withdrawn, Actor::Exporter),
+    t(
+        A::Withdraw,
+        S::AwaitingExporter,
+        S::Withdrawn,
+        Actor::Exporter,
+    ),
     t(A::StartReview, S::Submitted, S::UnderReview, Actor::Officer),
     t(
         A::RequestInformation,
@@ -172,7 +202,20 @@ pub const TRANSITIONS: &[Transition] = &[
     t(A::Reinstate, S::Suspended, S::Issued, Actor::Officer),
     t(A::Revoke, S::Issued, S::Revoked, Actor::Officer),
     t(A::Annul, S::Issued, S::Annulled, Actor::Officer),
+    t(A::Revoke, S::Suspended, S::Revoked, Actor::Officer),
     t(A::Expire, S::Issued, S::Expired, Actor::System),
+    t(A::Expire, S::Suspended, S::Expired, Actor::System),
+    t(A::Surrender, S::Issued, S::Surrendered, Actor::Exporter),
+    t(A::Exhaust, S::Issued, S::Exhausted, Actor::System),
+    t(A::Lapse, S::AwaitingExporter, S::Lapsed, Actor::Officer),
+    t(A::Appeal, S::Refused, S::UnderAppeal, Actor::Exporter),
+    t(A::UpholdRefusal, S::UnderAppeal, S::Refused, Actor::Officer),
+    t(
+        A::OverturnRefusal,
+        S::UnderAppeal,
+        S::Approved,
+        Actor::Officer,
+    ),
 ];
 
 /// Why a transition was refused.
@@ -217,6 +260,9 @@ impl CaseAction {
             CaseAction::StartReview => "assign",
             CaseAction::RequestInformation => "request information on",
             CaseAction::Respond => "respond to",
+            CaseAction::Appeal => "appeal",
+            CaseAction::UpholdRefusal => "uphold the refusal of",
+            CaseAction::OverturnRefusal => "overturn the refusal of",
             other => other.as_str(),
         }
     }
@@ -237,6 +283,12 @@ impl CaseAction {
             CaseAction::Revoke => "revoke it first",
             CaseAction::Expire => "wait for it to expire",
             CaseAction::Annul => "annul it first",
+            CaseAction::Surrender => "the exporter must surrender it first",
+            CaseAction::Exhaust => "record shipments up to its limits first",
+            CaseAction::Lapse => "let the information request's deadline pass first",
+            CaseAction::Appeal => "the exporter must appeal first",
+            CaseAction::UpholdRefusal => "uphold the refusal on appeal first",
+            CaseAction::OverturnRefusal => "overturn the refusal on appeal first",
         }
     }
 }
@@ -372,6 +424,68 @@ mod tests {
     }
 
     #[test]
+    fn licence_ends_from_suspension_and_by_surrender_and_late_withdrawal() {
+        assert_eq!(
+            transition(S::Suspended, A::Revoke, Actor::Officer),
+            Ok(S::Revoked)
+        );
+        assert_eq!(
+            transition(S::Suspended, A::Expire, Actor::System),
+            Ok(S::Expired)
+        );
+        assert_eq!(
+            transition(S::Issued, A::Surrender, Actor::Exporter),
+            Ok(S::Surrendered)
+        );
+        assert_eq!(
+            transition(S::UnderReview, A::Withdraw, Actor::Exporter),
+            Ok(S::Withdrawn)
+        );
+        assert_eq!(
+            transition(S::AwaitingExporter, A::Withdraw, Actor::Exporter),
+            Ok(S::Withdrawn)
+        );
+        // Who: only the exporter surrenders or withdraws; only an officer revokes.
+        assert!(matches!(
+            transition(S::Issued, A::Surrender, Actor::Officer),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        assert!(matches!(
+            transition(S::UnderReview, A::Withdraw, Actor::Officer),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        assert!(matches!(
+            transition(S::Suspended, A::Revoke, Actor::Exporter),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        // Lapse and appeal.
+        assert_eq!(
+            transition(S::AwaitingExporter, A::Lapse, Actor::Officer),
+            Ok(S::Lapsed)
+        );
+        assert_eq!(
+            transition(S::Refused, A::Appeal, Actor::Exporter),
+            Ok(S::UnderAppeal)
+        );
+        assert_eq!(
+            transition(S::UnderAppeal, A::UpholdRefusal, Actor::Officer),
+            Ok(S::Refused)
+        );
+        assert_eq!(
+            transition(S::UnderAppeal, A::OverturnRefusal, Actor::Officer),
+            Ok(S::Approved)
+        );
+        assert!(matches!(
+            transition(S::Refused, A::Appeal, Actor::Officer),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        assert!(transition(S::UnderReview, A::Lapse, Actor::Officer).is_err());
+        // Surrendered is final.
+        assert!(!TRANSITIONS.iter().any(|e| e.from == S::Surrendered));
+        assert!(S::Surrendered.is_decided());
+    }
+
+    #[test]
     fn illegal_edges_name_the_current_state() {
         let e = transition(S::Draft, A::Approve, Actor::Officer).unwrap_err();
         assert_eq!(e.to_string(), "cannot approve a case in state draft");
@@ -384,7 +498,8 @@ mod tests {
             Ok(S::Annulled)
         );
         assert!(transition(S::Issued, A::Annul, Actor::Exporter).is_err());
-        assert!(transition(S::UnderReview, A::Withdraw, Actor::Exporter).is_err());
+        assert!(transition(S::Approved, A::Withdraw, Actor::Exporter).is_err());
+        assert!(transition(S::Suspended, A::Surrender, Actor::Exporter).is_err());
     }
 
     #[test]
@@ -404,9 +519,13 @@ mod tests {
             "cannot issue a case in state under-review: only possible in state approved; approve it first"
         );
         assert_eq!(
-            m("withdraw", S::UnderReview),
-            "cannot withdraw a case in state under-review: only possible in states draft or submitted, which \
-             a case in state under-review cannot return to"
+            m("withdraw", S::Approved),
+            "cannot withdraw a case in state approved: only possible in states draft, submitted, under-review \
+             or awaiting-exporter, which a case in state approved cannot return to"
+        );
+        assert_eq!(
+            m("surrender", S::Suspended),
+            "cannot surrender a case in state suspended: only possible in state issued; reinstate it first"
         );
         assert_eq!(
             m("reinstate", S::Revoked),

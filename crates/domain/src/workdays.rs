@@ -167,6 +167,46 @@ impl Calendar {
         n
     }
 
+    /// The `n`th working day after `start` (`start` itself does not count, as in
+    /// [`Calendar::working_days_between`]): a deadline of `n` working days from `start`. `start` when `n` is 0;
+    /// the last representable date if the calendar runs out (it never does with a non-empty working week; the
+    /// walk stops after 100 years in any case).
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = start;
+        let mut left = n;
+        let mut steps = 0;
+        while left > 0 && steps < 36_600 {
+            steps += 1;
+            let Some(next) = d.succ_opt() else {
+                break;
+            };
+            d = next;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// The `n`th working day before `end` (`end` itself does not count): the day of a reminder `n` working days
+    /// before a deadline.
+    pub fn working_days_before(&self, end: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = end;
+        let mut left = n;
+        let mut steps = 0;
+        while left > 0 && steps < 36_600 {
+            steps += 1;
+            let Some(prev) = d.pred_opt() else {
+                break;
+            };
+            d = prev;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
     /// Elapsed working days of a clock that ran during `running` intervals (each (start, end], end None =
     /// still running at `today`), with stopped intervals in between excluded.
     pub fn elapsed(&self, running: &[(NaiveDate, Option<NaiveDate>)], today: NaiveDate) -> u32 {
@@ -299,6 +339,25 @@ mod tests {
             before <= today && today <= after,
             "{before} {today} {after}"
         );
+    }
+
+    #[test]
+    fn deadlines_in_working_days() {
+        let c = Calendar::with_week(
+            WorkingWeek::SUNDAY_TO_THURSDAY,
+            Tz::Asia__Jerusalem,
+            [d("2026-12-03")],
+        );
+        // From Mon 2026-11-30: Tue 1, Wed 2, (Thu 3 holiday), (Fri, Sat), Sun 6, Mon 7 = 4 working days.
+        assert_eq!(c.add_working_days(d("2026-11-30"), 4), d("2026-12-07"));
+        assert_eq!(c.working_days_between(d("2026-11-30"), d("2026-12-07")), 4);
+        assert_eq!(c.add_working_days(d("2026-11-30"), 0), d("2026-11-30"));
+        // 20 working days of the reference week: four weeks.
+        let plain = Calendar::with_week(WorkingWeek::SUNDAY_TO_THURSDAY, Tz::Asia__Jerusalem, []);
+        assert_eq!(plain.add_working_days(d("2026-11-30"), 20), d("2026-12-28"));
+        // Back from the deadline: the reminder day.
+        assert_eq!(c.working_days_before(d("2026-12-07"), 4), d("2026-11-30"));
+        assert_eq!(c.working_days_before(d("2026-12-07"), 1), d("2026-12-06"));
     }
 
     #[test]

@@ -223,6 +223,10 @@ role_sets! {
     OfficersAdmins = [Officer, Admin];
     /// Officers, auditors and administrators (decision facts).
     OfficialReaders = [Officer, Auditor, Admin];
+    /// Customs (the licence look-up).
+    Customs = [Customs];
+    /// Customs and exporters (recording shipments against a licence).
+    CustomsExporters = [Customs, Exporter];
 }
 
 /// The authenticated caller, admitted only if its role is one of `R`'s: a handler that takes `Allowed<Officers>`

@@ -24,7 +24,7 @@ pub use eval::{evaluate, Determination, EvalError, FiredRule, Request};
 pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactReport};
 pub use load::{Diagnostic, LoadError};
 pub use model::{
-    Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo, EmbargoKind,
+    Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect, Embargo, EmbargoKind,
     HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source, VocabularyItem,
     VocabularyKind, WassenaarParticipation,
 };

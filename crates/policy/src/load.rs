@@ -9,9 +9,9 @@
 use crate::condition::{Condition, Vocabulary};
 use crate::date;
 use crate::model::{
-    country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Effect, Embargo,
-    EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source,
-    VocabularyItem, VocabularyKind, WassenaarParticipation,
+    country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect,
+    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion,
+    Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 use chrono::{Datelike, NaiveDate};
 use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
@@ -116,6 +116,15 @@ struct RawVocabulary {
 struct RawCalendar {
     time_zone: Spanned<String>,
     working_days: Spanned<Vec<String>>,
+    source: OptSource,
+}
+
+/// `[deadlines]`: time limits the policy sets on a case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadlines {
+    information_response_working_days: Spanned<u32>,
+    appeal_calendar_days: Spanned<u32>,
     source: OptSource,
 }
 
@@ -269,12 +278,13 @@ struct Raw {
     rules: Vec<At<RawRule>>,
     moratoria: Vec<At<RawMoratorium>>,
     calendars: Vec<At<RawCalendar>>,
+    deadlines: Vec<At<RawDeadlines>>,
     vocabulary: Vec<(VocabularyKind, At<RawVocabulary>)>,
     holiday_years: Vec<At<RawHolidayYear>>,
 }
 
 const SECTIONS: &str = "policy, country, control_entry, assessment, default_assessment, embargo, \
-     wassenaar_participant, rule, moratorium, calendar, holiday_year, refusal_criterion, due_diligence_item, \
+     wassenaar_participant, rule, moratorium, calendar, deadlines, holiday_year, refusal_criterion, due_diligence_item, \
      red_flag";
 
 struct Checker<'a> {
@@ -479,6 +489,11 @@ impl Checker<'_> {
                 "calendar" => {
                     if let Some(v) = self.element(file, value) {
                         raw.calendars.push(At(file, v));
+                    }
+                }
+                "deadlines" => {
+                    if let Some(v) = self.element(file, value) {
+                        raw.deadlines.push(At(file, v));
                     }
                 }
                 "holiday_year" => items!(raw.holiday_years),
@@ -977,6 +992,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
     }
 
     let (calendar, calendar_source, holiday_years) = check_calendar(&mut c, &raw);
+    let deadlines = check_deadlines(&mut c, &raw);
     let vocabulary = check_vocabulary(&mut c, &raw, &first_file);
 
     // Rules.
@@ -1131,6 +1147,7 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         calendar,
         calendar_source,
         holiday_years,
+        deadlines,
         vocabulary,
     })
 }
@@ -1282,6 +1299,40 @@ fn check_moratoria(
                 reason,
             });
         }
+    }
+    out
+}
+
+/// The deadlines: `[deadlines]` at most once, each limit between 1 and 365 days, with its source.
+fn check_deadlines(c: &mut Checker<'_>, raw: &Raw) -> Option<Deadlines> {
+    let mut out = None;
+    for (n, At(f, d)) in raw.deadlines.iter().enumerate() {
+        let at = d.information_response_working_days.span().start;
+        if n > 0 {
+            c.at(*f, at, "[deadlines] given more than once");
+            continue;
+        }
+        for (name, v) in [
+            (
+                "information_response_working_days",
+                &d.information_response_working_days,
+            ),
+            ("appeal_calendar_days", &d.appeal_calendar_days),
+        ] {
+            if !(1..=365).contains(v.get_ref()) {
+                c.at(
+                    *f,
+                    v.span().start,
+                    format!("deadlines {name}: must be between 1 and 365"),
+                );
+            }
+        }
+        let source = c.source(*f, at, "the deadlines", &d.source);
+        out = Some(Deadlines {
+            information_response_working_days: *d.information_response_working_days.get_ref(),
+            appeal_calendar_days: *d.appeal_calendar_days.get_ref(),
+            source,
+        });
     }
     out
 }

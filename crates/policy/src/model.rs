@@ -266,7 +266,20 @@ pub struct PolicySet {
     pub(crate) calendar: Calendar,
     pub(crate) calendar_source: Option<Source>,
     pub(crate) holiday_years: Vec<HolidayYear>,
+    /// `[deadlines]` (none when the policy sets none: no information deadline, no appeal window).
+    pub(crate) deadlines: Option<Deadlines>,
     pub(crate) vocabulary: Vec<VocabularyItem>,
+}
+
+/// Time limits the policy sets on a case (`[deadlines]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deadlines {
+    /// Working days the exporter has to answer an information request; after it the officer may close the
+    /// case as lapsed.
+    pub information_response_working_days: u32,
+    /// Calendar days after a refusal in which the exporter may appeal.
+    pub appeal_calendar_days: u32,
+    pub source: Source,
 }
 
 /// The kinds of vocabulary a policy holds.
@@ -549,5 +562,10 @@ impl PolicySet {
     /// The public holidays per year with their sources, in year order.
     pub fn holiday_years(&self) -> &[HolidayYear] {
         &self.holiday_years
+    }
+
+    /// The deadlines the policy sets, if it sets them.
+    pub fn deadlines(&self) -> Option<&Deadlines> {
+        self.deadlines.as_ref()
     }
 }

@@ -15,6 +15,7 @@ const FILES: &[(&str, &str)] = embed!(
     "calendar.toml",
     "control-entries.toml",
     "countries.toml",
+    "deadlines.toml",
     "embargoes.toml",
     "holidays-2017.toml",
     "holidays-2018.toml",

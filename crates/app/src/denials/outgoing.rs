@@ -54,13 +54,23 @@ impl App {
             CaseAction::Refuse => self.own_denials(tx, who, "refusal", case, reason).await,
             CaseAction::Suspend => self.own_denials(tx, who, "suspension", case, reason).await,
             CaseAction::Revoke => {
-                self.end_suspension(tx, who, case, "revoked", reason)
+                self.end_own(tx, who, case, "suspension", "revoked", reason)
                     .await?;
                 self.own_denials(tx, who, "revocation", case, reason).await
             }
             CaseAction::Annul => self.own_denials(tx, who, "annulment", case, reason).await,
             CaseAction::Reinstate => {
-                self.end_suspension(tx, who, case, "reinstated", reason)
+                self.end_own(tx, who, case, "suspension", "reinstated", reason)
+                    .await
+            }
+            // A suspended licence that reaches the end of its validity: the suspension's denial ends and the
+            // partners are told the final assessment (an issued licence has no suspension denial to end).
+            CaseAction::Expire => {
+                self.end_own(tx, who, case, "suspension", "expired", reason)
+                    .await
+            }
+            CaseAction::OverturnRefusal => {
+                self.end_own(tx, who, case, "refusal", "overturned", reason)
                     .await
             }
             CaseAction::Approve => {
@@ -241,12 +251,14 @@ impl App {
         Ok(())
     }
 
-    /// Revokes the in-force denials a suspension of this case created and notifies the final assessment.
-    async fn end_suspension(
+    /// Revokes the in-force denials a suspension (or, `event` "refusal", a refusal overturned on appeal) of
+    /// this case created and notifies the final assessment.
+    async fn end_own(
         &self,
         tx: &mut Tx,
         who: &Principal,
         case: &Record<CaseBody>,
+        event: &str,
         outcome: &str,
         reason: Option<&str>,
     ) -> AppResult<()> {
@@ -255,7 +267,7 @@ impl App {
                 DENIAL,
                 &Filter {
                     states: vec![IN_FORCE.into()],
-                    tags: vec![format!("case:{}", case.id), "event:suspension".into()],
+                    tags: vec![format!("case:{}", case.id), format!("event:{event}")],
                     ..Default::default()
                 },
             )
@@ -264,7 +276,10 @@ impl App {
             let mut after = before.clone();
             after.state = REVOKED.into();
             after.body.revocation = Some(super::Revocation {
-                reason: format!("the suspension ended: licence {outcome}"),
+                reason: match event {
+                    "suspension" => format!("the suspension ended: licence {outcome}"),
+                    _ => format!("the {event} ended: {outcome} on appeal"),
+                },
                 by: who.user_id.clone(),
                 at: now(),
             });

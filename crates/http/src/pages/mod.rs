@@ -537,6 +537,8 @@ mod tests {
             "verify-status-revoked",
             "verify-status-expired",
             "verify-status-annulled",
+            "verify-status-surrendered",
+            "verify-status-exhausted",
             "verify-status-unknown",
             "sign-in-refused",
             "sign-in-throttled",

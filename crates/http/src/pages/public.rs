@@ -116,6 +116,8 @@ async fn verify(
         LicenceStatus::Revoked => key!("verify-status-revoked"),
         LicenceStatus::Expired => key!("verify-status-expired"),
         LicenceStatus::Annulled => key!("verify-status-annulled"),
+        LicenceStatus::Surrendered => key!("verify-status-surrendered"),
+        LicenceStatus::Exhausted => key!("verify-status-exhausted"),
         LicenceStatus::Unknown => key!("verify-status-unknown"),
     };
     let status = if check.status == LicenceStatus::Unknown {

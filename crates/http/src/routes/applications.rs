@@ -38,6 +38,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reinstate_licence))
         .routes(routes!(revoke_licence))
         .routes(routes!(annul_licence))
+        .routes(routes!(surrender_licence))
+        .routes(routes!(lapse_application))
+        .routes(routes!(file_appeal))
+        .routes(routes!(decide_appeal))
         .routes(routes!(list_case_hits))
         .routes(routes!(decide_hit))
 }
@@ -180,7 +184,7 @@ simple_action!(
 simple_action!(
     /// Withdraw an application
     ///
-    /// The exporter withdraws a case that has not been decided. No body needed.
+    /// The exporter withdraws a case that has not been decided: a draft, a submitted case, a case under review or one awaiting the exporter's answer (the assigned officer is told). An optional `reason` is recorded. No body needed.
     withdraw_application,
     Exporters,
     "/api/v1/applications/{id}/withdraw",
@@ -195,6 +199,53 @@ simple_action!(
     "/api/v1/applications/{id}/issue",
     issue
 );
+simple_action!(
+    /// Surrender a licence
+    ///
+    /// The holder gives back its issued licence: from now on it is `surrendered`, no longer valid for verification or customs. An optional `reason` is recorded; the officer of the case is told. No body needed.
+    surrender_licence,
+    Exporters,
+    "/api/v1/applications/{id}/surrender",
+    surrender_licence
+);
+simple_action!(
+    /// Close a case as lapsed
+    ///
+    /// An officer closes a case whose information request was not answered by its deadline (`due_on`, the policy's working days from the request; reference 20): `awaiting-exporter -> lapsed`. Refused (409, naming the date) before the deadline has passed. An optional `reason` is recorded. No body needed.
+    lapse_application,
+    Officers,
+    "/api/v1/applications/{id}/lapse",
+    lapse_case
+);
+
+/// Appeal a refusal
+///
+/// The exporter appeals the refusal of its case within the appeal window (`appeal_until`, the policy's calendar days from the refusal; reference 28), with grounds and documents: `refused -> under-appeal`. A case is appealed once; after the window, 409 naming the date.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/appeal", params(("id" = String, Path)), request_body(content = app::appeals::AppealBody, example = json!({"grounds": "The end user has since adopted an independent oversight mechanism.", "documents": [{"kind": "other", "name": "oversight-letter.pdf"}]})), responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not refused, already appealed, or the appeal window closed")))]
+async fn file_appeal(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Path(i): Path<String>,
+    Body(b): Body<app::appeals::AppealBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.file_appeal(&p, &i, b).await?))
+}
+
+/// Decide an appeal
+///
+/// An officer other than the one who decided the refusal (403 naming the separation-of-duties rule otherwise) upholds the refusal (`under-appeal -> refused`, final) or overturns it (`under-appeal -> approved`, after the same checks as an approval; the reviewer is assigned and issues the licence, marked "issued on appeal"). The reason is shown to the exporter.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/appeal/decision", params(("id" = String, Path)), request_body(content = app::appeals::AppealDecisionBody, example = json!({"outcome": "overturned", "reason": "The oversight mechanism answers criterion 2."})), responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not under appeal, or approval blocked")))]
+async fn decide_appeal(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    Body(b): Body<app::appeals::AppealDecisionBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.decide_appeal(&p, &i, b).await?))
+}
+
 /// The body of suspend, reinstate and revoke: the reason is required (it is recorded on the case and in the
 /// audit log). No body at all is answered like a body without a reason (422 naming `reason`).
 #[derive(Deserialize, ToSchema, Default)]

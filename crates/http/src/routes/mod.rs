@@ -6,6 +6,7 @@
 
 mod applications;
 mod audit;
+mod customs;
 mod denials;
 mod licences;
 mod lists;
@@ -150,6 +151,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("lists", lists::router()))
         .merge(tagged("audit", audit::router()))
         .merge(tagged("licences", licences::router()))
+        .merge(tagged("licences", customs::router()))
         .merge(tagged("public", licences::public_router()))
         .merge(tagged("public", public::router()))
         .merge(tagged("statistics", statistics::router()))

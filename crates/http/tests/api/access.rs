@@ -8,8 +8,9 @@ use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-const ROLES: [&str; 10] = [
+const ROLES: [&str; 11] = [
     "owner", "other", "officer", "hr", "defence", "fa", "cyber", "policy", "auditor", "admin",
+    "customs",
 ];
 
 /// Keys that must never reach an exporter.
@@ -194,6 +195,7 @@ async fn fixture(un: &[u8]) -> Fixture {
                 .to_string(),
         );
     }
+    let customs = t.user("cust1", "customs", None, None).await;
     let mut tokens = BTreeMap::new();
     for (r, tok) in ROLES.iter().zip([
         &w.exporter,
@@ -206,6 +208,7 @@ async fn fixture(un: &[u8]) -> Fixture {
         &w.policy_admin,
         &w.auditor,
         &t.admin,
+        &customs,
     ]) {
         tokens.insert(*r, tok.clone());
     }
@@ -300,7 +303,8 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
         "/applications/{id}/suspend"
         | "/applications/{id}/reinstate"
         | "/applications/{id}/revoke"
-        | "/applications/{id}/withdraw" => j(json!({"reason": "matrix"})),
+        | "/applications/{id}/withdraw"
+        | "/applications/{id}/surrender" => j(json!({"reason": "matrix"})),
         "/applications/{id}/screening-hits/{hit}/decision" => {
             j(json!({"decision": "clear", "reason": "different person"}))
         }
@@ -313,6 +317,10 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
         "/lists/{format}/fetch" => j(json!({"url": "https://lists.invalid/un.xml"})),
         "/applications/{id}/notes" => j(json!({"text": "matrix", "visibility": "shared"})),
         "/webhooks" => j(json!({"url": "https://hooks.example.com/exportctl"})),
+        "/applications/{id}/appeal" => j(json!({"grounds": "matrix"})),
+        "/applications/{id}/appeal/decision" => j(json!({"outcome": "upheld", "reason": "matrix"})),
+        "/licences/{number}/shipments" => j(json!({"declaration_reference": "MATRIX-1",
+            "shipped_on": "2026-01-02", "quantity": 1, "value": {"amount": "10.00", "currency": "EUR"}})),
         _ => j(json!({})),
     }
 }
@@ -343,7 +351,7 @@ async fn every_route_for_every_role_matches_the_matrix() {
     }
     routes.sort();
     let mut table = String::from(
-        "# route | owner other officer hr defence fa cyber policy auditor admin\n\
+        "# route | owner other officer hr defence fa cyber policy auditor admin customs\n\
          # owner/other: exporters of the owning and of another organisation; hr, defence, fa, cyber: advisers.\n",
     );
     let mut leaks = Vec::new();

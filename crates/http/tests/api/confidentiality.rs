@@ -143,9 +143,13 @@ async fn exporter_responses_carry_nothing_internal(b: Backend) {
         asked["information_requests"][0]["question"],
         "Who operates the system?"
     );
+    // With the request's deadline (issue 12: the policy's working days).
     assert_eq!(
         asked["awaiting_exporter"][0],
-        "answer the open information request"
+        format!(
+            "answer the open information request by {}",
+            asked["information_requests"][0]["due_on"].as_str().unwrap()
+        )
     );
     seen.push(("get while awaiting".into(), asked));
     let answered = t

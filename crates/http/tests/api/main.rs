@@ -2,6 +2,7 @@
 //! database, and most run on both SQLite and PostgreSQL.
 
 mod access;
+mod appeals;
 mod audit_log;
 mod bad_input;
 mod common;
@@ -14,6 +15,7 @@ mod fixtures;
 mod hostile;
 mod isolation;
 mod journey;
+mod licence_after_issue;
 mod licence_life;
 mod licences;
 mod lifecycle;
@@ -29,5 +31,6 @@ mod policy_service;
 mod races_and_bounds;
 mod screening_service;
 mod secrets;
+mod shipments;
 mod sinks;
 mod statistics;

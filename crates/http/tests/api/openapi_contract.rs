@@ -295,6 +295,8 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("NameQuality", wire(lists::NameQuality::ALL)),
         ("HitConsequence", wire(lists::HitConsequence::ALL)),
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
+        ("ShipmentStatus", wire(app::shipments::ShipmentStatus::ALL)),
+        ("AppealOutcome", wire(app::model::AppealOutcome::ALL)),
     ]
 }
 
