@@ -141,6 +141,32 @@ mod tests {
         }
     }
 
+    /// A record out of scope answers with the same error, word for word, as a missing record of its kind
+    /// (`not_found("application")` and the like in the use cases); a list the role may not read names the role.
+    #[test]
+    fn out_of_scope_is_not_found_in_the_kind_s_words() {
+        let other = p(Role::Exporter, None, Some("o2"));
+        for (kind, noun) in [
+            (Kind::Case, "application"),
+            (Kind::Registration, "registration"),
+            (Kind::Product, "product"),
+            (Kind::Exemption, "exemption"),
+            (Kind::Organisation, "organisation"),
+            (Kind::Licence, "licence"),
+        ] {
+            let e = other.visible(kind, rec("o1", "")).unwrap_err();
+            assert_eq!(e.to_string(), format!("{noun} not found"));
+            assert!(other.visible(kind, rec("o2", "")).is_ok());
+        }
+        let e = p(Role::PolicyAdmin, None, None)
+            .list_filter(Kind::Case, Filter::default())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "forbidden: a user with role policy-admin may not list applications"
+        );
+    }
+
     /// The list filter and the single-record predicate are the same rule: a record matches the filter's
     /// org/tag exactly when `admits` says yes.
     #[test]
