@@ -34,10 +34,11 @@ pub enum Event {
     LicenceExpired,
     RegistrationDecided,
     NoteMention,
+    DocumentInfected,
 }
 
 impl Event {
-    pub const ALL: [Event; 17] = [
+    pub const ALL: [Event; 18] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -55,6 +56,7 @@ impl Event {
         Event::LicenceExpired,
         Event::RegistrationDecided,
         Event::NoteMention,
+        Event::DocumentInfected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +78,7 @@ impl Event {
             Event::LicenceExpired => "licence.expired",
             Event::RegistrationDecided => "registration.decided",
             Event::NoteMention => "note.mention",
+            Event::DocumentInfected => "document.infected",
         }
     }
 
@@ -116,6 +119,7 @@ impl Event {
             Event::LicenceExpired => ("Licence {ref} expired", "The licence of application {ref} expired."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
+            Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
         };
         let fill = |s: &str| s.replace("{ref}", reference).replace("{state}", state);
         (fill(subject), fill(body))
@@ -305,6 +309,9 @@ pub struct NotifyConfig {
     pub webhook_allow_hosts: Vec<String>,
     /// Time allowed for one webhook request.
     pub webhook_timeout: std::time::Duration,
+    /// Accept webhook hosts that resolve to a loopback address (tests only); private and link-local addresses
+    /// are refused whatever this says, unless the host is in `webhook_allow_hosts`.
+    pub webhook_allow_loopback: bool,
 }
 
 impl Default for NotifyConfig {
@@ -317,6 +324,7 @@ impl Default for NotifyConfig {
             expiry_notice_days: 30,
             webhook_allow_hosts: Vec::new(),
             webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_allow_loopback: false,
         }
     }
 }
@@ -330,6 +338,7 @@ impl std::fmt::Debug for NotifyConfig {
             .field("reminder_days", &self.reminder_days)
             .field("expiry_notice_days", &self.expiry_notice_days)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .field("webhook_allow_loopback", &self.webhook_allow_loopback)
             .finish()
     }
 }

@@ -7,6 +7,7 @@
 mod applications;
 mod audit;
 mod denials;
+mod documents;
 mod licences;
 mod lists;
 mod me;
@@ -154,6 +155,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("public", public::router()))
         .merge(tagged("statistics", statistics::router()))
         .merge(tagged("applications", notes::router()))
+        .merge(tagged("applications", documents::router()))
         .merge(tagged("notifications", notifications::router()))
         .merge(tagged("webhooks", webhooks::router()))
         .merge(tagged("denials", denials::router()))
@@ -302,6 +304,11 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 /// The list upload route (it has its own body limit).
 pub fn list_upload_router() -> OpenApiRouter<AppState> {
     tagged("lists", lists::upload_router()).merge(tagged("denials", denials::upload_router()))
+}
+
+/// The document upload route (bounded by the configured document size in its handler, not by the JSON limit).
+pub fn document_upload_router() -> OpenApiRouter<AppState> {
+    tagged("applications", documents::upload_router())
 }
 
 type S = State<AppState>;

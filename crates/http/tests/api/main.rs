@@ -10,6 +10,7 @@ mod confidentiality;
 mod conformance;
 mod contract;
 mod denials;
+mod documents;
 mod hostile;
 mod isolation;
 mod journey;

@@ -295,6 +295,15 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("NameQuality", wire(lists::NameQuality::ALL)),
         ("HitConsequence", wire(lists::HitConsequence::ALL)),
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
+        (
+            "DocumentVisibility",
+            wire(app::documents::DocumentVisibility::ALL),
+        ),
+        ("ScanStatus", wire(app::documents::ScanStatus::ALL)),
+        (
+            "VerificationOutcome",
+            wire(app::documents::VerificationOutcome::ALL),
+        ),
     ]
 }
 
