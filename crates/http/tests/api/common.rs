@@ -435,9 +435,13 @@ pub fn hr_advice() -> Value {
         "red_flags": []})
 }
 
+/// The boundary of [`multipart`] bodies, and their content type.
+pub const MULTIPART_BOUNDARY: &str = "exportctl-test-boundary-7c1d";
+pub const MULTIPART_TYPE: &str = "multipart/form-data; boundary=exportctl-test-boundary-7c1d";
+
 /// A `multipart/form-data` body of `(name, file name, content)` parts: its content type and bytes.
 pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "exportctl-test-boundary-7c1d";
+    let boundary = MULTIPART_BOUNDARY;
     let mut body = Vec::new();
     for (name, file, content) in parts {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
