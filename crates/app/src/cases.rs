@@ -268,6 +268,7 @@ impl App {
             shipments: vec![],
             appeal_until: None,
             appeal: None,
+            verified_documents: vec![],
             history: vec![],
             submitted_at: None,
         };
@@ -1801,19 +1802,26 @@ pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec
             h.id, h.source_id, h.list
         ));
     }
-    if let Some(e) = &body.export {
-        for doc in &body.required_documents {
-            if !e.documents.iter().any(|d| &d.kind == doc) {
-                out.push(format!(
-                    "required document {doc} is missing; ask the exporter for it"
-                ));
-            }
+    for doc in &body.required_documents {
+        if !has_verified_document(body, doc, crate::today()) {
+            out.push(format!(
+                "required document {doc} has not been verified: the exporter uploads the signed file and records \
+                 the declaration, and the assigned officer verifies it"
+            ));
         }
     }
     if let Err(AppError::Conflict(gap)) = screening_complete(required, body) {
         out.push(gap);
     }
     out
+}
+
+/// Whether an officer has verified a document of `kind` on the case that is still valid on `day`. A label
+/// in the application's `documents` does not count.
+pub fn has_verified_document(body: &CaseBody, kind: &str, day: NaiveDate) -> bool {
+    body.verified_documents
+        .iter()
+        .any(|v| v.kind == kind && v.valid_until.is_none_or(|u| u >= day))
 }
 
 pub(crate) fn validate_money(field: &str, m: &Money) -> AppResult<()> {

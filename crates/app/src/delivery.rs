@@ -83,25 +83,74 @@ pub fn check_webhook_url(url: &str, allow: &[String]) -> Result<(), String> {
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let internal = match bare.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(a)) => {
-            a.is_loopback()
-                || a.is_private()
-                || a.is_link_local()
-                || a.is_unspecified()
-                || a.is_broadcast()
-        }
-        Ok(std::net::IpAddr::V6(a)) => {
-            a.is_loopback()
-                || a.is_unspecified()
-                || (a.segments()[0] & 0xfe00) == 0xfc00
-                || (a.segments()[0] & 0xffc0) == 0xfe80
-        }
+        Ok(a) => is_internal(a),
         Err(_) => bare.eq_ignore_ascii_case("localhost") || bare.ends_with(".localhost"),
     };
     if internal {
         return Err("must not point to a loopback, private or link-local address".into());
     }
     Ok(())
+}
+
+/// Whether an address is one a webhook must never reach: loopback, private, link-local, shared (CGNAT),
+/// unspecified, broadcast or multicast, also as an IPv4-mapped IPv6 address.
+pub fn is_internal(a: std::net::IpAddr) -> bool {
+    match a {
+        std::net::IpAddr::V4(a) => {
+            a.is_loopback()
+                || a.is_private()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || a.is_multicast()
+                || a.octets()[0] == 0
+                || (a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64)
+        }
+        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => is_internal(std::net::IpAddr::V4(v4)),
+            None => {
+                a.is_loopback()
+                    || a.is_unspecified()
+                    || a.is_multicast()
+                    || (a.segments()[0] & 0xfe00) == 0xfc00
+                    || (a.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// Resolves a webhook's host at delivery time and refuses it unless every address it resolves to is public
+/// (loopback too when `allow_loopback`): a name that pointed to a public address when the endpoint was
+/// registered may point inside the network now (DNS rebinding). The request is then sent to the addresses
+/// checked here, not resolved again.
+pub async fn resolve_webhook_host(
+    host: &str,
+    port: u16,
+    allow_loopback: bool,
+) -> Result<Vec<std::net::SocketAddr>, String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|_| "cannot resolve the webhook host".to_string())?
+        .collect();
+    if addrs.is_empty() {
+        return Err("cannot resolve the webhook host".into());
+    }
+    for a in &addrs {
+        let ip = a.ip();
+        let loopback = match ip {
+            std::net::IpAddr::V4(v) => v.is_loopback(),
+            std::net::IpAddr::V6(v) => {
+                v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
+            }
+        };
+        if is_internal(ip) && !(allow_loopback && loopback) {
+            return Err(
+                "the webhook host resolves to a loopback, private or link-local address".into(),
+            );
+        }
+    }
+    Ok(addrs)
 }
 
 async fn send_mail(smtp: &SmtpConfig, message: lettre::Message) -> Result<(), String> {
@@ -228,14 +277,26 @@ impl App {
     }
 
     async fn post_webhook(&self, w: &store::WebhookRow, j: &WebhookJob) -> Result<u16, String> {
-        check_webhook_url(&w.url, &self.config.notify.webhook_allow_hosts)?;
+        let allow = &self.config.notify.webhook_allow_hosts;
+        check_webhook_url(&w.url, allow)?;
+        let url = reqwest::Url::parse(&w.url).map_err(|_| "is not a URL".to_string())?;
+        let host = url.host_str().ok_or("has no host")?.to_string();
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.config.notify.webhook_timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        if !allow.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+            let port = url.port_or_known_default().unwrap_or(443);
+            let addrs =
+                resolve_webhook_host(&host, port, self.config.notify.webhook_allow_loopback)
+                    .await?;
+            // Pin the connection to the addresses just checked, for host names (an address is used as is).
+            if host.parse::<std::net::IpAddr>().is_err() && !host.starts_with('[') {
+                builder = builder.resolve_to_addrs(&host, &addrs);
+            }
+        }
         let timestamp = chrono::Utc::now().timestamp();
         let signature = sign_webhook(&w.secret, &j.message_id, timestamp, &j.body)?;
-        let client = reqwest::Client::builder()
-            .timeout(self.config.notify.webhook_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
         let resp = client
             .post(&w.url)
             .header("content-type", "application/json")
@@ -283,6 +344,45 @@ mod tests {
         assert!(check_webhook_url("https://u:p@hooks.example.com/x", &[]).is_err());
         assert!(check_webhook_url("http://127.0.0.1:9/x", &["127.0.0.1".into()]).is_ok());
         assert!(check_webhook_url("not a url", &[]).is_err());
+    }
+
+    #[test]
+    fn internal_addresses_include_mapped_and_shared_ranges() {
+        for a in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+        ] {
+            assert!(is_internal(a.parse().unwrap()), "{a}");
+        }
+        for a in [
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+            "::ffff:93.184.216.34",
+        ] {
+            assert!(!is_internal(a.parse().unwrap()), "{a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused_at_delivery_unless_allowed() {
+        // `localhost` stands for any name whose DNS answer points inside (a rebinding attack): the check is on
+        // the addresses the name resolves to now, not on the name.
+        let refused = resolve_webhook_host("localhost", 443, false).await;
+        assert!(refused.unwrap_err().contains("loopback"));
+        let allowed = resolve_webhook_host("localhost", 443, true).await.unwrap();
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()));
+        assert!(resolve_webhook_host("127.0.0.1", 443, false).await.is_err());
+        assert!(resolve_webhook_host("10.0.0.1", 443, true).await.is_err());
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request conflicts with the stored state (concurrent change, duplicate, precondition).
     #[error("{0}")]
     Conflict(String),
+    /// A body or file beyond its size limit; names the field.
+    #[error("{field}: {reason}")]
+    TooLarge { field: String, reason: String },
     /// The database is unreachable.
     #[error("service unavailable")]
     Unavailable(String),

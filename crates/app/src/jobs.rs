@@ -127,6 +127,7 @@ impl App {
                 .notice_expiring(parse(&job.payload)?)
                 .await
                 .map_err(|e| e.to_string()),
+            crate::documents::SCAN_DOCUMENT => self.scan_document(parse(&job.payload)?).await,
             other => Err(format!("no handler for job kind {other:?}")),
         }
     }

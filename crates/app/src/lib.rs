@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod demo;
 pub mod demo_history;
 pub mod denials;
+pub mod documents;
 pub mod error;
 pub mod exporter;
 pub mod jobs;
@@ -85,6 +86,8 @@ pub struct AppConfig {
     pub stats_threshold: u32,
     /// Notification delivery (SMTP, webhooks) and job retries.
     pub notify: notify::NotifyConfig,
+    /// Case documents: where they are stored, their size limit, the virus scanner.
+    pub documents: documents::DocumentConfig,
 
     /// A denial lapses this many years after its date (or its renewal) unless renewed.
     pub denial_lapse_years: u32,
@@ -112,6 +115,7 @@ impl Default for AppConfig {
             signing_keys: None,
             stats_threshold: 5,
             notify: notify::NotifyConfig::default(),
+            documents: documents::DocumentConfig::default(),
 
             denial_lapse_years: 3,
             authority_state: "IL".into(),

@@ -520,6 +520,25 @@ pub struct CaseBody {
     /// Shipments recorded against the issued licence (`app::shipments`), accepted or rejected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipments: Vec<crate::shipments::Shipment>,
+    /// Documents an officer has verified: a required document counts toward approval only when it is here.
+    #[serde(default)]
+    pub verified_documents: Vec<VerifiedDocument>,
+}
+
+/// A document an officer verified (for an end-user declaration: the declaration and its signed file).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct VerifiedDocument {
+    /// The required-document name it satisfies, e.g. `end-user-declaration`.
+    pub kind: String,
+    /// The uploaded file.
+    pub document_id: String,
+    /// The structured declaration, for end-user declarations.
+    pub declaration_id: Option<String>,
+    /// The last day it is valid; after it, it no longer counts.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_until: Option<chrono::NaiveDate>,
+    pub verified_by: String,
+    pub verified_at: String,
 }
 
 /// A case as shown to its readers.

@@ -41,10 +41,11 @@ pub enum Event {
     AppealDecided,
     RegistrationDecided,
     NoteMention,
+    DocumentInfected,
 }
 
 impl Event {
-    pub const ALL: [Event; 24] = [
+    pub const ALL: [Event; 25] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -69,6 +70,7 @@ impl Event {
         Event::AppealDecided,
         Event::RegistrationDecided,
         Event::NoteMention,
+        Event::DocumentInfected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +99,7 @@ impl Event {
             Event::AppealDecided => "appeal.decided",
             Event::RegistrationDecided => "registration.decided",
             Event::NoteMention => "note.mention",
+            Event::DocumentInfected => "document.infected",
         }
     }
 
@@ -148,6 +151,7 @@ impl Event {
             Event::AppealDecided => ("Appeal on {ref} decided", "The appeal against the refusal of application {ref} was decided (state: {state})."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
+            Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
         };
         let fill = |s: &str| s.replace("{ref}", reference).replace("{state}", state);
         (fill(subject), fill(body))
@@ -337,6 +341,9 @@ pub struct NotifyConfig {
     pub webhook_allow_hosts: Vec<String>,
     /// Time allowed for one webhook request.
     pub webhook_timeout: std::time::Duration,
+    /// Accept webhook hosts that resolve to a loopback address (tests only); private and link-local addresses
+    /// are refused whatever this says, unless the host is in `webhook_allow_hosts`.
+    pub webhook_allow_loopback: bool,
 }
 
 impl Default for NotifyConfig {
@@ -349,6 +356,7 @@ impl Default for NotifyConfig {
             expiry_notice_days: 30,
             webhook_allow_hosts: Vec::new(),
             webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_allow_loopback: false,
         }
     }
 }
@@ -362,6 +370,7 @@ impl std::fmt::Debug for NotifyConfig {
             .field("reminder_days", &self.reminder_days)
             .field("expiry_notice_days", &self.expiry_notice_days)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .field("webhook_allow_loopback", &self.webhook_allow_loopback)
             .finish()
     }
 }

@@ -196,11 +196,11 @@ impl From<Case> for ExporterCase {
             _ => {}
         }
         if c.state.is_open() {
-            if let Some(e) = &b.export {
-                for doc in &b.required_documents {
-                    if !e.documents.iter().any(|d| &d.kind == doc) {
-                        awaiting.push(format!("provide the required document {doc}"));
-                    }
+            for doc in &b.required_documents {
+                if !crate::cases::has_verified_document(&b, doc, crate::today()) {
+                    awaiting.push(format!(
+                        "provide the required document {doc} (upload the signed file and record it) for an officer to verify"
+                    ));
                 }
             }
         }

@@ -169,6 +169,15 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, reason } => {
                 ApiError::invalid(field.clone(), format!("{field}: {reason}"))
             }
+            AppError::TooLarge { field, reason } => ApiError {
+                field: Some(field.clone()),
+                ..ApiError::status(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "Too large",
+                    format!("{field}: {reason}"),
+                )
+            },
             AppError::InvalidTransition { current, .. } => ApiError {
                 current_state: Some(current.as_str().into()),
                 ..ApiError::status(

@@ -53,7 +53,8 @@ fn api() -> OpenApiRouter<AppState> {
         .route_layer(axum::middleware::from_fn(reject_unexpected_query))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     let upload = routes::list_upload_router().layer(DefaultBodyLimit::max(LIST_BODY_LIMIT));
-    routes::base().merge(json).merge(upload)
+    let documents = routes::document_upload_router().layer(DefaultBodyLimit::disable());
+    routes::base().merge(json).merge(upload).merge(documents)
 }
 
 /// The OpenAPI document of the API served by [`router`].

@@ -127,6 +127,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub webhook_allow_hosts: Vec<String>,
+    /// Accept webhook hosts whose name resolves to a loopback address (a receiver on the same machine, tests);
+    /// private and link-local addresses stay refused.
+    #[arg(long, env = "EXPORTCTL_WEBHOOK_ALLOW_LOOPBACK")]
+    pub webhook_allow_loopback: bool,
+    /// Where case documents are stored: `local` (content-addressed files under DATA_DIR/documents) or an
+    /// S3-compatible bucket `s3://BUCKET[/PREFIX]`, configured by the standard AWS_* variables
+    /// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT, AWS_ALLOW_HTTP).
+    #[arg(long, env = "EXPORTCTL_DOCUMENT_STORE", default_value = "local")]
+    pub document_store: String,
+    /// Largest document accepted by upload, in MB (10^6 bytes).
+    #[arg(long, env = "EXPORTCTL_DOCUMENT_MAX_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=2048))]
+    pub document_max_mb: u64,
+    /// Virus scanner command run over each uploaded document, the file's path appended (e.g.
+    /// "clamdscan --no-summary --fdpass"): exit 0 clean, 1 infected, anything else a failure (retried).
+    /// Without it documents are stored `unscanned`.
+    #[arg(long, env = "EXPORTCTL_SCANNER")]
+    pub scanner: Option<String>,
+    /// Seconds the scanner has for one document.
+    #[arg(long, env = "EXPORTCTL_SCANNER_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub scanner_timeout_secs: u64,
 }
 
 impl ServeArgs {
@@ -159,8 +179,78 @@ impl ServeArgs {
             max_attempts: self.job_max_attempts,
             retry_base: std::time::Duration::from_secs(self.job_retry_secs),
             webhook_allow_hosts: self.webhook_allow_hosts.clone(),
+            webhook_allow_loopback: self.webhook_allow_loopback,
             ..Default::default()
         })
+    }
+
+    /// Document storage, size limit and scanner from the flags.
+    fn document_config(&self) -> anyhow::Result<app::documents::DocumentConfig> {
+        use object_store::ObjectStore;
+        let store: std::sync::Arc<dyn ObjectStore> = if self.document_store == "local" {
+            let dir = self.db.data_dir.join("documents");
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create document directory {}", dir.display()))?;
+            std::sync::Arc::new(
+                object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                    .with_context(|| format!("document store {}", dir.display()))?,
+            )
+        } else if self.document_store.starts_with("s3://") {
+            let url = url_without_prefix(&self.document_store);
+            let s3 = object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url.0)
+                .build()
+                .context("--document-store: cannot configure the S3 store")?;
+            match url.1 {
+                Some(prefix) => {
+                    std::sync::Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+                }
+                None => std::sync::Arc::new(s3),
+            }
+        } else {
+            anyhow::bail!(
+                "--document-store {:?}: write `local` or `s3://BUCKET[/PREFIX]`",
+                self.document_store
+            );
+        };
+        let scanner = match &self.scanner {
+            Some(cmd) => {
+                let mut parts = cmd.split_whitespace().map(str::to_string);
+                let program = parts
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--scanner is empty"))?;
+                Some(app::documents::ScannerConfig {
+                    program: program.into(),
+                    args: parts.collect(),
+                    timeout: std::time::Duration::from_secs(self.scanner_timeout_secs),
+                })
+            }
+            None => {
+                tracing::warn!(
+                    "no virus scanner configured (--scanner): documents are stored unscanned"
+                );
+                None
+            }
+        };
+        Ok(app::documents::DocumentConfig {
+            store: Some(store),
+            max_bytes: usize::try_from(self.document_max_mb * 1_000_000)
+                .context("--document-max-mb is too large")?,
+            scanner,
+        })
+    }
+}
+
+/// Splits `s3://bucket/prefix` into the bucket URL and the key prefix.
+fn url_without_prefix(url: &str) -> (String, Option<String>) {
+    let rest = url.trim_start_matches("s3://");
+    match rest.split_once('/') {
+        Some((bucket, prefix)) if !prefix.trim_matches('/').is_empty() => (
+            format!("s3://{bucket}"),
+            Some(prefix.trim_matches('/').to_string()),
+        ),
+        Some((bucket, _)) => (format!("s3://{bucket}"), None),
+        None => (url.to_string(), None),
     }
 }
 
@@ -246,6 +336,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             },
             signing_keys: Some(std::sync::Arc::new(ring)),
             notify: a.notify_config()?,
+            documents: a.document_config()?,
             ..Default::default()
         };
         let app = a.db.open_app_with(config).await?;

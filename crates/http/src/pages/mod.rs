@@ -311,6 +311,13 @@ pub fn app_error(session: Option<&Session>, e: AppError) -> Response {
                 text: format!("{field}: {reason}"),
             },
         ),
+        AppError::TooLarge { field, reason } => render(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &MessagePage {
+                l: Layout::new(key!("conflict-title"), session),
+                text: format!("{field}: {reason}"),
+            },
+        ),
         AppError::InvalidTransition { .. } | AppError::Conflict(_) => render(
             StatusCode::CONFLICT,
             &MessagePage {

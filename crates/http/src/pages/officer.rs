@@ -326,7 +326,12 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
     let required_documents = b
         .required_documents
         .iter()
-        .map(|k| (k.clone(), attached.iter().any(|d| &d.kind == k)))
+        .map(|k| {
+            (
+                k.clone(),
+                app::cases::has_verified_document(b, k, app::today()),
+            )
+        })
         .collect();
     let documents = attached
         .iter()

@@ -8,6 +8,7 @@ mod applications;
 mod audit;
 mod customs;
 mod denials;
+mod documents;
 mod licences;
 mod lists;
 mod me;
@@ -156,6 +157,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("public", public::router()))
         .merge(tagged("statistics", statistics::router()))
         .merge(tagged("applications", notes::router()))
+        .merge(tagged("applications", documents::router()))
         .merge(tagged("notifications", notifications::router()))
         .merge(tagged("webhooks", webhooks::router()))
         .merge(tagged("denials", denials::router()))
@@ -304,6 +306,11 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 /// The list upload route (it has its own body limit).
 pub fn list_upload_router() -> OpenApiRouter<AppState> {
     tagged("lists", lists::upload_router()).merge(tagged("denials", denials::upload_router()))
+}
+
+/// The document upload route (bounded by the configured document size in its handler, not by the JSON limit).
+pub fn document_upload_router() -> OpenApiRouter<AppState> {
+    tagged("applications", documents::upload_router())
 }
 
 type S = State<AppState>;

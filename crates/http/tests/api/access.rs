@@ -155,7 +155,31 @@ async fn fixture(un: &[u8]) -> Fixture {
         .await
         .ok();
     }
+    // A shared document (a signed end-user declaration) and its declaration on the case.
+    let doc = t
+        .upload(
+            &w.exporter,
+            &ids_case(&internal),
+            "end-user-declaration",
+            "eud.pdf",
+            PDF,
+        )
+        .await
+        .ok();
+    let declaration = t
+        .post(
+            &w.exporter,
+            &format!("/api/v1/applications/{}/declarations", ids_case(&internal)),
+            declaration_body(doc["id"].as_str().unwrap()),
+        )
+        .await
+        .ok();
     let mut ids = BTreeMap::new();
+    ids.insert("document", doc["id"].as_str().unwrap().to_string());
+    ids.insert(
+        "declaration",
+        declaration["id"].as_str().unwrap().to_string(),
+    );
     ids.insert("notification", notification);
     ids.insert("case", case);
     ids.insert("hit", hit);
@@ -220,6 +244,12 @@ async fn fixture(un: &[u8]) -> Fixture {
     }
 }
 
+fn declaration_body(document_id: &str) -> Value {
+    json!({"signatory_name": "A", "signatory_position": "B", "end_user_organisation": "C",
+        "signed_on": "2021-12-06", "terms_version": "1", "valid_until": "2099-01-01",
+        "document_id": document_id})
+}
+
 fn ids_case(case: &Value) -> String {
     case["id"].as_str().unwrap().to_string()
 }
@@ -258,13 +288,22 @@ fn concrete_with(template: &str, ids: &BTreeMap<&'static str, String>) -> String
     template
         .replace("{id}", &ids[id_kind])
         .replace("{hit}", &ids["hit"])
+        .replace(
+            "{document_id}",
+            ids.get("document").map_or("no-such-document", String::as_str),
+        )
+        .replace(
+            "{declaration_id}",
+            ids.get("declaration")
+                .map_or("no-such-declaration", String::as_str),
+        )
         .replace("{match}", "no-such-match")
         .replace("{name}", "unassigned")
         .replace("{format}", "un-sc-xml")
 }
 
 /// A request body that passes validation where the route takes one, so that the answer shows authorisation.
-fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> {
+fn sample_body(method: &str, template: &str, f: &Fixture) -> Option<(&'static str, Vec<u8>)> {
     let j = |v: Value| Some(("application/json", v.to_string().into_bytes()));
     match (method, template.trim_start_matches("/api/v1")) {
         ("PATCH", "/applications/{id}") => {
@@ -316,6 +355,14 @@ fn sample_body(method: &str, template: &str) -> Option<(&'static str, Vec<u8>)> 
         "/lists/{format}" => Some(("application/octet-stream", b"<not a list".to_vec())),
         "/lists/{format}/fetch" => j(json!({"url": "https://lists.invalid/un.xml"})),
         "/applications/{id}/notes" => j(json!({"text": "matrix", "visibility": "shared"})),
+        "/applications/{id}/documents" => Some((
+            MULTIPART_TYPE,
+            multipart(&[("kind", None, b"contract"), ("file", Some("c.pdf"), PDF)]).1,
+        )),
+        "/applications/{id}/declarations" => j(declaration_body(&f.ids["document"])),
+        "/applications/{id}/declarations/{declaration_id}/verification" => {
+            j(json!({"outcome": "rejected", "reason": "matrix"}))
+        }
         "/webhooks" => j(json!({"url": "https://hooks.example.com/exportctl"})),
         "/applications/{id}/appeal" => j(json!({"grounds": "matrix"})),
         "/applications/{id}/appeal/decision" => j(json!({"outcome": "upheld", "reason": "matrix"})),
@@ -361,7 +408,7 @@ async fn every_route_for_every_role_matches_the_matrix() {
         for role in ROLES {
             let token = &f.tokens[role];
             let r =
-                f.t.raw(method, Some(token), &url, sample_body(method, path))
+                f.t.raw(method, Some(token), &url, sample_body(method, path, &f))
                     .await;
             cells.push(format!("{:>3}", class(r.status)));
             if matches!(role, "owner" | "other") && (200..300).contains(&r.status) {

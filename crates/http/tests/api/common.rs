@@ -16,6 +16,8 @@ pub struct TestApp {
     _db: testdb::TestDb,
     /// The signing key ring's directory (when the test did not bring its own ring).
     _keys: tempfile::TempDir,
+    /// The document store's directory (when the test did not bring its own store).
+    _documents: tempfile::TempDir,
     /// Requests sent so far (the journey test counts them).
     sent: std::sync::atomic::AtomicUsize,
 }
@@ -80,6 +82,13 @@ impl TestApp {
                 keys::KeyRing::load_or_create(keys_dir.path()).expect("key ring"),
             ));
         }
+        let documents_dir = tempfile::tempdir().expect("document dir");
+        if config.documents.store.is_none() {
+            config.documents.store = Some(Arc::new(
+                object_store::local::LocalFileSystem::new_with_prefix(documents_dir.path())
+                    .expect("document store"),
+            ));
+        }
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
         let app = app::App::new(store, config).await.expect("app");
@@ -117,6 +126,7 @@ impl TestApp {
             server,
             _db: db,
             _keys: keys_dir,
+            _documents: documents_dir,
             sent: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -334,6 +344,7 @@ impl TestApp {
             .await
             .ok();
         self.advise_all(w, &case).await;
+        self.verify_required_documents(w, id).await;
         self.post(
             &w.officer,
             &step("approve"),
@@ -422,6 +433,103 @@ pub fn hr_advice() -> Value {
     json!({"recommendation": "approve", "text": "due diligence done",
         "checklist": items.iter().map(|i| json!({"item": i, "answer": "checked"})).collect::<Vec<_>>(),
         "red_flags": []})
+}
+
+/// The boundary of [`multipart`] bodies, and their content type.
+pub const MULTIPART_BOUNDARY: &str = "exportctl-test-boundary-7c1d";
+pub const MULTIPART_TYPE: &str = "multipart/form-data; boundary=exportctl-test-boundary-7c1d";
+
+/// A `multipart/form-data` body of `(name, file name, content)` parts: its content type and bytes.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = MULTIPART_BOUNDARY;
+    let mut body = Vec::new();
+    for (name, file, content) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small PDF (its content is what makes it one, not its name).
+pub const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+impl TestApp {
+    /// Uploads `content` as a document of `kind` named `name` to case `id`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        id: &str,
+        kind: &str,
+        name: &str,
+        content: &[u8],
+    ) -> Resp {
+        let (ct, body) = multipart(&[
+            ("kind", None, kind.as_bytes()),
+            ("file", Some(name), content),
+        ]);
+        self.raw(
+            "POST",
+            Some(token),
+            &format!("/api/v1/applications/{id}/documents"),
+            Some((&ct, body)),
+        )
+        .await
+    }
+
+    /// The exporter uploads a signed end-user declaration and records it; returns the declaration.
+    pub async fn declaration(&self, w: &World, id: &str) -> Value {
+        let doc = self
+            .upload(&w.exporter, id, "end-user-declaration", "eud.pdf", PDF)
+            .await
+            .ok();
+        self.post(
+            &w.exporter,
+            &format!("/api/v1/applications/{id}/declarations"),
+            json!({"signatory_name": "Anna Schmidt", "signatory_position": "Head of procurement",
+                   "end_user_organisation": "Bundespolizei", "signed_on": "2021-12-06",
+                   "terms_version": "2021-12", "valid_until": "2099-12-31",
+                   "document_id": doc["id"]}),
+        )
+        .await
+        .ok()
+    }
+
+    /// When the case requires an end-user declaration: the exporter provides one and the assigned officer
+    /// verifies it (a required document counts toward approval only once verified).
+    pub async fn verify_required_documents(&self, w: &World, id: &str) {
+        let case = self
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok();
+        let required = case["required_documents"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|d| d == "end-user-declaration"));
+        if !required {
+            return;
+        }
+        let d = self.declaration(w, id).await;
+        self.post(
+            &w.officer,
+            &format!(
+                "/api/v1/applications/{id}/declarations/{}/verification",
+                d["id"].as_str().unwrap()
+            ),
+            json!({"outcome": "verified"}),
+        )
+        .await
+        .ok();
+    }
 }
 
 /// A request body for the bad-input tables: JSON, raw bytes with a content type, or nothing.

@@ -208,6 +208,48 @@ async fn empty_database_to_export_licence_in_as_many_requests_as_steps(b: Backen
                 )
                 .await;
             }
+            // A required end-user declaration counts only once verified: the exporter uploads the signed file
+            // and records the declaration; the officer verifies it.
+            let needs_declaration = assigned["required_documents"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|d| d == "end-user-declaration"));
+            if needs_declaration {
+                let doc = step(
+                    &mut steps,
+                    "exporter uploads the signed end-user declaration",
+                    t.upload(&exp, &id, "end-user-declaration", "eud.pdf", PDF)
+                        .await,
+                )
+                .await;
+                let declaration = step(
+                    &mut steps,
+                    "exporter records the end-user declaration",
+                    t.post(
+                        &exp,
+                        &format!("/api/v1/applications/{id}/declarations"),
+                        json!({"signatory_name": "Anna Schmidt", "signatory_position": "Head of procurement",
+                               "end_user_organisation": "Federal Police", "signed_on": "2021-12-06",
+                               "terms_version": "2021-12", "valid_until": "2099-12-31",
+                               "document_id": s(&doc, "id")}),
+                    )
+                    .await,
+                )
+                .await;
+                step(
+                    &mut steps,
+                    "officer verifies the declaration",
+                    t.post(
+                        &off,
+                        &format!(
+                            "/api/v1/applications/{id}/declarations/{}/verification",
+                            s(&declaration, "id")
+                        ),
+                        json!({"outcome": "verified"}),
+                    )
+                    .await,
+                )
+                .await;
+            }
             step(
                 &mut steps,
                 "officer approves",

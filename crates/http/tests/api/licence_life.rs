@@ -155,6 +155,7 @@ async fn export_licence_is_bounded_by_and_flagged_with_its_marketing_licence(b: 
     .ok();
     let c = internal(&t, &w, &eid).await;
     t.advise_all(&w, &c).await;
+    t.verify_required_documents(&w, &eid).await;
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{eid}/approve"),

@@ -12,6 +12,7 @@ mod conformance;
 mod contract;
 mod denials;
 mod fixtures;
+mod documents;
 mod hostile;
 mod isolation;
 mod journey;

@@ -297,6 +297,15 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
         ("ShipmentStatus", wire(app::shipments::ShipmentStatus::ALL)),
         ("AppealOutcome", wire(app::model::AppealOutcome::ALL)),
+        (
+            "DocumentVisibility",
+            wire(app::documents::DocumentVisibility::ALL),
+        ),
+        ("ScanStatus", wire(app::documents::ScanStatus::ALL)),
+        (
+            "VerificationOutcome",
+            wire(app::documents::VerificationOutcome::ALL),
+        ),
     ]
 }
 
