@@ -65,7 +65,82 @@ pub fn clock_intervals(
     out
 }
 
+/// The `due_on` of a case whose stopped clock is already past its target: before any day.
+pub(crate) const ALWAYS_DUE: &str = "0000-01-01";
+
 impl App {
+    /// A case's time target in working days: its own, else the configured one of its licence kind.
+    fn target_of(&self, state: CaseState, body: &CaseBody) -> Option<u32> {
+        body.target_working_days.or(match (state, body.licence) {
+            (CaseState::Draft, _) => None,
+            (_, LicenceKind::Marketing) => Some(self.config.target_marketing_days),
+            (_, LicenceKind::Export) => Some(self.config.target_export_days),
+        })
+    }
+
+    /// The first day on which the case counts as overdue in [`App::case_view`] (open, elapsed working days past
+    /// the target), for the store to count the overdue queue: `None` when it cannot become overdue without
+    /// another change of the case (not open, no target, or its clock stopped within the target);
+    /// [`ALWAYS_DUE`] when its stopped clock is already past the target. Elapsed days only grow with the day,
+    /// so "overdue today" is exactly "`due_on` <= today".
+    pub(crate) fn due_on(&self, state: &str, body: &CaseBody) -> Option<String> {
+        let state: CaseState = state.parse().ok()?;
+        if !state.is_open() {
+            return None;
+        }
+        let target = self.target_of(state, body)?;
+        let calendar = self.calendar();
+        let intervals = clock_intervals(&body.history, calendar);
+        let frozen: u32 = intervals
+            .iter()
+            .filter_map(|(s, e)| e.map(|e| calendar.working_days_between(*s, e)))
+            .sum();
+        if frozen > target {
+            return Some(ALWAYS_DUE.to_string());
+        }
+        let (start, _) = intervals.iter().find(|(_, e)| e.is_none())?;
+        // The (target - frozen + 1)th working day after the running interval's start.
+        let mut day = *start;
+        let mut counted = frozen;
+        for _ in 0..(366 * 20) {
+            day = day.succ_opt()?;
+            counted += calendar.working_days_between(day.pred_opt()?, day);
+            if counted > target {
+                return Some(day.to_string());
+            }
+        }
+        None
+    }
+
+    /// Writes the overdue day of every open case (at start: the calendar and the targets are configuration).
+    pub(crate) async fn write_due_days(&self) -> AppResult<()> {
+        let open: Vec<String> = CaseState::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_string())
+            .collect();
+        let cases = self
+            .store
+            .list::<CaseBody>(
+                CASE,
+                &Filter {
+                    states: open,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        for c in &cases {
+            tx.set_due_on(CASE, &c.id, self.due_on(&c.state, &c.body).as_deref())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub(crate) fn case_view(&self, r: Record<CaseBody>) -> AppResult<Case> {
         let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
         let calendar = self.calendar();
@@ -73,14 +148,7 @@ impl App {
             &clock_intervals(&r.body.history, calendar),
             calendar.date_at(crate::clock()),
         );
-        let target = r
-            .body
-            .target_working_days
-            .or(match (state, r.body.licence) {
-                (CaseState::Draft, _) => None,
-                (_, LicenceKind::Marketing) => Some(self.config.target_marketing_days),
-                (_, LicenceKind::Export) => Some(self.config.target_export_days),
-            });
+        let target = self.target_of(state, &r.body);
         let overdue = state.is_open() && target.is_some_and(|t| elapsed > t);
         let mut body = r.body;
         // One target per case, the same in the case and in the queues.
@@ -501,6 +569,12 @@ impl App {
         after.updated_at = now();
         (after.tags, after.search) = case_index(&after.body);
         tx.update(&after).await?;
+        tx.set_due_on(
+            CASE,
+            &after.id,
+            self.due_on(&after.state, &after.body).as_deref(),
+        )
+        .await?;
         if let Some(a) = action {
             self.sync_licence(&mut tx, who, a, &after, reason).await?;
             self.outgoing_denials(&mut tx, who, a, &after, reason)
@@ -1517,29 +1591,10 @@ impl App {
         Ok(n)
     }
 
-    /// Work queues. Officers and auditors: unassigned, mine, awaiting-advice, overdue, screening (open hits),
-    /// flagged. Advisers: awaiting-advice, the cases awaiting advice of their own kind. (A defence adviser's
-    /// classification work is the product listing filtered to `awaiting-classification`.)
-    pub async fn queue(
-        &self,
-        who: &Principal,
-        name: &str,
-        page: &Page,
-    ) -> AppResult<Paged<QueueEntry>> {
-        self.queue_filtered(who, name, &CaseFilter::default(), false, page)
-            .await
-    }
-
-    /// Work queue `name` narrowed by the case filter `f` (state, destination, control entry, licence kind...)
-    /// and, with `overdue_only`, to overdue cases; one page at a time.
-    pub async fn queue_filtered(
-        &self,
-        who: &Principal,
-        name: &str,
-        f: &CaseFilter,
-        overdue_only: bool,
-        page: &Page,
-    ) -> AppResult<Paged<QueueEntry>> {
+    /// The store filter of work queue `name` for `who` (states, assignment, the adviser's own review kind);
+    /// the queue's other conditions are checked on each case ([`App::queue_filtered`]) or by tags
+    /// ([`App::queue_counts`]).
+    fn queue_filter(&self, who: &Principal, name: &str) -> AppResult<Filter> {
         who.require(
             &[Role::Officer, Role::Auditor, Role::Adviser],
             "read work queues",
@@ -1583,7 +1638,7 @@ impl App {
                 assigned_to: Some(Some(who.user_id.clone())),
                 ..Default::default()
             },
-            "awaiting-advice" | "overdue" => Filter {
+            "awaiting-advice" | "overdue" | "denials" => Filter {
                 states: open,
                 ..Default::default()
             },
@@ -1595,6 +1650,56 @@ impl App {
                 filter.tags.push(awaiting_tag(k));
             }
         }
+        Ok(filter)
+    }
+
+    /// The number of cases in each of the caller's work queues `names`, each counted in the store with one
+    /// COUNT over the queue's conditions (the case index tags and the overdue day, [`App::due_on`]) rather
+    /// than by reading the cases: the numbers [`App::queue`] lists.
+    pub async fn queue_counts(&self, who: &Principal, names: &[&str]) -> AppResult<Vec<usize>> {
+        let today = self.today().to_string();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let mut filter = self.queue_filter(who, name)?;
+            match *name {
+                "awaiting-advice" => filter.tags.push("awaiting-advice".into()),
+                "overdue" => filter.due_by = Some(today.clone()),
+                "screening" => filter.tags.push("hit:open".into()),
+                "flagged" => filter.tags.push("flagged".into()),
+                "denials" => filter.tags.push("denial-match".into()),
+                _ => {}
+            }
+            let filter = who.list_filter(Kind::Case, filter)?;
+            let n = self.store.count(CASE, &filter).await?;
+            out.push(usize::try_from(n).unwrap_or(0));
+        }
+        Ok(out)
+    }
+
+    /// Work queues. Officers and auditors: unassigned, mine, awaiting-advice, overdue, screening (open hits),
+    /// flagged. Advisers: awaiting-advice, the cases awaiting advice of their own kind. (A defence adviser's
+    /// classification work is the product listing filtered to `awaiting-classification`.)
+    pub async fn queue(
+        &self,
+        who: &Principal,
+        name: &str,
+        page: &Page,
+    ) -> AppResult<Paged<QueueEntry>> {
+        self.queue_filtered(who, name, &CaseFilter::default(), false, page)
+            .await
+    }
+
+    /// Work queue `name` narrowed by the case filter `f` (state, destination, control entry, licence kind...)
+    /// and, with `overdue_only`, to overdue cases; one page at a time.
+    pub async fn queue_filtered(
+        &self,
+        who: &Principal,
+        name: &str,
+        f: &CaseFilter,
+        overdue_only: bool,
+        page: &Page,
+    ) -> AppResult<Paged<QueueEntry>> {
+        let mut filter = self.queue_filter(who, name)?;
         let extra = self.case_filter(f)?;
         if !extra.states.is_empty() {
             filter.states = if filter.states.is_empty() {

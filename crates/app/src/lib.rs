@@ -336,9 +336,15 @@ impl App {
         Ok(lists_changed || policies_changed || denials_changed)
     }
 
-    /// Writes the search data of cases stored before it existed, so that list filters find them.
+    /// Writes the search data of cases stored before it existed (or before its current version), so that list
+    /// filters and queue counts find them; then the overdue day of every open case, which depends on the
+    /// calendar and time targets of this configuration.
     async fn index_unindexed_cases(&self) -> AppResult<()> {
-        let cases = self.store.unindexed::<model::CaseBody>(cases::CASE).await?;
+        self.write_due_days().await?;
+        let cases = self
+            .store
+            .unindexed::<model::CaseBody>(cases::CASE, listing::INDEX_MARK)
+            .await?;
         for c in &cases {
             let (tags, search) = listing::case_index(&c.body);
             self.store

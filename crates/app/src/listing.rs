@@ -185,15 +185,32 @@ pub struct CaseFilter {
 /// Separates names in a record's search text, so that a substring cannot span two names.
 const SEP: char = '\u{1}';
 
+/// The tag every case index of this version carries; cases indexed without it (by an older version) are
+/// indexed again at start.
+pub(crate) const INDEX_MARK: &str = "ix:2";
+
 /// The search tags and text of a case: review kinds requested (the advisers' scope) and pending
-/// (`awaiting:<kind>`), licence kind, destinations, control entries; the text holds its parties' names.
+/// (`awaiting:<kind>`, and `awaiting-advice` when any is), licence kind, destinations, control entries, and the
+/// conditions of the work queues that the store counts (`hit:open`, `flagged`, `denial-match`); the text holds
+/// its parties' names.
 pub(crate) fn case_index(body: &CaseBody) -> (String, String) {
     let mut tags: BTreeSet<String> = BTreeSet::new();
+    tags.insert(INDEX_MARK.to_string());
     for a in &body.advice {
         tags.insert(a.review.as_str().to_string());
         if a.advice.is_none() {
             tags.insert(format!("awaiting:{}", a.review.as_str()));
+            tags.insert("awaiting-advice".to_string());
         }
+    }
+    if body.screening.iter().any(|h| h.status == "open") {
+        tags.insert("hit:open".to_string());
+    }
+    if !body.flags.is_empty() {
+        tags.insert("flagged".to_string());
+    }
+    if !body.denial_matches.is_empty() {
+        tags.insert("denial-match".to_string());
     }
     tags.insert(format!("licence:{}", body.licence.as_str()));
     for d in destinations(body) {

@@ -77,6 +77,11 @@ impl ApiError {
     }
 
     /// Names the request field at fault.
+    /// The explanation of the refusal (what a page shows beside the field).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
         self.field = Some(field.into());
         self

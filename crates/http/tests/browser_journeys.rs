@@ -7,288 +7,23 @@
 //! The journeys: the exporter checks whether a licence is needed and applies for a marketing licence through
 //! the forms; the officer takes the case from the queue, asks for information, which the exporter answers; the
 //! human-rights adviser fills in the checklist; the officer approves with typed conditions and issues; the
-//! exporter opens the licence; the policy administrator previews a staged policy's impact; anyone verifies the
-//! licence, in Hebrew.
+//! exporter opens the licence and applies for an export licence citing it, which the officer approves and
+//! issues; an application naming a listed party gets a screening hit that the officer confirms, then refuses
+//! citing refusal criteria; the policy administrator previews a staged policy's impact; anyone verifies the
+//! licence, in Hebrew. The exporter's journey, from sign-in to an issued export licence, runs on PostgreSQL
+//! too (the officer's part there through the use cases).
 
-use fantoccini::{Client, ClientBuilder, Locator};
+#[path = "support/browser.rs"]
+mod browser_support;
+
+use browser_support::{start_driver, Browser, Service};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// The chromedriver process, ended when dropped.
-struct Driver(Child, u16);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_driver() -> Driver {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists(),
-        "chromedriver missing: install it with `apt-get install -y chromium chromium-driver` (.ci/run does)"
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(l)) if l.contains("started successfully") => break,
-            Some(Ok(_)) => continue,
-            _ => panic!("chromedriver exited before it started"),
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Driver(child, port)
-}
-
-/// axe-core's browser build, as `npm ci --prefix crates/http/tests/support` installs it.
-fn axe_source() -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/support/node_modules/axe-core/axe.min.js");
-    std::fs::read_to_string(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; install it with `npm ci --prefix crates/http/tests/support` (.ci/run does)",
-            p.display()
-        )
-    })
-}
-
-struct Browser {
-    c: Client,
-    driver_url: String,
-    base: String,
-    shots: std::path::PathBuf,
-    axe: String,
-    /// Pages checked so far.
-    checked: std::cell::Cell<usize>,
-}
-
-impl Browser {
-    async fn goto(&self, path: &str) {
-        self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
-    }
-
-    async fn path(&self) -> String {
-        self.c.current_url().await.unwrap().path().to_string()
-    }
-
-    async fn text(&self) -> String {
-        self.c
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    /// Clicks and waits until the next page has loaded (the URL changes or, with `same_url`, the old page's
-    /// body is gone), without sleeping for a fixed time.
-    async fn click(&self, css: &str) {
-        let before = self.c.current_url().await.unwrap();
-        let old_body = self.c.find(Locator::Css("body")).await.unwrap();
-        self.c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let now = self.c.current_url().await.unwrap();
-            // The old page's element goes stale once a new document replaced it (a form answered on the same
-            // address, e.g. with an error, replaces it too).
-            let stale = old_body.tag_name().await.is_err();
-            let ready = self
-                .c
-                .execute("return document.readyState;", vec![])
-                .await
-                .unwrap();
-            if (now != before || stale) && ready == json!("complete") {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "clicking {css} on {before} did not lead to another page"
-            );
-            tokio::task::yield_now().await;
-        }
-    }
-
-    async fn fill(&self, css: &str, value: &str) {
-        let e = self
-            .c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        e.clear().await.unwrap();
-        e.send_keys(value).await.unwrap();
-    }
-
-    async fn select(&self, css: &str, value: &str) {
-        self.c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .select_by_value(value)
-            .await
-            .unwrap();
-    }
-
-    /// Screenshot, console check and the axe-core check of the page now shown.
-    async fn check(&self, name: &str) {
-        let png = self.c.screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
-        let id = self.c.session_id().await.unwrap().expect("session id");
-        let v: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}/session/{id}/se/log", self.driver_url))
-            .json(&json!({"type": "browser"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        // A form answered with its errors (400) is logged as a failed load of the page itself: that is the
-        // page under test, not an error in it.
-        let here = self.c.current_url().await.unwrap().to_string();
-        let severe: Vec<_> = v["value"]
-            .as_array()
-            .expect("browser log readable")
-            .iter()
-            .filter(|e| e["level"] == "SEVERE")
-            .filter(|e| {
-                let m = e["message"].as_str().unwrap_or("");
-                !(m.starts_with(&format!("{here} - ")) && m.contains("status of 400"))
-            })
-            .map(|e| e["message"].to_string())
-            .collect();
-        assert!(severe.is_empty(), "console errors on {name}: {severe:?}");
-        // WebDriver scripts are not subject to the page's Content-Security-Policy.
-        self.c
-            .execute(&format!("{}\nreturn true;", self.axe), vec![])
-            .await
-            .expect("axe-core injected");
-        let found = self
-            .c
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { resultTypes: ['violations'] })
-                   .then(r => done(r.violations
-                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                     .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
-                   .catch(e => done(['axe failed: ' + e]));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(found, json!([]), "accessibility violations on {name}");
-        self.checked.set(self.checked.get() + 1);
-    }
-
-    async fn sign_in(&self, user: &str, password: &str) {
-        self.goto("/sign-in").await;
-        self.fill("#username", user).await;
-        self.fill("#password", password).await;
-        self.click("#sign-in-button").await;
-    }
-
-    async fn sign_out(&self) {
-        self.click("form[action='/sign-out'] button").await;
-        assert_eq!(self.path().await, "/");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn journeys_with_accessibility_checks() {
-    let driver = start_driver();
-    let db = testdb::TestDb::new(testdb::Backend::Sqlite).await;
-    let store = store::Store::connect(&db.url).await.unwrap();
-    let app = app::App::new(store, app::AppConfig::default())
-        .await
-        .unwrap();
-    let users = app.seed_demo_base().await.unwrap().0;
-    let pw = |u: &str| {
-        users
-            .iter()
-            .find(|x| x.username == u)
-            .unwrap()
-            .password
-            .clone()
-    };
-    let principal = |u: &str| {
-        let token = users
-            .iter()
-            .find(|x| x.username == u)
-            .unwrap()
-            .token
-            .clone();
-        let app = app.clone();
-        async move { app.authenticate(&token).await.unwrap() }
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = http_api::router(app.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.path().display()), "--window-size=1024,900"
-            ]
-        }),
-    );
-    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-    let driver_url = format!("http://127.0.0.1:{}", driver.1);
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("a chromium session through chromedriver");
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("journeys");
-    std::fs::create_dir_all(&shots).unwrap();
-    let b = Browser {
-        c,
-        driver_url,
-        base: format!("http://{addr}"),
-        shots,
-        axe: axe_source(),
-        checked: Default::default(),
-    };
-
-    // Public home page.
-    b.goto("/").await;
-    b.check("home").await;
-
-    // Exporter: "do I need a licence?", then a marketing-licence application through the form.
-    b.sign_in("demo-exporter", &pw("demo-exporter")).await;
+/// The exporter's first page visits: "do I need a licence?" for the demo's Network Monitor to Italy. Returns
+/// the product's id.
+async fn exporter_checks(b: &Browser, s: &Service) -> String {
+    b.sign_in("demo-exporter", &s.password("demo-exporter"))
+        .await;
     assert_eq!(b.path().await, "/exporter");
     b.check("exporter-dashboard").await;
     b.click("#link-check").await;
@@ -309,30 +44,180 @@ async fn journeys_with_accessibility_checks() {
     b.click("#run-check").await;
     assert!(b.text().await.contains("Rules and reasons"));
     b.check("exporter-check-answer").await;
+    product
+}
+
+/// The exporter applies for a marketing licence through the form (a mistake first: the error is beside the
+/// field and the values are kept) and submits it. Returns the case's page.
+async fn exporter_applies_for_marketing(
+    b: &Browser,
+    product: &str,
+    end_user: &str,
+    shots: &str,
+) -> String {
     b.goto("/exporter/applications/new/marketing").await;
-    // A mistake first: the error is beside the field and the values are kept.
-    b.c.find(Locator::Css(&format!(
-        "input[name='products'][value='{product}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    b.tick(&format!("input[name='products'][value='{product}']"))
+        .await;
     b.fill("#destinations", "IT, Q1").await;
-    b.fill("#end_users_name", "Polizia di Stato").await;
+    b.fill("#end_users_name", end_user).await;
     b.fill("#end_users_country", "IT").await;
     b.click("#save-draft").await;
     assert!(b.text().await.contains("There is a problem"));
-    b.check("exporter-application-error").await;
+    b.check(&format!("{shots}-error")).await;
     b.fill("#destinations", "IT").await;
     b.click("#save-draft").await;
     assert!(b.path().await.starts_with("/exporter/cases/"));
     let case_path = b.path().await;
-    let case_id = case_path.rsplit('/').next().unwrap().to_string();
-    b.check("exporter-draft").await;
+    b.check(&format!("{shots}-draft")).await;
     b.click("#submit").await;
     assert!(b.text().await.to_lowercase().contains("submitted"));
+    case_path
+}
+
+/// The exporter applies for an export licence citing the marketing licence of `marketing_case`, through the
+/// form, and submits it. Returns the case's page.
+async fn exporter_applies_for_export(
+    b: &Browser,
+    s: &Service,
+    product: &str,
+    marketing_case: &str,
+) -> String {
+    // The form offers the marketing licences by the reference of their case.
+    let off = s.principal("demo-officer").await;
+    let reference = s
+        .app
+        .application(&off, marketing_case)
+        .await
+        .unwrap()
+        .reference()
+        .to_string();
+    b.goto("/exporter/applications/new/export").await;
+    b.check("exporter-export-form").await;
+    b.select("#product", product).await;
+    b.fill("#destination", "IT").await;
+    b.select("#marketing_authorisation", &reference).await;
+    b.fill("#end_user_name", "Example Telecom SpA").await;
+    b.select("#end_user_type", "private").await;
+    b.fill("#end_user_country", "IT").await;
+    b.fill("#consignee_name", "Example Telecom SpA").await;
+    b.fill("#consignee_country", "IT").await;
+    b.fill("#quantity", "2").await;
+    b.fill("#value_amount", "250000.00").await;
+    b.fill("#value_currency", "EUR").await;
+    b.fill(
+        "#end_use",
+        "Lawful network monitoring of the operator's own network.",
+    )
+    .await;
+    b.click("#save-draft").await;
+    assert!(
+        b.path().await.starts_with("/exporter/cases/"),
+        "{}",
+        b.text().await
+    );
+    let case_path = b.path().await;
+    b.check("exporter-export-draft").await;
+    b.click("#submit").await;
+    assert!(b.text().await.to_lowercase().contains("submitted"));
+    case_path
+}
+
+/// Advice of every kind the case requires, given by the demo advisers through the use case.
+async fn advise(s: &Service, case_id: &str, skip_human_rights: bool) {
+    let off = s.principal("demo-officer").await;
+    let app::views::CaseView::Internal(c) = s.app.application(&off, case_id).await.unwrap() else {
+        panic!("officer view")
+    };
+    for k in &c.body.required_reviews {
+        let user = match k {
+            domain::ReviewKind::HumanRights if skip_human_rights => continue,
+            domain::ReviewKind::HumanRights => "demo-hr-adviser",
+            domain::ReviewKind::Defence => "demo-defence-adviser",
+            domain::ReviewKind::ForeignAffairs => "demo-fa-adviser",
+            _ => "demo-cyber-adviser",
+        };
+        let checklist = if *k == domain::ReviewKind::HumanRights {
+            domain::DueDiligenceItem::ALL
+                .iter()
+                .map(|i| app::model::ChecklistAnswer {
+                    item: *i,
+                    answer: "checked, no concern".into(),
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        s.app
+            .give_advice(
+                &s.principal(user).await,
+                case_id,
+                app::model::NewAdvice {
+                    recommendation: domain::AdviceRecommendation::Approve,
+                    criteria: vec![],
+                    text: "no objection".into(),
+                    conditions: vec![],
+                    checklist,
+                    red_flags: vec![],
+                },
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// The officer's part through the use cases: review, advice, approval, issue.
+async fn officer_issues(s: &Service, case_id: &str) {
+    let off = s.principal("demo-officer").await;
+    s.app
+        .assign(
+            &off,
+            case_id,
+            app::model::AssignBody {
+                officer_id: None,
+                expected_version: None,
+            },
+        )
+        .await
+        .unwrap();
+    advise(s, case_id, false).await;
+    s.app
+        .approve(
+            &off,
+            case_id,
+            app::model::ApproveBody {
+                reason: "Advice favourable.".into(),
+                conditions: vec![],
+                expected_version: None,
+            },
+        )
+        .await
+        .unwrap();
+    s.app
+        .issue(&off, case_id, app::model::ActionBody::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_with_accessibility_checks() {
+    let driver = start_driver();
+    let service = Service::start(testdb::Backend::Sqlite).await;
+    // The illustrative list of invented names, so that a party can be a listed one.
+    service.app.import_demo_list().await.unwrap();
+    let app = &service.app;
+    let pw = |u: &str| service.password(u);
+    let b = Browser::open(&driver, &service.base, "journeys", true).await;
+
+    // Public home page.
+    b.goto("/").await;
+    b.check("home").await;
+
+    // Exporter: "do I need a licence?", then a marketing-licence application through the form.
+    let product = exporter_checks(&b, &service).await;
+    let case_path =
+        exporter_applies_for_marketing(&b, &product, "Polizia di Stato", "exporter-application")
+            .await;
+    let case_id = case_path.rsplit('/').next().unwrap().to_string();
     b.sign_out().await;
 
     // Officer: the filtered unassigned queue, the case, start review, request information.
@@ -360,54 +245,30 @@ async fn journeys_with_accessibility_checks() {
     assert!(b.text().await.to_lowercase().contains("under-review"));
     b.sign_out().await;
 
-    // Human-rights adviser: the checklist item by item.
-    let off = principal("demo-officer").await;
+    // Human-rights adviser: the checklist item by item (the other advisers through the use case).
+    let off = service.principal("demo-officer").await;
     let app::views::CaseView::Internal(c) = app.application(&off, &case_id).await.unwrap() else {
         panic!("officer view")
     };
-    for k in &c.body.required_reviews {
-        if *k == domain::ReviewKind::HumanRights {
-            b.sign_in("demo-hr-adviser", &pw("demo-hr-adviser")).await;
-            b.goto(&format!("/adviser/cases/{case_id}")).await;
-            b.check("adviser-checklist").await;
-            b.c.find(Locator::Css(
-                "input[name='recommendation'][value='approve']",
-            ))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-            b.fill("#text", "Safeguards adequate.").await;
-            for item in domain::DueDiligenceItem::ALL {
-                b.fill(&format!("#item-{}", item.as_str()), "checked, no concern")
-                    .await;
-            }
-            b.click("#send-advice").await;
-            assert!(b.text().await.contains("You have given your advice"));
-            b.sign_out().await;
-        } else {
-            let user = match k {
-                domain::ReviewKind::Defence => "demo-defence-adviser",
-                domain::ReviewKind::ForeignAffairs => "demo-fa-adviser",
-                _ => "demo-cyber-adviser",
-            };
-            app.give_advice(
-                &principal(user).await,
-                &case_id,
-                app::model::NewAdvice {
-                    recommendation: domain::AdviceRecommendation::Approve,
-                    criteria: vec![],
-                    text: "no objection".into(),
-                    conditions: vec![],
-                    checklist: vec![],
-                    red_flags: vec![],
-                },
-            )
-            .await
-            .unwrap();
+    if c.body
+        .required_reviews
+        .contains(&domain::ReviewKind::HumanRights)
+    {
+        b.sign_in("demo-hr-adviser", &pw("demo-hr-adviser")).await;
+        b.goto(&format!("/adviser/cases/{case_id}")).await;
+        b.check("adviser-checklist").await;
+        b.tick("input[name='recommendation'][value='approve']")
+            .await;
+        b.fill("#text", "Safeguards adequate.").await;
+        for item in domain::DueDiligenceItem::ALL {
+            b.fill(&format!("#item-{}", item.as_str()), "checked, no concern")
+                .await;
         }
+        b.click("#send-advice").await;
+        assert!(b.text().await.contains("You have given your advice"));
+        b.sign_out().await;
     }
+    advise(&service, &case_id, true).await;
 
     // Officer approves with typed conditions and issues the licence.
     b.sign_in("demo-officer", &pw("demo-officer")).await;
@@ -426,7 +287,7 @@ async fn journeys_with_accessibility_checks() {
     b.check("officer-case-issued").await;
     b.sign_out().await;
 
-    // Exporter: the licence page.
+    // Exporter: the licence page, then an export licence citing it.
     b.sign_in("demo-exporter", &pw("demo-exporter")).await;
     b.goto(&case_path).await;
     b.click("#licence-link").await;
@@ -434,6 +295,80 @@ async fn journeys_with_accessibility_checks() {
     let number = b.path().await.rsplit('/').next().unwrap().to_string();
     assert!(b.text().await.contains("Report every deployment."));
     b.check("exporter-licence").await;
+    let export_path = exporter_applies_for_export(&b, &service, &product, &case_id).await;
+    let export_id = export_path.rsplit('/').next().unwrap().to_string();
+    b.sign_out().await;
+
+    // Officer: the export case from the queue; review, advice, approval and issue through the pages.
+    b.sign_in("demo-officer", &pw("demo-officer")).await;
+    b.goto("/officer/queues/unassigned?licence=export").await;
+    b.click(&format!("a[href='/officer/cases/{export_id}']"))
+        .await;
+    b.check("officer-export-case").await;
+    b.click("#start-review").await;
+    advise(&service, &export_id, false).await;
+    b.goto(&format!("/officer/cases/{export_id}")).await;
+    b.fill(
+        "#approve-reason",
+        "Private operator, own network; advice favourable.",
+    )
+    .await;
+    b.click("#approve").await;
+    assert!(b.text().await.to_lowercase().contains("approved"));
+    b.click("#issue").await;
+    assert!(b.text().await.to_lowercase().contains("issued"));
+    b.check("officer-export-issued").await;
+    b.sign_out().await;
+    b.sign_in("demo-exporter", &pw("demo-exporter")).await;
+    b.goto(&export_path).await;
+    b.click("#licence-link").await;
+    assert!(b.path().await.starts_with("/exporter/licences/"));
+    assert!(b.text().await.contains("Example Telecom SpA"));
+    b.check("exporter-export-licence").await;
+
+    // A listed party: the exporter applies naming it; the officer confirms the hit and refuses.
+    let listed = exporter_applies_for_marketing(
+        &b,
+        &product,
+        "Zyxwv Fictional Interception Works",
+        "exporter-listed-party",
+    )
+    .await;
+    let listed_id = listed.rsplit('/').next().unwrap().to_string();
+    b.sign_out().await;
+    b.sign_in("demo-officer", &pw("demo-officer")).await;
+    b.goto("/officer/queues/screening").await;
+    b.check("officer-screening-queue").await;
+    b.click(&format!("a[href='/officer/cases/{listed_id}']"))
+        .await;
+    b.click("#start-review").await;
+    assert!(b.text().await.contains("Zyxwv"));
+    b.check("officer-screening-hit").await;
+    b.tick("input[name='decision'][value='confirm']").await;
+    b.fill(
+        "textarea[id^='hit-reason-']",
+        "Same entity: name and address match.",
+    )
+    .await;
+    b.click("form[action*='/hits/'] button").await;
+    assert!(b.text().await.contains("confirmed"));
+    b.check("officer-hit-confirmed").await;
+    // A decision, refusal included, waits for the required advice.
+    advise(&service, &listed_id, false).await;
+    b.goto(&format!("/officer/cases/{listed_id}")).await;
+    b.tick("input[name='criteria'][value='criterion-1']").await;
+    b.tick("input[name='criteria'][value='criterion-7']").await;
+    b.fill("#refuse-reason", "The end user is a listed party.")
+        .await;
+    b.click("#refuse").await;
+    let refused = app.application(&off, &listed_id).await.unwrap();
+    assert_eq!(
+        refused.state(),
+        domain::CaseState::Refused,
+        "{}",
+        b.text().await
+    );
+    b.check("officer-case-refused").await;
     b.sign_out().await;
 
     // Policy administrator: stage the reference rules unchanged and preview the impact.
@@ -466,7 +401,36 @@ async fn journeys_with_accessibility_checks() {
     assert!(b.text().await.contains("בתוקף"));
     b.check("verify-hebrew").await;
 
-    assert!(b.checked.get() >= 15);
+    assert!(b.checked.get() >= 25, "{} pages checked", b.checked.get());
     b.c.close().await.unwrap();
-    server.abort();
+}
+
+/// The exporter's journey on PostgreSQL: sign-in, the licence check, a marketing application through the
+/// forms, its licence, and an export application citing it up to the issued export licence (the officer's and
+/// the advisers' parts through the use cases).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exporter_journey_on_postgres() {
+    let driver = start_driver();
+    let service = Service::start(testdb::Backend::Postgres).await;
+    let b = Browser::open(&driver, &service.base, "journeys-postgres", true).await;
+    let product = exporter_checks(&b, &service).await;
+    let case_path =
+        exporter_applies_for_marketing(&b, &product, "Polizia di Stato", "pg-application").await;
+    let case_id = case_path.rsplit('/').next().unwrap().to_string();
+    officer_issues(&service, &case_id).await;
+    b.goto(&case_path).await;
+    b.click("#licence-link").await;
+    assert!(b.path().await.starts_with("/exporter/licences/"));
+    b.check("pg-marketing-licence").await;
+    let export_path = exporter_applies_for_export(&b, &service, &product, &case_id).await;
+    let export_id = export_path.rsplit('/').next().unwrap().to_string();
+    officer_issues(&service, &export_id).await;
+    b.goto(&export_path).await;
+    assert!(b.text().await.to_lowercase().contains("issued"));
+    b.click("#licence-link").await;
+    assert!(b.path().await.starts_with("/exporter/licences/"));
+    assert!(b.text().await.contains("Example Telecom SpA"));
+    b.check("pg-export-licence").await;
+    b.sign_out().await;
+    b.c.close().await.unwrap();
 }

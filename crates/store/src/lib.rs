@@ -133,6 +133,8 @@ pub struct Filter {
     pub reference: Option<String>,
     /// A case-insensitive substring of the record's search text.
     pub text: Option<String>,
+    /// Only records whose `due_on` is set and not after this day (YYYY-MM-DD): overdue cases.
+    pub due_by: Option<String>,
     /// Keyset pagination: only records after this position in (created_at, id) order.
     pub after: Option<Position>,
     /// At most this many records.
@@ -170,7 +172,17 @@ fn like_escape(s: &str) -> String {
 
 /// The query selecting the records of `kind` that `filter` matches, and its bound values.
 fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
-    let mut sql = format!("{SELECT_RECORD} WHERE kind = $1");
+    let (mut sql, binds) = filter_query(SELECT_RECORD, kind, filter);
+    sql.push_str(" ORDER BY created_at, id");
+    if let Some(n) = filter.limit {
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
+    (sql, binds)
+}
+
+/// `select` with the WHERE clause of `filter` over records of `kind`, and its bind values.
+fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = format!("{select} WHERE kind = $1");
     let mut binds: Vec<String> = vec![kind.to_string()];
     if let Some(org) = &filter.org_id {
         binds.push(org.clone());
@@ -213,9 +225,12 @@ fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
             " AND (created_at > ${c} OR (created_at = ${c} AND id > ${i}))"
         ));
     }
-    sql.push_str(" ORDER BY created_at, id");
-    if let Some(n) = filter.limit {
-        sql.push_str(&format!(" LIMIT {n}"));
+    if let Some(d) = &filter.due_by {
+        binds.push(d.clone());
+        sql.push_str(&format!(
+            " AND due_on IS NOT NULL AND due_on <= ${}",
+            binds.len()
+        ));
     }
     (sql, binds)
 }
@@ -459,15 +474,37 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// Records of `kind` whose derived search data has never been written (stored before it existed).
-    pub async fn unindexed<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<Record<T>>> {
+    /// Records of `kind` whose derived search data has never been written (stored before it existed), or was
+    /// written without the tag `marker` (by an older version of the index).
+    pub async fn unindexed<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        marker: &str,
+    ) -> Result<Vec<Record<T>>> {
         let rows = sqlx::query(&format!(
-            "{SELECT_RECORD} WHERE kind = $1 AND search = '' ORDER BY created_at, id"
+            "{SELECT_RECORD} WHERE kind = $1 AND (search = '' OR tags NOT LIKE $2 ESCAPE '\\') ORDER BY created_at, id"
         ))
         .bind(kind)
+        .bind(format!("%,{},%", like_escape(marker)))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Number of records of `kind` that `filter` selects (its paging fields ignored).
+    pub async fn count(&self, kind: &str, filter: &Filter) -> Result<i64> {
+        let filter = Filter {
+            after: None,
+            limit: None,
+            ..filter.clone()
+        };
+        let (sql, binds) = filter_query("SELECT COUNT(*) AS n FROM records", kind, &filter);
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        let row = q.fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>("n")?)
     }
 
     /// Writes a record's derived search data (tags and search text) at its current version. They are computed
@@ -877,6 +914,18 @@ impl Tx {
     /// it see every committed change and sequence numbers computed from counts cannot collide.
     pub async fn lock_writes(&mut self) -> Result<()> {
         sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes a record's `due_on` (see [`Filter::due_by`]): derived from the record, so neither a new version
+    /// nor an audited change.
+    pub async fn set_due_on(&mut self, kind: &str, id: &str, due_on: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE records SET due_on = $1 WHERE kind = $2 AND id = $3")
+            .bind(due_on)
+            .bind(kind)
+            .bind(id)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -9,7 +9,7 @@
 //!
 //! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
 //! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
-//! [`officer`], [`adviser`].
+//! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists).
 
 // Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
 #![allow(clippy::result_large_err)]
@@ -21,6 +21,7 @@ macro_rules! key {
     };
 }
 
+mod admin;
 mod adviser;
 mod auditor;
 mod exporter;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(policy_admin::routes())
         .merge(auditor::routes())
+        .merge(admin::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
 }
@@ -412,6 +414,11 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// Adds a value (a multipart form's text field).
+    pub fn push(&mut self, name: String, value: String) {
+        self.0.push((name, value));
+    }
+
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
@@ -463,12 +470,7 @@ async fn dashboard(session: Session) -> Response {
         Role::Adviser => Redirect::to("/adviser").into_response(),
         Role::PolicyAdmin => Redirect::to("/policy").into_response(),
         Role::Auditor => Redirect::to("/auditor").into_response(),
-        _ => message(
-            StatusCode::OK,
-            Some(&session),
-            key!("my-pages"),
-            key!("no-pages-for-role"),
-        ),
+        Role::Admin => Redirect::to("/admin").into_response(),
     }
 }
 

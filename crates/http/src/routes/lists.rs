@@ -94,7 +94,16 @@ async fn import_and_rescreen(
     } else {
         StatusCode::OK
     };
-    let app = s.app.clone();
+    spawn_rescreen(s.app.clone());
+    Ok((
+        status,
+        Json(imported.into_iter().map(|i| i.row.into()).collect()),
+    ))
+}
+
+/// Re-screens every open case and issued licence in the background after a list import (the API's upload and
+/// fetch, and the administrator's lists page).
+pub(crate) fn spawn_rescreen(app: std::sync::Arc<app::App>) {
     tokio::spawn(async move {
         match app.rescreen_all().await {
             Ok((cases, hits)) => {
@@ -103,10 +112,6 @@ async fn import_and_rescreen(
             Err(e) => tracing::error!(error = %e, "re-screening after list import failed"),
         }
     });
-    Ok((
-        status,
-        Json(imported.into_iter().map(|i| i.row.into()).collect()),
-    ))
 }
 
 #[derive(Deserialize, IntoParams)]

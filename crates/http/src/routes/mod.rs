@@ -26,6 +26,8 @@ mod tokens;
 mod users;
 mod webhooks;
 
+pub(crate) use lists::spawn_rescreen;
+
 use crate::error::{ApiResult, Problem};
 use crate::extract::path_id;
 use crate::AppState;

@@ -2,6 +2,7 @@
 //! fresh database seeded with the demo data, on SQLite and PostgreSQL. Cookies are handled by hand so that a
 //! test can replay an ended session's cookie.
 
+mod admin;
 mod adviser;
 mod auditor;
 mod forms;
@@ -10,6 +11,7 @@ mod officer;
 mod policy_admin;
 mod snapshots;
 
+use admin::*;
 use adviser::*;
 use auditor::*;
 use forms::*;
@@ -672,6 +674,7 @@ both_backends!(
     policy_stage_preview_publish,
     audit_log_search_and_verification,
     public_pages_in_hebrew_right_to_left,
+    admin_pages_manage_organisations_users_tokens_and_lists,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -91,6 +91,7 @@ pub(super) async fn rendered_pages_match_their_snapshots(b: Backend) {
     let t = Pages::start(b, Default::default()).await;
     let exporter = t.sign_in("demo-exporter").await;
     let officer = t.sign_in("demo-officer").await;
+    let admin = t.sign_in("demo-admin").await;
     let br = t
         .app
         .queue(
@@ -135,6 +136,13 @@ pub(super) async fn rendered_pages_match_their_snapshots(b: Backend) {
             format!("/officer/cases/{br}"),
             Some(&officer),
         ),
+        ("admin", "/admin".to_string(), Some(&admin)),
+        (
+            "registrations",
+            "/registrations?state=all".to_string(),
+            Some(&admin),
+        ),
+        ("admin-lists", "/admin/lists".to_string(), Some(&admin)),
     ] {
         let p = t.get(&path, cookie.map(String::as_str)).await;
         assert_eq!(p.status, 200, "{path}");
