@@ -24,8 +24,8 @@ pub use eval::{evaluate, Determination, EvalError, FiredRule, Request};
 pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactReport};
 pub use load::{Diagnostic, LoadError};
 pub use model::{
-    Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect, Embargo, EmbargoKind,
-    HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source, VocabularyItem,
-    VocabularyKind, WassenaarParticipation,
+    Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect, Embargo,
+    EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source,
+    VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

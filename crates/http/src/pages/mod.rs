@@ -471,6 +471,9 @@ async fn dashboard(session: Session) -> Response {
         Role::PolicyAdmin => Redirect::to("/policy").into_response(),
         Role::Auditor => Redirect::to("/auditor").into_response(),
         Role::Admin => Redirect::to("/admin").into_response(),
+        // Customs checks licences: the public verification page is its page (the look-up of the quantity
+        // and value that remain is the API's `GET /api/v1/customs/licences/{number}`).
+        Role::Customs => Redirect::to("/verify").into_response(),
     }
 }
 

@@ -290,7 +290,8 @@ fn concrete_with(template: &str, ids: &BTreeMap<&'static str, String>) -> String
         .replace("{hit}", &ids["hit"])
         .replace(
             "{document_id}",
-            ids.get("document").map_or("no-such-document", String::as_str),
+            ids.get("document")
+                .map_or("no-such-document", String::as_str),
         )
         .replace(
             "{declaration_id}",
@@ -549,7 +550,7 @@ async fn records_out_of_scope_answer_like_missing_ones() {
                     method,
                     Some(token),
                     &concrete(path, &f),
-                    sample_body(method, path),
+                    sample_body(method, path, &f),
                 )
                 .await;
             if theirs.status != 404 {
@@ -561,7 +562,7 @@ async fn records_out_of_scope_answer_like_missing_ones() {
                     method,
                     Some(token),
                     &concrete_with(path, &missing),
-                    sample_body(method, path),
+                    sample_body(method, path, &f),
                 )
                 .await;
             let (a, b) = (comparable(&theirs, &asked), comparable(&nothing, &asked));
