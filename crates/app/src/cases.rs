@@ -2164,7 +2164,8 @@ mod tests {
 
     /// Nothing blocks a clean case; each blocker is reported once, in the order the approve use case checks
     /// them, and only when it really blocks (a licence-required determination, given advice, a cleared hit, a
-    /// confirmed end-use-check hit, a present document and a screened required list do not).
+    /// confirmed end-use-check hit, a document an officer verified and a screened required list do not; a label
+    /// in the application's documents does not count).
     #[test]
     fn approval_blockers_name_each_reason_in_order() {
         let clean = body(export_case(serde_json::json!({
@@ -2174,6 +2175,8 @@ mod tests {
                         "advice": {"recommendation": "approve", "text": "fine"},
                         "advised_by": "a", "advised_at": "t"}],
             "required_documents": ["contract"],
+            "verified_documents": [{"kind": "contract", "document_id": "d1", "declaration_id": null,
+                                    "valid_until": null, "verified_by": "o", "verified_at": "t"}],
             "screening": [hit("h1", "cleared", true, None), hit("h2", "confirmed", true, Some("end-use-check")),
                           hit("h3", "confirmed", false, None)],
             "screened_with": ["un-sc@v1"],
@@ -2190,6 +2193,8 @@ mod tests {
             "advice": [{"review": "defence", "requested_by": "o", "requested_at": "t", "advice": null,
                         "advised_by": null, "advised_at": null}],
             "required_documents": ["contract", "end-user-declaration"],
+            "verified_documents": [{"kind": "contract", "document_id": "d1", "declaration_id": null,
+                                    "valid_until": null, "verified_by": "o", "verified_at": "t"}],
             "screening": [hit("h1", "open", false, None), hit("h2", "confirmed", true, None),
                           hit("h3", "confirmed", false, Some("block")), hit("h4", "cleared", true, None)],
             "screened_with": ["un-sc@v1"],
@@ -2204,7 +2209,8 @@ mod tests {
                 "screening hit h1 (S-h1 on un-sc) must be cleared or confirmed before deciding",
                 "confirmed sanctions-list hit h2 (S-h2 on un-sc) blocks approval",
                 "confirmed denied-party hit h3 (S-h3 on un-sc) blocks approval",
-                "required document end-user-declaration is missing; ask the exporter for it",
+                "required document end-user-declaration has not been verified: the exporter uploads the signed \
+                 file and records the declaration, and the assigned officer verifies it",
                 "the case has not been screened against the required list(s) ofac-sdn: import them (exportctl \
                  lists import, or POST /api/v1/lists/{format}); open cases are re-screened after each import",
             ]
