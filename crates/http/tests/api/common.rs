@@ -20,6 +20,126 @@ pub struct TestApp {
     _documents: tempfile::TempDir,
     /// Requests sent so far (the journey test counts them).
     sent: std::sync::atomic::AtomicUsize,
+    /// Checks every write request's audit events (see [`AuditProbe`]).
+    probe: AuditProbe,
+}
+
+/// The audit probe, on in every API test: each write request (POST, PUT, PATCH, DELETE with a token) is
+/// sent alone, and afterwards the audit log must hold, by the caller:
+/// - when the request succeeded and changed something: one event per record it created or changed (never two
+///   for one record), one of them naming the record the path, the answer or the caller names;
+/// - when it succeeded and changed nothing (a no-op) or only read (`READS_BY_POST`): no event, and no record
+///   changed;
+/// - when it failed: no event (nothing of the failed transaction is left). This is the guarantee "each successful use case writes exactly one matching audit
+/// event in its transaction" checked on every write every test makes. Tests that race requests on purpose
+/// turn it off with [`TestApp::race_freely`], since the probe sends writes one at a time.
+struct AuditProbe {
+    on: std::sync::atomic::AtomicBool,
+    /// Held across a write request and its check, so that writes do not interleave.
+    turn: tokio::sync::Mutex<()>,
+    store: store::Store,
+    users: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The last audit sequence number seen.
+    seen: std::sync::Mutex<i64>,
+}
+
+/// POST routes that compute an answer and change nothing: they write no audit event.
+const READS_BY_POST: &[&str] = &["/api/v1/screening", "/api/v1/screening/customers"];
+
+/// Write routes that change no licensing record and are not audited: a signed checkpoint is a statement
+/// about the audit log itself (kept in its own table, public), and marking one's own notification read
+/// changes only that user's inbox.
+const NOT_AUDITED: &[(&str, &str, &str)] = &[
+    ("POST", "/api/v1/audit/checkpoints", ""),
+    ("POST", "/api/v1/notifications/", "/read"),
+];
+
+/// The record kinds whose count and versions show whether a write changed anything (a no-op writes no
+/// audit event and must change nothing).
+const RECORD_KINDS: &[&str] = &[
+    "case",
+    "exemption",
+    "registration",
+    "product",
+    "licence",
+    "denial",
+    "denial-notification",
+    "note",
+    "document",
+    "declaration",
+    "policy-version",
+    "organisation",
+    "enrolment",
+];
+
+impl AuditProbe {
+    fn not_audited(method: &str, path: &str) -> bool {
+        let path = path.split('?').next().unwrap_or(path);
+        NOT_AUDITED.iter().any(|(m, start, end)| {
+            *m == method
+                && if end.is_empty() {
+                    path == *start
+                } else {
+                    path.starts_with(start) && path.ends_with(end)
+                }
+        })
+    }
+
+    /// Count and summed versions of the records of every kind in `RECORD_KINDS`.
+    async fn fingerprint(&self) -> Vec<(i64, i64)> {
+        let mut out = Vec::with_capacity(RECORD_KINDS.len());
+        for kind in RECORD_KINDS {
+            out.push(
+                self.store
+                    .record_fingerprint(kind)
+                    .await
+                    .expect("record fingerprint"),
+            );
+        }
+        out
+    }
+
+    /// The count fields of a bulk import's answer, which names no record (a list file's answer names the
+    /// list version of each source in it, like any other answer).
+    fn bulk(path: &str) -> Option<&'static [&'static str]> {
+        let path = path.split('?').next().unwrap_or(path);
+        (path == "/api/v1/denials/import").then_some(&["added", "updated"])
+    }
+
+    fn reads_only(path: &str) -> bool {
+        let path = path.split('?').next().unwrap_or(path);
+        READS_BY_POST.contains(&path)
+    }
+
+    /// The last event's sequence number, read on from the last one seen.
+    async fn last_seq(&self) -> i64 {
+        let mut last = *self.seen.lock().unwrap();
+        loop {
+            let batch = self
+                .store
+                .audit_events(None, last, 10_000)
+                .await
+                .expect("audit events");
+            match batch.last() {
+                Some(e) => last = e.seq,
+                None => break,
+            }
+        }
+        *self.seen.lock().unwrap() = last;
+        last
+    }
+
+    async fn user_of(&self, app: &app::App, token: &str) -> Option<String> {
+        if let Some(u) = self.users.lock().unwrap().get(token) {
+            return Some(u.clone());
+        }
+        let user = app.authenticate(token).await.ok()?.user_id().to_string();
+        self.users
+            .lock()
+            .unwrap()
+            .insert(token.to_string(), user.clone());
+        Some(user)
+    }
 }
 
 impl Drop for TestApp {
@@ -91,6 +211,7 @@ impl TestApp {
         }
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
+        let probe_store = store::Store::connect(&db.url).await.expect("probe store");
         let app = app::App::new(store, config).await.expect("app");
         let admin = app
             .bootstrap_admin("root")
@@ -128,7 +249,22 @@ impl TestApp {
             _keys: keys_dir,
             _documents: documents_dir,
             sent: std::sync::atomic::AtomicUsize::new(0),
+            probe: AuditProbe {
+                on: std::sync::atomic::AtomicBool::new(true),
+                turn: tokio::sync::Mutex::new(()),
+                store: probe_store,
+                users: Default::default(),
+                seen: Default::default(),
+            },
         }
+    }
+
+    /// Turns the audit probe off for the rest of this test: for tests that send writes at the same time on
+    /// purpose (the probe would send them one at a time).
+    pub fn race_freely(&self) {
+        self.probe
+            .on
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How many requests this test has sent.
@@ -142,6 +278,96 @@ impl TestApp {
     }
 
     pub async fn raw(
+        &self,
+        method: &str,
+        token: Option<&str>,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Resp {
+        let writes = matches!(method, "POST" | "PUT" | "PATCH" | "DELETE");
+        let caller = match token {
+            Some(t) if writes && self.probe.on.load(std::sync::atomic::Ordering::SeqCst) => {
+                self.probe.user_of(&self.app, t).await
+            }
+            _ => None,
+        };
+        let Some(caller) = caller else {
+            return self.send_raw(method, token, path, body).await;
+        };
+        let _turn = self.probe.turn.lock().await;
+        let before = self.probe.last_seq().await;
+        let records_before = self.probe.fingerprint().await;
+        let r = self.send_raw(method, token, path, body).await;
+        let mut after = self
+            .probe
+            .store
+            .audit_events(None, before, 1_000)
+            .await
+            .expect("audit events");
+        after.retain(|e| e.event.actor == caller);
+        let actions: Vec<&str> = after.iter().map(|e| e.event.action.as_str()).collect();
+        let succeeded = (200..300).contains(&r.status);
+        if !succeeded || AuditProbe::reads_only(path) {
+            assert!(
+                actions.is_empty(),
+                "{method} {path} answered {} and wrote audit events {actions:?}",
+                r.status
+            );
+            return r;
+        }
+        if actions.is_empty() {
+            // A no-op (advice already requested, the same list file again) or a route that is not audited:
+            // then nothing at all may have changed.
+            assert!(
+                AuditProbe::not_audited(method, path)
+                    || self.probe.fingerprint().await == records_before,
+                "{method} {path} answered {} and changed records without an audit event",
+                r.status
+            );
+            return r;
+        }
+        let answer = r.body.to_string();
+        let mut seen = std::collections::HashSet::new();
+        for e in &after {
+            let id = e.event.record_id.as_str();
+            assert!(
+                seen.insert(id),
+                "{method} {path} wrote two audit events for record {id}: {actions:?}"
+            );
+        }
+        if let Some(field) = AuditProbe::bulk(path) {
+            // A bulk import answers with counts, not ids: one event per record it added or changed.
+            let counted: u64 = field.iter().map(|f| r.body[*f].as_u64().unwrap_or(0)).sum();
+            assert_eq!(
+                after.len() as u64,
+                counted,
+                "{method} {path}: {actions:?} for an answer of {answer}"
+            );
+            return r;
+        }
+        let named = |s: &str| !s.is_empty() && (path.contains(s) || answer.contains(s));
+        let mut matching = false;
+        for e in &after {
+            let id = e.event.record_id.as_str();
+            // The record itself, or its reference (a licence number names its case), or the caller.
+            let reference = self
+                .probe
+                .store
+                .get::<Value>(&e.event.record_kind, id)
+                .await
+                .ok()
+                .and_then(|rec| rec.reference);
+            matching |= named(id) || id == caller || reference.as_deref().is_some_and(named);
+        }
+        assert!(
+            matching,
+            "{method} {path}: none of its audit events {actions:?} names a record that the path, the answer or \
+             the caller names"
+        );
+        r
+    }
+
+    async fn send_raw(
         &self,
         method: &str,
         token: Option<&str>,

@@ -11,6 +11,7 @@ both_backends!(concurrent_decisions_one_wins);
 async fn concurrent_decisions_one_wins(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
+    t.race_freely();
     for round in 0..6 {
         let pinned = round < 3;
         let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
