@@ -795,8 +795,10 @@ impl App {
                 catch_all_notified: class.catch_all_notified,
                 denial_match,
             };
-            let det = policy::evaluate(&req, &set)
-                .map_err(|e| AppError::invalid("application", e.to_string()))?;
+            let start = std::time::Instant::now();
+            let det = policy::evaluate(&req, &set);
+            crate::metrics::policy(start);
+            let det = det.map_err(|e| AppError::invalid("application", e.to_string()))?;
             out.push(CaseDetermination {
                 request: serde_json::to_value(&req)
                     .map_err(|e| AppError::Internal(e.to_string()))?,

@@ -278,6 +278,16 @@ impl App {
     pub async fn jobs_of_kind(&self, kind: &str) -> AppResult<Vec<store::JobRow>> {
         Ok(self.store.jobs_of_kind(kind).await?)
     }
+
+    /// Jobs counted by kind and state, with the earliest `run_at` of each (the metrics endpoint).
+    pub async fn job_counts(&self) -> AppResult<Vec<store::JobCount>> {
+        Ok(self.store.job_counts().await?)
+    }
+
+    /// The database pool's use: (open connections, idle connections, most connections).
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        self.store.pool_use()
+    }
 }
 
 /// Runs due jobs every `every` while the app lives (started by `serve`).

@@ -23,6 +23,7 @@ pub mod exporter;
 pub mod jobs;
 pub mod licences;
 pub mod listing;
+pub mod metrics;
 pub mod model;
 pub mod notes;
 pub mod notifications;

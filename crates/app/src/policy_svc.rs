@@ -253,8 +253,10 @@ impl App {
             catch_all_notified,
             denial_match: false,
         };
-        let det = policy::evaluate(&req, &set)
-            .map_err(|e| AppError::invalid("product", e.to_string()))?;
+        let start = std::time::Instant::now();
+        let det = policy::evaluate(&req, &set);
+        crate::metrics::policy(start);
+        let det = det.map_err(|e| AppError::invalid("product", e.to_string()))?;
         let det_json = serde_json::to_value(&det).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut exemption = None;
         if q.record_exemption {

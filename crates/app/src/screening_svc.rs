@@ -360,6 +360,7 @@ impl App {
             exhaustive: false,
         };
         let mut hits = Vec::new();
+        let start = std::time::Instant::now();
         for (role, name, kind, country) in parties(org_name.as_deref(), body) {
             let countries: Vec<String> = country.into_iter().collect();
             let Ok(q) = Query::new(&name, kind, None, &countries, &[]) else {
@@ -399,6 +400,7 @@ impl App {
                 });
             }
         }
+        crate::metrics::screening("case", start);
         Ok(Some((hits, loaded.versions.clone())))
     }
 
@@ -435,11 +437,10 @@ impl App {
             limit,
             exhaustive: false,
         };
-        Ok((
-            loaded.index.screen(&q, &opts),
-            loaded.versions.clone(),
-            q.warnings,
-        ))
+        let start = std::time::Instant::now();
+        let matches = loaded.index.screen(&q, &opts);
+        crate::metrics::screening("adhoc", start);
+        Ok((matches, loaded.versions.clone(), q.warnings))
     }
 
     /// An exporter screens a prospective customer before applying. The answer shows only what the lists
@@ -463,7 +464,10 @@ impl App {
             exhaustive: false,
         };
         let mut out: Vec<CustomerMatch> = Vec::new();
-        for m in loaded.index.screen(&q, &opts) {
+        let start = std::time::Instant::now();
+        let matches = loaded.index.screen(&q, &opts);
+        crate::metrics::screening("customer", start);
+        for m in matches {
             let (listed_name, programmes) = loaded
                 .entries
                 .get(&(m.list.clone(), m.source_id.clone()))

@@ -13,6 +13,7 @@ pub mod apidocs;
 pub mod error;
 pub mod extract;
 pub mod lists_io;
+pub mod metrics;
 pub mod observe;
 pub mod pages;
 mod routes;

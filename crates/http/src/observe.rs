@@ -32,6 +32,21 @@ fn sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// The method as a metrics label: the standard ones by name, anything else (a client can send any token) as
+/// `other`, so that clients cannot grow the label set.
+fn known_method(m: &axum::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Middleware: see the module documentation.
 pub async fn observe(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -53,7 +68,14 @@ pub async fn observe(req: Request, next: Next) -> Response {
         .scope(id.clone(), next.run(req))
         .instrument(span)
         .await;
-    let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let seconds = start.elapsed().as_secs_f64();
+    let latency_ms = seconds * 1000.0;
+    crate::metrics::record(
+        known_method(&method),
+        &route,
+        resp.status().as_u16(),
+        seconds,
+    );
     tracing::info!(
         method = %method,
         route = %route,

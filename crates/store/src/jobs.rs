@@ -46,6 +46,17 @@ pub struct JobRow {
     pub finished_at: Option<String>,
 }
 
+/// The number of jobs of one kind in one state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobCount {
+    pub kind: String,
+    /// pending, running, done or failed.
+    pub state: String,
+    pub count: i64,
+    /// The earliest `run_at` among them.
+    pub oldest_run_at: Option<String>,
+}
+
 /// An in-app notification for one user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NotificationRow {
@@ -402,6 +413,27 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         job_from_row(&row)
+    }
+
+    /// How many jobs there are of each kind and state, with the earliest `run_at` among them (metrics: queue
+    /// depth, oldest waiting job, failures).
+    pub async fn job_counts(&self) -> Result<Vec<JobCount>> {
+        let rows = sqlx::query(
+            "SELECT kind, state, CAST(COUNT(*) AS BIGINT) AS n, MIN(run_at) AS oldest FROM jobs GROUP BY kind, state \
+             ORDER BY kind, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JobCount {
+                    kind: r.try_get("kind")?,
+                    state: r.try_get("state")?,
+                    count: r.try_get("n")?,
+                    oldest_run_at: r.try_get("oldest")?,
+                })
+            })
+            .collect()
     }
 
     /// Jobs of a kind (every state), oldest first.

@@ -17,7 +17,7 @@ pub use audit::{
     TrustedHead, VerifyReport,
 };
 pub use error::StoreError;
-pub use jobs::{DeliveryRow, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
+pub use jobs::{DeliveryRow, JobCount, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
 
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -413,6 +413,15 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await
+    }
+
+    /// The connection pool's use: (open connections, idle connections, most connections).
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        (
+            self.pool.size(),
+            u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            self.pool.options().get_max_connections(),
+        )
     }
 
     /// Starts a writing transaction.

@@ -11,6 +11,10 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "EXPORTCTL_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Address and port for Prometheus metrics (`GET /metrics`); off unless given. Keep it off the public
+    /// network: metrics are not behind sign-in.
+    #[arg(long, env = "EXPORTCTL_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub db: DbArgs,
     /// The signing key ring (audit checkpoints; licences are signed with its current key).
@@ -298,6 +302,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", a.listen))?;
         let addr = listener.local_addr().unwrap_or(a.listen);
+        let metrics_listener = match a.metrics_listen {
+            Some(m) => Some(
+                tokio::net::TcpListener::bind(m)
+                    .await
+                    .with_context(|| format!("cannot listen on {m} (--metrics-listen)"))?,
+            ),
+            None => None,
+        };
         let mut required_lists = a.required_lists.clone();
         if a.demo
             && !required_lists
@@ -403,6 +415,19 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         });
         tracing::info!(%addr, "exportctl listening");
         eprintln!("exportctl listening on http://{addr}");
+        if let Some(l) = metrics_listener {
+            let maddr = l.local_addr().ok();
+            eprintln!(
+                "metrics on http://{}/metrics",
+                maddr.map(|a| a.to_string()).unwrap_or_default()
+            );
+            let router = http::metrics::router(app.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, router).await {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            });
+        }
         let limits = http::ServeLimits {
             header_read_timeout: std::time::Duration::from_secs(a.header_timeout_secs),
             request_timeout: std::time::Duration::from_secs(a.request_timeout_secs),

@@ -30,9 +30,11 @@ pub struct TestApp {
 ///   for one record), one of them naming the record the path, the answer or the caller names;
 /// - when it succeeded and changed nothing (a no-op) or only read (`READS_BY_POST`): no event, and no record
 ///   changed;
-/// - when it failed: no event (nothing of the failed transaction is left). This is the guarantee "each successful use case writes exactly one matching audit
-/// event in its transaction" checked on every write every test makes. Tests that race requests on purpose
-/// turn it off with [`TestApp::race_freely`], since the probe sends writes one at a time.
+/// - when it failed: no event (nothing of the failed transaction is left).
+///
+/// This is ARCHITECTURE.md's "What a use case audits", checked on every write every test makes. Tests that
+/// race requests on purpose turn it off with [`TestApp::race_freely`], since the probe sends writes one at a
+/// time.
 struct AuditProbe {
     on: std::sync::atomic::AtomicBool,
     /// Held across a write request and its check, so that writes do not interleave.
