@@ -2,11 +2,12 @@
 
 #![forbid(unsafe_code)]
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cmd;
 mod config;
+mod config_file;
 
 #[derive(Parser)]
 #[command(
@@ -48,6 +49,83 @@ enum Command {
     Restore(cmd::backup::RestoreArgs),
     /// Demo data: seed the deterministic decision history (as `serve --demo` does) without serving.
     Demo(cmd::demo::DemoArgs),
+    /// The configuration file of `serve`: check one before starting with it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Checks a `serve` configuration file (TOML, keyed by flag name): every key a flag of `serve`, every value
+    /// accepted by that flag. Prints the settings it holds; exits 1 naming the first bad one.
+    Check {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+}
+
+/// `serve --config FILE` / `EXPORTCTL_CONFIG`: the file's settings become arguments after `serve`, except
+/// those given on the command line or set in the environment.
+fn with_config_file(args: Vec<std::ffi::OsString>) -> anyhow::Result<Vec<std::ffi::OsString>> {
+    let strings: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if strings.get(1).map(String::as_str) != Some("serve") {
+        return Ok(args);
+    }
+    let Some(file) = config_file::named(&strings[2..]) else {
+        return Ok(args);
+    };
+    let cli = Cli::command();
+    let serve = cli.find_subcommand("serve").expect("serve is a subcommand");
+    let extra = config_file::file_args(serve, &file, &strings[2..], &|e| {
+        std::env::var_os(e).is_some()
+    })?;
+    let mut out: Vec<std::ffi::OsString> = args[..2].to_vec();
+    out.extend(extra);
+    out.extend(args[2..].iter().cloned());
+    Ok(out)
+}
+
+fn config_check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let cli = Cli::command();
+    let serve = cli.find_subcommand("serve").expect("serve is a subcommand");
+    let extra = config_file::file_args(serve, file, &[], &|_| false)?;
+    let mut args: Vec<std::ffi::OsString> = vec!["exportctl".into(), "serve".into()];
+    args.extend(extra.iter().cloned());
+    if let Err(e) = Cli::try_parse_from(&args) {
+        eprintln!("{}: {}", file.display(), e.render().to_string().trim_end());
+        return Ok(ExitCode::from(1));
+    }
+    let mut settings = Vec::new();
+    let mut it = extra
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .peekable();
+    while let Some(flag) = it.next() {
+        let key = flag.trim_start_matches('-').to_string();
+        let value = match it.peek() {
+            Some(v) if !v.starts_with("--") => it.next().unwrap_or_default(),
+            _ => "true".to_string(),
+        };
+        // A database URL may carry a password.
+        let value = if key == "database" {
+            "<redacted>".to_string()
+        } else {
+            value
+        };
+        settings.push(format!("  {key} = {value}"));
+    }
+    println!(
+        "{}: ok, {} setting(s) for `exportctl serve`",
+        file.display(),
+        settings.len()
+    );
+    for s in settings {
+        println!("{s}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Options that say where the database is; accepted anywhere on the line.
@@ -88,7 +166,14 @@ fn hoist_db_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(hoist_db_options(std::env::args_os().collect()));
+    let args = match with_config_file(hoist_db_options(std::env::args_os().collect())) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Serve(a) => cmd::serve::run(*a),
         Command::Admin(a) => cmd::admin::run(a),
@@ -103,6 +188,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Backup(a) => cmd::backup::backup(a),
         Command::Restore(a) => cmd::backup::restore(a),
+        Command::Config(ConfigCommand::Check { file }) => config_check(&file),
     };
     match result {
         Ok(code) => code,

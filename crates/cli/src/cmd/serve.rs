@@ -15,6 +15,10 @@ pub struct ServeArgs {
     /// network: metrics are not behind sign-in.
     #[arg(long, env = "EXPORTCTL_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// A TOML file with any of these settings, keyed by flag name (`listen = "0.0.0.0:8080"`); the command
+    /// line and the environment win over it. Check one with `exportctl config check FILE`.
+    #[arg(long, env = "EXPORTCTL_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub db: DbArgs,
     /// The signing key ring (audit checkpoints; licences are signed with its current key).
