@@ -13,7 +13,9 @@ pub struct TestApp {
     pub admin: String,
     pub app: Arc<app::App>,
     server: tokio::task::JoinHandle<()>,
-    _db: testdb::TestDb,
+    /// The throw-away database, owned by the first instance (a second instance on it owns none).
+    _db: Option<testdb::TestDb>,
+    db_url: String,
     /// The signing key ring's directory (when the test did not bring its own ring).
     _keys: tempfile::TempDir,
     /// The document store's directory (when the test did not bring its own store).
@@ -247,7 +249,8 @@ impl TestApp {
             admin,
             app,
             server,
-            _db: db,
+            db_url: db.url.clone(),
+            _db: Some(db),
             _keys: keys_dir,
             _documents: documents_dir,
             sent: std::sync::atomic::AtomicUsize::new(0),
@@ -276,7 +279,57 @@ impl TestApp {
 
     /// The URL of this test's database (for a second process on the same database).
     pub fn db_url(&self) -> &str {
-        &self._db.url
+        &self.db_url
+    }
+
+    /// A second instance of the service on this one's database, with `config`, the same signing keys and
+    /// document store, and its own router on its own port: what a second `serve` process behind the same load
+    /// balancer is. The administrator's token works on both.
+    pub async fn second_instance(&self, mut config: app::AppConfig) -> TestApp {
+        if config.signing_keys.is_none() {
+            config.signing_keys = Some(Arc::new(
+                keys::KeyRing::load_or_create(self._keys.path()).expect("key ring"),
+            ));
+        }
+        if config.documents.store.is_none() {
+            config.documents.store = Some(Arc::new(
+                object_store::local::LocalFileSystem::new_with_prefix(self._documents.path())
+                    .expect("document store"),
+            ));
+        }
+        let store = store::Store::connect(&self.db_url).await.expect("store");
+        let probe_store = store::Store::connect(&self.db_url)
+            .await
+            .expect("probe store");
+        let app = app::App::new(store, config).await.expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = http_api::router_with(app.clone(), Default::default());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
+            admin: self.admin.clone(),
+            app,
+            server,
+            _db: None,
+            db_url: self.db_url.clone(),
+            _keys: tempfile::tempdir().expect("key dir"),
+            _documents: tempfile::tempdir().expect("document dir"),
+            sent: std::sync::atomic::AtomicUsize::new(0),
+            probe: AuditProbe {
+                on: std::sync::atomic::AtomicBool::new(true),
+                turn: tokio::sync::Mutex::new(()),
+                store: probe_store,
+                users: Default::default(),
+                seen: Default::default(),
+            },
+        }
     }
 
     pub async fn raw(

@@ -35,3 +35,4 @@ mod secrets;
 mod shipments;
 mod sinks;
 mod statistics;
+mod two_instances;

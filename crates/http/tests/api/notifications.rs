@@ -7,7 +7,7 @@ use crate::common::*;
 use crate::sinks::{HookReceiver, SmtpSink};
 use serde_json::{json, Value};
 
-fn smtp_config(port: u16) -> app::AppConfig {
+pub fn smtp_config(port: u16) -> app::AppConfig {
     app::AppConfig {
         notify: app::notify::NotifyConfig {
             smtp: Some(app::notify::SmtpConfig {
