@@ -9,7 +9,8 @@
 //!
 //! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
 //! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
-//! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists).
+//! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists),
+//! [`documents`] (case documents and declarations shown on the case pages, their download, upload forms).
 
 // Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ macro_rules! key {
 mod admin;
 mod adviser;
 mod auditor;
+mod documents;
 mod exporter;
 mod exporter_forms;
 mod notifications;
@@ -57,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(statistics::routes())
         .merge(sign_in::routes())
         .merge(exporter::routes())
+        .merge(documents::routes())
         .merge(exporter_forms::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
