@@ -206,16 +206,18 @@ const TEXT_FIELD_LIMIT: usize = 1024;
 /// sending and shows the answer.
 const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
-/// Reads an upload form: text fields up to 1 KB each, the `file_field` part up to `max` bytes.
+/// Reads an upload form: text fields up to 1 KB each, the `file_field` part up to `max` bytes; errors in the
+/// language of `m`.
 pub async fn read_upload(
     form: Result<Multipart, MultipartRejection>,
     file_field: &str,
     file_control: &'static str,
     max: usize,
+    m: &'static super::Catalogue,
 ) -> Result<Upload, UploadError> {
     let malformed = || UploadError {
         control: file_control,
-        message: super::EN.t(key!("document-upload-malformed")).to_string(),
+        message: m.t(key!("document-upload-malformed")).to_string(),
         too_large: false,
     };
     let mut form = form.map_err(|_| malformed())?;
@@ -245,7 +247,7 @@ pub async fn read_upload(
                     control: file_control,
                     message: format!(
                         "{}: is larger than the limit of {max} bytes",
-                        super::EN.t(key!("document-file"))
+                        m.t(key!("document-file"))
                     ),
                     too_large: true,
                 });

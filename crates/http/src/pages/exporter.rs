@@ -225,7 +225,8 @@ async fn upload_document(
     if let Err(r) = exporter_only(&s) {
         return r;
     }
-    let read = read_upload(form, "file", "file", st.app.config.documents.max_bytes).await;
+    let max = st.app.config.documents.max_bytes;
+    let read = read_upload(form, "file", "file", max, s.lang).await;
     if let Ok(up) = &read {
         if !app::auth::csrf_matches(&s.secret, up.fields.get("csrf")) {
             return super::message(
@@ -255,12 +256,9 @@ async fn upload_document(
             return fail(c, FormData::default(), status, e.control, e.message);
         }
     };
-    let file_label = super::EN.t(key!("document-file"));
+    let file_label = s.lang.t(key!("document-file"));
     let Some((name, content)) = up.file else {
-        let msg = format!(
-            "{file_label}: {}",
-            super::EN.t(key!("document-file-missing"))
-        );
+        let msg = format!("{file_label}: {}", s.lang.t(key!("document-file-missing")));
         return fail(c, up.fields, StatusCode::BAD_REQUEST, "file", msg);
     };
     let doc = NewDocument {
@@ -273,7 +271,7 @@ async fn upload_document(
         Ok(_) => Redirect::to(&format!("/exporter/cases/{id}#documents")).into_response(),
         Err(app::AppError::Invalid { field, reason }) => {
             let (control, label) = if field == "kind" {
-                ("kind", super::EN.t(key!("document-kind")))
+                ("kind", s.lang.t(key!("document-kind")))
             } else {
                 ("file", file_label)
             };
@@ -324,7 +322,7 @@ async fn record_declaration(
     let fail = |c: Loaded, status: StatusCode, field: &str, reason: String| {
         let (control, key) = label(field);
         let l = Layout::new(key!("case-title"), Some(s))
-            .error(control, format!("{}: {reason}", super::EN.t(key)));
+            .error(control, format!("{}: {reason}", s.lang.t(key)));
         render(status, &case_page(s, c, l, String::new(), f.form.clone()))
     };
     let get = |k: &str| f.form.get(k).trim().to_string();
@@ -333,7 +331,7 @@ async fn record_declaration(
         match chrono::NaiveDate::parse_from_str(&get(k), "%Y-%m-%d") {
             Ok(d) => dates.push(d),
             Err(_) => {
-                let msg = super::EN.t(key!("date-hint")).to_string();
+                let msg = s.lang.t(key!("date-hint")).to_string();
                 return fail(c, StatusCode::BAD_REQUEST, k, msg);
             }
         }
@@ -378,10 +376,8 @@ async fn respond(State(st): State<AppState>, Path(id): Path<String>, f: CheckedF
     match st.app.respond(&s.who, &id, body).await {
         Ok(_) => Redirect::to(&format!("/exporter/cases/{id}")).into_response(),
         Err(app::AppError::Invalid { field, reason }) if field == "answer" => {
-            let l = Layout::new(key!("case-title"), Some(s)).error(
-                "answer",
-                format!("{}: {reason}", super::EN.t(key!("answer"))),
-            );
+            let l = Layout::new(key!("case-title"), Some(s))
+                .error("answer", format!("{}: {reason}", s.lang.t(key!("answer"))));
             render(
                 StatusCode::BAD_REQUEST,
                 &case_page(s, c, l, answer, FormData::default()),

@@ -168,7 +168,7 @@ async fn queue_page(st: &AppState, s: &Session, name: Option<&str>, query: FormD
                     .find(|f| f.0 == field)
                     .copied()
                     .unwrap_or(("state", key!("state")));
-                l = l.error(control, format!("{}: {reason}", super::EN.t(label)));
+                l = l.error(control, format!("{}: {reason}", s.lang.t(label)));
                 status = StatusCode::BAD_REQUEST;
             }
             Err(e) => return app_error(Some(s), e),
@@ -588,7 +588,7 @@ async fn act(
                     let label = CONDITION_CONTROLS
                         .iter()
                         .find(|x| x.0 == control)
-                        .map(|x| super::EN.t(x.1))
+                        .map(|x| s.lang.t(x.1))
                         .unwrap_or(control);
                     let l = Layout::new(key!("case-title"), Some(s))
                         .error(control, format!("{label}: {msg}"));
@@ -774,7 +774,7 @@ async fn check(st: &AppState, id: &str, f: CheckedForm, what: Checked) -> Respon
                 entered,
                 StatusCode::BAD_REQUEST,
                 &control,
-                super::EN.t(key!("check-outcome-missing")).to_string(),
+                s.lang.t(key!("check-outcome-missing")).to_string(),
             )
         }
     };

@@ -687,6 +687,7 @@ both_backends!(
     admin_pages_manage_organisations_users_tokens_and_lists,
     licence_after_issue_forms_with_reasons,
     documents_uploaded_listed_and_verified_from_the_pages,
+    signed_in_pages_in_hebrew_have_no_english_left,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
