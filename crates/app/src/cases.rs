@@ -1911,10 +1911,17 @@ pub(crate) fn approval_blocker_list(required: &[String], body: &CaseBody) -> Vec
     }
     for doc in &body.required_documents {
         if !has_verified_document(body, doc, crate::today()) {
-            out.push(format!(
-                "required document {doc} has not been verified: the exporter uploads the signed file and records \
-                 the declaration, and the assigned officer verifies it"
-            ));
+            out.push(if doc == crate::documents::END_USER_DECLARATION {
+                format!(
+                    "required document {doc} has not been verified: the exporter uploads the signed file and records \
+                     the declaration, and the assigned officer verifies it"
+                )
+            } else {
+                format!(
+                    "required document {doc} has not been verified: the exporter uploads it as a document of kind \
+                     {doc}, and the assigned officer verifies it"
+                )
+            });
         }
     }
     if let Err(AppError::Conflict(gap)) = screening_complete(required, body) {

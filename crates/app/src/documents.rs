@@ -160,6 +160,10 @@ pub struct Document {
     pub uploaded_by: Option<String>,
     pub uploaded_by_role: Role,
     pub created_at: String,
+    /// The assigned officer's check of a document of a kind other than the end-user declaration (whose check
+    /// is on its declaration record); absent until checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 /// A document to store: what the HTTP layer read from the multipart form.
@@ -334,7 +338,55 @@ fn for_reader(who: &Principal, mut d: Document) -> Document {
     if who.role == Role::Exporter && d.uploaded_by_role != Role::Exporter {
         d.uploaded_by = None;
     }
+    if who.role == Role::Exporter {
+        if let Some(v) = d.verification.as_mut() {
+            v.by = None;
+        }
+    }
     d
+}
+
+/// The reason of an officer's check: required for a rejection, bounded when given.
+fn verification_reason(v: &VerifyDeclaration) -> AppResult<Option<String>> {
+    match (&v.outcome, v.reason.as_deref()) {
+        (VerificationOutcome::Rejected, None) => Err(AppError::invalid(
+            "reason",
+            "say why the document is rejected",
+        )),
+        (_, Some(r)) => Ok(Some(text("reason", r, 2000)?)),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The case of a verification, read in `tx`: visible to the officer, assigned to them (or to nobody), open.
+async fn case_to_verify(
+    tx: &mut store::Tx,
+    who: &Principal,
+    case_id: &str,
+    what: &str,
+) -> AppResult<Record<CaseBody>> {
+    let case = tx
+        .get::<CaseBody>(CASE, case_id)
+        .await
+        .map_err(not_found("application"))?;
+    let case = who.visible(Kind::Case, case)?;
+    if let Some(a) = case.assigned_to.as_deref().filter(|a| *a != who.user_id) {
+        let name = match tx.user_by_id(a).await {
+            Ok(u) => u.username,
+            Err(store::StoreError::NotFound) => a.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        return Err(AppError::Forbidden(format!(
+            "the case is assigned to {name}; only the assigned officer acts on it (re-assign it to yourself first)"
+        )));
+    }
+    let state: CaseState = case.state.parse().map_err(AppError::Internal)?;
+    if !state.is_open() {
+        return Err(AppError::Conflict(format!(
+            "the application is {state}: {what} are verified while it is open"
+        )));
+    }
+    Ok(case)
 }
 
 impl App {
@@ -418,6 +470,7 @@ impl App {
             uploaded_by: Some(who.user_id.clone()),
             uploaded_by_role: who.role,
             created_at: now(),
+            verification: None,
         };
         let mut rec = Record::new(
             doc.id.clone(),
@@ -766,39 +819,10 @@ impl App {
         v: VerifyDeclaration,
     ) -> AppResult<Declaration> {
         who.require(&[Role::Officer], "verify declarations")?;
-        let reason = match (&v.outcome, v.reason.as_deref()) {
-            (VerificationOutcome::Rejected, None) => {
-                return Err(AppError::invalid(
-                    "reason",
-                    "say why the declaration is rejected",
-                ))
-            }
-            (_, Some(r)) => Some(text("reason", r, 2000)?),
-            (_, None) => None,
-        };
+        let reason = verification_reason(&v)?;
         let mut tx = self.store.begin().await?;
         tx.lock_writes().await?;
-        let case = tx
-            .get::<CaseBody>(CASE, case_id)
-            .await
-            .map_err(not_found("application"))?;
-        let case = who.visible(Kind::Case, case)?;
-        if let Some(a) = case.assigned_to.as_deref().filter(|a| *a != who.user_id) {
-            let name = match tx.user_by_id(a).await {
-                Ok(u) => u.username,
-                Err(store::StoreError::NotFound) => a.to_string(),
-                Err(e) => return Err(e.into()),
-            };
-            return Err(AppError::Forbidden(format!(
-                "the case is assigned to {name}; only the assigned officer acts on it (re-assign it to yourself first)"
-            )));
-        }
-        let state: CaseState = case.state.parse().map_err(AppError::Internal)?;
-        if !state.is_open() {
-            return Err(AppError::Conflict(format!(
-                "the application is {state}: declarations are verified while it is open"
-            )));
-        }
+        let case = case_to_verify(&mut tx, who, case_id, "declarations").await?;
         let before = tx
             .get::<Declaration>(DECLARATION, declaration_id)
             .await
@@ -877,6 +901,101 @@ impl App {
             declaration_id,
             Some(&before.body),
             Some(&after.body),
+            reason.as_deref(),
+        );
+        tx.commit().await?;
+        Ok(after.body)
+    }
+
+    /// The assigned officer verifies or rejects an uploaded document of any kind but the end-user
+    /// declaration (which is checked through its structured [`Declaration`]). A verified document counts
+    /// toward approval as a required document of its kind: it is added to the case's `verified_documents` in
+    /// the same transaction. Decided once: a correction is a new upload.
+    pub async fn verify_document(
+        &self,
+        who: &Principal,
+        case_id: &str,
+        document_id: &str,
+        v: VerifyDeclaration,
+    ) -> AppResult<Document> {
+        who.require(&[Role::Officer], "verify documents")?;
+        let reason = verification_reason(&v)?;
+        let mut tx = self.store.begin().await?;
+        tx.lock_writes().await?;
+        let case = case_to_verify(&mut tx, who, case_id, "documents").await?;
+        let before = tx
+            .get::<Document>(DOCUMENT, document_id)
+            .await
+            .map_err(not_found("document"))?;
+        if before.body.case_id != case.id {
+            return Err(AppError::NotFound("document"));
+        }
+        if before.body.kind == END_USER_DECLARATION {
+            return Err(AppError::Conflict(format!(
+                "document {document_id} is the signed file of an end-user declaration: verify the declaration \
+                 recorded for it (POST /api/v1/applications/{}/declarations/{{declaration_id}}/verification)",
+                case.id
+            )));
+        }
+        if let Some(done) = &before.body.verification {
+            return Err(AppError::Conflict(format!(
+                "document {document_id} was already {} on {}; upload a new document to correct it",
+                done.outcome.as_str(),
+                done.at
+            )));
+        }
+        let at = now();
+        if v.outcome == VerificationOutcome::Verified {
+            if !before.body.scan.downloadable() {
+                return Err(AppError::Conflict(format!(
+                    "document {document_id} is {}: a document is verified once it is found clean",
+                    before.body.scan.as_str()
+                )));
+            }
+            let mut c = case.clone();
+            c.body.verified_documents.push(VerifiedDocument {
+                kind: before.body.kind.clone(),
+                document_id: before.id.clone(),
+                declaration_id: None,
+                valid_until: None,
+                verified_by: who.user_id.clone(),
+                verified_at: at.clone(),
+            });
+            c.version += 1;
+            c.updated_at = at.clone();
+            (c.tags, c.search) = crate::listing::case_index(&c.body);
+            tx.update(&c).await?;
+            audit(
+                &mut tx,
+                who,
+                "verify-document",
+                CASE,
+                &c.id,
+                Some(&serde_json::json!({"version": case.version})),
+                Some(
+                    &serde_json::json!({"version": c.version, "verified_documents": c.body.verified_documents}),
+                ),
+                reason.as_deref(),
+            );
+        }
+        let mut after = before.clone();
+        after.body.verification = Some(Verification {
+            outcome: v.outcome,
+            reason: reason.clone(),
+            by: Some(who.user_id.clone()),
+            at: at.clone(),
+        });
+        after.version += 1;
+        after.updated_at = at;
+        tx.update(&after).await?;
+        audit(
+            &mut tx,
+            who,
+            "check-document",
+            DOCUMENT,
+            document_id,
+            Some(&serde_json::json!({"verification": null})),
+            Some(&serde_json::json!({"verification": after.body.verification})),
             reason.as_deref(),
         );
         tx.commit().await?;

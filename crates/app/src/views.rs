@@ -198,9 +198,15 @@ impl From<Case> for ExporterCase {
         if c.state.is_open() {
             for doc in &b.required_documents {
                 if !crate::cases::has_verified_document(&b, doc, crate::today()) {
-                    awaiting.push(format!(
-                        "provide the required document {doc} (upload the signed file and record it) for an officer to verify"
-                    ));
+                    awaiting.push(if doc == crate::documents::END_USER_DECLARATION {
+                        format!(
+                            "provide the required document {doc} (upload the signed file and record it) for an officer to verify"
+                        )
+                    } else {
+                        format!(
+                            "provide the required document {doc} (upload it as a document of kind {doc}) for an officer to verify"
+                        )
+                    });
                 }
             }
         }

@@ -4,6 +4,10 @@
 //! marketing applications on a throw-away SQLite database (through the same use cases as the API), serves the
 //! router on 127.0.0.1:0, signs the officer in through the sign-in form, then requests each page REQUESTS times
 //! (default 100) one after another and prints p50/p99 latency and the body size. Results: BENCHMARKS.md.
+//!
+//! `-- REQUESTS --wrk SECONDS[:CONNECTIONS]` then loads the case page and the queue page with `wrk`
+//! (Debian `wrk`, must be on the PATH) for SECONDS each over CONNECTIONS keep-alive connections (default 4),
+//! with the officer's session cookie, and prints wrk's p50/p99 latency and throughput for each.
 
 use std::time::{Duration, Instant};
 
@@ -16,10 +20,20 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let requests: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100);
+    let args: Vec<String> = std::env::args().collect();
+    let requests: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100);
+    // `--wrk SECONDS[:CONNECTIONS]`
+    let wrk: Option<(u32, u32)> = args
+        .iter()
+        .position(|a| a == "--wrk")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            let (secs, conns) = v.split_once(':').unwrap_or((v, "4"));
+            (
+                secs.parse().expect("--wrk SECONDS"),
+                conns.parse().expect("--wrk SECONDS:CONNECTIONS"),
+            )
+        });
     let dir = tempfile::tempdir().unwrap();
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -113,7 +127,7 @@ async fn main() {
         .to_string();
     println!("| page | requests | p50 | p99 | body |");
     println!("|---|---|---|---|---|");
-    for (name, path) in [
+    let pages = [
         (
             "queue overview (/officer: counts of the five queues over 1,000 cases)",
             "/officer".to_string(),
@@ -128,7 +142,8 @@ async fn main() {
         ),
         ("case page", format!("/officer/cases/{last}")),
         ("stylesheet", "/static/style.css".to_string()),
-    ] {
+    ];
+    for (name, path) in &pages {
         let mut times = Vec::with_capacity(requests);
         let mut size = 0;
         for _ in 0..requests {
@@ -150,5 +165,53 @@ async fn main() {
             percentile(&times, 0.99).as_secs_f64() * 1e3,
             size as f64 / 1024.0
         );
+    }
+    if let Some((secs, conns)) = wrk {
+        println!();
+        println!(
+            "| page (wrk, {secs} s, {conns} connections) | requests | p50 | p99 | requests/s |"
+        );
+        println!("|---|---|---|---|---|");
+        for (name, path) in pages.iter().filter(|(_, p)| p.starts_with("/officer/")) {
+            let out = std::process::Command::new("wrk")
+                .args([
+                    "-t",
+                    "1",
+                    "-c",
+                    &conns.to_string(),
+                    "-d",
+                    &format!("{secs}s"),
+                ])
+                .args(["--latency", "-H", &format!("Cookie: {cookie}")])
+                .arg(format!("{base}{path}"))
+                .output()
+                .expect("run wrk (apt-get install -y wrk)");
+            let text = String::from_utf8_lossy(&out.stdout);
+            // wrk prints "  50%   12.34ms" in its latency distribution, "N requests in ..." and
+            // "Requests/sec: ...", and counts non-2xx answers separately (none is expected).
+            let field = |prefix: &str| {
+                text.lines()
+                    .map(str::trim)
+                    .find(|l| l.starts_with(prefix))
+                    .and_then(|l| l[prefix.len()..].split_whitespace().next())
+                    .unwrap_or("?")
+                    .to_string()
+            };
+            assert!(
+                !text.contains("Non-2xx"),
+                "{path}: wrk saw error answers:\n{text}"
+            );
+            let total = text
+                .lines()
+                .find(|l| l.contains("requests in"))
+                .and_then(|l| l.split_whitespace().next())
+                .unwrap_or("?");
+            println!(
+                "| {name} | {total} | {} | {} | {} |",
+                field("50%"),
+                field("99%"),
+                field("Requests/sec:")
+            );
+        }
     }
 }

@@ -7,14 +7,17 @@
 //! The journeys: the exporter checks whether a licence is needed and applies for a marketing licence through
 //! the forms; the officer takes the case from the queue, asks for information, which the exporter answers; the
 //! human-rights adviser fills in the checklist; the officer approves with typed conditions and issues; the
-//! exporter opens the licence and applies for an export licence citing it, which the officer approves and
-//! issues; an application naming a listed party gets a screening hit that the officer confirms, then refuses
+//! exporter opens the licence and applies for an export licence citing it, uploads the signed end-user
+//! declaration (a Word file) and records it; the officer verifies the declaration, approves and issues, then
+//! suspends and reinstates the licence with reasons; an application naming a listed party gets a screening hit that the officer confirms, then refuses
 //! citing refusal criteria; the policy administrator previews a staged policy's impact; anyone verifies the
 //! licence, in Hebrew. The exporter's journey, from sign-in to an issued export licence, runs on PostgreSQL
 //! too (the officer's part there through the use cases).
 
 #[path = "support/browser.rs"]
 mod browser_support;
+#[path = "support/office.rs"]
+mod office;
 
 use browser_support::{start_driver, Browser, Service};
 use serde_json::json;
@@ -297,6 +300,23 @@ async fn journeys_with_accessibility_checks() {
     b.check("exporter-licence").await;
     let export_path = exporter_applies_for_export(&b, &service, &product, &case_id).await;
     let export_id = export_path.rsplit('/').next().unwrap().to_string();
+    // The signed end-user declaration (a Word document) uploaded and described through the forms.
+    let eud = service.files.path().join("end-user-declaration.docx");
+    std::fs::write(&eud, office::docx("End-user declaration, signed.")).unwrap();
+    b.fill("#kind", "end-user-declaration").await;
+    b.choose_file("#file", &eud).await;
+    b.click("#upload-document").await;
+    assert!(b.text().await.contains("end-user-declaration.docx"));
+    b.fill("#signatory_name", "Giulia Rossi").await;
+    b.fill("#signatory_position", "Head of security").await;
+    b.fill("#end_user_organisation", "Example Telecom SpA")
+        .await;
+    b.fill("#signed_on", "2026-01-05").await;
+    b.fill("#terms_version", "2021-12").await;
+    b.fill("#valid_until", "2099-12-31").await;
+    b.click("#record-declaration").await;
+    assert!(b.text().await.contains("Giulia Rossi"));
+    b.check("exporter-documents").await;
     b.sign_out().await;
 
     // Officer: the export case from the queue; review, advice, approval and issue through the pages.
@@ -306,6 +326,12 @@ async fn journeys_with_accessibility_checks() {
         .await;
     b.check("officer-export-case").await;
     b.click("#start-review").await;
+    // The declaration verified from the case page.
+    b.tick("form[action*='/declarations/'] input[value='verified']")
+        .await;
+    b.click("form[action*='/declarations/'] button").await;
+    assert!(b.text().await.to_lowercase().contains("verified"));
+    b.check("officer-declaration-verified").await;
     advise(&service, &export_id, false).await;
     b.goto(&format!("/officer/cases/{export_id}")).await;
     b.fill(
@@ -318,6 +344,16 @@ async fn journeys_with_accessibility_checks() {
     b.click("#issue").await;
     assert!(b.text().await.to_lowercase().contains("issued"));
     b.check("officer-export-issued").await;
+    // The licence's life after issue: suspended, then reinstated, each with its reason.
+    b.fill("#suspend-reason", "The end user is under investigation.")
+        .await;
+    b.click("#suspend").await;
+    assert!(b.text().await.to_lowercase().contains("suspended"));
+    b.check("officer-licence-suspended").await;
+    b.fill("#reinstate-reason", "The investigation found nothing.")
+        .await;
+    b.click("#reinstate").await;
+    assert!(b.text().await.to_lowercase().contains("issued"));
     b.sign_out().await;
     b.sign_in("demo-exporter", &pw("demo-exporter")).await;
     b.goto(&export_path).await;

@@ -582,7 +582,7 @@ async fn set_password(
             s,
             &id,
             "password",
-            AppError::invalid("password", super::EN.t(key!("passwords-differ"))),
+            AppError::invalid("password", s.lang.t(key!("passwords-differ"))),
         )
         .await;
     }
@@ -866,11 +866,11 @@ async fn upload_list(State(st): State<AppState>, s: Session, mut mp: Multipart) 
         (Err(e), _) => Err(e),
         (_, None) => Err((
             "file".to_string(),
-            super::EN.t(key!("list-file-missing")).to_string(),
+            s.lang.t(key!("list-file-missing")).to_string(),
         )),
         (_, Some((_, b))) if b.is_empty() => Err((
             "file".to_string(),
-            super::EN.t(key!("list-file-missing")).to_string(),
+            s.lang.t(key!("list-file-missing")).to_string(),
         )),
         (Ok(format), Some((name, bytes))) => {
             let name = if name.is_empty()

@@ -127,7 +127,7 @@ async fn audit_log(State(st): State<AppState>, s: Session, RawQuery(q): RawQuery
                 .find(|c| c.0 == field)
                 .copied()
                 .unwrap_or(CONTROLS[0]);
-            l = l.error(control, format!("{}: {reason}", super::EN.t(label)));
+            l = l.error(control, format!("{}: {reason}", s.lang.t(label)));
             status = StatusCode::BAD_REQUEST;
         }
         Err(e) => return app_error(Some(&s), e),

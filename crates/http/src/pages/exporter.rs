@@ -1,12 +1,15 @@
 //! The exporter's pages: the dashboard and a case (the exporter view), with the information-request answer
-//! form.
+//! form, the case's shared documents with the upload form (`multipart/form-data`, checked by the same use case
+//! as the API's upload), and the end-user declaration form.
 
-use super::{app_error, render, CheckedForm, Layout, Session};
+use super::documents::{read_upload, CaseDocuments};
+use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
 use app::listing::Page;
 use app::views::{CaseView, ExporterCase};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,6 +21,15 @@ pub fn routes() -> Router<AppState> {
         .route("/exporter", get(dashboard))
         .route("/exporter/cases/{id}", get(case))
         .route("/exporter/cases/{id}/respond", post(respond))
+        .route(
+            "/exporter/cases/{id}/documents",
+            // The form is read part by part up to the configured document size (see `read_upload`).
+            post(upload_document).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/exporter/cases/{id}/declarations",
+            post(record_declaration),
+        )
 }
 
 struct ProductRow {
@@ -148,22 +160,39 @@ struct CasePage {
     can_submit: bool,
     csrf: String,
     answer: String,
+    docs: CaseDocuments,
+    /// Whether documents and declarations can be added (a draft or an open case).
+    can_add_documents: bool,
+    /// The values entered on the document and declaration forms.
+    v: FormData,
 }
 
-async fn load(st: &AppState, s: &Session, id: &str) -> Result<ExporterCase, Response> {
+/// A case in the exporter's view, with its shared documents and declarations.
+struct Loaded {
+    c: ExporterCase,
+    docs: CaseDocuments,
+}
+
+async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> {
     exporter_only(s)?;
-    match st.app.application(&s.who, id).await {
-        Ok(CaseView::Exporter(c)) => Ok(*c),
-        Ok(_) => Err(app_error(Some(s), app::AppError::NotFound("application"))),
-        Err(e) => Err(app_error(Some(s), e)),
-    }
+    let c = match st.app.application(&s.who, id).await {
+        Ok(CaseView::Exporter(c)) => *c,
+        Ok(_) => return Err(app_error(Some(s), app::AppError::NotFound("application"))),
+        Err(e) => return Err(app_error(Some(s), e)),
+    };
+    let docs = CaseDocuments::load(st, s, id).await?;
+    Ok(Loaded { c, docs })
 }
 
-fn case_page(s: &Session, c: ExporterCase, l: Layout, answer: String) -> CasePage {
+fn case_page(s: &Session, x: Loaded, l: Layout, answer: String, v: FormData) -> CasePage {
+    let Loaded { c, docs } = x;
     CasePage {
         can_answer: c.state == CaseState::AwaitingExporter,
         can_submit: c.state == CaseState::Draft,
+        can_add_documents: c.state == CaseState::Draft || c.state.is_open(),
         csrf: s.csrf(),
+        docs,
+        v,
         l,
         c,
         answer,
@@ -174,9 +203,161 @@ async fn case(State(st): State<AppState>, s: Session, Path(id): Path<String>) ->
     match load(&st, &s, &id).await {
         Ok(c) => {
             let l = Layout::new(key!("case-title"), Some(&s));
-            render(StatusCode::OK, &case_page(&s, c, l, String::new()))
+            render(
+                StatusCode::OK,
+                &case_page(&s, c, l, String::new(), FormData::default()),
+            )
         }
         Err(r) => r,
+    }
+}
+
+/// `POST /exporter/cases/{id}/documents` (multipart: csrf, kind, file): the exporter uploads a shared
+/// document. The role is checked before the body is read, the CSRF token before anything is stored; the use
+/// case checks the kind, the type by content and the size, as for the API.
+async fn upload_document(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    s: Session,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    use app::documents::{DocumentVisibility, NewDocument};
+    if let Err(r) = exporter_only(&s) {
+        return r;
+    }
+    let max = st.app.config.documents.max_bytes;
+    let read = read_upload(form, "file", "file", max, s.lang).await;
+    if let Ok(up) = &read {
+        if !app::auth::csrf_matches(&s.secret, up.fields.get("csrf")) {
+            return super::message(
+                StatusCode::FORBIDDEN,
+                Some(&s),
+                key!("csrf-refused-title"),
+                key!("csrf-refused"),
+            );
+        }
+    }
+    let c = match load(&st, &s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let fail = |c: Loaded, v: FormData, status: StatusCode, control: &str, msg: String| {
+        let l = Layout::new(key!("case-title"), Some(&s)).error(control, msg);
+        render(status, &case_page(&s, c, l, String::new(), v))
+    };
+    let up = match read {
+        Ok(up) => up,
+        Err(e) => {
+            let status = if e.too_large {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return fail(c, FormData::default(), status, e.control, e.message);
+        }
+    };
+    let file_label = s.lang.t(key!("document-file"));
+    let Some((name, content)) = up.file else {
+        let msg = format!("{file_label}: {}", s.lang.t(key!("document-file-missing")));
+        return fail(c, up.fields, StatusCode::BAD_REQUEST, "file", msg);
+    };
+    let doc = NewDocument {
+        kind: up.fields.get("kind").trim().to_string(),
+        name,
+        visibility: DocumentVisibility::Shared,
+        content,
+    };
+    match st.app.upload_document(&s.who, &id, doc).await {
+        Ok(_) => Redirect::to(&format!("/exporter/cases/{id}#documents")).into_response(),
+        Err(app::AppError::Invalid { field, reason }) => {
+            let (control, label) = if field == "kind" {
+                ("kind", s.lang.t(key!("document-kind")))
+            } else {
+                ("file", file_label)
+            };
+            let msg = format!("{label}: {reason}");
+            fail(c, up.fields, StatusCode::BAD_REQUEST, control, msg)
+        }
+        Err(app::AppError::TooLarge { reason, .. }) => {
+            let msg = format!("{file_label}: {reason}");
+            fail(c, up.fields, StatusCode::PAYLOAD_TOO_LARGE, "file", msg)
+        }
+        Err(app::AppError::Conflict(reason)) => {
+            fail(c, up.fields, StatusCode::CONFLICT, "documents", reason)
+        }
+        Err(e) => app_error(Some(&s), e),
+    }
+}
+
+/// The declaration form's controls: (form name = control id, catalogue key of the label).
+const DECLARATION_FIELDS: &[(&str, &str)] = &[
+    ("document_id", key!("declaration-file")),
+    ("signatory_name", key!("signatory-name")),
+    ("signatory_position", key!("signatory-position")),
+    ("end_user_organisation", key!("end-user-organisation")),
+    ("signed_on", key!("signed-on")),
+    ("terms_version", key!("terms-version")),
+    ("valid_until", key!("valid-until")),
+];
+
+/// `POST /exporter/cases/{id}/declarations`: the exporter records an end-user declaration pointing at its
+/// uploaded signed file.
+async fn record_declaration(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    f: CheckedForm,
+) -> Response {
+    let s = &f.session;
+    let c = match load(&st, s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let label = |field: &str| {
+        DECLARATION_FIELDS
+            .iter()
+            .find(|x| x.0 == field)
+            .copied()
+            .unwrap_or(DECLARATION_FIELDS[0])
+    };
+    let fail = |c: Loaded, status: StatusCode, field: &str, reason: String| {
+        let (control, key) = label(field);
+        let l = Layout::new(key!("case-title"), Some(s))
+            .error(control, format!("{}: {reason}", s.lang.t(key)));
+        render(status, &case_page(s, c, l, String::new(), f.form.clone()))
+    };
+    let get = |k: &str| f.form.get(k).trim().to_string();
+    let mut dates = Vec::new();
+    for k in ["signed_on", "valid_until"] {
+        match chrono::NaiveDate::parse_from_str(&get(k), "%Y-%m-%d") {
+            Ok(d) => dates.push(d),
+            Err(_) => {
+                let msg = s.lang.t(key!("date-hint")).to_string();
+                return fail(c, StatusCode::BAD_REQUEST, k, msg);
+            }
+        }
+    }
+    let n = app::documents::NewDeclaration {
+        signatory_name: get("signatory_name"),
+        signatory_position: get("signatory_position"),
+        end_user_organisation: get("end_user_organisation"),
+        signed_on: dates[0],
+        terms_version: get("terms_version"),
+        valid_until: dates[1],
+        document_id: get("document_id"),
+    };
+    match st.app.record_declaration(&s.who, &id, n).await {
+        Ok(_) => Redirect::to(&format!("/exporter/cases/{id}#documents")).into_response(),
+        Err(app::AppError::Invalid { field, reason }) => {
+            fail(c, StatusCode::BAD_REQUEST, &field, reason)
+        }
+        Err(app::AppError::Conflict(reason)) => {
+            let l = Layout::new(key!("case-title"), Some(s)).error("documents", reason);
+            render(
+                StatusCode::CONFLICT,
+                &case_page(s, c, l, String::new(), f.form.clone()),
+            )
+        }
+        Err(e) => app_error(Some(s), e),
     }
 }
 
@@ -190,16 +371,17 @@ async fn respond(State(st): State<AppState>, Path(id): Path<String>, f: CheckedF
     let body = app::model::RespondBody {
         answer: answer.clone(),
         documents: vec![],
-        expected_version: Some(c.version),
+        expected_version: Some(c.c.version),
     };
     match st.app.respond(&s.who, &id, body).await {
         Ok(_) => Redirect::to(&format!("/exporter/cases/{id}")).into_response(),
         Err(app::AppError::Invalid { field, reason }) if field == "answer" => {
-            let l = Layout::new(key!("case-title"), Some(s)).error(
-                "answer",
-                format!("{}: {reason}", super::EN.t(key!("answer"))),
-            );
-            render(StatusCode::BAD_REQUEST, &case_page(s, c, l, answer))
+            let l = Layout::new(key!("case-title"), Some(s))
+                .error("answer", format!("{}: {reason}", s.lang.t(key!("answer"))));
+            render(
+                StatusCode::BAD_REQUEST,
+                &case_page(s, c, l, answer, FormData::default()),
+            )
         }
         Err(e) => app_error(Some(s), e),
     }
@@ -217,7 +399,7 @@ pub(super) async fn submit(
         Err(r) => return r,
     };
     let body = app::model::ActionBody {
-        expected_version: Some(c.version),
+        expected_version: Some(c.c.version),
         reason: None,
     };
     match st.app.submit_application(&s.who, &id, body).await {
@@ -225,11 +407,17 @@ pub(super) async fn submit(
         Err(app::AppError::Invalid { field, reason }) => {
             let l = Layout::new(key!("case-title"), Some(s))
                 .error("submit", format!("{field}: {reason}"));
-            render(StatusCode::BAD_REQUEST, &case_page(s, c, l, String::new()))
+            render(
+                StatusCode::BAD_REQUEST,
+                &case_page(s, c, l, String::new(), FormData::default()),
+            )
         }
         Err(app::AppError::Conflict(reason)) => {
             let l = Layout::new(key!("case-title"), Some(s)).error("submit", reason);
-            render(StatusCode::CONFLICT, &case_page(s, c, l, String::new()))
+            render(
+                StatusCode::CONFLICT,
+                &case_page(s, c, l, String::new(), FormData::default()),
+            )
         }
         Err(e) => app_error(Some(s), e),
     }

@@ -3,7 +3,7 @@
 //! draft; the case page submits it), and the licence page with its signed PDF. Each form posts to the same
 //! [`app::App`] use case as the API; an invalid value is shown beside its control with the entered values kept.
 
-use super::{app_error, render, CheckedForm, FormData, Layout, Session, EN};
+use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
 use app::listing::Page;
 use app::model::{
@@ -85,7 +85,7 @@ fn with_error(l: Layout, controls: &[(&str, &str)], field: &str, reason: &str) -
     let label = controls
         .iter()
         .find(|c| c.0 == control)
-        .map(|c| EN.t(c.1))
+        .map(|c| l.m.t(c.1))
         .unwrap_or(field);
     l.error(&control, format!("{label}: {reason}"))
 }

@@ -9,7 +9,8 @@
 //!
 //! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
 //! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
-//! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists).
+//! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists),
+//! [`documents`] (case documents and declarations shown on the case pages, their download, upload forms).
 
 // Page helpers return the error page itself as the error (`Result<_, Response>`); boxing it buys nothing.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ macro_rules! key {
 mod admin;
 mod adviser;
 mod auditor;
+mod documents;
 mod exporter;
 mod exporter_forms;
 mod notifications;
@@ -46,6 +48,9 @@ use std::sync::LazyLock;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "exportctl_session";
 
+/// The cookie that remembers the language chosen with `?lang=` (so that the signed-in pages keep it).
+pub const LANGUAGE_COOKIE: &str = "exportctl_lang";
+
 /// The Content-Security-Policy of every page: only this service's own stylesheet and forms.
 pub const PAGE_CSP: &str =
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -57,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(statistics::routes())
         .merge(sign_in::routes())
         .merge(exporter::routes())
+        .merge(documents::routes())
         .merge(exporter_forms::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
@@ -66,6 +72,25 @@ pub fn router() -> Router<AppState> {
         .merge(admin::routes())
         .merge(dashboard_routes())
         .layer(axum::middleware::map_response(page_headers))
+        .layer(axum::middleware::from_fn(remember_language))
+}
+
+/// A page asked for with `?lang=he|en` remembers that language in a cookie, so that the following pages
+/// (links and form answers carry no query) are in the same language.
+async fn remember_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let chosen = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| catalogue_of(&v))
+        .map(|c| c.lang);
+    let mut r = next.run(req).await;
+    if let Some(lang) = chosen {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANGUAGE_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        )) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r
 }
 
 async fn page_headers(mut r: Response) -> Response {
@@ -134,12 +159,13 @@ impl Catalogue {
 pub static EN: LazyLock<Catalogue> =
     LazyLock::new(|| Catalogue::parse("en", "ltr", include_str!("messages.en.txt")));
 
-/// The Hebrew catalogue of the public pages (home, verification, sign-in), right to left.
+/// The Hebrew catalogue of every page, right to left.
 pub static HE: LazyLock<Catalogue> =
     LazyLock::new(|| Catalogue::parse("he", "rtl", include_str!("messages.he.txt")));
 
-/// The catalogue of a public page: `?lang=he|en` first, else the first language of `Accept-Language` that
-/// has a catalogue (quality values respected), else English.
+/// The catalogue of a page: `?lang=he|en` first, then the language remembered from an earlier `?lang=`
+/// ([`LANGUAGE_COOKIE`]), else the first language of `Accept-Language` that has a catalogue (quality values
+/// respected), else English.
 pub struct Lang(
     pub &'static Catalogue,
     /* chosen by the query */ pub bool,
@@ -164,6 +190,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
             .and_then(|(_, v)| catalogue_of(&v))
         {
             return Ok(Lang(c, true));
+        }
+        if let Some(c) = cookie(parts, LANGUAGE_COOKIE).and_then(|v| catalogue_of(&v)) {
+            return Ok(Lang(c, false));
         }
         let mut ranked: Vec<(f32, &'static Catalogue)> = parts
             .headers
@@ -211,15 +240,20 @@ pub struct Layout {
     pub errors: Vec<FieldError>,
     /// `?lang=..` to keep on links when the language was chosen by the query, else "".
     pub lang_query: String,
-    /// Whether the page offers the language choice (the pages with a Hebrew catalogue).
+    /// Whether the page offers the language choice (every page but an error answered without a session).
     pub languages: bool,
 }
 
 impl Layout {
+    /// The layout of a page: a signed-in user's pages are in the session's language (see [`Lang`]) and offer
+    /// the choice; without a session (an error before sign-in), English.
     pub fn new(title_key: &str, user: Option<&Session>) -> Layout {
-        Layout {
-            languages: false,
-            ..Layout::in_lang(&Lang(&EN, false), title_key, user)
+        match user {
+            Some(s) => Layout::in_lang(&Lang(s.lang, false), title_key, user),
+            None => Layout {
+                languages: false,
+                ..Layout::in_lang(&Lang(&EN, false), title_key, None)
+            },
         }
     }
 
@@ -285,7 +319,7 @@ pub fn message(status: StatusCode, session: Option<&Session>, title: &str, text:
         status,
         &MessagePage {
             l: Layout::new(title, session),
-            text: EN.t(text).to_string(),
+            text: session.map_or(&*EN, |s| s.lang).t(text).to_string(),
         },
     )
 }
@@ -345,6 +379,8 @@ pub fn app_error(session: Option<&Session>, e: AppError) -> Response {
 pub struct Session {
     pub who: Principal,
     secret: String,
+    /// The catalogue of the pages this request answers with.
+    pub lang: &'static Catalogue,
 }
 
 impl Session {
@@ -354,8 +390,8 @@ impl Session {
     }
 }
 
-/// The session secret in the request's cookies, if any.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
+/// The value of cookie `name` in the request, if any.
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -363,8 +399,13 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// The session secret in the request's cookies, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie(parts, SESSION_COOKIE)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
@@ -375,8 +416,9 @@ impl FromRequestParts<AppState> for Session {
         let Some(secret) = session_cookie(parts) else {
             return Err(Redirect::to("/sign-in").into_response());
         };
+        let Ok(Lang(lang, _)) = Lang::from_request_parts(parts, s).await;
         match s.app.authenticate_session(&secret).await {
-            Ok(who) => Ok(Session { who, secret }),
+            Ok(who) => Ok(Session { who, secret, lang }),
             Err(AppError::Unauthenticated(_)) => Err(Redirect::to("/sign-in").into_response()),
             Err(e) => Err(app_error(None, e)),
         }
@@ -522,27 +564,40 @@ mod tests {
         );
     }
 
-    /// The Hebrew catalogue covers every key of the public pages and their layout, and nothing else.
-    #[test]
-    fn hebrew_covers_the_public_pages() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let mut missing = Vec::new();
-        for page in [
-            "base.html",
-            "home.html",
-            "verify.html",
-            "sign_in.html",
-            "message.html",
-        ] {
-            let src = std::fs::read_to_string(dir.join(page)).unwrap();
-            for (i, _) in src.match_indices("m.t(\"") {
-                let rest = &src[i + 5..];
-                let key = &rest[..rest.find('"').unwrap()];
-                if !HE.has(key) {
-                    missing.push(format!("{page}: {key}"));
+    /// Every catalogue key a template or a page module names, as (source, key).
+    fn used_keys() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut keys = Vec::new();
+        for sub in ["templates", "src/pages"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                if !p.extension().is_some_and(|x| x == "html" || x == "rs") {
+                    continue;
+                }
+                let src = std::fs::read_to_string(&p).unwrap();
+                for pat in ["m.t(\"", "key!(\""] {
+                    for (i, _) in src.match_indices(pat) {
+                        let rest = &src[i + pat.len()..];
+                        let key = &rest[..rest.find('"').unwrap()];
+                        keys.push((p.display().to_string(), key.to_string()));
+                    }
                 }
             }
         }
+        keys
+    }
+
+    /// The Hebrew catalogue covers every key any page uses (every page follows the language choice), and
+    /// nothing English lacks.
+    #[test]
+    fn hebrew_covers_every_page() {
+        let keys = used_keys();
+        assert!(keys.len() > 100, "the scan is broken");
+        let missing: Vec<_> = keys.iter().filter(|(_, k)| !HE.has(k)).collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from messages.he.txt: {missing:?}"
+        );
         for k in [
             "verify-status-valid",
             "verify-status-suspended",
@@ -554,20 +609,65 @@ mod tests {
             "verify-status-unknown",
             "sign-in-refused",
             "sign-in-throttled",
-            "not-found-title",
-            "not-found",
         ] {
-            if !HE.has(k) {
-                missing.push(k.to_string());
-            }
+            assert!(HE.has(k), "{k} missing from messages.he.txt");
         }
-        assert!(
-            missing.is_empty(),
-            "keys missing from messages.he.txt: {missing:?}"
-        );
         for (k, _) in HE.messages.iter() {
             assert!(EN.has(k), "{k} is in Hebrew but not in English");
         }
         assert_eq!((HE.lang, HE.dir), ("he", "rtl"));
+    }
+
+    /// The templates' visible text comes from the catalogue: outside template expressions and tags there is
+    /// no word, apart from names that are the same in every language (a language's own name in the language
+    /// menu, format names, UTC, SHA-256).
+    #[test]
+    fn templates_have_no_text_outside_the_catalogue() {
+        const SAME_IN_EVERY_LANGUAGE: &[&str] =
+            &["English", "OpenAPI", "UTC", "SHA", "CSV", "JSON"];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut found = Vec::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            let src = std::fs::read_to_string(&p).unwrap();
+            // Blank out {# #}, {% %}, {{ }} and <...> in turn, leaving the text between them.
+            let mut text = String::new();
+            let mut rest = src.as_str();
+            while !rest.is_empty() {
+                let next = ["{#", "{%", "{{", "<"]
+                    .iter()
+                    .filter_map(|o| rest.find(o).map(|i| (i, *o)))
+                    .min();
+                match next {
+                    Some((i, open)) => {
+                        text.push_str(&rest[..i]);
+                        text.push(' ');
+                        let close = match open {
+                            "{#" => "#}",
+                            "{%" => "%}",
+                            "{{" => "}}",
+                            _ => ">",
+                        };
+                        let after = &rest[i + open.len()..];
+                        rest = after.find(close).map_or("", |j| &after[j + close.len()..]);
+                    }
+                    None => {
+                        text.push_str(rest);
+                        rest = "";
+                    }
+                }
+            }
+            for w in text
+                .split(|c: char| !c.is_alphabetic())
+                .filter(|w| !w.is_empty())
+            {
+                if !SAME_IN_EVERY_LANGUAGE.contains(&w)
+                    && !w.chars().all(|c| ('\u{590}'..='\u{5ff}').contains(&c))
+                {
+                    found.push(format!("{}: {w}", p.display()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "text outside the catalogue: {found:?}");
     }
 }

@@ -1,7 +1,9 @@
 //! The licensing officer's pages: the work queues with counts, one queue, and the case page with the forms
 //! the case's state allows (start review, request information, clear/confirm screening hits, approve, refuse,
-//! issue).
+//! issue; after issue suspend, reinstate, revoke and annul, each with its reason), the case's documents and
+//! end-user declarations with the forms that verify or reject them.
 
+use super::documents::CaseDocuments;
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
 use app::listing::{CaseFilter, Page};
@@ -13,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::{CaseState, LicenceKind, RefusalCriterion, Role};
+use domain::{CaseAction, CaseState, LicenceKind, RefusalCriterion, Role};
 
 /// Cases per queue page.
 const PAGE_SIZE: u32 = 50;
@@ -34,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/officer/cases/{id}", get(case))
         .route("/officer/cases/{id}/{action}", post(act))
         .route("/officer/cases/{id}/hits/{hit}", post(decide_hit))
+        .route(
+            "/officer/cases/{id}/documents/{doc}/verification",
+            post(check_document),
+        )
+        .route(
+            "/officer/cases/{id}/declarations/{decl}/verification",
+            post(verify_declaration),
+        )
 }
 
 fn officer_only(s: &Session) -> Result<(), Response> {
@@ -158,7 +168,7 @@ async fn queue_page(st: &AppState, s: &Session, name: Option<&str>, query: FormD
                     .find(|f| f.0 == field)
                     .copied()
                     .unwrap_or(("state", key!("state")));
-                l = l.error(control, format!("{}: {reason}", super::EN.t(label)));
+                l = l.error(control, format!("{}: {reason}", s.lang.t(label)));
                 status = StatusCode::BAD_REQUEST;
             }
             Err(e) => return app_error(Some(s), e),
@@ -211,14 +221,76 @@ struct Entered {
     refuse_reason: String,
     /// The approval's condition fields (`cond_*`).
     v: FormData,
+    /// The reason entered on a licence action's form: (action, text).
+    licence: (String, String),
+    /// The reason entered on a document's or declaration's check form: (control id, text).
+    check: (String, String),
 }
 
-/// A case with its timeline and what blocks its approval.
+/// A case with its timeline, what blocks its approval, and its documents.
 struct Loaded {
     c: Case,
     timeline: Vec<app::timeline::TimelineEntry>,
     blockers: Vec<String>,
+    docs: CaseDocuments,
 }
+
+/// A form for the licence's life after issue.
+struct LicenceAction {
+    /// The path segment of the form's action and the id of its button.
+    action: &'static str,
+    /// The id of its reason control.
+    control: &'static str,
+    /// Catalogue keys of the button and of the hint.
+    label: &'static str,
+    hint: &'static str,
+    /// A warning button (the change cannot be undone).
+    warning: bool,
+}
+
+/// The licence actions: (action, form).
+const LICENCE_ACTIONS: &[(CaseAction, LicenceAction)] = &[
+    (
+        CaseAction::Suspend,
+        LicenceAction {
+            action: "suspend",
+            control: "suspend-reason",
+            label: key!("suspend-licence"),
+            hint: key!("suspend-licence-hint"),
+            warning: false,
+        },
+    ),
+    (
+        CaseAction::Reinstate,
+        LicenceAction {
+            action: "reinstate",
+            control: "reinstate-reason",
+            label: key!("reinstate-licence"),
+            hint: key!("reinstate-licence-hint"),
+            warning: false,
+        },
+    ),
+    (
+        CaseAction::Revoke,
+        LicenceAction {
+            action: "revoke",
+            control: "revoke-reason",
+            label: key!("revoke-licence"),
+            hint: key!("revoke-licence-hint"),
+            warning: true,
+        },
+    ),
+    (
+        CaseAction::Annul,
+        LicenceAction {
+            action: "annul",
+            control: "annul-reason",
+            label: key!("annul-licence"),
+            hint: key!("annul-licence-hint"),
+            warning: true,
+        },
+    ),
+];
 
 /// The typed-condition controls of the approval form: (control id, catalogue key of the label).
 const CONDITION_CONTROLS: &[(&str, &str)] = &[
@@ -310,6 +382,11 @@ struct CasePage {
     can_assign: bool,
     can_decide: bool,
     can_issue: bool,
+    /// The licence actions the lifecycle allows from the case's state (after issue).
+    licence_actions: Vec<&'static LicenceAction>,
+    docs: CaseDocuments,
+    /// Whether documents and declarations can be checked (the case is open).
+    can_check: bool,
     form: Entered,
 }
 
@@ -318,6 +395,7 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         c,
         timeline,
         blockers,
+        docs,
     } = x;
     let b = &c.body;
     let attached: Vec<&app::model::AttachedDocument> = b
@@ -405,6 +483,13 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         can_assign: c.state == CaseState::Submitted,
         can_decide: c.state == CaseState::UnderReview,
         can_issue: c.state == CaseState::Approved,
+        licence_actions: LICENCE_ACTIONS
+            .iter()
+            .filter(|(a, _)| domain::transition(c.state, *a, domain::Actor::Officer).is_ok())
+            .map(|(_, f)| f)
+            .collect(),
+        can_check: c.state.is_open(),
+        docs,
         l,
         c,
         form,
@@ -428,10 +513,12 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> 
         .approval_blockers(&s.who, id)
         .await
         .map_err(|e| app_error(Some(s), e))?;
+    let docs = CaseDocuments::load(st, s, id).await?;
     Ok(Loaded {
         c,
         timeline,
         blockers,
+        docs,
     })
 }
 
@@ -445,7 +532,8 @@ async fn case(State(st): State<AppState>, s: Session, Path(id): Path<String>) ->
     }
 }
 
-/// `POST /officer/cases/{id}/{action}`: assign, request-information, approve, refuse, issue.
+/// `POST /officer/cases/{id}/{action}`: assign, request-information, approve, refuse, issue, and the
+/// licence's suspend, reinstate, revoke and annul.
 async fn act(
     State(st): State<AppState>,
     Path((id, action)): Path<(String, String)>,
@@ -500,7 +588,7 @@ async fn act(
                     let label = CONDITION_CONTROLS
                         .iter()
                         .find(|x| x.0 == control)
-                        .map(|x| super::EN.t(x.1))
+                        .map(|x| s.lang.t(x.1))
                         .unwrap_or(control);
                     let l = Layout::new(key!("case-title"), Some(s))
                         .error(control, format!("{label}: {msg}"));
@@ -585,7 +673,26 @@ async fn act(
                 .await,
             "",
         ),
-        _ => return app_error(Some(s), app::AppError::NotFound("page")),
+        other => match LICENCE_ACTIONS.iter().find(|(_, f)| f.action == other) {
+            Some((a, form)) => {
+                entered.licence = (form.action.to_string(), reason.clone());
+                (
+                    st.app
+                        .change_licence(
+                            &s.who,
+                            &id,
+                            *a,
+                            ActionBody {
+                                expected_version: v,
+                                reason: Some(reason),
+                            },
+                        )
+                        .await,
+                    form.control,
+                )
+            }
+            None => return app_error(Some(s), app::AppError::NotFound("page")),
+        },
     };
     match result {
         Ok(_) => Redirect::to(&format!("/officer/cases/{id}")).into_response(),
@@ -599,10 +706,110 @@ async fn act(
                 .error(target, format!("{field}: {reason}"));
             render(StatusCode::BAD_REQUEST, &case_page(s, c, l, entered))
         }
-        // A lifecycle refusal (a blocker appeared, or the state moved on) is listed on the case page.
+        // A lifecycle refusal (a blocker appeared, or the state moved on) or a rule of who acts (another
+        // officer's case) is listed on the case page.
         Err(e @ (app::AppError::Conflict(_) | app::AppError::InvalidTransition { .. })) => {
             let l = Layout::new(key!("case-title"), Some(s)).error("actions", e.to_string());
             render(StatusCode::CONFLICT, &case_page(s, c, l, entered))
+        }
+        Err(app::AppError::Forbidden(reason)) => {
+            let l = Layout::new(key!("case-title"), Some(s)).error("actions", reason);
+            render(StatusCode::FORBIDDEN, &case_page(s, c, l, entered))
+        }
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+/// What an officer's check form verifies.
+enum Checked {
+    Document(String),
+    Declaration(String),
+}
+
+/// `POST /officer/cases/{id}/documents/{doc}/verification`: verify or reject a document (any kind but the
+/// end-user declaration).
+async fn check_document(
+    State(st): State<AppState>,
+    Path((id, doc)): Path<(String, String)>,
+    f: CheckedForm,
+) -> Response {
+    check(&st, &id, f, Checked::Document(doc)).await
+}
+
+/// `POST /officer/cases/{id}/declarations/{decl}/verification`: verify or reject an end-user declaration.
+async fn verify_declaration(
+    State(st): State<AppState>,
+    Path((id, decl)): Path<(String, String)>,
+    f: CheckedForm,
+) -> Response {
+    check(&st, &id, f, Checked::Declaration(decl)).await
+}
+
+async fn check(st: &AppState, id: &str, f: CheckedForm, what: Checked) -> Response {
+    use app::documents::{VerificationOutcome, VerifyDeclaration};
+    let s = &f.session;
+    let c = match load(st, s, id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let control = match &what {
+        Checked::Document(d) => format!("check-reason-{d}"),
+        Checked::Declaration(d) => format!("verify-reason-{d}"),
+    };
+    let reason = f.form.get("reason").trim().to_string();
+    let entered = Entered {
+        check: (control.clone(), reason.clone()),
+        ..Default::default()
+    };
+    let fail = |c: Loaded, entered: Entered, status: StatusCode, target: &str, msg: String| {
+        let l = Layout::new(key!("case-title"), Some(s)).error(target, msg);
+        render(status, &case_page(s, c, l, entered))
+    };
+    let outcome = match f.form.get("outcome") {
+        "verified" => VerificationOutcome::Verified,
+        "rejected" => VerificationOutcome::Rejected,
+        _ => {
+            return fail(
+                c,
+                entered,
+                StatusCode::BAD_REQUEST,
+                &control,
+                s.lang.t(key!("check-outcome-missing")).to_string(),
+            )
+        }
+    };
+    let body = VerifyDeclaration {
+        outcome,
+        reason: Some(reason).filter(|r| !r.is_empty()),
+    };
+    let result = match &what {
+        Checked::Document(d) => st
+            .app
+            .verify_document(&s.who, id, d, body)
+            .await
+            .map(|_| ()),
+        Checked::Declaration(d) => st
+            .app
+            .verify_declaration(&s.who, id, d, body)
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/officer/cases/{id}#documents")).into_response(),
+        Err(app::AppError::Invalid { field, reason }) => fail(
+            c,
+            entered,
+            StatusCode::BAD_REQUEST,
+            &control,
+            format!("{field}: {reason}"),
+        ),
+        // A rule of the check (decided already, a file not clean, another officer's case): listed under the
+        // documents' heading (the form may no longer be shown).
+        Err(e @ (app::AppError::Conflict(_) | app::AppError::InvalidTransition { .. })) => {
+            fail(c, entered, StatusCode::CONFLICT, "documents", e.to_string())
+        }
+        Err(app::AppError::Forbidden(reason)) => {
+            fail(c, entered, StatusCode::FORBIDDEN, "documents", reason)
         }
         Err(e) => app_error(Some(s), e),
     }

@@ -115,7 +115,7 @@ async fn stage(State(st): State<AppState>, f: CheckedForm) -> Response {
                 control,
                 format!(
                     "{}: {}",
-                    super::EN.t(key!("policy-refused")),
+                    s.lang.t(key!("policy-refused")),
                     diagnostics.len().max(1)
                 ),
             );
@@ -185,7 +185,7 @@ async fn publish(State(st): State<AppState>, Path(id): Path<String>, f: CheckedF
         Err(AppError::Invalid { reason, .. }) => {
             let l = Layout::new(key!("policy-title"), Some(s)).error(
                 &control,
-                format!("{}: {reason}", super::EN.t(key!("effective-from"))),
+                format!("{}: {reason}", s.lang.t(key!("effective-from"))),
             );
             match versions_page(&st, s, l, f.form.clone(), vec![]).await {
                 Ok(p) => render(StatusCode::BAD_REQUEST, &p),

@@ -1,7 +1,7 @@
 //! The public statistics page (`/statistics`, no sign-in): the tables of a period with server-rendered SVG bar
 //! charts, and the same tables as a standalone HTML report (`exportctl stats report --format html`).
 
-use super::{render, Catalogue, Layout, MaybeSession, EN};
+use super::{render, Catalogue, Lang, Layout, MaybeSession, EN};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -182,6 +182,7 @@ struct PeriodQuery {
 async fn statistics(
     State(s): State<AppState>,
     MaybeSession(sess): MaybeSession,
+    lang: Lang,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let period = q
@@ -189,7 +190,7 @@ async fn statistics(
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| (chrono::Datelike::year(&s.app.today()) - 1).to_string());
-    let l = Layout::new(key!("stats-title"), sess.as_ref());
+    let l = Layout::in_lang(&lang, key!("stats-title"), sess.as_ref());
     match s.app.public_statistics(&period, None).await {
         Ok(r) => render(
             StatusCode::OK,

@@ -24,6 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_document_content))
         .routes(routes!(record_declaration, list_declarations))
         .routes(routes!(verify_declaration))
+        .routes(routes!(verify_document))
 }
 
 /// The upload route: its body is bounded by the configured document size, not the JSON limit.
@@ -279,6 +280,21 @@ async fn verify_declaration(
     id("id", &i)?;
     id("declaration_id", &d)?;
     Ok(Json(s.app.verify_declaration(&p, &i, &d, b).await?))
+}
+
+/// Verify or reject a document
+///
+/// The assigned officer's check of an uploaded document of any kind but `end-user-declaration` (whose check is on its declaration): `verified` (the document must be clean or unscanned) makes it count toward approval as a required document of its kind; `rejected` needs a `reason`. Decided once: a correction is a new upload. The exporter sees the outcome and reason on the document, not who decided.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{document_id}/verification", params(("id" = String, Path), ("document_id" = String, Path)), request_body(content = VerifyDeclaration, example = json!({"outcome": "rejected", "reason": "The contract is not signed by the end user."})), responses((status = 200, body = Document), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn verify_document(
+    State(s): S,
+    Caller(p): Caller,
+    Path((i, d)): Path<(String, String)>,
+    Body(b): Body<VerifyDeclaration>,
+) -> ApiResult<Json<Document>> {
+    id("id", &i)?;
+    id("document_id", &d)?;
+    Ok(Json(s.app.verify_document(&p, &i, &d, b).await?))
 }
 
 #[cfg(test)]

@@ -361,7 +361,8 @@ fn sample_body(method: &str, template: &str, f: &Fixture) -> Option<(&'static st
             multipart(&[("kind", None, b"contract"), ("file", Some("c.pdf"), PDF)]).1,
         )),
         "/applications/{id}/declarations" => j(declaration_body(&f.ids["document"])),
-        "/applications/{id}/declarations/{declaration_id}/verification" => {
+        "/applications/{id}/declarations/{declaration_id}/verification"
+        | "/applications/{id}/documents/{document_id}/verification" => {
             j(json!({"outcome": "rejected", "reason": "matrix"}))
         }
         "/webhooks" => j(json!({"url": "https://hooks.example.com/exportctl"})),

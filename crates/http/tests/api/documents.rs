@@ -2,7 +2,9 @@
 //! by content and size and hashed by the server, stored in the object store and read back under the case's
 //! access rules (an exporter never sees internal documents); a scripted scanner holds uploads `pending` and
 //! flags a known test file, which can then never be downloaded and whose uploader is told; a required
-//! end-user declaration counts toward approval only once the assigned officer has verified it.
+//! end-user declaration counts toward approval only once the assigned officer has verified it, and so does a
+//! document of any other kind, verified on the document itself; ODF and OOXML files built in the test (real zip
+//! containers) are accepted by their content.
 
 use crate::both_backends;
 use crate::common::*;
@@ -13,6 +15,7 @@ both_backends!(
     uploads_are_checked_by_content_and_read_under_the_case_rules,
     a_scripted_scanner_holds_uploads_and_refuses_the_infected_one,
     only_a_verified_declaration_lets_the_case_be_approved,
+    office_documents_are_accepted_and_other_kinds_are_verified,
 );
 
 /// An export-licence application that requires an end-user declaration (a cyber-surveillance product to a
@@ -458,4 +461,174 @@ async fn only_a_verified_declaration_lets_the_case_be_approved(b: Backend) {
     );
     let approved = t.post(&w.officer, &approve, body).await.ok();
     assert_eq!(approved["state"], "approved", "{approved}");
+}
+
+async fn office_documents_are_accepted_and_other_kinds_are_verified(b: Backend) {
+    use crate::office::{docx, odt};
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let id = el_requiring_declaration(&t, &w).await;
+    let docs = format!("/api/v1/applications/{id}/documents");
+
+    // ODF and OOXML files are recognised by their content, whatever their names say.
+    let odt = odt("Technical description of the monitoring platform.");
+    let tech = t
+        .upload(
+            &w.exporter,
+            &id,
+            "technical-description",
+            "description.odt",
+            &odt,
+        )
+        .await
+        .ok();
+    assert_eq!(
+        tech["content_type"],
+        "application/vnd.oasis.opendocument.text"
+    );
+    assert_eq!(tech["size"], odt.len());
+    assert_eq!(tech["sha256"], hex::encode(sha2::Sha256::digest(&odt)));
+    let docx = docx("Contract between the exporter and the end user.");
+    let contract = t
+        .upload(&w.exporter, &id, "contract", "contract.odt", &docx)
+        .await
+        .ok();
+    assert_eq!(
+        contract["content_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(contract["sha256"], hex::encode(sha2::Sha256::digest(&docx)));
+    let got = t
+        .raw(
+            "GET",
+            Some(&w.officer),
+            &format!("{docs}/{}/content", contract["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.content_type, contract["content_type"]);
+    // A zip that is neither is refused, naming the file.
+    let mut plain = docx.clone();
+    plain[30..49].copy_from_slice(b"[Not_A_Document].xm");
+    let r = t
+        .upload(&w.exporter, &id, "contract", "contract.docx", &plain)
+        .await;
+    assert_eq!(r.problem(422)["field"], "file");
+
+    // The assigned officer checks the contract on the document itself.
+    let check = |doc: &Value| format!("{docs}/{}/verification", doc["id"].as_str().unwrap());
+    let head = t.audit_head().await;
+    t.post(
+        &w.exporter,
+        &check(&contract),
+        json!({"outcome": "verified"}),
+    )
+    .await
+    .problem(403);
+    t.post(
+        &w.officer2,
+        &check(&contract),
+        json!({"outcome": "verified"}),
+    )
+    .await
+    .problem(403);
+    let r = t
+        .post(
+            &w.officer,
+            &check(&contract),
+            json!({"outcome": "rejected"}),
+        )
+        .await;
+    assert_eq!(r.problem(422)["field"], "reason");
+    assert_eq!(t.audit_head().await, head, "refused checks change nothing");
+    let verified = t
+        .post(
+            &w.officer,
+            &check(&contract),
+            json!({"outcome": "verified"}),
+        )
+        .await
+        .ok();
+    assert_eq!(verified["verification"]["outcome"], "verified");
+    assert_eq!(
+        t.audit_head().await,
+        head + 2,
+        "the document's check and the case's change"
+    );
+    let case = t
+        .get(&w.officer, &format!("/api/v1/applications/{id}"))
+        .await
+        .ok();
+    let verified_docs = case["verified_documents"].as_array().unwrap();
+    assert_eq!(verified_docs.len(), 1, "{case}");
+    assert_eq!(verified_docs[0]["kind"], "contract");
+    assert_eq!(verified_docs[0]["document_id"], contract["id"]);
+    assert!(verified_docs[0]["declaration_id"].is_null());
+    // Decided once.
+    t.post(
+        &w.officer,
+        &check(&contract),
+        json!({"outcome": "rejected", "reason": "again"}),
+    )
+    .await
+    .problem(409);
+    // A rejection keeps its reason and adds nothing to the case.
+    let rejected = t
+        .post(
+            &w.officer,
+            &check(&tech),
+            json!({"outcome": "rejected", "reason": "the description is of another product"}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        rejected["verification"]["reason"],
+        "the description is of another product"
+    );
+    let case = t
+        .get(&w.officer, &format!("/api/v1/applications/{id}"))
+        .await
+        .ok();
+    assert_eq!(case["verified_documents"].as_array().unwrap().len(), 1);
+    // The exporter sees the outcome, not which officer decided.
+    let listed = t.get(&w.exporter, &docs).await.ok();
+    let mine = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == contract["id"])
+        .unwrap();
+    assert_eq!(mine["verification"]["outcome"], "verified");
+    assert!(mine["verification"]["by"].is_null(), "{mine}");
+    // The signed file of an end-user declaration is checked through its declaration only.
+    let d = t.declaration(&w, &id).await;
+    let r = t
+        .post(
+            &w.officer,
+            &format!("{docs}/{}/verification", d["document_id"].as_str().unwrap()),
+            json!({"outcome": "verified"}),
+        )
+        .await;
+    assert!(
+        r.problem(409)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("verify the declaration"),
+        "{}",
+        r.body
+    );
+    // The contract's check does not stand in for the required end-user declaration.
+    t.advise_all(&w, &case).await;
+    let r = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/applications/{id}/approve"),
+            json!({"reason": "advice favourable", "conditions": []}),
+        )
+        .await;
+    assert!(r.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("end-user-declaration has not been verified"));
 }

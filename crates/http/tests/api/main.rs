@@ -25,6 +25,8 @@ mod listing;
 mod notes;
 mod notifications;
 mod observe;
+#[path = "../support/office.rs"]
+mod office;
 mod openapi;
 mod openapi_contract;
 mod openapi_quality;

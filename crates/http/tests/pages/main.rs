@@ -5,8 +5,11 @@
 mod admin;
 mod adviser;
 mod auditor;
+mod documents;
 mod forms;
 mod hebrew;
+#[path = "../support/office.rs"]
+mod office;
 mod officer;
 mod policy_admin;
 mod snapshots;
@@ -14,6 +17,7 @@ mod snapshots;
 use admin::*;
 use adviser::*;
 use auditor::*;
+use documents::*;
 use forms::*;
 use hebrew::*;
 use officer::*;
@@ -31,6 +35,7 @@ struct Pages {
     users: HashMap<String, (String, String)>,
     server: tokio::task::JoinHandle<()>,
     _db: testdb::TestDb,
+    _documents: tempfile::TempDir,
 }
 
 impl Drop for Pages {
@@ -59,10 +64,14 @@ impl Pages {
     async fn start(backend: Backend, sessions: app::auth::SessionConfig) -> Pages {
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
-        let config = app::AppConfig {
+        let documents = tempfile::tempdir().expect("document dir");
+        let mut config = app::AppConfig {
             sessions,
             ..Default::default()
         };
+        config.documents.store = Some(Arc::new(
+            object_store::local::LocalFileSystem::new_with_prefix(documents.path()).unwrap(),
+        ));
         let app = app::App::new(store, config).await.expect("app");
         let users = app
             .seed_demo_base()
@@ -94,6 +103,7 @@ impl Pages {
             users,
             server,
             _db: db,
+            _documents: documents,
         }
     }
 
@@ -675,6 +685,9 @@ both_backends!(
     audit_log_search_and_verification,
     public_pages_in_hebrew_right_to_left,
     admin_pages_manage_organisations_users_tokens_and_lists,
+    licence_after_issue_forms_with_reasons,
+    documents_uploaded_listed_and_verified_from_the_pages,
+    signed_in_pages_in_hebrew_have_no_english_left,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

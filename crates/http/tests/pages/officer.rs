@@ -260,3 +260,117 @@ pub(super) async fn case_page_timeline_blockers_and_typed_conditions(b: Backend)
     let page = t.get(&format!("/officer/cases/{id}"), Some(&s)).await.body;
     assert!(page.contains("id=\"issue\"") && page.contains("approve-application"));
 }
+
+/// The demo's issued licence (its case): issued by the demo officer, so the demo officer acts on it.
+async fn issued_demo_case(t: &Pages) -> String {
+    let off = t.principal("demo-officer").await;
+    let f = app::listing::CaseFilter {
+        state: Some("issued".into()),
+        ..Default::default()
+    };
+    t.app
+        .applications(&off, &f, &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items[0]
+        .id()
+        .to_string()
+}
+
+/// After issue the case page offers the licence's actions the lifecycle allows, each with a required reason:
+/// a missing reason is shown beside its field and changes nothing, an action the state no longer allows is
+/// refused on the page (409, not a 500), and each done action moves the case and lands in the timeline.
+pub(super) async fn licence_after_issue_forms_with_reasons(b: Backend) {
+    let t = Pages::start(b, Default::default()).await;
+    let id = issued_demo_case(&t).await;
+    let s = t.sign_in("demo-officer").await;
+    let path = format!("/officer/cases/{id}");
+    let page = t.get(&path, Some(&s)).await;
+    assert_eq!(page.status, 200);
+    let token = csrf(&page.body);
+    let has_form = |body: &str, action: &str| {
+        body.contains(&format!("action=\"/officer/cases/{id}/{action}\""))
+    };
+    for action in ["suspend", "revoke", "annul"] {
+        assert!(
+            has_form(&page.body, action),
+            "{action} offered for an issued licence"
+        );
+    }
+    assert!(!has_form(&page.body, "reinstate"));
+    let head = t.audit_head().await;
+    // Without the session's token, or without a reason: nothing changes.
+    let r = t
+        .post(
+            &format!("{path}/suspend"),
+            Some(&s),
+            &[("reason", "misuse")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = t
+        .post(
+            &format!("{path}/suspend"),
+            Some(&s),
+            &[("csrf", &token), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(error_summary(&r.body).contains("href=\"#suspend-reason\""));
+    assert!(
+        r.body.contains("id=\"suspend-reason\" name=\"reason\""),
+        "the form is shown again"
+    );
+    // A state the lifecycle does not allow the action from: the refusal is on the page.
+    let r = t
+        .post(
+            &format!("{path}/reinstate"),
+            Some(&s),
+            &[("csrf", &token), ("reason", "not suspended")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(error_summary(&r.body).contains("href=\"#actions\""));
+    assert_eq!(t.audit_head().await, head, "nothing changed");
+    assert_eq!(t.case_state(&id).await, "issued");
+    // Suspend, then reinstate, then revoke for good.
+    let r = t
+        .post(
+            &format!("{path}/suspend"),
+            Some(&s),
+            &[("csrf", &token), ("reason", "end user under investigation")],
+        )
+        .await;
+    assert_eq!((r.status, r.location.as_str()), (303, path.as_str()));
+    assert_eq!(t.case_state(&id).await, "suspended");
+    let page = t.get(&path, Some(&s)).await.body;
+    assert!(has_form(&page, "reinstate") && has_form(&page, "revoke"));
+    assert!(!has_form(&page, "suspend") && !has_form(&page, "annul"));
+    assert!(
+        page.contains("end user under investigation"),
+        "reason in the timeline"
+    );
+    let r = t
+        .post(
+            &format!("{path}/reinstate"),
+            Some(&s),
+            &[("csrf", &token), ("reason", "investigation closed")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(t.case_state(&id).await, "issued");
+    let r = t
+        .post(
+            &format!("{path}/revoke"),
+            Some(&s),
+            &[("csrf", &token), ("reason", "confirmed misuse")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(t.case_state(&id).await, "revoked");
+    let page = t.get(&path, Some(&s)).await.body;
+    for action in ["suspend", "reinstate", "revoke", "annul"] {
+        assert!(!has_form(&page, action), "{action} after revocation");
+    }
+    assert!(page.contains("revoke-licence") && page.contains("reinstate-licence"));
+}

@@ -78,6 +78,8 @@ pub struct Service {
     pub base: String,
     server: tokio::task::JoinHandle<()>,
     _db: testdb::TestDb,
+    /// Where uploaded documents are kept; also a place for files the browser uploads.
+    pub files: tempfile::TempDir,
 }
 
 impl Drop for Service {
@@ -90,9 +92,14 @@ impl Service {
     pub async fn start(backend: testdb::Backend) -> Service {
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.unwrap();
-        let app = app::App::new(store, app::AppConfig::default())
-            .await
-            .unwrap();
+        let files = tempfile::tempdir().unwrap();
+        std::fs::create_dir(files.path().join("store")).unwrap();
+        let mut config = app::AppConfig::default();
+        config.documents.store = Some(Arc::new(
+            object_store::local::LocalFileSystem::new_with_prefix(files.path().join("store"))
+                .unwrap(),
+        ));
+        let app = app::App::new(store, config).await.unwrap();
         let users = app.seed_demo_base().await.unwrap().0;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -111,6 +118,7 @@ impl Service {
             base: format!("http://{addr}"),
             server,
             _db: db,
+            files,
         }
     }
 
@@ -254,6 +262,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"));
         e.clear().await.unwrap();
         e.send_keys(value).await.unwrap();
+    }
+
+    /// Chooses a local file in a file input.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap();
     }
 
     pub async fn select(&self, css: &str, value: &str) {
