@@ -229,7 +229,8 @@ async fn refusals_say_what_would_be_valid() {
         .await;
     assert_eq!(
         r.problem(409)["detail"],
-        "cannot approve a case in state draft: only possible in state under-review; submit it first"
+        "cannot approve a case in state draft: only possible in states under-review or countersigning; submit it \
+             first"
     );
     t.post(&w.exporter, &path("submit"), json!({})).await.ok();
     let r = t
