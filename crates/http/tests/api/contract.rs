@@ -158,9 +158,15 @@ async fn actions_without_parameters_take_no_body_and_licence_actions_need_a_reas
         "under-review"
     );
     t.advise_all(&w, &case).await;
-    t.post(&w.officer2, &path("approve"), json!({"reason": "ok"}))
-        .await
-        .ok();
+    t.decide_by(
+        &w.officer2,
+        &w.officer,
+        id,
+        "approve",
+        json!({"reason": "ok"}),
+    )
+    .await
+    .ok();
     assert_eq!(
         t.raw("POST", Some(&w.officer2), &path("issue"), None)
             .await
