@@ -62,6 +62,14 @@ fn user_view(u: &UserRow) -> AppResult<User> {
         org_id: u.org_id.clone(),
         created_at: u.created_at.clone(),
         disabled: u.disabled,
+        grade: (u.role == Role::Officer.as_str())
+            .then(|| {
+                u.grade
+                    .as_deref()
+                    .map_or(Ok(domain::OfficerGrade::Standard), str::parse)
+            })
+            .transpose()
+            .map_err(|e: String| AppError::Internal(format!("stored grade: {e}")))?,
     })
 }
 
@@ -232,6 +240,7 @@ impl App {
             org_id: new.org_id.clone(),
             created_at: now(),
             disabled: false,
+            grade: None,
         };
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user).await.map_err(|e| match e {
@@ -388,6 +397,58 @@ impl App {
             user_id,
             Some(&before),
             Some(&serde_json::json!({"user": after, "tokens_revoked": revoked})),
+            Some(&reason),
+        );
+        tx.commit().await?;
+        user_view(&after)
+    }
+
+    /// Sets an officer's grade (administrators), audited with the reason. A senior officer gives the
+    /// countersignature the policy reserves to one (`app::final_advice`).
+    pub async fn set_user_grade(
+        &self,
+        who: &Principal,
+        user_id: &str,
+        b: GradeChange,
+    ) -> AppResult<User> {
+        who.require(&[Role::Admin], "set officers' grades")?;
+        let reason = text("reason", &b.reason, 2000)?;
+        crate::record_id("id", user_id).map_err(|_| AppError::NotFound("user"))?;
+        let before = self
+            .store
+            .user_by_id(user_id)
+            .await
+            .map_err(not_found("user"))?;
+        if before.role != Role::Officer.as_str() {
+            return Err(AppError::invalid(
+                "grade",
+                format!("only officers have a grade; this user is a {}", before.role),
+            ));
+        }
+        let grade = match b.grade {
+            domain::OfficerGrade::Senior => Some(b.grade.as_str().to_string()),
+            domain::OfficerGrade::Standard => None,
+        };
+        if before.grade == grade {
+            return Err(AppError::Conflict(format!(
+                "the officer's grade is already {}",
+                b.grade
+            )));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.set_user_grade(user_id, grade.as_deref())
+            .await
+            .map_err(not_found("user"))?;
+        let mut after = before.clone();
+        after.grade = grade;
+        audit(
+            &mut tx,
+            who,
+            "set-user-grade",
+            "user",
+            user_id,
+            Some(&before),
+            Some(&serde_json::json!({"user": after, "grade": b.grade})),
             Some(&reason),
         );
         tx.commit().await?;

@@ -6,6 +6,7 @@
 
 use crate::access::Kind;
 use crate::exporter::{ProductBody, PRODUCT};
+use crate::final_advice::{decided_as_advised, needs_no_countersigning};
 use crate::listing::{awaiting_tag, case_index, destinations, page_of, CaseFilter, Page, Paged};
 use crate::model::*;
 use crate::views::CaseView;
@@ -337,6 +338,9 @@ impl App {
             appeal_until: None,
             appeal: None,
             verified_documents: vec![],
+            final_advice: None,
+            countersignatures: vec![],
+            countersigning: None,
             history: vec![],
             submitted_at: None,
         };
@@ -497,6 +501,8 @@ impl App {
             && audit_action != "assign-case"
             && audit_action != crate::moratorium::SUSPEND_UNDER_MORATORIUM
             && audit_action != crate::appeals::DECIDE_APPEAL
+            && audit_action != crate::final_advice::COUNTERSIGN
+            && audit_action != crate::final_advice::RETURN
         {
             if let Some(a) = before.assigned_to.as_deref().filter(|a| *a != who.user_id) {
                 let name = match tx.user_by_id(a).await {
@@ -524,6 +530,10 @@ impl App {
             // exporter or by customs uses a limit up (`app::shipments`), in the shipment's transaction.
             let actor = if a == CaseAction::Exhaust {
                 Some(domain::Actor::System)
+            } else if a == CaseAction::ReturnFinalAdvice
+                && matches!(who.role, Role::Officer | Role::Adviser)
+            {
+                Some(domain::Actor::Countersigner)
             } else {
                 who.actor()
             };
@@ -1108,7 +1118,7 @@ impl App {
             None,
             move |r| {
                 let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
-                if !state.is_open() {
+                if !state.takes_advice() {
                     return Err(AppError::InvalidTransition {
                         action: "request-advice".into(),
                         current: state,
@@ -1228,7 +1238,7 @@ impl App {
         let by = who.user_id.clone();
         self.change_case(who, id, None, None, "give-advice", None, move |r| {
             let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
-            if !state.is_open() {
+            if !state.takes_advice() {
                 return Err(AppError::InvalidTransition {
                     action: "advise on".into(),
                     current: state,
@@ -1270,11 +1280,29 @@ impl App {
             move |r| {
                 approval_blockers(&r.body)?;
                 screening_complete(&required, &r.body)?;
+                let conditions = match r.body.history.last().map(|h| h.from) {
+                    Some(CaseState::Countersigning) => {
+                        let advice =
+                            decided_as_advised(&r.body, crate::final_advice::FinalOutcome::Approve)?;
+                        if !b.conditions.is_empty() && b.conditions != advice.conditions {
+                            return Err(AppError::invalid(
+                                "conditions",
+                                "the approval carries the countersigned final advice's conditions; to change \
+                                 them a countersigner returns the advice for editing",
+                            ));
+                        }
+                        advice.conditions.clone()
+                    }
+                    _ => {
+                        needs_no_countersigning(&self.countersigning_required(&r.body)?)?;
+                        b.conditions
+                    }
+                };
                 r.body.decision = Some(Decision {
                     approved: true,
                     reason: r2,
                     criteria: vec![],
-                    conditions: b.conditions,
+                    conditions,
                     decided_by: by,
                     decided_at: now(),
                 });
@@ -1287,7 +1315,9 @@ impl App {
     pub async fn refuse(&self, who: &Principal, id: &str, b: RefuseBody) -> AppResult<CaseView> {
         who.require(&[Role::Officer], "refuse applications")?;
         let reason = text("reason", &b.reason, 5000)?;
-        if b.criteria.is_empty() {
+        // From countersigning the refusal cites the countersigned final advice's criteria.
+        let advised = self.case_record(who, id).await?.state == CaseState::Countersigning.as_str();
+        if b.criteria.is_empty() && !advised {
             return Err(AppError::invalid(
                 "criteria",
                 "a refusal cites at least one refusal criterion",
@@ -1320,11 +1350,31 @@ impl App {
                 move |r| {
                     missing_advice(&r.body)?;
                     open_hits(&r.body)?;
+                    let criteria = match r.body.history.last().map(|h| h.from) {
+                        Some(CaseState::Countersigning) => {
+                            let advice = decided_as_advised(
+                                &r.body,
+                                crate::final_advice::FinalOutcome::Refuse,
+                            )?;
+                            if !b.criteria.is_empty() && b.criteria != advice.criteria {
+                                return Err(AppError::invalid(
+                                    "criteria",
+                                    "the refusal cites the countersigned final advice's criteria; to change \
+                                     them a countersigner returns the advice for editing",
+                                ));
+                            }
+                            advice.criteria.clone()
+                        }
+                        _ => {
+                            needs_no_countersigning(&self.countersigning_required(&r.body)?)?;
+                            b.criteria
+                        }
+                    };
                     r.body.appeal_until = appeal_until;
                     r.body.decision = Some(Decision {
                         approved: false,
                         reason: r2,
-                        criteria: b.criteria,
+                        criteria,
                         conditions: vec![],
                         decided_by: by,
                         decided_at: now(),
@@ -1804,7 +1854,7 @@ fn marketing_reference(cited: &str) -> &str {
     cited.strip_prefix("L-").unwrap_or(cited)
 }
 
-fn missing_advice(body: &CaseBody) -> AppResult<()> {
+pub(crate) fn missing_advice(body: &CaseBody) -> AppResult<()> {
     for k in &body.required_reviews {
         let given = body
             .advice
@@ -1983,7 +2033,7 @@ pub(crate) fn validate_money(field: &str, m: &Money) -> AppResult<()> {
 }
 
 /// Refuses a value the policy's vocabulary does not have in force on `day`, naming `field[i]`.
-fn in_vocabulary(
+pub(crate) fn in_vocabulary(
     set: &policy::PolicySet,
     day: NaiveDate,
     field: &str,
@@ -2005,7 +2055,7 @@ fn in_vocabulary(
     Ok(())
 }
 
-fn validate_condition(field: &str, c: &Condition, today: NaiveDate) -> AppResult<()> {
+pub(crate) fn validate_condition(field: &str, c: &Condition, today: NaiveDate) -> AppResult<()> {
     match c {
         Condition::Text { text: t } => text(&format!("{field}.text"), t, 2000).map(|_| ()),
         Condition::ReportingObligation {

@@ -1,6 +1,7 @@
 //! `serve --demo`: an illustrative organisation, one user per role (passwords and tokens returned for printing
 //! at start-up) and sample cases in several states. Never runs without `--demo`.
 
+use crate::final_advice::{FinalAdviceBody, FinalOutcome};
 use crate::model::*;
 use crate::{App, AppResult, Principal};
 use domain::{
@@ -141,6 +142,9 @@ impl App {
             ("demo-policy-admin", Role::PolicyAdmin, None, None),
             ("demo-auditor", Role::Auditor, None, None),
             ("demo-customs", Role::Customs, None, None),
+            // Issue 12: countersigners of final advice (another officer, and a senior officer).
+            ("demo-officer-2", Role::Officer, None, None),
+            ("demo-senior-officer", Role::Officer, None, None),
         ] {
             let (username, role, token, p) = make(name, role, kind, org_id).await?;
             tokens.push(DemoUser {
@@ -156,6 +160,16 @@ impl App {
             principals[1].clone(),
             principals[3].clone(),
         );
+        let countersigners = principals[9..11].to_vec();
+        self.set_user_grade(
+            &admin,
+            &countersigners[1].user_id,
+            GradeChange {
+                grade: domain::OfficerGrade::Senior,
+                reason: "senior licensing officer (demo)".into(),
+            },
+        )
+        .await?;
         let reg = self
             .file_registration(
                 &exporter,
@@ -281,6 +295,7 @@ impl App {
             &exporter,
             &officer,
             &principals[2..6],
+            &countersigners,
             ml(
                 vec![monitor.id.clone()],
                 "FR",
@@ -295,6 +310,7 @@ impl App {
                 &exporter,
                 &officer,
                 &principals[2..6],
+                &countersigners,
                 ml(
                     vec![monitor.id.clone()],
                     "DE",
@@ -318,6 +334,7 @@ impl App {
                 &exporter,
                 &officer,
                 &principals[2..6],
+                &countersigners,
                 ml(
                     vec![monitor.id.clone()],
                     "BR",
@@ -347,6 +364,61 @@ impl App {
             },
         )
         .await?;
+        // Issue 12: final advice being drafted, and final advice awaiting its countersignatures (an
+        // intelligence end user in a tier 3 destination, Mexico: two, the second by the senior officer).
+        let drafting = self
+            .demo_advised(
+                &exporter,
+                &officer,
+                &principals[2..6],
+                ml(
+                    vec![monitor.id.clone()],
+                    "FR",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
+            )
+            .await?;
+        self.draft_final_advice(
+            &officer,
+            &drafting,
+            FinalAdviceBody {
+                outcome: FinalOutcome::Approve,
+                reason: "advice favourable; reporting condition drafted (demo)".into(),
+                conditions: vec![Condition::ReportingObligation {
+                    every_months: 6,
+                    text: "report deployments".into(),
+                }],
+                criteria: vec![],
+                expected_version: None,
+            },
+        )
+        .await?;
+        let to_countersign = self
+            .demo_advised(
+                &exporter,
+                &officer,
+                &principals[2..6],
+                ml(
+                    vec![monitor.id.clone()],
+                    "MX",
+                    EndUserType::GovernmentIntelligence,
+                ),
+            )
+            .await?;
+        self.draft_final_advice(
+            &officer,
+            &to_countersign,
+            FinalAdviceBody {
+                outcome: FinalOutcome::Refuse,
+                reason: "risk of use for internal repression (demo)".into(),
+                conditions: vec![],
+                criteria: vec![domain::RefusalCriterion::C2],
+                expected_version: None,
+            },
+        )
+        .await?;
+        self.submit_final_advice(&officer, &to_countersign, ActionBody::default())
+            .await?;
         // A decision history from 2017 to today, for the statistics page.
         let mut products = vec![forensic.id.clone(), monitor.id.clone()];
         for (name, entry, grade) in [
@@ -391,6 +463,7 @@ impl App {
             exporter: exporter.clone(),
             officer: officer.clone(),
             advisers: principals[2..6].to_vec(),
+            countersigners: countersigners.clone(),
             products,
         };
         for u in &tokens {
@@ -407,8 +480,44 @@ impl App {
         exporter: &Principal,
         officer: &Principal,
         advisers: &[Principal],
+        countersigners: &[Principal],
         application: NewApplication,
         limits: Vec<Condition>,
+    ) -> AppResult<String> {
+        let id = self
+            .demo_advised(exporter, officer, advisers, application)
+            .await?;
+        self.decide_countersigned(
+            officer,
+            countersigners,
+            &id,
+            FinalAdviceBody {
+                outcome: FinalOutcome::Approve,
+                reason: "advice favourable (demo)".into(),
+                conditions: [Condition::ReportingObligation {
+                    every_months: 6,
+                    text: "report deployments".into(),
+                }]
+                .into_iter()
+                .chain(limits)
+                .collect(),
+                criteria: vec![],
+                expected_version: None,
+            },
+        )
+        .await?;
+        self.issue(officer, &id, ActionBody::default()).await?;
+        Ok(id)
+    }
+
+    /// Takes a new marketing application through submission, assignment and every required advice
+    /// (favourable): ready for final advice. Returns the case id.
+    async fn demo_advised(
+        &self,
+        exporter: &Principal,
+        officer: &Principal,
+        advisers: &[Principal],
+        application: NewApplication,
     ) -> AppResult<String> {
         let iss = self.create_application(exporter, application).await?;
         self.submit_application(exporter, iss.id(), ActionBody::default())
@@ -455,23 +564,6 @@ impl App {
             )
             .await?;
         }
-        self.approve(
-            officer,
-            iss.id(),
-            ApproveBody {
-                reason: "advice favourable (demo)".into(),
-                conditions: [Condition::ReportingObligation {
-                    every_months: 6,
-                    text: "report deployments".into(),
-                }]
-                .into_iter()
-                .chain(limits)
-                .collect(),
-                expected_version: None,
-            },
-        )
-        .await?;
-        self.issue(officer, iss.id(), ActionBody::default()).await?;
         Ok(iss.id().to_string())
     }
 

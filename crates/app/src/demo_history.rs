@@ -5,6 +5,7 @@
 //! [`crate::as_of`], so each is evaluated under the policy in force that day and its decision fact carries
 //! that day. Same seed, same history.
 
+use crate::final_advice::{FinalAdviceBody, FinalOutcome};
 use crate::model::*;
 use crate::{App, AppError, AppResult, Principal};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -19,6 +20,8 @@ pub struct HistoryCast {
     pub officer: Principal,
     /// One adviser per review kind.
     pub advisers: Vec<Principal>,
+    /// Countersigners of final advice, in order: another officer, then a senior officer.
+    pub countersigners: Vec<Principal>,
     /// Classified products of the exporter.
     pub products: Vec<String>,
 }
@@ -220,28 +223,31 @@ impl App {
             crate::as_of(at(advice_day), self.give_advice(adviser, &id, advice)).await?;
         }
         let decide_day = next_working(day, wd.max(2));
-        if !refuse {
-            let approved = crate::as_of(
+        // What blocks approval is known before the final advice is drafted: such a case is advised to refuse.
+        let blocked = !self.approval_blockers(off, &id).await?.is_empty();
+        if !refuse && !blocked {
+            crate::as_of(
                 at(decide_day),
-                self.approve(
+                self.decide_countersigned(
                     off,
+                    &cast.countersigners,
                     &id,
-                    ApproveBody {
+                    FinalAdviceBody {
+                        outcome: FinalOutcome::Approve,
                         reason: "advice favourable (demo history)".into(),
                         conditions: vec![],
+                        criteria: vec![],
                         expected_version: None,
                     },
                 ),
             )
-            .await;
-            if approved.is_ok() {
-                crate::as_of(
-                    at(next_working(decide_day, 1)),
-                    self.issue(off, &id, ActionBody::default()),
-                )
-                .await?;
-                return Ok(true);
-            }
+            .await?;
+            crate::as_of(
+                at(next_working(decide_day, 1)),
+                self.issue(off, &id, ActionBody::default()),
+            )
+            .await?;
+            return Ok(true);
         }
         let criteria = match rng.below(4) {
             0 => vec![RefusalCriterion::C2, RefusalCriterion::C7],
@@ -251,11 +257,14 @@ impl App {
         };
         crate::as_of(
             at(decide_day),
-            self.refuse(
+            self.decide_countersigned(
                 off,
+                &cast.countersigners,
                 &id,
-                RefuseBody {
+                FinalAdviceBody {
+                    outcome: FinalOutcome::Refuse,
                     reason: "risk of misuse (demo history)".into(),
+                    conditions: vec![],
                     criteria,
                     expected_version: None,
                 },

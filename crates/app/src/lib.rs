@@ -20,6 +20,7 @@ pub mod denials;
 pub mod documents;
 pub mod error;
 pub mod exporter;
+pub mod final_advice;
 pub mod jobs;
 pub mod licences;
 pub mod listing;

@@ -53,6 +53,9 @@ pub struct User {
     pub created_at: String,
     /// A disabled user cannot authenticate; disabling revoked all its tokens.
     pub disabled: bool,
+    /// An officer's grade (`standard` or `senior`); absent for other roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<domain::OfficerGrade>,
 }
 
 /// A one-time enrolment secret: the user exchanges it for an API token (`POST /api/v1/enrol`). An
@@ -79,6 +82,14 @@ pub struct EnrolRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserStatusChange {
+    pub reason: String,
+}
+
+/// An officer's new grade, with the reason (audited).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeChange {
+    pub grade: domain::OfficerGrade,
     pub reason: String,
 }
 
@@ -523,6 +534,16 @@ pub struct CaseBody {
     /// Documents an officer has verified: a required document counts toward approval only when it is here.
     #[serde(default)]
     pub verified_documents: Vec<VerifiedDocument>,
+    /// The officer's final advice (current revision), once drafted (`app::final_advice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_advice: Option<crate::final_advice::FinalAdvice>,
+    /// Every countersigner's answer, in order; those invalidated by an edit stay, marked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countersignatures: Vec<crate::final_advice::Countersignature>,
+    /// What the policy required when the final advice was last submitted for countersigning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<policy::Countersigning>)]
+    pub countersigning: Option<policy::Countersigning>,
 }
 
 /// A document an officer verified (for an end-user declaration: the declaration and its signed file).

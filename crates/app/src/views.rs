@@ -283,6 +283,13 @@ pub struct AdviserCase {
     pub information_requests: Vec<ExporterInfoRequest>,
     /// Advice requests of the adviser's own review kind, with the advice given on them.
     pub advice: Vec<AdviceEntry>,
+    /// The officer's final advice, which an adviser who did not advise on the case may countersign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_advice: Option<crate::final_advice::FinalAdvice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub countersignatures: Vec<crate::final_advice::Countersignature>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub countersigning: Option<policy::Countersigning>,
 }
 
 impl AdviserCase {
@@ -308,6 +315,9 @@ impl AdviserCase {
                 .into_iter()
                 .filter(|a| Some(a.review) == who.review_kind)
                 .collect(),
+            final_advice: b.final_advice,
+            countersignatures: b.countersignatures,
+            countersigning: b.countersigning,
         }
     }
 }

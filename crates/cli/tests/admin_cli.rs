@@ -477,3 +477,52 @@ fn database_options_are_accepted_after_the_subcommand() {
         .expect("run exportctl");
     assert!(succeeded(&listed).contains("Late Option Ltd"));
 }
+
+/// `admin set-grade`: makes an officer senior (shown by `list-users`); refuses
+/// other roles, unknown grades and unknown users, naming what is wrong.
+#[test]
+fn set_grade_makes_an_officer_senior() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    succeeded(&admin(
+        d,
+        &["create-user", "--username", "off1", "--role", "officer"],
+    ));
+    succeeded(&admin(
+        d,
+        &[
+            "create-user",
+            "--username",
+            "hr1",
+            "--role",
+            "adviser",
+            "--review-kind",
+            "human-rights",
+        ],
+    ));
+    let users = succeeded(&admin(d, &["list-users"]));
+    assert!(users.contains("off1\tofficer\t\t\tstandard"), "{users}");
+    let out = succeeded(&admin(
+        d,
+        &["set-grade", "off1", "senior", "--reason", "promoted"],
+    ));
+    assert!(out.contains("off1 is now a senior officer"), "{out}");
+    let users = succeeded(&admin(d, &["list-users"]));
+    assert!(users.contains("off1\tofficer\t\t\tsenior"), "{users}");
+    fails_naming(
+        &admin(d, &["set-grade", "hr1", "senior", "--reason", "x"]),
+        &["grade", "only officers"],
+    );
+    fails_naming(
+        &admin(d, &["set-grade", "off1", "chief", "--reason", "x"]),
+        &["grade", "chief"],
+    );
+    fails_naming(
+        &admin(d, &["set-grade", "nobody", "senior", "--reason", "x"]),
+        &["user"],
+    );
+    fails_naming(
+        &admin(d, &["set-grade", "off1", "senior", "--reason", "again"]),
+        &["already senior"],
+    );
+}

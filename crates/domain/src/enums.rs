@@ -101,6 +101,15 @@ kebab_enum!(
 );
 
 kebab_enum!(
+    /// An officer's grade. A senior officer gives the countersignature that the policy reserves to one
+    /// (`app::final_advice`); administrators set it (`PUT /users/{id}/grade`, `exportctl admin set-grade`).
+    OfficerGrade {
+        Standard => "standard",
+        Senior => "senior",
+    }
+);
+
+kebab_enum!(
     /// Refusal criteria: EU Common Position 2008/944 criteria 1-8, the ATT Art. 6 prohibitions and the Art. 7
     /// overriding-risk test. The policy's vocabulary (`policy/reference/vocabulary.toml`) lists each with its
     /// source and says which are in force.

@@ -8,6 +8,9 @@
 //! issued -> exhausted (the service, when recorded shipments use up the licence's quantity or value limit)
 //! awaiting-exporter -> lapsed (the officer, once the information request's deadline has passed)
 //! refused -> under-appeal -> refused (upheld) | approved (overturned, then issued "on appeal")
+//! under-review -> final-review <-> countersigning -> approved | refused | no-licence-required
+//!   (the officer drafts final advice, submits it for countersigning; a countersigner returns it to final
+//!   review; once the policy's countersignatures are given the officer decides as advised)
 //! ```
 //! [`TRANSITIONS`] is the only place a state change is allowed; [`transition`] checks both the edge and who may
 //! take it. ARCHITECTURE.md renders the same table.
@@ -51,6 +54,9 @@ states!(
     Exhausted => "exhausted",
     Lapsed => "lapsed",
     UnderAppeal => "under-appeal",
+    FinalReview => "final-review",
+    Countersigning => "countersigning",
+    NoLicenceRequired => "no-licence-required",
 );
 
 impl std::fmt::Display for CaseState {
@@ -64,8 +70,16 @@ impl CaseState {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            CaseState::Submitted | CaseState::UnderReview | CaseState::AwaitingExporter
+            CaseState::Submitted
+                | CaseState::UnderReview
+                | CaseState::AwaitingExporter
+                | CaseState::FinalReview
+                | CaseState::Countersigning
         )
+    }
+    /// Advice may be requested and given: before final review (the final advice is drafted on the advice given).
+    pub fn takes_advice(self) -> bool {
+        BEFORE_FINAL_REVIEW.contains(&self)
     }
     /// A first outcome has been reached (the processing clock has stopped for good).
     pub fn is_decided(self) -> bool {
@@ -81,6 +95,7 @@ impl CaseState {
                 | CaseState::Surrendered
                 | CaseState::Exhausted
                 | CaseState::UnderAppeal
+                | CaseState::NoLicenceRequired
         )
     }
 }
@@ -95,6 +110,9 @@ pub enum Actor {
     Officer,
     /// The service itself (e.g. expiry at the end of validity).
     System,
+    /// A countersigner of final advice: an officer or an adviser other than the drafter (the separation of
+    /// duties is checked by the use case, `app::final_advice`).
+    Countersigner,
 }
 
 /// A named action on a case.
@@ -121,6 +139,14 @@ pub enum CaseAction {
     Appeal,
     UpholdRefusal,
     OverturnRefusal,
+    /// The officer drafts final advice (approve with conditions, refuse with criteria, no licence required).
+    DraftFinalAdvice,
+    /// The officer submits the final advice for countersigning.
+    SubmitFinalAdvice,
+    /// A countersigner returns the final advice with reasons; final review reopens.
+    ReturnFinalAdvice,
+    /// The officer concludes, as countersigned, that no licence is required.
+    ConcludeNoLicenceRequired,
 }
 
 impl CaseAction {
@@ -145,6 +171,10 @@ impl CaseAction {
             CaseAction::Appeal => "appeal",
             CaseAction::UpholdRefusal => "uphold-refusal",
             CaseAction::OverturnRefusal => "overturn-refusal",
+            CaseAction::DraftFinalAdvice => "draft-final-advice",
+            CaseAction::SubmitFinalAdvice => "submit-final-advice",
+            CaseAction::ReturnFinalAdvice => "return-final-advice",
+            CaseAction::ConcludeNoLicenceRequired => "conclude-no-licence-required",
         }
     }
 }
@@ -216,6 +246,32 @@ pub const TRANSITIONS: &[Transition] = &[
         S::Approved,
         Actor::Officer,
     ),
+    t(
+        A::DraftFinalAdvice,
+        S::UnderReview,
+        S::FinalReview,
+        Actor::Officer,
+    ),
+    t(
+        A::SubmitFinalAdvice,
+        S::FinalReview,
+        S::Countersigning,
+        Actor::Officer,
+    ),
+    t(
+        A::ReturnFinalAdvice,
+        S::Countersigning,
+        S::FinalReview,
+        Actor::Countersigner,
+    ),
+    t(A::Approve, S::Countersigning, S::Approved, Actor::Officer),
+    t(A::Refuse, S::Countersigning, S::Refused, Actor::Officer),
+    t(
+        A::ConcludeNoLicenceRequired,
+        S::Countersigning,
+        S::NoLicenceRequired,
+        Actor::Officer,
+    ),
 ];
 
 /// Why a transition was refused.
@@ -263,6 +319,10 @@ impl CaseAction {
             CaseAction::Appeal => "appeal",
             CaseAction::UpholdRefusal => "uphold the refusal of",
             CaseAction::OverturnRefusal => "overturn the refusal of",
+            CaseAction::DraftFinalAdvice => "draft final advice on",
+            CaseAction::SubmitFinalAdvice => "submit final advice on",
+            CaseAction::ReturnFinalAdvice => "return the final advice on",
+            CaseAction::ConcludeNoLicenceRequired => "conclude no licence required on",
             other => other.as_str(),
         }
     }
@@ -289,16 +349,33 @@ impl CaseAction {
             CaseAction::Appeal => "the exporter must appeal first",
             CaseAction::UpholdRefusal => "uphold the refusal on appeal first",
             CaseAction::OverturnRefusal => "overturn the refusal on appeal first",
+            CaseAction::DraftFinalAdvice => "draft final advice first",
+            CaseAction::SubmitFinalAdvice => "submit the final advice for countersigning first",
+            CaseAction::ReturnFinalAdvice => "a countersigner must return the final advice first",
+            CaseAction::ConcludeNoLicenceRequired => "conclude no licence required first",
         }
     }
 }
 
 /// Operations on a case that are not edges of the table, and the states they are allowed in.
-const OPEN: &[CaseState] = &[S::Submitted, S::UnderReview, S::AwaitingExporter];
+const BEFORE_FINAL_REVIEW: &[CaseState] = &[S::Submitted, S::UnderReview, S::AwaitingExporter];
+const OPEN: &[CaseState] = &[
+    S::Submitted,
+    S::UnderReview,
+    S::AwaitingExporter,
+    S::FinalReview,
+    S::Countersigning,
+];
 const OTHER_OPERATIONS: &[(&str, &str, &[CaseState])] = &[
     ("assign", "assign", OPEN),
-    ("request-advice", "request advice on", OPEN),
-    ("advise on", "advise on", OPEN),
+    ("request-advice", "request advice on", BEFORE_FINAL_REVIEW),
+    ("advise on", "advise on", BEFORE_FINAL_REVIEW),
+    (
+        "edit-final-advice",
+        "edit the final advice on",
+        &[S::FinalReview],
+    ),
+    ("countersign", "countersign", &[S::Countersigning]),
 ];
 
 /// The message for an action refused in `current`, saying in which states it is possible and, where the
@@ -394,6 +471,7 @@ pub fn transition_table_markdown() -> String {
                 Actor::Exporter => "exporter",
                 Actor::Officer => "officer",
                 Actor::System => "system",
+                Actor::Countersigner => "countersigner",
             }
         ));
     }
@@ -485,6 +563,56 @@ mod tests {
         assert!(S::Surrendered.is_decided());
     }
 
+    /// Final advice: drafted by the officer, countersigned or returned by a countersigner, and decided by the
+    /// officer only from countersigning (or, for a case that needs no countersignature, from under-review).
+    #[test]
+    fn final_review_and_countersigning() {
+        let mut s = S::UnderReview;
+        for (a, who) in [
+            (A::DraftFinalAdvice, Actor::Officer),
+            (A::SubmitFinalAdvice, Actor::Officer),
+            (A::ReturnFinalAdvice, Actor::Countersigner),
+            (A::SubmitFinalAdvice, Actor::Officer),
+        ] {
+            s = transition(s, a, who).unwrap();
+        }
+        assert_eq!(s, S::Countersigning);
+        assert_eq!(transition(s, A::Approve, Actor::Officer), Ok(S::Approved));
+        assert_eq!(transition(s, A::Refuse, Actor::Officer), Ok(S::Refused));
+        assert_eq!(
+            transition(s, A::ConcludeNoLicenceRequired, Actor::Officer),
+            Ok(S::NoLicenceRequired)
+        );
+        // Only a countersigner returns; a countersigner takes no other edge.
+        assert!(matches!(
+            transition(s, A::ReturnFinalAdvice, Actor::Officer),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        assert!(matches!(
+            transition(s, A::Approve, Actor::Countersigner),
+            Err(TransitionError::NotPermitted { .. })
+        ));
+        // Final review is not decided directly: it is submitted for countersigning first.
+        assert!(transition(S::FinalReview, A::Approve, Actor::Officer).is_err());
+        assert_eq!(
+            refusal_message("approve", S::FinalReview),
+            "cannot approve a case in state final-review: only possible in states under-review or \
+             countersigning; submit the final advice for countersigning first"
+        );
+        assert_eq!(
+            refusal_message("countersign", S::UnderReview),
+            "cannot countersign a case in state under-review: only possible in state countersigning; draft \
+             final advice first"
+        );
+        assert_eq!(
+            refusal_message("advise on", S::FinalReview),
+            "cannot advise on a case in state final-review: only possible in states submitted, under-review or \
+             awaiting-exporter, which a case in state final-review cannot return to"
+        );
+        assert!(S::NoLicenceRequired.is_decided() && !S::NoLicenceRequired.is_open());
+        assert!(!TRANSITIONS.iter().any(|e| e.from == S::NoLicenceRequired));
+    }
+
     #[test]
     fn illegal_edges_name_the_current_state() {
         let e = transition(S::Draft, A::Approve, Actor::Officer).unwrap_err();
@@ -512,7 +640,8 @@ mod tests {
         );
         assert_eq!(
             m("approve", S::Draft),
-            "cannot approve a case in state draft: only possible in state under-review; submit it first"
+            "cannot approve a case in state draft: only possible in states under-review or countersigning; submit it \
+             first"
         );
         assert_eq!(
             m("issue", S::UnderReview),
@@ -534,8 +663,8 @@ mod tests {
         );
         assert_eq!(
             m("assign", S::Draft),
-            "cannot assign a case in state draft: only possible in states submitted, under-review or \
-             awaiting-exporter; submit it first"
+            "cannot assign a case in state draft: only possible in states submitted, under-review, \
+             awaiting-exporter, final-review or countersigning; submit it first"
         );
         assert_eq!(
             m("advise on", S::Issued),
@@ -582,7 +711,22 @@ mod tests {
             .filter(|s| s.is_open())
             .copied()
             .collect();
-        assert_eq!(open, [S::Submitted, S::UnderReview, S::AwaitingExporter]);
+        assert_eq!(
+            open,
+            [
+                S::Submitted,
+                S::UnderReview,
+                S::AwaitingExporter,
+                S::FinalReview,
+                S::Countersigning
+            ]
+        );
+        let advice: Vec<_> = CaseState::ALL
+            .iter()
+            .filter(|s| s.takes_advice())
+            .copied()
+            .collect();
+        assert_eq!(advice, [S::Submitted, S::UnderReview, S::AwaitingExporter]);
         let decided: Vec<_> = CaseState::ALL
             .iter()
             .filter(|s| s.is_decided())
@@ -600,7 +744,8 @@ mod tests {
                 S::Annulled,
                 S::Surrendered,
                 S::Exhausted,
-                S::UnderAppeal
+                S::UnderAppeal,
+                S::NoLicenceRequired
             ]
         );
         for s in [S::Draft, S::Withdrawn, S::Lapsed] {
@@ -692,7 +837,13 @@ mod tests {
         );
         assert_eq!(
             lines.last(),
-            Some(&"| overturn-refusal | under-appeal | approved | officer |")
+            Some(&"| conclude-no-licence-required | countersigning | no-licence-required | officer |")
+        );
+        assert!(
+            lines.contains(
+                &"| return-final-advice | countersigning | final-review | countersigner |"
+            ),
+            "{md}"
         );
     }
 

@@ -227,6 +227,8 @@ role_sets! {
     Customs = [Customs];
     /// Customs and exporters (recording shipments against a licence).
     CustomsExporters = [Customs, Exporter];
+    /// Officers and advisers (countersigning final advice).
+    OfficersAdvisers = [Officer, Adviser];
 }
 
 /// The authenticated caller, admitted only if its role is one of `R`'s: a handler that takes `Allowed<Officers>`

@@ -183,13 +183,20 @@ async fn officer_issues(s: &Service, case_id: &str) {
         .await
         .unwrap();
     advise(s, case_id, false).await;
+    let countersigners = [
+        s.principal("demo-officer-2").await,
+        s.principal("demo-senior-officer").await,
+    ];
     s.app
-        .approve(
+        .decide_countersigned(
             &off,
+            &countersigners,
             case_id,
-            app::model::ApproveBody {
+            app::final_advice::FinalAdviceBody {
+                outcome: app::final_advice::FinalOutcome::Approve,
                 reason: "Advice favourable.".into(),
                 conditions: vec![],
+                criteria: vec![],
                 expected_version: None,
             },
         )
@@ -199,6 +206,37 @@ async fn officer_issues(s: &Service, case_id: &str) {
         .issue(&off, case_id, app::model::ActionBody::default())
         .await
         .unwrap();
+}
+
+/// The final advice drafted on the case page is submitted there; the countersigners the policy asks for
+/// accept through the use case; the officer then decides as advised on the page.
+async fn countersign_and_decide(b: &Browser, s: &Service, case_id: &str) {
+    assert!(b.text().await.to_lowercase().contains("final-review"));
+    b.click("#submit-final-advice").await;
+    let off = s.principal("demo-officer").await;
+    let app::views::CaseView::Internal(c) = s.app.application(&off, case_id).await.unwrap() else {
+        panic!("officer view")
+    };
+    let needed = usize::from(c.body.countersigning.map_or(0, |r| r.count));
+    for u in ["demo-officer-2", "demo-senior-officer"]
+        .into_iter()
+        .take(needed)
+    {
+        s.app
+            .countersign(
+                &s.principal(u).await,
+                case_id,
+                app::final_advice::CountersignBody {
+                    decision: app::final_advice::CountersignDecision::Accept,
+                    reasons: None,
+                    expected_version: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    b.goto(&format!("/officer/cases/{case_id}")).await;
+    b.click("#decide-as-advised").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -284,6 +322,7 @@ async fn journeys_with_accessibility_checks() {
         .await;
     b.fill("#cond_quantity", "5").await;
     b.click("#approve").await;
+    countersign_and_decide(&b, &service, &case_id).await;
     assert!(b.text().await.to_lowercase().contains("approved"));
     b.click("#issue").await;
     assert!(b.text().await.to_lowercase().contains("issued"));
@@ -340,6 +379,7 @@ async fn journeys_with_accessibility_checks() {
     )
     .await;
     b.click("#approve").await;
+    countersign_and_decide(&b, &service, &export_id).await;
     assert!(b.text().await.to_lowercase().contains("approved"));
     b.click("#issue").await;
     assert!(b.text().await.to_lowercase().contains("issued"));
@@ -397,6 +437,7 @@ async fn journeys_with_accessibility_checks() {
     b.fill("#refuse-reason", "The end user is a listed party.")
         .await;
     b.click("#refuse").await;
+    countersign_and_decide(&b, &service, &listed_id).await;
     let refused = app.application(&off, &listed_id).await.unwrap();
     assert_eq!(
         refused.state(),

@@ -49,6 +49,11 @@ pub enum Fact {
     DenialMatch,
     /// `control_entries`: list of the canonical codes of the given control entries.
     ControlEntries,
+    /// `red_flag`: a human-rights adviser marked a red flag on the case. Known only when countersigning is
+    /// evaluated (rules with effect `countersignatures`), after the advice is in.
+    RedFlag,
+    /// `refusal_advised`: an adviser recommended refusal. Known only when countersigning is evaluated.
+    RefusalAdvised,
 }
 
 impl Fact {
@@ -68,7 +73,12 @@ impl Fact {
         Fact::CatchAllNotified,
         Fact::DenialMatch,
         Fact::ControlEntries,
+        Fact::RedFlag,
+        Fact::RefusalAdvised,
     ];
+
+    /// Facts about the advice given on a case, known only when countersigning is evaluated.
+    pub const ADVICE: &'static [Fact] = &[Fact::RedFlag, Fact::RefusalAdvised];
 
     /// The CEL variable name.
     pub fn name(self) -> &'static str {
@@ -87,6 +97,8 @@ impl Fact {
             Fact::CatchAllNotified => "catch_all_notified",
             Fact::DenialMatch => "denial_match",
             Fact::ControlEntries => "control_entries",
+            Fact::RedFlag => "red_flag",
+            Fact::RefusalAdvised => "refusal_advised",
         }
     }
 
@@ -120,7 +132,9 @@ impl Vocabulary<'_> {
             | Fact::Listed
             | Fact::CyberSurveillance
             | Fact::CatchAllNotified
-            | Fact::DenialMatch => 2,
+            | Fact::DenialMatch
+            | Fact::RedFlag
+            | Fact::RefusalAdvised => 2,
             Fact::ControlEntries => return None,
         })
     }
@@ -174,6 +188,8 @@ pub(crate) struct FactValues<'a> {
     pub catch_all_notified: bool,
     pub denial_match: bool,
     pub control_entries: &'a [&'a str],
+    pub red_flag: bool,
+    pub refusal_advised: bool,
 }
 
 impl FactValues<'_> {
@@ -194,6 +210,8 @@ impl FactValues<'_> {
             Fact::CatchAllNotified => usize::from(self.catch_all_notified),
             Fact::DenialMatch => usize::from(self.denial_match),
             Fact::ControlEntries => 0,
+            Fact::RedFlag => usize::from(self.red_flag),
+            Fact::RefusalAdvised => usize::from(self.refusal_advised),
         }
     }
 
@@ -212,6 +230,8 @@ impl FactValues<'_> {
             Fact::CyberSurveillance => Value::Bool(self.cyber_surveillance),
             Fact::CatchAllNotified => Value::Bool(self.catch_all_notified),
             Fact::DenialMatch => Value::Bool(self.denial_match),
+            Fact::RedFlag => Value::Bool(self.red_flag),
+            Fact::RefusalAdvised => Value::Bool(self.refusal_advised),
             Fact::ControlEntries => Value::List(Arc::new(
                 self.control_entries
                     .iter()
@@ -617,6 +637,8 @@ mod tests {
                         catch_all_notified: (n / 2560) % 2 == 1,
                         denial_match: (n / 3) % 2 == 1,
                         control_entries: &[],
+                        red_flag: (n / 5) % 2 == 1,
+                        refusal_advised: (n / 7) % 2 == 1,
                     };
                     assert_eq!(
                         tabled.holds(&facts, &set.env),

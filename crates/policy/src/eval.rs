@@ -170,6 +170,8 @@ impl Resolved<'_> {
             Fact::ControlEntries => {
                 write!(out, "control_entries=[{}]", f.control_entries.join(", "))
             }
+            Fact::RedFlag => write!(out, "red_flag={}", f.red_flag),
+            Fact::RefusalAdvised => write!(out, "refusal_advised={}", f.refusal_advised),
         };
     }
 
@@ -249,6 +251,83 @@ impl Resolved<'_> {
 /// Outcome rules are tried in order and the first whose condition holds decides; only for
 /// `licence-required` are review, document and target rules then applied.
 pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, EvalError> {
+    with_resolved(request, set, AdviceFacts::default(), decide)
+}
+
+/// What the advice on a case says, for the countersigning rules (facts `red_flag`, `refusal_advised`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdviceFacts {
+    /// A human-rights adviser marked a red flag.
+    pub red_flag: bool,
+    /// An adviser recommended refusal.
+    pub refusal_advised: bool,
+}
+
+/// The countersignatures final advice needs: the largest count of the countersigning rules that hold for any
+/// of the case's requests, the last by a senior officer when any rule that fired says so; every rule that
+/// fired, with its reason. No rule holding: none needed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Countersigning {
+    pub count: u8,
+    pub senior: bool,
+    pub policy_version: String,
+    pub rules: Vec<FiredRule>,
+}
+
+/// Evaluates the countersigning rules (effect `countersignatures`) in force on each request's `as_of` for
+/// every request of a case (its products x destinations x end users), with what the advice says.
+pub fn countersigning(
+    requests: &[Request],
+    advice: AdviceFacts,
+    set: &PolicySet,
+) -> Result<Countersigning, EvalError> {
+    let mut out = Countersigning {
+        count: 0,
+        senior: false,
+        policy_version: set.version.clone(),
+        rules: Vec::new(),
+    };
+    for request in requests {
+        with_resolved(request, set, advice, |r| {
+            for rule in &set.rules {
+                let Effect::Countersignatures(c) = rule.effect else {
+                    continue;
+                };
+                let Some(v) = rule.version_on(r.req.as_of) else {
+                    continue;
+                };
+                let holds = v.condition.holds(&r.facts, &set.env).map_err(|message| {
+                    EvalError::Condition {
+                        rule: rule.id.clone(),
+                        version: v.version,
+                        message,
+                    }
+                })?;
+                if !holds || out.rules.iter().any(|f| f.id == rule.id) {
+                    continue;
+                }
+                out.count = out.count.max(c.count);
+                out.senior |= c.senior;
+                out.rules.push(FiredRule {
+                    id: rule.id.clone(),
+                    version: v.version,
+                    effect: rule.effect.clone(),
+                    reason: r.reason(&v.reason, v.condition.facts()),
+                });
+            }
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// Resolves the facts of `request` under `set` and hands them to `then`.
+fn with_resolved<T>(
+    request: &Request,
+    set: &PolicySet,
+    advice: AdviceFacts,
+    then: impl FnOnce(&Resolved<'_>) -> Result<T, EvalError>,
+) -> Result<T, EvalError> {
     let as_of = request.as_of;
     if as_of < set.effective_from {
         return Err(EvalError::BeforePolicy {
@@ -312,13 +391,15 @@ pub fn evaluate(request: &Request, set: &PolicySet) -> Result<Determination, Eva
             catch_all_notified: request.catch_all_notified,
             denial_match: request.denial_match,
             control_entries: &codes,
+            red_flag: advice.red_flag,
+            refusal_advised: advice.refusal_advised,
         },
         embargo,
         not_in_force,
         tier_from: own_assessment.then_some(assessment.effective_from),
         cyber_codes,
     };
-    decide(&resolved)
+    then(&resolved)
 }
 
 fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
@@ -373,7 +454,10 @@ fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
     let mut target: Option<u32> = None;
     if outcome == Outcome::LicenceRequired {
         for rule in &set.rules {
-            if matches!(rule.effect, Effect::Outcome(_)) {
+            if matches!(
+                rule.effect,
+                Effect::Outcome(_) | Effect::Countersignatures(_)
+            ) {
                 continue;
             }
             let Some(v) = rule.version_on(as_of) else {
@@ -400,7 +484,7 @@ fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
                     }
                 }
                 Effect::TargetWorkingDays(n) => target = Some(target.map_or(*n, |t| t.max(*n))),
-                Effect::Outcome(_) => {}
+                Effect::Outcome(_) | Effect::Countersignatures(_) => {}
             }
             fired.push(FiredRule {
                 id: rule.id.clone(),

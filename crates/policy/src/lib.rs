@@ -20,12 +20,15 @@ mod model;
 mod reference;
 
 pub use condition::{Fact, MAX_CONDITION_BYTES, MAX_CONDITION_DEPTH};
-pub use eval::{evaluate, Determination, EvalError, FiredRule, Request};
+pub use eval::{
+    countersigning, evaluate, AdviceFacts, Countersigning, Determination, EvalError, FiredRule,
+    Request,
+};
 pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactReport};
 pub use load::{Diagnostic, LoadError};
 pub use model::{
-    Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect, Embargo,
-    EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion, Source,
-    VocabularyItem, VocabularyKind, WassenaarParticipation,
+    Assessment, ControlEntry, ControlEntryVersion, Countersignatures, Country, Deadlines, Effect,
+    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion,
+    Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

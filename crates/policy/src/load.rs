@@ -6,7 +6,7 @@
 //! `wassenaar_participant` and `rule`. Each array element is parsed on its own so one bad element does not
 //! hide the problems of the others; then references, versions and conditions are checked across files.
 
-use crate::condition::{Condition, Vocabulary};
+use crate::condition::{Condition, Fact, Vocabulary};
 use crate::date;
 use crate::model::{
     country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect,
@@ -1038,6 +1038,11 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                 rr.effect.span().start,
                 format!("rule {id}: target_working_days must be positive"),
             ),
+            Effect::Countersignatures(cs) if !(1..=5).contains(&cs.count) => c.at(
+                *f,
+                rr.effect.span().start,
+                format!("rule {id}: countersignatures count must be between 1 and 5"),
+            ),
             Effect::Outcome(_) => has_outcome = true,
             _ => {}
         }
@@ -1063,6 +1068,26 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
             let from = c.date(*f, &v.effective_from);
             let through = c.opt_date(*f, &v.effective_through);
             let condition = match Condition::compile(v.when.get_ref(), &env, &vocab) {
+                Ok(cond)
+                    if !matches!(effect, Effect::Countersignatures(_))
+                        && cond.facts().iter().any(|x| Fact::ADVICE.contains(x)) =>
+                {
+                    c.at(
+                        *f,
+                        v.when.span().start,
+                        format!(
+                            "rule {id} version {number}: {} is known only when countersigning is evaluated \
+                             (effect countersignatures), not when a request is determined",
+                            Fact::ADVICE
+                                .iter()
+                                .filter(|x| cond.facts().contains(x))
+                                .map(|x| x.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                    None
+                }
                 Ok(cond) => Some(cond),
                 Err(errors) => {
                     for e in errors {

@@ -159,6 +159,21 @@ pub enum Effect {
     Document(String),
     /// Sets the time target in working days (only for `licence-required`; the largest wins).
     TargetWorkingDays(u32),
+    /// How many countersignatures the final advice on a case needs, and whether the last is by a senior
+    /// officer. Evaluated when the officer submits final advice (`countersigning`), with the advice facts; the
+    /// largest count wins, and the senior requirement holds when any rule that fired sets it.
+    Countersignatures(Countersignatures),
+}
+
+/// The countersignatures a rule requires (`effect = { countersignatures = { count = 2, senior = true } }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Countersignatures {
+    /// 1 to 5.
+    pub count: u8,
+    /// The last countersignature is by a senior officer.
+    #[serde(default)]
+    pub senior: bool,
 }
 
 impl std::fmt::Display for Effect {
@@ -168,6 +183,12 @@ impl std::fmt::Display for Effect {
             Effect::Review(r) => write!(f, "review {r}"),
             Effect::Document(d) => write!(f, "document {d}"),
             Effect::TargetWorkingDays(n) => write!(f, "target {n} working days"),
+            Effect::Countersignatures(c) if c.senior => write!(
+                f,
+                "{} countersignature(s), the last by a senior officer",
+                c.count
+            ),
+            Effect::Countersignatures(c) => write!(f, "{} countersignature(s)", c.count),
         }
     }
 }

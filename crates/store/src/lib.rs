@@ -50,6 +50,9 @@ pub struct UserRow {
     pub org_id: Option<String>,
     pub created_at: String,
     pub disabled: bool,
+    /// An officer's grade (`senior`); None for the standard grade and for other roles (migration 0050).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
 }
 
 /// A stored API token (only its hash is kept).
@@ -599,7 +602,7 @@ impl Store {
         now: &str,
     ) -> Result<(UserRow, String)> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, t.id AS token_id \
+            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, u.grade, t.id AS token_id \
              FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = 0",
         )
@@ -614,7 +617,7 @@ impl Store {
     /// A user and its password hash (None when no password is set), by username.
     pub async fn user_password(&self, username: &str) -> Result<(UserRow, Option<String>)> {
         let row = sqlx::query(
-            "SELECT id, username, role, review_kind, org_id, created_at, disabled, password_hash FROM users WHERE username = $1",
+            "SELECT id, username, role, review_kind, org_id, created_at, disabled, grade, password_hash FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -630,7 +633,7 @@ impl Store {
         now: &str,
     ) -> Result<(UserRow, SessionRow)> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, \
+            "SELECT u.id, u.username, u.role, u.review_kind, u.org_id, u.created_at, u.disabled, u.grade, \
              s.id AS session_id, s.created_at AS session_created_at, s.idle_expires_at, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.secret_hash = $1 AND s.idle_expires_at > $2 AND s.expires_at > $2 AND u.disabled = 0",
@@ -1203,6 +1206,20 @@ impl Tx {
         user_from_row(&row)
     }
 
+    /// Sets an officer's grade (None: the standard grade).
+    pub async fn set_user_grade(&mut self, id: &str, grade: Option<&str>) -> Result<()> {
+        let res = sqlx::query("UPDATE users SET grade = $1 WHERE id = $2")
+            .bind(grade)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     /// Disables or re-enables a user. Disabling also revokes every live token of the user (at `at`) and
     /// deletes its sessions. Returns the number of tokens revoked.
     pub async fn set_user_disabled(&mut self, id: &str, disabled: bool, at: &str) -> Result<u64> {
@@ -1308,7 +1325,7 @@ impl Tx {
 
 const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, search, version, body, created_at, updated_at FROM records";
 const SELECT_USER: &str =
-    "SELECT id, username, role, review_kind, org_id, created_at, disabled FROM users";
+    "SELECT id, username, role, review_kind, org_id, created_at, disabled, grade FROM users";
 const SELECT_TOKEN: &str =
     "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM tokens";
 const SELECT_LIST: &str =
@@ -1357,6 +1374,7 @@ fn user_from_row(row: &AnyRow) -> Result<UserRow> {
         org_id: row.try_get("org_id")?,
         created_at: row.try_get("created_at")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        grade: row.try_get("grade")?,
     })
 }
 

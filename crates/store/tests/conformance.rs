@@ -380,6 +380,7 @@ async fn tokens_expire_and_revoke(b: Backend) {
         org_id: None,
         created_at: "2026-01-01T00:00:00.000Z".into(),
         disabled: false,
+        grade: None,
     };
     let t = |id: &str, exp: &str| TokenRow {
         id: id.into(),

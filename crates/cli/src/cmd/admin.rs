@@ -2,7 +2,7 @@
 //! administrator of the machine (audited as actor "system").
 
 use crate::config::{runtime, DbArgs};
-use app::model::{NewOrganisation, NewToken, NewUser};
+use app::model::{GradeChange, NewOrganisation, NewToken, NewUser};
 use app::Principal;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -52,6 +52,16 @@ pub enum AdminCommand {
     SetPassword { username: String },
     /// List users (a header line, then one tab-separated line each; or JSON).
     ListUsers(ListFormat),
+    /// Set an officer's grade: `senior` (gives the countersignature the policy reserves to a senior officer)
+    /// or `standard`. Audited with the reason.
+    SetGrade {
+        /// The officer's username or id.
+        user: String,
+        /// standard or senior.
+        grade: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Issue another token for a user and print it once.
     CreateToken {
         /// The user's username or id.
@@ -223,14 +233,37 @@ pub fn run(a: AdminArgs) -> anyhow::Result<ExitCode> {
                                 u.role.to_string(),
                                 u.review_kind.map(|k| k.to_string()).unwrap_or_default(),
                                 u.org_id.clone().unwrap_or_default(),
+                                u.grade.map(|g| g.to_string()).unwrap_or_default(),
                             ]
                         })
                         .collect();
                     print_list(
                         &f,
-                        &["id", "username", "role", "review_kind", "org_id"],
+                        &["id", "username", "role", "review_kind", "org_id", "grade"],
                         &users,
                         rows,
+                    );
+                }
+                AdminCommand::SetGrade {
+                    user,
+                    grade,
+                    reason,
+                } => {
+                    let grade = parse::<domain::OfficerGrade>("grade", &grade)
+                        .map_err(|e| app::AppError::invalid("grade", e.to_string()))?;
+                    let users = app.users(&root, &app::listing::Page::all()).await?.items;
+                    let id = users
+                        .iter()
+                        .find(|u| u.username == user || u.id == user)
+                        .map(|u| u.id.clone())
+                        .ok_or(app::AppError::NotFound("user"))?;
+                    let u = app
+                        .set_user_grade(&root, &id, GradeChange { grade, reason })
+                        .await?;
+                    println!(
+                        "{} is now a {} officer",
+                        u.username,
+                        u.grade.map(|g| g.to_string()).unwrap_or_default()
                     );
                 }
                 AdminCommand::CreateToken { user, days, label } => {

@@ -1,7 +1,8 @@
 //! The licensing officer's pages: the work queues with counts, one queue, and the case page with the forms
 //! the case's state allows (start review, request information, clear/confirm screening hits, approve, refuse,
-//! issue; after issue suspend, reinstate, revoke and annul, each with its reason), the case's documents and
-//! end-user declarations with the forms that verify or reject them.
+//! issue; after issue suspend, reinstate, revoke and annul, each with its reason; final advice, submitting it
+//! for countersigning, countersigning or returning it, and the decision as advised), the case's documents
+//! and end-user declarations with the forms that verify or reject them.
 
 use super::documents::CaseDocuments;
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
@@ -219,6 +220,8 @@ struct Entered {
     question: String,
     approve_reason: String,
     refuse_reason: String,
+    nlr_reason: String,
+    return_reasons: String,
     /// The approval's condition fields (`cond_*`).
     v: FormData,
     /// The reason entered on a licence action's form: (action, text).
@@ -233,6 +236,8 @@ struct Loaded {
     timeline: Vec<app::timeline::TimelineEntry>,
     blockers: Vec<String>,
     docs: CaseDocuments,
+    /// Under review: the policy asks for countersignatures of final advice.
+    needs_countersigning: bool,
 }
 
 /// A form for the licence's life after issue.
@@ -387,6 +392,19 @@ struct CasePage {
     docs: CaseDocuments,
     /// Whether documents and declarations can be checked (the case is open).
     can_check: bool,
+    /// The case needs countersigning: the approve and refuse forms draft final advice instead of deciding.
+    needs_countersigning: bool,
+    /// `approve`/`refuse` or `final-advice-approve`/`final-advice-refuse`: where the decision forms post.
+    approve_action: &'static str,
+    refuse_action: &'static str,
+    /// Final review: the advice forms edit it; it can be submitted for countersigning.
+    in_final_review: bool,
+    in_countersigning: bool,
+    /// Countersigning with every countersignature in force: the officer decides as advised.
+    advised_complete: bool,
+    /// The final advice's conditions and the requirement, as text.
+    final_conditions: Vec<String>,
+    requirement: String,
     form: Entered,
 }
 
@@ -396,6 +414,7 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         timeline,
         blockers,
         docs,
+        needs_countersigning,
     } = x;
     let b = &c.body;
     let attached: Vec<&app::model::AttachedDocument> = b
@@ -471,7 +490,50 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
                 .unwrap_or_default(),
         })
         .collect();
+    let needs_countersigning = needs_countersigning
+        || matches!(c.state, CaseState::FinalReview | CaseState::Countersigning);
+    let final_conditions = b
+        .final_advice
+        .iter()
+        .flat_map(|f| f.conditions.iter())
+        .map(|c| serde_json::to_string(c).unwrap_or_default())
+        .collect();
+    let requirement = b
+        .countersigning
+        .as_ref()
+        .map(|r| {
+            format!(
+                "{}{} ({})",
+                r.count,
+                if r.senior { ", senior" } else { "" },
+                r.rules
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .unwrap_or_default();
+    let in_countersigning = c.state == CaseState::Countersigning;
+    let advised_complete =
+        in_countersigning && app::final_advice::countersigning_missing(b).is_none();
     CasePage {
+        needs_countersigning,
+        approve_action: if needs_countersigning {
+            "final-advice-approve"
+        } else {
+            "approve"
+        },
+        refuse_action: if needs_countersigning {
+            "final-advice-refuse"
+        } else {
+            "refuse"
+        },
+        in_final_review: c.state == CaseState::FinalReview,
+        in_countersigning,
+        advised_complete,
+        final_conditions,
+        requirement,
         timeline,
         blockers,
         required_documents,
@@ -481,7 +543,7 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         criteria: RefusalCriterion::ALL.iter().map(|k| k.as_str()).collect(),
         csrf: s.csrf(),
         can_assign: c.state == CaseState::Submitted,
-        can_decide: c.state == CaseState::UnderReview,
+        can_decide: matches!(c.state, CaseState::UnderReview | CaseState::FinalReview),
         can_issue: c.state == CaseState::Approved,
         licence_actions: LICENCE_ACTIONS
             .iter()
@@ -514,11 +576,19 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> 
         .await
         .map_err(|e| app_error(Some(s), e))?;
     let docs = CaseDocuments::load(st, s, id).await?;
+    let needs_countersigning = c.state == CaseState::UnderReview
+        && st
+            .app
+            .countersignatures_needed(&s.who, id)
+            .await
+            .map_err(|e| app_error(Some(s), e))?
+            > 0;
     Ok(Loaded {
         c,
         timeline,
         blockers,
         docs,
+        needs_countersigning,
     })
 }
 
@@ -539,6 +609,7 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     f: CheckedForm,
 ) -> Response {
+    use app::final_advice::{CountersignBody, CountersignDecision, FinalAdviceBody, FinalOutcome};
     use app::model::*;
     let s = &f.session;
     let c = match load(&st, s, &id).await {
@@ -579,7 +650,7 @@ async fn act(
                 "question",
             )
         }
-        "approve" => {
+        "approve" | "final-advice-approve" => {
             entered.approve_reason = reason.clone();
             entered.v = f.form.clone();
             let conditions = match conditions_of(&f.form) {
@@ -596,18 +667,34 @@ async fn act(
                 }
             };
             let controls: Vec<&str> = conditions.iter().map(|x| x.1).collect();
-            let result = st
-                .app
-                .approve(
-                    &s.who,
-                    &id,
-                    ApproveBody {
-                        reason,
-                        conditions: conditions.into_iter().map(|x| x.0).collect(),
-                        expected_version: v,
-                    },
-                )
-                .await;
+            let conditions = conditions.into_iter().map(|x| x.0).collect();
+            let result = if action == "approve" {
+                st.app
+                    .approve(
+                        &s.who,
+                        &id,
+                        ApproveBody {
+                            reason,
+                            conditions,
+                            expected_version: v,
+                        },
+                    )
+                    .await
+            } else {
+                st.app
+                    .draft_final_advice(
+                        &s.who,
+                        &id,
+                        FinalAdviceBody {
+                            outcome: FinalOutcome::Approve,
+                            reason,
+                            conditions,
+                            criteria: vec![],
+                            expected_version: v,
+                        },
+                    )
+                    .await
+            };
             // An error on `conditions[i]...` belongs to the i-th condition's control.
             let control = match &result {
                 Err(app::AppError::Invalid { field, .. }) if field.starts_with("conditions[") => {
@@ -630,7 +717,7 @@ async fn act(
             };
             (result, control)
         }
-        "refuse" => {
+        "refuse" | "final-advice-refuse" => {
             entered.refuse_reason = reason.clone();
             let criteria = match f
                 .form
@@ -645,7 +732,7 @@ async fn act(
                     return render(StatusCode::BAD_REQUEST, &case_page(s, c, l, entered));
                 }
             };
-            (
+            let result = if action == "refuse" {
                 st.app
                     .refuse(
                         &s.who,
@@ -656,9 +743,125 @@ async fn act(
                             expected_version: v,
                         },
                     )
+                    .await
+            } else {
+                st.app
+                    .draft_final_advice(
+                        &s.who,
+                        &id,
+                        FinalAdviceBody {
+                            outcome: FinalOutcome::Refuse,
+                            reason,
+                            conditions: vec![],
+                            criteria,
+                            expected_version: v,
+                        },
+                    )
+                    .await
+            };
+            (result, "refuse-reason")
+        }
+        "final-advice-nlr" => {
+            entered.nlr_reason = reason.clone();
+            (
+                st.app
+                    .draft_final_advice(
+                        &s.who,
+                        &id,
+                        FinalAdviceBody {
+                            outcome: FinalOutcome::NoLicenceRequired,
+                            reason,
+                            conditions: vec![],
+                            criteria: vec![],
+                            expected_version: v,
+                        },
+                    )
                     .await,
-                "refuse-reason",
+                "nlr-reason",
             )
+        }
+        "submit-final-advice" => (
+            st.app
+                .submit_final_advice(
+                    &s.who,
+                    &id,
+                    ActionBody {
+                        expected_version: v,
+                        reason: None,
+                    },
+                )
+                .await,
+            "",
+        ),
+        "countersign" | "return" => {
+            let returning = action == "return";
+            entered.return_reasons = f.form.get("reasons").to_string();
+            (
+                st.app
+                    .countersign(
+                        &s.who,
+                        &id,
+                        CountersignBody {
+                            decision: if returning {
+                                CountersignDecision::Return
+                            } else {
+                                CountersignDecision::Accept
+                            },
+                            reasons: returning.then(|| entered.return_reasons.clone()),
+                            expected_version: v,
+                        },
+                    )
+                    .await,
+                "return-reasons",
+            )
+        }
+        "decide-as-advised" => {
+            let advice = c.c.body.final_advice.clone();
+            let reason = advice
+                .as_ref()
+                .map(|a| a.reason.clone())
+                .unwrap_or_default();
+            let result = match advice.map(|a| a.outcome) {
+                Some(FinalOutcome::Refuse) => {
+                    st.app
+                        .refuse(
+                            &s.who,
+                            &id,
+                            RefuseBody {
+                                reason,
+                                criteria: vec![],
+                                expected_version: v,
+                            },
+                        )
+                        .await
+                }
+                Some(FinalOutcome::NoLicenceRequired) => {
+                    st.app
+                        .conclude_no_licence_required(
+                            &s.who,
+                            &id,
+                            ActionBody {
+                                expected_version: v,
+                                reason: Some(reason),
+                            },
+                        )
+                        .await
+                }
+                _ => {
+                    st.app
+                        .approve(
+                            &s.who,
+                            &id,
+                            ApproveBody {
+                                reason,
+                                conditions: vec![],
+                                expected_version: v,
+                            },
+                        )
+                        .await
+                }
+            };
+            (result, "")
         }
         "issue" => (
             st.app

@@ -2,8 +2,11 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Advisers, Allowed, Body, Caller, Exporters, Officers, OptBody, QueryParams};
+use crate::extract::{
+    Advisers, Allowed, Body, Caller, Exporters, Officers, OfficersAdvisers, OptBody, QueryParams,
+};
 use crate::AppState;
+use app::final_advice::{CountersignBody, FinalAdviceBody};
 use app::model::*;
 use app::views::CaseView;
 use axum::extract::{OriginalUri, Path, State};
@@ -33,6 +36,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(give_advice))
         .routes(routes!(approve_application))
         .routes(routes!(refuse_application))
+        .routes(routes!(draft_final_advice))
+        .routes(routes!(submit_final_advice))
+        .routes(routes!(countersign_final_advice))
+        .routes(routes!(conclude_no_licence_required))
         .routes(routes!(issue_licence))
         .routes(routes!(suspend_licence))
         .routes(routes!(reinstate_licence))
@@ -404,6 +411,62 @@ async fn refuse_application(
 ) -> ApiResult<Json<CaseView>> {
     id("id", &i)?;
     Ok(Json(s.app.refuse(&p, &i, b).await?))
+}
+
+/// Draft or edit the final advice
+///
+/// The assigned officer drafts final advice on the whole case once every required advice is in: approve (with typed conditions), refuse (with refusal criteria) or no licence required (`under-review -> final-review`). Posting again in final review edits it: a new revision, and the countersignatures given before are invalidated (they stay on the case, marked). See docs/decisions.md.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/final-advice", params(("id" = String, Path)), request_body(content = FinalAdviceBody, example = json!({"outcome": "approve", "reason": "Advice favourable; safeguards adequate", "conditions": [{"type": "reporting-obligation", "every_months": 6, "text": "Report deployments"}], "expected_version": 7})), responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn draft_final_advice(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    Body(b): Body<FinalAdviceBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.draft_final_advice(&p, &i, b).await?))
+}
+
+/// Submit the final advice for countersigning
+///
+/// The assigned officer submits the final advice (`final-review -> countersigning`). The policy in force decides how many countersignatures it needs and whether the last is a senior officer's (`countersigning` on the case, with the rules that fired).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/final-advice/submit", params(("id" = String, Path)), request_body(content = ActionBody, example = json!({"expected_version": 8})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn submit_final_advice(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    OptBody(b): OptBody<ActionBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.submit_final_advice(&p, &i, b).await?))
+}
+
+/// Countersign or return the final advice
+///
+/// An officer or adviser other than the drafters accepts the final advice or returns it with reasons (`countersigning -> final-review`). Refused with 403 naming the separation-of-duties rule: `countersigner-not-drafter`, `adviser-not-countersigner`, `countersigners-differ`, `senior-countersignature`; 409 once the advice has the countersignatures it needs.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/countersignatures", params(("id" = String, Path)), request_body(content = CountersignBody, example = json!({"decision": "return", "reasons": "The reporting condition should name the end user", "expected_version": 9})), responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem)))]
+async fn countersign_final_advice(
+    State(s): S,
+    Allowed(p, _): Allowed<OfficersAdvisers>,
+    Path(i): Path<String>,
+    Body(b): Body<CountersignBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.countersign(&p, &i, b).await?))
+}
+
+/// Conclude that no licence is required
+///
+/// The assigned officer closes the case as its countersigned final advice says (`countersigning -> no-licence-required`).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/no-licence-required", params(("id" = String, Path)), request_body(content = ActionBody, example = json!({"reason": "Not controlled for this end use", "expected_version": 10})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
+async fn conclude_no_licence_required(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    OptBody(b): OptBody<ActionBody>,
+) -> ApiResult<Json<CaseView>> {
+    id("id", &i)?;
+    Ok(Json(s.app.conclude_no_licence_required(&p, &i, b).await?))
 }
 
 /// List a case's screening hits

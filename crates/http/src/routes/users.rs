@@ -19,6 +19,23 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrol))
         .routes(routes!(disable_user))
         .routes(routes!(enable_user))
+        .routes(routes!(set_user_grade))
+}
+
+/// Set an officer's grade
+///
+/// Administrators make an officer a senior officer (`senior`) or return it to the standard grade, with a reason. A senior officer gives the countersignature the policy reserves to one. Recorded in the audit log.
+#[utoipa::path(put, path = "/api/v1/users/{id}/grade", params(("id" = String, Path)), request_body(content = GradeChange, example = json!({"grade": "senior", "reason": "Promoted to senior licensing officer"})),
+    responses((status = 200, body = User, description = "The officer with its new grade"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn set_user_grade(
+    State(s): S,
+    Allowed(p, _): Allowed<Admins>,
+    Path(i): Path<String>,
+    Body(b): Body<GradeChange>,
+) -> ApiResult<Json<User>> {
+    id("id", &i)?;
+    Ok(Json(s.app.set_user_grade(&p, &i, b).await?))
 }
 
 /// Create a user

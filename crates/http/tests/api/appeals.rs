@@ -36,9 +36,10 @@ async fn ready(t: &TestApp, w: &World, dest: &str) -> String {
 
 async fn refused(t: &TestApp, w: &World, dest: &str) -> String {
     let id = ready(t, w, dest).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{id}/refuse"),
+    t.decide(
+        w,
+        &id,
+        "refuse",
         json!({"reason": "risk of misuse", "criteria": ["criterion-2"]}),
     )
     .await

@@ -24,6 +24,8 @@ pub struct TestApp {
     sent: std::sync::atomic::AtomicUsize,
     /// Checks every write request's audit events (see [`AuditProbe`]).
     probe: AuditProbe,
+    /// A senior officer's token, created the first time a test needs one (`senior_officer`).
+    senior: tokio::sync::OnceCell<String>,
 }
 
 /// The audit probe, on in every API test: each write request (POST, PUT, PATCH, DELETE with a token) is
@@ -261,6 +263,7 @@ impl TestApp {
                 users: Default::default(),
                 seen: Default::default(),
             },
+            senior: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -329,6 +332,7 @@ impl TestApp {
                 users: Default::default(),
                 seen: Default::default(),
             },
+            senior: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -465,6 +469,16 @@ impl TestApp {
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Resp {
         self.raw(
             "POST",
+            Some(token),
+            path,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+        .await
+    }
+
+    pub async fn put_json(&self, token: &str, path: &str, body: Value) -> Resp {
+        self.raw(
+            "PUT",
             Some(token),
             path,
             Some(("application/json", body.to_string().into_bytes())),
@@ -626,9 +640,10 @@ impl TestApp {
             .ok();
         self.advise_all(w, &case).await;
         self.verify_required_documents(w, id).await;
-        self.post(
-            &w.officer,
-            &step("approve"),
+        self.decide(
+            w,
+            id,
+            "approve",
             json!({"reason": "advice favourable", "conditions": conditions}),
         )
         .await
@@ -640,6 +655,74 @@ impl TestApp {
     }
 
     /// Gives every pending advice on a case (approve), as the right adviser.
+    /// A senior officer (`sen1`, grade `senior`), created by the administrator the first time it is asked for.
+    pub async fn senior_officer(&self) -> String {
+        self.senior
+            .get_or_init(|| async {
+                let token = self.user("sen1", "officer", None, None).await;
+                let me = self.get(&token, "/api/v1/me").await.ok();
+                let uid = me["id"].as_str().or(me["user_id"].as_str()).unwrap();
+                self.put_json(
+                    &self.admin,
+                    &format!("/api/v1/users/{uid}/grade"),
+                    json!({"grade": "senior", "reason": "senior licensing officer"}),
+                )
+                .await
+                .ok();
+                token
+            })
+            .await
+            .clone()
+    }
+
+    /// Decides case `id` (under review, assigned to `w.officer`, its advice in) as the lifecycle now asks:
+    /// final advice as `action` says (`approve` with the body's conditions, `refuse` with its criteria),
+    /// submitted for countersigning, countersigned by `w.officer2` and, when the policy wants a second by a
+    /// senior officer, by the senior officer; then `action` itself with `body`. Returns the decision's answer.
+    pub async fn decide(&self, w: &World, id: &str, action: &str, body: Value) -> Resp {
+        self.decide_by(&w.officer, &w.officer2, id, action, body)
+            .await
+    }
+
+    /// [`decide`](Self::decide) with the assigned officer `drafter` and the first countersigner `second`.
+    pub async fn decide_by(
+        &self,
+        drafter: &str,
+        second: &str,
+        id: &str,
+        action: &str,
+        body: Value,
+    ) -> Resp {
+        let step = |a: &str| format!("/api/v1/applications/{id}/{a}");
+        let advice = match action {
+            "approve" => json!({"outcome": "approve", "reason": body["reason"],
+                "conditions": body.get("conditions").cloned().unwrap_or(json!([]))}),
+            "refuse" => {
+                json!({"outcome": "refuse", "reason": body["reason"], "criteria": body["criteria"]})
+            }
+            other => panic!("decide: {other} is not a decision"),
+        };
+        self.post(drafter, &step("final-advice"), advice).await.ok();
+        let c = self
+            .post(drafter, &step("final-advice/submit"), json!({}))
+            .await
+            .ok();
+        let count = c["countersigning"]["count"].as_u64().unwrap_or(0);
+        let accept = json!({"decision": "accept"});
+        if count >= 1 {
+            self.post(second, &step("countersignatures"), accept.clone())
+                .await
+                .ok();
+        }
+        if count >= 2 {
+            let senior = self.senior_officer().await;
+            self.post(&senior, &step("countersignatures"), accept)
+                .await
+                .ok();
+        }
+        self.post(drafter, &step(action), body).await
+    }
+
     pub async fn advise_all(&self, w: &World, case: &Value) {
         let id = case["id"].as_str().unwrap();
         let c = self

@@ -11,10 +11,14 @@ both_backends!(concurrent_decisions_one_wins);
 async fn concurrent_decisions_one_wins(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
+    // A secret item that is not a cyber-surveillance item, to a tier 1 destination: the policy asks for no
+    // countersignature, so the officer decides directly from under review (countersigning races are in
+    // `countersigning.rs`).
+    let plain = t.product(&w, "Crypto", "5D002", "secret").await;
     t.race_freely();
     for round in 0..6 {
         let pinned = round < 3;
-        let c = t.submitted_ml(&w, &w.secret_product, "BR").await;
+        let c = t.submitted_ml(&w, &plain, "FR").await;
         let id = c["id"].as_str().unwrap().to_string();
         t.post(
             &w.officer,

@@ -178,13 +178,9 @@ async fn exporter_responses_carry_nothing_internal(b: Backend) {
         .await
         .ok();
     t.advise_all(&w, &internal2).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{iid}/approve"),
-        json!({"reason": "criteria met"}),
-    )
-    .await
-    .ok();
+    t.decide(&w, &iid, "approve", json!({"reason": "criteria met"}))
+        .await
+        .ok();
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{iid}/issue"),

@@ -158,9 +158,15 @@ async fn actions_without_parameters_take_no_body_and_licence_actions_need_a_reas
         "under-review"
     );
     t.advise_all(&w, &case).await;
-    t.post(&w.officer2, &path("approve"), json!({"reason": "ok"}))
-        .await
-        .ok();
+    t.decide_by(
+        &w.officer2,
+        &w.officer,
+        id,
+        "approve",
+        json!({"reason": "ok"}),
+    )
+    .await
+    .ok();
     assert_eq!(
         t.raw("POST", Some(&w.officer2), &path("issue"), None)
             .await
@@ -229,7 +235,8 @@ async fn refusals_say_what_would_be_valid() {
         .await;
     assert_eq!(
         r.problem(409)["detail"],
-        "cannot approve a case in state draft: only possible in state under-review; submit it first"
+        "cannot approve a case in state draft: only possible in states under-review or countersigning; submit it \
+             first"
     );
     t.post(&w.exporter, &path("submit"), json!({})).await.ok();
     let r = t

@@ -372,13 +372,7 @@ async fn submission_matches_and_consultation_blocks_approval(b: Backend) {
     t.post(&w.officer, &close, json!({"override_reason": "again"}))
         .await
         .problem(409);
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{id}/approve"),
-        approve.clone(),
-    )
-    .await
-    .ok();
+    t.decide(&w, &id, "approve", approve.clone()).await.ok();
     let owed: Vec<Value> = notifications(&t, &w)
         .await
         .into_iter()
@@ -410,13 +404,7 @@ async fn submission_matches_and_consultation_blocks_approval(b: Backend) {
         r["denial_matches"][0]["consultation"]["status"],
         "overridden"
     );
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{id2}/approve"),
-        approve,
-    )
-    .await
-    .ok();
+    t.decide(&w, &id2, "approve", approve).await.ok();
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{id}/denial-matches/nosuch/consultation"),
@@ -562,9 +550,10 @@ async fn outgoing_notifications_for_each_event(b: Backend) {
     let refused = t.submitted_ml(&w, &w.secret_product, "MX").await;
     let rid = refused["id"].as_str().unwrap().to_string();
     ready(&t, &w, &rid).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{rid}/refuse"),
+    t.decide(
+        &w,
+        &rid,
+        "refuse",
         json!({"reason": "risk of misuse", "criteria": ["criterion-2"]}),
     )
     .await

@@ -459,7 +459,7 @@ async fn only_a_verified_declaration_lets_the_case_be_approved(b: Backend) {
         listed[1]["verification"]["by"].is_null(),
         "exporters do not see which officer: {listed}"
     );
-    let approved = t.post(&w.officer, &approve, body).await.ok();
+    let approved = t.decide(&w, &id, "approve", body).await.ok();
     assert_eq!(approved["state"], "approved", "{approved}");
 }
 

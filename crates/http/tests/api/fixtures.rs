@@ -23,6 +23,10 @@ pub enum At {
     Issued,
     Suspended,
     Revoked,
+    /// Final advice to approve drafted, not yet submitted.
+    FinalReview,
+    /// Final advice to approve submitted, no countersignature yet.
+    Countersigning,
 }
 
 impl At {
@@ -38,6 +42,8 @@ impl At {
             At::Issued => "issued",
             At::Suspended => "suspended",
             At::Revoked => "revoked",
+            At::FinalReview => "final-review",
+            At::Countersigning => "countersigning",
         }
     }
 }
@@ -169,14 +175,28 @@ impl<'a> CaseFixture<'a> {
                     .await
                     .ok();
                 t.advise_all(w, &case).await;
-                if state == At::Refused {
+                if matches!(state, At::FinalReview | At::Countersigning) {
                     officer(
+                        "final-advice",
+                        json!({"outcome": "approve", "reason": "advice favourable"}),
+                    )
+                    .await;
+                    if state == At::Countersigning {
+                        officer("final-advice/submit", json!({})).await;
+                    }
+                } else if state == At::Refused {
+                    t.decide(
+                        w,
+                        &id,
                         "refuse",
                         json!({"reason": "risk of misuse", "criteria": ["criterion-2"]}),
                     )
-                    .await;
+                    .await
+                    .ok();
                 } else {
-                    officer("approve", json!({"reason": "ok"})).await;
+                    t.decide(w, &id, "approve", json!({"reason": "ok"}))
+                        .await
+                        .ok();
                     if state != At::Approved {
                         officer("issue", json!({})).await;
                     }
@@ -224,6 +244,8 @@ async fn every_state_can_be_built() {
         At::Issued,
         At::Suspended,
         At::Revoked,
+        At::FinalReview,
+        At::Countersigning,
     ] {
         t.case(&w).to("MX").build(state).await;
     }

@@ -53,6 +53,8 @@ async fn empty_database_to_export_licence_in_as_many_requests_as_steps(b: Backen
     for (username, role, kind, org_id) in [
         ("exp", "exporter", None, Some(s(&org, "id"))),
         ("off", "officer", None, None),
+        ("off2", "officer", None, None),
+        ("sen", "officer", None, None),
         ("def", "adviser", Some("defence"), None),
         ("hr", "adviser", Some("human-rights"), None),
         ("fa", "adviser", Some("foreign-affairs"), None),
@@ -88,6 +90,19 @@ async fn empty_database_to_export_licence_in_as_many_requests_as_steps(b: Backen
         )
         .await;
         tokens.insert(kind.unwrap_or(username), s(&tok, "token"));
+        if username == "sen" {
+            step(
+                &mut steps,
+                "admin makes sen a senior officer",
+                t.put_json(
+                    &admin,
+                    &format!("/api/v1/users/{}/grade", s(&u["user"], "id")),
+                    json!({"grade": "senior", "reason": "senior licensing officer"}),
+                )
+                .await,
+            )
+            .await;
+        }
     }
     let (exp, off, def) = (
         tokens["exp"].clone(),
@@ -245,6 +260,47 @@ async fn empty_database_to_export_licence_in_as_many_requests_as_steps(b: Backen
                             s(&declaration, "id")
                         ),
                         json!({"outcome": "verified"}),
+                    )
+                    .await,
+                )
+                .await;
+            }
+            // Final advice, countersigned as the policy asks (its answer says how many), then the decision.
+            step(
+                &mut steps,
+                "officer drafts final advice to approve",
+                t.post(
+                    &off,
+                    &format!("/api/v1/applications/{id}/final-advice"),
+                    json!({"outcome": "approve", "reason": "advice favourable"}),
+                )
+                .await,
+            )
+            .await;
+            let submitted = step(
+                &mut steps,
+                "officer submits the final advice for countersigning",
+                t.post(
+                    &off,
+                    &format!("/api/v1/applications/{id}/final-advice/submit"),
+                    json!({}),
+                )
+                .await,
+            )
+            .await;
+            let count = submitted["countersigning"]["count"].as_u64().unwrap();
+            assert!(
+                count >= 1,
+                "a cyber-surveillance item is countersigned: {submitted}"
+            );
+            for countersigner in ["off2", "sen"].into_iter().take(count as usize) {
+                step(
+                    &mut steps,
+                    &format!("{countersigner} countersigns the final advice"),
+                    t.post(
+                        &tokens[countersigner],
+                        &format!("/api/v1/applications/{id}/countersignatures"),
+                        json!({"decision": "accept"}),
                     )
                     .await,
                 )

@@ -33,9 +33,10 @@ async fn issued_ml(t: &TestApp, w: &World, dest: &str, conditions: Value) -> Val
     .ok();
     let c = internal(t, w, &id).await;
     t.advise_all(w, &c).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{id}/approve"),
+    t.decide(
+        w,
+        &id,
+        "approve",
         json!({"reason": "advice favourable", "conditions": conditions}),
     )
     .await
@@ -156,13 +157,9 @@ async fn export_licence_is_bounded_by_and_flagged_with_its_marketing_licence(b: 
     let c = internal(&t, &w, &eid).await;
     t.advise_all(&w, &c).await;
     t.verify_required_documents(&w, &eid).await;
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{eid}/approve"),
-        json!({"reason": "ok"}),
-    )
-    .await
-    .ok();
+    t.decide(&w, &eid, "approve", json!({"reason": "ok"}))
+        .await
+        .ok();
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{eid}/issue"),

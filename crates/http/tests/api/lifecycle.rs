@@ -85,9 +85,10 @@ async fn marketing_licence_from_draft_to_revocation(b: Backend) {
         .contains("advice is missing"));
     t.advise_all(&w, &a).await;
     let approved = t
-        .post(
-            &w.officer,
-            &path("approve"),
+        .decide(
+            &w,
+            &id,
+            "approve",
             json!({"reason": "advice favourable", "conditions": [
             {"type": "reporting-obligation", "every_months": 6, "text": "report deployments"},
             {"type": "quantity-limit", "max": 10},
@@ -409,7 +410,7 @@ async fn refusal_cites_criteria_and_advice_is_validated(b: Backend) {
     .await
     .problem(422);
     let refused = t
-        .post(&w.officer, &format!("/api/v1/applications/{id}/refuse"), json!({"reason": "serious risk of internal repression", "criteria": ["criterion-2", "att-art-6"]}))
+        .decide(&w, id, "refuse", json!({"reason": "serious risk of internal repression", "criteria": ["criterion-2", "att-art-6"]}))
         .await
         .ok();
     assert_eq!(refused["state"], "refused");
@@ -553,9 +554,10 @@ async fn prohibited_determination_blocks_approval(b: Backend) {
         .unwrap()
         .contains("prohibited"));
     let refused = t
-        .post(
-            &w.officer,
-            &format!("/api/v1/applications/{id}/refuse"),
+        .decide(
+            &w,
+            id,
+            "refuse",
             json!({"reason": "UN arms embargo", "criteria": ["criterion-1"]}),
         )
         .await

@@ -258,7 +258,10 @@ async fn approval_waits_for_every_required_list(b: Backend) {
         .await
         .ok();
     assert_eq!(c["screening_gaps"], json!([]));
-    let approved = approve().await.ok();
+    let approved = t
+        .decide(&w, &id, "approve", json!({"reason": "advice favourable"}))
+        .await
+        .ok();
     assert_eq!(approved["state"], "approved");
 }
 

@@ -10,6 +10,7 @@ mod concurrency;
 mod confidentiality;
 mod conformance;
 mod contract;
+mod countersigning;
 mod denials;
 mod documents;
 mod fixtures;

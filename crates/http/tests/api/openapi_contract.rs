@@ -297,6 +297,12 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
         ("ShipmentStatus", wire(app::shipments::ShipmentStatus::ALL)),
         ("AppealOutcome", wire(app::model::AppealOutcome::ALL)),
+        ("OfficerGrade", wire(OfficerGrade::ALL)),
+        ("FinalOutcome", wire(app::final_advice::FinalOutcome::ALL)),
+        (
+            "CountersignDecision",
+            wire(app::final_advice::CountersignDecision::ALL),
+        ),
         (
             "DocumentVisibility",
             wire(app::documents::DocumentVisibility::ALL),

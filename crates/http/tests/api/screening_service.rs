@@ -277,9 +277,10 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .unwrap()
         .contains("confirmed sanctions-list hit"));
     // Refusal remains possible.
-    t.post(
-        &w.officer,
-        &format!("/api/v1/applications/{id}/refuse"),
+    t.decide(
+        &w,
+        &id,
+        "refuse",
         json!({"reason": "sanctioned end user", "criteria": ["criterion-1"]}),
     )
     .await
@@ -408,9 +409,10 @@ async fn denied_party_hits_block_and_consequences_are_configuration(b: Backend) 
     let (id, hit) = confirmed_dpl_hit(&t, &w).await;
     assert_eq!(hit["consequence"], "end-use-check", "{hit}");
     let approved = t
-        .post(
-            &w.officer,
-            &format!("/api/v1/applications/{id}/approve"),
+        .decide(
+            &w,
+            &id,
+            "approve",
             json!({"reason": "end-use check arranged"}),
         )
         .await

@@ -41,21 +41,18 @@ async fn decide(t: &TestApp, w: &World, case: &Value, refuse: bool) {
     .ok();
     t.advise_all(w, case).await;
     if refuse {
-        t.post(
-            &w.officer,
-            &format!("/api/v1/applications/{id}/refuse"),
+        t.decide(
+            w,
+            id,
+            "refuse",
             json!({"reason": "risk of misuse", "criteria": ["criterion-2", "criterion-7"]}),
         )
         .await
         .ok();
     } else {
-        t.post(
-            &w.officer,
-            &format!("/api/v1/applications/{id}/approve"),
-            json!({"reason": "fine"}),
-        )
-        .await
-        .ok();
+        t.decide(w, id, "approve", json!({"reason": "fine"}))
+            .await
+            .ok();
         t.post(
             &w.officer,
             &format!("/api/v1/applications/{id}/issue"),

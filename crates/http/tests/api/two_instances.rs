@@ -15,6 +15,9 @@ async fn two_instances_behave_as_one(b: Backend) {
     let a = TestApp::start_with(b, smtp_config(sink.port)).await;
     let w = a.world().await;
     let other = a.second_instance(smtp_config(sink.port)).await;
+    // Not a cyber-surveillance item, to a tier 1 destination: no countersignature, the officer decides
+    // directly from under review (countersigning races are in `countersigning.rs`).
+    let plain = a.product(&w, "Crypto", "5D002", "secret").await;
     // E-mail for both officers (submissions go to every officer's queue).
     for (officer, name) in [(&w.officer, "off1"), (&w.officer2, "off2")] {
         a.raw(
@@ -39,7 +42,7 @@ async fn two_instances_behave_as_one(b: Backend) {
         } else {
             (&other, &a)
         };
-        let c = file.submitted_ml(&w, &w.secret_product, "BR").await;
+        let c = file.submitted_ml(&w, &plain, "FR").await;
         let id = c["id"].as_str().unwrap().to_string();
         let seen = work
             .get(&w.officer, &format!("/api/v1/applications/{id}"))

@@ -36,6 +36,14 @@ async fn submit_demo_draft(t: &Pages) -> String {
     draft
 }
 
+/// How many countersignatures the submitted final advice on case `id` needs.
+async fn drafted_count(t: &Pages, off: &app::Principal, id: &str) -> usize {
+    let app::views::CaseView::Internal(c) = t.app.application(off, id).await.unwrap() else {
+        panic!("officer view")
+    };
+    usize::from(c.body.countersigning.expect("submitted").count)
+}
+
 /// Every required review of case `id` answered favourably by the demo advisers.
 pub(super) async fn advise_all(t: &Pages, id: &str) {
     let off = t.principal("demo-officer").await;
@@ -190,6 +198,14 @@ pub(super) async fn case_page_timeline_blockers_and_typed_conditions(b: Backend)
     advise_all(&t, &id).await;
     let page = t.get(&format!("/officer/cases/{id}"), Some(&s)).await.body;
     assert!(page.contains("id=\"approve\"") && !page.contains("id=\"blockers\""));
+    // The demo's cyber-surveillance item is countersigned: the approve form drafts final advice.
+    assert!(
+        page.contains("id=\"final-advice-hint\"")
+            && page.contains(&format!(
+                "action=\"/officer/cases/{id}/final-advice-approve\""
+            )),
+        "{page}"
+    );
     let before = t.audit_head().await;
     let approve = |extra: Vec<(&'static str, &'static str)>| {
         let mut form = vec![("csrf", token.as_str()), ("reason", "advice favourable")];
@@ -198,8 +214,12 @@ pub(super) async fn case_page_timeline_blockers_and_typed_conditions(b: Backend)
         let s = &s;
         let id = &id;
         async move {
-            t.post(&format!("/officer/cases/{id}/approve"), Some(s), &form)
-                .await
+            t.post(
+                &format!("/officer/cases/{id}/final-advice-approve"),
+                Some(s),
+                &form,
+            )
+            .await
         }
     };
     let bad = approve(vec![("cond_quantity", "lots"), ("cond_text", "no resale")]).await;
@@ -234,6 +254,82 @@ pub(super) async fn case_page_timeline_blockers_and_typed_conditions(b: Backend)
     ])
     .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
+    let app::views::CaseView::Internal(drafted) = t.app.application(&off, &id).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(drafted.state, domain::CaseState::FinalReview);
+    // Final review: the advice is shown, and submitted for countersigning from the page.
+    let page = t.get(&format!("/officer/cases/{id}"), Some(&s)).await.body;
+    assert!(page.contains("id=\"final-advice\"") && page.contains("id=\"submit-final-advice\""));
+    let submitted = t
+        .post(
+            &format!("/officer/cases/{id}/submit-final-advice"),
+            Some(&s),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    let page = t.get(&format!("/officer/cases/{id}"), Some(&s)).await.body;
+    assert!(
+        page.contains("id=\"countersignatures-needed\"") && page.contains("id=\"countersign\"")
+    );
+    // The drafter's own countersignature is refused on the page, naming the rule; nothing changes.
+    let head = t.audit_head().await;
+    let own = t
+        .post(
+            &format!("/officer/cases/{id}/countersign"),
+            Some(&s),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(own.status, 403);
+    assert!(
+        own.body.contains("countersigner-not-drafter"),
+        "{}",
+        own.body
+    );
+    assert_eq!(t.audit_head().await, head);
+    // A return without reasons names its control.
+    let s2 = t.sign_in("demo-officer-2").await;
+    let p2 = t.get(&format!("/officer/cases/{id}"), Some(&s2)).await.body;
+    let token2 = csrf(&p2);
+    let bad = t
+        .post(
+            &format!("/officer/cases/{id}/return"),
+            Some(&s2),
+            &[("csrf", &token2), ("reasons", " ")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(error_summary(&bad.body).contains("#return-reasons"));
+    let needed = drafted_count(&t, &off, &id).await;
+    for (i, who) in ["demo-officer-2", "demo-senior-officer"]
+        .into_iter()
+        .take(needed)
+        .enumerate()
+    {
+        let sx = t.sign_in(who).await;
+        let px = t.get(&format!("/officer/cases/{id}"), Some(&sx)).await.body;
+        let signed = t
+            .post(
+                &format!("/officer/cases/{id}/countersign"),
+                Some(&sx),
+                &[("csrf", &csrf(&px))],
+            )
+            .await;
+        assert_eq!(signed.status, 303, "countersignature {i}: {}", signed.body);
+    }
+    let page = t.get(&format!("/officer/cases/{id}"), Some(&s)).await.body;
+    assert!(page.contains("id=\"countersignatures\"") && page.contains("id=\"decide-as-advised\""));
+    let decided = t
+        .post(
+            &format!("/officer/cases/{id}/decide-as-advised"),
+            Some(&s),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
     let app::views::CaseView::Internal(c) = t.app.application(&off, &id).await.unwrap() else {
         panic!()
     };
