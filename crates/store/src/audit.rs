@@ -695,18 +695,19 @@ pub(crate) async fn latest_checkpoint(pool: &AnyPool) -> Result<Option<Checkpoin
     row.as_ref().map(checkpoint_from_row).transpose()
 }
 
-/// Events read per query by verification.
-const VERIFY_BATCH: i64 = 20_000;
+/// Events read per query by verification (the default of [`crate::Store::verify_audit`]).
+pub const VERIFY_BATCH: i64 = 20_000;
 
-/// The events after `after` (at most [`VERIFY_BATCH`]) and their stored leaves, `leaves[i]` being the leaf of
+/// The events after `after` (at most `batch`) and their stored leaves, `leaves[i]` being the leaf of
 /// event `after + 1 + i` (`None` when it is missing or unreadable).
 async fn verify_batch(
     pool: AnyPool,
     after: i64,
+    batch: i64,
 ) -> Result<(Vec<sqlx::any::AnyRow>, Vec<Option<Hash>>)> {
     let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
         .bind(after)
-        .bind(VERIFY_BATCH)
+        .bind(batch)
         .fetch_all(&pool)
         .await?;
     let Some(last) = rows.last() else {
@@ -760,8 +761,13 @@ fn chain_matches(prev: &str, bytes: &[u8], hash: &str) -> bool {
 /// Recomputes the chain and the tree over the whole log, in order, and checks: sequence numbers contiguous
 /// from 1; each event's chain link and hash; its leaf against the stored tree; the last event against the
 /// head; the tree's root against every trusted head (checkpoint) — a trusted head larger than the log means
-/// events were cut off. Names the first event that fails.
-pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<VerifyReport> {
+/// events were cut off. Names the first event that fails. Reads `batch_size` events per query (at least 1).
+pub(crate) async fn verify(
+    pool: &AnyPool,
+    trusted: &[TrustedHead],
+    batch_size: i64,
+) -> Result<VerifyReport> {
+    let batch_size = batch_size.max(1);
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(pool)
         .await?;
@@ -780,15 +786,19 @@ pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<Ve
     let mut problem: Option<(i64, String)> = None;
     let mut bytes: Vec<u8> = Vec::with_capacity(4096);
     // The next batch is read (by a task of its own) while this one is hashed.
-    let mut next = Some(tokio::spawn(verify_batch(pool.clone(), 0)));
+    let mut next = Some(tokio::spawn(verify_batch(pool.clone(), 0, batch_size)));
     'outer: while let Some(batch) = next.take() {
         let (rows, stored) = batch
             .await
             .map_err(|e| StoreError::Corrupt(format!("reading the audit log: {e}")))??;
         let Some(last) = rows.last() else { break };
         let last_seq: i64 = last.try_get("seq")?;
-        if rows.len() as i64 == VERIFY_BATCH {
-            next = Some(tokio::spawn(verify_batch(pool.clone(), last_seq)));
+        if rows.len() as i64 == batch_size {
+            next = Some(tokio::spawn(verify_batch(
+                pool.clone(),
+                last_seq,
+                batch_size,
+            )));
         }
         let first = n + 1;
         for r in &rows {

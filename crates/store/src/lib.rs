@@ -14,7 +14,7 @@ mod jobs;
 
 pub use audit::{
     canonical, chain_hash, event_bytes, AuditEvent, AuditFilter, CheckpointRow, NewAuditEvent,
-    TrustedHead, VerifyReport,
+    TrustedHead, VerifyReport, VERIFY_BATCH,
 };
 pub use error::StoreError;
 pub use jobs::{DeliveryRow, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
@@ -744,7 +744,17 @@ impl Store {
     /// Recomputes the hash chain and the Merkle tree over the whole log and checks them against the stored
     /// head, the stored tree and the given trusted heads (checkpoints whose signatures the caller checked).
     pub async fn verify_audit(&self, trusted: &[TrustedHead]) -> Result<VerifyReport> {
-        audit::verify(&self.pool, trusted).await
+        audit::verify(&self.pool, trusted, audit::VERIFY_BATCH).await
+    }
+
+    /// [`Store::verify_audit`] reading `batch` events per query instead of [`VERIFY_BATCH`]: the result
+    /// is the same for every batch size (tests check the batch boundaries with small batches).
+    pub async fn verify_audit_in_batches(
+        &self,
+        trusted: &[TrustedHead],
+        batch: i64,
+    ) -> Result<VerifyReport> {
+        audit::verify(&self.pool, trusted, batch).await
     }
 
     /// The number of events in the audit tree.
