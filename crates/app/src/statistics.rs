@@ -1,10 +1,13 @@
 //! Decision facts and public statistics (issue 11).
 //!
-//! Every outcome of a case (licence issued, application refused, submitted application withdrawn) writes a
+//! Every outcome of a case (licence issued, issued on appeal, application refused, submitted application
+//! withdrawn, lapsed) and every event after issue (licence revoked, surrendered, annulled) writes a
 //! [`stats::DecisionFact`] in the transaction that decides it ([`App::change_case`] calls [`decision_fact`]).
-//! Statistics read only these facts. A case is excluded from statistics only by an officer or administrator
-//! with a reason: an exclusion is a new fact superseding the case's latest one, audited in the same
-//! transaction. The tables themselves are computed by the pure `stats` crate.
+//! Statistics read only these facts. A licence issued after its refusal was overturned on appeal is a
+//! correction superseding the refusal's fact (both stay). A case is excluded from statistics only by an
+//! officer or administrator with a reason: an exclusion is a new fact superseding the case's latest one,
+//! audited in the same transaction; facts written after it are exclusions too, so the case stays out. The
+//! tables themselves are computed by the pure `stats` crate.
 
 use crate::cases::{clock_intervals, CASE};
 use crate::model::CaseBody;
@@ -34,13 +37,22 @@ fn date_of(ts: &str, calendar: &Calendar) -> AppResult<NaiveDate> {
         .map_err(|e| AppError::Internal(format!("stored time {ts:?}: {e}")))
 }
 
-/// The outcome a lifecycle action records, if it records one. A withdrawal of a draft is no application
-/// (nothing was submitted) and records none.
-fn outcome_of(action: CaseAction, from: CaseState) -> Option<FactOutcome> {
+/// The outcome a lifecycle action records, if it records one (`after` is the case as changed). A withdrawal
+/// of a draft is no application (nothing was submitted) and records none. An appeal upheld leaves the
+/// refusal's fact in force; an appeal overturned records nothing until the licence is issued ("issued on
+/// appeal"). Suspension, reinstatement, expiry and exhaustion are not recorded (docs/statistics.md).
+fn outcome_of(action: CaseAction, from: CaseState, after: &CaseBody) -> Option<FactOutcome> {
     match action {
+        CaseAction::Issue if after.licence_issued.as_ref().is_some_and(|l| l.on_appeal) => {
+            Some(FactOutcome::IssuedOnAppeal)
+        }
         CaseAction::Issue => Some(FactOutcome::Issued),
         CaseAction::Refuse => Some(FactOutcome::Refused),
         CaseAction::Withdraw if from != CaseState::Draft => Some(FactOutcome::Withdrawn),
+        CaseAction::Lapse => Some(FactOutcome::Lapsed),
+        CaseAction::Revoke => Some(FactOutcome::Revoked),
+        CaseAction::Surrender => Some(FactOutcome::Surrendered),
+        CaseAction::Annul => Some(FactOutcome::Annulled),
         _ => None,
     }
 }
@@ -85,12 +97,23 @@ impl App {
         from: CaseState,
         after: &Record<CaseBody>,
     ) -> AppResult<()> {
-        let Some(outcome) = outcome_of(action, from) else {
+        let Some(outcome) = outcome_of(action, from, &after.body) else {
             return Ok(());
         };
+        let previous = tx.latest_decision_fact(&after.id).await?;
+        let decided_on = self.today();
+        // An event after issue is recorded against the licence as it was issued: the issuing fact with the
+        // event and its date.
+        if let (true, Some(p)) = (outcome.is_after_issue(), &previous) {
+            let mut fact: DecisionFact =
+                serde_json::from_str(&p.body).map_err(|e| AppError::Internal(e.to_string()))?;
+            fact.outcome = outcome;
+            fact.criteria = vec![];
+            fact.decided_on = decided_on;
+            return self.insert_fact(tx, &fact, previous).await;
+        }
         let b = &after.body;
         // Dates in the authority's calendar (its time zone), as the working days are counted.
-        let decided_on = self.today();
         let submitted_on = match &b.submitted_at {
             Some(s) => date_of(s, self.calendar())?,
             None => decided_on,
@@ -174,13 +197,27 @@ impl App {
             human_rights_review: b.required_reviews.contains(&ReviewKind::HumanRights),
             policy_version: b.policy_version.clone(),
         };
-        let previous = tx.latest_decision_fact(&after.id).await?;
-        let kind = if previous.is_some() {
-            FactKind::Correction
-        } else {
-            FactKind::Outcome
+        self.insert_fact(tx, &fact, previous).await
+    }
+
+    /// Stores `fact` as the case's newest, superseding `previous`: an exclusion stays an exclusion (with its
+    /// reason), an event after issue is of kind `after-issue`, another outcome after an earlier one (a
+    /// licence issued on appeal after the refusal) is a correction.
+    async fn insert_fact(
+        &self,
+        tx: &mut Tx,
+        fact: &DecisionFact,
+        previous: Option<FactRow>,
+    ) -> AppResult<()> {
+        let (kind, reason) = match &previous {
+            Some(p) if p.kind == FactKind::Exclusion.as_str() => {
+                (FactKind::Exclusion, p.reason.clone())
+            }
+            _ if fact.outcome.is_after_issue() => (FactKind::AfterIssue, None),
+            Some(_) => (FactKind::Correction, None),
+            None => (FactKind::Outcome, None),
         };
-        tx.insert_decision_fact(&to_row(&fact, kind, previous.map(|p| p.seq), None)?)
+        tx.insert_decision_fact(&to_row(fact, kind, previous.map(|p| p.seq), reason)?)
             .await?;
         Ok(())
     }

@@ -29,14 +29,36 @@ macro_rules! kebab {
 }
 
 kebab!(
-    /// The outcome a fact records.
-    FactOutcome { Issued => "issued", Refused => "refused", Withdrawn => "withdrawn" }
+    /// The outcome a fact records. The first five are outcomes of the application (a case counts under its
+    /// latest one); `revoked`, `surrendered` and `annulled` are events after a licence was issued, counted on
+    /// their own (facts of kind `after-issue`) while the case still counts as issued (docs/statistics.md).
+    FactOutcome {
+        Issued => "issued",
+        Refused => "refused",
+        Withdrawn => "withdrawn",
+        Lapsed => "lapsed",
+        IssuedOnAppeal => "issued-on-appeal",
+        Revoked => "revoked",
+        Surrendered => "surrendered",
+        Annulled => "annulled",
+    }
 );
 
+impl FactOutcome {
+    /// Whether this is an event after issue rather than an outcome of the application.
+    pub fn is_after_issue(self) -> bool {
+        matches!(
+            self,
+            FactOutcome::Revoked | FactOutcome::Surrendered | FactOutcome::Annulled
+        )
+    }
+}
+
 kebab!(
-    /// Why a fact was written: an outcome of the case, a correction of an earlier fact, or the exclusion of the
-    /// case from statistics (with a recorded reason).
-    FactKind { Outcome => "outcome", Correction => "correction", Exclusion => "exclusion" }
+    /// Why a fact was written: an outcome of the case, a correction of an earlier fact (a refusal overturned
+    /// on appeal is one), the exclusion of the case from statistics (with a recorded reason), or an event
+    /// after the licence was issued (it supersedes nothing in the outcome tables: the case stays issued).
+    FactKind { Outcome => "outcome", Correction => "correction", Exclusion => "exclusion", AfterIssue => "after-issue" }
 );
 
 /// One product line of a decided case.

@@ -145,6 +145,34 @@ pub fn facts(n: usize, seed: u64, from: NaiveDate, days: i64) -> Vec<StoredFact>
             }
         })
         .collect();
+    // About one licence in twelve ends early: revoked, surrendered or annulled up to 120 days after issue
+    // (a fact of its own, recorded on the day of the event).
+    let events = [
+        (FactOutcome::Revoked, 2),
+        (FactOutcome::Surrendered, 3),
+        (FactOutcome::Annulled, 1),
+    ];
+    let issued: Vec<StoredFact> = out
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.fact.outcome,
+                FactOutcome::Issued | FactOutcome::IssuedOnAppeal
+            )
+        })
+        .cloned()
+        .collect();
+    for f in issued {
+        if rng.below(12) != 0 {
+            continue;
+        }
+        let mut e = f;
+        e.kind = FactKind::AfterIssue;
+        e.fact.outcome = *rng.weighted(&events);
+        e.fact.decided_on += Duration::days(1 + rng.below(120) as i64);
+        e.recorded_at = format!("{}T12:00:00.000Z", e.fact.decided_on);
+        out.push(e);
+    }
     out.sort_by(|a, b| {
         a.recorded_at
             .cmp(&b.recorded_at)

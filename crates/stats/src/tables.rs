@@ -7,7 +7,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Computation options.
 #[derive(Debug, Clone)]
@@ -124,31 +124,56 @@ pub struct Report {
 }
 
 /// Columns of the outcome tables: counts first, then processing times.
-pub const COUNT_COLUMNS: [&str; 4] = ["applications", "issued", "refused", "withdrawn"];
+pub const COUNT_COLUMNS: [&str; 5] = ["applications", "issued", "refused", "withdrawn", "lapsed"];
 pub const TIME_COLUMNS: [&str; 3] = [
     "median_working_days",
     "p90_working_days",
     "within_target_share",
 ];
-const OUTCOMES: [FactOutcome; 3] = [
+/// The outcome columns, in order (applications = their sum).
+const OUTCOMES: [FactOutcome; 4] = [
     FactOutcome::Issued,
     FactOutcome::Refused,
     FactOutcome::Withdrawn,
+    FactOutcome::Lapsed,
 ];
 
-/// The facts in force as of `as_of`: for each case the latest fact recorded until then, unless that is an
-/// exclusion. Sorted by case id.
+/// The outcome column a case counts in: a licence issued on appeal is an issued licence (its refusal, which
+/// it superseded, no longer counts). `None` for events after issue, which are not outcomes.
+fn outcome_column(o: FactOutcome) -> Option<usize> {
+    match o {
+        FactOutcome::Issued | FactOutcome::IssuedOnAppeal => Some(0),
+        FactOutcome::Refused => Some(1),
+        FactOutcome::Withdrawn => Some(2),
+        FactOutcome::Lapsed => Some(3),
+        FactOutcome::Revoked | FactOutcome::Surrendered | FactOutcome::Annulled => None,
+    }
+}
+
+/// The events after issue, each a row of the `after-issue` table.
+const AFTER_ISSUE: [FactOutcome; 3] = [
+    FactOutcome::Revoked,
+    FactOutcome::Surrendered,
+    FactOutcome::Annulled,
+];
+
+/// The facts in force as of `as_of`: for each case the latest outcome fact (events after issue aside)
+/// recorded until then, unless that is an exclusion. Sorted by case id.
 pub fn effective_facts<'a>(facts: &'a [StoredFact], as_of: &str) -> Vec<&'a StoredFact> {
     let mut latest = latest_facts(facts, as_of);
     latest.sort_unstable_by(|a, b| a.fact.case_id.cmp(&b.fact.case_id));
     latest
 }
 
-/// The facts in force as of `as_of`, in the order their cases first appear.
+/// The facts in force as of `as_of`, in the order their cases first appear. Facts of kind `after-issue` do
+/// not change a case's outcome (an exclusion written after one supersedes it and excludes the case).
 fn latest_facts<'a>(facts: &'a [StoredFact], as_of: &str) -> Vec<&'a StoredFact> {
     let mut at: HashMap<&str, usize> = HashMap::with_capacity(facts.len());
     let mut latest: Vec<&StoredFact> = Vec::with_capacity(facts.len());
-    for f in facts.iter().filter(|f| f.recorded_at.as_str() <= as_of) {
+    for f in facts
+        .iter()
+        .filter(|f| f.recorded_at.as_str() <= as_of && f.kind != FactKind::AfterIssue)
+    {
         match at.entry(f.fact.case_id.as_str()) {
             Entry::Occupied(e) => {
                 let prev = &mut latest[*e.get()];
@@ -164,6 +189,24 @@ fn latest_facts<'a>(facts: &'a [StoredFact], as_of: &str) -> Vec<&'a StoredFact>
     }
     latest.retain(|f| f.kind != FactKind::Exclusion);
     latest
+}
+
+/// The events after issue recorded until `as_of` for the cases that count (`counted`: not excluded).
+fn after_issue_events<'a>(
+    facts: &'a [StoredFact],
+    as_of: &str,
+    counted: &HashSet<&str>,
+) -> Vec<&'a DecisionFact> {
+    facts
+        .iter()
+        .filter(|f| {
+            f.kind == FactKind::AfterIssue
+                && f.recorded_at.as_str() <= as_of
+                && f.fact.outcome.is_after_issue()
+                && counted.contains(f.fact.case_id.as_str())
+        })
+        .map(|f| &f.fact)
+        .collect()
 }
 
 /// The data version of the facts recorded until `as_of`: the highest sequence number and the first 16 hex
@@ -287,7 +330,7 @@ fn percentile(sorted: &[u32], p: u32) -> Option<u32> {
 /// Counts and processing times of the facts of one row.
 #[derive(Default)]
 struct Acc {
-    by_outcome: [u64; 3],
+    by_outcome: [u64; OUTCOMES.len()],
     days: Vec<u32>,
     with_target: u64,
     within: u64,
@@ -295,9 +338,12 @@ struct Acc {
 
 impl Acc {
     fn add(&mut self, f: &DecisionFact) {
-        let i = OUTCOMES.iter().position(|o| *o == f.outcome).unwrap_or(0);
+        let Some(i) = outcome_column(f.outcome) else {
+            return;
+        };
         self.by_outcome[i] += 1;
-        if f.outcome != FactOutcome::Withdrawn {
+        // Processing times of decisions only (issued, on appeal too, and refused).
+        if i < 2 {
             self.days.push(f.working_days);
             if let Some(t) = f.target_working_days {
                 self.with_target += 1;
@@ -347,6 +393,7 @@ const DIMS: [Dim; 4] = [
 ];
 const CYBER_ID: &str = "cyber-surveillance";
 const CRITERIA_ID: &str = "refusals-by-criterion";
+const AFTER_ISSUE_ID: &str = "after-issue";
 /// Not published: the control-entry rows outside the cyber-surveillance section. Their totals follow from
 /// the period totals and the section's totals, so disclosure control must protect them too.
 const NON_CYBER_ID: &str = "non-cyber";
@@ -377,6 +424,8 @@ struct Slice {
     /// non-cyber rows.
     accs: Vec<(String, BTreeMap<String, Acc>, Acc)>,
     crit: BTreeMap<domain::RefusalCriterion, u64>,
+    /// Events after issue in the period, by event.
+    events: BTreeMap<FactOutcome, u64>,
 }
 
 /// A two-way table of one period with its row and column labels (the last row and column are the totals).
@@ -405,7 +454,18 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         .iter()
         .position(|p| p.label() == period.label())
         .unwrap_or(0);
-    let year_facts: Vec<&DecisionFact> = latest_facts(facts, as_of)
+    let latest = latest_facts(facts, as_of);
+    let counted: HashSet<&str> = latest.iter().map(|f| f.fact.case_id.as_str()).collect();
+    // Events after issue in the year, by the period of the event's date.
+    let mut events: Vec<BTreeMap<FactOutcome, u64>> = vec![BTreeMap::new(); family.len()];
+    for e in after_issue_events(facts, as_of, &counted) {
+        for (p, period) in family.iter().enumerate() {
+            if period.contains(e.decided_on) {
+                *events[p].entry(e.outcome).or_default() += 1;
+            }
+        }
+    }
+    let year_facts: Vec<&DecisionFact> = latest
         .into_iter()
         .map(|f| &f.fact)
         .filter(|f| family[0].contains(f.decided_on))
@@ -548,7 +608,8 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         .iter()
         .zip(by_index)
         .zip(crits)
-        .map(|((p, tables), crit)| Slice {
+        .zip(events)
+        .map(|(((p, tables), crit), events)| Slice {
             prefix: format!("{}|", p.label()),
             period: p.clone(),
             accs: table_ids
@@ -567,6 +628,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
                 })
                 .collect(),
             crit,
+            events,
         })
         .collect();
 
@@ -720,6 +782,36 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         }
         lists.push(s.crit.keys().map(|c| crit_key(s, *c)).collect());
     }
+    // Events after issue: no total is published, so only the year and its quarters constrain them.
+    let event_key = |s: &Slice, e: FactOutcome| {
+        format!(
+            "{}{}",
+            s.prefix,
+            cell_key(AFTER_ISSUE_ID, Some(e.as_str()), "licences")
+        )
+    };
+    for s in &slices {
+        for (e, n) in &s.events {
+            values.insert(event_key(s, *e), *n);
+        }
+    }
+    for e in AFTER_ISSUE {
+        if slices.iter().all(|s| !s.events.contains_key(&e)) {
+            continue;
+        }
+        lists.push(
+            order
+                .iter()
+                .map(|&p| {
+                    let key = event_key(&slices[p], e);
+                    if !values.contains_key(&key) {
+                        protected.insert(key.clone());
+                    }
+                    key
+                })
+                .collect(),
+        );
+    }
     let all_criteria: BTreeSet<domain::RefusalCriterion> =
         slices.iter().flat_map(|s| s.crit.keys().copied()).collect();
     for c in all_criteria {
@@ -747,6 +839,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
                 initial.extend(g.cells.iter().flatten().cloned());
             }
             initial.extend(s.crit.keys().map(|c| crit_key(s, *c)));
+            initial.extend(s.events.keys().map(|e| event_key(s, *e)));
         }
     }
     let suppressed = if opts.suppress {
@@ -760,6 +853,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         prefix,
         accs,
         crit,
+        events,
     } = &slices[wanted];
     let is_suppressed = |key: String| suppressed.contains(&format!("{prefix}{key}"));
     let count = |key: String| {
@@ -865,6 +959,26 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             .collect(),
         total: None,
     });
+    tables.push(Table {
+        id: AFTER_ISSUE_ID.into(),
+        title: "Licences revoked, surrendered or annulled after issue, by date of the event".into(),
+        dimension: "event".into(),
+        as_of: as_of.to_string(),
+        data_version: data_version.clone(),
+        columns: vec!["licences".into()],
+        rows: events
+            .keys()
+            .filter(|_| !withheld)
+            .map(|e| Row {
+                key: e.as_str().into(),
+                figures: vec![(
+                    "licences".into(),
+                    count(cell_key(AFTER_ISSUE_ID, Some(e.as_str()), "licences")),
+                )],
+            })
+            .collect(),
+        total: None,
+    });
     Report {
         period: period.label().to_string(),
         from: period.from().to_string(),
@@ -879,6 +993,120 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stored(seq: i64, kind: FactKind, outcome: FactOutcome, case: &str, on: &str) -> StoredFact {
+        let mut f = crate::synthetic::facts(1, 1, "2026-01-05".parse().unwrap(), 1).remove(0);
+        f.seq = seq;
+        f.kind = kind;
+        f.supersedes = (kind != FactKind::Outcome).then_some(seq - 1);
+        f.recorded_at = format!("{on}T12:00:00.000Z");
+        f.fact.case_id = case.into();
+        f.fact.outcome = outcome;
+        f.fact.criteria = vec![];
+        f.fact.decided_on = on.parse().unwrap();
+        f.fact.submitted_on = "2026-01-01".parse().unwrap();
+        f
+    }
+
+    fn figure(r: &Report, table: &str, row: &str, col: &str) -> Option<Figure> {
+        let t = r.tables.iter().find(|t| t.id == table)?;
+        let row = if row == "total" {
+            t.total.as_ref()
+        } else {
+            t.rows.iter().find(|x| x.key == row)
+        }?;
+        row.get(col).cloned()
+    }
+
+    /// Every outcome lands in its column; a licence issued on appeal replaces the refusal it overturned; an
+    /// event after issue counts in its own table and leaves the case issued; an exclusion removes both.
+    #[test]
+    fn outcomes_corrections_and_events_after_issue() {
+        use FactKind::*;
+        use FactOutcome::*;
+        let facts: Vec<StoredFact> = vec![
+            stored(1, Outcome, Issued, "a", "2026-02-01"),
+            stored(2, Outcome, Refused, "b", "2026-02-02"),
+            stored(3, Outcome, Withdrawn, "c", "2026-02-03"),
+            stored(4, Outcome, Lapsed, "d", "2026-02-04"),
+            stored(5, Outcome, Refused, "e", "2026-02-05"),
+            stored(6, Correction, IssuedOnAppeal, "e", "2026-05-06"),
+            stored(7, AfterIssue, Surrendered, "a", "2026-08-07"),
+            stored(8, Outcome, Issued, "f", "2026-02-08"),
+            stored(9, AfterIssue, Annulled, "f", "2026-08-09"),
+            stored(10, Outcome, Issued, "g", "2026-02-10"),
+            stored(11, AfterIssue, Revoked, "g", "2026-08-11"),
+            stored(12, Outcome, Issued, "h", "2026-02-12"),
+            stored(13, AfterIssue, Revoked, "h", "2026-08-13"),
+            stored(14, Exclusion, Revoked, "h", "2026-08-14"),
+        ];
+        let opts = Options {
+            suppress: false,
+            ..Options::default()
+        };
+        let year = Period::parse("2026").unwrap();
+        let count = |as_of: &str, table: &str, row: &str, col: &str| {
+            figure(&report(&facts, &year, as_of, &opts), table, row, col)
+        };
+        let end = "2026-12-31T23:59:59.000Z";
+        for (col, n) in [
+            ("applications", 7),
+            ("issued", 4),
+            ("refused", 1),
+            ("withdrawn", 1),
+            ("lapsed", 1),
+        ] {
+            assert_eq!(
+                count(end, "by-licence-kind", "total", col),
+                Some(Figure::Count(n)),
+                "{col}"
+            );
+        }
+        for (row, n) in [("revoked", 1), ("surrendered", 1), ("annulled", 1)] {
+            assert_eq!(
+                count(end, AFTER_ISSUE_ID, row, "licences"),
+                Some(Figure::Count(n)),
+                "{row}"
+            );
+        }
+        // Before the appeal: e is refused; before the events: nothing after issue.
+        let before = "2026-03-01T00:00:00.000Z";
+        assert_eq!(
+            count(before, "by-licence-kind", "total", "refused"),
+            Some(Figure::Count(2))
+        );
+        assert_eq!(
+            count(before, "by-licence-kind", "total", "issued"),
+            Some(Figure::Count(4))
+        );
+        let r = report(&facts, &year, before, &opts);
+        let t = r.tables.iter().find(|t| t.id == AFTER_ISSUE_ID).unwrap();
+        assert!(t.rows.is_empty(), "{t:?}");
+        // The events count in the quarter of their date, not of the issue.
+        let q3 = report(&facts, &Period::parse("2026-Q3").unwrap(), end, &opts);
+        assert_eq!(
+            figure(&q3, AFTER_ISSUE_ID, "surrendered", "licences"),
+            Some(Figure::Count(1))
+        );
+        assert_eq!(
+            figure(&q3, "by-licence-kind", "total", "applications"),
+            Some(Figure::Count(0))
+        );
+        // Lapsed and withdrawn cases have no processing time: the decided cases are the issued and refused.
+        let mut timed = facts.clone();
+        for f in &mut timed {
+            f.fact.working_days = if matches!(f.fact.outcome, Withdrawn | Lapsed) {
+                999
+            } else {
+                10
+            };
+        }
+        let r = report(&timed, &year, end, &opts);
+        assert_eq!(
+            figure(&r, "by-licence-kind", "total", "p90_working_days"),
+            Some(Figure::Count(10))
+        );
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

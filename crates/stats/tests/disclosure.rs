@@ -113,9 +113,19 @@ fn period_model(
     mut shown: impl FnMut(&str, &str, &str, usize),
 ) {
     let name = |t: &str, r: &str, c: &str| name(label, t, r, c);
-    let cols = ["issued", "refused", "withdrawn"];
+    let cols = ["issued", "refused", "withdrawn", "lapsed"];
     for t in published["tables"].as_array().unwrap() {
         let id = t["id"].as_str().unwrap();
+        if id == "after-issue" {
+            // Events after issue: counts of their own, related to the other tables of the period by nothing
+            // (the licence may have been issued in an earlier period); only the year and its quarters add up.
+            for r in t["rows"].as_array().unwrap() {
+                let key = r["key"].as_str().unwrap();
+                let c = m.observe(&name(id, key, "licences"), &r["licences"]);
+                shown(id, key, "licences", c);
+            }
+            continue;
+        }
         if id == "refusals-by-criterion" {
             let refused = m.var(&name("", "total", "refused"));
             let mut all = vec![];
@@ -461,7 +471,15 @@ fn quarters_add_up_to_the_year_row_by_row() {
         .collect();
     for (ti, t) in year.tables.iter().enumerate() {
         for row in t.rows.iter().chain(t.total.iter()) {
-            for col in ["applications", "issued", "refused", "withdrawn", "refusals"] {
+            for col in [
+                "applications",
+                "issued",
+                "refused",
+                "withdrawn",
+                "lapsed",
+                "refusals",
+                "licences",
+            ] {
                 let Some(stats::Figure::Count(y)) = row.get(col) else {
                     continue;
                 };

@@ -695,57 +695,155 @@ pub(crate) async fn latest_checkpoint(pool: &AnyPool) -> Result<Option<Checkpoin
     row.as_ref().map(checkpoint_from_row).transpose()
 }
 
-/// Events read per query by verification.
-const VERIFY_BATCH: i64 = 20_000;
+/// Events read per query by verification (the default of [`crate::Store::verify_audit`]).
+pub const VERIFY_BATCH: i64 = 20_000;
 
-/// The events after `after` (at most [`VERIFY_BATCH`]) and their stored leaves, `leaves[i]` being the leaf of
-/// event `after + 1 + i` (`None` when it is missing or unreadable).
-async fn verify_batch(
-    pool: AnyPool,
-    after: i64,
-) -> Result<(Vec<sqlx::any::AnyRow>, Vec<Option<Hash>>)> {
-    let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
-        .bind(after)
-        .bind(VERIFY_BATCH)
-        .fetch_all(&pool)
-        .await?;
-    let Some(last) = rows.last() else {
-        return Ok((rows, Vec::new()));
+/// Where verification reads the log from: the store's pool, or (SQLite files) a connection of the native
+/// SQLite driver, which hands out each row's columns without converting them to `AnyRow` values (owned
+/// strings and column descriptions per row: most of the CPU time of verification through `sqlx::Any`).
+#[derive(Clone)]
+pub(crate) enum LogReader {
+    Any(AnyPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// One batch of rows, as read by a [`LogReader`].
+enum Rows {
+    Any(Vec<sqlx::any::AnyRow>),
+    Sqlite(Vec<sqlx::sqlite::SqliteRow>),
+}
+
+/// Column positions in [`SELECT`].
+const C_SEQ: usize = 0;
+const C_AT: usize = 1;
+const C_ACTOR: usize = 2;
+const C_ACTION: usize = 3;
+const C_KIND: usize = 4;
+const C_ID: usize = 5;
+const C_BEFORE: usize = 6;
+const C_AFTER: usize = 7;
+const C_REASON: usize = 8;
+const C_PREV: usize = 9;
+const C_HASH: usize = 10;
+const C_VIA: usize = 11;
+
+/// A stored event row, read by column position and borrowed (nothing copied or parsed).
+trait EventRow {
+    fn seq(&self) -> Result<i64>;
+    /// The event's text, its `prev_hash` and its `hash`.
+    fn text(&self) -> Result<(EventText<'_>, &str, &str)>;
+}
+
+macro_rules! event_row {
+    ($t:ty) => {
+        impl EventRow for $t {
+            fn seq(&self) -> Result<i64> {
+                Ok(self.try_get(C_SEQ)?)
+            }
+            fn text(&self) -> Result<(EventText<'_>, &str, &str)> {
+                Ok((
+                    EventText {
+                        action: self.try_get(C_ACTION)?,
+                        actor: self.try_get(C_ACTOR)?,
+                        after: self.try_get(C_AFTER)?,
+                        at: self.try_get(C_AT)?,
+                        before: self.try_get(C_BEFORE)?,
+                        reason: self.try_get(C_REASON)?,
+                        record_id: self.try_get(C_ID)?,
+                        record_kind: self.try_get(C_KIND)?,
+                        via: self.try_get(C_VIA)?,
+                    },
+                    self.try_get(C_PREV)?,
+                    self.try_get(C_HASH)?,
+                ))
+            }
+        }
     };
-    let last_seq: i64 = last.try_get("seq")?;
-    let span = usize::try_from(last_seq - after).unwrap_or(0);
-    let mut leaves = vec![None; span];
-    let stored = sqlx::query("SELECT id, hash FROM audit_tree WHERE id >= $1 AND id <= $2")
-        .bind(after)
-        .bind(last_seq - 1)
-        .fetch_all(&pool)
-        .await?;
+}
+event_row!(sqlx::any::AnyRow);
+event_row!(sqlx::sqlite::SqliteRow);
+
+/// Slots for the stored leaves of events `after + 1 ..= last`, filled from `(id, hex hash)` pairs.
+fn leaves_from<'a>(
+    after: i64,
+    last: i64,
+    stored: impl Iterator<Item = Result<(i64, &'a str)>>,
+) -> Result<Vec<Option<Hash>>> {
+    let mut leaves = vec![None; usize::try_from(last - after).unwrap_or(0)];
     for r in stored {
-        let id: i64 = r.try_get("id")?;
+        let (id, hash) = r?;
         let mut h = [0u8; 32];
         if let (Some(slot), Ok(())) = (
             leaves.get_mut((id - after) as usize),
-            hex::decode_to_slice(r.try_get::<&str, _>("hash")?, &mut h),
+            hex::decode_to_slice(hash, &mut h),
         ) {
             *slot = Some(h);
         }
     }
-    Ok((rows, leaves))
+    Ok(leaves)
 }
 
-/// The text of a stored event, borrowed from its row (nothing is copied or parsed).
-fn event_text(r: &sqlx::any::AnyRow) -> Result<EventText<'_>> {
-    Ok(EventText {
-        action: r.try_get("action")?,
-        actor: r.try_get("actor")?,
-        after: r.try_get("after_json")?,
-        at: r.try_get("at")?,
-        before: r.try_get("before_json")?,
-        reason: r.try_get("reason")?,
-        record_id: r.try_get("record_id")?,
-        record_kind: r.try_get("record_kind")?,
-        via: r.try_get("via")?,
-    })
+const BATCH_SQL: &str = "WHERE seq > $1 ORDER BY seq LIMIT $2";
+const LEAVES_SQL: &str = "SELECT id, hash FROM audit_tree WHERE id >= $1 AND id <= $2";
+
+/// The events after `after` (at most `batch`) and their stored leaves, `leaves[i]` being the leaf of event
+/// `after + 1 + i` (`None` when it is missing or unreadable).
+async fn verify_batch(
+    reader: LogReader,
+    after: i64,
+    batch: i64,
+) -> Result<(Rows, Vec<Option<Hash>>)> {
+    let sql = format!("{SELECT} {BATCH_SQL}");
+    match reader {
+        LogReader::Any(pool) => {
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(batch)
+                .fetch_all(&pool)
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok((Rows::Any(rows), Vec::new()));
+            };
+            let last = last.seq()?;
+            let stored = sqlx::query(LEAVES_SQL)
+                .bind(after)
+                .bind(last - 1)
+                .fetch_all(&pool)
+                .await?;
+            let leaves = leaves_from(
+                after,
+                last,
+                stored
+                    .iter()
+                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
+            )?;
+            Ok((Rows::Any(rows), leaves))
+        }
+        LogReader::Sqlite(pool) => {
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(batch)
+                .fetch_all(&pool)
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok((Rows::Sqlite(rows), Vec::new()));
+            };
+            let last = last.seq()?;
+            let stored = sqlx::query(LEAVES_SQL)
+                .bind(after)
+                .bind(last - 1)
+                .fetch_all(&pool)
+                .await?;
+            let leaves = leaves_from(
+                after,
+                last,
+                stored
+                    .iter()
+                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
+            )?;
+            Ok((Rows::Sqlite(rows), leaves))
+        }
+    }
 }
 
 /// Whether `hash` (hex) is SHA-256(prev hex || bytes), without allocating.
@@ -757,101 +855,204 @@ fn chain_matches(prev: &str, bytes: &[u8], hash: &str) -> bool {
     hex::encode_to_slice(h.finalize(), &mut hex_buf).is_ok() && hex_buf[..] == *hash.as_bytes()
 }
 
+/// The state of a verification between batches.
+struct Verifier {
+    /// Trusted heads of size > 0, by size; `next_trusted` indexes the next one to reach.
+    trusted: Vec<TrustedHead>,
+    next_trusted: usize,
+    checked: usize,
+    last_good_checkpoint: u64,
+    prev: String,
+    frontier: tlog::Frontier,
+    n: i64,
+    problem: Option<(i64, String)>,
+    bytes: Vec<u8>,
+}
+
+impl Verifier {
+    /// Checks a batch of rows (`stored[i]` the stored leaf of event `n + 1 + i`); false once a problem is
+    /// found.
+    fn check<R: EventRow>(&mut self, rows: &[R], stored: &[Option<Hash>]) -> Result<bool> {
+        let first = self.n + 1;
+        for r in rows {
+            let seq = r.seq()?;
+            let expect = self.n + 1;
+            if seq != expect {
+                self.problem = Some((
+                    expect,
+                    format!("event {expect} is missing (the next stored event is {seq})"),
+                ));
+                return Ok(false);
+            }
+            let (text, prev_hash, hash) = r.text()?;
+            if prev_hash != self.prev {
+                self.problem = Some((
+                    seq,
+                    format!("event {seq} does not link to the event before it"),
+                ));
+                return Ok(false);
+            }
+            self.bytes.clear();
+            write_canonical(&mut self.bytes, seq, &text);
+            if !chain_matches(&self.prev, &self.bytes, hash) {
+                self.problem = Some((
+                    seq,
+                    format!("event {seq} does not match its hash (changed after it was written)"),
+                ));
+                return Ok(false);
+            }
+            let leaf = tlog::leaf_hash(&self.bytes);
+            if stored.get((seq - first) as usize).copied().flatten() != Some(leaf) {
+                self.problem = Some((
+                    seq,
+                    format!("event {seq} does not match its leaf in the stored tree (rewritten and re-chained?)"),
+                ));
+                return Ok(false);
+            }
+            self.frontier.push(leaf);
+            self.n = seq;
+            self.prev.clear();
+            self.prev.push_str(hash);
+            while let Some(t) = self.trusted.get(self.next_trusted) {
+                if t.size != self.frontier.size() {
+                    break;
+                }
+                self.checked += 1;
+                if self.frontier.root() != t.root {
+                    self.problem = Some((
+                        self.last_good_checkpoint as i64 + 1,
+                        format!(
+                            "events 1..={} do not match the signed checkpoint of that size: an event in {}..={} was changed",
+                            t.size,
+                            self.last_good_checkpoint + 1,
+                            t.size
+                        ),
+                    ));
+                    return Ok(false);
+                }
+                self.last_good_checkpoint = t.size;
+                self.next_trusted += 1;
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Checks the log read through the native SQLite driver: per batch, the stored leaves first, then the events
+/// as a stream, each hashed and dropped as it arrives while the driver's thread reads the next ones. Holding
+/// a whole batch of rows (allocated on the driver's thread, freed on this one) cost more CPU time in the
+/// allocator than the hashing did.
+async fn verify_streaming(pool: &sqlx::SqlitePool, v: &mut Verifier, batch: i64) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let sql = format!("{SELECT} {BATCH_SQL}");
+    loop {
+        let after = v.n;
+        // Leaves of the events after+1 ..= after+batch (leaf index = seq - 1); a gap stops the check anyway.
+        let stored = sqlx::query(LEAVES_SQL)
+            .bind(after)
+            .bind(after + batch - 1)
+            .fetch_all(pool)
+            .await?;
+        let leaves = leaves_from(
+            after,
+            after + batch,
+            stored
+                .iter()
+                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
+        )?;
+        drop(stored);
+        let mut rows = sqlx::query(&sql).bind(after).bind(batch).fetch(pool);
+        let mut read = 0i64;
+        while let Some(row) = rows.try_next().await? {
+            read += 1;
+            let offset = usize::try_from(v.n - after).unwrap_or(usize::MAX);
+            if !v.check(
+                std::slice::from_ref(&row),
+                leaves.get(offset..).unwrap_or(&[]),
+            )? {
+                return Ok(());
+            }
+        }
+        if read < batch {
+            return Ok(());
+        }
+    }
+}
+
 /// Recomputes the chain and the tree over the whole log, in order, and checks: sequence numbers contiguous
 /// from 1; each event's chain link and hash; its leaf against the stored tree; the last event against the
 /// head; the tree's root against every trusted head (checkpoint) — a trusted head larger than the log means
-/// events were cut off. Names the first event that fails.
-pub(crate) async fn verify(pool: &AnyPool, trusted: &[TrustedHead]) -> Result<VerifyReport> {
+/// events were cut off. Names the first event that fails. Reads the events from `reader`, `batch_size` per
+/// query (at least 1), the next batch while the current one is hashed.
+pub(crate) async fn verify(
+    pool: &AnyPool,
+    reader: LogReader,
+    trusted: &[TrustedHead],
+    batch_size: i64,
+) -> Result<VerifyReport> {
+    let batch_size = batch_size.max(1);
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(pool)
         .await?;
     let head_seq: i64 = head.try_get("seq")?;
     let head_hash: String = head.try_get("hash")?;
     // A head of size 0 commits to nothing (its root is the empty hash).
-    let mut checked = trusted.iter().filter(|t| t.size == 0).count();
-    let mut trusted: Vec<TrustedHead> = trusted.iter().filter(|t| t.size > 0).copied().collect();
-    trusted.sort_by_key(|t| t.size);
-    let mut next_trusted = trusted.iter().peekable();
-    let mut last_good_checkpoint = 0u64;
-
-    let mut prev = ZERO.to_string();
-    let mut frontier = tlog::Frontier::new();
-    let mut n: i64 = 0;
-    let mut problem: Option<(i64, String)> = None;
-    let mut bytes: Vec<u8> = Vec::with_capacity(4096);
-    // The next batch is read (by a task of its own) while this one is hashed.
-    let mut next = Some(tokio::spawn(verify_batch(pool.clone(), 0)));
-    'outer: while let Some(batch) = next.take() {
+    let checked = trusted.iter().filter(|t| t.size == 0).count();
+    let mut sorted: Vec<TrustedHead> = trusted.iter().filter(|t| t.size > 0).copied().collect();
+    sorted.sort_by_key(|t| t.size);
+    let mut v = Verifier {
+        trusted: sorted,
+        next_trusted: 0,
+        checked,
+        last_good_checkpoint: 0,
+        prev: ZERO.to_string(),
+        frontier: tlog::Frontier::new(),
+        n: 0,
+        problem: None,
+        bytes: Vec::with_capacity(4096),
+    };
+    if let LogReader::Sqlite(pool) = &reader {
+        verify_streaming(pool, &mut v, batch_size).await?;
+    }
+    let mut next = match reader {
+        LogReader::Any(_) => Some(tokio::spawn(verify_batch(reader.clone(), 0, batch_size))),
+        LogReader::Sqlite(_) => None,
+    };
+    while let Some(batch) = next.take() {
         let (rows, stored) = batch
             .await
             .map_err(|e| StoreError::Corrupt(format!("reading the audit log: {e}")))??;
-        let Some(last) = rows.last() else { break };
-        let last_seq: i64 = last.try_get("seq")?;
-        if rows.len() as i64 == VERIFY_BATCH {
-            next = Some(tokio::spawn(verify_batch(pool.clone(), last_seq)));
+        let (len, last_seq) = match &rows {
+            Rows::Any(r) => (r.len(), r.last().map(EventRow::seq).transpose()?),
+            Rows::Sqlite(r) => (r.len(), r.last().map(EventRow::seq).transpose()?),
+        };
+        let Some(last_seq) = last_seq else { break };
+        if len as i64 == batch_size {
+            next = Some(tokio::spawn(verify_batch(
+                reader.clone(),
+                last_seq,
+                batch_size,
+            )));
         }
-        let first = n + 1;
-        for r in &rows {
-            let seq: i64 = r.try_get("seq")?;
-            let expect = n + 1;
-            if seq != expect {
-                problem = Some((
-                    expect,
-                    format!("event {expect} is missing (the next stored event is {seq})"),
-                ));
-                break 'outer;
-            }
-            if r.try_get::<&str, _>("prev_hash")? != prev {
-                problem = Some((
-                    seq,
-                    format!("event {seq} does not link to the event before it"),
-                ));
-                break 'outer;
-            }
-            bytes.clear();
-            write_canonical(&mut bytes, seq, &event_text(r)?);
-            let hash: &str = r.try_get("hash")?;
-            if !chain_matches(&prev, &bytes, hash) {
-                problem = Some((
-                    seq,
-                    format!("event {seq} does not match its hash (changed after it was written)"),
-                ));
-                break 'outer;
-            }
-            let leaf = tlog::leaf_hash(&bytes);
-            if stored.get((seq - first) as usize).copied().flatten() != Some(leaf) {
-                problem = Some((
-                    seq,
-                    format!("event {seq} does not match its leaf in the stored tree (rewritten and re-chained?)"),
-                ));
-                break 'outer;
-            }
-            frontier.push(leaf);
-            n = seq;
-            prev.clear();
-            prev.push_str(hash);
-            while let Some(t) = next_trusted.peek() {
-                if t.size != frontier.size() {
-                    break;
-                }
-                checked += 1;
-                if frontier.root() != t.root {
-                    problem = Some((
-                        last_good_checkpoint as i64 + 1,
-                        format!(
-                            "events 1..={} do not match the signed checkpoint of that size: an event in {}..={} was changed",
-                            t.size,
-                            last_good_checkpoint + 1,
-                            t.size
-                        ),
-                    ));
-                    break 'outer;
-                }
-                last_good_checkpoint = t.size;
-                next_trusted.next();
-            }
+        let ok = match &rows {
+            Rows::Any(r) => v.check(r, &stored)?,
+            Rows::Sqlite(r) => v.check(r, &stored)?,
+        };
+        if !ok {
+            break;
         }
     }
+    let Verifier {
+        trusted,
+        next_trusted,
+        mut checked,
+        prev,
+        frontier,
+        n,
+        mut problem,
+        ..
+    } = v;
+    let mut next_trusted = trusted[next_trusted..].iter().peekable();
     if let Some(h) = next {
         h.abort();
     }

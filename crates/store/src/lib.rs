@@ -14,7 +14,7 @@ mod jobs;
 
 pub use audit::{
     canonical, chain_hash, event_bytes, AuditEvent, AuditFilter, CheckpointRow, NewAuditEvent,
-    TrustedHead, VerifyReport,
+    TrustedHead, VerifyReport, VERIFY_BATCH,
 };
 pub use error::StoreError;
 pub use jobs::{DeliveryRow, JobCount, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
@@ -38,6 +38,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The URL of a SQLite file (not an in-memory database), for readers that open their own connection.
+    sqlite_file: Option<String>,
 }
 
 /// A stored user.
@@ -299,7 +301,15 @@ impl Store {
             }
             Backend::Postgres => opts.max_connections(16).connect(url).await?,
         };
-        let store = Store { pool, backend };
+        let sqlite_file = (backend == Backend::Sqlite
+            && !url.contains(":memory:")
+            && !url.contains("mode=memory"))
+        .then(|| url.to_string());
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -756,7 +766,39 @@ impl Store {
     /// Recomputes the hash chain and the Merkle tree over the whole log and checks them against the stored
     /// head, the stored tree and the given trusted heads (checkpoints whose signatures the caller checked).
     pub async fn verify_audit(&self, trusted: &[TrustedHead]) -> Result<VerifyReport> {
-        audit::verify(&self.pool, trusted).await
+        self.verify_audit_in_batches(trusted, VERIFY_BATCH).await
+    }
+
+    /// [`Store::verify_audit`] reading `batch` events per query instead of [`VERIFY_BATCH`]: the result
+    /// is the same for every batch size (tests check the batch boundaries with small batches).
+    pub async fn verify_audit_in_batches(
+        &self,
+        trusted: &[TrustedHead],
+        batch: i64,
+    ) -> Result<VerifyReport> {
+        // A SQLite file is read through a read-only connection of the native driver (WAL: it reads a
+        // consistent snapshot per query while the service keeps writing); anything else through the pool.
+        let reader = match &self.sqlite_file {
+            Some(url) => {
+                use std::str::FromStr;
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                    .read_only(true)
+                    .create_if_missing(false)
+                    // Let the driver's thread read ahead without waking this task for every row.
+                    .row_buffer_size(1024);
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts)
+                    .await?;
+                audit::LogReader::Sqlite(pool)
+            }
+            None => audit::LogReader::Any(self.pool.clone()),
+        };
+        let report = audit::verify(&self.pool, reader.clone(), trusted, batch).await;
+        if let audit::LogReader::Sqlite(pool) = reader {
+            pool.close().await;
+        }
+        report
     }
 
     /// The number of events in the audit tree.

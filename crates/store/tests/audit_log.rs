@@ -94,6 +94,8 @@ both!(
     cut_off_events_are_found_against_a_checkpoint,
     proofs_from_the_store_verify,
     checkpoints_are_kept_and_the_tree_is_rebuilt_for_old_logs,
+    tampering_past_the_first_batch_is_named_whatever_the_batch_size,
+    an_edit_past_the_first_full_batch_is_named,
 );
 
 async fn the_database_refuses_to_change_the_log(b: Backend) {
@@ -364,4 +366,96 @@ async fn checkpoints_are_kept_and_the_tree_is_rebuilt_for_old_logs(b: Backend) {
     tx.audit(ev(11));
     tx.commit().await.unwrap();
     assert_eq!(s.verify_audit(&[]).await.unwrap().first_bad_seq, None);
+}
+
+/// Verifies with several batch sizes (the default, one event, and sizes whose boundaries fall around `seq`)
+/// and checks that each names `seq` first.
+async fn named_in_every_batch_size(s: &Store, seq: i64, what: &str) {
+    for batch in [store::VERIFY_BATCH, 1, 7, 10, seq - 1, seq, seq + 1] {
+        let r = s.verify_audit_in_batches(&[], batch).await.unwrap();
+        assert_eq!(r.first_bad_seq, Some(seq), "{what}, batch {batch}: {r:?}");
+        assert!(
+            r.problem
+                .as_deref()
+                .unwrap_or("")
+                .contains(&format!("event {seq} ")),
+            "{what}, batch {batch}: {r:?}"
+        );
+        assert_eq!(r.events, seq - 1, "{what}, batch {batch}: {r:?}");
+    }
+}
+
+/// Verification reads the log in batches; a change in a later batch, or right at a boundary, is named
+/// exactly as one in the first (45 events read 10 at a time: boundaries after 10, 20, 30, 40).
+async fn tampering_past_the_first_batch_is_named_whatever_the_batch_size(b: Backend) {
+    let (_db, s) = log(b, 45).await;
+    for batch in [1, 10, 44, 45, 46] {
+        let r = s.verify_audit_in_batches(&[], batch).await.unwrap();
+        assert_eq!(
+            (r.events, r.first_bad_seq),
+            (45, None),
+            "batch {batch}: {r:?}"
+        );
+    }
+
+    // An edit in the last batch.
+    let (db, s) = log(b, 45).await;
+    let pool = raw(&db).await;
+    drop_triggers(b, &pool).await;
+    exec(&pool, "UPDATE audit_events SET actor = 'x' WHERE seq = 43").await;
+    named_in_every_batch_size(&s, 43, "edited").await;
+
+    // The first event of the third batch deleted, then also the last of the second.
+    let (db, s) = log(b, 45).await;
+    let pool = raw(&db).await;
+    drop_triggers(b, &pool).await;
+    exec(&pool, "DELETE FROM audit_events WHERE seq = 21").await;
+    named_in_every_batch_size(&s, 21, "deleted").await;
+    exec(&pool, "DELETE FROM audit_events WHERE seq = 20").await;
+    named_in_every_batch_size(&s, 20, "deleted").await;
+
+    // Two events swapped across a batch boundary.
+    let (db, s) = log(b, 45).await;
+    let pool = raw(&db).await;
+    drop_triggers(b, &pool).await;
+    exec(&pool, "UPDATE audit_events SET seq = 100 WHERE seq = 30").await;
+    exec(&pool, "UPDATE audit_events SET seq = 30 WHERE seq = 31").await;
+    exec(&pool, "UPDATE audit_events SET seq = 31 WHERE seq = 100").await;
+    named_in_every_batch_size(&s, 30, "swapped").await;
+
+    // Rewritten and re-chained from the first event of the fourth batch: the stored tree names it.
+    let (db, s) = log(b, 45).await;
+    let pool = raw(&db).await;
+    drop_triggers(b, &pool).await;
+    rewrite_and_rechain(&s, &pool, 31, 45).await;
+    named_in_every_batch_size(&s, 31, "re-chained").await;
+}
+
+/// With the real batch size: 20,010 events (two batches of reading), event 20,005 edited.
+async fn an_edit_past_the_first_full_batch_is_named(b: Backend) {
+    let n = store::VERIFY_BATCH as usize + 10;
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.expect("connect");
+    let mut tx = s.begin().await.unwrap();
+    for i in 1..=n {
+        tx.audit(ev(i));
+    }
+    tx.commit().await.unwrap();
+    let r = s.verify_audit(&[]).await.unwrap();
+    assert_eq!((r.events, r.first_bad_seq), (n as i64, None), "{r:?}");
+
+    let pool = raw(&db).await;
+    drop_triggers(b, &pool).await;
+    exec(
+        &pool,
+        "UPDATE audit_events SET reason = 'edited' WHERE seq = 20005",
+    )
+    .await;
+    let r = s.verify_audit(&[]).await.unwrap();
+    assert_eq!(r.first_bad_seq, Some(20_005), "{r:?}");
+    assert_eq!(r.events, 20_004, "{r:?}");
+    assert!(
+        r.problem.as_deref().unwrap_or("").contains("event 20005 "),
+        "{r:?}"
+    );
 }

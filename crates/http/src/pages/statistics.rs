@@ -52,6 +52,7 @@ fn title_key(id: &str) -> &'static str {
         "by-control-entry" => key!("stats-t-by-control-entry"),
         "by-end-user-type" => key!("stats-t-by-end-user-type"),
         "cyber-surveillance" => key!("stats-t-cyber-surveillance"),
+        "after-issue" => key!("stats-t-after-issue"),
         _ => key!("stats-t-refusals-by-criterion"),
     }
 }
@@ -62,6 +63,8 @@ fn column_key(c: &str) -> &'static str {
         "issued" => key!("stats-col-issued"),
         "refused" => key!("stats-col-refused"),
         "withdrawn" => key!("stats-col-withdrawn"),
+        "lapsed" => key!("stats-col-lapsed"),
+        "licences" => key!("stats-col-licences"),
         "median_working_days" => key!("stats-col-median"),
         "p90_working_days" => key!("stats-col-p90"),
         "within_target_share" => key!("stats-col-within-target"),

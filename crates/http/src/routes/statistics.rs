@@ -59,10 +59,13 @@ struct RowDoc {
     issued: Option<FigureDoc>,
     refused: Option<FigureDoc>,
     withdrawn: Option<FigureDoc>,
+    lapsed: Option<FigureDoc>,
     median_working_days: Option<FigureDoc>,
     p90_working_days: Option<FigureDoc>,
     within_target_share: Option<FigureDoc>,
     refusals: Option<FigureDoc>,
+    /// Licences (the `after-issue` table: revoked, surrendered or annulled in the period).
+    licences: Option<FigureDoc>,
 }
 
 /// One published table.
@@ -94,7 +97,7 @@ struct StatisticsDoc {
 
 /// Get the public statistics of a period
 ///
-/// No sign-in. The tables of a year or quarter, computed only from decision facts: applications decided, issued, refused and withdrawn by licence kind, destination, control entry and end-user type; processing times; refusals by criterion; the cyber-surveillance section. Counts under the threshold (5) are `{"suppressed": true}`, with complementary suppression; every table carries its `as_of` time and `data_version`. The same period and `as_of` give byte-identical answers. `format=csv` answers one CSV line per figure. docs/statistics.md defines every figure.
+/// No sign-in. The tables of a year or quarter, computed only from decision facts: applications decided, issued (on appeal too), refused, withdrawn and lapsed by licence kind, destination, control entry and end-user type; processing times; refusals by criterion; the cyber-surveillance section; licences revoked, surrendered or annulled after issue. Counts under the threshold (5) are `{"suppressed": true}`, with complementary suppression; every table carries its `as_of` time and `data_version`. The same period and `as_of` give byte-identical answers. `format=csv` answers one CSV line per figure. docs/statistics.md defines every figure.
 #[utoipa::path(get, path = "/api/v1/public/statistics", params(StatisticsQuery), security(()),
     responses((status = 200, description = "The tables, or with format=csv one line per figure: period,as_of,data_version,table,row,column,value,suppressed",
         content((StatisticsDoc = "application/json"), (String = "text/csv")))))]
