@@ -50,6 +50,7 @@ fn outcome_of(action: CaseAction, from: CaseState, after: &CaseBody) -> Option<F
         CaseAction::Refuse => Some(FactOutcome::Refused),
         CaseAction::Withdraw if from != CaseState::Draft => Some(FactOutcome::Withdrawn),
         CaseAction::Lapse => Some(FactOutcome::Lapsed),
+        CaseAction::ConcludeNoLicenceRequired => Some(FactOutcome::NoLicenceRequired),
         CaseAction::Revoke => Some(FactOutcome::Revoked),
         CaseAction::Surrender => Some(FactOutcome::Surrendered),
         CaseAction::Annul => Some(FactOutcome::Annulled),

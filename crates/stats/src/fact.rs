@@ -29,7 +29,7 @@ macro_rules! kebab {
 }
 
 kebab!(
-    /// The outcome a fact records. The first five are outcomes of the application (a case counts under its
+    /// The outcome a fact records. The first six are outcomes of the application (a case counts under its
     /// latest one); `revoked`, `surrendered` and `annulled` are events after a licence was issued, counted on
     /// their own (facts of kind `after-issue`) while the case still counts as issued (docs/statistics.md).
     FactOutcome {
@@ -37,6 +37,7 @@ kebab!(
         Refused => "refused",
         Withdrawn => "withdrawn",
         Lapsed => "lapsed",
+        NoLicenceRequired => "no-licence-required",
         IssuedOnAppeal => "issued-on-appeal",
         Revoked => "revoked",
         Surrendered => "surrendered",

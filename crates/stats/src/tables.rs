@@ -124,18 +124,26 @@ pub struct Report {
 }
 
 /// Columns of the outcome tables: counts first, then processing times.
-pub const COUNT_COLUMNS: [&str; 5] = ["applications", "issued", "refused", "withdrawn", "lapsed"];
+pub const COUNT_COLUMNS: [&str; 6] = [
+    "applications",
+    "issued",
+    "refused",
+    "withdrawn",
+    "lapsed",
+    "no_licence_required",
+];
 pub const TIME_COLUMNS: [&str; 3] = [
     "median_working_days",
     "p90_working_days",
     "within_target_share",
 ];
 /// The outcome columns, in order (applications = their sum).
-const OUTCOMES: [FactOutcome; 4] = [
+const OUTCOMES: [FactOutcome; 5] = [
     FactOutcome::Issued,
     FactOutcome::Refused,
     FactOutcome::Withdrawn,
     FactOutcome::Lapsed,
+    FactOutcome::NoLicenceRequired,
 ];
 
 /// The outcome column a case counts in: a licence issued on appeal is an issued licence (its refusal, which
@@ -146,6 +154,7 @@ fn outcome_column(o: FactOutcome) -> Option<usize> {
         FactOutcome::Refused => Some(1),
         FactOutcome::Withdrawn => Some(2),
         FactOutcome::Lapsed => Some(3),
+        FactOutcome::NoLicenceRequired => Some(4),
         FactOutcome::Revoked | FactOutcome::Surrendered | FactOutcome::Annulled => None,
     }
 }
@@ -342,7 +351,9 @@ impl Acc {
             return;
         };
         self.by_outcome[i] += 1;
-        // Processing times of decisions only (issued, on appeal too, and refused).
+        // Processing times of decisions only (issued, on appeal too, and refused): a "no licence required"
+        // conclusion is counted but has no processing time, so that decided = issued + refused stays exact
+        // for disclosure control.
         if i < 2 {
             self.days.push(f.working_days);
             if let Some(t) = f.target_working_days {
@@ -639,9 +650,15 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
     let mut grids: Vec<Vec<Grid>> = Vec::new();
     let mut derived: Vec<(String, Vec<String>)> = Vec::new();
     let mut protected: BTreeSet<String> = BTreeSet::new();
-    let count_cols: Vec<&str> = OUTCOMES
+    // The outcome columns by their published names (`no-licence-required` is published as
+    // `no_licence_required`, like the other column names).
+    let names: Vec<String> = OUTCOMES
         .iter()
-        .map(|o| o.as_str())
+        .map(|o| o.as_str().replace('-', "_"))
+        .collect();
+    let count_cols: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
         .chain(["applications"])
         .collect();
     for s in &slices {

@@ -64,6 +64,7 @@ fn column_key(c: &str) -> &'static str {
         "refused" => key!("stats-col-refused"),
         "withdrawn" => key!("stats-col-withdrawn"),
         "lapsed" => key!("stats-col-lapsed"),
+        "no_licence_required" => key!("stats-col-no-licence-required"),
         "licences" => key!("stats-col-licences"),
         "median_working_days" => key!("stats-col-median"),
         "p90_working_days" => key!("stats-col-p90"),

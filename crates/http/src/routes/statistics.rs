@@ -60,6 +60,7 @@ struct RowDoc {
     refused: Option<FigureDoc>,
     withdrawn: Option<FigureDoc>,
     lapsed: Option<FigureDoc>,
+    no_licence_required: Option<FigureDoc>,
     median_working_days: Option<FigureDoc>,
     p90_working_days: Option<FigureDoc>,
     within_target_share: Option<FigureDoc>,

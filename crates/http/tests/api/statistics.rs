@@ -351,6 +351,7 @@ async fn counts(t: &TestApp, period: &str) -> std::collections::BTreeMap<String,
             "refused",
             "withdrawn",
             "lapsed",
+            "no_licence_required",
             "revoked",
             "surrendered",
             "annulled",
@@ -359,7 +360,14 @@ async fn counts(t: &TestApp, period: &str) -> std::collections::BTreeMap<String,
         }
         return out;
     }
-    for c in ["applications", "issued", "refused", "withdrawn", "lapsed"] {
+    for c in [
+        "applications",
+        "issued",
+        "refused",
+        "withdrawn",
+        "lapsed",
+        "no_licence_required",
+    ] {
         out.insert(
             c.to_string(),
             tot[c].as_u64().unwrap_or_else(|| panic!("{c}: {tot}")),
@@ -402,8 +410,9 @@ fn d(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
 }
 
 /// Issue 11 after issue 12: lapse, withdrawal under review or while awaiting the exporter, a refusal
-/// overturned on appeal and issued, surrender, annulment and revocation each write exactly their fact in the
-/// change's transaction, and the public figures move accordingly (threshold 1: nothing withheld).
+/// overturned on appeal and issued, surrender, annulment, revocation and "no licence required" each write
+/// exactly their fact in the change's transaction, and the public figures move accordingly (threshold 1:
+/// nothing withheld).
 async fn later_outcomes_write_their_facts_and_move_the_figures(b: Backend) {
     let t = TestApp::start_with(
         b,
@@ -571,5 +580,48 @@ async fn later_outcomes_write_their_facts_and_move_the_figures(b: Backend) {
     assert_eq!(
         delta(&before, &after),
         d(&[("applications", 1), ("lapsed", 1)])
+    );
+
+    // No licence required: final advice, countersigned, concluded as advised.
+    let before = counts(&t, &year).await;
+    let nlr = t.case(&w).to("FR").under_review().await;
+    let case = t
+        .get(&w.officer, &format!("/api/v1/applications/{nlr}"))
+        .await
+        .ok();
+    t.advise_all(&w, &case).await;
+    let step = |a: &str| format!("/api/v1/applications/{nlr}/{a}");
+    t.post(
+        &w.officer,
+        &step("final-advice"),
+        json!({"outcome": "no-licence-required", "reason": "not controlled for this end use"}),
+    )
+    .await
+    .ok();
+    t.post(&w.officer, &step("final-advice/submit"), json!({}))
+        .await
+        .ok();
+    t.post(
+        &w.officer2,
+        &step("countersignatures"),
+        json!({"decision": "accept"}),
+    )
+    .await
+    .ok();
+    t.post(
+        &w.officer,
+        &step("no-licence-required"),
+        json!({"reason": "as advised"}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        fact_trail(&t, &w, &nlr).await,
+        trail(&[("outcome", "no-licence-required")])
+    );
+    let after = counts(&t, &year).await;
+    assert_eq!(
+        delta(&before, &after),
+        d(&[("applications", 1), ("no_licence_required", 1)])
     );
 }
