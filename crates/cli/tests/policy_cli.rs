@@ -281,11 +281,12 @@ fn impact_on_stored_cases() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    // The demo has five submitted or decided marketing cases needing a licence (submitted, under review,
-    // issued, surrendered, exhausted); the draft is not replayed.
-    assert_eq!(report["cases"], 5, "{report}");
-    assert_eq!(report["changed"], 5);
+    // The demo has seven submitted or decided marketing cases needing a licence (submitted, under review,
+    // final review, countersigning, issued, surrendered, exhausted); the draft is not replayed.
+    assert_eq!(report["cases"], 7, "{report}");
+    assert_eq!(report["changed"], 7);
     assert_eq!(report["changed_decided"], 3);
+    assert_eq!(report["changed_open"], 4);
     assert!(report["affected"][0]["changes"]
         .as_array()
         .expect("changes")
