@@ -856,31 +856,15 @@ impl App {
                     before.body.valid_until
                 )));
             }
-            let mut c = case.clone();
-            c.body.verified_documents.push(VerifiedDocument {
+            let verified = VerifiedDocument {
                 kind: END_USER_DECLARATION.into(),
                 document_id: before.body.document_id.clone(),
                 declaration_id: Some(before.id.clone()),
                 valid_until: Some(before.body.valid_until),
                 verified_by: who.user_id.clone(),
                 verified_at: at.clone(),
-            });
-            c.version += 1;
-            c.updated_at = at.clone();
-            (c.tags, c.search) = crate::listing::case_index(&c.body);
-            tx.update(&c).await?;
-            audit(
-                &mut tx,
-                who,
-                "verify-document",
-                CASE,
-                &c.id,
-                Some(&serde_json::json!({"version": case.version})),
-                Some(
-                    &serde_json::json!({"version": c.version, "verified_documents": c.body.verified_documents}),
-                ),
-                reason.as_deref(),
-            );
+            };
+            add_verified_document(&mut tx, who, &case, verified, reason.as_deref()).await?;
         }
         let mut after = before.clone();
         after.body.verification = Some(Verification {
@@ -952,31 +936,15 @@ impl App {
                     before.body.scan.as_str()
                 )));
             }
-            let mut c = case.clone();
-            c.body.verified_documents.push(VerifiedDocument {
+            let verified = VerifiedDocument {
                 kind: before.body.kind.clone(),
                 document_id: before.id.clone(),
                 declaration_id: None,
                 valid_until: None,
                 verified_by: who.user_id.clone(),
                 verified_at: at.clone(),
-            });
-            c.version += 1;
-            c.updated_at = at.clone();
-            (c.tags, c.search) = crate::listing::case_index(&c.body);
-            tx.update(&c).await?;
-            audit(
-                &mut tx,
-                who,
-                "verify-document",
-                CASE,
-                &c.id,
-                Some(&serde_json::json!({"version": case.version})),
-                Some(
-                    &serde_json::json!({"version": c.version, "verified_documents": c.body.verified_documents}),
-                ),
-                reason.as_deref(),
-            );
+            };
+            add_verified_document(&mut tx, who, &case, verified, reason.as_deref()).await?;
         }
         let mut after = before.clone();
         after.body.verification = Some(Verification {
@@ -1001,6 +969,36 @@ impl App {
         tx.commit().await?;
         Ok(after.body)
     }
+}
+
+/// Adds a verified document to the case's `verified_documents` (what approval counts as a required document
+/// of its kind), with its `verify-document` audit event, in `tx`.
+async fn add_verified_document(
+    tx: &mut store::Tx,
+    who: &Principal,
+    case: &Record<CaseBody>,
+    verified: VerifiedDocument,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let mut c = case.clone();
+    c.updated_at = verified.verified_at.clone();
+    c.body.verified_documents.push(verified);
+    c.version += 1;
+    (c.tags, c.search) = crate::listing::case_index(&c.body);
+    tx.update(&c).await?;
+    audit(
+        tx,
+        who,
+        "verify-document",
+        CASE,
+        &c.id,
+        Some(&serde_json::json!({"version": case.version})),
+        Some(
+            &serde_json::json!({"version": c.version, "verified_documents": c.body.verified_documents}),
+        ),
+        reason,
+    );
+    Ok(())
 }
 
 #[cfg(test)]

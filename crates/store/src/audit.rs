@@ -794,55 +794,37 @@ async fn verify_batch(
     batch: i64,
 ) -> Result<(Rows, Vec<Option<Hash>>)> {
     let sql = format!("{SELECT} {BATCH_SQL}");
+    // The same queries through either driver (their row types differ, so the body is written once as a
+    // macro rather than as a function over both).
+    macro_rules! batch {
+        ($pool:expr, $rows:path) => {{
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(batch)
+                .fetch_all(&$pool)
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok(($rows(rows), Vec::new()));
+            };
+            let last = last.seq()?;
+            let stored = sqlx::query(LEAVES_SQL)
+                .bind(after)
+                .bind(last - 1)
+                .fetch_all(&$pool)
+                .await?;
+            let leaves = leaves_from(
+                after,
+                last,
+                stored
+                    .iter()
+                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
+            )?;
+            Ok(($rows(rows), leaves))
+        }};
+    }
     match reader {
-        LogReader::Any(pool) => {
-            let rows = sqlx::query(&sql)
-                .bind(after)
-                .bind(batch)
-                .fetch_all(&pool)
-                .await?;
-            let Some(last) = rows.last() else {
-                return Ok((Rows::Any(rows), Vec::new()));
-            };
-            let last = last.seq()?;
-            let stored = sqlx::query(LEAVES_SQL)
-                .bind(after)
-                .bind(last - 1)
-                .fetch_all(&pool)
-                .await?;
-            let leaves = leaves_from(
-                after,
-                last,
-                stored
-                    .iter()
-                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
-            )?;
-            Ok((Rows::Any(rows), leaves))
-        }
-        LogReader::Sqlite(pool) => {
-            let rows = sqlx::query(&sql)
-                .bind(after)
-                .bind(batch)
-                .fetch_all(&pool)
-                .await?;
-            let Some(last) = rows.last() else {
-                return Ok((Rows::Sqlite(rows), Vec::new()));
-            };
-            let last = last.seq()?;
-            let stored = sqlx::query(LEAVES_SQL)
-                .bind(after)
-                .bind(last - 1)
-                .fetch_all(&pool)
-                .await?;
-            let leaves = leaves_from(
-                after,
-                last,
-                stored
-                    .iter()
-                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<&str, _>(1)?))),
-            )?;
-            Ok((Rows::Sqlite(rows), leaves))
-        }
+        LogReader::Any(pool) => batch!(pool, Rows::Any),
+        LogReader::Sqlite(pool) => batch!(pool, Rows::Sqlite),
     }
 }
 

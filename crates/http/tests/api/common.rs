@@ -217,7 +217,6 @@ impl TestApp {
         }
         let db = testdb::TestDb::new(backend).await;
         let store = store::Store::connect(&db.url).await.expect("store");
-        let probe_store = store::Store::connect(&db.url).await.expect("probe store");
         let app = app::App::new(store, config).await.expect("app");
         let admin = app
             .bootstrap_admin("root")
@@ -228,14 +227,29 @@ impl TestApp {
             .token;
         // As `serve` does at start: a first signed checkpoint of the log.
         app.checkpoint_job(false).await.expect("first checkpoint");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         // Tests serve list files from 127.0.0.1, allowed as a publisher host the way an operator allows an
         // internal mirror (the default refusal is tested in `hostile`).
         let fetch = http_api::lists_io::FetchPolicy {
             allow_hosts: vec!["127.0.0.1".into()],
             ..Default::default()
         };
+        let db_url = db.url.clone();
+        TestApp::serve(app, fetch, admin, db_url, Some(db), keys_dir, documents_dir).await
+    }
+
+    /// Serves `app` on a free port of 127.0.0.1, with an HTTP client and the audit probe on its database.
+    async fn serve(
+        app: Arc<app::App>,
+        fetch: http_api::lists_io::FetchPolicy,
+        admin: String,
+        db_url: String,
+        db: Option<testdb::TestDb>,
+        keys: tempfile::TempDir,
+        documents: tempfile::TempDir,
+    ) -> TestApp {
+        let probe_store = store::Store::connect(&db_url).await.expect("probe store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let router = http_api::router_with(app.clone(), fetch);
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
@@ -251,10 +265,10 @@ impl TestApp {
             admin,
             app,
             server,
-            db_url: db.url.clone(),
-            _db: Some(db),
-            _keys: keys_dir,
-            _documents: documents_dir,
+            db_url,
+            _db: db,
+            _keys: keys,
+            _documents: documents,
             sent: std::sync::atomic::AtomicUsize::new(0),
             probe: AuditProbe {
                 on: std::sync::atomic::AtomicBool::new(true),
@@ -301,39 +315,17 @@ impl TestApp {
             ));
         }
         let store = store::Store::connect(&self.db_url).await.expect("store");
-        let probe_store = store::Store::connect(&self.db_url)
-            .await
-            .expect("probe store");
         let app = app::App::new(store, config).await.expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = http_api::router_with(app.clone(), Default::default());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
-        TestApp {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::builder()
-                .pool_max_idle_per_host(0)
-                .build()
-                .unwrap(),
-            admin: self.admin.clone(),
+        TestApp::serve(
             app,
-            server,
-            _db: None,
-            db_url: self.db_url.clone(),
-            _keys: tempfile::tempdir().expect("key dir"),
-            _documents: tempfile::tempdir().expect("document dir"),
-            sent: std::sync::atomic::AtomicUsize::new(0),
-            probe: AuditProbe {
-                on: std::sync::atomic::AtomicBool::new(true),
-                turn: tokio::sync::Mutex::new(()),
-                store: probe_store,
-                users: Default::default(),
-                seen: Default::default(),
-            },
-            senior: tokio::sync::OnceCell::new(),
-        }
+            Default::default(),
+            self.admin.clone(),
+            self.db_url.clone(),
+            None,
+            tempfile::tempdir().expect("key dir"),
+            tempfile::tempdir().expect("document dir"),
+        )
+        .await
     }
 
     pub async fn raw(

@@ -34,6 +34,21 @@ async fn ready(t: &TestApp, w: &World, dest: &str) -> String {
     id
 }
 
+/// Drafts final advice to approve (with `reason`) as `w.officer` and submits it for countersigning; answers
+/// the submitted case.
+async fn submitted_approval(t: &TestApp, w: &World, id: &str, reason: &str) -> Value {
+    t.post(
+        &w.officer,
+        &path(id, "final-advice"),
+        json!({"outcome": "approve", "reason": reason}),
+    )
+    .await
+    .ok();
+    t.post(&w.officer, &path(id, "final-advice/submit"), json!({}))
+        .await
+        .ok()
+}
+
 fn accept() -> Value {
     json!({"decision": "accept"})
 }
@@ -167,17 +182,7 @@ async fn two_countersignatures_the_second_by_a_senior_officer(b: Backend) {
     let officer3 = t.user("off3", "officer", None, None).await;
     // Brazil takes the default assessment, tier 3: two countersignatures, the second a senior officer's.
     let id = ready(&t, &w, "BR").await;
-    t.post(
-        &w.officer,
-        &path(&id, "final-advice"),
-        json!({"outcome": "approve", "reason": "safeguards adequate"}),
-    )
-    .await
-    .ok();
-    let submitted = t
-        .post(&w.officer, &path(&id, "final-advice/submit"), json!({}))
-        .await
-        .ok();
+    let submitted = submitted_approval(&t, &w, &id, "safeguards adequate").await;
     assert_eq!(submitted["countersigning"]["count"], 2);
     assert_eq!(submitted["countersigning"]["senior"], true);
     let rules: Vec<&str> = submitted["countersigning"]["rules"]
@@ -238,16 +243,7 @@ async fn separation_of_duties_refusals_name_the_rule(b: Backend) {
     let w = t.world().await;
     let hr2 = t.user("hr2", "adviser", Some("human-rights"), None).await;
     let id = ready(&t, &w, "BR").await;
-    t.post(
-        &w.officer,
-        &path(&id, "final-advice"),
-        json!({"outcome": "approve", "reason": "safeguards adequate"}),
-    )
-    .await
-    .ok();
-    t.post(&w.officer, &path(&id, "final-advice/submit"), json!({}))
-        .await
-        .ok();
+    submitted_approval(&t, &w, &id, "safeguards adequate").await;
     let cs = path(&id, "countersignatures");
     let head = t.audit_head().await;
 
@@ -316,16 +312,7 @@ async fn return_and_redraft_invalidate_countersignatures(b: Backend) {
     let senior = t.senior_officer().await;
     let id = ready(&t, &w, "BR").await;
     let cs = path(&id, "countersignatures");
-    t.post(
-        &w.officer,
-        &path(&id, "final-advice"),
-        json!({"outcome": "approve", "reason": "safeguards adequate"}),
-    )
-    .await
-    .ok();
-    t.post(&w.officer, &path(&id, "final-advice/submit"), json!({}))
-        .await
-        .ok();
+    submitted_approval(&t, &w, &id, "safeguards adequate").await;
     t.post(&w.officer2, &cs, accept()).await.ok();
     // The senior officer returns it with reasons: final review reopens.
     let returned = t
@@ -433,17 +420,7 @@ async fn concurrent_countersignatures_one_wins(b: Backend) {
         let pinned = round % 2 == 0;
         // One countersignature needed (France, law enforcement): two countersigners at once.
         let id = ready(&t, &w, "FR").await;
-        t.post(
-            &w.officer,
-            &path(&id, "final-advice"),
-            json!({"outcome": "approve", "reason": "fine"}),
-        )
-        .await
-        .ok();
-        let c = t
-            .post(&w.officer, &path(&id, "final-advice/submit"), json!({}))
-            .await
-            .ok();
+        let c = submitted_approval(&t, &w, &id, "fine").await;
         let version = c["version"].as_i64().unwrap();
         let mut body = accept();
         if pinned {
@@ -642,16 +619,7 @@ async fn grades_are_set_by_administrators_and_audited(b: Backend) {
     assert_eq!(events[0]["reason"], "promoted");
     // The senior grade counts at once: off2 may give the senior countersignature.
     let id = ready(&t, &w, "BR").await;
-    t.post(
-        &w.officer,
-        &path(&id, "final-advice"),
-        json!({"outcome": "approve", "reason": "ok"}),
-    )
-    .await
-    .ok();
-    t.post(&w.officer, &path(&id, "final-advice/submit"), json!({}))
-        .await
-        .ok();
+    submitted_approval(&t, &w, &id, "ok").await;
     let officer3 = t.user("off3", "officer", None, None).await;
     t.post(&officer3, &path(&id, "countersignatures"), accept())
         .await
