@@ -35,17 +35,18 @@ pub(crate) struct StatisticsQuery {
 
 /// A published figure: a count, a number (working days, a share), `{"suppressed": true}`, or null when there
 /// is nothing to compute.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Serialize)]
+#[serde(untagged)]
 #[expect(dead_code, reason = "documentation of the wire format only")]
 enum FigureDoc {
-    Count(u64),
+    /// A count or a number (one schema: a count would match both an integer and a number schema, and
+    /// `oneOf` wants exactly one).
     Number(f64),
     Suppressed(SuppressedDoc),
 }
 
 /// A figure withheld by disclosure control.
-#[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation of the wire format only")]
+#[derive(utoipa::ToSchema, serde::Serialize)]
 struct SuppressedDoc {
     suppressed: bool,
 }
