@@ -66,6 +66,67 @@ impl Default for DocumentConfig {
     }
 }
 
+/// The document store a `--document-store` setting names: `local` (content-addressed files under
+/// `data_dir/documents`) or an S3-compatible bucket `s3://BUCKET[/PREFIX]`, configured by the standard AWS_*
+/// environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT,
+/// AWS_ALLOW_HTTP) given in `env` (the process environment for `serve`). The error names what is wrong.
+pub fn object_store_for(
+    setting: &str,
+    data_dir: &std::path::Path,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Arc<dyn ObjectStore>, String> {
+    if setting == "local" {
+        let dir = data_dir.join("documents");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create document directory {}: {e}", dir.display()))?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+            .map_err(|e| format!("document store {}: {e}", dir.display()))?;
+        return Ok(Arc::new(fs));
+    }
+    let Some(rest) = setting.strip_prefix("s3://") else {
+        return Err(format!(
+            "{setting:?}: write `local` or `s3://BUCKET[/PREFIX]`"
+        ));
+    };
+    let (bucket, prefix) = match rest.split_once('/') {
+        Some((b, p)) => (b, p.trim_matches('/')),
+        None => (rest, ""),
+    };
+    if bucket.is_empty() {
+        return Err(format!("{setting:?}: the bucket name is missing"));
+    }
+    let mut builder = object_store::aws::AmazonS3Builder::new();
+    for (key, value) in env {
+        if !key.starts_with("AWS_") {
+            continue;
+        }
+        // The variables `AmazonS3Builder::from_env` reads, from the given environment.
+        if let Ok(k) = key
+            .to_ascii_lowercase()
+            .parse::<object_store::aws::AmazonS3ConfigKey>()
+        {
+            builder = builder.with_config(k, value);
+        }
+    }
+    // A store that does not answer fails the request within seconds (the default retries for three
+    // minutes while the client waits); the upload is refused with 503 and nothing is recorded.
+    let retry = object_store::RetryConfig {
+        max_retries: 3,
+        retry_timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
+    };
+    let s3 = builder
+        .with_bucket_name(bucket)
+        .with_retry(retry)
+        .build()
+        .map_err(|e| format!("cannot configure the S3 store: {e}"))?;
+    Ok(if prefix.is_empty() {
+        Arc::new(s3)
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+    })
+}
+
 /// A scanner command (e.g. `clamdscan --no-summary`), run with the path of a file holding the document as
 /// its last argument. Exit status 0: clean; 1: infected; anything else (or no answer within `timeout`): the
 /// scan failed and is retried.

@@ -194,33 +194,12 @@ impl ServeArgs {
 
     /// Document storage, size limit and scanner from the flags.
     fn document_config(&self) -> anyhow::Result<app::documents::DocumentConfig> {
-        use object_store::ObjectStore;
-        let store: std::sync::Arc<dyn ObjectStore> = if self.document_store == "local" {
-            let dir = self.db.data_dir.join("documents");
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create document directory {}", dir.display()))?;
-            std::sync::Arc::new(
-                object_store::local::LocalFileSystem::new_with_prefix(&dir)
-                    .with_context(|| format!("document store {}", dir.display()))?,
-            )
-        } else if self.document_store.starts_with("s3://") {
-            let url = url_without_prefix(&self.document_store);
-            let s3 = object_store::aws::AmazonS3Builder::from_env()
-                .with_url(url.0)
-                .build()
-                .context("--document-store: cannot configure the S3 store")?;
-            match url.1 {
-                Some(prefix) => {
-                    std::sync::Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
-                }
-                None => std::sync::Arc::new(s3),
-            }
-        } else {
-            anyhow::bail!(
-                "--document-store {:?}: write `local` or `s3://BUCKET[/PREFIX]`",
-                self.document_store
-            );
-        };
+        let store = app::documents::object_store_for(
+            &self.document_store,
+            &self.db.data_dir,
+            std::env::vars(),
+        )
+        .map_err(|e| anyhow::anyhow!("--document-store: {e}"))?;
         let scanner = match &self.scanner {
             Some(cmd) => {
                 let mut parts = cmd.split_whitespace().map(str::to_string);
@@ -250,18 +229,6 @@ impl ServeArgs {
 }
 
 /// Splits `s3://bucket/prefix` into the bucket URL and the key prefix.
-fn url_without_prefix(url: &str) -> (String, Option<String>) {
-    let rest = url.trim_start_matches("s3://");
-    match rest.split_once('/') {
-        Some((bucket, prefix)) if !prefix.trim_matches('/').is_empty() => (
-            format!("s3://{bucket}"),
-            Some(prefix.trim_matches('/').to_string()),
-        ),
-        Some((bucket, _)) => (format!("s3://{bucket}"), None),
-        None => (url.to_string(), None),
-    }
-}
-
 fn source_id(s: &str) -> Result<String, String> {
     let s = s.trim();
     if lists::is_source_id(s) {

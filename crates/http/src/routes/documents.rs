@@ -73,7 +73,7 @@ async fn text_field(mut f: Field<'_>, name: &str) -> ApiResult<String> {
 /// Upload a document
 ///
 /// A `multipart/form-data` form with `kind`, optional `visibility` and `file` (with its file name). The file's type is checked by its content (PDF, PNG, JPEG, plain text, ODF or OOXML documents; anything else answers 422 naming `file`), its size against the configured limit (default 25 MB; 413 naming `file`); the server computes its SHA-256. With a virus scanner configured the document is `pending` until scanned and can be downloaded only once `clean`. Exporters upload `shared` documents only and only while the application is a draft or open.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/documents", params(("id" = String, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"), responses((status = 201, body = Document), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents", params(("id" = String, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"), responses((status = 201, body = Document), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem, description = "The document store did not answer; nothing was recorded")))]
 async fn upload_document(
     State(s): S,
     Caller(p): Caller,
@@ -214,7 +214,7 @@ fn safe_file_name(name: &str) -> String {
 /// Download a document
 ///
 /// The document's content, with the media type found at upload, if the caller may read it. A document still `pending` its virus scan, or found `infected`, answers 409.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document_id}/content", params(("id" = String, Path), ("document_id" = String, Path)), responses((status = 200, description = "The document's content", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document_id}/content", params(("id" = String, Path), ("document_id" = String, Path)), responses((status = 200, description = "The document's content", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem, description = "The document store did not answer")))]
 async fn get_document_content(
     State(s): S,
     Caller(p): Caller,

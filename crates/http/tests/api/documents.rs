@@ -4,7 +4,8 @@
 //! flags a known test file, which can then never be downloaded and whose uploader is told; a required
 //! end-user declaration counts toward approval only once the assigned officer has verified it, and so does a
 //! document of any other kind, verified on the document itself; ODF and OOXML files built in the test (real zip
-//! containers) are accepted by their content.
+//! containers) are accepted by their content. An S3-compatible store (moto's server from PyPI, started by the
+//! test; `.ci/run` installs it) holds the contents when `--document-store s3://...` says so.
 
 use crate::both_backends;
 use crate::common::*;
@@ -16,6 +17,7 @@ both_backends!(
     a_scripted_scanner_holds_uploads_and_refuses_the_infected_one,
     only_a_verified_declaration_lets_the_case_be_approved,
     office_documents_are_accepted_and_other_kinds_are_verified,
+    documents_are_kept_in_an_s3_bucket,
 );
 
 /// An export-licence application that requires an end-user declaration (a cyber-surveillance product to a
@@ -631,4 +633,140 @@ async fn office_documents_are_accepted_and_other_kinds_are_verified(b: Backend) 
         .as_str()
         .unwrap()
         .contains("end-user-declaration has not been verified"));
+}
+
+/// A moto S3 server on a free local port, stopped when dropped. `MOTO_SERVER` names the program (`.ci/run`
+/// installs moto in a virtual environment); without it, `moto_server` on the PATH. A missing program fails the
+/// test: it is part of the suite, not optional.
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn moto() -> Moto {
+    let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(&program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {program} ({e}): install moto[server] from PyPI or set MOTO_SERVER"
+            )
+        });
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let m = Moto { child, endpoint };
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return m;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{program} did not listen on {port}");
+}
+
+async fn documents_are_kept_in_an_s3_bucket(b: Backend) {
+    let s3 = moto().await;
+    let http = reqwest::Client::new();
+    let bucket = format!("{s3}/exportctl-docs", s3 = s3.endpoint);
+    let made = http.put(&bucket).send().await.unwrap();
+    assert!(made.status().is_success(), "{:?}", made.text().await);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT", s3.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("HOME", "/ignored"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = app::AppConfig::default();
+    // The same function `serve --document-store` uses.
+    config.documents.store = Some(
+        app::documents::object_store_for(
+            "s3://exportctl-docs/case-files",
+            data_dir.path(),
+            env.clone(),
+        )
+        .expect("S3 store"),
+    );
+    let t = TestApp::start_with(b, config).await;
+    let w = t.world().await;
+    let case = t.submitted_ml(&w, &w.restricted_product, "FR").await;
+    let id = case["id"].as_str().unwrap();
+    let up = t
+        .upload(&w.exporter, id, "contract", "contract.pdf", PDF)
+        .await;
+    assert_eq!(up.status, 201, "{}", up.body);
+    let sha = hex::encode(sha2::Sha256::digest(PDF));
+    assert_eq!(up.body["sha256"], sha);
+
+    // The object is in the bucket under the prefix, content-addressed, with the uploaded bytes.
+    let listing = http
+        .get(format!("{bucket}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = format!("case-files/documents/sha256/{}/{sha}", &sha[..2]);
+    assert!(listing.contains(&format!("<Key>{key}</Key>")), "{listing}");
+    // Read with signed requests (moto refuses anonymous reads of objects), from the bucket's root.
+    let root =
+        app::documents::object_store_for("s3://exportctl-docs", data_dir.path(), env.clone())
+            .unwrap();
+    let stored = root
+        .get(&object_store::path::Path::from(key.as_str()))
+        .await
+        .expect("the object is in the bucket");
+    assert_eq!(stored.bytes().await.unwrap().as_ref(), PDF);
+    // Nothing was written to the local data directory.
+    assert!(!data_dir.path().join("documents").exists());
+
+    // Read back through the API from the bucket.
+    let doc_id = up.body["id"].as_str().unwrap();
+    let got = t
+        .raw(
+            "GET",
+            Some(&w.exporter),
+            &format!("/api/v1/applications/{id}/documents/{doc_id}/content"),
+            None,
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.body,
+        Value::String(String::from_utf8(PDF.to_vec()).unwrap())
+    );
+
+    // With the server gone, an upload fails cleanly (a problem, never a 500 with a half-stored record).
+    drop(s3);
+    let head = t.audit_head().await;
+    let failed = t
+        .upload(&w.exporter, id, "contract", "other.pdf", b"%PDF-1.4 other")
+        .await;
+    assert_eq!(failed.status, 503, "{}", failed.body);
+    assert_eq!(
+        t.audit_head().await,
+        head,
+        "a failed upload records nothing"
+    );
 }
