@@ -153,6 +153,8 @@ async fn list_end_use_checks(
 }
 
 /// Get an end-use check
+///
+/// One check with its outcome; exporters read the checks on their organisation's cases, without the findings.
 #[utoipa::path(get, path = "/api/v1/end-use-checks/{id}", params(("id" = String, Path)), responses((status = 200, body = EndUseCheck)))]
 async fn get_end_use_check(
     State(s): S,
@@ -225,6 +227,8 @@ async fn list_evidence(
 }
 
 /// Get evidence of misuse
+///
+/// One evidence report with the cases it was linked to and their reassessments (staff and human-rights advisers).
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", params(("id" = String, Path)), responses((status = 200, body = Evidence)))]
 async fn get_evidence(
     State(s): S,
@@ -253,6 +257,8 @@ async fn list_reassessments(
 }
 
 /// Get a reassessment
+///
+/// Staff read everything; the holder's exporters read a decided reassessment's outcome, conditions, instruction and confirmation only.
 #[utoipa::path(get, path = "/api/v1/reassessments/{id}", params(("id" = String, Path)), responses((status = 200, body = Reassessment)))]
 async fn get_reassessment(
     State(s): S,
@@ -323,6 +329,8 @@ async fn list_compliance_audits(
 }
 
 /// Get a compliance audit
+///
+/// One audit with its findings and the exporter's answers.
 #[utoipa::path(get, path = "/api/v1/compliance-audits/{id}", params(("id" = String, Path)), responses((status = 200, body = ComplianceAudit)))]
 async fn get_compliance_audit(
     State(s): S,
