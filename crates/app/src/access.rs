@@ -31,6 +31,12 @@ pub(crate) enum Kind {
     Organisation,
     /// Licences follow their case: the holder's users, and the staff who may read the case.
     Licence,
+    /// Reporting obligations, end-use checks and compliance audits (`app::monitoring`): the organisation's
+    /// exporters (each use case narrows what they see) and the authority's staff.
+    Monitoring,
+    /// Evidence of misuse and reassessments: officers, auditors, administrators and human-rights advisers;
+    /// exporters read only a reassessment's outcome addressed to them, through its own use case.
+    Evidence,
 }
 
 impl Kind {
@@ -42,6 +48,8 @@ impl Kind {
             Kind::Exemption => "exemption",
             Kind::Organisation => "organisation",
             Kind::Licence => "licence",
+            Kind::Monitoring => "monitoring record",
+            Kind::Evidence => "evidence",
         }
     }
 }
@@ -57,7 +65,13 @@ impl Principal {
         };
         match (self.role, kind) {
             (Role::Officer | Role::Auditor | Role::Admin, _) => Scope::All,
+            (Role::Exporter, Kind::Evidence) => Scope::Nothing,
             (Role::Exporter, _) => org(),
+            (Role::Adviser, Kind::Evidence)
+                if self.review_kind == Some(ReviewKind::HumanRights) =>
+            {
+                Scope::All
+            }
             (Role::Adviser, Kind::Case | Kind::Licence) => self
                 .review_kind
                 .map(|k| Scope::Tag(k.as_str().to_string()))
@@ -153,6 +167,7 @@ mod tests {
             (Kind::Exemption, "exemption"),
             (Kind::Organisation, "organisation"),
             (Kind::Licence, "licence"),
+            (Kind::Monitoring, "monitoring record"),
         ] {
             let e = other.visible(kind, rec("o1", "")).unwrap_err();
             assert_eq!(e.to_string(), format!("{noun} not found"));
@@ -193,6 +208,8 @@ mod tests {
             Kind::Exemption,
             Kind::Organisation,
             Kind::Licence,
+            Kind::Monitoring,
+            Kind::Evidence,
         ] {
             for c in &callers {
                 for r in &records {

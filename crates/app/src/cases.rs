@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use domain::workdays::Calendar;
 use domain::{transition, CaseAction, CaseState, LicenceKind, Outcome, ReviewKind, Role};
 use policy::VocabularyKind;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use store::{Filter, Record};
 
 pub const CASE: &str = "case";
@@ -589,6 +589,8 @@ impl App {
             self.sync_licence(&mut tx, who, a, &after, reason).await?;
             self.outgoing_denials(&mut tx, who, a, &after, reason)
                 .await?;
+            self.monitoring_after_change(&mut tx, who, a, &after)
+                .await?;
         }
         self.notify_case_change(&mut tx, who, audit_action, action, &before, &after)
             .await?;
@@ -790,7 +792,22 @@ impl App {
         let as_of = self.today();
         let set = self.policy_on(as_of);
         let mut out = Vec::new();
+        // The end users (and consignee) whom recorded evidence of misuse may concern (`monitoring::evidence`).
+        let names: Vec<String> = match (&body.marketing, &body.export) {
+            (Some(m), _) => m.end_users.iter().map(|u| u.name.clone()).collect(),
+            (None, Some(e)) => vec![e.end_user.name.clone(), e.consignee.name.clone()],
+            (None, None) => vec![],
+        };
+        let mut misuse: BTreeMap<String, bool> = BTreeMap::new();
         for (p, d, t) in combos {
+            let evidence_of_misuse = match misuse.get(d.as_str()) {
+                Some(b) => *b,
+                None => {
+                    let b = self.evidence_of_misuse(d.as_str(), &names).await?;
+                    misuse.insert(d.to_string(), b);
+                    b
+                }
+            };
             let product = self.product_record(&p).await?;
             let class = product.body.classification.ok_or_else(|| {
                 AppError::invalid("products", format!("product {p} is not classified"))
@@ -804,6 +821,7 @@ impl App {
                 end_user_type: t,
                 catch_all_notified: class.catch_all_notified,
                 denial_match,
+                evidence_of_misuse,
             };
             let start = std::time::Instant::now();
             let det = policy::evaluate(&req, &set);
@@ -2061,6 +2079,8 @@ pub(crate) fn validate_condition(field: &str, c: &Condition, today: NaiveDate) -
         Condition::ReportingObligation {
             every_months,
             text: t,
+            attestations,
+            max_targets,
         } => {
             if !(1..=60).contains(every_months) {
                 return Err(AppError::invalid(
@@ -2068,6 +2088,11 @@ pub(crate) fn validate_condition(field: &str, c: &Condition, today: NaiveDate) -
                     "must be between 1 and 60",
                 ));
             }
+            crate::monitoring::reports::validate_obligation_terms(
+                field,
+                attestations,
+                *max_targets,
+            )?;
             text(&format!("{field}.text"), t, 2000).map(|_| ())
         }
         Condition::ValidUntil { date } => {

@@ -304,6 +304,24 @@ impl App {
             vec![],
         )
         .await?;
+        // Issue 17: evidence of misuse recorded by the human-rights adviser, linked to that licence by its end
+        // user and destination, its reassessment open in the officers' queue.
+        self.record_evidence(
+            &principals[2],
+            crate::monitoring::evidence::NewEvidence {
+                source_kind: crate::monitoring::evidence::SourceKind::ForensicLab,
+                source_name: "Illustrative research lab (demo)".into(),
+                reported_on: self.today(),
+                country: cc("FR"),
+                end_user: "National Police (demo)".into(),
+                capability: "IP network monitoring".into(),
+                control_entries: vec![],
+                link: "https://example.org/demo-report".into(),
+                summary: "Illustrative report (demo): monitoring of journalists attributed to the end user"
+                    .into(),
+            },
+        )
+        .await?;
         // Issue 12: a licence its holder gave back.
         let given_back = self
             .demo_issue(
@@ -387,6 +405,8 @@ impl App {
                 conditions: vec![Condition::ReportingObligation {
                     every_months: 6,
                     text: "report deployments".into(),
+                    attestations: vec![],
+                    max_targets: None,
                 }],
                 criteria: vec![],
                 expected_version: None,
@@ -497,6 +517,8 @@ impl App {
                 conditions: [Condition::ReportingObligation {
                     every_months: 6,
                     text: "report deployments".into(),
+                    attestations: vec![],
+                    max_targets: None,
                 }]
                 .into_iter()
                 .chain(limits)

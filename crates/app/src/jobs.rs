@@ -128,6 +128,10 @@ impl App {
                 .await
                 .map_err(|e| e.to_string()),
             crate::documents::SCAN_DOCUMENT => self.scan_document(parse(&job.payload)?).await,
+            crate::monitoring::reports::REPORT_OVERDUE => self
+                .notice_overdue_report(parse(&job.payload)?)
+                .await
+                .map_err(|e| e.to_string()),
             other => Err(format!("no handler for job kind {other:?}")),
         }
     }

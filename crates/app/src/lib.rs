@@ -26,6 +26,7 @@ pub mod licences;
 pub mod listing;
 pub mod metrics;
 pub mod model;
+pub mod monitoring;
 pub mod notes;
 pub mod notifications;
 pub mod notify;

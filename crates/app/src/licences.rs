@@ -203,7 +203,9 @@ fn view(who: &Principal, r: Record<LicenceBody>) -> AppResult<Licence> {
 fn condition_text(c: &Condition) -> String {
     match c {
         Condition::Text { text } => text.clone(),
-        Condition::ReportingObligation { every_months, text } => {
+        Condition::ReportingObligation {
+            every_months, text, ..
+        } => {
             format!("Report to the authority every {every_months} months: {text}")
         }
         Condition::ValidUntil { date } => format!("Valid until {date} at the latest"),

@@ -358,11 +358,29 @@ pub struct InfoRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Condition {
-    Text { text: String },
-    ReportingObligation { every_months: u32, text: String },
-    ValidUntil { date: NaiveDate },
-    QuantityLimit { max: u64 },
-    ValueLimit { max: Money },
+    Text {
+        text: String,
+    },
+    /// Periodic end-use reports after issue (`app::monitoring::reports`): due every `every_months` from the
+    /// issue date, each confirming the end-user declaration's terms and the `attestations` named here; when the
+    /// declaration limits the number of targets, `max_targets` is that limit and every deployment reports its own.
+    ReportingObligation {
+        every_months: u32,
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attestations: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_targets: Option<u64>,
+    },
+    ValidUntil {
+        date: NaiveDate,
+    },
+    QuantityLimit {
+        max: u64,
+    },
+    ValueLimit {
+        max: Money,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]

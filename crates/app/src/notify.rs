@@ -42,10 +42,19 @@ pub enum Event {
     RegistrationDecided,
     NoteMention,
     DocumentInfected,
+    ReportOverdue,
+    ReportConcern,
+    EndUseCheckOpened,
+    ReassessmentOpened,
+    RestrictionOrdered,
+    RestrictionConfirmed,
+    ComplianceAuditScheduled,
+    ComplianceAuditFindings,
+    ComplianceAuditResponse,
 }
 
 impl Event {
-    pub const ALL: [Event; 25] = [
+    pub const ALL: [Event; 34] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -71,6 +80,15 @@ impl Event {
         Event::RegistrationDecided,
         Event::NoteMention,
         Event::DocumentInfected,
+        Event::ReportOverdue,
+        Event::ReportConcern,
+        Event::EndUseCheckOpened,
+        Event::ReassessmentOpened,
+        Event::RestrictionOrdered,
+        Event::RestrictionConfirmed,
+        Event::ComplianceAuditScheduled,
+        Event::ComplianceAuditFindings,
+        Event::ComplianceAuditResponse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +118,15 @@ impl Event {
             Event::RegistrationDecided => "registration.decided",
             Event::NoteMention => "note.mention",
             Event::DocumentInfected => "document.infected",
+            Event::ReportOverdue => "report.overdue",
+            Event::ReportConcern => "report.concern",
+            Event::EndUseCheckOpened => "end-use-check.opened",
+            Event::ReassessmentOpened => "reassessment.opened",
+            Event::RestrictionOrdered => "restriction.ordered",
+            Event::RestrictionConfirmed => "restriction.confirmed",
+            Event::ComplianceAuditScheduled => "compliance-audit.scheduled",
+            Event::ComplianceAuditFindings => "compliance-audit.findings",
+            Event::ComplianceAuditResponse => "compliance-audit.response",
         }
     }
 
@@ -121,6 +148,11 @@ impl Event {
                 | Event::CaseLapsed
                 | Event::AppealDecided
                 | Event::RegistrationDecided
+                | Event::ReportOverdue
+                | Event::EndUseCheckOpened
+                | Event::RestrictionOrdered
+                | Event::ComplianceAuditScheduled
+                | Event::ComplianceAuditFindings
         )
     }
 
@@ -152,6 +184,15 @@ impl Event {
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
             Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
+            Event::ReportOverdue => ("Report overdue on licence {ref}", "A report required by a reporting obligation of licence {ref} is overdue; file it without delay."),
+            Event::ReportConcern => ("Report on licence {ref} needs review", "A report filed under licence {ref} states that the end-user declaration was not respected or that a target limit was exceeded."),
+            Event::EndUseCheckOpened => ("End-use check {ref}", "The licensing authority opened an end-use check ({state}) on a party of your application or licence {ref}."),
+            Event::ReassessmentOpened => ("Reassessment opened on {ref}", "Evidence of misuse was linked to {ref}; a reassessment task waits in the officers' queue."),
+            Event::RestrictionOrdered => ("Instruction to restrict or shut down under licence {ref}", "The licensing authority found a breach of the end-user declaration under licence {ref} and instructs you to restrict or shut down the system; confirm when done."),
+            Event::RestrictionConfirmed => ("Restriction confirmed on {ref}", "The exporter confirmed that it carried out the instruction to restrict or shut down the system under {ref}."),
+            Event::ComplianceAuditScheduled => ("Compliance audit {ref} scheduled", "The licensing authority scheduled a compliance audit of your organisation ({state})."),
+            Event::ComplianceAuditFindings => ("Findings of compliance audit {ref}", "The licensing authority recorded findings in compliance audit {ref}; answer each of them."),
+            Event::ComplianceAuditResponse => ("Response to compliance audit {ref}", "The exporter responded to the findings of compliance audit {ref}."),
         };
         let fill = |s: &str| s.replace("{ref}", reference).replace("{state}", state);
         (fill(subject), fill(body))

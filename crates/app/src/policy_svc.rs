@@ -252,6 +252,7 @@ impl App {
             end_user_type: q.end_user_type,
             catch_all_notified,
             denial_match: false,
+            evidence_of_misuse: false,
         };
         let start = std::time::Instant::now();
         let det = policy::evaluate(&req, &set);

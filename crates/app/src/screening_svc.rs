@@ -101,7 +101,9 @@ impl App {
         let active = self.store.active_list_snapshots().await?;
         let mut ids: Vec<String> = active.iter().map(|(r, _)| r.id.clone()).collect();
         ids.sort();
-        let built = if active.is_empty() {
+        // The authority's own unverified parties list (`monitoring::checks`) is screened like an imported list.
+        let unverified = self.unverified_snapshot().await?;
+        let built = if active.is_empty() && unverified.is_none() {
             None
         } else {
             Some(
@@ -123,6 +125,18 @@ impl App {
                             );
                         }
                         snaps.push((row.source.clone(), snap));
+                    }
+                    if let Some(snap) = unverified {
+                        let source = crate::monitoring::checks::UNVERIFIED_SOURCE.to_string();
+                        versions.push(format!("{source}@{}", snap.version));
+                        by_list.insert(source.clone(), snap.version.clone());
+                        for e in &snap.entries {
+                            entries.insert(
+                                (source.clone(), e.source_id.clone()),
+                                (e.primary_name().to_string(), e.programs.clone()),
+                            );
+                        }
+                        snaps.push((source, snap));
                     }
                     Ok(LoadedIndex {
                         index: Index::build(&snaps),

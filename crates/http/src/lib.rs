@@ -113,6 +113,13 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/denials",
     "/denials/notifications",
     "/policy/versions",
+    "/reporting-obligations",
+    "/end-use-checks",
+    "/unverified-parties",
+    "/evidence",
+    "/reassessments",
+    "/compliance-audits",
+    "/own-refusals",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

@@ -30,7 +30,7 @@ mod xml;
 pub use model::*;
 pub use sources::{
     csl_code, hit_consequence, is_source_id, reference_consequence, source_is_sanctions,
-    split_sources, HitConsequence,
+    split_sources, HitConsequence, AUTHORITY_UNVERIFIED,
 };
 
 use std::path::Path;

@@ -25,11 +25,22 @@ fn single_source(format: ListFormat) -> Option<&'static str> {
     }
 }
 
+/// The source id of the licensing authority's own list of parties its end-use checks could not verify
+/// (`app::monitoring::checks`): not imported from a file, built from the authority's records.
+pub const AUTHORITY_UNVERIFIED: &str = "authority-unverified";
+
 /// Whether `id` has the shape of a source id this crate produces (used to check configured source ids).
 pub fn is_source_id(id: &str) -> bool {
     matches!(
         id,
-        "un-sc" | "ofac-sdn" | "ofac-non-sdn" | "ofac-enhanced-xml" | "bis-dpl" | "eu-fsf" | "uk"
+        "un-sc"
+            | "ofac-sdn"
+            | "ofac-non-sdn"
+            | "ofac-enhanced-xml"
+            | "bis-dpl"
+            | "eu-fsf"
+            | "uk"
+            | AUTHORITY_UNVERIFIED
     ) || id.strip_prefix("us-csl-").is_some_and(|c| {
         !c.is_empty()
             && c.bytes()
@@ -74,10 +85,12 @@ impl HitConsequence {
 /// The reference deployment's consequence of a confirmed hit on `source`: every sanctions programme and the BIS
 /// Denied Persons List (directly, `bis-dpl`, or through the CSL, `us-csl-dpl`) block approval; the BIS Unverified
 /// List (`us-csl-uvl`), whose parties BIS could not verify rather than found to be in breach, requires an end-use
-/// check instead. A configuration entry for the source, or for one of the entry's programmes, overrides it.
+/// check instead, and so does the authority's own list of parties its end-use checks could not verify
+/// ([`AUTHORITY_UNVERIFIED`]). A configuration entry for the source, or for one of the entry's programmes,
+/// overrides it.
 pub fn reference_consequence(source: &str) -> HitConsequence {
     match source {
-        "us-csl-uvl" => HitConsequence::EndUseCheck,
+        "us-csl-uvl" | AUTHORITY_UNVERIFIED => HitConsequence::EndUseCheck,
         _ => HitConsequence::Block,
     }
 }
@@ -101,7 +114,7 @@ pub fn hit_consequence(
 /// Whether hits on this source are sanctions hits (which block approval when confirmed) rather than
 /// export-control denied-party hits (the BIS Denied Persons List, directly or through the CSL).
 pub fn source_is_sanctions(source: &str) -> bool {
-    !matches!(source, "bis-dpl" | "us-csl-dpl")
+    !matches!(source, "bis-dpl" | "us-csl-dpl" | AUTHORITY_UNVERIFIED)
 }
 
 /// The CSL sub-list code in a CSL `source` cell, e.g. "Entity List (EL) - Bureau of Industry and Security" ->

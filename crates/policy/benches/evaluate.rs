@@ -47,6 +47,7 @@ fn mix(n: usize) -> Vec<Request> {
                 end_user_type: EndUserType::ALL[next() % 5],
                 catch_all_notified: next() % 10 == 0,
                 denial_match: false,
+                evidence_of_misuse: false,
             }
         })
         .collect()

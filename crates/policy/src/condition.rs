@@ -47,6 +47,10 @@ pub enum Fact {
     /// `denial_match`: the application matches a denial in force (overlapping control entry, same destination,
     /// end user or consignee matched by screening), see docs/denials.md.
     DenialMatch,
+    /// `evidence_of_misuse`: the authority holds evidence of misuse by the application's end user in the
+    /// destination (an end user matched by screening with the end user of recorded evidence of that country),
+    /// see docs/monitoring.md.
+    EvidenceOfMisuse,
     /// `control_entries`: list of the canonical codes of the given control entries.
     ControlEntries,
     /// `red_flag`: a human-rights adviser marked a red flag on the case. Known only when countersigning is
@@ -72,6 +76,7 @@ impl Fact {
         Fact::CyberSurveillance,
         Fact::CatchAllNotified,
         Fact::DenialMatch,
+        Fact::EvidenceOfMisuse,
         Fact::ControlEntries,
         Fact::RedFlag,
         Fact::RefusalAdvised,
@@ -96,6 +101,7 @@ impl Fact {
             Fact::CyberSurveillance => "cyber_surveillance",
             Fact::CatchAllNotified => "catch_all_notified",
             Fact::DenialMatch => "denial_match",
+            Fact::EvidenceOfMisuse => "evidence_of_misuse",
             Fact::ControlEntries => "control_entries",
             Fact::RedFlag => "red_flag",
             Fact::RefusalAdvised => "refusal_advised",
@@ -133,6 +139,7 @@ impl Vocabulary<'_> {
             | Fact::CyberSurveillance
             | Fact::CatchAllNotified
             | Fact::DenialMatch
+            | Fact::EvidenceOfMisuse
             | Fact::RedFlag
             | Fact::RefusalAdvised => 2,
             Fact::ControlEntries => return None,
@@ -187,6 +194,7 @@ pub(crate) struct FactValues<'a> {
     pub cyber_surveillance: bool,
     pub catch_all_notified: bool,
     pub denial_match: bool,
+    pub evidence_of_misuse: bool,
     pub control_entries: &'a [&'a str],
     pub red_flag: bool,
     pub refusal_advised: bool,
@@ -209,6 +217,7 @@ impl FactValues<'_> {
             Fact::CyberSurveillance => usize::from(self.cyber_surveillance),
             Fact::CatchAllNotified => usize::from(self.catch_all_notified),
             Fact::DenialMatch => usize::from(self.denial_match),
+            Fact::EvidenceOfMisuse => usize::from(self.evidence_of_misuse),
             Fact::ControlEntries => 0,
             Fact::RedFlag => usize::from(self.red_flag),
             Fact::RefusalAdvised => usize::from(self.refusal_advised),
@@ -230,6 +239,7 @@ impl FactValues<'_> {
             Fact::CyberSurveillance => Value::Bool(self.cyber_surveillance),
             Fact::CatchAllNotified => Value::Bool(self.catch_all_notified),
             Fact::DenialMatch => Value::Bool(self.denial_match),
+            Fact::EvidenceOfMisuse => Value::Bool(self.evidence_of_misuse),
             Fact::RedFlag => Value::Bool(self.red_flag),
             Fact::RefusalAdvised => Value::Bool(self.refusal_advised),
             Fact::ControlEntries => Value::List(Arc::new(
@@ -636,6 +646,7 @@ mod tests {
                         cyber_surveillance: (n / 1280) % 2 == 1,
                         catch_all_notified: (n / 2560) % 2 == 1,
                         denial_match: (n / 3) % 2 == 1,
+                        evidence_of_misuse: (n / 11) % 2 == 1,
                         control_entries: &[],
                         red_flag: (n / 5) % 2 == 1,
                         refusal_advised: (n / 7) % 2 == 1,

@@ -31,6 +31,10 @@ pub struct Request {
     /// pre-application check, or a request stored before this fact existed).
     #[serde(default)]
     pub denial_match: bool,
+    /// The authority holds evidence of misuse by the end user in the destination (docs/monitoring.md); false
+    /// when not known (a pre-application check, or a request stored before this fact existed).
+    #[serde(default)]
+    pub evidence_of_misuse: bool,
 }
 
 /// The result of evaluating policy for one request.
@@ -167,6 +171,7 @@ impl Resolved<'_> {
             }
             Fact::CatchAllNotified => write!(out, "catch_all_notified={}", f.catch_all_notified),
             Fact::DenialMatch => write!(out, "denial_match={}", f.denial_match),
+            Fact::EvidenceOfMisuse => write!(out, "evidence_of_misuse={}", f.evidence_of_misuse),
             Fact::ControlEntries => {
                 write!(out, "control_entries=[{}]", f.control_entries.join(", "))
             }
@@ -390,6 +395,7 @@ fn with_resolved<T>(
             cyber_surveillance: !cyber_codes.is_empty(),
             catch_all_notified: request.catch_all_notified,
             denial_match: request.denial_match,
+            evidence_of_misuse: request.evidence_of_misuse,
             control_entries: &codes,
             red_flag: advice.red_flag,
             refusal_advised: advice.refusal_advised,

@@ -20,6 +20,7 @@ const FIELDS: &[&str] = &[
     "end_user_type",
     "catch_all_notified",
     "denial_match",
+    "evidence_of_misuse",
 ];
 
 #[derive(Serialize)]
@@ -128,6 +129,16 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
             ))
         }
     };
+    let evidence_of_misuse = match obj.get("evidence_of_misuse") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "evidence_of_misuse: expected a boolean, got {}",
+                kind(other)
+            ))
+        }
+    };
     Ok(Request {
         as_of,
         licence,
@@ -137,6 +148,7 @@ pub fn parse_request(obj: &Map<String, Value>) -> Result<Request, String> {
         end_user_type,
         catch_all_notified,
         denial_match,
+        evidence_of_misuse,
     })
 }
 

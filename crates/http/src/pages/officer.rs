@@ -332,6 +332,8 @@ fn conditions_of(
             Condition::ReportingObligation {
                 every_months,
                 text: report,
+                attestations: vec![],
+                max_targets: None,
             },
             "cond_report_months",
         ));

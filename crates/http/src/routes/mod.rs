@@ -12,6 +12,7 @@ mod documents;
 mod licences;
 mod lists;
 mod me;
+mod monitoring;
 mod notes;
 mod notifications;
 mod organisations;
@@ -163,6 +164,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("notifications", notifications::router()))
         .merge(tagged("webhooks", webhooks::router()))
         .merge(tagged("denials", denials::router()))
+        .merge(tagged("monitoring", monitoring::router()))
 }
 
 /// Tags every operation of `router` with `tag` (the resource its module serves).

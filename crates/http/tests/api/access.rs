@@ -106,7 +106,13 @@ async fn fixture(un: &[u8]) -> Fixture {
     )
     .await
     .ok();
-    let issued = t.approve_and_issue(&w, &issued, json!([])).await;
+    let issued = t
+        .approve_and_issue(
+            &w,
+            &issued,
+            json!([{"type": "reporting-obligation", "every_months": 6, "text": "matrix"}]),
+        )
+        .await;
     let licence = issued["licence_issued"]["number"]
         .as_str()
         .expect("the fixture licence is issued")
@@ -202,6 +208,63 @@ async fn fixture(un: &[u8]) -> Fixture {
         .await
         .ok();
     ids.insert("denial", denial["id"].as_str().unwrap().to_string());
+    // Issue 17: the licence's reporting obligation, an end-use check on it, evidence linked to it whose
+    // reassessment is decided (an instruction waits for the owner's confirmation), a compliance audit of the owner.
+    let obligation = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/reporting-obligations?licence={}", ids["licence"]),
+        )
+        .await
+        .ok()[0]["id"]
+        .as_str()
+        .expect("the fixture licence has a reporting obligation")
+        .to_string();
+    let check = t
+        .post(
+            &w.officer,
+            "/api/v1/end-use-checks",
+            json!({"kind": "post-shipment", "case_id": issued["id"], "party_name": "Federal Police",
+                "party_country": "DE", "exporter_action": "matrix visit"}),
+        )
+        .await
+        .ok();
+    let evidence = t
+        .post(
+            &w.officer,
+            "/api/v1/evidence",
+            json!({"source_kind": "press", "source_name": "Matrix Times", "reported_on": "2026-01-02",
+                "country": "DE", "end_user": "Federal Police", "capability": "monitoring",
+                "link": "https://example.org/matrix", "summary": "matrix"}),
+        )
+        .await
+        .ok();
+    let reassessment = evidence["links"][0]["reassessment_id"]
+        .as_str()
+        .expect("the evidence links the fixture licence")
+        .to_string();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/reassessments/{reassessment}/decision"),
+        json!({"outcome": "new-conditions", "reason": "matrix",
+            "conditions": [{"type": "text", "text": "matrix"}], "instruction": "restrict the system"}),
+    )
+    .await
+    .ok();
+    let compliance = t
+        .post(
+            &w.officer,
+            "/api/v1/compliance-audits",
+            json!({"org_id": w.org1, "kind": "desk", "risk_rating": "low",
+                "scheduled_on": t.app.today(), "scope": "matrix"}),
+        )
+        .await
+        .ok();
+    ids.insert("obligation", obligation);
+    ids.insert("check", check["id"].as_str().unwrap().to_string());
+    ids.insert("evidence", evidence["id"].as_str().unwrap().to_string());
+    ids.insert("reassessment", reassessment);
+    ids.insert("compliance", compliance["id"].as_str().unwrap().to_string());
     let mut staff_ids = Vec::new();
     for tok in [
         &w.officer,
@@ -283,6 +346,11 @@ fn concrete_with(template: &str, ids: &BTreeMap<&'static str, String>) -> String
         "notifications" => "notification",
 
         "denials" => "denial",
+        "reporting-obligations" => "obligation",
+        "end-use-checks" => "check",
+        "evidence" => "evidence",
+        "reassessments" => "reassessment",
+        "compliance-audits" => "compliance",
         other => panic!("no fixture id for resource {other:?}: extend the access test"),
     };
     template
@@ -370,6 +438,25 @@ fn sample_body(method: &str, template: &str, f: &Fixture) -> Option<(&'static st
         "/applications/{id}/appeal/decision" => j(json!({"outcome": "upheld", "reason": "matrix"})),
         "/licences/{number}/shipments" => j(json!({"declaration_reference": "MATRIX-1",
             "shipped_on": "2026-01-02", "quantity": 1, "value": {"amount": "10.00", "currency": "EUR"}})),
+        "/reporting-obligations/{id}/reports" => j(json!({"due_on": "2020-01-01",
+            "deployments": [], "declaration_respected": true})),
+        "/end-use-checks" => j(json!({"kind": "post-shipment", "case_id": "nope",
+            "party_name": "X", "party_country": "DE", "exporter_action": "r"})),
+        "/end-use-checks/{id}/outcome" => j(json!({"outcome": "verified", "findings": "matrix"})),
+        "/evidence" => j(json!({"source_kind": "press", "source_name": "m",
+            "reported_on": "2020-01-01", "country": "DE", "end_user": "Nobody Matching",
+            "capability": "c", "link": "https://example.org/m", "summary": "s"})),
+        "/reassessments/{id}/decision" => j(json!({"outcome": "no-action", "reason": "matrix"})),
+        "/reassessments/{id}/confirmation" => j(json!({"text": "restricted"})),
+        "/compliance-audits" => j(json!({"org_id": "nope", "kind": "desk",
+            "risk_rating": "low", "scheduled_on": "2999-01-01", "scope": "m"})),
+        "/compliance-audits/{id}/findings" => {
+            j(json!({"findings": [{"severity": "minor", "text": "m"}]}))
+        }
+        "/compliance-audits/{id}/responses" => j(json!({"finding": 0, "text": "m"})),
+        "/compliance-audits/{id}/closure" => j(json!({"conclusion": "m"})),
+        "/own-refusals" => j(json!({"decided_on": "2020-01-01", "destination": "DE",
+            "end_user": "m", "product": "p", "reason": "r"})),
         _ => j(json!({})),
     }
 }

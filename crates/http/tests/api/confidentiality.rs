@@ -12,6 +12,7 @@ both_backends!(
     adviser_sees_only_its_own_kind_of_advice,
     disabling_a_user_revokes_its_tokens_at_once,
     tokens_come_from_enrolment_only,
+    exporter_monitoring_views_carry_nothing_internal,
 );
 
 /// Keys that name internal content: screening detail, advice, staff ids.
@@ -445,4 +446,99 @@ async fn tokens_come_from_enrolment_only(b: Backend) {
     )
     .await
     .problem(403);
+}
+
+/// Issue 17: what an exporter reads of monitoring — its reporting obligations, the end-use checks on its cases,
+/// the outcome of a reassessment of its licence, its compliance audits — carries no evidence, findings, match
+/// detail or staff id; evidence itself is never readable by an exporter.
+async fn exporter_monitoring_views_carry_nothing_internal(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let mut staff = Vec::new();
+    for tok in [&w.officer, &w.officer2, &w.hr, &t.admin] {
+        staff.push(user_id(&t, tok).await);
+    }
+    let (case, _) = crate::monitoring::issued(
+        &t,
+        &w,
+        "BR",
+        json!([{"type": "reporting-obligation", "every_months": 6, "text": "report"}]),
+    )
+    .await;
+    let check = t
+        .post(
+            &w.officer,
+            "/api/v1/end-use-checks",
+            json!({"kind": "post-shipment", "case_id": case, "party_name": "Federal Police",
+                "party_country": "BR", "exporter_action": "visit"}),
+        )
+        .await
+        .ok();
+    t.post(
+        &w.officer,
+        &format!(
+            "/api/v1/end-use-checks/{}/outcome",
+            check["id"].as_str().unwrap()
+        ),
+        json!({"outcome": "refused", "findings": "SECRET-FINDING the site refused the visit"}),
+    )
+    .await
+    .ok();
+    let evidence = t
+        .post(
+            &w.hr,
+            "/api/v1/evidence",
+            json!({"source_kind": "internal", "source_name": "SECRET-SOURCE partner authority",
+                "reported_on": "2026-01-02", "country": "BR", "end_user": "Federal Police",
+                "capability": "monitoring", "link": "https://example.org/x", "summary": "SECRET-SUMMARY"}),
+        )
+        .await
+        .ok();
+    let r = evidence["links"][0]["reassessment_id"].as_str().unwrap();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/reassessments/{r}/decision"),
+        json!({"outcome": "new-conditions", "reason": "SECRET-REASON",
+            "conditions": [{"type": "text", "text": "no remote access"}], "instruction": "restrict"}),
+    )
+    .await
+    .ok();
+    t.post(
+        &w.officer,
+        "/api/v1/compliance-audits",
+        json!({"org_id": w.org1, "kind": "desk", "risk_rating": "low", "scheduled_on": t.app.today(),
+            "scope": "scope"}),
+    )
+    .await
+    .ok();
+    let mut seen = Vec::new();
+    for path in [
+        "/api/v1/reporting-obligations".to_string(),
+        "/api/v1/end-use-checks".to_string(),
+        "/api/v1/reassessments".to_string(),
+        format!("/api/v1/reassessments/{r}"),
+        "/api/v1/compliance-audits".to_string(),
+        format!("/api/v1/organisations/{}/compliance-record", w.org1),
+        "/api/v1/notifications".to_string(),
+    ] {
+        let body = t.get(&w.exporter, &path).await.ok();
+        assert!(
+            body.as_array().is_none_or(|a| !a.is_empty()),
+            "{path}: {body}"
+        );
+        seen.push((path, body));
+    }
+    for (what, body) in &seen {
+        assert_exporter_safe(what, body, &staff);
+        let text = body.to_string();
+        assert!(!text.contains("SECRET-"), "{what}: {text}");
+        assert!(
+            !text.contains(evidence["id"].as_str().unwrap()),
+            "{what}: evidence id in {text}"
+        );
+    }
+    let eid = evidence["id"].as_str().unwrap();
+    t.get(&w.exporter, &format!("/api/v1/evidence/{eid}"))
+        .await
+        .problem(403);
 }

@@ -23,6 +23,7 @@ mod licences;
 mod lifecycle;
 mod list_sources;
 mod listing;
+mod monitoring;
 mod notes;
 mod notifications;
 mod observe;

@@ -309,6 +309,26 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ),
         ("ScanStatus", wire(app::documents::ScanStatus::ALL)),
         (
+            "ObligationState",
+            wire(app::monitoring::reports::ObligationState::ALL),
+        ),
+        ("CheckKind", wire(app::monitoring::checks::CheckKind::ALL)),
+        (
+            "CheckOutcome",
+            wire(app::monitoring::checks::CheckOutcome::ALL),
+        ),
+        (
+            "SourceKind",
+            wire(app::monitoring::evidence::SourceKind::ALL),
+        ),
+        (
+            "ReassessmentOutcome",
+            wire(app::monitoring::evidence::ReassessmentOutcome::ALL),
+        ),
+        ("AuditKind", wire(app::monitoring::audits::AuditKind::ALL)),
+        ("RiskRating", wire(app::monitoring::audits::RiskRating::ALL)),
+        ("Severity", wire(app::monitoring::audits::Severity::ALL)),
+        (
             "VerificationOutcome",
             wire(app::documents::VerificationOutcome::ALL),
         ),

@@ -342,7 +342,9 @@ pub(super) async fn case_page_timeline_blockers_and_typed_conditions(b: Backend)
             },
             Condition::ReportingObligation {
                 every_months: 6,
-                text: "report deployments".into()
+                text: "report deployments".into(),
+                attestations: vec![],
+                max_targets: None,
             },
             Condition::QuantityLimit { max: 10 },
             Condition::ValueLimit {

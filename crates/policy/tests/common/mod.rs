@@ -23,6 +23,7 @@ pub fn req() -> Req {
         end_user_type: EndUserType::Private,
         catch_all_notified: false,
         denial_match: false,
+        evidence_of_misuse: false,
     })
 }
 
