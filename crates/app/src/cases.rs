@@ -267,11 +267,9 @@ impl App {
                 }
                 validate_money("export.value", &e.value)?;
                 text("export.end_use", &e.end_use, 5000)?;
-                text(
-                    "export.marketing_authorisation",
-                    &e.marketing_authorisation,
-                    100,
-                )?;
+                if let Some(m) = &e.marketing_authorisation {
+                    text("export.marketing_authorisation", m, 100)?;
+                }
                 for (i, d) in e.documents.iter().enumerate() {
                     text(&format!("export.documents[{i}].kind"), &d.kind, 100)?;
                     text(&format!("export.documents[{i}].name"), &d.name, 300)?;
@@ -334,6 +332,7 @@ impl App {
             documents: vec![],
             flags: vec![],
             denial_matches: vec![],
+            catch_all: vec![],
             shipments: vec![],
             appeal_until: None,
             appeal: None,
@@ -631,13 +630,29 @@ impl App {
             export: current.body.export.clone(),
         };
         self.validate_application(who, &draft).await?;
-        if let Some(e) = &current.body.export {
-            self.check_marketing_authorisation(who, e).await?;
-        }
         let denial_matches = self.denial_matches_for(&current.body).await?;
-        let (dets, policy_version) = self
-            .determine_case(&current.body, !denial_matches.is_empty())
+        // Standing catch-all notifications for this exporter, end user and destination join the case.
+        let standing = self
+            .standing_catch_alls(Some(current.org_id.as_str()), &current.body)
             .await?;
+        let mut body = current.body.clone();
+        body.catch_all.extend(standing.iter().cloned());
+        let (dets, policy_version) = self
+            .determine_case(&body, !denial_matches.is_empty())
+            .await?;
+        // The citation check applies only where the item's regime has a marketing step (the determination
+        // says so); an item controlled only as dual-use goes straight to an export licence.
+        if let Some(e) = &current.body.export {
+            let marketing_step = |d: &CaseDetermination| {
+                d.determination
+                    .get("marketing_step")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(true)
+            };
+            if dets.iter().any(marketing_step) {
+                self.check_marketing_authorisation(who, e).await?;
+            }
+        }
         let mut required: BTreeSet<ReviewKind> = BTreeSet::new();
         let mut docs: BTreeSet<String> = BTreeSet::new();
         let mut target: Option<u32> = None;
@@ -669,6 +684,7 @@ impl App {
                 r.body.target_working_days = target;
                 r.body.submitted_at = Some(at.clone());
                 r.body.denial_matches = denial_matches;
+                r.body.catch_all.extend(standing);
                 for k in required {
                     r.body.advice.push(AdviceEntry {
                         review: k,
@@ -696,7 +712,15 @@ impl App {
         e: &ExportDetails,
     ) -> AppResult<()> {
         let field = "export.marketing_authorisation";
-        let cited = e.marketing_authorisation.trim();
+        let Some(cited) = e.marketing_authorisation.as_deref().map(str::trim) else {
+            return Err(AppError::invalid(
+                field,
+                format!(
+                    "required: product {} is controlled under a regime with a marketing step; cite the marketing licence or marketing-licence exemption covering it and destination {}",
+                    e.product, e.destination
+                ),
+            ));
+        };
         let missing = || {
             AppError::invalid(
                 field,
@@ -764,7 +788,7 @@ impl App {
     }
 
     /// Evaluates policy for every (product, destination, end-user type) of a case as of today.
-    async fn determine_case(
+    pub(crate) async fn determine_case(
         &self,
         body: &CaseBody,
         denial_match: bool,
@@ -819,7 +843,7 @@ impl App {
                 security_grade: class.security_grade,
                 destination: d.clone(),
                 end_user_type: t,
-                catch_all_notified: class.catch_all_notified,
+                catch_all_notified: class.legacy_catch_all || crate::catch_all::applies(body, &d),
                 denial_match,
                 evidence_of_misuse,
             };
@@ -1530,12 +1554,17 @@ impl App {
         &self,
         case: &Record<CaseBody>,
     ) -> AppResult<Option<Record<CaseBody>>> {
-        let Some(e) = &case.body.export else {
+        let Some(cited) = case
+            .body
+            .export
+            .as_ref()
+            .and_then(|e| e.marketing_authorisation.as_deref())
+        else {
             return Ok(None);
         };
         match self
             .store
-            .get_by_reference::<CaseBody>(CASE, marketing_reference(&e.marketing_authorisation))
+            .get_by_reference::<CaseBody>(CASE, marketing_reference(cited))
             .await
         {
             Ok(ml) if ml.org_id == case.org_id && ml.body.licence == LicenceKind::Marketing => {
@@ -1580,7 +1609,8 @@ impl App {
                 .body
                 .export
                 .as_ref()
-                .is_some_and(|e| marketing_reference(&e.marketing_authorisation) == ml_ref);
+                .and_then(|e| e.marketing_authorisation.as_deref())
+                .is_some_and(|m| marketing_reference(m) == ml_ref);
             if !cites {
                 continue;
             }

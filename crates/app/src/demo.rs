@@ -228,7 +228,6 @@ impl App {
                 ClassifyProduct {
                     control_entries: p.claimed_control_entries.clone(),
                     security_grade: g,
-                    catch_all_notified: false,
                     note: Some("confirmed (demo)".into()),
                 },
             )
@@ -472,7 +471,6 @@ impl App {
                 ClassifyProduct {
                     control_entries: p.claimed_control_entries.clone(),
                     security_grade: grade,
-                    catch_all_notified: false,
                     note: Some("confirmed (demo)".into()),
                 },
             )

@@ -493,7 +493,7 @@ impl App {
         after.body.classification = Some(Classification {
             control_entries: entries,
             security_grade: c.security_grade,
-            catch_all_notified: c.catch_all_notified,
+            legacy_catch_all: false,
             note,
             classified_by: who.user_id.clone(),
             classified_at: after.updated_at.clone(),

@@ -13,6 +13,7 @@ pub mod appeals;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;
+pub mod catch_all;
 pub mod delivery;
 pub mod demo;
 pub mod demo_history;

@@ -179,10 +179,15 @@ pub struct NewProduct {
 pub struct Classification {
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
-    /// The authority notified the exporter of a human-rights concern about this (non-listed) item
-    /// (catch-all, Art. 5 of Regulation 2021/821): it is then treated as a cyber-surveillance item, never exempt.
-    #[serde(default)]
-    pub catch_all_notified: bool,
+    /// Written by classifications made before catch-all notifications concerned a specific export
+    /// (`app::catch_all`): the product was notified everywhere. Read so that those products stay controlled;
+    /// no new classification sets it.
+    #[serde(
+        default,
+        rename = "catch_all_notified",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub legacy_catch_all: bool,
     pub note: Option<String>,
     pub classified_by: String,
     pub classified_at: String,
@@ -211,10 +216,6 @@ pub struct ClassifyProduct {
     /// Confirmed or corrected control entries; empty when the product is not listed.
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
-    /// The authority notified the exporter of a human-rights concern about this non-listed item (catch-all,
-    /// Art. 5 of Regulation 2021/821): it is then treated as a cyber-surveillance item, never exempt.
-    #[serde(default)]
-    pub catch_all_notified: bool,
     pub note: Option<String>,
 }
 
@@ -280,8 +281,11 @@ pub struct ExportDetails {
     #[serde(default)]
     pub documents: Vec<AttachedDocument>,
     /// Reference of the marketing licence (e.g. ML-2026-000001) or id of the marketing-licence exemption that
-    /// covers the same product and destination.
-    pub marketing_authorisation: String,
+    /// covers the same product and destination. Required at submission when the product's regime has a
+    /// marketing step (the policy determination's `marketing_step`, reference: the defence regime); an item
+    /// controlled only as dual-use needs none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing_authorisation: Option<String>,
     #[serde(default)]
     pub intermediaries: Vec<Party>,
 }
@@ -540,6 +544,9 @@ pub struct CaseBody {
     /// Denials in force the application matches (docs/denials.md), with the consultations they opened.
     #[serde(default)]
     pub denial_matches: Vec<crate::denials::DenialMatch>,
+    /// Catch-all notifications and declarations on this application (EU 2021/821 Art. 5, `app::catch_all`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catch_all: Vec<crate::catch_all::CaseCatchAll>,
     /// The last day on which the refusal may be appealed (the policy's `[deadlines]` appeal window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appeal_until: Option<NaiveDate>,

@@ -197,7 +197,7 @@ impl App {
                     Some(pid.clone()),
                     class.control_entries,
                     class.security_grade,
-                    class.catch_all_notified,
+                    class.legacy_catch_all,
                 )
             }
             (None, Some(entries), Some(grade)) => {

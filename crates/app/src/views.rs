@@ -172,6 +172,8 @@ pub struct ExporterCase {
     pub appeal: Option<ExporterAppeal>,
     /// Shipments recorded against the licence, accepted or rejected with the reason.
     pub shipments: Vec<crate::shipments::Shipment>,
+    /// Catch-all notifications the authority gave on this application and the exporter's declarations.
+    pub catch_all: Vec<crate::catch_all::ExporterCatchAll>,
     pub history: Vec<ExporterStateChange>,
 }
 
@@ -253,6 +255,7 @@ impl From<Case> for ExporterCase {
             appeal_until: b.appeal_until,
             appeal: b.appeal.map(ExporterAppeal::from),
             shipments: b.shipments,
+            catch_all: b.catch_all.into_iter().map(Into::into).collect(),
             history: b
                 .history
                 .into_iter()
@@ -335,7 +338,10 @@ pub(crate) fn redact_registration(who: &Principal, mut r: Registration) -> Regis
 pub struct ClassificationView {
     pub control_entries: Vec<String>,
     pub security_grade: domain::SecurityGrade,
-    pub catch_all_notified: bool,
+    /// A classification made before catch-alls concerned a specific export marked the product notified
+    /// everywhere; it stays so. New notifications are per export (`/applications/{id}/catch-all`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_catch_all: bool,
     pub note: Option<String>,
     /// The defence adviser who classified the product (not shown to exporters).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -348,7 +354,7 @@ impl ClassificationView {
         ClassificationView {
             control_entries: c.control_entries,
             security_grade: c.security_grade,
-            catch_all_notified: c.catch_all_notified,
+            legacy_catch_all: c.legacy_catch_all,
             note: c.note,
             classified_by: (who.role != Role::Exporter).then_some(c.classified_by),
             classified_at: c.classified_at,

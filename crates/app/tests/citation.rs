@@ -45,7 +45,7 @@ fn export(product: &str, dest: &str, cited: &str) -> NewApplication {
             },
             end_use: "investigation of serious crime".into(),
             documents: vec![],
-            marketing_authorisation: cited.into(),
+            marketing_authorisation: Some(cited.into()),
             intermediaries: vec![],
         }),
     }
@@ -170,7 +170,6 @@ async fn classify(
         ClassifyProduct {
             control_entries: vec![entry.into()],
             security_grade: grade,
-            catch_all_notified: false,
             note: None,
         },
     )

@@ -229,6 +229,12 @@ role_sets! {
     CustomsExporters = [Customs, Exporter];
     /// Officers and advisers (countersigning final advice).
     OfficersAdvisers = [Officer, Adviser];
+    /// Officers and exporters (a catch-all on an application: the authority's notice, the exporter's
+    /// declaration).
+    OfficersExporters = [Officer, Exporter];
+    /// Officers, auditors, administrators and exporters (standing catch-all notifications; exporters see
+    /// their own).
+    CatchAllReaders = [Officer, Auditor, Admin, Exporter];
 }
 
 /// The authenticated caller, admitted only if its role is one of `R`'s: a handler that takes `Allowed<Officers>`

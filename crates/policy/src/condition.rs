@@ -53,6 +53,9 @@ pub enum Fact {
     EvidenceOfMisuse,
     /// `control_entries`: list of the canonical codes of the given control entries.
     ControlEntries,
+    /// `regime`: the id of the licensing regime the item falls under (`[[regime]]`, e.g. `'defence'`,
+    /// `'dual-use'`), or `'none'` when no entry in force and no catch-all notification controls it.
+    Regime,
     /// `red_flag`: a human-rights adviser marked a red flag on the case. Known only when countersigning is
     /// evaluated (rules with effect `countersignatures`), after the advice is in.
     RedFlag,
@@ -78,6 +81,7 @@ impl Fact {
         Fact::DenialMatch,
         Fact::EvidenceOfMisuse,
         Fact::ControlEntries,
+        Fact::Regime,
         Fact::RedFlag,
         Fact::RefusalAdvised,
     ];
@@ -103,6 +107,7 @@ impl Fact {
             Fact::DenialMatch => "denial_match",
             Fact::EvidenceOfMisuse => "evidence_of_misuse",
             Fact::ControlEntries => "control_entries",
+            Fact::Regime => "regime",
             Fact::RedFlag => "red_flag",
             Fact::RefusalAdvised => "refusal_advised",
         }
@@ -121,6 +126,8 @@ pub(crate) struct Vocabulary<'a> {
     pub entries: &'a [String],
     /// Aliases (Wassenaar dotted form), for a helpful message.
     pub aliases: &'a [String],
+    /// `'none'` then the declared regime ids.
+    pub regimes: &'a [String],
 }
 
 impl Vocabulary<'_> {
@@ -131,6 +138,7 @@ impl Vocabulary<'_> {
             Fact::EndUserType => EndUserType::ALL.len(),
             Fact::Destination => self.countries.len(),
             Fact::Tier => 4,
+            Fact::Regime => self.regimes.len(),
             Fact::GovernmentEndUser
             | Fact::Embargoed
             | Fact::PartialEmbargo
@@ -162,6 +170,10 @@ impl Vocabulary<'_> {
                 .get(i)
                 .map_or(Value::Null, |v| v.as_str().into()),
             Fact::Tier => Value::Int(i as i64 + 1),
+            Fact::Regime => self
+                .regimes
+                .get(i)
+                .map_or(Value::Null, |v| v.as_str().into()),
             Fact::ControlEntries => Value::List(Arc::new(Vec::new())),
             _ => Value::Bool(i == 1),
         }
@@ -174,6 +186,7 @@ impl Vocabulary<'_> {
             Fact::EndUserType => EndUserType::ALL.iter().map(|v| v.as_str()).collect(),
             Fact::Destination => self.countries.iter().map(String::as_str).collect(),
             Fact::ControlEntries => self.entries.iter().map(String::as_str).collect(),
+            Fact::Regime => self.regimes.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
     }
@@ -196,6 +209,9 @@ pub(crate) struct FactValues<'a> {
     pub denial_match: bool,
     pub evidence_of_misuse: bool,
     pub control_entries: &'a [&'a str],
+    /// Index into the regime domain (`'none'` first, then the declared regimes), and the id.
+    pub regime_index: usize,
+    pub regime: &'a str,
     pub red_flag: bool,
     pub refusal_advised: bool,
 }
@@ -219,6 +235,7 @@ impl FactValues<'_> {
             Fact::DenialMatch => usize::from(self.denial_match),
             Fact::EvidenceOfMisuse => usize::from(self.evidence_of_misuse),
             Fact::ControlEntries => 0,
+            Fact::Regime => self.regime_index,
             Fact::RedFlag => usize::from(self.red_flag),
             Fact::RefusalAdvised => usize::from(self.refusal_advised),
         }
@@ -242,6 +259,7 @@ impl FactValues<'_> {
             Fact::EvidenceOfMisuse => Value::Bool(self.evidence_of_misuse),
             Fact::RedFlag => Value::Bool(self.red_flag),
             Fact::RefusalAdvised => Value::Bool(self.refusal_advised),
+            Fact::Regime => self.regime.into(),
             Fact::ControlEntries => Value::List(Arc::new(
                 self.control_entries
                     .iter()
@@ -614,10 +632,15 @@ mod tests {
     fn tables_agree_with_interpretation() {
         let set = crate::reference();
         let countries: Vec<String> = set.countries().iter().map(|c| c.code.clone()).collect();
+        let regimes: Vec<String> = ["none", "defence", "dual-use"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let vocab = Vocabulary {
             countries: &countries,
             entries: &[],
             aliases: &[],
+            regimes: &regimes,
         };
         let mut checked = 0;
         for rule in set.rules() {
@@ -648,6 +671,8 @@ mod tests {
                         denial_match: (n / 3) % 2 == 1,
                         evidence_of_misuse: (n / 11) % 2 == 1,
                         control_entries: &[],
+                        regime_index: (n / 11) % 3,
+                        regime: &regimes[(n / 11) % 3],
                         red_flag: (n / 5) % 2 == 1,
                         refusal_advised: (n / 7) % 2 == 1,
                     };
@@ -675,6 +700,7 @@ mod tests {
             countries: &countries,
             entries: &entries,
             aliases: &[],
+            regimes: &[],
         };
         let c = Condition::compile("control_entries.exists(e, e == '4A005')", &env, &vocab)
             .expect("compiles");

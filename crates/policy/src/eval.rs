@@ -49,8 +49,21 @@ pub struct Determination {
     pub target_working_days: Option<u32>,
     /// The version string of the policy used.
     pub policy_version: String,
+    /// The licensing regime the item falls under on the as-of date (the policy's `[[regime]]` id, e.g.
+    /// `defence` or `dual-use`); `None` when nothing controls the item or the policy declares no regimes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<String>,
+    /// Whether the item's regime has a marketing step: marketing needs a marketing licence (or its exemption)
+    /// and an export application must cite one. False when nothing controls the item; true for a controlled
+    /// item under a policy that declares no regimes (the two-step flow).
+    #[serde(default = "yes")]
+    pub marketing_step: bool,
     /// Every rule that fired, in evaluation order.
     pub rules: Vec<FiredRule>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A rule that fired, and why.
@@ -96,6 +109,9 @@ struct Resolved<'a> {
     not_in_force: Vec<&'a str>,
     tier_from: Option<NaiveDate>,
     cyber_codes: Vec<&'a str>,
+    /// The regime and the entries that put the item under it (empty for a catch-all item).
+    regime: Option<&'a crate::model::Regime>,
+    regime_codes: Vec<&'a str>,
 }
 
 impl Resolved<'_> {
@@ -175,6 +191,19 @@ impl Resolved<'_> {
             Fact::ControlEntries => {
                 write!(out, "control_entries=[{}]", f.control_entries.join(", "))
             }
+            Fact::Regime => match self.regime {
+                Some(r) if self.regime_codes.is_empty() => {
+                    write!(out, "regime={} (catch-all notification; {})", r.id, r.title)
+                }
+                Some(r) => write!(
+                    out,
+                    "regime={} ({}; {})",
+                    r.id,
+                    self.regime_codes.join(", "),
+                    r.title
+                ),
+                None => write!(out, "regime={}", f.regime),
+            },
             Fact::RedFlag => write!(out, "red_flag={}", f.red_flag),
             Fact::RefusalAdvised => write!(out, "refusal_advised={}", f.refusal_advised),
         };
@@ -347,10 +376,16 @@ fn with_resolved<T>(
     let mut codes: Vec<&str> = Vec::with_capacity(request.control_entries.len());
     let mut cyber_codes: Vec<&str> = Vec::new();
     let mut not_in_force: Vec<&str> = Vec::new();
+    // The regime of the item: of the entries in force, the one declared first (the regimes are in order of
+    // precedence); for a non-listed item made controlled by a catch-all notification, the catch-all regime.
+    let mut regime_index: Option<usize> = None;
     for code in &request.control_entries {
-        let entry = set
+        let index = set
             .entry_index(code)
-            .and_then(|i| set.entries.get(i))
+            .ok_or_else(|| EvalError::UnknownControlEntry(code.clone()))?;
+        let entry = set
+            .entries
+            .get(index)
             .ok_or_else(|| EvalError::UnknownControlEntry(code.clone()))?;
         // An entry added to the control list after the as-of date (or removed before it) did not control
         // the item on that day: it counts as not listed, and the reason says so.
@@ -360,6 +395,9 @@ fn with_resolved<T>(
             }
             continue;
         };
+        if let Some(Some(ri)) = set.entry_regime.get(index) {
+            regime_index = Some(regime_index.map_or(*ri, |x: usize| x.min(*ri)));
+        }
         if !codes.contains(&entry.code.as_str()) {
             codes.push(&entry.code);
             if version.cyber_surveillance {
@@ -377,6 +415,22 @@ fn with_resolved<T>(
         .assessments
         .get(ci)
         .is_some_and(|v| v.iter().any(|a| std::ptr::eq(a, assessment)));
+    if codes.is_empty() && request.catch_all_notified {
+        regime_index = set.regimes.iter().position(|r| r.catch_all);
+    }
+    let regime = regime_index.and_then(|i| set.regimes.get(i));
+    let regime_codes: Vec<&str> = match regime_index {
+        Some(ri) if !codes.is_empty() => codes
+            .iter()
+            .copied()
+            .filter(|c| {
+                set.entry_index(c)
+                    .and_then(|i| set.entry_regime.get(i).copied().flatten())
+                    == Some(ri)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let embargo = set.embargo_at(ci, as_of);
     let resolved = Resolved {
         set,
@@ -397,6 +451,8 @@ fn with_resolved<T>(
             denial_match: request.denial_match,
             evidence_of_misuse: request.evidence_of_misuse,
             control_entries: &codes,
+            regime_index: regime_index.map_or(0, |i| i + 1),
+            regime: regime.map_or(crate::load::NO_REGIME, |r| r.id.as_str()),
             red_flag: advice.red_flag,
             refusal_advised: advice.refusal_advised,
         },
@@ -404,6 +460,8 @@ fn with_resolved<T>(
         not_in_force,
         tier_from: own_assessment.then_some(assessment.effective_from),
         cyber_codes,
+        regime,
+        regime_codes,
     };
     then(&resolved)
 }
@@ -500,12 +558,18 @@ fn decide(r: &Resolved<'_>) -> Result<Determination, EvalError> {
             });
         }
     }
+    let controlled = r.facts.listed || r.facts.catch_all_notified;
     Ok(Determination {
         outcome,
         required_reviews: reviews.into_iter().collect(),
         required_documents: documents,
         target_working_days: target,
         policy_version: set.version.clone(),
+        regime: r.regime.map(|x| x.id.clone()),
+        marketing_step: match r.regime {
+            Some(x) => x.marketing_licence,
+            None => controlled && set.regimes.is_empty(),
+        },
         rules: fired,
     })
 }

@@ -28,7 +28,7 @@ pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactR
 pub use load::{Diagnostic, LoadError};
 pub use model::{
     Assessment, ControlEntry, ControlEntryVersion, Countersignatures, Country, Deadlines, Effect,
-    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion,
-    Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
+    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Regime, Rule,
+    RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

@@ -10,8 +10,8 @@ use crate::condition::{Condition, Fact, Vocabulary};
 use crate::date;
 use crate::model::{
     country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect,
-    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Rule, RuleVersion,
-    Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
+    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Regime, Rule,
+    RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 use chrono::{Datelike, NaiveDate};
 use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
@@ -158,7 +158,11 @@ struct RawEntry {
     code: Spanned<String>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
-    regime: Option<String>,
+    /// The control list, in words.
+    list: Option<String>,
+    /// The id of a `[[regime]]`; required (with `regime_source`) when the policy declares regimes.
+    regime: Option<Spanned<String>>,
+    regime_source: OptSource,
     parent: Option<Spanned<String>>,
     version: Spanned<Vec<RawEntryVersion>>,
 }
@@ -172,6 +176,18 @@ struct RawEntryVersion {
     cyber_surveillance: bool,
     source: OptSource,
     flag_source: OptSource,
+}
+
+/// `[[regime]]`: a licensing regime and the steps it has.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegime {
+    id: Spanned<String>,
+    title: String,
+    marketing_licence: bool,
+    #[serde(default)]
+    catch_all: bool,
+    source: OptSource,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +286,7 @@ struct At<T>(usize, T);
 struct Raw {
     manifests: Vec<At<RawManifest>>,
     countries: Vec<At<RawCountry>>,
+    regimes: Vec<At<RawRegime>>,
     entries: Vec<At<RawEntry>>,
     assessments: Vec<At<RawAssessment>>,
     defaults: Vec<At<RawDefaultAssessment>>,
@@ -283,7 +300,7 @@ struct Raw {
     holiday_years: Vec<At<RawHolidayYear>>,
 }
 
-const SECTIONS: &str = "policy, country, control_entry, assessment, default_assessment, embargo, \
+const SECTIONS: &str = "policy, country, regime, control_entry, assessment, default_assessment, embargo, \
      wassenaar_participant, rule, moratorium, calendar, deadlines, holiday_year, refusal_criterion, due_diligence_item, \
      red_flag";
 
@@ -508,6 +525,7 @@ impl Checker<'_> {
                     raw.vocabulary.extend(items.into_iter().map(|i| (kind, i)));
                 }
                 "country" => items!(raw.countries),
+                "regime" => items!(raw.regimes),
                 "control_entry" => items!(raw.entries),
                 "assessment" => items!(raw.assessments),
                 "embargo" => items!(raw.embargoes),
@@ -563,6 +581,9 @@ impl Checker<'_> {
         }
     }
 }
+
+/// The value of the `regime` fact for an item no regime controls.
+pub(crate) const NO_REGIME: &str = "none";
 
 fn upper(s: &str) -> String {
     s.trim().to_ascii_uppercase()
@@ -667,8 +688,43 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
     let n = countries.len();
     let unknown_country = |code: &str| format!("unknown country {code:?}: not in the country list");
 
+    // Regimes, in order of precedence.
+    let mut regimes: Vec<Regime> = Vec::new();
+    for At(f, rr) in &raw.regimes {
+        let id = rr.id.get_ref().trim().to_string();
+        let at = rr.id.span().start;
+        let what = format!("regime {id}");
+        let source = c.source(*f, at, &what, &rr.source);
+        if id.is_empty()
+            || id == NO_REGIME
+            || !id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        {
+            c.at(*f, at, format!("regime id {id:?} must be lower-case letters and hyphens, and not {NO_REGIME:?}"));
+            continue;
+        }
+        if regimes.iter().any(|r| r.id == id) {
+            c.at(*f, at, format!("regime {id} declared twice"));
+            continue;
+        }
+        if rr.catch_all && regimes.iter().any(|r| r.catch_all) {
+            c.at(
+                *f,
+                at,
+                format!("{what}: only one regime may take catch-all items (catch_all = true)"),
+            );
+        }
+        regimes.push(Regime {
+            id,
+            title: rr.title.trim().to_string(),
+            marketing_licence: rr.marketing_licence,
+            catch_all: rr.catch_all,
+            source,
+        });
+    }
+
     // Control entries.
     let mut entries: Vec<ControlEntry> = Vec::new();
+    let mut entry_regime: Vec<Option<usize>> = Vec::new();
     let mut entry_lookup: HashMap<String, usize> = HashMap::new();
     for At(f, re) in &raw.entries {
         let code = re.code.get_ref().trim().to_string();
@@ -727,6 +783,53 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         }
         c.periods(*f, &format!("control entry {code}"), &mut periods, true);
         versions.sort_by_key(|v| v.effective_from);
+        // The regime: named, declared and sourced when the policy declares regimes; absent otherwise.
+        let at = re.code.span().start;
+        let (regime, regime_source) = match (&re.regime, regimes.is_empty()) {
+            (None, true) => {
+                if re.regime_source.is_some() {
+                    c.at(
+                        *f,
+                        at,
+                        format!("control entry {code}: regime_source without a regime"),
+                    );
+                }
+                (None, None)
+            }
+            (None, false) => {
+                c.at(
+                    *f,
+                    at,
+                    format!(
+                        "control entry {code} names no regime; give `regime` (one of: {}) and `regime_source`",
+                        regimes.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                (None, None)
+            }
+            (Some(r), _) => {
+                let id = r.get_ref().trim().to_string();
+                if !regimes.iter().any(|x| x.id == id) {
+                    c.at(
+                        *f,
+                        r.span().start,
+                        format!("control entry {code}: regime {id:?} is not a declared [[regime]]"),
+                    );
+                }
+                let source = c.source(
+                    *f,
+                    r.span().start,
+                    &format!("control entry {code} (regime, regime_source)"),
+                    &re.regime_source,
+                );
+                (Some(id), Some(source))
+            }
+        };
+        entry_regime.push(
+            regime
+                .as_ref()
+                .and_then(|id| regimes.iter().position(|x| &x.id == id)),
+        );
         entries.push(ControlEntry {
             code,
             aliases: re
@@ -734,7 +837,9 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
                 .iter()
                 .map(|a| a.get_ref().trim().to_string())
                 .collect(),
-            regime: re.regime.clone(),
+            list: re.list.clone(),
+            regime,
+            regime_source,
             parent: re.parent.as_ref().map(|p| p.get_ref().trim().to_string()),
             versions,
         });
@@ -1003,10 +1108,14 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         .iter()
         .flat_map(|e| e.aliases.iter().cloned())
         .collect();
+    let regime_ids: Vec<String> = std::iter::once(NO_REGIME.to_string())
+        .chain(regimes.iter().map(|r| r.id.clone()))
+        .collect();
     let vocab = Vocabulary {
         countries: &country_codes,
         entries: &entry_codes,
         aliases: &aliases,
+        regimes: &regime_ids,
     };
     let mut rules = Vec::new();
     let mut rule_ids = HashSet::new();
@@ -1165,6 +1274,8 @@ pub(crate) fn load(files: &[(String, String)]) -> Result<PolicySet, LoadError> {
         wassenaar,
         default_assessment,
         entries,
+        regimes,
+        entry_regime,
         entry_lookup,
         rules,
         moratoria,

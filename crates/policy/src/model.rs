@@ -49,8 +49,12 @@ pub struct ControlEntry {
     pub code: String,
     /// Aliases, e.g. `4.A.5`.
     pub aliases: Vec<String>,
-    /// The control regime or list the entry belongs to.
+    /// The control list the entry comes from, in words (e.g. "Wassenaar Arrangement Dual-Use List, Cat. 4").
+    pub list: Option<String>,
+    /// The id of the licensing regime the entry falls under (a `[[regime]]` of the policy), with its source;
+    /// `None` only in a policy that declares no regimes.
     pub regime: Option<String>,
+    pub regime_source: Option<Source>,
     /// For a sub-entry (a part of an entry whose cyber-surveillance flag differs from the rest), the
     /// canonical code of the entry it is part of.
     pub parent: Option<String>,
@@ -89,6 +93,23 @@ impl ControlEntry {
     pub fn title(&self) -> &str {
         self.versions.last().map_or("", |v| v.title.as_str())
     }
+}
+
+/// A licensing regime (`[[regime]]`): which steps an item controlled under it goes through. In the reference
+/// policy, as in Israel: `defence` (Defense Export Control Law 2007: marketing licence, then export licence)
+/// and `dual-use` (the economy ministry's dual-use order: export licence only). Regimes are declared in order
+/// of precedence: an item whose entries fall under several is under the first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Regime {
+    pub id: String,
+    pub title: String,
+    /// Marketing abroad needs a marketing licence (or a marketing-licence exemption), and an export
+    /// application must cite one.
+    pub marketing_licence: bool,
+    /// A non-listed item made controlled by a catch-all notification falls under this regime (at most one
+    /// regime says so).
+    pub catch_all: bool,
+    pub source: Source,
 }
 
 /// One version of a country assessment.
@@ -277,6 +298,10 @@ pub struct PolicySet {
     pub(crate) wassenaar: Vec<Vec<WassenaarParticipation>>,
     pub(crate) default_assessment: Vec<Assessment>,
     pub(crate) entries: Vec<ControlEntry>,
+    /// In order of precedence; empty in a policy that declares none.
+    pub(crate) regimes: Vec<Regime>,
+    /// Per entry, the index of its regime in `regimes`.
+    pub(crate) entry_regime: Vec<Option<usize>>,
     /// Upper-cased code or alias -> index into `entries`.
     pub(crate) entry_lookup: HashMap<String, usize>,
     pub(crate) rules: Vec<Rule>,
@@ -433,6 +458,16 @@ impl PolicySet {
         &self.entries
     }
 
+    /// The licensing regimes, in order of precedence (empty when the policy declares none).
+    pub fn regimes(&self) -> &[Regime] {
+        &self.regimes
+    }
+
+    /// A regime by id.
+    pub fn regime(&self, id: &str) -> Option<&Regime> {
+        self.regimes.iter().find(|r| r.id == id)
+    }
+
     /// A country by alpha-2 code, case-insensitively.
     pub fn country(&self, code: &str) -> Option<&Country> {
         self.country_index(code.trim())
@@ -511,7 +546,13 @@ impl PolicySet {
     /// 2009-12-23`), in file-section order.
     pub fn provenance(&self) -> Vec<(String, &Source)> {
         let mut out = Vec::new();
+        for r in &self.regimes {
+            out.push((format!("regime {}", r.id), &r.source));
+        }
         for e in &self.entries {
+            if let Some(s) = &e.regime_source {
+                out.push((format!("control entry {} (regime)", e.code), s));
+            }
             for v in &e.versions {
                 let what = format!("control entry {} version from {}", e.code, v.effective_from);
                 out.push((what.clone(), &v.source));

@@ -29,6 +29,7 @@ const FILES: &[(&str, &str)] = embed!(
     "holidays-2026.toml",
     "holidays-2027.toml",
     "policy.toml",
+    "regimes.toml",
     "rules.toml",
     "vocabulary.toml",
     "wassenaar.toml",

@@ -337,7 +337,7 @@ fn duplicates_and_missing_parts_are_reported() {
         &d,
         &files,
         "control-entries.toml",
-        "aliases = [\"4.A.5\"]\nregime = \"Wassenaar Arrangement Dual-Use List, Cat. 5",
+        "aliases = [\"4.A.5\"]\nlist = \"Wassenaar Arrangement Dual-Use List, Cat. 5",
         "used twice",
     );
     assert!(d

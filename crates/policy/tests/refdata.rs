@@ -27,10 +27,13 @@ fn entries_added_in_2019_are_controlled_from_their_eu_implementation() {
         );
         let on = listed_on(&[code], "2020-12-15");
         assert_eq!(on.outcome, LicenceRequired, "{code}");
-        assert!(
-            on.required_reviews.is_empty(),
-            "FR tier 1, private end user"
-        );
+        // FR tier 1, private end user: no review, except the economy ministry's for a dual-use-only item.
+        let expected = if code == "5A004.b" {
+            vec![EconomyCyber]
+        } else {
+            vec![]
+        };
+        assert_eq!(on.required_reviews, expected, "{code}");
     }
     // An entry in force alongside one that is not: the item is listed by the one in force only.
     let d = listed_on(&["5A002", "5A004.b"], "2020-12-14");
@@ -304,12 +307,12 @@ fn reference_calendar_is_sunday_to_thursday_in_jerusalem_with_israeli_holidays()
 fn every_reference_item_has_a_source_and_illustrative_ones_say_why() {
     let set = policy::reference();
     let sources = set.provenance();
-    // 14 entries (18 versions, each with a wording and a flag source), 62 assessment versions + default,
-    // 16 embargo periods (4 ended), 42 Wassenaar periods, 25 vocabulary items, the calendar and 11 years
-    // of holidays.
+    // 2 regimes, 14 entries (each with its regime's source; 18 versions, each with a wording and a flag
+    // source), 62 assessment versions + default, 16 embargo periods (4 ended), 42 Wassenaar periods, 25
+    // vocabulary items, the calendar and 11 years of holidays.
     assert_eq!(
         sources.len(),
-        18 * 2 + 52 + 10 + 1 + 16 + 4 + 42 + 25 + 1 + 11
+        2 + 14 + 18 * 2 + 52 + 10 + 1 + 16 + 4 + 42 + 25 + 1 + 11
     );
     for (what, s) in &sources {
         assert!(!s.document.is_empty() && !s.article.is_empty(), "{what}");
@@ -323,16 +326,19 @@ fn every_reference_item_has_a_source_and_illustrative_ones_say_why() {
         .filter(|(_, s)| s.illustrative.is_some())
         .map(|(w, _)| w.as_str())
         .collect();
-    // Assessments (all of them) and the working week; nothing else.
-    assert!(illustrative
-        .iter()
-        .all(|w| w.contains("assessment") || *w == "the calendar"));
-    assert_eq!(illustrative.len(), 52 + 10 + 1 + 1);
+    // Assessments (all of them), the working week, the regimes and the entries' assignment to them; nothing
+    // else.
+    assert!(illustrative.iter().all(|w| w.contains("assessment")
+        || *w == "the calendar"
+        || w.starts_with("regime ")
+        || w.ends_with("(regime)")));
+    assert_eq!(illustrative.len(), 52 + 10 + 1 + 1 + 2 + 14);
     let docs =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md"))
             .expect("docs/policy.md");
     assert!(docs.contains("### Illustrative items in the reference policy"));
     assert!(docs.contains("every country assessment") && docs.contains("the working week"));
+    assert!(docs.contains("every control entry's `regime`"));
 }
 
 #[test]

@@ -166,11 +166,16 @@ fn rule_2_not_controlled_without_entries_or_catch_all() {
 #[test]
 fn catch_all_makes_a_controlled_cyber_surveillance_item_never_exempt() {
     let r = req().entries(&[]).catch_all().on("2022-01-10");
-    // Would be exempt if listed (DE tier 1, restricted, marketing) but catch-all is never exempt.
-    assert_eq!(r.outcome(), LicenceRequired);
-    assert_eq!(r.reviews(), Vec::<domain::ReviewKind>::new());
+    // A catch-all item is a dual-use item: marketing it needs no licence (the regime has no marketing step),
+    // so neither is it ever exempt; its export needs a licence.
+    let m = r.eval();
+    assert_eq!(m.outcome, NotControlled);
+    assert_eq!(m.rules[0].id, "no-marketing-step");
+    let e = r.clone().export();
+    assert_eq!(e.outcome(), LicenceRequired);
+    assert_eq!(e.reviews(), vec![EconomyCyber]);
     let r = r.to("AE").export().user(GovernmentOther);
-    assert_eq!(r.reviews(), vec![HumanRights, ForeignAffairs]);
+    assert_eq!(r.reviews(), vec![HumanRights, ForeignAffairs, EconomyCyber]);
     assert_eq!(r.documents(), vec!["end-user-declaration"]);
     // Also with a listed non-cyber entry the catch-all behaves as cyber-surveillance.
     let r = req()

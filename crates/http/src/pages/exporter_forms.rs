@@ -672,7 +672,9 @@ fn parse_application(export: bool, v: &FormData) -> Result<NewApplication, (Stri
             },
             end_use: v.get("end_use").to_string(),
             documents: vec![],
-            marketing_authorisation: v.get("marketing_authorisation").trim().to_string(),
+            marketing_authorisation: Some(v.get("marketing_authorisation").trim())
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
             intermediaries: vec![],
         }),
     })

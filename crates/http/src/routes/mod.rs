@@ -6,6 +6,7 @@
 
 mod applications;
 mod audit;
+mod catch_all;
 mod customs;
 mod denials;
 mod documents;
@@ -151,6 +152,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tagged("applications", applications::router()))
         .merge(tagged("queues", queues::router()))
         .merge(tagged("policy", policy::router()))
+        .merge(tagged("catch-all", catch_all::router()))
         .merge(tagged("screening", screening::router()))
         .merge(tagged("lists", lists::router()))
         .merge(tagged("audit", audit::router()))

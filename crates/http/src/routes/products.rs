@@ -81,7 +81,7 @@ async fn update_product(
 /// Classify a product
 ///
 /// A defence adviser confirms or corrects the product's control entries and sets its security grade. The classification drives every policy determination about the product.
-#[utoipa::path(post, path = "/api/v1/products/{id}/classification", params(("id" = String, Path)), request_body(content = ClassifyProduct, example = json!({"control_entries": ["5A001.j"], "security_grade": "restricted", "catch_all_notified": false, "note": "Confirmed on the technical description"})), responses((status = 200, body = Product)))]
+#[utoipa::path(post, path = "/api/v1/products/{id}/classification", params(("id" = String, Path)), request_body(content = ClassifyProduct, example = json!({"control_entries": ["5A001.j"], "security_grade": "restricted", "note": "Confirmed on the technical description"})), responses((status = 200, body = Product)))]
 async fn classify_product(
     State(s): S,
     Allowed(p, _): Allowed<Advisers>,

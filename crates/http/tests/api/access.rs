@@ -435,6 +435,9 @@ fn sample_body(method: &str, template: &str, f: &Fixture) -> Option<(&'static st
         }
         "/webhooks" => j(json!({"url": "https://hooks.example.com/exportctl"})),
         "/applications/{id}/appeal" => j(json!({"grounds": "matrix"})),
+        "/applications/{id}/catch-all" => j(json!({"end_use": "matrix", "grounds": "matrix"})),
+        "/catch-all-notifications" => j(json!({"org_id": "nope", "end_user": "X",
+            "destination": "DE", "end_use": "matrix", "grounds": "matrix"})),
         "/applications/{id}/appeal/decision" => j(json!({"outcome": "upheld", "reason": "matrix"})),
         "/licences/{number}/shipments" => j(json!({"declaration_reference": "MATRIX-1",
             "shipped_on": "2026-01-02", "quantity": 1, "value": {"amount": "10.00", "currency": "EUR"}})),

@@ -34,6 +34,7 @@ mod openapi_contract;
 mod openapi_quality;
 mod policy_service;
 mod races_and_bounds;
+mod regimes_catch_all;
 mod screening_service;
 mod secrets;
 mod shipments;

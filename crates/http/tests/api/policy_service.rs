@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 both_backends!(
     stage_preview_publish,
-    catch_all_notification_controls_a_non_listed_item,
     a_version_published_for_a_future_date_does_not_apply_before_it
 );
 
@@ -148,52 +147,6 @@ async fn stage_preview_publish(b: Backend) {
         .ok();
     assert_eq!(stored["policy_version"], "reference-2017.1");
     assert_eq!(stored["determinations"][0]["outcome"], "licence-required");
-}
-
-async fn catch_all_notification_controls_a_non_listed_item(b: Backend) {
-    let t = TestApp::start(b).await;
-    let w = t.world().await;
-    let p = t
-        .post(
-            &w.exporter,
-            "/api/v1/products",
-            json!({"name": "Analytics", "version": "2", "description": "not listed"}),
-        )
-        .await
-        .ok();
-    let id = p["id"].as_str().unwrap();
-    let classify = |catch_all: bool| json!({"control_entries": [], "security_grade": "unclassified", "catch_all_notified": catch_all});
-    t.post(
-        &w.defence,
-        &format!("/api/v1/products/{id}/classification"),
-        classify(false),
-    )
-    .await
-    .ok();
-    let check =
-        json!({"product": id, "destination": "DE", "end_user_type": "government-intelligence"});
-    let d = t
-        .post(&w.exporter, "/api/v1/pre-application-checks", check.clone())
-        .await
-        .ok();
-    assert_eq!(d["determination"]["outcome"], "not-controlled");
-    // The authority notifies a human-rights concern: the item is controlled and never exempt.
-    t.post(
-        &w.defence,
-        &format!("/api/v1/products/{id}/classification"),
-        classify(true),
-    )
-    .await
-    .ok();
-    let d = t
-        .post(&w.exporter, "/api/v1/pre-application-checks", check)
-        .await
-        .ok();
-    assert_eq!(d["determination"]["outcome"], "licence-required", "{d}");
-    assert_eq!(
-        d["determination"]["required_reviews"],
-        json!(["human-rights"])
-    );
 }
 
 /// Published with an effective date three days ahead: until that day every question is answered under the
