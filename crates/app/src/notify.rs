@@ -42,10 +42,13 @@ pub enum Event {
     RegistrationDecided,
     NoteMention,
     DocumentInfected,
+    CaseReturned,
+    CaseResubmitted,
+    CaseNoLicenceRequired,
 }
 
 impl Event {
-    pub const ALL: [Event; 25] = [
+    pub const ALL: [Event; 28] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -71,6 +74,9 @@ impl Event {
         Event::RegistrationDecided,
         Event::NoteMention,
         Event::DocumentInfected,
+        Event::CaseReturned,
+        Event::CaseResubmitted,
+        Event::CaseNoLicenceRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Event {
             Event::RegistrationDecided => "registration.decided",
             Event::NoteMention => "note.mention",
             Event::DocumentInfected => "document.infected",
+            Event::CaseReturned => "case.returned",
+            Event::CaseResubmitted => "case.resubmitted",
+            Event::CaseNoLicenceRequired => "case.no-licence-required",
         }
     }
 
@@ -121,6 +130,8 @@ impl Event {
                 | Event::CaseLapsed
                 | Event::AppealDecided
                 | Event::RegistrationDecided
+                | Event::CaseReturned
+                | Event::CaseNoLicenceRequired
         )
     }
 
@@ -151,6 +162,9 @@ impl Event {
             Event::AppealDecided => ("Appeal on {ref} decided", "The appeal against the refusal of application {ref} was decided (state: {state})."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
+            Event::CaseReturned => ("Application {ref} returned for editing", "The licensing authority returned application {ref} to you for editing; the reason is in the application. The processing clock is stopped until you resubmit it."),
+            Event::CaseResubmitted => ("Application {ref} resubmitted", "The exporter edited and resubmitted application {ref}, which is assigned to you."),
+            Event::CaseNoLicenceRequired => ("No licence required for {ref}", "The licensing authority concluded that no licence is required for application {ref}."),
             Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
         };
         let fill = |s: &str| s.replace("{ref}", reference).replace("{state}", state);
@@ -456,6 +470,7 @@ impl App {
                 self.schedule_reminder(tx, after).await?;
             }
             Some(A::Respond) => events.push((Event::ResponseReceived, officers_or_assigned())),
+            Some(A::Resubmit) => events.push((Event::CaseResubmitted, officers_or_assigned())),
             Some(A::Surrender) => events.push((Event::LicenceSurrendered, officers_or_assigned())),
             // Every officer: the reviewer must be another officer than the one who decided.
             Some(A::Appeal) => {
@@ -483,6 +498,8 @@ impl App {
                     A::Expire => Some(Event::LicenceExpired),
                     A::Exhaust => Some(Event::LicenceExhausted),
                     A::Lapse => Some(Event::CaseLapsed),
+                    A::ReturnForEditing => Some(Event::CaseReturned),
+                    A::ConcludeNoLicenceRequired => Some(Event::CaseNoLicenceRequired),
                     A::UpholdRefusal | A::OverturnRefusal => Some(Event::AppealDecided),
                     _ => None,
                 };

@@ -297,6 +297,7 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("NoteVisibility", wire(app::notes::NoteVisibility::ALL)),
         ("ShipmentStatus", wire(app::shipments::ShipmentStatus::ALL)),
         ("AppealOutcome", wire(app::model::AppealOutcome::ALL)),
+        ("ExemptionState", wire(app::model::ExemptionState::ALL)),
         ("OfficerGrade", wire(OfficerGrade::ALL)),
         ("FinalOutcome", wire(app::final_advice::FinalOutcome::ALL)),
         (
