@@ -48,10 +48,19 @@ pub fn clock_intervals(
         let d = date_of(&h.at, calendar);
         match h.to {
             CaseState::Submitted => running = Some(d),
-            CaseState::UnderReview if h.from == CaseState::AwaitingExporter => running = Some(d),
+            CaseState::UnderReview
+                if matches!(
+                    h.from,
+                    CaseState::AwaitingExporter | CaseState::ReturnedForEditing
+                ) =>
+            {
+                running = Some(d)
+            }
             CaseState::AwaitingExporter
+            | CaseState::ReturnedForEditing
             | CaseState::Approved
             | CaseState::Refused
+            | CaseState::NoLicenceRequired
             | CaseState::Withdrawn => {
                 if let Some(s) = running.take() {
                     out.push((s, Some(d)));
@@ -155,7 +164,9 @@ impl App {
         // One target per case, the same in the case and in the queues.
         body.target_working_days = target;
         let screening_gaps = self.screening_gaps(&body);
+        let advice_conflicts = crate::advice::advice_conflicts(&body);
         Ok(Case {
+            advice_conflicts,
             id: r.id,
             reference: r.reference.unwrap_or_default(),
             org_id: r.org_id.unwrap_or_default(),
@@ -297,6 +308,43 @@ impl App {
         who: &Principal,
         a: NewApplication,
     ) -> AppResult<CaseView> {
+        self.create_case(who, a, None).await
+    }
+
+    /// An exporter applies to vary its issued licence (quantity, value, consignee, end user, validity, an
+    /// added product): a new draft case linked to the original (`variation_of`) with the new details, which
+    /// is submitted like any application — determined and screened again under the policy in force. When the
+    /// variation is issued, the original licence is superseded in the same transaction.
+    pub async fn create_variation(
+        &self,
+        who: &Principal,
+        id: &str,
+        v: NewVariation,
+    ) -> AppResult<CaseView> {
+        who.exporter_org("vary licences")?;
+        let reason = text("reason", &v.reason, 5000)?;
+        let original = self.case_record(who, id).await?;
+        if original.state != CaseState::Issued.as_str() {
+            return Err(AppError::Conflict(format!(
+                "only an issued licence can be varied; this case is {}",
+                original.state
+            )));
+        }
+        let a = NewApplication {
+            licence: original.body.licence,
+            marketing: v.marketing,
+            export: v.export,
+        };
+        self.create_case(who, a, Some((original.id, reason))).await
+    }
+
+    /// A new draft: an application, or a variation of the case `variation` names (with the reason).
+    async fn create_case(
+        &self,
+        who: &Principal,
+        a: NewApplication,
+        variation: Option<(String, String)>,
+    ) -> AppResult<CaseView> {
         let org = who.exporter_org("apply")?.to_string();
         if !self.org_is_registered(&org).await? {
             return Err(AppError::Conflict(
@@ -342,6 +390,8 @@ impl App {
             countersigning: None,
             history: vec![],
             submitted_at: None,
+            variation_of: variation.as_ref().map(|(o, _)| o.clone()),
+            superseded_by: None,
         };
         let mut tx = self.store.begin().await?;
         tx.lock_writes().await?;
@@ -361,15 +411,19 @@ impl App {
             )
         };
         tx.insert(&rec).await?;
+        let (action, reason) = match &variation {
+            Some((_, r)) => ("create-variation", Some(r.as_str())),
+            None => ("create-application", None),
+        };
         audit(
             &mut tx,
             who,
-            "create-application",
+            action,
             CASE,
             &rec.id,
             None::<&()>,
             Some(&rec.body),
-            None,
+            reason,
         );
         tx.commit().await?;
         self.view_for(who, rec)
@@ -590,6 +644,11 @@ impl App {
                 .await?;
             self.monitoring_after_change(&mut tx, who, a, &after)
                 .await?;
+            if a == CaseAction::Issue {
+                if let Some(original) = after.body.variation_of.clone() {
+                    self.supersede(&mut tx, who, &original, &after).await?;
+                }
+            }
         }
         self.notify_case_change(&mut tx, who, audit_action, action, &before, &after)
             .await?;
@@ -609,6 +668,64 @@ impl App {
         self.view_for(who, after)
     }
 
+    /// The original licence of variation `variation`, just issued, is superseded: the original case moves
+    /// `issued -> superseded` (the service's edge) with its licence record, in the variation's transaction,
+    /// with the original's own audit event. 409 when the original is no longer issued (suspended, revoked,
+    /// already superseded...): the variation cannot be issued over it.
+    async fn supersede(
+        &self,
+        tx: &mut store::Tx,
+        who: &Principal,
+        original: &str,
+        variation: &Record<CaseBody>,
+    ) -> AppResult<()> {
+        let before = tx
+            .get::<CaseBody>(CASE, original)
+            .await
+            .map_err(not_found("application"))?;
+        let current: CaseState = before.state.parse().map_err(AppError::Internal)?;
+        let next = transition(current, CaseAction::Supersede, domain::Actor::System).map_err(
+            |_| {
+                AppError::Conflict(format!(
+                    "the licence this variation varies is {current}, not issued: the variation cannot supersede it"
+                ))
+            },
+        )?;
+        let reference = variation.reference.clone().unwrap_or_default();
+        let reason = format!("superseded by variation {reference}");
+        let mut after = before.clone();
+        after.state = next.as_str().into();
+        after.body.superseded_by = Some(variation.id.clone());
+        after.body.history.push(StateChange {
+            at: now(),
+            from: current,
+            to: next,
+            by: who.user_id.clone(),
+            by_username: Some(who.username.clone()),
+            reason: Some(reason.clone()),
+        });
+        after.version = before.version + 1;
+        after.updated_at = now();
+        (after.tags, after.search) = case_index(&after.body);
+        tx.update(&after).await?;
+        tx.set_due_on(CASE, &after.id, None).await?;
+        self.sync_licence(tx, who, CaseAction::Supersede, &after, Some(&reason))
+            .await?;
+        audit(
+            tx,
+            who,
+            "supersede-licence",
+            CASE,
+            &after.id,
+            Some(&serde_json::json!({"state": before.state, "version": before.version})),
+            Some(
+                &serde_json::json!({"state": after.state, "version": after.version, "body": after.body}),
+            ),
+            Some(&reason),
+        );
+        Ok(())
+    }
+
     pub async fn submit_application(
         &self,
         who: &Principal,
@@ -616,10 +733,39 @@ impl App {
         b: ActionBody,
     ) -> AppResult<CaseView> {
         who.exporter_org("submit applications")?;
+        self.submit_details(who, id, b, CaseAction::Submit).await
+    }
+
+    /// The exporter resubmits a case an officer returned for editing (`returned-for-editing ->
+    /// under-review`): the details are validated, determined and screened again under the policy in force
+    /// today, exactly as at submission; advice of a kind the new determinations require and the case has not
+    /// had yet is requested.
+    pub async fn resubmit_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<CaseView> {
+        who.exporter_org("resubmit applications")?;
+        self.submit_details(who, id, b, CaseAction::Resubmit).await
+    }
+
+    /// Submission and resubmission: validation, the marketing authorisation, determination and screening.
+    async fn submit_details(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+        action: CaseAction,
+    ) -> AppResult<CaseView> {
         let current = self.case_view(self.case_record(who, id).await?)?;
-        if current.state != CaseState::Draft {
+        let from = match action {
+            CaseAction::Resubmit => CaseState::ReturnedForEditing,
+            _ => CaseState::Draft,
+        };
+        if current.state != from {
             return Err(AppError::InvalidTransition {
-                action: "submit".into(),
+                action: action.as_str().into(),
                 current: current.state,
             });
         }
@@ -640,17 +786,24 @@ impl App {
         let (dets, policy_version) = self
             .determine_case(&body, !denial_matches.is_empty())
             .await?;
-        // The citation check applies only where the item's regime has a marketing step (the determination
-        // says so); an item controlled only as dual-use goes straight to an export licence.
+        // The citation check applies only to controlled items (a product the policy in force finds not
+        // controlled for this destination and end user is exported without a marketing authorisation) and
+        // only where the item's regime has a marketing step (the determination says so; an item controlled
+        // only as dual-use goes straight to an export licence). A citation given anyway is checked.
         if let Some(e) = &current.body.export {
             let marketing_step = |d: &CaseDetermination| {
-                d.determination
-                    .get("marketing_step")
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(true)
+                d.outcome != Outcome::NotControlled
+                    && d.determination
+                        .get("marketing_step")
+                        .and_then(serde_json::Value::as_bool)
+                        .unwrap_or(true)
             };
-            if dets.iter().any(marketing_step) {
-                self.check_marketing_authorisation(who, e).await?;
+            let cited = e
+                .marketing_authorisation
+                .as_deref()
+                .is_some_and(|m| !m.trim().is_empty());
+            if dets.iter().any(marketing_step) || cited {
+                self.check_marketing_authorisation(who, e, &dets).await?;
             }
         }
         let mut required: BTreeSet<ReviewKind> = BTreeSet::new();
@@ -669,12 +822,16 @@ impl App {
             .screen_case_parties(Some(current.org_id.as_str()), &current.body)
             .await?;
         let at = now();
+        let audit_action = match action {
+            CaseAction::Resubmit => "resubmit-application",
+            _ => "submit-application",
+        };
         self.change_case(
             who,
             id,
             b.expected_version.or(Some(current.version)),
-            Some(CaseAction::Submit),
-            "submit-application",
+            Some(action),
+            audit_action,
             None,
             move |r| {
                 r.body.determinations = dets;
@@ -682,10 +839,14 @@ impl App {
                 r.body.required_reviews = required.iter().copied().collect();
                 r.body.required_documents = docs.into_iter().collect();
                 r.body.target_working_days = target;
-                r.body.submitted_at = Some(at.clone());
+                if r.body.submitted_at.is_none() {
+                    r.body.submitted_at = Some(at.clone());
+                }
                 r.body.denial_matches = denial_matches;
                 r.body.catch_all.extend(standing);
-                for k in required {
+                // A resubmission keeps the advice already requested or given; it asks only for new kinds.
+                let asked: BTreeSet<ReviewKind> = r.body.advice.iter().map(|a| a.review).collect();
+                for k in required.into_iter().filter(|k| !asked.contains(k)) {
                     r.body.advice.push(AdviceEntry {
                         review: k,
                         requested_by: "policy".into(),
@@ -696,7 +857,23 @@ impl App {
                     });
                 }
                 if let Some((hits, versions)) = hits {
-                    r.body.screening = hits;
+                    // On resubmission a hit already decided for the same party and list entry keeps its
+                    // decision; hits of parties no longer on the case go (the audit log keeps them).
+                    let old = std::mem::take(&mut r.body.screening);
+                    r.body.screening = hits
+                        .into_iter()
+                        .map(|h| {
+                            old.iter()
+                                .find(|o| {
+                                    o.party_role == h.party_role
+                                        && o.party_name == h.party_name
+                                        && o.list == h.list
+                                        && o.source_id == h.source_id
+                                })
+                                .cloned()
+                                .unwrap_or(h)
+                        })
+                        .collect();
                     r.body.screened_with = versions;
                 }
                 Ok(())
@@ -705,22 +882,32 @@ impl App {
         .await
     }
 
-    /// An export application must cite a marketing licence or exemption for the same product and destination.
+    /// An export application of a controlled item must cite a marketing licence or exemption for the same
+    /// product and destination (`dets`: the case's determinations under the policy in force today).
     async fn check_marketing_authorisation(
         &self,
         who: &Principal,
         e: &ExportDetails,
+        dets: &[CaseDetermination],
     ) -> AppResult<()> {
         let field = "export.marketing_authorisation";
-        let Some(cited) = e.marketing_authorisation.as_deref().map(str::trim) else {
+        let cited = e
+            .marketing_authorisation
+            .as_deref()
+            .map_or("", str::trim);
+        if cited.is_empty() {
+            let outcome = dets
+                .iter()
+                .find(|d| d.outcome != Outcome::NotControlled)
+                .map_or("controlled", |d| d.outcome.as_str());
             return Err(AppError::invalid(
                 field,
                 format!(
-                    "required: product {} is controlled under a regime with a marketing step; cite the marketing licence or marketing-licence exemption covering it and destination {}",
+                    "required: the policy in force finds product {} to {} {outcome} under a regime with a marketing step; cite the marketing licence or marketing-licence exemption covering it and this destination",
                     e.product, e.destination
                 ),
             ));
-        };
+        }
         let missing = || {
             AppError::invalid(
                 field,
@@ -773,7 +960,14 @@ impl App {
             Ok(x)
                 if x.body.product == e.product && x.body.destination == e.destination.as_str() =>
             {
-                Ok(())
+                // Granted, within its validity, and still exempt under the policy in force today.
+                match self
+                    .exemption_citation_refused(&x.body, &e.destination, e.end_user.end_user_type)
+                    .await?
+                {
+                    None => Ok(()),
+                    Some(why) => Err(AppError::invalid(field, why)),
+                }
             }
             Ok(_) => Err(AppError::invalid(
                 field,
@@ -889,8 +1083,39 @@ impl App {
         .await
     }
 
-    /// An exporter changes its draft: the new details replace the old; the licence kind stays. Only a draft
-    /// changes this way (a submitted case changes through information requests and answers).
+    /// An officer returns a case under review to the exporter for editing (`under-review ->
+    /// returned-for-editing`), with the reason; the processing clock stops until the exporter resubmits it.
+    pub async fn return_for_editing(
+        &self,
+        who: &Principal,
+        id: &str,
+        b: ActionBody,
+    ) -> AppResult<CaseView> {
+        who.require(&[Role::Officer], "return applications for editing")?;
+        let reason = match b.reason.as_deref() {
+            Some(r) => text("reason", r, 5000)?,
+            None => {
+                return Err(AppError::invalid(
+                    "reason",
+                    "say what the exporter should change",
+                ))
+            }
+        };
+        self.change_case(
+            who,
+            id,
+            b.expected_version,
+            Some(CaseAction::ReturnForEditing),
+            "return-for-editing",
+            Some(&reason),
+            |_| Ok(()),
+        )
+        .await
+    }
+
+    /// An exporter changes its draft, or a case returned to it for editing: the new details replace the old;
+    /// the licence kind stays. Only these change this way (a case under review changes through information
+    /// requests and answers).
     pub async fn update_draft(
         &self,
         who: &Principal,
@@ -899,7 +1124,7 @@ impl App {
     ) -> AppResult<CaseView> {
         who.exporter_org("change applications")?;
         let current = self.case_record(who, id).await?;
-        draft_only(&current.state, "changed")?;
+        editable(&current.state)?;
         let a = NewApplication {
             licence: current.body.licence,
             marketing: b.marketing,
@@ -918,7 +1143,7 @@ impl App {
             "update-application",
             None,
             move |r| {
-                draft_only(&r.state, "changed")?;
+                editable(&r.state)?;
                 r.body.marketing = a.marketing;
                 r.body.export = a.export;
                 r.body.denial_matches = denial_matches;
@@ -1254,6 +1479,16 @@ impl App {
                 "advice to approve with conditions must state the conditions",
             ));
         }
+        crate::advice::validate_entities(&a.entities)?;
+        for (i, e) in a.entities.iter().enumerate() {
+            in_vocabulary(
+                &set,
+                today,
+                &format!("entities[{i}].criteria"),
+                VocabularyKind::RefusalCriterion,
+                &words(&e.criteria.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+            )?;
+        }
         if kind == ReviewKind::HumanRights {
             for item in domain::DueDiligenceItem::ALL.iter().filter(|item| {
                 set.vocabulary_allows(VocabularyKind::DueDiligenceItem, item.as_str(), today)
@@ -1286,6 +1521,7 @@ impl App {
                     current: state,
                 });
             }
+            crate::advice::targets_on_case(&r.body, &a.entities)?;
             let entry = r
                 .body
                 .advice
@@ -1896,6 +2132,17 @@ fn draft_only(state: &str, what: &str) -> AppResult<()> {
     }
 }
 
+/// Only a draft, or a case an officer returned for editing, has its details changed by the exporter.
+fn editable(state: &str) -> AppResult<()> {
+    if state == CaseState::Draft.as_str() || state == CaseState::ReturnedForEditing.as_str() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "only a draft or an application returned for editing can be changed; this application is {state} (withdraw it instead)"
+        )))
+    }
+}
+
 /// The case reference a marketing authorisation cites: a reference, or a licence number ("L-" + reference).
 fn marketing_reference(cited: &str) -> &str {
     let cited = cited.trim();
@@ -2176,6 +2423,44 @@ mod tests {
         let iv = clock_intervals(&h, &cal);
         assert_eq!(iv.len(), 2);
         assert_eq!(cal.elapsed(&iv, "2026-12-31".parse().unwrap()), 6);
+    }
+
+    #[test]
+    fn clock_stops_while_returned_for_editing_and_at_no_licence_required() {
+        use CaseState::*;
+        let returned = vec![
+            ch("2026-11-02T09:00:00Z", Draft, Submitted),
+            ch("2026-11-03T09:00:00Z", Submitted, UnderReview),
+            ch("2026-11-06T09:00:00Z", UnderReview, AwaitingExporter),
+            ch("2026-11-16T09:00:00Z", AwaitingExporter, UnderReview),
+            ch("2026-11-17T09:00:00Z", UnderReview, ReturnedForEditing),
+            ch("2026-11-30T09:00:00Z", ReturnedForEditing, UnderReview),
+            ch("2026-12-01T09:00:00Z", UnderReview, Approved),
+        ];
+        let cal = domain::workdays::Calendar::default();
+        let iv = clock_intervals(&returned, &cal);
+        assert_eq!(iv.len(), 3);
+        // The same days as without the return, plus the day after resubmission; none while returned.
+        let without: u32 = cal.elapsed(
+            &clock_intervals(&returned[..5], &cal),
+            "2026-12-31".parse().unwrap(),
+        );
+        assert_eq!(
+            cal.elapsed(&iv, "2026-12-31".parse().unwrap()),
+            without
+                + cal.working_days_between(
+                    "2026-11-30".parse().unwrap(),
+                    "2026-12-01".parse().unwrap()
+                )
+        );
+        let nlr = vec![
+            ch("2026-11-02T09:00:00Z", Draft, Submitted),
+            ch("2026-11-03T09:00:00Z", Submitted, UnderReview),
+            ch("2026-11-04T09:00:00Z", UnderReview, NoLicenceRequired),
+        ];
+        let iv = clock_intervals(&nlr, &cal);
+        assert_eq!(iv.len(), 1);
+        assert!(iv[0].1.is_some(), "the conclusion stops the clock");
     }
 
     #[test]

@@ -438,6 +438,117 @@ impl App {
         .await?;
         self.submit_final_advice(&officer, &to_countersign, ActionBody::default())
             .await?;
+        // Issue 12: a case returned to the exporter for editing, and one the policy finds not controlled,
+        // concluded "no licence required" straight from review.
+        let returned = self
+            .create_application(
+                &exporter,
+                ml(
+                    vec![forensic.id.clone()],
+                    "CA",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
+            )
+            .await?;
+        self.submit_application(&exporter, returned.id(), ActionBody::default())
+            .await?;
+        let assign = || AssignBody {
+            officer_id: None,
+            expected_version: None,
+        };
+        self.assign(&officer, returned.id(), assign()).await?;
+        self.return_for_editing(
+            &officer,
+            returned.id(),
+            ActionBody {
+                expected_version: None,
+                reason: Some("name the end user's unit, not only the agency (demo)".into()),
+            },
+        )
+        .await?;
+        let router = self
+            .create_product(
+                &exporter,
+                NewProduct {
+                    name: "Office Router (demo)".into(),
+                    version: "2.4".into(),
+                    description:
+                        "Small-office router without monitoring functions (illustrative record)"
+                            .into(),
+                    control_entries: vec![],
+                    capability_tags: vec!["network".into()],
+                },
+            )
+            .await?;
+        self.classify_product(
+            &defence,
+            &router.id,
+            ClassifyProduct {
+                control_entries: vec![],
+                security_grade: SecurityGrade::Unclassified,
+                catch_all_notified: false,
+                note: Some("no control entry applies (demo)".into()),
+            },
+        )
+        .await?;
+        let nlr = self
+            .create_application(
+                &exporter,
+                ml(
+                    vec![router.id.clone()],
+                    "DE",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
+            )
+            .await?;
+        self.submit_application(&exporter, nlr.id(), ActionBody::default())
+            .await?;
+        self.assign(&officer, nlr.id(), assign()).await?;
+        self.conclude_no_licence_required(
+            &officer,
+            nlr.id(),
+            ActionBody {
+                expected_version: None,
+                reason: Some("not controlled: no control entry applies (demo)".into()),
+            },
+        )
+        .await?;
+        // Issue 12: a licence varied (a second product added), its variation issued: the original is
+        // superseded.
+        let varied = self
+            .demo_issue(
+                &exporter,
+                &officer,
+                &principals[2..6],
+                &countersigners,
+                ml(
+                    vec![monitor.id.clone()],
+                    "FR",
+                    EndUserType::GovernmentLawEnforcement,
+                ),
+                vec![],
+            )
+            .await?;
+        let variation = self
+            .create_variation(
+                &exporter,
+                &varied,
+                NewVariation {
+                    marketing: ml(
+                        vec![monitor.id.clone(), forensic.id.clone()],
+                        "FR",
+                        EndUserType::GovernmentLawEnforcement,
+                    )
+                    .marketing,
+                    export: None,
+                    reason: "add the forensic extractor to the same licence (demo)".into(),
+                },
+            )
+            .await?;
+        self.demo_advise_draft(&exporter, &officer, &principals[2..6], variation.id())
+            .await?;
+        self.demo_approve_and_issue(&officer, &countersigners, variation.id(), vec![])
+            .await?;
         // A decision history from 2017 to today, for the statistics page.
         let mut products = vec![forensic.id.clone(), monitor.id.clone()];
         for (name, entry, grade) in [
@@ -505,6 +616,20 @@ impl App {
         let id = self
             .demo_advised(exporter, officer, advisers, application)
             .await?;
+        self.demo_approve_and_issue(officer, countersigners, &id, limits)
+            .await?;
+        Ok(id)
+    }
+
+    /// Approves advised case `id` as countersigned, with a reporting condition and `limits`, and issues it.
+    async fn demo_approve_and_issue(
+        &self,
+        officer: &Principal,
+        countersigners: &[Principal],
+        id: &str,
+        limits: Vec<Condition>,
+    ) -> AppResult<()> {
+        let id = id.to_string();
         self.decide_countersigned(
             officer,
             countersigners,
@@ -527,7 +652,7 @@ impl App {
         )
         .await?;
         self.issue(officer, &id, ActionBody::default()).await?;
-        Ok(id)
+        Ok(())
     }
 
     /// Takes a new marketing application through submission, assignment and every required advice
@@ -540,6 +665,20 @@ impl App {
         application: NewApplication,
     ) -> AppResult<String> {
         let iss = self.create_application(exporter, application).await?;
+        self.demo_advise_draft(exporter, officer, advisers, iss.id())
+            .await?;
+        Ok(iss.id().to_string())
+    }
+
+    /// Takes draft `id` through submission, assignment and every required advice (favourable).
+    async fn demo_advise_draft(
+        &self,
+        exporter: &Principal,
+        officer: &Principal,
+        advisers: &[Principal],
+        id: &str,
+    ) -> AppResult<()> {
+        let iss = self.application(exporter, id).await?;
         self.submit_application(exporter, iss.id(), ActionBody::default())
             .await?;
         self.assign(
@@ -580,11 +719,12 @@ impl App {
                     conditions: vec![],
                     checklist,
                     red_flags: vec![],
+                    entities: vec![],
                 },
             )
             .await?;
         }
-        Ok(iss.id().to_string())
+        Ok(())
     }
 
     /// A decision history from 2017 to today, for the statistics page, made through the use cases.

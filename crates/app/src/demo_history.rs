@@ -219,6 +219,7 @@ impl App {
                 conditions: vec![],
                 checklist,
                 red_flags: vec![],
+                entities: vec![],
             };
             crate::as_of(at(advice_day), self.give_advice(adviser, &id, advice)).await?;
         }

@@ -197,7 +197,12 @@ impl App {
                 .advice
                 .iter()
                 .filter_map(|a| a.advice.as_ref())
-                .any(|a| a.recommendation == AdviceRecommendation::Refuse),
+                .any(|a| {
+                    a.recommendation == AdviceRecommendation::Refuse
+                        || a.entities
+                            .iter()
+                            .any(|e| e.recommendation == AdviceRecommendation::Refuse)
+                }),
         };
         policy::countersigning(&requests, advice, &self.policy_on(today)).map_err(|e| {
             AppError::Conflict(format!(
@@ -432,7 +437,9 @@ impl App {
     }
 
     /// The officer concludes, as the countersigned final advice says, that no licence is required
-    /// (`countersigning -> no-licence-required`).
+    /// (`countersigning -> no-licence-required`), or straight from review when the policy found every request
+    /// of the case not controlled (`under-review -> no-licence-required`: no advice, final advice or
+    /// countersigning is needed for an item nobody controls).
     pub async fn conclude_no_licence_required(
         &self,
         who: &Principal,
@@ -452,7 +459,10 @@ impl App {
             Some(CaseAction::ConcludeNoLicenceRequired),
             "conclude-no-licence-required",
             reason.as_deref(),
-            |r| decided_as_advised(&r.body, FinalOutcome::NoLicenceRequired).map(|_| ()),
+            |r| match r.body.history.last().map(|h| h.from) {
+                Some(CaseState::UnderReview) => not_controlled_throughout(&r.body),
+                _ => decided_as_advised(&r.body, FinalOutcome::NoLicenceRequired).map(|_| ()),
+            },
         )
         .await
     }
@@ -589,6 +599,31 @@ fn separation_of_duties(
         }
     }
     Ok(())
+}
+
+/// A case concluded straight from review: every determination of the policy found the request not
+/// controlled. Anything controlled (or exempt, or prohibited) goes through final advice and countersigning.
+fn not_controlled_throughout(body: &CaseBody) -> AppResult<()> {
+    if body.determinations.is_empty() {
+        return Err(AppError::Conflict(
+            "the case has no determination to conclude from".into(),
+        ));
+    }
+    match body
+        .determinations
+        .iter()
+        .find(|d| d.outcome != domain::Outcome::NotControlled)
+    {
+        None => Ok(()),
+        Some(d) => Err(AppError::Conflict(format!(
+            "the policy found product {} to {} for a {} end user {}: only a case whose every request is \
+             not controlled is concluded straight from review; draft final advice instead",
+            d.product,
+            d.destination,
+            d.end_user_type.as_str(),
+            d.outcome.as_str()
+        ))),
+    }
 }
 
 /// Checks that the case is decided as its countersigned final advice says and returns the advice.

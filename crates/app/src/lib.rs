@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub mod admin;
+pub mod advice;
 pub mod appeals;
 pub mod audit_log;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod demo_history;
 pub mod denials;
 pub mod documents;
 pub mod error;
+pub mod exemptions;
 pub mod exporter;
 pub mod final_advice;
 pub mod jobs;

@@ -36,6 +36,8 @@ pub enum LicenceState {
     Surrendered,
     /// Its quantity or value limit used up by recorded shipments (final).
     Exhausted,
+    /// Replaced by the licence of an issued variation (final).
+    Superseded,
 }
 
 impl LicenceState {
@@ -48,6 +50,7 @@ impl LicenceState {
         LicenceState::Annulled,
         LicenceState::Surrendered,
         LicenceState::Exhausted,
+        LicenceState::Superseded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl LicenceState {
             LicenceState::Annulled => "annulled",
             LicenceState::Surrendered => "surrendered",
             LicenceState::Exhausted => "exhausted",
+            LicenceState::Superseded => "superseded",
         }
     }
 
@@ -71,6 +75,7 @@ impl LicenceState {
             "annulled" => LicenceState::Annulled,
             "surrendered" => LicenceState::Surrendered,
             "exhausted" => LicenceState::Exhausted,
+            "superseded" => LicenceState::Superseded,
             other => {
                 return Err(AppError::Internal(format!(
                     "stored licence state {other:?}"
@@ -89,6 +94,7 @@ impl LicenceState {
             CaseState::Annulled => Some(LicenceState::Annulled),
             CaseState::Surrendered => Some(LicenceState::Surrendered),
             CaseState::Exhausted => Some(LicenceState::Exhausted),
+            CaseState::Superseded => Some(LicenceState::Superseded),
             _ => None,
         }
     }

@@ -334,6 +334,65 @@ pub struct NewAdvice {
     pub checklist: Vec<ChecklistAnswer>,
     #[serde(default)]
     pub red_flags: Vec<RedFlag>,
+    /// Advice on single entities of the case (a product line, a destination, a party) where it differs from
+    /// the recommendation above, which targets the whole case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityAdvice>,
+}
+
+/// One entity of a case that advice (or final advice) may target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(tag = "entity", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AdviceTarget {
+    /// A product line: the id of a product of the case.
+    Product { id: String },
+    /// A destination country of the case.
+    Destination { country: String },
+    /// A party of the case by its name (an end user, the consignee, an intermediary).
+    Party { name: String },
+}
+
+impl std::fmt::Display for AdviceTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdviceTarget::Product { id } => write!(f, "product {id}"),
+            AdviceTarget::Destination { country } => write!(f, "destination {country}"),
+            AdviceTarget::Party { name } => write!(f, "party {name}"),
+        }
+    }
+}
+
+/// Advice on one entity of the case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EntityAdvice {
+    pub target: AdviceTarget,
+    pub recommendation: AdviceRecommendation,
+    /// For `refuse`: at least one.
+    #[serde(default)]
+    pub criteria: Vec<RefusalCriterion>,
+    /// For `approve-with-conditions`: at least one.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// Advisers disagree on the same entity (or on the whole case): approve, refuse and "no licence required"
+/// are different views ("inform" is none). Derived from the advice given, shown to officers.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AdviceConflict {
+    /// The entity; absent for the whole case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<AdviceTarget>,
+    /// Each adviser's view on it: (review kind, recommendation).
+    pub views: Vec<ConflictingView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ConflictingView {
+    pub review: ReviewKind,
+    pub recommendation: AdviceRecommendation,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -569,6 +628,26 @@ pub struct CaseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<policy::Countersigning>)]
     pub countersigning: Option<policy::Countersigning>,
+    /// A variation: the id of the case whose issued licence it varies (superseded when this one is issued).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation_of: Option<String>,
+    /// The variation whose licence superseded this case's licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+}
+
+/// A variation of an issued licence: the new details, whole (quantity, value, consignee, end user, an added
+/// product...), and why. The licence kind stays; a validity extension is the approval's `valid-until`
+/// condition.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVariation {
+    /// For a marketing licence.
+    pub marketing: Option<MarketingDetails>,
+    /// For an export licence.
+    pub export: Option<ExportDetails>,
+    /// What changes and why (recorded with the new case's audit event).
+    pub reason: String,
 }
 
 /// A document an officer verified (for an end-user declaration: the declaration and its signed file).
@@ -608,6 +687,9 @@ pub struct Case {
     /// Required list sources (configuration) this case has not been screened against; approval waits until
     /// each is imported and the case re-screened.
     pub screening_gaps: Vec<String>,
+    /// Conflicting advice on the same entity or on the whole case (derived; officers see it flagged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice_conflicts: Vec<AdviceConflict>,
     #[serde(flatten)]
     pub body: CaseBody,
 }
@@ -703,7 +785,40 @@ pub struct HitDecisionBody {
     pub reason: String,
 }
 
-/// A recorded marketing-licence exemption (from an `exempt` pre-application determination).
+/// Where a marketing-licence exemption stands: requested by the exporter, then granted or refused by an
+/// officer; a granted one may be revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExemptionState {
+    /// Stored before exemptions were granted (self-declared): it authorises nothing until granted.
+    #[default]
+    Requested,
+    Granted,
+    Refused,
+    Revoked,
+}
+
+impl ExemptionState {
+    pub const ALL: &'static [ExemptionState] = &[
+        ExemptionState::Requested,
+        ExemptionState::Granted,
+        ExemptionState::Refused,
+        ExemptionState::Revoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExemptionState::Requested => "requested",
+            ExemptionState::Granted => "granted",
+            ExemptionState::Refused => "refused",
+            ExemptionState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A marketing-licence exemption: requested by the exporter (from an `exempt` determination of the policy in
+/// force), granted or refused by an officer; a grant is valid for the policy's `exemption_validity_months`
+/// and may be revoked with a reason.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Exemption {
     pub id: String,
@@ -715,8 +830,35 @@ pub struct Exemption {
     pub rule: String,
     #[schema(value_type = policy::Determination)]
     pub determination: serde_json::Value,
+    /// The exporter who requested it.
     pub recorded_by: String,
+    /// When it was requested.
     pub recorded_at: String,
+    #[serde(default)]
+    pub state: ExemptionState,
+    /// The exporter's grounds for the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The officer who granted or refused it (staff only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+    /// Why it was granted or refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+    /// First and last day a granted exemption may be cited (no last day when the policy sets no validity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<chrono::NaiveDate>,
+    /// The officer who revoked it (staff only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -733,7 +875,7 @@ pub struct PreApplicationCheck {
     pub destination: CountryCode,
     pub end_user_type: EndUserType,
     pub licence: Option<LicenceKind>,
-    /// Record an `exempt` answer as a marketing-licence exemption.
+    /// Request a marketing-licence exemption from an `exempt` answer (an officer grants or refuses it).
     #[serde(default)]
     pub record_exemption: bool,
 }

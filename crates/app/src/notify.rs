@@ -51,10 +51,13 @@ pub enum Event {
     ComplianceAuditScheduled,
     ComplianceAuditFindings,
     ComplianceAuditResponse,
+    CaseReturned,
+    CaseResubmitted,
+    CaseNoLicenceRequired,
 }
 
 impl Event {
-    pub const ALL: [Event; 34] = [
+    pub const ALL: [Event; 37] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -89,6 +92,9 @@ impl Event {
         Event::ComplianceAuditScheduled,
         Event::ComplianceAuditFindings,
         Event::ComplianceAuditResponse,
+        Event::CaseReturned,
+        Event::CaseResubmitted,
+        Event::CaseNoLicenceRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +133,9 @@ impl Event {
             Event::ComplianceAuditScheduled => "compliance-audit.scheduled",
             Event::ComplianceAuditFindings => "compliance-audit.findings",
             Event::ComplianceAuditResponse => "compliance-audit.response",
+            Event::CaseReturned => "case.returned",
+            Event::CaseResubmitted => "case.resubmitted",
+            Event::CaseNoLicenceRequired => "case.no-licence-required",
         }
     }
 
@@ -153,6 +162,8 @@ impl Event {
                 | Event::RestrictionOrdered
                 | Event::ComplianceAuditScheduled
                 | Event::ComplianceAuditFindings
+                | Event::CaseReturned
+                | Event::CaseNoLicenceRequired
         )
     }
 
@@ -183,6 +194,9 @@ impl Event {
             Event::AppealDecided => ("Appeal on {ref} decided", "The appeal against the refusal of application {ref} was decided (state: {state})."),
             Event::RegistrationDecided => ("Registration {state}", "The licensing authority decided your organisation's registration: {state}."),
             Event::NoteMention => ("You were mentioned on {ref}", "You were mentioned in a note on application {ref}."),
+            Event::CaseReturned => ("Application {ref} returned for editing", "The licensing authority returned application {ref} to you for editing; the reason is in the application. The processing clock is stopped until you resubmit it."),
+            Event::CaseResubmitted => ("Application {ref} resubmitted", "The exporter edited and resubmitted application {ref}, which is assigned to you."),
+            Event::CaseNoLicenceRequired => ("No licence required for {ref}", "The licensing authority concluded that no licence is required for application {ref}."),
             Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
             Event::ReportOverdue => ("Report overdue on licence {ref}", "A report required by a reporting obligation of licence {ref} is overdue; file it without delay."),
             Event::ReportConcern => ("Report on licence {ref} needs review", "A report filed under licence {ref} states that the end-user declaration was not respected or that a target limit was exceeded."),
@@ -497,6 +511,7 @@ impl App {
                 self.schedule_reminder(tx, after).await?;
             }
             Some(A::Respond) => events.push((Event::ResponseReceived, officers_or_assigned())),
+            Some(A::Resubmit) => events.push((Event::CaseResubmitted, officers_or_assigned())),
             Some(A::Surrender) => events.push((Event::LicenceSurrendered, officers_or_assigned())),
             // Every officer: the reviewer must be another officer than the one who decided.
             Some(A::Appeal) => {
@@ -524,6 +539,8 @@ impl App {
                     A::Expire => Some(Event::LicenceExpired),
                     A::Exhaust => Some(Event::LicenceExhausted),
                     A::Lapse => Some(Event::CaseLapsed),
+                    A::ReturnForEditing => Some(Event::CaseReturned),
+                    A::ConcludeNoLicenceRequired => Some(Event::CaseNoLicenceRequired),
                     A::UpholdRefusal | A::OverturnRefusal => Some(Event::AppealDecided),
                     _ => None,
                 };

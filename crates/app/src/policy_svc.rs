@@ -264,43 +264,28 @@ impl App {
             let Some(product) = product_id.clone() else {
                 return Err(AppError::invalid(
                     "record_exemption",
-                    "an exemption is recorded for a product: give `product` to record one",
+                    "an exemption is requested for a product: give `product` to request one",
                 ));
             };
             if det.outcome != Outcome::Exempt || licence != LicenceKind::Marketing {
                 return Err(AppError::Conflict(format!(
-                    "only an `exempt` marketing determination can be recorded as an exemption; this one is {}",
+                    "only an `exempt` marketing determination can be requested as an exemption; this one is {}",
                     det.outcome
                 )));
             }
-            let rule = det
-                .rules
-                .iter()
-                .find(|r| r.effect == policy::Effect::Outcome(Outcome::Exempt))
-                .map(|r| format!("{} v{}", r.id, r.version))
-                .unwrap_or_default();
-            let x = Exemption {
-                id: new_id(),
-                org_id: org.clone(),
-                product,
-                destination: q.destination.to_string(),
-                end_user_type: q.end_user_type,
-                policy_version: det.policy_version.clone(),
-                rule,
-                determination: det_json.clone(),
-                recorded_by: who.user_id.clone(),
-                recorded_at: now(),
-            };
-            let rec = Record::new(
-                x.id.clone(),
-                EXEMPTION,
-                Some(org),
-                "recorded",
-                x.clone(),
-                x.recorded_at.clone(),
+            // Requested, not self-declared: an officer grants or refuses it (`app::exemptions`).
+            exemption = Some(
+                self.store_exemption_request(
+                    who,
+                    &org,
+                    product,
+                    &q.destination,
+                    q.end_user_type,
+                    &det,
+                    None,
+                )
+                .await?,
             );
-            self.insert_audited(who, "record-exemption", &rec).await?;
-            exemption = Some(rec.body);
         }
         Ok(PreApplicationAnswer {
             determination: det_json,
@@ -322,7 +307,7 @@ impl App {
             |_: &store::Record<Exemption>| true,
         )
         .await?
-        .try_map(|r| Ok(r.body))
+        .try_map(|r| Ok(crate::exemptions::exemption_for(who, r.body)))
     }
 
     /// The policy versions, a page at a time: the built-in reference policy first (it is always in force

@@ -23,6 +23,8 @@ pub enum LicenceStatus {
     Annulled,
     Surrendered,
     Exhausted,
+    /// Replaced by the licence of a variation: the newer licence is the one in force.
+    Superseded,
     Unknown,
 }
 
@@ -36,6 +38,7 @@ impl LicenceStatus {
             LicenceStatus::Annulled => "annulled",
             LicenceStatus::Surrendered => "surrendered",
             LicenceStatus::Exhausted => "exhausted",
+            LicenceStatus::Superseded => "superseded",
             LicenceStatus::Unknown => "unknown",
         }
     }
@@ -83,6 +86,7 @@ impl App {
                     LicenceState::Annulled => LicenceStatus::Annulled,
                     LicenceState::Surrendered => LicenceStatus::Surrendered,
                     LicenceState::Exhausted => LicenceStatus::Exhausted,
+                    LicenceState::Superseded => LicenceStatus::Superseded,
                 };
                 return Ok(LicenceCheck {
                     number,
@@ -124,6 +128,7 @@ impl App {
             CaseState::Annulled => LicenceStatus::Annulled,
             CaseState::Surrendered => LicenceStatus::Surrendered,
             CaseState::Exhausted => LicenceStatus::Exhausted,
+            CaseState::Superseded => LicenceStatus::Superseded,
             _ => LicenceStatus::Unknown,
         };
         Ok(LicenceCheck {

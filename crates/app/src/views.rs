@@ -175,6 +175,12 @@ pub struct ExporterCase {
     /// Catch-all notifications the authority gave on this application and the exporter's declarations.
     pub catch_all: Vec<crate::catch_all::ExporterCatchAll>,
     pub history: Vec<ExporterStateChange>,
+    /// A variation: the case whose licence it varies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation_of: Option<String>,
+    /// The variation whose licence superseded this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
 }
 
 impl From<Case> for ExporterCase {
@@ -183,6 +189,19 @@ impl From<Case> for ExporterCase {
         let mut awaiting = Vec::new();
         match c.state {
             CaseState::Draft => awaiting.push("submit the application".to_string()),
+            // The officer's reason is addressed to the exporter: it says what to change.
+            CaseState::ReturnedForEditing => {
+                let reason = b
+                    .history
+                    .iter()
+                    .rev()
+                    .find(|h| h.to == CaseState::ReturnedForEditing)
+                    .and_then(|h| h.reason.clone());
+                awaiting.push(match reason {
+                    Some(r) => format!("edit the application and resubmit it: {r}"),
+                    None => "edit the application and resubmit it".to_string(),
+                })
+            }
             CaseState::AwaitingExporter => {
                 let due = b
                     .info_requests
@@ -256,6 +275,8 @@ impl From<Case> for ExporterCase {
             appeal: b.appeal.map(ExporterAppeal::from),
             shipments: b.shipments,
             catch_all: b.catch_all.into_iter().map(Into::into).collect(),
+            variation_of: b.variation_of,
+            superseded_by: b.superseded_by,
             history: b
                 .history
                 .into_iter()

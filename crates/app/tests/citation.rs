@@ -283,6 +283,20 @@ async fn citation_rules(backend: Backend) {
         .exemption
         .expect("restricted 4D004 to DE is exempt")
         .id;
+    // Requested only: it authorises nothing until an officer grants it.
+    assert!(refused(submit(&app, ex, forensic, "DE", &exemption).await)
+        .contains("is requested, not granted by an officer"));
+    app.decide_exemption(
+        off,
+        &exemption,
+        app::exemptions::ExemptionDecision {
+            grant: true,
+            reason: "restricted item, tier 1 destination".into(),
+            expected_version: None,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(
         submit(&app, ex, forensic, "DE", &exemption).await.unwrap(),
         "submitted"

@@ -133,6 +133,10 @@ kebab_enum!(
         Approve => "approve",
         ApproveWithConditions => "approve-with-conditions",
         Refuse => "refuse",
+        /// The item needs no licence (for the whole case, or the entity the advice targets).
+        NoLicenceRequired => "no-licence-required",
+        /// No view: information for the record.
+        Inform => "inform",
     }
 );
 

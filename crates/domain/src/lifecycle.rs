@@ -11,6 +11,11 @@
 //! under-review -> final-review <-> countersigning -> approved | refused | no-licence-required
 //!   (the officer drafts final advice, submits it for countersigning; a countersigner returns it to final
 //!   review; once the policy's countersignatures are given the officer decides as advised)
+//! under-review -> no-licence-required (the officer, when the policy finds every request not controlled: no
+//!   advice, final advice or countersigning)
+//! under-review -> returned-for-editing -> under-review (the officer returns the case to the exporter for
+//!   editing, the clock stopped; the exporter edits and resubmits); returned-for-editing -> withdrawn
+//! issued -> superseded (the service, when a variation of the licence — a new linked case — is issued)
 //! ```
 //! [`TRANSITIONS`] is the only place a state change is allowed; [`transition`] checks both the edge and who may
 //! take it. ARCHITECTURE.md renders the same table.
@@ -57,6 +62,8 @@ states!(
     FinalReview => "final-review",
     Countersigning => "countersigning",
     NoLicenceRequired => "no-licence-required",
+    ReturnedForEditing => "returned-for-editing",
+    Superseded => "superseded",
 );
 
 impl std::fmt::Display for CaseState {
@@ -75,6 +82,7 @@ impl CaseState {
                 | CaseState::AwaitingExporter
                 | CaseState::FinalReview
                 | CaseState::Countersigning
+                | CaseState::ReturnedForEditing
         )
     }
     /// Advice may be requested and given: before final review (the final advice is drafted on the advice given).
@@ -96,6 +104,7 @@ impl CaseState {
                 | CaseState::Exhausted
                 | CaseState::UnderAppeal
                 | CaseState::NoLicenceRequired
+                | CaseState::Superseded
         )
     }
 }
@@ -145,8 +154,15 @@ pub enum CaseAction {
     SubmitFinalAdvice,
     /// A countersigner returns the final advice with reasons; final review reopens.
     ReturnFinalAdvice,
-    /// The officer concludes, as countersigned, that no licence is required.
+    /// The officer concludes, as countersigned (or straight from review when the policy finds nothing
+    /// controlled), that no licence is required.
     ConcludeNoLicenceRequired,
+    /// The officer returns a submitted case to the exporter for editing (the clock stops).
+    ReturnForEditing,
+    /// The exporter resubmits a case returned for editing (determination and screening run again).
+    Resubmit,
+    /// A variation of the licence was issued: the original licence is superseded by it.
+    Supersede,
 }
 
 impl CaseAction {
@@ -175,6 +191,9 @@ impl CaseAction {
             CaseAction::SubmitFinalAdvice => "submit-final-advice",
             CaseAction::ReturnFinalAdvice => "return-final-advice",
             CaseAction::ConcludeNoLicenceRequired => "conclude-no-licence-required",
+            CaseAction::ReturnForEditing => "return-for-editing",
+            CaseAction::Resubmit => "resubmit",
+            CaseAction::Supersede => "supersede",
         }
     }
 }
@@ -272,6 +291,31 @@ pub const TRANSITIONS: &[Transition] = &[
         S::NoLicenceRequired,
         Actor::Officer,
     ),
+    t(
+        A::ConcludeNoLicenceRequired,
+        S::UnderReview,
+        S::NoLicenceRequired,
+        Actor::Officer,
+    ),
+    t(
+        A::ReturnForEditing,
+        S::UnderReview,
+        S::ReturnedForEditing,
+        Actor::Officer,
+    ),
+    t(
+        A::Resubmit,
+        S::ReturnedForEditing,
+        S::UnderReview,
+        Actor::Exporter,
+    ),
+    t(
+        A::Withdraw,
+        S::ReturnedForEditing,
+        S::Withdrawn,
+        Actor::Exporter,
+    ),
+    t(A::Supersede, S::Issued, S::Superseded, Actor::System),
 ];
 
 /// Why a transition was refused.
@@ -323,6 +367,7 @@ impl CaseAction {
             CaseAction::SubmitFinalAdvice => "submit final advice on",
             CaseAction::ReturnFinalAdvice => "return the final advice on",
             CaseAction::ConcludeNoLicenceRequired => "conclude no licence required on",
+            CaseAction::ReturnForEditing => "return for editing",
             other => other.as_str(),
         }
     }
@@ -353,6 +398,9 @@ impl CaseAction {
             CaseAction::SubmitFinalAdvice => "submit the final advice for countersigning first",
             CaseAction::ReturnFinalAdvice => "a countersigner must return the final advice first",
             CaseAction::ConcludeNoLicenceRequired => "conclude no licence required first",
+            CaseAction::ReturnForEditing => "return it to the exporter for editing first",
+            CaseAction::Resubmit => "the exporter must resubmit it first",
+            CaseAction::Supersede => "issue a variation of the licence first",
         }
     }
 }
@@ -365,6 +413,7 @@ const OPEN: &[CaseState] = &[
     S::AwaitingExporter,
     S::FinalReview,
     S::Countersigning,
+    S::ReturnedForEditing,
 ];
 const OTHER_OPERATIONS: &[(&str, &str, &[CaseState])] = &[
     ("assign", "assign", OPEN),

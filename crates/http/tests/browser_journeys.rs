@@ -161,6 +161,7 @@ async fn advise(s: &Service, case_id: &str, skip_human_rights: bool) {
                     conditions: vec![],
                     checklist,
                     red_flags: vec![],
+                    entities: vec![],
                 },
             )
             .await

@@ -125,6 +125,9 @@ struct RawCalendar {
 struct RawDeadlines {
     information_response_working_days: Spanned<u32>,
     appeal_calendar_days: Spanned<u32>,
+    /// Months a granted marketing-licence exemption is valid (optional: without it a grant has no end).
+    #[serde(default)]
+    exemption_validity_months: Option<Spanned<u32>>,
     source: OptSource,
 }
 
@@ -1463,10 +1466,20 @@ fn check_deadlines(c: &mut Checker<'_>, raw: &Raw) -> Option<Deadlines> {
                 );
             }
         }
+        if let Some(m) = &d.exemption_validity_months {
+            if !(1..=120).contains(m.get_ref()) {
+                c.at(
+                    *f,
+                    m.span().start,
+                    "deadlines exemption_validity_months: must be between 1 and 120",
+                );
+            }
+        }
         let source = c.source(*f, at, "the deadlines", &d.source);
         out = Some(Deadlines {
             information_response_working_days: *d.information_response_working_days.get_ref(),
             appeal_calendar_days: *d.appeal_calendar_days.get_ref(),
+            exemption_validity_months: d.exemption_validity_months.as_ref().map(|m| *m.get_ref()),
             source,
         });
     }

@@ -325,6 +325,8 @@ pub struct Deadlines {
     pub information_response_working_days: u32,
     /// Calendar days after a refusal in which the exporter may appeal.
     pub appeal_calendar_days: u32,
+    /// Months a granted marketing-licence exemption stays valid (none: no end).
+    pub exemption_validity_months: Option<u32>,
     pub source: Source,
 }
 

@@ -274,6 +274,7 @@ async fn advise(State(st): State<AppState>, Path(id): Path<String>, f: CheckedFo
         conditions: vec![],
         checklist,
         red_flags,
+        entities: vec![],
     };
     match st.app.give_advice(&s.who, &id, advice).await {
         Ok(_) => Redirect::to(&format!("/adviser/cases/{id}")).into_response(),

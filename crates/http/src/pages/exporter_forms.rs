@@ -560,10 +560,16 @@ async fn application_page(
             .exemptions(&s.who, &app::listing::Page::all())
             .await
             .map_err(|e| app_error(Some(s), e))?;
-        authorisations.extend(ex.items.into_iter().map(|x| {
-            let text = format!("{} ({})", x.id, x.destination);
-            (x.id, text)
-        }));
+        // Only a granted exemption may be cited (a requested, refused or revoked one authorises nothing).
+        authorisations.extend(
+            ex.items
+                .into_iter()
+                .filter(|x| x.state == app::model::ExemptionState::Granted)
+                .map(|x| {
+                    let text = format!("{} ({})", x.id, x.destination);
+                    (x.id, text)
+                }),
+        );
     }
     Ok(ApplicationPage {
         l,

@@ -118,6 +118,7 @@ async fn verify(
         LicenceStatus::Annulled => key!("verify-status-annulled"),
         LicenceStatus::Surrendered => key!("verify-status-surrendered"),
         LicenceStatus::Exhausted => key!("verify-status-exhausted"),
+        LicenceStatus::Superseded => key!("verify-status-superseded"),
         LicenceStatus::Unknown => key!("verify-status-unknown"),
     };
     let status = if check.status == LicenceStatus::Unknown {

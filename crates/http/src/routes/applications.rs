@@ -47,6 +47,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(annul_licence))
         .routes(routes!(surrender_licence))
         .routes(routes!(lapse_application))
+        .routes(routes!(return_for_editing))
+        .routes(routes!(resubmit_application))
+        .routes(routes!(create_variation))
         .routes(routes!(file_appeal))
         .routes(routes!(decide_appeal))
         .routes(routes!(list_case_hits))
@@ -138,7 +141,7 @@ async fn get_application(
 
 /// Change a draft application
 ///
-/// The exporter replaces the draft's details (`marketing` for a marketing-licence draft, `export` for an export-licence draft); the licence kind stays. Only a draft can be changed; a submitted case changes through information requests and answers.
+/// The exporter replaces the draft's details (`marketing` for a marketing-licence draft, `export` for an export-licence draft); the licence kind stays. Only a draft, or a case an officer returned for editing, can be changed; a case under review changes through information requests and answers.
 #[utoipa::path(patch, path = "/api/v1/applications/{id}", params(("id" = String, Path)), request_body(content = DraftChange, example = json!({"expected_version": 1, "marketing": {"products": ["0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01"], "destinations": ["FR", "DE"], "end_users": [{"name": "Example Police Department", "type": "government-law-enforcement", "country": "FR"}]}})),
     responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Not a draft, or changed concurrently")))]
 async fn update_application(
@@ -167,6 +170,23 @@ async fn delete_application(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Apply to vary an issued licence
+///
+/// The exporter applies to vary the issued licence of case `id` (quantity, value, consignee, end user, an added product; a validity extension is the approval's `valid-until` condition): a new draft case linked to the original (`variation_of`), with the new details whole, submitted like any application — determined and screened again under the policy in force. When the variation is issued, the original licence becomes `superseded` in the same transaction. 409 when the case holds no issued licence.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/variations", params(("id" = String, Path)), request_body(content = NewVariation, example = json!({"reason": "two more units for the same end user", "export": {"product": "0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01", "end_user": {"name": "Bundespolizei", "type": "government-law-enforcement", "country": "DE"}, "consignee": {"name": "Logistics GmbH", "country": "DE"}, "destination": "DE", "quantity": 5, "value": {"amount": "400000.00", "currency": "EUR"}, "end_use": "investigation of serious crime", "marketing_authorisation": "ML-2026-000001"}})), responses((status = 201, body = CaseView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_variation(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Path(i): Path<String>,
+    Body(b): Body<NewVariation>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    id("id", &i)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_variation(&p, &i, b).await?),
+    ))
+}
+
 macro_rules! simple_action {
     ($(#[$doc:meta])* $name:ident, $roles:ty, $path:literal, $method:ident $(, $extra:expr)?) => {
         $(#[$doc])*
@@ -191,7 +211,7 @@ simple_action!(
 simple_action!(
     /// Withdraw an application
     ///
-    /// The exporter withdraws a case that has not been decided: a draft, a submitted case, a case under review or one awaiting the exporter's answer (the assigned officer is told). An optional `reason` is recorded. No body needed.
+    /// The exporter withdraws a case that has not been decided: a draft, a submitted case, a case under review, one awaiting the exporter's answer or one returned for editing (the assigned officer is told). An optional `reason` is recorded. No body needed.
     withdraw_application,
     Exporters,
     "/api/v1/applications/{id}/withdraw",
@@ -214,6 +234,24 @@ simple_action!(
     Exporters,
     "/api/v1/applications/{id}/surrender",
     surrender_licence
+);
+simple_action!(
+    /// Return an application for editing
+    ///
+    /// The assigned officer returns a case under review to the exporter for editing (`under-review -> returned-for-editing`); the processing clock stops until the exporter resubmits. `reason` (required) says what to change and is shown to the exporter.
+    return_for_editing,
+    Officers,
+    "/api/v1/applications/{id}/return-for-editing",
+    return_for_editing
+);
+simple_action!(
+    /// Resubmit an application returned for editing
+    ///
+    /// The exporter, having changed the details (`PATCH /api/v1/applications/{id}`), resubmits the case (`returned-for-editing -> under-review`): it is validated, determined under the policy in force today and screened again as at submission; the clock runs again. No body needed.
+    resubmit_application,
+    Exporters,
+    "/api/v1/applications/{id}/resubmit",
+    resubmit_application
 );
 simple_action!(
     /// Close a case as lapsed
@@ -457,7 +495,7 @@ async fn countersign_final_advice(
 
 /// Conclude that no licence is required
 ///
-/// The assigned officer closes the case as its countersigned final advice says (`countersigning -> no-licence-required`).
+/// The assigned officer closes the case as its countersigned final advice says (`countersigning -> no-licence-required`), or straight from review when the policy found every product, destination and end-user type of the case not controlled (`under-review -> no-licence-required`; 409 naming the controlled request otherwise).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/no-licence-required", params(("id" = String, Path)), request_body(content = ActionBody, example = json!({"reason": "Not controlled for this end use", "expected_version": 10})), responses((status = 200, body = CaseView), (status = 409, body = Problem)))]
 async fn conclude_no_licence_required(
     State(s): S,

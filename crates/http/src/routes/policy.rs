@@ -2,8 +2,11 @@
 
 use super::{id, S};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Allowed, Body, Caller, Exporters, PolicyAdmins, PolicyAdminsAuditors};
+use crate::extract::{
+    Allowed, Body, Caller, Exporters, Officers, PolicyAdmins, PolicyAdminsAuditors,
+};
 use crate::AppState;
+use app::exemptions::{ExemptionDecision, ExemptionRequest, ExemptionRevocation};
 use app::model::*;
 use app::policy_svc::{PolicyVersionView, PublishPolicy, StagePolicy};
 use axum::extract::{Path, State};
@@ -15,7 +18,10 @@ use utoipa_axum::routes;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(check_pre_application))
-        .routes(routes!(list_exemptions))
+        .routes(routes!(list_exemptions, request_exemption))
+        .routes(routes!(get_exemption))
+        .routes(routes!(decide_exemption))
+        .routes(routes!(revoke_exemption))
         .routes(routes!(list_policy_versions, stage_policy_version))
         .routes(routes!(get_policy_impact))
         .routes(routes!(publish_policy_version))
@@ -48,9 +54,9 @@ async fn check_pre_application(
     Ok(Json(s.app.pre_application_check(&p, b).await?))
 }
 
-/// List recorded exemptions
+/// List exemptions
 ///
-/// Marketing-licence exemptions recorded from pre-application checks; exporters see their organisation's. Paginated like every listing (`Link: rel="next"`).
+/// Marketing-licence exemptions, requested by exporters and granted, refused or revoked by officers; exporters see their organisation's. Paginated like every listing (`Link: rel="next"`).
 #[utoipa::path(get, path = "/api/v1/exemptions", params(super::PageQuery), responses((status = 200, body = [Exemption], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more records follow")))))]
 async fn list_exemptions(
     State(s): S,
@@ -59,6 +65,62 @@ async fn list_exemptions(
     crate::extract::QueryParams(q): crate::extract::QueryParams<super::PageQuery>,
 ) -> ApiResult<axum::response::Response> {
     Ok(super::paged(&uri, s.app.exemptions(&p, &q.into()).await?))
+}
+
+/// Request a marketing-licence exemption
+///
+/// An exporter asks for an exemption from the marketing licence for one of its classified products, a destination and an end-user type. The policy in force today must find the marketing step `exempt` (409 with the policy's reasons otherwise). The exemption is `requested` until an officer grants or refuses it; only a granted one may be cited by an export application.
+#[utoipa::path(post, path = "/api/v1/exemptions", request_body(content = ExemptionRequest, example = json!({"product": "0190c3a2-7b1e-7c3d-9a4f-2b8e5d6f1a01", "destination": "DE", "end_user_type": "government-law-enforcement", "justification": "demonstration to the federal police"})), responses((status = 201, body = Exemption), (status = 409, body = Problem, description = "The policy in force does not find the marketing step exempt"), (status = 422, body = Problem)))]
+async fn request_exemption(
+    State(s): S,
+    Allowed(p, _): Allowed<Exporters>,
+    Body(b): Body<ExemptionRequest>,
+) -> ApiResult<(StatusCode, Json<Exemption>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.request_exemption(&p, b).await?),
+    ))
+}
+
+/// Read an exemption
+///
+/// One marketing-licence exemption: its state (`requested`, `granted`, `refused`, `revoked`), validity and reasons. Exporters read their organisation's, without the deciding officer.
+#[utoipa::path(get, path = "/api/v1/exemptions/{id}", params(("id" = String, Path)), responses((status = 200, body = Exemption)))]
+async fn get_exemption(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+) -> ApiResult<Json<Exemption>> {
+    id("id", &i)?;
+    Ok(Json(s.app.exemption(&p, &i).await?))
+}
+
+/// Grant or refuse an exemption
+///
+/// An officer grants (`"grant": true`) or refuses a requested exemption, with a reason. A grant evaluates the policy in force today again with the product's current classification (409 when it is no longer exempt) and is valid from today for the policy's `exemption_validity_months` (reference 24).
+#[utoipa::path(post, path = "/api/v1/exemptions/{id}/decision", params(("id" = String, Path)), request_body(content = ExemptionDecision, example = json!({"grant": true, "reason": "unclassified item; destination assessed tier 1", "expected_version": 1})), responses((status = 200, body = Exemption), (status = 409, body = Problem)))]
+async fn decide_exemption(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    Body(b): Body<ExemptionDecision>,
+) -> ApiResult<Json<Exemption>> {
+    id("id", &i)?;
+    Ok(Json(s.app.decide_exemption(&p, &i, b).await?))
+}
+
+/// Revoke an exemption
+///
+/// An officer revokes a granted exemption with a reason; export applications can no longer cite it.
+#[utoipa::path(post, path = "/api/v1/exemptions/{id}/revocation", params(("id" = String, Path)), request_body(content = ExemptionRevocation, example = json!({"reason": "the destination's assessment changed on 2021-11-25", "expected_version": 2})), responses((status = 200, body = Exemption), (status = 409, body = Problem)))]
+async fn revoke_exemption(
+    State(s): S,
+    Allowed(p, _): Allowed<Officers>,
+    Path(i): Path<String>,
+    Body(b): Body<ExemptionRevocation>,
+) -> ApiResult<Json<Exemption>> {
+    id("id", &i)?;
+    Ok(Json(s.app.revoke_exemption(&p, &i, b).await?))
 }
 
 /// List policy versions

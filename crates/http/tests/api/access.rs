@@ -265,6 +265,16 @@ async fn fixture(un: &[u8]) -> Fixture {
     ids.insert("evidence", evidence["id"].as_str().unwrap().to_string());
     ids.insert("reassessment", reassessment);
     ids.insert("compliance", compliance["id"].as_str().unwrap().to_string());
+    let exemption = t
+        .post(
+            &w.exporter,
+            "/api/v1/exemptions",
+            json!({"product": w.restricted_product, "destination": "DE",
+                "end_user_type": "government-law-enforcement"}),
+        )
+        .await
+        .ok();
+    ids.insert("exemption", exemption["id"].as_str().unwrap().to_string());
     let mut staff_ids = Vec::new();
     for tok in [
         &w.officer,
@@ -351,6 +361,7 @@ fn concrete_with(template: &str, ids: &BTreeMap<&'static str, String>) -> String
         "evidence" => "evidence",
         "reassessments" => "reassessment",
         "compliance-audits" => "compliance",
+        "exemptions" => "exemption",
         other => panic!("no fixture id for resource {other:?}: extend the access test"),
     };
     template
@@ -418,6 +429,15 @@ fn sample_body(method: &str, template: &str, f: &Fixture) -> Option<(&'static st
         }
         "/pre-application-checks" => j(json!({"product": "nope", "destination": "DE",
             "end_user_type": "private"})),
+        "/exemptions" => j(json!({"product": "nope", "destination": "DE",
+            "end_user_type": "private"})),
+        "/exemptions/{id}/decision" => j(json!({"grant": false, "reason": "matrix"})),
+        "/exemptions/{id}/revocation" => j(json!({"reason": "matrix"})),
+        "/applications/{id}/return-for-editing" => j(json!({"reason": "matrix"})),
+        "/applications/{id}/variations" => j(
+            json!({"reason": "matrix", "marketing": {"products": ["nope"],
+            "destinations": ["DE"], "end_users": [{"name": "X", "type": "private"}]}}),
+        ),
         "/policy/versions" => j(json!({"files": {}})),
         "/policy/versions/{id}/publish" => j(json!({"effective_from": "2999-01-01"})),
         "/screening" | "/screening/customers" => j(json!({"name": "Someone", "kind": "person"})),

@@ -1169,9 +1169,11 @@ async fn application_bodies() {
             422,
             "export.product",
         ),
+        // Empty is "none given" (an item the policy finds not controlled needs none; submission decides), but
+        // a value of blanks is no authorisation.
         bad(
             "blank marketing authorisation",
-            with(&el, "/export/marketing_authorisation", json!("")),
+            with(&el, "/export/marketing_authorisation", json!("   ")),
             422,
             "export.marketing_authorisation",
         ),

@@ -646,6 +646,36 @@ impl TestApp {
             .ok()
     }
 
+    /// A marketing-licence exemption requested by `w.exporter` for `product` to `dest` and granted by
+    /// `w.officer`: its id.
+    pub async fn granted_exemption(
+        &self,
+        w: &World,
+        product: &str,
+        dest: &str,
+        end_user_type: &str,
+    ) -> String {
+        let x = self
+            .post(
+                &w.exporter,
+                "/api/v1/exemptions",
+                json!({"product": product, "destination": dest, "end_user_type": end_user_type}),
+            )
+            .await
+            .ok();
+        let id = x["id"].as_str().unwrap().to_string();
+        let g = self
+            .post(
+                &w.officer,
+                &format!("/api/v1/exemptions/{id}/decision"),
+                json!({"grant": true, "reason": "security clearance and country assessment allow it"}),
+            )
+            .await
+            .ok();
+        assert_eq!(g["state"], "granted");
+        id
+    }
+
     /// Gives every pending advice on a case (approve), as the right adviser.
     /// A senior officer (`sen1`, grade `senior`), created by the administrator the first time it is asked for.
     pub async fn senior_officer(&self) -> String {

@@ -358,5 +358,5 @@ async fn the_exporter_withdraws_a_case_under_review_or_awaiting_it(b: Backend) {
     assert!(r.problem(409)["detail"]
         .as_str()
         .unwrap()
-        .contains("draft, submitted, under-review or awaiting-exporter"));
+        .contains("draft, submitted, under-review, awaiting-exporter or returned-for-editing"));
 }

@@ -252,13 +252,22 @@ async fn export_licence_needs_a_marketing_authorisation(b: Backend) {
         "draft"
     );
 
-    // A pre-application check for the restricted product to DE is `exempt`; record it as an exemption.
+    // A pre-application check for the restricted product to DE is `exempt`; request it as an exemption,
+    // which authorises nothing until an officer grants it.
     let chk = t
         .post(&w.exporter, "/api/v1/pre-application-checks", json!({"product": w.restricted_product, "destination": "DE", "end_user_type": "government-law-enforcement", "record_exemption": true}))
         .await
         .ok();
     assert_eq!(chk["determination"]["outcome"], "exempt");
+    assert_eq!(chk["exemption"]["state"], "requested");
     let ex = chk["exemption"]["id"].as_str().unwrap();
+    t.post(
+        &w.officer,
+        &format!("/api/v1/exemptions/{ex}/decision"),
+        json!({"grant": true, "reason": "restricted item, tier 1 destination"}),
+    )
+    .await
+    .ok();
     let el2 = t
         .post(
             &w.exporter,

@@ -298,6 +298,7 @@ fn server_vocabularies() -> Vec<(&'static str, Vec<Value>)> {
         ("ShipmentStatus", wire(app::shipments::ShipmentStatus::ALL)),
         ("AppealOutcome", wire(app::model::AppealOutcome::ALL)),
         ("CatchAllBasis", wire(app::catch_all::CatchAllBasis::ALL)),
+        ("ExemptionState", wire(app::model::ExemptionState::ALL)),
         ("OfficerGrade", wire(OfficerGrade::ALL)),
         ("FinalOutcome", wire(app::final_advice::FinalOutcome::ALL)),
         (

@@ -156,11 +156,9 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .problem(403);
 
     // An export application whose end user is listed: hits at submission, with explanations.
-    let chk = t
-        .post(&w.exporter, "/api/v1/pre-application-checks", json!({"product": w.restricted_product, "destination": "DE", "end_user_type": "private", "record_exemption": true}))
-        .await
-        .ok();
-    let ex = chk["exemption"]["id"].as_str().unwrap();
+    let ex = &t
+        .granted_exemption(&w, &w.restricted_product, "DE", "private")
+        .await;
     let el = t
         .post(
             &w.exporter,

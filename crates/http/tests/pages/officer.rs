@@ -79,6 +79,7 @@ pub(super) async fn advise_all(t: &Pages, id: &str) {
                     conditions: vec![],
                     checklist,
                     red_flags: vec![],
+                    entities: vec![],
                 },
             )
             .await
