@@ -486,7 +486,6 @@ impl App {
             ClassifyProduct {
                 control_entries: vec![],
                 security_grade: SecurityGrade::Unclassified,
-                catch_all_notified: false,
                 note: Some("no control entry applies (demo)".into()),
             },
         )

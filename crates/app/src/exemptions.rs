@@ -96,8 +96,12 @@ impl App {
             security_grade: class.security_grade,
             destination: destination.clone(),
             end_user_type,
-            catch_all_notified: class.catch_all_notified,
+            // A marketing exemption concerns no specific export: only a catch-all recorded on the product
+            // before notifications moved to exports applies (as in the pre-application check), and there is
+            // no end user for denials or evidence to concern.
+            catch_all_notified: class.legacy_catch_all,
             denial_match: false,
+            evidence_of_misuse: false,
         };
         let start = std::time::Instant::now();
         let det = policy::evaluate(&req, &self.policy_on(as_of));
