@@ -297,15 +297,8 @@ impl App {
     /// whose licence has a record is left alone). Returns how many records it made.
     pub(crate) async fn backfill_licence_records(&self) -> AppResult<usize> {
         let mut made = 0;
-        for case_state in [
-            CaseState::Issued,
-            CaseState::Suspended,
-            CaseState::Revoked,
-            CaseState::Expired,
-            CaseState::Annulled,
-            CaseState::Surrendered,
-            CaseState::Exhausted,
-        ] {
+        // Every case state that holds a licence (one list, `of_case`: a state added there is backfilled too).
+        for &case_state in CaseState::ALL {
             let Some(state) = LicenceState::of_case(case_state) else {
                 continue;
             };
