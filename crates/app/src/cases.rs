@@ -891,10 +891,7 @@ impl App {
         dets: &[CaseDetermination],
     ) -> AppResult<()> {
         let field = "export.marketing_authorisation";
-        let cited = e
-            .marketing_authorisation
-            .as_deref()
-            .map_or("", str::trim);
+        let cited = e.marketing_authorisation.as_deref().map_or("", str::trim);
         if cited.is_empty() {
             let outcome = dets
                 .iter()

@@ -698,8 +698,8 @@ mod tests {
         );
         assert_eq!(
             m("withdraw", S::Approved),
-            "cannot withdraw a case in state approved: only possible in states draft, submitted, under-review \
-             or awaiting-exporter, which a case in state approved cannot return to"
+            "cannot withdraw a case in state approved: only possible in states draft, submitted, under-review, \
+             awaiting-exporter or returned-for-editing, which a case in state approved cannot return to"
         );
         assert_eq!(
             m("surrender", S::Suspended),
@@ -713,7 +713,7 @@ mod tests {
         assert_eq!(
             m("assign", S::Draft),
             "cannot assign a case in state draft: only possible in states submitted, under-review, \
-             awaiting-exporter, final-review or countersigning; submit it first"
+             awaiting-exporter, final-review, countersigning or returned-for-editing; submit it first"
         );
         assert_eq!(
             m("advise on", S::Issued),
@@ -767,7 +767,8 @@ mod tests {
                 S::UnderReview,
                 S::AwaitingExporter,
                 S::FinalReview,
-                S::Countersigning
+                S::Countersigning,
+                S::ReturnedForEditing
             ]
         );
         let advice: Vec<_> = CaseState::ALL
@@ -794,7 +795,8 @@ mod tests {
                 S::Surrendered,
                 S::Exhausted,
                 S::UnderAppeal,
-                S::NoLicenceRequired
+                S::NoLicenceRequired,
+                S::Superseded
             ]
         );
         for s in [S::Draft, S::Withdrawn, S::Lapsed] {
@@ -886,7 +888,13 @@ mod tests {
         );
         assert_eq!(
             lines.last(),
-            Some(&"| conclude-no-licence-required | countersigning | no-licence-required | officer |")
+            Some(&"| supersede | issued | superseded | system |")
+        );
+        assert!(
+            lines.contains(
+                &"| conclude-no-licence-required | countersigning | no-licence-required | officer |"
+            ),
+            "{md}"
         );
         assert!(
             lines.contains(

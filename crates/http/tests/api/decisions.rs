@@ -23,14 +23,14 @@ fn case_path(id: &str) -> String {
     format!("/api/v1/applications/{id}")
 }
 
-/// A product of `w`'s first exporter that the defence adviser classified with no control entry and no
-/// catch-all notification: the policy finds it not controlled.
+/// A product of `w`'s first exporter that the defence adviser classified with no control entry: the policy
+/// finds it not controlled.
 async fn uncontrolled_product(t: &TestApp, w: &World) -> String {
     let id = t.product(w, "Office router", "5A002", "unclassified").await;
     t.post(
         &w.defence,
         &format!("/api/v1/products/{id}/classification"),
-        json!({"control_entries": [], "security_grade": "unclassified", "catch_all_notified": false}),
+        json!({"control_entries": [], "security_grade": "unclassified"}),
     )
     .await
     .ok();
