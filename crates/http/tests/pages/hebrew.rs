@@ -114,12 +114,18 @@ fn english_texts() -> Vec<String> {
 }
 
 /// The text a reader sees: tags removed, the entities askama writes decoded.
+/// Text marked `<span lang="en">` is left out: a notification's subject and text are data, written in English
+/// when the change happened (like the e-mail sent with them), and the page says so to the browser.
 fn visible_text(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         out.push(' ');
+        if rest[i..].starts_with("<span lang=\"en\"") {
+            rest = rest[i..].find("</span>").map_or("", |j| &rest[i + j + 7..]);
+            continue;
+        }
         rest = rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]);
     }
     out.push_str(rest);
