@@ -157,6 +157,7 @@ impl App {
                             conditions: vec![],
                             decided_by: by.clone(),
                             decided_at: at,
+                            parts: None,
                         });
                         // The reviewer carries the case on to its licence.
                         r.assigned_to = Some(by);

@@ -1555,7 +1555,7 @@ impl App {
             move |r| {
                 approval_blockers(&r.body)?;
                 screening_complete(&required, &r.body)?;
-                let conditions = match r.body.history.last().map(|h| h.from) {
+                let (conditions, parts) = match r.body.history.last().map(|h| h.from) {
                     Some(CaseState::Countersigning) => {
                         let advice =
                             decided_as_advised(&r.body, crate::final_advice::FinalOutcome::Approve)?;
@@ -1566,20 +1566,26 @@ impl App {
                                  them a countersigner returns the advice for editing",
                             ));
                         }
-                        advice.conditions.clone()
+                        let parts = (!advice.entities.is_empty())
+                            .then(|| crate::partial::resolve(&r.body, advice));
+                        (advice.conditions.clone(), parts)
                     }
                     _ => {
                         needs_no_countersigning(&self.countersigning_required(&r.body)?)?;
-                        b.conditions
+                        (b.conditions, None)
                     }
                 };
                 r.body.decision = Some(Decision {
                     approved: true,
                     reason: r2,
-                    criteria: vec![],
+                    criteria: parts
+                        .as_ref()
+                        .map(crate::partial::DecisionParts::criteria)
+                        .unwrap_or_default(),
                     conditions,
                     decided_by: by,
                     decided_at: now(),
+                    parts,
                 });
                 Ok(())
             },
@@ -1625,24 +1631,30 @@ impl App {
                 move |r| {
                     missing_advice(&r.body)?;
                     open_hits(&r.body)?;
-                    let criteria = match r.body.history.last().map(|h| h.from) {
+                    let (criteria, parts) = match r.body.history.last().map(|h| h.from) {
                         Some(CaseState::Countersigning) => {
                             let advice = decided_as_advised(
                                 &r.body,
                                 crate::final_advice::FinalOutcome::Refuse,
                             )?;
-                            if !b.criteria.is_empty() && b.criteria != advice.criteria {
+                            let (criteria, parts) = if advice.entities.is_empty() {
+                                (advice.criteria.clone(), None)
+                            } else {
+                                let parts = crate::partial::resolve(&r.body, advice);
+                                (parts.criteria(), Some(parts))
+                            };
+                            if !b.criteria.is_empty() && b.criteria != criteria {
                                 return Err(AppError::invalid(
                                     "criteria",
                                     "the refusal cites the countersigned final advice's criteria; to change \
                                      them a countersigner returns the advice for editing",
                                 ));
                             }
-                            advice.criteria.clone()
+                            (criteria, parts)
                         }
                         _ => {
                             needs_no_countersigning(&self.countersigning_required(&r.body)?)?;
-                            b.criteria
+                            (b.criteria, None)
                         }
                     };
                     r.body.appeal_until = appeal_until;
@@ -1653,6 +1665,7 @@ impl App {
                         conditions: vec![],
                         decided_by: by,
                         decided_at: now(),
+                        parts,
                     });
                     Ok(())
                 },

@@ -408,6 +408,7 @@ impl App {
                     max_targets: None,
                 }],
                 criteria: vec![],
+                entities: vec![],
                 expected_version: None,
             },
         )
@@ -432,6 +433,7 @@ impl App {
                 reason: "risk of use for internal repression (demo)".into(),
                 conditions: vec![],
                 criteria: vec![domain::RefusalCriterion::C2],
+                entities: vec![],
                 expected_version: None,
             },
         )
@@ -512,6 +514,57 @@ impl App {
             },
         )
         .await?;
+        // Issue 12: a partial decision — two products to France and Germany; the forensic tool needs no licence
+        // (the letter), Germany is refused, the monitor is licensed to France.
+        let mut both = ml(
+            vec![monitor.id.clone(), forensic.id.clone()],
+            "FR",
+            EndUserType::GovernmentLawEnforcement,
+        );
+        if let Some(m) = both.marketing.as_mut() {
+            m.destinations.push(cc("DE"));
+            m.end_users.push(EndUser {
+                name: "Federal Criminal Police (demo)".into(),
+                end_user_type: EndUserType::GovernmentLawEnforcement,
+                country: Some(cc("DE")),
+            });
+        }
+        let partial = self
+            .demo_advised(&exporter, &officer, &principals[2..6], both)
+            .await?;
+        self.decide_countersigned(
+            &officer,
+            &countersigners,
+            &partial,
+            FinalAdviceBody {
+                outcome: FinalOutcome::Approve,
+                reason:
+                    "licensed to France; Germany refused; the forensic tool needs no licence (demo)"
+                        .into(),
+                conditions: vec![],
+                criteria: vec![],
+                entities: vec![
+                    crate::partial::FinalEntityAdvice {
+                        target: crate::model::AdviceTarget::Product {
+                            id: forensic.id.clone(),
+                        },
+                        outcome: FinalOutcome::NoLicenceRequired,
+                        criteria: vec![],
+                    },
+                    crate::partial::FinalEntityAdvice {
+                        target: crate::model::AdviceTarget::Destination {
+                            country: "DE".into(),
+                        },
+                        outcome: FinalOutcome::Refuse,
+                        criteria: vec![domain::RefusalCriterion::C7],
+                    },
+                ],
+                expected_version: None,
+            },
+        )
+        .await?;
+        self.issue(&officer, &partial, ActionBody::default())
+            .await?;
         // Issue 12: a licence varied (a second product added), its variation issued: the original is
         // superseded.
         let varied = self
@@ -646,6 +699,7 @@ impl App {
                 .chain(limits)
                 .collect(),
                 criteria: vec![],
+                entities: vec![],
                 expected_version: None,
             },
         )

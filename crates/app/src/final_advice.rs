@@ -76,6 +76,10 @@ pub struct FinalAdviceBody {
     /// For `refuse` only: at least one.
     #[serde(default)]
     pub criteria: Vec<RefusalCriterion>,
+    /// The product lines and destinations where the advice differs from `outcome` (a partial decision:
+    /// `app::partial`, docs/decisions.md).
+    #[serde(default)]
+    pub entities: Vec<crate::partial::FinalEntityAdvice>,
     /// Optimistic concurrency: the case version the caller last read.
     pub expected_version: Option<i64>,
 }
@@ -87,6 +91,9 @@ pub struct FinalAdvice {
     pub reason: String,
     pub conditions: Vec<Condition>,
     pub criteria: Vec<RefusalCriterion>,
+    /// The product lines and destinations where the advice differs from `outcome`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<crate::partial::FinalEntityAdvice>,
     /// 1 for the first draft, one more for each edit.
     pub revision: u32,
     pub drafted_by: String,
@@ -94,6 +101,24 @@ pub struct FinalAdvice {
     pub drafted_at: String,
     /// Everyone who drafted a revision (none of them countersigns).
     pub drafters: Vec<String>,
+}
+
+impl FinalAdvice {
+    /// The outcomes of a draft not yet stored (to resolve what it would decide).
+    fn draft(outcome: FinalOutcome, entities: &[crate::partial::FinalEntityAdvice]) -> FinalAdvice {
+        FinalAdvice {
+            outcome,
+            reason: String::new(),
+            conditions: vec![],
+            criteria: vec![],
+            entities: entities.to_vec(),
+            revision: 0,
+            drafted_by: String::new(),
+            drafted_by_username: String::new(),
+            drafted_at: String::new(),
+            drafters: vec![],
+        }
+    }
 }
 
 /// A countersigner's answer: accept, or return with reasons.
@@ -236,55 +261,60 @@ impl App {
         crate::bounded_unique("conditions", &b.conditions, 50)?;
         crate::bounded_unique("criteria", &b.criteria, 20)?;
         match b.outcome {
-            FinalOutcome::Approve => {
-                if !b.criteria.is_empty() {
-                    return Err(AppError::invalid(
-                        "criteria",
-                        "advice to approve cites no refusal criteria",
-                    ));
-                }
-                for (i, c) in b.conditions.iter().enumerate() {
-                    validate_condition(&format!("conditions[{i}]"), c, today)?;
-                }
-            }
-            FinalOutcome::Refuse => {
-                if b.criteria.is_empty() {
-                    return Err(AppError::invalid(
-                        "criteria",
-                        "advice to refuse cites at least one refusal criterion",
-                    ));
-                }
-                if !b.conditions.is_empty() {
-                    return Err(AppError::invalid(
-                        "conditions",
-                        "advice to refuse carries no conditions",
-                    ));
-                }
-                let cited: Vec<String> =
-                    b.criteria.iter().map(|c| c.as_str().to_string()).collect();
-                in_vocabulary(
-                    &self.policy_on(today),
-                    today,
+            FinalOutcome::Approve | FinalOutcome::NoLicenceRequired if !b.criteria.is_empty() => {
+                return Err(AppError::invalid(
                     "criteria",
-                    VocabularyKind::RefusalCriterion,
-                    &cited,
-                )?;
+                    "only advice to refuse the whole case cites refusal criteria here; refused product lines \
+                     and destinations cite theirs under `entities`",
+                ));
             }
-            FinalOutcome::NoLicenceRequired => {
-                for (field, empty) in [
-                    ("conditions", b.conditions.is_empty()),
-                    ("criteria", b.criteria.is_empty()),
-                ] {
-                    if !empty {
-                        return Err(AppError::invalid(
-                            field,
-                            "advice that no licence is required carries no conditions or criteria",
-                        ));
-                    }
-                }
+            FinalOutcome::Refuse if b.criteria.is_empty() => {
+                return Err(AppError::invalid(
+                    "criteria",
+                    "advice to refuse cites at least one refusal criterion",
+                ));
             }
+            _ => {}
         }
+        crate::bounded_unique("entities", &b.entities, 200)?;
+        let mut cited: Vec<String> = b.criteria.iter().map(|c| c.as_str().to_string()).collect();
+        cited.extend(
+            b.entities
+                .iter()
+                .flat_map(|e| &e.criteria)
+                .map(|c| c.as_str().to_string()),
+        );
+        in_vocabulary(
+            &self.policy_on(today),
+            today,
+            "criteria",
+            VocabularyKind::RefusalCriterion,
+            &cited,
+        )?;
         let current = self.case_record(who, id).await?;
+        crate::partial::validate(&current.body, b.outcome, &b.entities)?;
+        // Conditions go with a licence: they are given when the advice licenses anything.
+        let licenses = b.outcome == FinalOutcome::Approve
+            || (b
+                .entities
+                .iter()
+                .any(|e| e.outcome == FinalOutcome::Approve)
+                && crate::partial::resolve(
+                    &current.body,
+                    &FinalAdvice::draft(b.outcome, &b.entities),
+                )
+                .outcome()
+                    == FinalOutcome::Approve);
+        if licenses {
+            for (i, c) in b.conditions.iter().enumerate() {
+                validate_condition(&format!("conditions[{i}]"), c, today)?;
+            }
+        } else if !b.conditions.is_empty() {
+            return Err(AppError::invalid(
+                "conditions",
+                "conditions go with a licence; this advice licenses nothing",
+            ));
+        }
         let state: CaseState = current.state.parse().map_err(AppError::Internal)?;
         let (action, audit_action) = match state {
             CaseState::UnderReview => (Some(CaseAction::DraftFinalAdvice), "draft-final-advice"),
@@ -331,6 +361,7 @@ impl App {
                     reason,
                     conditions: b.conditions,
                     criteria: b.criteria,
+                    entities: b.entities,
                     revision,
                     drafted_by: by,
                     drafted_by_username: by_username,
@@ -478,16 +509,23 @@ impl App {
         id: &str,
         advice: FinalAdviceBody,
     ) -> AppResult<CaseView> {
-        let outcome = advice.outcome;
         let reason = advice.reason.clone();
         self.draft_final_advice(drafter, id, advice).await?;
         let submitted = self
             .submit_final_advice(drafter, id, crate::model::ActionBody::default())
             .await?;
-        let count = match &submitted {
-            CaseView::Internal(c) => c.body.countersigning.as_ref().map_or(0, |c| c.count),
-            _ => 0,
+        let (count, outcome) = match &submitted {
+            CaseView::Internal(c) => (
+                c.body.countersigning.as_ref().map_or(0, |c| c.count),
+                c.body
+                    .final_advice
+                    .as_ref()
+                    .map(|f| crate::partial::resolve(&c.body, f).outcome()),
+            ),
+            _ => (0, None),
         };
+        let outcome = outcome
+            .ok_or_else(|| AppError::Internal("submitted final advice not in the view".into()))?;
         for who in countersigners.iter().take(usize::from(count)) {
             self.countersign(
                 who,
@@ -635,10 +673,11 @@ pub(crate) fn decided_as_advised(
         .final_advice
         .as_ref()
         .ok_or_else(|| AppError::Conflict("the case has no final advice; draft it first".into()))?;
-    if advice.outcome != outcome {
+    let advised = crate::partial::resolve(body, advice).outcome();
+    if advised != outcome {
         return Err(AppError::Conflict(format!(
             "the final advice is to {}; a decision follows it (a countersigner returns it to change it)",
-            advice.outcome.as_str()
+            advised.as_str()
         )));
     }
     if let Some(m) = countersigning_missing(body) {

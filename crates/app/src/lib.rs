@@ -33,6 +33,7 @@ pub mod monitoring;
 pub mod notes;
 pub mod notifications;
 pub mod notify;
+pub mod partial;
 
 pub mod moratorium;
 pub mod policy_svc;

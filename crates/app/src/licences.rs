@@ -127,6 +127,20 @@ pub struct LicenceBody {
     pub issued_by: String,
     #[serde(default)]
     pub history: Vec<LicenceStateChange>,
+    /// Each time the licence was signed again with changed content (new conditions after a reassessment),
+    /// the token it replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reissues: Vec<LicenceReissue>,
+}
+
+/// One re-issue of a licence: when, why, by whom, and the token it replaced (kept on record).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LicenceReissue {
+    pub at: String,
+    pub reason: String,
+    pub by: String,
+    pub previous_token: String,
+    pub previous_key_id: String,
 }
 
 /// A licence as its readers see it.
@@ -148,6 +162,10 @@ pub struct Licence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<String>,
     pub history: Vec<LicenceStateChange>,
+    /// When the licence was last signed again with changed content (new conditions), if ever; `signed` is
+    /// the current token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reissued_at: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -199,6 +217,7 @@ fn view(who: &Principal, r: Record<LicenceBody>) -> AppResult<Licence> {
         key_id: r.body.key_id,
         issued_by: staff.then_some(r.body.issued_by),
         history,
+        reissued_at: r.body.reissues.last().map(|x| x.at.clone()),
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -367,6 +386,99 @@ impl App {
         state: LicenceState,
         action: &str,
     ) -> AppResult<()> {
+        let payload = self.licence_payload(tx, case).await?;
+        let org_id = case
+            .org_id
+            .clone()
+            .ok_or_else(|| AppError::Internal("a case without an organisation".into()))?;
+        let signer = self.licence_signer();
+        let token = licence::sign(&payload, &signer);
+        let mut rec = Record::new(
+            new_id(),
+            LICENCE,
+            Some(org_id),
+            state.as_str(),
+            LicenceBody {
+                case_id: case.id.clone(),
+                payload,
+                token,
+                key_id: signer.key_id().to_string(),
+                issued_by: who.user_id.clone(),
+                history: vec![],
+                reissues: vec![],
+            },
+            now(),
+        );
+        rec.reference = Some(rec.body.payload.number.clone());
+        rec.tags = case.tags.clone();
+        tx.insert(&rec).await?;
+        audit(
+            tx,
+            who,
+            action,
+            LICENCE,
+            &rec.id,
+            None::<&()>,
+            Some(&rec.body),
+            None,
+        );
+        Ok(())
+    }
+
+    /// Signs the licence of `case` again from the case as it is now (its decision's conditions changed after
+    /// a reassessment), keeping the token it replaces, in the caller's transaction; audited as
+    /// `reissue-licence`. The licence keeps its number, state and validity.
+    pub(crate) async fn reissue_licence(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        case: &Record<CaseBody>,
+        reason: &str,
+    ) -> AppResult<()> {
+        let number = case
+            .body
+            .licence_issued
+            .as_ref()
+            .map(|l| l.number.clone())
+            .ok_or_else(|| AppError::Internal("re-issue of a case without a licence".into()))?;
+        let before = tx
+            .get_by_reference::<LicenceBody>(LICENCE, &number)
+            .await
+            .map_err(not_found("licence"))?;
+        let mut after = before.clone();
+        let signer = self.licence_signer();
+        after.body.payload = self.licence_payload(tx, case).await?;
+        after.body.token = licence::sign(&after.body.payload, &signer);
+        after.body.key_id = signer.key_id().to_string();
+        after.version += 1;
+        after.updated_at = now();
+        after.body.reissues.push(LicenceReissue {
+            at: after.updated_at.clone(),
+            reason: reason.to_string(),
+            by: who.user_id.clone(),
+            previous_token: before.body.token.clone(),
+            previous_key_id: before.body.key_id.clone(),
+        });
+        tx.update(&after).await?;
+        audit(
+            tx,
+            who,
+            "reissue-licence",
+            LICENCE,
+            &after.id,
+            Some(&before.body.payload),
+            Some(&after.body.payload),
+            Some(reason),
+        );
+        Ok(())
+    }
+
+    /// What the licence of `case` says, built from the case as it is.
+    async fn licence_payload(
+        &self,
+        tx: &mut Tx,
+        case: &Record<CaseBody>,
+    ) -> AppResult<LicencePayload> {
         let issued = case.body.licence_issued.as_ref().ok_or_else(|| {
             AppError::Internal("an issued case without its licence number".into())
         })?;
@@ -382,11 +494,14 @@ impl App {
             .await
             .map_err(not_found("organisation"))?;
         let b = &case.body;
-        let product_ids: Vec<String> = match (&b.marketing, &b.export) {
-            (Some(m), _) => m.products.clone(),
-            (None, Some(e)) => vec![e.product.clone()],
-            (None, None) => vec![],
-        };
+        // A partial decision licenses its approved product lines to its approved destinations only.
+        let parts = b.decision.as_ref().and_then(|d| d.parts.as_ref());
+        let (mut product_ids, _) = crate::partial::lines_and_destinations(b);
+        if let Some(p) = parts {
+            product_ids.retain(|id| p.licensed_products.contains(id));
+        }
+        let licensed =
+            |d: &str| parts.is_none_or(|p| p.licensed_destinations.iter().any(|l| l == d));
         let mut products = Vec::new();
         for id in &product_ids {
             let p = tx
@@ -414,8 +529,13 @@ impl App {
                 m.destinations
                     .iter()
                     .map(|d| d.as_str().to_string())
+                    .filter(|d| licensed(d))
                     .collect(),
-                m.end_users.iter().map(end_user).collect(),
+                m.end_users
+                    .iter()
+                    .filter(|u| u.country.as_ref().is_none_or(|c| licensed(c.as_str())))
+                    .map(end_user)
+                    .collect(),
                 None,
                 None,
                 None,
@@ -466,37 +586,7 @@ impl App {
             valid_until,
             issued_at: issued.issued_at.clone(),
         };
-        let signer = self.licence_signer();
-        let token = licence::sign(&payload, &signer);
-        let mut rec = Record::new(
-            new_id(),
-            LICENCE,
-            Some(org_id),
-            state.as_str(),
-            LicenceBody {
-                case_id: case.id.clone(),
-                payload,
-                token,
-                key_id: signer.key_id().to_string(),
-                issued_by: who.user_id.clone(),
-                history: vec![],
-            },
-            now(),
-        );
-        rec.reference = Some(issued.number.clone());
-        rec.tags = case.tags.clone();
-        tx.insert(&rec).await?;
-        audit(
-            tx,
-            who,
-            action,
-            LICENCE,
-            &rec.id,
-            None::<&()>,
-            Some(&rec.body),
-            None,
-        );
-        Ok(())
+        Ok(payload)
     }
 
     /// The licences the caller may read.

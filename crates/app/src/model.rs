@@ -454,6 +454,10 @@ pub struct Decision {
     pub conditions: Vec<Condition>,
     pub decided_by: String,
     pub decided_at: String,
+    /// A partial decision: what is licensed, refused and needs no licence, part by part (`app::partial`).
+    /// Absent when the decision covers the whole case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<crate::partial::DecisionParts>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]

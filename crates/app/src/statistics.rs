@@ -20,6 +20,19 @@ use stats::{DecisionFact, FactKind, FactLine, FactOutcome, StoredFact};
 use std::collections::{BTreeMap, BTreeSet};
 use store::{FactRow, Record, Tx};
 
+/// Suffixes of the case ids under which the parts of a partial decision are recorded.
+pub const REFUSED_PART: &str = "#refused";
+pub const NO_LICENCE_PART: &str = "#no-licence-required";
+
+/// The fact ids of a case: its own and its parts'.
+fn fact_ids(case_id: &str) -> [String; 3] {
+    [
+        case_id.to_string(),
+        format!("{case_id}{REFUSED_PART}"),
+        format!("{case_id}{NO_LICENCE_PART}"),
+    ]
+}
+
 /// An officer's or administrator's request to exclude a case from statistics.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,6 +111,12 @@ impl App {
         from: CaseState,
         after: &Record<CaseBody>,
     ) -> AppResult<()> {
+        let parts = after.body.decision.as_ref().and_then(|d| d.parts.as_ref());
+        // A partial approval decides its refused and "no licence required" parts now (the licensed part when
+        // the licence is issued).
+        if let (CaseAction::Approve, Some(parts)) = (action, parts) {
+            return self.part_facts(tx, after, parts, true).await;
+        }
         let Some(outcome) = outcome_of(action, from, &after.body) else {
             return Ok(());
         };
@@ -113,6 +132,70 @@ impl App {
             fact.decided_on = decided_on;
             return self.insert_fact(tx, &fact, previous).await;
         }
+        let mut fact = self.fact_of(after, outcome)?;
+        match (outcome, parts) {
+            (FactOutcome::Issued | FactOutcome::IssuedOnAppeal, Some(p)) => {
+                fact.lines
+                    .retain(|l| p.licensed_products.contains(&l.product));
+                fact.destinations
+                    .retain(|d| p.licensed_destinations.contains(d));
+            }
+            (FactOutcome::Refused, Some(p)) => {
+                fact.lines
+                    .retain(|l| !p.no_licence_required.contains(&l.product));
+                self.part_facts(tx, after, p, false).await?;
+            }
+            _ => {}
+        }
+        self.insert_fact(tx, &fact, previous).await
+    }
+
+    /// The facts of the parts of a partial decision other than the case's own outcome: `{case}#refused`
+    /// (when `refused`: the refused product lines, or every line to the refused destinations) and
+    /// `{case}#no-licence-required` (the product lines that need none, to every destination of the case). Statistics count each as a decision
+    /// (docs/statistics.md).
+    async fn part_facts(
+        &self,
+        tx: &mut Tx,
+        after: &Record<CaseBody>,
+        parts: &crate::partial::DecisionParts,
+        refused: bool,
+    ) -> AppResult<()> {
+        if refused && !parts.refused.is_empty() {
+            let mut fact = self.fact_of(after, FactOutcome::Refused)?;
+            fact.case_id = format!("{}{}", after.id, REFUSED_PART);
+            let products = parts.refused_products();
+            let destinations = parts.refused_destinations();
+            if products.is_empty() {
+                fact.lines
+                    .retain(|l| !parts.no_licence_required.contains(&l.product));
+            } else {
+                fact.lines
+                    .retain(|l| products.contains(&l.product.as_str()));
+            }
+            if !destinations.is_empty() {
+                fact.destinations
+                    .retain(|d| destinations.contains(&d.as_str()));
+            }
+            fact.criteria = parts.criteria();
+            fact.criteria.sort();
+            let previous = tx.latest_decision_fact(&fact.case_id).await?;
+            self.insert_fact(tx, &fact, previous).await?;
+        }
+        if !parts.no_licence_required.is_empty() {
+            let mut fact = self.fact_of(after, FactOutcome::NoLicenceRequired)?;
+            fact.case_id = format!("{}{}", after.id, NO_LICENCE_PART);
+            fact.lines
+                .retain(|l| parts.no_licence_required.contains(&l.product));
+            let previous = tx.latest_decision_fact(&fact.case_id).await?;
+            self.insert_fact(tx, &fact, previous).await?;
+        }
+        Ok(())
+    }
+
+    /// The decision fact of the case `after` with `outcome`, decided today.
+    fn fact_of(&self, after: &Record<CaseBody>, outcome: FactOutcome) -> AppResult<DecisionFact> {
+        let decided_on = self.today();
         let b = &after.body;
         // Dates in the authority's calendar (its time zone), as the working days are counted.
         let submitted_on = match &b.submitted_at {
@@ -198,7 +281,7 @@ impl App {
             human_rights_review: b.required_reviews.contains(&ReviewKind::HumanRights),
             policy_version: b.policy_version.clone(),
         };
-        self.insert_fact(tx, &fact, previous).await
+        Ok(fact)
     }
 
     /// Stores `fact` as the case's newest, superseding `previous`: an exclusion stays an exclusion (with its
@@ -240,25 +323,43 @@ impl App {
         tx.get::<CaseBody>(CASE, &b.case_id)
             .await
             .map_err(not_found("application"))?;
-        let Some(prev) = tx.latest_decision_fact(&b.case_id).await? else {
+        // The case's own fact and those of the parts of a partial decision are excluded together.
+        let mut latest = Vec::new();
+        for fid in fact_ids(&b.case_id) {
+            if let Some(p) = tx.latest_decision_fact(&fid).await? {
+                latest.push(p);
+            }
+        }
+        if latest.is_empty() {
             return Err(AppError::Conflict(
                 "the case has no decision yet; only decided cases count in statistics".into(),
             ));
-        };
-        if prev.kind == FactKind::Exclusion.as_str() {
+        }
+        if latest
+            .iter()
+            .all(|p| p.kind == FactKind::Exclusion.as_str())
+        {
             return Err(AppError::Conflict(
                 "the case is already excluded from statistics".into(),
             ));
         }
-        let fact: DecisionFact =
-            serde_json::from_str(&prev.body).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut row = to_row(
-            &fact,
-            FactKind::Exclusion,
-            Some(prev.seq),
-            Some(reason.clone()),
-        )?;
-        row.seq = tx.insert_decision_fact(&row).await?;
+        let mut rows = Vec::new();
+        for prev in latest
+            .into_iter()
+            .filter(|p| p.kind != FactKind::Exclusion.as_str())
+        {
+            let fact: DecisionFact =
+                serde_json::from_str(&prev.body).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut row = to_row(
+                &fact,
+                FactKind::Exclusion,
+                Some(prev.seq),
+                Some(reason.clone()),
+            )?;
+            row.seq = tx.insert_decision_fact(&row).await?;
+            rows.push(row);
+        }
+        let row = rows.swap_remove(0);
         let stored = from_row(row)?;
         audit(
             &mut tx,
@@ -288,12 +389,14 @@ impl App {
             .get::<CaseBody>(CASE, case_id)
             .await
             .map_err(not_found("application"))?;
-        self.store
-            .case_decision_facts(case_id)
-            .await?
-            .into_iter()
-            .map(from_row)
-            .collect()
+        let mut out = Vec::new();
+        for fid in fact_ids(case_id) {
+            for r in self.store.case_decision_facts(&fid).await? {
+                out.push(from_row(r)?);
+            }
+        }
+        out.sort_by_key(|f| f.seq);
+        Ok(out)
     }
 
     /// The public statistics of a period (`2026` or `2026-Q3`) as of a time (RFC 3339; default: when the latest

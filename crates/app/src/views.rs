@@ -130,6 +130,9 @@ pub struct ExporterDecision {
     pub criteria: Vec<RefusalCriterion>,
     pub conditions: Vec<Condition>,
     pub decided_at: String,
+    /// A partial decision: what is licensed, refused and needs no licence, part by part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<crate::partial::DecisionParts>,
 }
 
 /// A state change as the exporter sees it (without who made it).
@@ -269,6 +272,7 @@ impl From<Case> for ExporterCase {
                 criteria: d.criteria,
                 conditions: d.conditions,
                 decided_at: d.decided_at,
+                parts: d.parts,
             }),
             licence_issued: b.licence_issued,
             appeal_until: b.appeal_until,

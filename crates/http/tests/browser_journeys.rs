@@ -198,6 +198,7 @@ async fn officer_issues(s: &Service, case_id: &str) {
                 reason: "Advice favourable.".into(),
                 conditions: vec![],
                 criteria: vec![],
+                entities: vec![],
                 expected_version: None,
             },
         )

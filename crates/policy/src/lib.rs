@@ -27,8 +27,8 @@ pub use eval::{
 pub use impact::{impact, AffectedCase, DeterminationSummary, ImpactCase, ImpactReport};
 pub use load::{Diagnostic, LoadError};
 pub use model::{
-    Assessment, ControlEntry, ControlEntryVersion, Countersignatures, Country, Deadlines, Effect,
-    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Regime, Rule,
-    RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
+    Assessment, AuditIntervals, ControlEntry, ControlEntryVersion, Countersignatures, Country,
+    Deadlines, Effect, Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet,
+    Regime, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 pub use reference::{reference, reference_files};

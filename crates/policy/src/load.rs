@@ -9,9 +9,9 @@
 use crate::condition::{Condition, Fact, Vocabulary};
 use crate::date;
 use crate::model::{
-    country_slot, Assessment, ControlEntry, ControlEntryVersion, Country, Deadlines, Effect,
-    Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet, Regime, Rule,
-    RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
+    country_slot, Assessment, AuditIntervals, ControlEntry, ControlEntryVersion, Country,
+    Deadlines, Effect, Embargo, EmbargoKind, HolidayYear, Moratorium, MoratoriumItems, PolicySet,
+    Regime, Rule, RuleVersion, Source, VocabularyItem, VocabularyKind, WassenaarParticipation,
 };
 use chrono::{Datelike, NaiveDate};
 use domain::workdays::{parse_time_zone, Calendar, Tz, WorkingWeek};
@@ -128,7 +128,19 @@ struct RawDeadlines {
     /// Months a granted marketing-licence exemption is valid (optional: without it a grant has no end).
     #[serde(default)]
     exemption_validity_months: Option<Spanned<u32>>,
+    /// Months from one compliance audit of an exporter to the next, per risk rating (optional).
+    #[serde(default)]
+    audit_interval_months: Option<RawAuditIntervals>,
     source: OptSource,
+}
+
+/// `[deadlines.audit_interval_months]`: months between compliance audits per risk rating.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuditIntervals {
+    high: Spanned<u32>,
+    medium: Spanned<u32>,
+    low: Spanned<u32>,
 }
 
 /// `[[holiday_year]]`: one year's public holidays, with their source.
@@ -1475,8 +1487,32 @@ fn check_deadlines(c: &mut Checker<'_>, raw: &Raw) -> Option<Deadlines> {
                 );
             }
         }
+        let audit_interval_months = d.audit_interval_months.as_ref().map(|a| {
+            for (name, v) in [("high", &a.high), ("medium", &a.medium), ("low", &a.low)] {
+                if !(1..=120).contains(v.get_ref()) {
+                    c.at(
+                        *f,
+                        v.span().start,
+                        format!("deadlines audit_interval_months.{name}: must be between 1 and 120"),
+                    );
+                }
+            }
+            if !(a.high.get_ref() <= a.medium.get_ref() && a.medium.get_ref() <= a.low.get_ref()) {
+                c.at(
+                    *f,
+                    a.high.span().start,
+                    "deadlines audit_interval_months: a higher risk is audited at least as often (high <= medium <= low)",
+                );
+            }
+            AuditIntervals {
+                high: *a.high.get_ref(),
+                medium: *a.medium.get_ref(),
+                low: *a.low.get_ref(),
+            }
+        });
         let source = c.source(*f, at, "the deadlines", &d.source);
         out = Some(Deadlines {
+            audit_interval_months,
             information_response_working_days: *d.information_response_working_days.get_ref(),
             appeal_calendar_days: *d.appeal_calendar_days.get_ref(),
             exemption_validity_months: d.exemption_validity_months.as_ref().map(|m| *m.get_ref()),

@@ -327,7 +327,18 @@ pub struct Deadlines {
     pub appeal_calendar_days: u32,
     /// Months a granted marketing-licence exemption stays valid (none: no end).
     pub exemption_validity_months: Option<u32>,
+    /// Months from one compliance audit of an exporter to the next, per risk rating (none: the officer
+    /// schedules each audit by hand, with no next-due date).
+    pub audit_interval_months: Option<AuditIntervals>,
     pub source: Source,
+}
+
+/// Months between compliance audits of an exporter, per risk rating (`[deadlines.audit_interval_months]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AuditIntervals {
+    pub high: u32,
+    pub medium: u32,
+    pub low: u32,
 }
 
 /// The kinds of vocabulary a policy holds.

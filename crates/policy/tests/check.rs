@@ -825,3 +825,45 @@ fn every_problem_of_one_entry_is_reported_in_one_run() {
         "a field set aside after its own error is not reported missing: {d:#?}"
     );
 }
+
+#[test]
+fn audit_intervals_are_policy_data_and_checked() {
+    let set = PolicySet::load_files(policy::reference_files()).expect("reference loads");
+    let d = set.deadlines().expect("the reference sets deadlines");
+    assert_eq!(
+        d.audit_interval_months,
+        Some(policy::AuditIntervals {
+            high: 12,
+            medium: 24,
+            low: 36
+        })
+    );
+    // A higher risk audited less often than a lower one is refused, at its line.
+    let files = reference_with(&[(
+        "deadlines.toml",
+        "audit_interval_months = { high = 12, medium = 24, low = 36 }",
+        "audit_interval_months = { high = 48, medium = 24, low = 36 }",
+    )]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "deadlines.toml",
+        "audit_interval_months = {",
+        "a higher risk is audited at least as often",
+    );
+    // Out of range.
+    let files = reference_with(&[(
+        "deadlines.toml",
+        "audit_interval_months = { high = 12, medium = 24, low = 36 }",
+        "audit_interval_months = { high = 0, medium = 24, low = 36 }",
+    )]);
+    let d = diags(files.clone());
+    has(
+        &d,
+        &files,
+        "deadlines.toml",
+        "audit_interval_months = {",
+        "audit_interval_months.high: must be between 1 and 120",
+    );
+}

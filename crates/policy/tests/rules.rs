@@ -465,3 +465,35 @@ fn reasons_list_the_facts_used_in_order() {
         ]
     );
 }
+
+#[test]
+fn evidence_of_misuse_requires_a_human_rights_review_for_any_controlled_item() {
+    // 5D002 is not a cyber-surveillance entry: exported to a tier 1 destination for a private end user, it
+    // needs a licence but no human-rights review.
+    let plain = req().export().entries(&["5D002"]).to("FR");
+    assert_eq!(plain.outcome(), LicenceRequired);
+    assert!(
+        !plain.reviews().contains(&HumanRights),
+        "{:?}",
+        plain.reviews()
+    );
+    let mut with_evidence = plain.clone();
+    with_evidence.0.evidence_of_misuse = true;
+    let d = with_evidence.eval();
+    assert_eq!(d.outcome, LicenceRequired);
+    assert!(
+        d.required_reviews.contains(&HumanRights),
+        "{:?}",
+        d.required_reviews
+    );
+    assert!(
+        d.rules.iter().any(|r| r.id == "evidence-of-misuse-review"),
+        "{:?}",
+        d.rules
+    );
+    // Not for an item nobody controls.
+    let mut uncontrolled = req().entries(&[]).to("FR");
+    uncontrolled.0.evidence_of_misuse = true;
+    assert_eq!(uncontrolled.outcome(), NotControlled);
+    assert!(uncontrolled.reviews().is_empty());
+}

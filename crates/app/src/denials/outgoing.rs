@@ -74,6 +74,16 @@ impl App {
                     .await
             }
             CaseAction::Approve => {
+                // A partial approval refuses the rest: that part is denied like a refusal.
+                if case
+                    .body
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.parts.as_ref())
+                    .is_some_and(|p| !p.refused.is_empty())
+                {
+                    self.own_denials(tx, who, "refusal", case, reason).await?;
+                }
                 for m in case.body.denial_matches.iter().filter(|m| !m.own) {
                     let d = tx.get::<DenialBody>(DENIAL, &m.denial_id).await?;
                     self.record_partner_notification(
@@ -107,9 +117,33 @@ impl App {
     ) -> AppResult<()> {
         let b = &case.body;
         let case_ref = case.reference.clone().unwrap_or_default();
+        // A partial decision denies its refused part only: the refused product lines (or, when only
+        // destinations were refused, every line that needs a licence) to the refused destinations (or all).
+        let parts = b
+            .decision
+            .as_ref()
+            .and_then(|d| d.parts.as_ref())
+            .filter(|_| event == "refusal");
+        let denied_product = |id: &str| match parts {
+            None => true,
+            Some(p) if p.refused_products().is_empty() => {
+                !p.no_licence_required.iter().any(|n| n == id)
+            }
+            Some(p) => p.refused_products().contains(&id),
+        };
+        let denied_destination = |code: &str| {
+            parts.is_none_or(|p| {
+                let refused = p.refused_destinations();
+                refused.is_empty() || refused.contains(&code)
+            })
+        };
         let mut entries: Vec<String> = Vec::new();
         let mut products: Vec<String> = Vec::new();
-        for d in &b.determinations {
+        for d in b
+            .determinations
+            .iter()
+            .filter(|d| denied_product(&d.product))
+        {
             if let Some(list) = d.request.get("control_entries").and_then(|v| v.as_array()) {
                 for e in list.iter().filter_map(|v| v.as_str()) {
                     if let Some(c) = self.policy_now().control_entry(e) {
@@ -177,6 +211,7 @@ impl App {
                 }
             }
         }
+        targets.retain(|t| denied_destination(t.0.as_str()));
         let state = domain::CountryCode::parse(&self.config.authority_state)
             .map_err(|e| AppError::Internal(format!("authority state: {e}")))?;
         let earlier = tx

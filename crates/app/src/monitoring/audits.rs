@@ -1,7 +1,8 @@
 //! Compliance audits of exporter organisations, and the refusals exporters report themselves.
 //!
 //! An officer schedules an audit of an organisation (a visit or a desk audit) with the organisation's risk
-//! rating; the rating sets when the next audit is due (reference intervals: high 12 months, medium 24, low 36).
+//! rating; the rating sets when the next audit is due, by the policy's `[deadlines] audit_interval_months`
+//! (reference: high 12 months, medium 24, low 36).
 //! The officer records findings with a severity; the organisation's exporters answer each finding; the officer
 //! closes the audit once every major or critical finding has an answer. The exporter is told when an audit is
 //! scheduled and when findings are recorded; the officers when it answers.
@@ -52,12 +53,12 @@ pub enum RiskRating {
 impl RiskRating {
     pub const ALL: &'static [RiskRating] = &[RiskRating::Low, RiskRating::Medium, RiskRating::High];
 
-    /// Months from one audit to the next.
-    pub fn interval_months(self) -> u32 {
+    /// Months from one audit to the next under `intervals` (the policy's `[deadlines.audit_interval_months]`).
+    pub fn interval_months(self, intervals: &policy::AuditIntervals) -> u32 {
         match self {
-            RiskRating::High => 12,
-            RiskRating::Medium => 24,
-            RiskRating::Low => 36,
+            RiskRating::High => intervals.high,
+            RiskRating::Medium => intervals.medium,
+            RiskRating::Low => intervals.low,
         }
     }
 }
@@ -223,9 +224,21 @@ impl App {
                 format!("is before today ({today})"),
             ));
         }
+        // The interval is policy data, in force on the day the audit is scheduled.
+        let intervals = self
+            .policy_on(today)
+            .deadlines()
+            .and_then(|d| d.audit_interval_months)
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "the policy in force sets no audit intervals ([deadlines] audit_interval_months); an \
+                     administrator publishes them first"
+                        .into(),
+                )
+            })?;
         let next = n
             .scheduled_on
-            .checked_add_months(Months::new(n.risk_rating.interval_months()))
+            .checked_add_months(Months::new(n.risk_rating.interval_months(&intervals)))
             .ok_or_else(|| AppError::invalid("scheduled_on", "is too far in the future"))?;
         let mut tx = self.store.begin().await?;
         tx.get::<NewOrganisation>(ORG, &n.org_id)

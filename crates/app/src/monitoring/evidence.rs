@@ -740,6 +740,10 @@ impl App {
         after.version += 1;
         after.updated_at = now();
         tx.update(&after).await?;
+        if d.outcome == ReassessmentOutcome::NewConditions {
+            self.impose_conditions(&mut tx, who, &after.body.case_id, &d.conditions, &reason)
+                .await?;
+        }
         audit(
             &mut tx,
             who,
@@ -765,6 +769,48 @@ impl App {
         }
         tx.commit().await?;
         Ok(reassessment_view(who, after))
+    }
+
+    /// New conditions decided on a reassessment bind the licence: they join the case's decision (so shipments
+    /// and reporting follow them), the licence is signed again with them (the replaced token stays on record),
+    /// and a new reporting condition opens its obligation from today — all in the decision's transaction.
+    async fn impose_conditions(
+        &self,
+        tx: &mut store::Tx,
+        who: &Principal,
+        case_id: &str,
+        conditions: &[Condition],
+        reason: &str,
+    ) -> AppResult<()> {
+        let before = tx
+            .get::<CaseBody>(crate::cases::CASE, case_id)
+            .await
+            .map_err(crate::not_found("application"))?;
+        let mut case = before.clone();
+        let Some(decision) = case.body.decision.as_mut() else {
+            return Err(AppError::Internal(
+                "an issued case without its decision".into(),
+            ));
+        };
+        let first = decision.conditions.len();
+        decision.conditions.extend(conditions.iter().cloned());
+        case.version += 1;
+        case.updated_at = now();
+        tx.update(&case).await?;
+        audit(
+            tx,
+            who,
+            "add-licence-conditions",
+            crate::cases::CASE,
+            &case.id,
+            Some(&before.body.decision),
+            Some(&case.body.decision),
+            Some(reason),
+        );
+        let why = format!("new conditions on reassessment: {reason}");
+        self.reissue_licence(tx, who, &case, &why).await?;
+        self.open_obligations_from(tx, who, &case, first, self.today())
+            .await
     }
 
     /// The exporter confirms it carried out the instruction to restrict or shut down the system.

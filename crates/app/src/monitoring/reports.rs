@@ -255,12 +255,28 @@ impl App {
         who: &Principal,
         case: &Record<CaseBody>,
     ) -> AppResult<()> {
+        let Some(issued) = &case.body.licence_issued else {
+            return Ok(());
+        };
+        let from = crate::cases::date_of(&issued.issued_at, self.calendar());
+        self.open_obligations_from(tx, who, case, 0, from).await
+    }
+
+    /// Opens the obligations of the case's reporting conditions from the `first`-th condition on, with due
+    /// dates counted from `from` (the day, or the day conditions were added to an issued licence).
+    pub(crate) async fn open_obligations_from(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        case: &Record<CaseBody>,
+        first: usize,
+        from: NaiveDate,
+    ) -> AppResult<()> {
         let (Some(decision), Some(issued)) = (&case.body.decision, &case.body.licence_issued)
         else {
             return Ok(());
         };
-        let from = crate::cases::date_of(&issued.issued_at, self.calendar());
-        for (i, c) in decision.conditions.iter().enumerate() {
+        for (i, c) in decision.conditions.iter().enumerate().skip(first) {
             let Condition::ReportingObligation {
                 every_months,
                 text,

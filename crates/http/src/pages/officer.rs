@@ -692,6 +692,7 @@ async fn act(
                             reason,
                             conditions,
                             criteria: vec![],
+                            entities: vec![],
                             expected_version: v,
                         },
                     )
@@ -756,6 +757,7 @@ async fn act(
                             reason,
                             conditions: vec![],
                             criteria,
+                            entities: vec![],
                             expected_version: v,
                         },
                     )
@@ -775,6 +777,7 @@ async fn act(
                             reason,
                             conditions: vec![],
                             criteria: vec![],
+                            entities: vec![],
                             expected_version: v,
                         },
                     )

@@ -40,6 +40,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_final_advice))
         .routes(routes!(countersign_final_advice))
         .routes(routes!(conclude_no_licence_required))
+        .routes(routes!(no_licence_required_letter))
         .routes(routes!(issue_licence))
         .routes(routes!(suspend_licence))
         .routes(routes!(reinstate_licence))
@@ -124,6 +125,19 @@ async fn list_applications(
         &uri,
         s.app.applications(&p, &filter, &page).await?,
     ))
+}
+
+/// The "no licence required" letter
+///
+/// The authority's letter for a case concluded as needing no licence, or for the product lines of a partial decision that need none: the product lines, the destinations it speaks for, the reason and the date. Anyone who can read the case; 409 when the decision found no such product line.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/no-licence-required-letter", params(("id" = String, Path)), responses((status = 200, body = app::partial::NoLicenceRequiredLetter), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn no_licence_required_letter(
+    State(s): S,
+    Caller(p): Caller,
+    Path(i): Path<String>,
+) -> ApiResult<Json<app::partial::NoLicenceRequiredLetter>> {
+    id("id", &i)?;
+    Ok(Json(s.app.no_licence_required_letter(&p, &i).await?))
 }
 
 /// Get an application

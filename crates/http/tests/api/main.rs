@@ -34,6 +34,7 @@ mod office;
 mod openapi;
 mod openapi_contract;
 mod openapi_quality;
+mod partial;
 mod policy_service;
 mod races_and_bounds;
 mod regimes_catch_all;

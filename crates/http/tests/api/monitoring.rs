@@ -10,6 +10,7 @@ both_backends!(
     overdue_reports_fill_the_queue_and_notify_the_exporter,
     unverified_parties_give_end_use_check_hits,
     evidence_opens_reassessments_that_end_in_action,
+    new_conditions_on_reassessment_reissue_the_licence,
     compliance_audits_and_own_refusals,
 );
 
@@ -678,6 +679,106 @@ async fn evidence_opens_reassessments_that_end_in_action(b: Backend) {
             .ok(),
         json!([])
     );
+}
+
+async fn new_conditions_on_reassessment_reissue_the_licence(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let (case_id, number) =
+        issued(&t, &w, "MX", json!([{"type": "text", "text": "No resale"}])).await;
+    let licence = format!("/api/v1/licences/{number}");
+    let before = t.get(&w.exporter, &licence).await.ok();
+    assert!(before.get("reissued_at").is_none(), "{before}");
+    let rec = t
+        .post(
+            &w.hr,
+            "/api/v1/evidence",
+            json!({"source_kind": "court", "source_name": "District court", "reported_on": "2026-02-01",
+                "country": "MX", "end_user": "Federal Police", "capability": "interception", "link": "https://example.org/judgment",
+                "summary": "Interception of an opposition politician"}),
+        )
+        .await;
+    assert_eq!(rec.status, 201, "{}", rec.body);
+    let links = rec.body["links"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    let reassessment = links[0]["reassessment_id"].as_str().unwrap();
+    let d = t
+        .post(
+            &w.officer,
+            &format!("/api/v1/reassessments/{reassessment}/decision"),
+            json!({"outcome": "new-conditions", "reason": "court finding",
+                "conditions": [{"type": "text", "text": "No remote operation by the exporter"},
+                    {"type": "reporting-obligation", "every_months": 3, "text": "report each deployment"}]}),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(d.body["state"], "closed");
+
+    // The licence is signed again: same number, state and validity, the new conditions in its content.
+    let after = t.get(&w.exporter, &licence).await.ok();
+    assert_eq!(after["state"], "issued");
+    assert_eq!(after["number"], before["number"]);
+    assert_eq!(
+        after["content"]["valid_until"],
+        before["content"]["valid_until"]
+    );
+    assert_eq!(
+        after["content"]["conditions"],
+        json!([
+            "No resale",
+            "No remote operation by the exporter",
+            "Report to the authority every 3 months: report each deployment"
+        ])
+    );
+    assert!(after["reissued_at"].is_string(), "{after}");
+    assert_ne!(after["signed"], before["signed"], "a new token");
+    // The public check still answers for the same licence.
+    let public = t
+        .raw(
+            "GET",
+            None,
+            &format!("/api/v1/public/licences/{number}"),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(public["state"], "issued", "{public}");
+    // The case's decision carries them, so shipments and reporting follow them.
+    let case = t
+        .get(&w.exporter, &format!("/api/v1/applications/{case_id}"))
+        .await
+        .ok();
+    assert_eq!(case["decision"]["conditions"].as_array().unwrap().len(), 3);
+    let obligations = t
+        .get(
+            &w.officer,
+            &format!("/api/v1/reporting-obligations?licence={number}"),
+        )
+        .await
+        .ok();
+    let o = obligations.as_array().unwrap();
+    assert_eq!(o.len(), 1, "{obligations}");
+    assert_eq!(o[0]["every_months"], 3);
+    let first_due = t
+        .app
+        .today()
+        .checked_add_months(chrono::Months::new(3))
+        .unwrap();
+    assert_eq!(
+        o[0]["periods"][0]["due_on"],
+        first_due.to_string(),
+        "{obligations}"
+    );
+    // Audited: the decision, the conditions added to the case and the re-issue.
+    let log = t
+        .get(&w.auditor, &format!("/api/v1/audit?record={case_id}"))
+        .await
+        .ok();
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "add-licence-conditions"));
 }
 
 async fn compliance_audits_and_own_refusals(b: Backend) {
