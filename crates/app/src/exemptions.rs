@@ -5,7 +5,8 @@
 //! the marketing step `exempt` for it, else there is nothing to request. An officer grants it (the policy is
 //! evaluated again on the day of the grant, with the product's classification of that day) or refuses it,
 //! with a reason. A grant is valid from its day for the policy's `exemption_validity_months` (`[deadlines]`,
-//! reference 24); an officer may revoke it with a reason. Each change is one use case with one audit event.
+//! reference 24); an officer may revoke it with a reason. Each change is one use case with one audit event
+//! and, in the same transaction, the `exemption.decided` notification to the exporter who requested it.
 //!
 //! Citing an exemption in an export application (`cases::check_marketing_authorisation`) asks more than the
 //! grant: on the day of submission the exemption is granted and within its validity, and the policy in force
@@ -15,6 +16,7 @@
 use crate::access::Kind;
 use crate::cases::EXEMPTION;
 use crate::model::{Exemption, ExemptionState};
+use crate::notify::{Audience, Event, Subject};
 use crate::{audit, new_id, not_found, now, text, App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
 use domain::{CountryCode, EndUserType, LicenceKind, Outcome, Role};
@@ -384,6 +386,23 @@ impl App {
             Some(&after.body),
             Some(reason),
         );
+        // The exporter who asked for it is told of every decision on it (granted, refused, revoked), with the
+        // change: the notification exists exactly when the decision does.
+        let subject = Subject {
+            record_kind: EXEMPTION,
+            record_id: &after.id,
+            reference: None,
+            state: after.body.state.as_str(),
+            org_id: Some(&after.body.org_id),
+        };
+        self.notify(
+            &mut tx,
+            who,
+            Event::ExemptionDecided,
+            &subject,
+            Audience::Users(vec![after.body.recorded_by.clone()]),
+        )
+        .await?;
         tx.commit().await?;
         Ok(exemption_for(who, after.body))
     }

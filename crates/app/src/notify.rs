@@ -54,10 +54,11 @@ pub enum Event {
     CaseReturned,
     CaseResubmitted,
     CaseNoLicenceRequired,
+    ExemptionDecided,
 }
 
 impl Event {
-    pub const ALL: [Event; 37] = [
+    pub const ALL: [Event; 38] = [
         Event::CaseSubmitted,
         Event::CaseAssigned,
         Event::AdviceRequested,
@@ -95,6 +96,7 @@ impl Event {
         Event::CaseReturned,
         Event::CaseResubmitted,
         Event::CaseNoLicenceRequired,
+        Event::ExemptionDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +138,7 @@ impl Event {
             Event::CaseReturned => "case.returned",
             Event::CaseResubmitted => "case.resubmitted",
             Event::CaseNoLicenceRequired => "case.no-licence-required",
+            Event::ExemptionDecided => "exemption.decided",
         }
     }
 
@@ -164,6 +167,7 @@ impl Event {
                 | Event::ComplianceAuditFindings
                 | Event::CaseReturned
                 | Event::CaseNoLicenceRequired
+                | Event::ExemptionDecided
         )
     }
 
@@ -197,6 +201,7 @@ impl Event {
             Event::CaseReturned => ("Application {ref} returned for editing", "The licensing authority returned application {ref} to you for editing; the reason is in the application. The processing clock is stopped until you resubmit it."),
             Event::CaseResubmitted => ("Application {ref} resubmitted", "The exporter edited and resubmitted application {ref}, which is assigned to you."),
             Event::CaseNoLicenceRequired => ("No licence required for {ref}", "The licensing authority concluded that no licence is required for application {ref}."),
+            Event::ExemptionDecided => ("Marketing-licence exemption {ref} {state}", "The licensing authority decided on your marketing-licence exemption {ref}: it is now {state}. The reason is on the exemption."),
             Event::DocumentInfected => ("Document refused on {ref}", "A document you uploaded to application {ref} was found infected by the virus scanner; it cannot be downloaded. Upload a clean copy."),
             Event::ReportOverdue => ("Report overdue on licence {ref}", "A report required by a reporting obligation of licence {ref} is overdue; file it without delay."),
             Event::ReportConcern => ("Report on licence {ref} needs review", "A report filed under licence {ref} states that the end-user declaration was not respected or that a target limit was exceeded."),

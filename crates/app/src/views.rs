@@ -184,27 +184,31 @@ pub struct ExporterCase {
     /// The variation whose licence superseded this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<String>,
+    /// While the case is returned for editing: the officer's reason, which says what to change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_reason: Option<String>,
 }
 
 impl From<Case> for ExporterCase {
     fn from(c: Case) -> ExporterCase {
         let b = c.body;
         let mut awaiting = Vec::new();
-        match c.state {
-            CaseState::Draft => awaiting.push("submit the application".to_string()),
-            // The officer's reason is addressed to the exporter: it says what to change.
-            CaseState::ReturnedForEditing => {
-                let reason = b
-                    .history
+        // The officer's reason is addressed to the exporter: it says what to change.
+        let return_reason = (c.state == CaseState::ReturnedForEditing)
+            .then(|| {
+                b.history
                     .iter()
                     .rev()
                     .find(|h| h.to == CaseState::ReturnedForEditing)
-                    .and_then(|h| h.reason.clone());
-                awaiting.push(match reason {
-                    Some(r) => format!("edit the application and resubmit it: {r}"),
-                    None => "edit the application and resubmit it".to_string(),
-                })
-            }
+                    .and_then(|h| h.reason.clone())
+            })
+            .flatten();
+        match c.state {
+            CaseState::Draft => awaiting.push("submit the application".to_string()),
+            CaseState::ReturnedForEditing => awaiting.push(match return_reason.clone() {
+                Some(r) => format!("edit the application and resubmit it: {r}"),
+                None => "edit the application and resubmit it".to_string(),
+            }),
             CaseState::AwaitingExporter => {
                 let due = b
                     .info_requests
@@ -281,6 +285,7 @@ impl From<Case> for ExporterCase {
             catch_all: b.catch_all.into_iter().map(Into::into).collect(),
             variation_of: b.variation_of,
             superseded_by: b.superseded_by,
+            return_reason,
             history: b
                 .history
                 .into_iter()

@@ -1,5 +1,7 @@
 //! The adviser's pages: the cases on which its advice was requested and the advice form (for the
-//! human-rights adviser: the due-diligence checklist item by item and the red flags).
+//! human-rights adviser: the due-diligence checklist item by item and the red flags), and the officer's final
+//! advice in countersigning with the forms that accept it or return it with reasons. Who may countersign is
+//! the app's rule (`app::final_advice`): a refusal (separation of duties) is shown on the page with its rule.
 
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
 use crate::AppState;
@@ -18,6 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/adviser", get(cases))
         .route("/adviser/cases/{id}", get(case))
         .route("/adviser/cases/{id}/advice", post(advise))
+        .route("/adviser/cases/{id}/countersign", post(countersign))
+        .route("/adviser/cases/{id}/return", post(countersign))
 }
 
 fn adviser_only(s: &Session) -> Result<(), Response> {
@@ -35,12 +39,39 @@ fn pending(c: &AdviserCase) -> bool {
     c.advice.iter().any(|a| a.advice.is_none())
 }
 
+/// The final advice of `c` awaits a countersignature `me` may give as far as the case shows: it is in
+/// countersigning, short of its count, `me` did not advise on it and has no countersignature in force on it.
+/// (The app checks the rules again, the senior officer's last countersignature among them.)
+fn may_countersign(c: &AdviserCase, me: &str) -> bool {
+    use app::final_advice::CountersignDecision;
+    if c.state != domain::CaseState::Countersigning {
+        return false;
+    }
+    let revision = c.final_advice.as_ref().map_or(0, |f| f.revision);
+    let in_force: Vec<_> = c
+        .countersignatures
+        .iter()
+        .filter(|x| {
+            x.decision == CountersignDecision::Accept
+                && x.invalidated_at.is_none()
+                && x.revision == revision
+        })
+        .collect();
+    let count = c
+        .countersigning
+        .as_ref()
+        .map_or(0, |r| usize::from(r.count));
+    in_force.len() < count
+        && !in_force.iter().any(|x| x.by == me)
+        && !c.advice.iter().any(|a| a.advised_by.as_deref() == Some(me))
+}
+
 #[derive(Template)]
 #[template(path = "adviser.html")]
 struct Cases {
     l: Layout,
-    /// (id, reference, licence kind, state, advice pending)
-    cases: Vec<(String, String, String, String, bool)>,
+    /// (id, reference, licence kind, state, advice pending, countersignature awaited from the caller)
+    cases: Vec<(String, String, String, String, bool, bool)>,
 }
 
 async fn cases(State(st): State<AppState>, s: Session) -> Response {
@@ -64,12 +95,14 @@ async fn cases(State(st): State<AppState>, s: Session) -> Response {
         })
         .map(|c| {
             let p = pending(&c);
+            let sign = may_countersign(&c, s.who.user_id());
             (
                 c.id,
                 c.reference,
                 c.licence.to_string(),
                 c.state.to_string(),
                 p,
+                sign,
             )
         })
         .collect();
@@ -149,6 +182,8 @@ fn flag_text(f: RedFlag) -> &'static str {
 struct Entered {
     recommendation: String,
     text: String,
+    /// The reasons entered on the return form.
+    reasons: String,
 }
 
 #[derive(Template)]
@@ -166,6 +201,10 @@ struct CasePage {
     /// (refusal criterion, checked)
     criteria: Vec<(&'static str, bool)>,
     entered: Entered,
+    /// The final advice awaits the caller's countersignature (the accept and return forms are shown).
+    can_countersign: bool,
+    /// The final advice's conditions, as text.
+    final_conditions: Vec<String>,
 }
 
 fn case_page(s: &Session, c: AdviserCase, l: Layout, form: Option<&FormData>) -> CasePage {
@@ -197,7 +236,15 @@ fn case_page(s: &Session, c: AdviserCase, l: Layout, form: Option<&FormData>) ->
         entered: Entered {
             recommendation: get("recommendation"),
             text: get("text"),
+            reasons: get("reasons"),
         },
+        can_countersign: may_countersign(&c, s.who.user_id()),
+        final_conditions: c
+            .final_advice
+            .iter()
+            .flat_map(|f| f.conditions.iter())
+            .map(|x| serde_json::to_string(x).unwrap_or_default())
+            .collect(),
         l,
         c,
     }
@@ -308,4 +355,54 @@ async fn advise(State(st): State<AppState>, Path(id): Path<String>, f: CheckedFo
         }
         Err(e) => app_error(Some(s), e),
     }
+}
+
+/// `POST /adviser/cases/{id}/countersign` (accept) and `POST /adviser/cases/{id}/return` (reasons): the
+/// adviser's answer to the final advice in countersigning. A missing reason is shown beside it; a refusal of
+/// the separation of duties (403, naming the rule) or a case that moved on (409) is shown under the final
+/// advice's heading.
+async fn countersign(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    f: CheckedForm,
+) -> Response {
+    use app::final_advice::{CountersignBody, CountersignDecision};
+    let s = &f.session;
+    let c = match load(&st, s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let returning = uri.path().ends_with("/return");
+    let body = CountersignBody {
+        decision: if returning {
+            CountersignDecision::Return
+        } else {
+            CountersignDecision::Accept
+        },
+        reasons: returning.then(|| f.form.get("reasons").to_string()),
+        expected_version: Some(c.version),
+    };
+    let (status, control, msg) = match st.app.countersign(&s.who, &id, body).await {
+        Ok(_) => return Redirect::to(&format!("/adviser/cases/{id}#final-advice")).into_response(),
+        Err(app::AppError::Invalid { field, reason }) => (
+            StatusCode::BAD_REQUEST,
+            "return-reasons",
+            format!(
+                "{}: {reason}",
+                if field == "reasons" {
+                    s.lang.t(key!("return-reasons"))
+                } else {
+                    field.as_str()
+                }
+            ),
+        ),
+        Err(app::AppError::Forbidden(reason)) => (StatusCode::FORBIDDEN, "final-advice", reason),
+        Err(e @ (app::AppError::Conflict(_) | app::AppError::InvalidTransition { .. })) => {
+            (StatusCode::CONFLICT, "final-advice", e.to_string())
+        }
+        Err(e) => return app_error(Some(s), e),
+    };
+    let l = Layout::new(key!("case-title"), Some(s)).error(control, msg);
+    render(status, &case_page(s, c, l, Some(&f.form)))
 }

@@ -1,6 +1,8 @@
 //! The exporter's pages: the dashboard and a case (the exporter view), with the information-request answer
 //! form, the case's shared documents with the upload form (`multipart/form-data`, checked by the same use case
-//! as the API's upload), and the end-user declaration form.
+//! as the API's upload), and the end-user declaration form; a case returned for editing shows the officer's
+//! reason with the resubmit form, an issued licence links to the variation form, and a variation and its
+//! original link to each other.
 
 use super::documents::{read_upload, CaseDocuments};
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
@@ -21,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/exporter", get(dashboard))
         .route("/exporter/cases/{id}", get(case))
         .route("/exporter/cases/{id}/respond", post(respond))
+        .route("/exporter/cases/{id}/resubmit", post(resubmit))
         .route(
             "/exporter/cases/{id}/documents",
             // The form is read part by part up to the configured document size (see `read_upload`).
@@ -158,6 +161,14 @@ struct CasePage {
     c: ExporterCase,
     can_answer: bool,
     can_submit: bool,
+    /// A draft or a case returned for editing: its details can be edited.
+    can_edit: bool,
+    /// Returned for editing: the exporter resubmits it.
+    can_resubmit: bool,
+    /// An issued licence: the exporter may apply to vary it.
+    can_vary: bool,
+    /// Linked cases: (catalogue key of the link, case id, reference).
+    links: Vec<(&'static str, String, String)>,
     csrf: String,
     answer: String,
     docs: CaseDocuments,
@@ -171,6 +182,7 @@ struct CasePage {
 struct Loaded {
     c: ExporterCase,
     docs: CaseDocuments,
+    links: Vec<(&'static str, String, String)>,
 }
 
 async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> {
@@ -181,14 +193,63 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> 
         Err(e) => return Err(app_error(Some(s), e)),
     };
     let docs = CaseDocuments::load(st, s, id).await?;
-    Ok(Loaded { c, docs })
+    let links = links(st, s, &c).await?;
+    Ok(Loaded { c, docs, links })
+}
+
+/// The cases linked with `c`: the licence it varies, the variation that superseded it, and the variations
+/// applied for on it (the organisation's cases whose `variation_of` is `c`).
+async fn links(
+    st: &AppState,
+    s: &Session,
+    c: &ExporterCase,
+) -> Result<Vec<(&'static str, String, String)>, Response> {
+    let mut out = Vec::new();
+    for (label, other) in [
+        (key!("variation-of"), &c.variation_of),
+        (key!("superseded-by"), &c.superseded_by),
+    ] {
+        if let Some(other) = other {
+            let v = st
+                .app
+                .application(&s.who, other)
+                .await
+                .map_err(|e| app_error(Some(s), e))?;
+            out.push((label, other.clone(), v.reference().to_string()));
+        }
+    }
+    if matches!(
+        c.state,
+        CaseState::Issued | CaseState::Superseded | CaseState::Suspended
+    ) {
+        let all = st
+            .app
+            .applications(&s.who, &Default::default(), &Page::all())
+            .await
+            .map_err(|e| app_error(Some(s), e))?
+            .items;
+        for v in all {
+            if let CaseView::Exporter(v) = v {
+                if v.variation_of.as_deref() == Some(c.id.as_str())
+                    && c.superseded_by.as_deref() != Some(v.id.as_str())
+                {
+                    out.push((key!("variation"), v.id.clone(), v.reference.clone()));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn case_page(s: &Session, x: Loaded, l: Layout, answer: String, v: FormData) -> CasePage {
-    let Loaded { c, docs } = x;
+    let Loaded { c, docs, links } = x;
     CasePage {
         can_answer: c.state == CaseState::AwaitingExporter,
         can_submit: c.state == CaseState::Draft,
+        can_edit: matches!(c.state, CaseState::Draft | CaseState::ReturnedForEditing),
+        can_resubmit: c.state == CaseState::ReturnedForEditing,
+        can_vary: c.state == CaseState::Issued,
+        links,
         can_add_documents: c.state == CaseState::Draft || c.state.is_open(),
         csrf: s.csrf(),
         docs,
@@ -387,12 +448,22 @@ async fn respond(State(st): State<AppState>, Path(id): Path<String>, f: CheckedF
     }
 }
 
+/// `POST /exporter/cases/{id}/resubmit`: resubmits a case returned for editing (checked and determined again,
+/// as at submission); a refusal is shown on the case page as for a submission.
+async fn resubmit(State(st): State<AppState>, Path(id): Path<String>, f: CheckedForm) -> Response {
+    send(st, id, f, true).await
+}
+
 /// `POST /exporter/cases/{id}/submit`: submits a draft; what the submission needs is listed on the case page.
 pub(super) async fn submit(
     State(st): State<AppState>,
     Path(id): Path<String>,
     f: CheckedForm,
 ) -> Response {
+    send(st, id, f, false).await
+}
+
+async fn send(st: AppState, id: String, f: CheckedForm, again: bool) -> Response {
     let s = &f.session;
     let c = match load(&st, s, &id).await {
         Ok(c) => c,
@@ -402,18 +473,29 @@ pub(super) async fn submit(
         expected_version: Some(c.c.version),
         reason: None,
     };
-    match st.app.submit_application(&s.who, &id, body).await {
+    let result = if again {
+        st.app.resubmit_application(&s.who, &id, body).await
+    } else {
+        st.app.submit_application(&s.who, &id, body).await
+    };
+    // The refusal is shown beside the button that was pressed.
+    let control = if again { "resubmit" } else { "submit" };
+    match result {
         Ok(_) => Redirect::to(&format!("/exporter/cases/{id}")).into_response(),
         Err(app::AppError::Invalid { field, reason }) => {
             let l = Layout::new(key!("case-title"), Some(s))
-                .error("submit", format!("{field}: {reason}"));
+                .error(control, format!("{field}: {reason}"));
             render(
                 StatusCode::BAD_REQUEST,
                 &case_page(s, c, l, String::new(), FormData::default()),
             )
         }
-        Err(app::AppError::Conflict(reason)) => {
-            let l = Layout::new(key!("case-title"), Some(s)).error("submit", reason);
+        Err(e @ (app::AppError::Conflict(_) | app::AppError::InvalidTransition { .. })) => {
+            let reason = match e {
+                app::AppError::Conflict(r) => r,
+                e => e.to_string(),
+            };
+            let l = Layout::new(key!("case-title"), Some(s)).error(control, reason);
             render(
                 StatusCode::CONFLICT,
                 &case_page(s, c, l, String::new(), FormData::default()),

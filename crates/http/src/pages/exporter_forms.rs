@@ -1,6 +1,8 @@
 //! The exporter's forms: company registration, product records, the "do I need a licence?" check (the
 //! determination with every fired rule's reason), the marketing and export application forms (each creates a
-//! draft; the case page submits it), and the licence page with its signed PDF. Each form posts to the same
+//! draft; the case page submits it), the same form to edit a draft or a case returned for editing and to
+//! start a variation of an issued licence (a linked draft, with the reason), and the licence page with its
+//! signed PDF. Each form posts to the same
 //! [`app::App`] use case as the API; an invalid value is shown beside its control with the entered values kept.
 
 use super::{app_error, render, CheckedForm, FormData, Layout, Session};
@@ -35,6 +37,11 @@ pub fn routes() -> Router<AppState> {
             get(application_form).post(apply),
         )
         .route("/exporter/cases/{id}/submit", post(super::exporter::submit))
+        .route("/exporter/cases/{id}/edit", get(edit_form).post(edit))
+        .route(
+            "/exporter/cases/{id}/variation",
+            get(variation_form).post(vary),
+        )
         .route("/exporter/licences/{number}", get(licence_page))
         .route(
             "/exporter/licences/{number}/document",
@@ -79,7 +86,12 @@ pub(super) fn control_of(field: &str, controls: &[&str], fallback: &str) -> Stri
 }
 
 /// The layout with `err` beside its control (labelled with the control's catalogue text).
-fn with_error(l: Layout, controls: &[(&str, &str)], field: &str, reason: &str) -> Layout {
+pub(super) fn with_error(
+    l: Layout,
+    controls: &[(&str, &str)],
+    field: &str,
+    reason: &str,
+) -> Layout {
     let ids: Vec<&str> = controls.iter().map(|c| c.0).collect();
     let control = control_of(field, &ids, controls[0].0);
     let label = controls
@@ -499,11 +511,18 @@ const EXPORT_CONTROLS: &[(&str, &str)] = &[
     ("marketing_authorisation", key!("marketing-authorisation")),
 ];
 
+/// The variation form's own control, with the details' controls.
+const VARIATION_CONTROL: (&str, &str) = ("reason", key!("variation-reason"));
+
 #[derive(Template)]
 #[template(path = "exporter_application.html")]
 struct ApplicationPage {
     l: Layout,
     csrf: String,
+    /// Where the form posts: a new draft, an edit of case `id`, or a variation of it.
+    action: String,
+    /// A variation: the form asks what changes and why.
+    variation: bool,
     export: bool,
     v: FormData,
     /// (product id, name and version) of the classified products.
@@ -574,6 +593,11 @@ async fn application_page(
     Ok(ApplicationPage {
         l,
         csrf: s.csrf(),
+        action: format!(
+            "/exporter/applications/new/{}",
+            if export { "export" } else { "marketing" }
+        ),
+        variation: false,
         export,
         v,
         products: product_options(st, s, export, true).await?,
@@ -715,6 +739,249 @@ async fn apply(State(st): State<AppState>, Path(kind): Path<String>, f: CheckedF
         }
         Err(e) => app_error(Some(s), e),
     }
+}
+
+// ---------- editing and variations ----------
+
+/// The form's values of a case's details (the first end user of a marketing application: the form has one).
+fn form_of(c: &app::views::ExporterCase) -> FormData {
+    let mut v = FormData::default();
+    let mut put = |k: &str, x: String| v.push(k.to_string(), x);
+    let country = |c: &Option<CountryCode>| c.as_ref().map(|c| c.to_string()).unwrap_or_default();
+    if let Some(m) = &c.marketing {
+        for p in &m.products {
+            put("products", p.clone());
+        }
+        let dests: Vec<String> = m.destinations.iter().map(|d| d.to_string()).collect();
+        put("destinations", dests.join(" "));
+        if let Some(e) = m.end_users.first() {
+            put("end_users_name", e.name.clone());
+            put("end_users_type", e.end_user_type.to_string());
+            put("end_users_country", country(&e.country));
+        }
+    }
+    if let Some(x) = &c.export {
+        put("product", x.product.clone());
+        put("destination", x.destination.to_string());
+        put("end_user_name", x.end_user.name.clone());
+        put("end_user_type", x.end_user.end_user_type.to_string());
+        put("end_user_country", country(&x.end_user.country));
+        put("consignee_name", x.consignee.name.clone());
+        put("consignee_country", x.consignee.country.to_string());
+        put("quantity", x.quantity.to_string());
+        put("value_amount", x.value.amount.clone());
+        put("value_currency", x.value.currency.clone());
+        put("end_use", x.end_use.clone());
+        put(
+            "marketing_authorisation",
+            x.marketing_authorisation.clone().unwrap_or_default(),
+        );
+    }
+    v
+}
+
+/// The details entered on the form, keeping what the form does not show from the case (an export's attached
+/// documents and intermediaries, a marketing application's further end users).
+fn details_of(
+    c: &app::views::ExporterCase,
+    v: &FormData,
+) -> Result<NewApplication, (String, String)> {
+    let mut a = parse_application(c.licence == LicenceKind::Export, v)?;
+    if let (Some(new), Some(old)) = (a.export.as_mut(), c.export.as_ref()) {
+        new.documents = old.documents.clone();
+        new.intermediaries = old.intermediaries.clone();
+    }
+    if let (Some(new), Some(old)) = (a.marketing.as_mut(), c.marketing.as_ref()) {
+        new.end_users.extend(old.end_users.iter().skip(1).cloned());
+    }
+    Ok(a)
+}
+
+/// What an application form on an existing case does.
+#[derive(Clone, Copy, PartialEq)]
+enum OnCase {
+    /// Edits the draft or the case returned for editing.
+    Edit,
+    /// Starts a variation of the issued licence.
+    Vary,
+}
+
+impl OnCase {
+    fn title(self) -> &'static str {
+        match self {
+            OnCase::Edit => key!("edit-application-title"),
+            OnCase::Vary => key!("variation-title"),
+        }
+    }
+
+    fn path(self, id: &str) -> String {
+        match self {
+            OnCase::Edit => format!("/exporter/cases/{id}/edit"),
+            OnCase::Vary => format!("/exporter/cases/{id}/variation"),
+        }
+    }
+
+    /// Whether the case's state allows the form.
+    fn allowed(self, state: domain::CaseState) -> bool {
+        match self {
+            OnCase::Edit => matches!(
+                state,
+                domain::CaseState::Draft | domain::CaseState::ReturnedForEditing
+            ),
+            OnCase::Vary => state == domain::CaseState::Issued,
+        }
+    }
+}
+
+/// The exporter's case `id`, for a form on it.
+async fn own_case(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+) -> Result<app::views::ExporterCase, Response> {
+    exporter_only(s)?;
+    match st.app.application(&s.who, id).await {
+        Ok(app::views::CaseView::Exporter(c)) => Ok(*c),
+        Ok(_) => Err(app_error(Some(s), AppError::NotFound("application"))),
+        Err(e) => Err(app_error(Some(s), e)),
+    }
+}
+
+async fn on_case_page(
+    st: &AppState,
+    s: &Session,
+    c: &app::views::ExporterCase,
+    what: OnCase,
+    l: Layout,
+    v: FormData,
+) -> Result<ApplicationPage, Response> {
+    let export = c.licence == LicenceKind::Export;
+    let mut p = application_page(st, s, export, l, v).await?;
+    p.action = what.path(&c.id);
+    p.variation = what == OnCase::Vary;
+    Ok(p)
+}
+
+async fn case_form(st: AppState, s: Session, id: String, what: OnCase) -> Response {
+    let c = match own_case(&st, &s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !what.allowed(c.state) {
+        return app_error(
+            Some(&s),
+            AppError::InvalidTransition {
+                action: match what {
+                    OnCase::Edit => "edit".into(),
+                    OnCase::Vary => "vary".into(),
+                },
+                current: c.state,
+            },
+        );
+    }
+    let l = Layout::new(what.title(), Some(&s));
+    let v = form_of(&c);
+    match on_case_page(&st, &s, &c, what, l, v).await {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(r) => r,
+    }
+}
+
+/// `GET /exporter/cases/{id}/edit`: the application form filled in with the draft's (or the returned case's)
+/// details.
+async fn edit_form(State(st): State<AppState>, s: Session, Path(id): Path<String>) -> Response {
+    case_form(st, s, id, OnCase::Edit).await
+}
+
+/// `GET /exporter/cases/{id}/variation`: the application form filled in with the issued licence's details,
+/// and what changes and why.
+async fn variation_form(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> Response {
+    case_form(st, s, id, OnCase::Vary).await
+}
+
+async fn on_case(st: AppState, id: String, f: CheckedForm, what: OnCase) -> Response {
+    use app::model::{DraftChange, NewVariation};
+    let s = &f.session;
+    let c = match own_case(&st, s, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = match details_of(&c, &f.form) {
+        Ok(a) => match what {
+            OnCase::Edit => st
+                .app
+                .update_draft(
+                    &s.who,
+                    &id,
+                    DraftChange {
+                        expected_version: Some(c.version),
+                        marketing: a.marketing,
+                        export: a.export,
+                    },
+                )
+                .await
+                .map(|_| id.clone()),
+            OnCase::Vary => st
+                .app
+                .create_variation(
+                    &s.who,
+                    &id,
+                    NewVariation {
+                        marketing: a.marketing,
+                        export: a.export,
+                        reason: f.form.get("reason").to_string(),
+                    },
+                )
+                .await
+                .map(|v| v.id().to_string()),
+        },
+        Err((field, reason)) => Err(AppError::Invalid { field, reason }),
+    };
+    let controls: Vec<(&str, &str)> = std::iter::once(VARIATION_CONTROL)
+        .filter(|_| what == OnCase::Vary)
+        .chain(if c.licence == LicenceKind::Export {
+            EXPORT_CONTROLS.iter().copied()
+        } else {
+            MARKETING_CONTROLS.iter().copied()
+        })
+        .collect();
+    let fail = |l: Layout, status: StatusCode| async move {
+        match on_case_page(&st, s, &c, what, l, f.form.clone()).await {
+            Ok(p) => render(status, &p),
+            Err(r) => r,
+        }
+    };
+    let l = Layout::new(what.title(), Some(s));
+    match result {
+        Ok(to) => Redirect::to(&format!("/exporter/cases/{to}")).into_response(),
+        Err(AppError::Invalid { field, reason }) => {
+            fail(
+                with_error(l, &controls, &field, &reason),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        // The case moved on (resubmitted, superseded) or the organisation may not apply: said on the form.
+        Err(e @ (AppError::Conflict(_) | AppError::InvalidTransition { .. })) => {
+            fail(l.error(controls[0].0, e.to_string()), StatusCode::CONFLICT).await
+        }
+        Err(e) => app_error(Some(s), e),
+    }
+}
+
+/// `POST /exporter/cases/{id}/edit`: replaces the details of the draft or of the case returned for editing.
+async fn edit(State(st): State<AppState>, Path(id): Path<String>, f: CheckedForm) -> Response {
+    on_case(st, id, f, OnCase::Edit).await
+}
+
+/// `POST /exporter/cases/{id}/variation`: creates the variation's draft, linked to the issued licence's case,
+/// and shows it.
+async fn vary(State(st): State<AppState>, Path(id): Path<String>, f: CheckedForm) -> Response {
+    on_case(st, id, f, OnCase::Vary).await
 }
 
 // ---------- licence ----------

@@ -9,6 +9,7 @@
 //!
 //! One file per area: [`public`] (home, licence verification, stylesheet), [`sign_in`], [`exporter`]
 //! (dashboard, case) and [`exporter_forms`] (registration, products, the licence check, applications, licence),
+//! [`exemptions`] (the exporter's requests, the officer's grants, refusals and revocations),
 //! [`officer`], [`adviser`], [`admin`] (organisations, registrations, users, tokens, sanctions lists),
 //! [`documents`] (case documents and declarations shown on the case pages, their download, upload forms).
 
@@ -26,6 +27,7 @@ mod admin;
 mod adviser;
 mod auditor;
 mod documents;
+mod exemptions;
 mod exporter;
 mod exporter_forms;
 mod notifications;
@@ -64,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(exporter::routes())
         .merge(documents::routes())
         .merge(exporter_forms::routes())
+        .merge(exemptions::routes())
         .merge(officer::routes())
         .merge(adviser::routes())
         .merge(notifications::routes())

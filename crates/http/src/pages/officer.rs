@@ -1,5 +1,6 @@
 //! The licensing officer's pages: the work queues with counts, one queue, and the case page with the forms
-//! the case's state allows (start review, request information, clear/confirm screening hits, approve, refuse,
+//! the case's state allows (start review, request information, return it to the exporter for editing,
+//! clear/confirm screening hits, approve, refuse,
 //! issue; after issue suspend, reinstate, revoke and annul, each with its reason; final advice, submitting it
 //! for countersigning, countersigning or returning it, and the decision as advised), the case's documents
 //! and end-user declarations with the forms that verify or reject them.
@@ -222,6 +223,8 @@ struct Entered {
     refuse_reason: String,
     nlr_reason: String,
     return_reasons: String,
+    /// The reason entered on the return-for-editing form.
+    edit_reason: String,
     /// The approval's condition fields (`cond_*`).
     v: FormData,
     /// The reason entered on a licence action's form: (action, text).
@@ -238,6 +241,8 @@ struct Loaded {
     docs: CaseDocuments,
     /// Under review: the policy asks for countersignatures of final advice.
     needs_countersigning: bool,
+    /// The cases this one is linked with as a variation: (catalogue key of the link, case id, reference).
+    links: Vec<(&'static str, String, String)>,
 }
 
 /// A form for the licence's life after issue.
@@ -394,6 +399,10 @@ struct CasePage {
     docs: CaseDocuments,
     /// Whether documents and declarations can be checked (the case is open).
     can_check: bool,
+    /// The lifecycle lets the officer return the case to the exporter for editing (under review).
+    can_return: bool,
+    /// The original licence of a variation, and the variation that superseded this licence.
+    links: Vec<(&'static str, String, String)>,
     /// The case needs countersigning: the approve and refuse forms draft final advice instead of deciding.
     needs_countersigning: bool,
     /// `approve`/`refuse` or `final-advice-approve`/`final-advice-refuse`: where the decision forms post.
@@ -417,6 +426,7 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         blockers,
         docs,
         needs_countersigning,
+        links,
     } = x;
     let b = &c.body;
     let attached: Vec<&app::model::AttachedDocument> = b
@@ -547,6 +557,13 @@ fn case_page(s: &Session, x: Loaded, l: Layout, form: Entered) -> CasePage {
         can_assign: c.state == CaseState::Submitted,
         can_decide: matches!(c.state, CaseState::UnderReview | CaseState::FinalReview),
         can_issue: c.state == CaseState::Approved,
+        can_return: domain::transition(
+            c.state,
+            CaseAction::ReturnForEditing,
+            domain::Actor::Officer,
+        )
+        .is_ok(),
+        links,
         licence_actions: LICENCE_ACTIONS
             .iter()
             .filter(|(a, _)| domain::transition(c.state, *a, domain::Actor::Officer).is_ok())
@@ -585,12 +602,26 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> 
             .await
             .map_err(|e| app_error(Some(s), e))?
             > 0;
+    let mut links = Vec::new();
+    for (label, other) in [
+        (key!("variation-of"), &c.body.variation_of),
+        (key!("superseded-by"), &c.body.superseded_by),
+    ] {
+        if let Some(other) = other {
+            let reference = match st.app.application(&s.who, other).await {
+                Ok(v) => v.reference().to_string(),
+                Err(e) => return Err(app_error(Some(s), e)),
+            };
+            links.push((label, other.clone(), reference));
+        }
+    }
     Ok(Loaded {
         c,
         timeline,
         blockers,
         docs,
         needs_countersigning,
+        links,
     })
 }
 
@@ -650,6 +681,22 @@ async fn act(
                     )
                     .await,
                 "question",
+            )
+        }
+        "return-for-editing" => {
+            entered.edit_reason = reason.clone();
+            (
+                st.app
+                    .return_for_editing(
+                        &s.who,
+                        &id,
+                        ActionBody {
+                            expected_version: v,
+                            reason: Some(reason.clone()),
+                        },
+                    )
+                    .await,
+                "return-for-editing-reason",
             )
         }
         "approve" | "final-advice-approve" => {

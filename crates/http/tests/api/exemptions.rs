@@ -12,6 +12,7 @@ both_backends!(
     an_exemption_is_requested_then_granted_or_refused,
     only_a_granted_exemption_in_force_may_be_cited,
     a_granted_exemption_is_revoked_with_a_reason,
+    the_requesting_exporter_is_told_of_each_decision,
 );
 
 fn request(product: &str, dest: &str) -> Value {
@@ -299,4 +300,98 @@ async fn a_granted_exemption_is_revoked_with_a_reason(b: Backend) {
         actions,
         ["request-exemption", "grant-exemption", "revoke-exemption"]
     );
+}
+
+/// The `exemption.decided` notifications of exemption `id` the caller holds: (subject, body) in order.
+async fn decided(t: &TestApp, token: &str, id: &str) -> Vec<(String, String)> {
+    let all = t.get(token, "/api/v1/notifications").await.ok();
+    let mut out: Vec<(String, String, String)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["event"] == "exemption.decided" && n["record_id"] == id)
+        .map(|n| {
+            assert_eq!(n["record_kind"], "exemption");
+            (
+                n["created_at"].as_str().unwrap().to_string(),
+                n["subject"].as_str().unwrap().to_string(),
+                n["body"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, s, b)| (s, b)).collect()
+}
+
+async fn the_requesting_exporter_is_told_of_each_decision(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let x = t
+            .post(
+                &w.exporter,
+                "/api/v1/exemptions",
+                request(&w.restricted_product, "DE"),
+            )
+            .await
+            .ok();
+        ids.push(x["id"].as_str().unwrap().to_string());
+    }
+    let (granted, refused) = (ids[0].clone(), ids[1].clone());
+    assert!(decided(&t, &w.exporter, &granted).await.is_empty());
+    // A refusal of the decision (no reason) writes no notification.
+    t.post(&w.officer, &decision(&granted), json!({"grant": true}))
+        .await
+        .problem(422);
+    assert!(decided(&t, &w.exporter, &granted).await.is_empty());
+
+    t.post(
+        &w.officer,
+        &decision(&granted),
+        json!({"grant": true, "reason": "restricted item, destination assessed tier 1"}),
+    )
+    .await
+    .ok();
+    let told = decided(&t, &w.exporter, &granted).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].0.contains(&granted) && told[0].0.ends_with("granted"));
+    // The text names the state, never the officer's reason.
+    assert!(!told[0].1.contains("tier 1"), "{}", told[0].1);
+
+    t.post(
+        &w.officer,
+        &decision(&refused),
+        json!({"grant": false, "reason": "clearance not established"}),
+    )
+    .await
+    .ok();
+    let told = decided(&t, &w.exporter, &refused).await;
+    assert_eq!(told.len(), 1);
+    assert!(told[0].0.ends_with("refused"), "{told:?}");
+
+    // A second decision is refused (409) and tells nothing more; a revocation tells the exporter again.
+    t.post(
+        &w.officer,
+        &decision(&granted),
+        json!({"grant": false, "reason": "again"}),
+    )
+    .await
+    .problem(409);
+    assert_eq!(decided(&t, &w.exporter, &granted).await.len(), 1);
+    t.post(
+        &w.officer,
+        &format!("/api/v1/exemptions/{granted}/revocation"),
+        json!({"reason": "the destination's assessment changed"}),
+    )
+    .await
+    .ok();
+    let told = decided(&t, &w.exporter, &granted).await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[1].0.ends_with("revoked"), "{told:?}");
+
+    // Only the requesting exporter is told: not the officer who decided, not another organisation.
+    for other in [&w.officer, &w.exporter2] {
+        assert!(decided(&t, other, &granted).await.is_empty());
+    }
 }

@@ -51,7 +51,7 @@ pub(super) async fn other_exporter(t: &Pages, name: &str) -> String {
 }
 
 /// The first `<option value=...>` whose text contains `text`.
-fn option_value(body: &str, text: &str) -> String {
+pub(super) fn option_value(body: &str, text: &str) -> String {
     let i = body.find(text).expect("option text");
     let start = body[..i].rfind("value=\"").unwrap() + "value=\"".len();
     body[start..start + body[start..].find('"').unwrap()].to_string()

@@ -201,10 +201,23 @@ pub(super) async fn signed_in_pages_in_hebrew_have_no_english_left(b: Backend) {
         ("demo-admin", format!("/admin/users/{user}")),
         ("demo-admin", "/admin/tokens".into()),
         ("demo-admin", "/admin/lists".into()),
+        ("demo-exporter", "/exporter/exemptions".into()),
+        ("demo-officer", "/officer/exemptions".into()),
     ];
     for c in &cases {
         visits.push(("demo-exporter", format!("/exporter/cases/{}", c.id())));
         visits.push(("demo-officer", format!("/officer/cases/{}", c.id())));
+        // The application form reused to edit a draft or a returned case, and to vary an issued licence.
+        match c.state() {
+            domain::CaseState::Draft | domain::CaseState::ReturnedForEditing => {
+                visits.push(("demo-exporter", format!("/exporter/cases/{}/edit", c.id())))
+            }
+            domain::CaseState::Issued => visits.push((
+                "demo-exporter",
+                format!("/exporter/cases/{}/variation", c.id()),
+            )),
+            _ => {}
+        }
     }
     for c in &advised {
         visits.push(("demo-hr-adviser", format!("/adviser/cases/{}", c.id())));

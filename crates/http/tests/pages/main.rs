@@ -8,6 +8,7 @@ mod auditor;
 mod documents;
 mod forms;
 mod hebrew;
+mod lifecycle;
 #[path = "../support/office.rs"]
 mod office;
 mod officer;
@@ -20,6 +21,7 @@ use auditor::*;
 use documents::*;
 use forms::*;
 use hebrew::*;
+use lifecycle::*;
 use officer::*;
 use policy_admin::*;
 use snapshots::*;
@@ -688,6 +690,10 @@ both_backends!(
     licence_after_issue_forms_with_reasons,
     documents_uploaded_listed_and_verified_from_the_pages,
     signed_in_pages_in_hebrew_have_no_english_left,
+    returned_for_editing_then_edited_and_resubmitted,
+    exemptions_requested_decided_and_revoked_from_the_pages,
+    variation_started_from_the_case_page_links_both_ways,
+    adviser_countersigns_or_returns_from_its_pages,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
