@@ -176,6 +176,19 @@ struct CasePage {
     can_add_documents: bool,
     /// The values entered on the document and declaration forms.
     v: FormData,
+    /// A partial decision, part by part, with product names.
+    parts: Option<PartsView>,
+    /// The "no licence required" letter, where the decision gave one.
+    letter: Option<app::partial::NoLicenceRequiredLetter>,
+}
+
+/// A partial decision as the page shows it.
+struct PartsView {
+    /// Licensed product lines ("name version") and destinations.
+    licensed: Vec<String>,
+    licensed_destinations: String,
+    /// Refused product lines or destinations, each with its criteria.
+    refused: Vec<(String, String)>,
 }
 
 /// A case in the exporter's view, with its shared documents and declarations.
@@ -183,6 +196,8 @@ struct Loaded {
     c: ExporterCase,
     docs: CaseDocuments,
     links: Vec<(&'static str, String, String)>,
+    parts: Option<PartsView>,
+    letter: Option<app::partial::NoLicenceRequiredLetter>,
 }
 
 async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> {
@@ -194,7 +209,66 @@ async fn load(st: &AppState, s: &Session, id: &str) -> Result<Loaded, Response> 
     };
     let docs = CaseDocuments::load(st, s, id).await?;
     let links = links(st, s, &c).await?;
-    Ok(Loaded { c, docs, links })
+    let parts = match c.decision.as_ref().and_then(|d| d.parts.as_ref()) {
+        None => None,
+        Some(p) => {
+            let products = st
+                .app
+                .products(&s.who, None, &Page::all())
+                .await
+                .map_err(|e| app_error(Some(s), e))?
+                .items;
+            let name = |id: &str| {
+                products
+                    .iter()
+                    .find(|x| x.id == id)
+                    .map_or_else(|| id.to_string(), |x| format!("{} {}", x.name, x.version))
+            };
+            Some(PartsView {
+                licensed: p.licensed_products.iter().map(|i| name(i)).collect(),
+                licensed_destinations: p.licensed_destinations.join(", "),
+                refused: p
+                    .refused
+                    .iter()
+                    .map(|r| {
+                        let what = match &r.target {
+                            app::model::AdviceTarget::Product { id } => name(id),
+                            other => other.to_string(),
+                        };
+                        let criteria = r
+                            .criteria
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        (what, criteria)
+                    })
+                    .collect(),
+            })
+        }
+    };
+    let has_letter = c.state == CaseState::NoLicenceRequired
+        || c.decision
+            .as_ref()
+            .and_then(|d| d.parts.as_ref())
+            .is_some_and(|p| !p.no_licence_required.is_empty());
+    let letter = if has_letter {
+        Some(
+            st.app
+                .no_licence_required_letter(&s.who, id)
+                .await
+                .map_err(|e| app_error(Some(s), e))?,
+        )
+    } else {
+        None
+    };
+    Ok(Loaded {
+        c,
+        docs,
+        links,
+        parts,
+        letter,
+    })
 }
 
 /// The cases linked with `c`: the licence it varies, the variation that superseded it, and the variations
@@ -242,7 +316,13 @@ async fn links(
 }
 
 fn case_page(s: &Session, x: Loaded, l: Layout, answer: String, v: FormData) -> CasePage {
-    let Loaded { c, docs, links } = x;
+    let Loaded {
+        c,
+        docs,
+        links,
+        parts,
+        letter,
+    } = x;
     CasePage {
         can_answer: c.state == CaseState::AwaitingExporter,
         can_submit: c.state == CaseState::Draft,
@@ -257,6 +337,8 @@ fn case_page(s: &Session, x: Loaded, l: Layout, answer: String, v: FormData) -> 
         l,
         c,
         answer,
+        parts,
+        letter,
     }
 }
 

@@ -725,3 +725,66 @@ pub(super) async fn adviser_countersigns_or_returns_from_its_pages(b: Backend) {
         "back in final review"
     );
 }
+
+/// The demo's partial decision (the monitor licensed to France, Germany refused, the forensic tool needing
+/// no licence) and its "no licence required" letter, on the exporter's case page; a case concluded "no
+/// licence required" whole shows its letter too.
+pub(super) async fn partial_decision_and_letter_on_the_exporter_case_page(b: Backend) {
+    let t = Pages::start(b, Default::default()).await;
+    let exp = t.principal("demo-exporter").await;
+    let mut partial = None;
+    let mut whole = None;
+    for c in t
+        .app
+        .applications(&exp, &Default::default(), &app::listing::Page::all())
+        .await
+        .unwrap()
+        .items
+    {
+        let CaseView::Exporter(c) = c else {
+            panic!("exporter view")
+        };
+        if c.decision.as_ref().is_some_and(|d| d.parts.is_some()) {
+            partial = Some(c.id.clone());
+        }
+        if c.state == domain::CaseState::NoLicenceRequired {
+            whole = Some(c.id.clone());
+        }
+    }
+    let (partial, whole) = (
+        partial.expect("the demo's partial decision"),
+        whole.expect("the demo's case concluded no licence required"),
+    );
+    let s = t.sign_in("demo-exporter").await;
+    let page = t.get(&format!("/exporter/cases/{partial}"), Some(&s)).await;
+    assert_eq!(page.status, 200);
+    let parts = page
+        .body
+        .split("id=\"decision-parts\"")
+        .nth(1)
+        .and_then(|r| r.split("</dl>").next())
+        .expect("the decision's parts");
+    assert!(parts.contains("Licensed"), "{parts}");
+    assert!(parts.contains("Network Monitor"), "{parts}");
+    assert!(
+        parts.contains("&rarr; FR") || parts.contains("→ FR"),
+        "{parts}"
+    );
+    assert!(parts.contains("destination DE"), "{parts}");
+    assert!(parts.contains("criterion-7"), "{parts}");
+    let letter = page
+        .body
+        .split("id=\"nlr-letter\"")
+        .nth(1)
+        .and_then(|r| r.split("</section>").next())
+        .expect("the letter");
+    let reference = exporter_case(&t, &partial).await.reference;
+    assert!(letter.contains(&format!("NLR-{reference}")), "{letter}");
+    assert!(
+        letter.contains("needs no licence for marketing to FR, DE"),
+        "{letter}"
+    );
+    let page = t.get(&format!("/exporter/cases/{whole}"), Some(&s)).await;
+    assert!(page.body.contains("id=\"nlr-letter\""), "{}", page.body);
+    assert!(!page.body.contains("id=\"decision-parts\""));
+}

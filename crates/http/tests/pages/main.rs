@@ -694,6 +694,7 @@ both_backends!(
     exemptions_requested_decided_and_revoked_from_the_pages,
     variation_started_from_the_case_page_links_both_ways,
     adviser_countersigns_or_returns_from_its_pages,
+    partial_decision_and_letter_on_the_exporter_case_page,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
