@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Search nodes allowed per probe (one direction of one cell).
-pub(crate) const NODE_BUDGET: u32 = 2_000;
+pub(crate) const NODE_BUDGET: u32 = 500;
 
 /// `sum(coef * cell) == rhs` (or `>= rhs`) over cell keys.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
