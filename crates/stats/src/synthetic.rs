@@ -36,8 +36,11 @@ impl Rng {
     }
 }
 
-/// `n` facts decided between `from` and `from + days` with skewed destinations, entries and outcomes, so that
-/// some cells are small. Facts are recorded in decision order at noon UTC of their decision date.
+/// `n` cases decided between `from` and `from + days` with skewed destinations, entries and outcomes (issued,
+/// refused, withdrawn, lapsed), so that some cells are small; on top, about one refusal in six is overturned
+/// on appeal (a correction of outcome `issued-on-appeal`, up to 119 days later) and about one licence in
+/// twelve ends early (an `after-issue` fact). Facts are recorded in decision order at noon UTC of their
+/// decision date.
 pub fn facts(n: usize, seed: u64, from: NaiveDate, days: i64) -> Vec<StoredFact> {
     let mut rng = Rng::new(seed);
     let dests: Vec<(&str, u64)> = vec![
@@ -74,6 +77,7 @@ pub fn facts(n: usize, seed: u64, from: NaiveDate, days: i64) -> Vec<StoredFact>
         (FactOutcome::Issued, 80),
         (FactOutcome::Refused, 8),
         (FactOutcome::Withdrawn, 6),
+        (FactOutcome::Lapsed, 3),
     ];
     let mut out: Vec<StoredFact> = (0..n)
         .map(|i| {
@@ -145,6 +149,27 @@ pub fn facts(n: usize, seed: u64, from: NaiveDate, days: i64) -> Vec<StoredFact>
             }
         })
         .collect();
+    // About one refusal in six is overturned on appeal: the licence is issued 20 to 119 days later, a
+    // correction superseding the refusal's fact (the clock ran on while the appeal was heard).
+    let refused: Vec<StoredFact> = out
+        .iter()
+        .filter(|f| f.fact.outcome == FactOutcome::Refused)
+        .cloned()
+        .collect();
+    for f in refused {
+        if rng.below(6) != 0 {
+            continue;
+        }
+        let mut c = f;
+        let later = 20 + rng.below(100) as i64;
+        c.kind = FactKind::Correction;
+        c.fact.outcome = FactOutcome::IssuedOnAppeal;
+        c.fact.criteria = vec![];
+        c.fact.decided_on += Duration::days(later);
+        c.fact.working_days += (later * 5 / 7) as u32;
+        c.recorded_at = format!("{}T12:00:00.000Z", c.fact.decided_on);
+        out.push(c);
+    }
     // About one licence in twelve ends early: revoked, surrendered or annulled up to 120 days after issue
     // (a fact of its own, recorded on the day of the event).
     let events = [
@@ -178,8 +203,14 @@ pub fn facts(n: usize, seed: u64, from: NaiveDate, days: i64) -> Vec<StoredFact>
             .cmp(&b.recorded_at)
             .then(a.fact.case_id.cmp(&b.fact.case_id))
     });
+    // A correction or an event after issue supersedes the case's previous fact.
+    let mut previous: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for (i, f) in out.iter_mut().enumerate() {
         f.seq = i as i64 + 1;
+        if f.kind != FactKind::Outcome {
+            f.supersedes = previous.get(&f.fact.case_id).copied();
+        }
+        previous.insert(f.fact.case_id.clone(), f.seq);
     }
     out
 }

@@ -1,8 +1,9 @@
 //! The tables of a period, computed from the effective decision facts.
 
+use crate::audit::{self, Relation};
 use crate::fact::{DecisionFact, FactKind, FactOutcome, StoredFact};
 use crate::period::Period;
-use crate::suppress::{suppress, Layout};
+use crate::suppress::{suppress, Layout, HIDDEN_PREFIX};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -453,6 +454,274 @@ impl Grid {
     }
 }
 
+/// What an outsider can know about the cells of a year and its quarters besides their published values:
+/// the relations between cells, which rows, refusal criteria and events are listed, and which processing-time
+/// counts the published shares reveal. Used by the audit that follows the heuristic suppression.
+struct Disclosed {
+    relations: Vec<Relation>,
+    /// For each within-target count of a published row: the row's cases with a target and decided cases, and
+    /// the cells whose suppression withholds its share (issued, refused, within, late).
+    shares: BTreeMap<String, Vec<(u64, u64, [String; 4])>>,
+    /// `decided` cells of published rows without any decided case (their processing times are empty, `null`).
+    no_decisions: BTreeSet<String>,
+    /// For each cell, the equations it appears in.
+    uses: HashMap<String, Vec<usize>>,
+}
+
+impl Disclosed {
+    fn new(
+        slices: &[Slice],
+        layouts: &[Layout],
+        derived: &[(String, Vec<String>)],
+        order: &[usize],
+        k: u64,
+    ) -> Disclosed {
+        let mut rels: BTreeSet<Relation> = BTreeSet::new();
+        let mut add = |mut r: Relation| {
+            r.terms.sort_by(|a, b| a.1.cmp(&b.1));
+            rels.insert(r);
+        };
+        for l in layouts {
+            let (rows, cols) = (l.cells.len(), l.cells[0].len());
+            for i in 0..rows {
+                let mut t: Vec<(i64, String)> = l.cells[i][..cols - 1]
+                    .iter()
+                    .map(|c| (1, c.clone()))
+                    .collect();
+                t.push((-1, l.cells[i][cols - 1].clone()));
+                add(Relation::eq(t, 0));
+            }
+            for j in 0..cols {
+                let mut t: Vec<(i64, String)> = l.cells[..rows - 1]
+                    .iter()
+                    .map(|r| (1, r[j].clone()))
+                    .collect();
+                t.push((-1, l.cells[rows - 1][j].clone()));
+                add(Relation::eq(t, 0));
+            }
+        }
+        for (cell, from) in derived {
+            if cell.ends_with("/decided") && !is_hidden(cell) {
+                let mut t = vec![(1, cell.clone())];
+                t.extend(from.iter().map(|f| (-1, f.clone())));
+                add(Relation::eq(t, 0));
+            }
+        }
+        let key = |s: &Slice, t: &str, row: Option<&str>, c: &str| {
+            format!("{}{}", s.prefix, cell_key(t, row, c))
+        };
+        let mut shares: BTreeMap<String, Vec<(u64, u64, [String; 4])>> = BTreeMap::new();
+        let mut no_decisions = BTreeSet::new();
+        for s in slices {
+            let withheld = s.accs[0].2.total() < k;
+            let refused = key(s, "", None, "refused");
+            // No criterion is cited by more refusals than there are; every refusal cites one at least.
+            for c in s.crit.keys() {
+                let c = key(s, CRITERIA_ID, Some(c.as_str()), "refusals");
+                add(Relation::ge(vec![(1, refused.clone()), (-1, c)], 0));
+            }
+            let cited: u64 = s.crit.values().sum();
+            if cited >= s.accs[0].2.by_outcome[1] {
+                let mut t: Vec<(i64, String)> = s
+                    .crit
+                    .keys()
+                    .map(|c| (1, key(s, CRITERIA_ID, Some(c.as_str()), "refusals")))
+                    .collect();
+                t.push((-1, refused.clone()));
+                add(Relation::ge(t, 0));
+            }
+            if withheld {
+                // A period that publishes nothing has fewer cases than the threshold.
+                let total = key(s, "", None, "applications");
+                add(Relation::ge(vec![(-1, total)], 1 - k as i64));
+            } else {
+                // A listed row, criterion or event has at least one case.
+                for (id, rows, _) in &s.accs[..DIMS.len() + 1] {
+                    for r in rows.keys() {
+                        add(Relation::ge(
+                            vec![(1, key(s, id, Some(r), "applications"))],
+                            1,
+                        ));
+                    }
+                }
+                for c in s.crit.keys() {
+                    let c = key(s, CRITERIA_ID, Some(c.as_str()), "refusals");
+                    add(Relation::ge(vec![(1, c)], 1));
+                }
+                for e in s.events.keys() {
+                    let e = key(s, AFTER_ISSUE_ID, Some(e.as_str()), "licences");
+                    add(Relation::ge(vec![(1, e)], 1));
+                }
+            }
+            for (id, rows, total) in &s.accs[..DIMS.len() + 1] {
+                let listed = rows
+                    .iter()
+                    .filter(|_| !withheld)
+                    .map(|(r, a)| (Some(r.as_str()), a));
+                for (row, acc) in listed.chain([(None, total)]) {
+                    let n = acc.days.len() as u64;
+                    if n == 0 {
+                        no_decisions.insert(key(s, id, row, "decided"));
+                    }
+                    shares.entry(key(s, id, row, "within")).or_default().push((
+                        acc.with_target,
+                        n,
+                        ["issued", "refused", "within", "late"].map(|c| key(s, id, row, c)),
+                    ));
+                }
+            }
+        }
+        // The year is the sum of its quarters for refusal criteria and events too.
+        let crits: BTreeSet<domain::RefusalCriterion> =
+            slices.iter().flat_map(|s| s.crit.keys().copied()).collect();
+        let evs: BTreeSet<FactOutcome> = slices
+            .iter()
+            .flat_map(|s| s.events.keys().copied())
+            .collect();
+        let year_sums = crits
+            .iter()
+            .map(|c| (CRITERIA_ID, c.as_str(), "refusals"))
+            .chain(evs.iter().map(|e| (AFTER_ISSUE_ID, e.as_str(), "licences")));
+        for (t, row, col) in year_sums {
+            let terms = order
+                .iter()
+                .map(|&p| {
+                    (
+                        if p == 0 { -1 } else { 1 },
+                        key(&slices[p], t, Some(row), col),
+                    )
+                })
+                .collect();
+            add(Relation::eq(terms, 0));
+        }
+        let relations: Vec<Relation> = rels.into_iter().collect();
+        let mut uses: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in relations.iter().enumerate().filter(|(_, r)| r.eq) {
+            for (_, c) in &r.terms {
+                uses.entry(c.clone()).or_default().push(i);
+            }
+        }
+        Disclosed {
+            relations,
+            shares,
+            no_decisions,
+            uses,
+        }
+    }
+
+    /// Whether a cell's value is published (or otherwise known) under suppression `s`.
+    fn known(&self, key: &str, s: &BTreeSet<String>) -> bool {
+        if s.contains(key) || is_hidden(key) || key.ends_with("/late") {
+            return false;
+        }
+        if key.ends_with("/decided") {
+            return self.no_decisions.contains(key);
+        }
+        if key.ends_with("/within") {
+            // Known when some published row shows its share, or has no case with a target (`null`).
+            return self.shares.get(key).is_some_and(|rows| {
+                rows.iter().any(|(with_target, n, cells)| {
+                    *with_target == 0 || (with_target == n && cells.iter().all(|c| !s.contains(c)))
+                })
+            });
+        }
+        true
+    }
+
+    /// Adds complementary suppression until no suppressed cell (and no within-target count behind a withheld
+    /// share) with a positive value is pinned. A pinned suppressed cell of at least `k` cases is published
+    /// instead: its value is known anyway, and a large count is not sensitive; it is never withheld again.
+    /// `heuristic` restores the heuristic's rules after each round (it never chooses the cells it is given).
+    fn audit(
+        &self,
+        mut s: BTreeSet<String>,
+        upper: u64,
+        k: u64,
+        heuristic: impl Fn(BTreeSet<String>, &BTreeSet<String>) -> BTreeSet<String>,
+        values: &HashMap<String, u64>,
+        protected: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let value = |key: &str| values.get(key).copied().unwrap_or(0);
+        let mut revealed: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let truth = |key: &str| value(key) as i64;
+            let known = |key: &str| self.known(key, &s);
+            let checked = |key: &str| {
+                !is_hidden(key)
+                    && !key.ends_with("/decided")
+                    && (s.contains(key) || key.ends_with("/within"))
+            };
+            let pinned = audit::pinned(&self.relations, &truth, &known, &checked, upper as i64);
+            if pinned.is_empty() {
+                return s;
+            }
+            let (large, small): (Vec<&String>, Vec<&String>) =
+                pinned.iter().partition(|c| s.contains(*c) && value(c) >= k);
+            let mut add = BTreeSet::new();
+            let closed: BTreeSet<String> = protected.union(&revealed).cloned().collect();
+            for cell in small {
+                if let Some(c) = self.complement(cell, &s, values, &closed) {
+                    add.insert(c);
+                }
+            }
+            if add.is_empty() && large.is_empty() {
+                // Nothing left to withhold near the pinned cells.
+                return s;
+            }
+            for c in large {
+                s.remove(c);
+                revealed.insert(c.clone());
+            }
+            s.extend(add);
+            s = heuristic(s, &revealed);
+        }
+    }
+
+    /// The published cell nearest `cell` in the equations (breadth first) that is cheapest to withhold: the
+    /// smallest positive count, then zeros, ties by key.
+    fn complement(
+        &self,
+        cell: &str,
+        s: &BTreeSet<String>,
+        values: &HashMap<String, u64>,
+        protected: &BTreeSet<String>,
+    ) -> Option<String> {
+        let mut seen: BTreeSet<&str> = BTreeSet::from([cell]);
+        let mut layer: Vec<&str> = vec![cell];
+        while !layer.is_empty() {
+            let mut next: BTreeSet<&str> = BTreeSet::new();
+            for c in &layer {
+                for &r in self.uses.get(*c).map_or(&[][..], Vec::as_slice) {
+                    for (_, o) in &self.relations[r].terms {
+                        if seen.insert(o.as_str()) {
+                            next.insert(o.as_str());
+                        }
+                    }
+                }
+            }
+            let best = next
+                .iter()
+                .filter(|c| self.known(c, s) && !protected.contains(**c))
+                .min_by_key(|c| {
+                    let n = values.get(**c).copied().unwrap_or(0);
+                    (n == 0, n, **c)
+                });
+            if let Some(b) = best {
+                return Some(b.to_string());
+            }
+            layer = next.into_iter().collect();
+        }
+        None
+    }
+}
+
+/// Cells never published on their own (the non-cyber totals).
+fn is_hidden(key: &str) -> bool {
+    key.split_once('|')
+        .map_or(key, |(_, cell)| cell)
+        .starts_with(HIDDEN_PREFIX)
+}
+
 /// Computes the statistics of `period` from the facts recorded until `as_of`.
 ///
 /// A year and its quarters are computed and protected together (whichever of them is asked for), with the
@@ -860,7 +1129,19 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         }
     }
     let suppressed = if opts.suppress {
-        suppress(&layouts, &lists, &values, k, &protected, &derived, initial)
+        let s = suppress(&layouts, &lists, &values, k, &protected, &derived, initial);
+        let year_cases = values.get(&grand(&slices[0])).copied().unwrap_or(0);
+        if year_cases < k {
+            // Nothing is published.
+            s
+        } else {
+            let facts = Disclosed::new(&slices, &layouts, &derived, order.as_slice(), k);
+            let heuristic = |s: BTreeSet<String>, revealed: &BTreeSet<String>| {
+                let closed: BTreeSet<String> = protected.union(revealed).cloned().collect();
+                suppress(&layouts, &lists, &values, k, &closed, &derived, s)
+            };
+            facts.audit(s, year_cases, k, heuristic, &values, &protected)
+        }
     } else {
         BTreeSet::new()
     };
