@@ -405,6 +405,7 @@ fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
 /// The typing slips a reviewer would call the same name, checked in O(length): one inserted, deleted or doubled
 /// letter or one adjacent transposition (the shorter token having at least 2 letters and the longer at least
 /// 3), an initial standing for a name, and digits typed for look-alike letters (1/i/l, 0/o, 9/g, ...).
+#[inline]
 fn typing_sim(a: &[u8], b: &[u8]) -> Option<(f32, Method)> {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() == 1 && long.len() > 1 {
@@ -417,9 +418,11 @@ fn typing_sim(a: &[u8], b: &[u8]) -> Option<(f32, Method)> {
     }
     // Digits for letters: the first difference is already a digit for a look-alike letter (checked first: this
     // runs for many token pairs).
-    let first_diff = a.iter().zip(b).position(|(x, y)| x != y);
     if short.len() == long.len()
-        && first_diff.is_some_and(|i| look_alike(a[i], b[i]))
+        && a.iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .is_some_and(|i| look_alike(a[i], b[i]))
         && a.iter().chain(b).any(u8::is_ascii_digit)
     {
         let ok = a.iter().zip(b).all(|(&x, &y)| x == y || look_alike(x, y));
