@@ -1536,6 +1536,10 @@ fn bag_distance(a: &[u8], b: &[u8]) -> usize {
 }
 
 fn round4(x: f64) -> f64 {
+    // Exact matches (and zero) are most of what is rounded, and `round` is a library call on baseline x86-64.
+    if x == 1.0 || x == 0.0 {
+        return x;
+    }
     (x * 10_000.0).round() / 10_000.0
 }
 
@@ -2454,6 +2458,16 @@ mod tests {
             if let Ok(q) = Query::name(n) {
                 let _ = ix.screen(&q, &Options::default());
             }
+        }
+    }
+
+    #[test]
+    fn round4_shortcuts_are_exact() {
+        for x in [1.0f64, 0.0, -0.0] {
+            assert_eq!(
+                round4(x).to_bits(),
+                ((x * 10_000.0).round() / 10_000.0).to_bits()
+            );
         }
     }
 
