@@ -6,7 +6,7 @@
 //! form), Arabic article and `abd`-compound splitting, token classes (name / organisation word / particle),
 //! equivalence groups and consonant skeletons.
 
-use crate::names::{equivalence_group, skeleton, token_class, TokenClass};
+use crate::names::{equivalence_group, skeleton, token_class, TokenClass, ORG_WORDS, PARTICLES};
 use crate::similarity::{one_edit, one_substitution};
 use crate::translit::{char_script, fold_latin, han_syllables, to_latin, token_script, Script};
 use unicode_normalization::UnicodeNormalization;
@@ -37,13 +37,8 @@ impl Token {
         } else {
             token_class(&form)
         };
-        let roman = if class == TokenClass::Name && !script.is_abjad() {
-            crate::romanise::keys(&form)
-        } else {
-            Vec::new()
-        };
         Token {
-            roman,
+            roman: Vec::new(),
             skel: skeleton(&form),
             group: equivalence_group(&form),
             weight: class.weight(),
@@ -55,6 +50,11 @@ impl Token {
 
     pub fn weight(&self) -> f32 {
         self.weight
+    }
+
+    /// Whether the token has romanisation keys: a name token not written in an abjad.
+    pub fn romanised(&self) -> bool {
+        self.class == TokenClass::Name && !self.script.is_abjad()
     }
 }
 
@@ -87,6 +87,19 @@ impl PreparedName {
 /// Remove control characters (including format characters such as zero-width joiners and bidi marks) and apply
 /// NFKC and case folding.
 pub fn clean(raw: &str) -> String {
+    if raw.is_ascii() {
+        // NFKC leaves ASCII as it is, and no ASCII character is a format character.
+        return raw
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+    }
     let s: String = raw
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -219,10 +232,25 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
     toks.push(Token::new(form, script));
 }
 
-/// Prepare a raw name for comparison.
+/// Prepare a raw name for comparison, with the romanisation keys of its name tokens ([`Token::roman`]).
 pub fn prepare(raw: &str) -> PreparedName {
+    prepare_with(raw, true, None)
+}
+
+/// Prepare a query name. Unless `roman_keys`, [`Token::roman`] is left empty: token expansions are looked up in
+/// a cache first, and the keys are computed only on a cache miss (`crate::romanise::keys` of the form). A Latin word that is not
+/// a word of any list name (`known` says which are) and is one slip from a legal-form word ("joit", "stok",
+/// "oepn") or, as the first or last word, from a legal-form abbreviation ("LCL", "OOA", "ZZAO", "JSCE", "OO"),
+/// is read as that word, and so is one a slip from a generic organisation word or a particle ("grop", "holing",
+/// "teh", "nad"): a misspelt legal form or organisation word must not become a name word that matches nothing.
+pub fn prepare_query(raw: &str, known: &dyn Fn(&str) -> bool, roman_keys: bool) -> PreparedName {
+    prepare_with(raw, roman_keys, Some(known))
+}
+
+fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) -> PreparedName {
     let cleaned = clean(raw);
-    let mut given_part = None;
+    // Pieces of the given names of a name written "SURNAME, Given Names" (they come first after reordering).
+    let mut given_pieces = None;
     // "SURNAME, Given" -> "Given SURNAME", unless what follows the comma is only a legal form ("Foo, Ltd.").
     let text = match cleaned.split_once(',') {
         Some((a, b)) if !b.contains(',') && !a.trim().is_empty() && !b.trim().is_empty() => {
@@ -233,7 +261,7 @@ pub fn prepare(raw: &str) -> PreparedName {
             {
                 format!("{a} {b}")
             } else {
-                given_part = Some(b.to_string());
+                given_pieces = Some(tail.len());
                 format!("{b} {a}")
             }
         }
@@ -242,7 +270,13 @@ pub fn prepare(raw: &str) -> PreparedName {
     let mut tokens = Vec::new();
     let mut original = Vec::new();
     let mut original_script = None;
-    for p in pieces(&text) {
+    // Tokens of the given names, as they would be prepared alone (pieces split at spaces, so the given names'
+    // pieces are the first ones and give the same tokens as on their own).
+    let mut given_tokens: Option<Vec<Token>> = None;
+    for (pi, p) in pieces(&text).into_iter().enumerate() {
+        if given_pieces == Some(pi) {
+            given_tokens = Some(tokens.clone());
+        }
         let script = token_script(&p);
         match script {
             Script::Latin => push_latin(fold_latin(&p), script, &mut tokens),
@@ -308,10 +342,24 @@ pub fn prepare(raw: &str) -> PreparedName {
     // Every word as written (legal forms not yet expanded), without spaces: a stray space or a missing one
     // ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping", "TradingCo" / "Trading Co") leaves it unchanged.
     let compact = tokens.iter().map(|t| t.form.as_str()).collect::<String>();
+    if let Some(known) = known {
+        correct_legal_slips(&mut tokens, known);
+    }
     fold_legal_forms(&mut tokens);
     fold_numbers(&mut tokens);
-    let surname_from = given_part
-        .map(|g| prepare(&g).tokens.len())
+    if roman {
+        for t in tokens.iter_mut().filter(|t| t.romanised()) {
+            t.roman = crate::romanise::keys(&t.form);
+        }
+    }
+    // The surname starts after the given names' tokens (counted after legal forms and numbers are folded in
+    // the given names alone).
+    let surname_from = given_tokens
+        .map(|mut g| {
+            fold_legal_forms(&mut g);
+            fold_numbers(&mut g);
+            g.len()
+        })
         .filter(|&n| n < tokens.len());
     // Keys of the whole name without spaces: Chinese and Korean names split differently by two romanisations,
     // and (since these readings merge voicing and doubled letters) a strong retrieval hint for typo'd names.
@@ -456,6 +504,51 @@ const LEGAL_WORD_MEANINGS: &[(&str, &str)] = &[
     ("otvetstv*", "liability"),
 ];
 
+/// Legal-form abbreviations of three letters or more whose misspellings a query may carry (and FZE, which
+/// is not folded but is often mistyped).
+const LEGAL_ABBREVIATIONS: &[&str] = &[
+    "ooo", "llc", "oao", "zao", "pao", "jsc", "ojsc", "cjsc", "pjsc", "ltd", "inc", "corp", "sarl",
+    "srl", "gmbh", "plc", "llp", "ltda", "tov", "fze",
+];
+
+/// Legal-form words whose slips in a word of 3 or 4 letters [`LEGAL_WORDS`] does not correct ("opn", "joit").
+const SHORT_LEGAL_WORDS: &[&str] = &["open", "joint", "stock"];
+
+/// See [`prepare_query`]: words unknown to the lists, one inserted, deleted, doubled or transposed letter from a
+/// legal-form word, an organisation word of 4 letters or more, a particle of 3 or more (any position), or a
+/// legal-form abbreviation (first or last word of a name of two words or more).
+fn correct_legal_slips(tokens: &mut [Token], known: &dyn Fn(&str) -> bool) {
+    let n = tokens.len();
+    for (i, t) in tokens.iter_mut().enumerate() {
+        if t.class != TokenClass::Name
+            || t.script != Script::Latin
+            || t.group.is_some()
+            || t.form.len() < 2
+            || !t.form.bytes().all(|b| b.is_ascii_lowercase())
+            || number_word(&t.form).is_some()
+            || known(&t.form)
+        {
+            continue;
+        }
+        let f = t.form.as_bytes();
+        let edge = n >= 2 && (i == 0 || i == n - 1);
+        let fix = SHORT_LEGAL_WORDS
+            .iter()
+            .filter(|_| f.len() >= 3)
+            .chain(LEGAL_ABBREVIATIONS.iter().filter(|_| edge))
+            .chain(ORG_WORDS.iter().filter(|w| f.len() >= 4 && w.len() >= 4))
+            .chain(
+                PARTICLES
+                    .iter()
+                    .filter(|w| n >= 2 && f.len() >= 3 && w.len() >= 3),
+            )
+            .find(|w| one_edit(f, w.as_bytes()));
+        if let Some(w) = fix {
+            *t = Token::new(w.to_string(), Script::Latin);
+        }
+    }
+}
+
 fn correct_legal_word(t: &mut Token) {
     if t.class != TokenClass::Name || t.form.len() < 5 || t.script != Script::Latin {
         return;
@@ -468,6 +561,26 @@ fn correct_legal_word(t: &mut Token) {
     if let Some(w) = fix {
         *t = Token::new(w.to_string(), t.script);
     }
+}
+
+/// Whether a word is the first word of some legal form (a quick test before trying every form).
+fn may_start_legal_form(form: &str) -> bool {
+    static FIRST: std::sync::OnceLock<(rustc_hash::FxHashSet<&'static str>, Vec<&'static str>)> =
+        std::sync::OnceLock::new();
+    let (exact, stems) = FIRST.get_or_init(|| {
+        let mut exact = rustc_hash::FxHashSet::default();
+        let mut stems = Vec::new();
+        for (words, _) in LEGAL_FORMS {
+            match words[0].strip_suffix('*') {
+                Some(stem) => stems.push(stem),
+                None => {
+                    exact.insert(words[0]);
+                }
+            }
+        }
+        (exact, stems)
+    });
+    exact.contains(form) || stems.iter().any(|s| form.starts_with(s))
 }
 
 fn word_matches(pattern: &str, form: &str) -> bool {
@@ -484,6 +597,10 @@ fn fold_legal_forms(tokens: &mut Vec<Token>) {
     tokens.iter_mut().for_each(correct_legal_word);
     let mut i = 0;
     while i < tokens.len() {
+        if !may_start_legal_form(&tokens[i].form) {
+            i += 1;
+            continue;
+        }
         let hit = LEGAL_FORMS
             .iter()
             .filter(|(words, _)| {
