@@ -281,13 +281,15 @@ fn impact_on_stored_cases() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    // The demo has twelve submitted or decided cases (drafts are not replayed). Nine are 5A001.j marketing
-    // cases whose target changes: open ones submitted, under review, in final review and countersigning;
-    // decided ones issued, surrendered, exhausted, superseded and the variation issued in its place. The
-    // other three need no licence or are not marketing cases and do not change.
-    assert_eq!(report["cases"], 12, "{report}");
-    assert_eq!(report["changed"], 9);
-    assert_eq!(report["changed_decided"], 5);
+    // The demo's submitted or decided cases (drafts are not replayed) give sixteen requests: one each, and four
+    // for the partial decision (two products to two destinations). Eleven are 5A001.j marketing requests whose
+    // target changes: open ones submitted, under review, in final review and countersigning; decided ones
+    // issued, surrendered, exhausted, superseded, the variation issued in its place, and the partial
+    // decision's monitor to France and to Germany. The other five need no licence or are not marketing
+    // requests and do not change.
+    assert_eq!(report["cases"], 16, "{report}");
+    assert_eq!(report["changed"], 11);
+    assert_eq!(report["changed_decided"], 7);
     assert_eq!(report["changed_open"], 4);
     assert!(report["affected"][0]["changes"]
         .as_array()
