@@ -294,17 +294,10 @@ impl App {
         let current = self.case_record(who, id).await?;
         crate::partial::validate(&current.body, b.outcome, &b.entities)?;
         // Conditions go with a licence: they are given when the advice licenses anything.
-        let licenses = b.outcome == FinalOutcome::Approve
-            || (b
-                .entities
-                .iter()
-                .any(|e| e.outcome == FinalOutcome::Approve)
-                && crate::partial::resolve(
-                    &current.body,
-                    &FinalAdvice::draft(b.outcome, &b.entities),
-                )
+        let licenses =
+            crate::partial::resolve(&current.body, &FinalAdvice::draft(b.outcome, &b.entities))
                 .outcome()
-                    == FinalOutcome::Approve);
+                == FinalOutcome::Approve;
         if licenses {
             for (i, c) in b.conditions.iter().enumerate() {
                 validate_condition(&format!("conditions[{i}]"), c, today)?;

@@ -124,19 +124,17 @@ impl App {
             .as_ref()
             .and_then(|d| d.parts.as_ref())
             .filter(|_| event == "refusal");
+        let refused_products = parts.map(|p| p.refused_products()).unwrap_or_default();
+        let refused_destinations = parts.map(|p| p.refused_destinations()).unwrap_or_default();
         let denied_product = |id: &str| match parts {
             None => true,
-            Some(p) if p.refused_products().is_empty() => {
+            Some(p) if refused_products.is_empty() => {
                 !p.no_licence_required.iter().any(|n| n == id)
             }
-            Some(p) => p.refused_products().contains(&id),
+            Some(_) => refused_products.contains(&id),
         };
-        let denied_destination = |code: &str| {
-            parts.is_none_or(|p| {
-                let refused = p.refused_destinations();
-                refused.is_empty() || refused.contains(&code)
-            })
-        };
+        let denied_destination =
+            |code: &str| refused_destinations.is_empty() || refused_destinations.contains(&code);
         let mut entries: Vec<String> = Vec::new();
         let mut products: Vec<String> = Vec::new();
         for d in b
