@@ -394,7 +394,7 @@ impl App {
             superseded_by: None,
         };
         let mut tx = self.store.begin().await?;
-        tx.lock_writes().await?;
+        // Numbered under the prefix's own lock (`count_references`), not the global one.
         let n = tx.count_references(CASE, &prefix).await? + 1;
         let (tags, search) = case_index(&body);
         let rec = Record {
@@ -537,9 +537,9 @@ impl App {
         F: FnOnce(&mut Record<CaseBody>) -> AppResult<()>,
     {
         let mut tx = self.store.begin().await?;
-        tx.lock_writes().await?;
+        // The case's own row lock: changes to one case wait for each other, other writers do not wait.
         let before = tx
-            .get::<CaseBody>(CASE, id)
+            .get_for_update::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
         // Customs record shipments against any licence without reading its case (`app::shipments`).
@@ -1154,9 +1154,9 @@ impl App {
     pub async fn delete_draft(&self, who: &Principal, id: &str, b: ActionBody) -> AppResult<()> {
         who.exporter_org("delete applications")?;
         let mut tx = self.store.begin().await?;
-        tx.lock_writes().await?;
+        // The case's own row lock: changes to one case wait for each other, other writers do not wait.
         let before = tx
-            .get::<CaseBody>(CASE, id)
+            .get_for_update::<CaseBody>(CASE, id)
             .await
             .map_err(not_found("application"))?;
         let before = who.visible(Kind::Case, before)?;

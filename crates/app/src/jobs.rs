@@ -319,6 +319,24 @@ pub fn spawn_job_runner(app: &Arc<App>, every: std::time::Duration) {
     });
 }
 
+/// Chains the audit events writers left unsequenced every `every` while the app lives (started by `serve`;
+/// safe on every instance: sequencers take turns on the chain head). Reads of the log sequence first too, so
+/// this bounds how long an event stays outside the chain when nobody reads the log.
+pub fn spawn_audit_sequencer(app: &Arc<App>, every: std::time::Duration) {
+    let weak = Arc::downgrade(app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(app) = weak.upgrade() else { break };
+            if let Err(e) = app.store.sequence_audit().await {
+                tracing::warn!(error = %e, "cannot sequence audit events");
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -320,7 +320,9 @@ impl App {
         let reason = text("reason", &b.reason, 2000)?;
         let mut tx = self.store.begin().await?;
         tx.lock_writes().await?;
-        tx.get::<CaseBody>(CASE, &b.case_id)
+        // The case's row lock too: a decision on it (which holds that lock, not the global one) cannot add a
+        // fact between reading the latest facts and superseding them.
+        tx.get_for_update::<CaseBody>(CASE, &b.case_id)
             .await
             .map_err(not_found("application"))?;
         // The case's own fact and those of the parts of a partial decision are excluded together.

@@ -2,8 +2,9 @@
 //!
 //! Each event's canonical bytes ([`canonical`]: one JSON object, keys sorted, no white space) are hashed
 //! twice: into the chain (`hash = SHA-256(prev_hash hex || bytes)`) and as a leaf of the RFC 9162 tree
-//! (`SHA-256(0x00 || bytes)`). The chain head lives in `audit_head`, which every writing transaction updates,
-//! so appends are serialised and the chain has no forks. The tree's complete subtrees are stored in
+//! (`SHA-256(0x00 || bytes)`). A writing transaction stores its events unsequenced in `audit_pending`
+//! ([`insert_pending`], no lock); the sequencer ([`sequence`]) chains them under the lock of the chain head in
+//! `audit_head`, so the chain has no forks while writers never wait for each other on it. The tree's complete subtrees are stored in
 //! `audit_tree` as they complete, so a root or a proof reads O(log n) rows. Signed checkpoints of
 //! (size, root) are kept in `audit_checkpoints`. The database refuses UPDATE and DELETE on all three tables
 //! (migration 0005).
@@ -316,15 +317,83 @@ async fn tree_append(
     Ok(())
 }
 
-pub(crate) async fn append(
+/// Stores a writing transaction's audit events, unsequenced, in that transaction (`audit_pending`): no lock
+/// is taken, so writers do not wait for each other here. [`sequence`] chains them shortly after.
+pub(crate) async fn insert_pending(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     events: Vec<NewAuditEvent>,
 ) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
+    // The key orders events: this transaction's time (microseconds, fixed-width hex, so text order is time
+    // order), a random part (two transactions in the same microsecond), the event's index.
+    let micros = chrono::Utc::now().timestamp_micros().max(0);
+    let key = format!("{micros:014x}-{}", uuid::Uuid::new_v4().simple());
+    for (chunk_no, chunk) in events.chunks(PENDING_CHUNK).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO audit_pending (id, at, actor, action, record_kind, record_id, before_json, after_json, reason, via) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 10;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for (i, e) in chunk.iter().enumerate() {
+            q = q
+                .bind(format!("{key}-{:06}", chunk_no * PENDING_CHUNK + i))
+                .bind(e.at.clone())
+                .bind(e.actor.clone())
+                .bind(e.action.clone())
+                .bind(e.record_kind.clone())
+                .bind(e.record_id.clone())
+                .bind(e.before.as_ref().map(|v| v.to_string()))
+                .bind(e.after.as_ref().map(|v| v.to_string()))
+                .bind(e.reason.clone())
+                .bind(e.via.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT (10 parameters each: well under either database's parameter limit).
+const PENDING_CHUNK: usize = 50;
+
+/// Pending events sequenced per transaction.
+pub(crate) const SEQUENCE_BATCH: i64 = 2_000;
+
+/// Whether any audit event waits to be sequenced.
+pub(crate) async fn has_pending(pool: &AnyPool) -> Result<bool> {
+    Ok(sqlx::query("SELECT id FROM audit_pending LIMIT 1")
+        .fetch_optional(pool)
+        .await?
+        .is_some())
+}
+
+/// Moves up to [`SEQUENCE_BATCH`] pending events, in key order, into the chain: under the head's lock (the
+/// only writer that takes it), each gets the next sequence number, its chain hash and its Merkle leaf, and
+/// leaves `audit_pending` in the same transaction. Several sequencers (one per instance) take turns on the
+/// head row and never sequence an event twice. Returns how many it sequenced.
+pub(crate) async fn sequence(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<usize> {
     // Lock the head row first (UPDATE takes the row lock on PostgreSQL, the write lock on SQLite) and read
-    // it in the same statement.
+    // it in the same statement; pending events are read after it, so a second sequencer that waited here
+    // sees only what the first left.
     let row =
         sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size")
             .fetch_one(&mut **tx)
@@ -337,42 +406,102 @@ pub(crate) async fn append(
             "the audit tree holds {tree_size} events, the chain {seq}"
         )));
     }
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, record_kind, record_id, before_json, after_json, reason, via \
+         FROM audit_pending ORDER BY id LIMIT $1",
+    )
+    .bind(SEQUENCE_BATCH)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
     let start = seq as u64;
-    let mut leaves = Vec::with_capacity(events.len());
-    for e in events {
+    let mut leaves = Vec::with_capacity(rows.len());
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut chained = Vec::with_capacity(rows.len());
+    for r in &rows {
         seq += 1;
-        let before = e.before.as_ref().map(|v| v.to_string());
-        let after = e.after.as_ref().map(|v| v.to_string());
-        let bytes = canonical(seq, &e, before.as_deref(), after.as_deref());
+        ids.push(r.try_get::<String, _>("id")?);
+        let raw = RawEvent {
+            seq,
+            event: NewAuditEvent {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                via: r.try_get("via")?,
+                action: r.try_get("action")?,
+                record_kind: r.try_get("record_kind")?,
+                record_id: r.try_get("record_id")?,
+                before: None,
+                after: None,
+                reason: r.try_get("reason")?,
+            },
+            before: r.try_get("before_json")?,
+            after: r.try_get("after_json")?,
+        };
+        let bytes = raw.bytes();
         let hash = chain_hash(&prev, &bytes);
         leaves.push(tlog::leaf_hash(&bytes));
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq)
-        .bind(&e.at)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.record_kind)
-        .bind(&e.record_id)
-        .bind(before)
-        .bind(after)
-        .bind(e.reason.as_deref())
-        .bind(&prev)
-        .bind(&hash)
-        .bind(e.via.as_deref())
-        .execute(&mut **tx)
-        .await?;
-        prev = hash;
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        chained.push((raw, prev_hash, hash));
+    }
+    for chunk in chained.chunks(PENDING_CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for k in 1..=12 {
+                if k > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i * 12 + k));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for (raw, prev_hash, hash) in chunk {
+            q = q
+                .bind(raw.seq)
+                .bind(raw.event.at.clone())
+                .bind(raw.event.actor.clone())
+                .bind(raw.event.action.clone())
+                .bind(raw.event.record_kind.clone())
+                .bind(raw.event.record_id.clone())
+                .bind(raw.before.clone())
+                .bind(raw.after.clone())
+                .bind(raw.event.reason.clone())
+                .bind(prev_hash.clone())
+                .bind(hash.clone())
+                .bind(raw.event.via.clone());
+        }
+        q.execute(&mut **tx).await?;
     }
     tree_append(tx, start, &leaves).await?;
+    for chunk in ids.chunks(500) {
+        let mut sql = String::from("DELETE FROM audit_pending WHERE id IN (");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i + 1));
+        }
+        sql.push(')');
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, tree_size = $1 WHERE id = 1")
         .bind(seq)
         .bind(&prev)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    Ok(rows.len())
 }
 
 /// Brings the tree up to the chain: events written before migration 0005 become leaves. Idempotent.

@@ -3,8 +3,8 @@
 //!
 //! Business records are versioned JSON documents in one `records` table (see ARCHITECTURE.md for why);
 //! users, tokens, list versions and the audit log have tables of their own. Every write goes through a
-//! [`Tx`], and every writing transaction appends its audit events to the hash-chained log before it commits,
-//! so a change and its audit event are stored together or not at all.
+//! [`Tx`], and every writing transaction stores its audit events with the change (unsequenced; the sequencer
+//! chains them shortly after), so a change and its audit event are stored together or not at all.
 
 #![forbid(unsafe_code)]
 
@@ -367,7 +367,27 @@ impl Store {
         let mut tx = self.begin().await?;
         audit::sync_tree(&mut tx.tx).await?;
         tx.tx.commit().await?;
+        // Events a process committed before it stopped are chained now.
+        self.sequence_audit().await?;
         Ok(())
+    }
+
+    /// Chains the audit events writers left unsequenced (see [`Tx::commit`]), in batches, until none waits;
+    /// returns how many it chained. `serve` runs this every few hundred milliseconds on every instance (they
+    /// take turns on the chain head), and every read of the log runs it first, so a reader sees every
+    /// committed change's event. A no-op costs one indexed read.
+    pub async fn sequence_audit(&self) -> Result<usize> {
+        let mut total = 0;
+        while audit::has_pending(&self.pool).await? {
+            let mut tx = self.begin().await?;
+            let n = audit::sequence(&mut tx.tx).await?;
+            tx.tx.commit().await?;
+            total += n;
+            if n < audit::SEQUENCE_BATCH as usize {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// The highest migration applied to the database, or `None` on a database never migrated.
@@ -451,6 +471,7 @@ impl Store {
         Ok(Tx {
             tx,
             events: Vec::new(),
+            backend: self.backend,
         })
     }
 
@@ -745,6 +766,7 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditEvent>> {
+        self.sequence_audit().await?;
         audit::list(&self.pool, record_id, after_seq, limit).await
     }
 
@@ -755,11 +777,13 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditEvent>> {
+        self.sequence_audit().await?;
         audit::search(&self.pool, filter, after_seq, limit).await
     }
 
     /// One audit event by sequence number.
     pub async fn audit_event(&self, seq: i64) -> Result<AuditEvent> {
+        self.sequence_audit().await?;
         audit::get(&self.pool, seq).await
     }
 
@@ -776,6 +800,7 @@ impl Store {
         trusted: &[TrustedHead],
         batch: i64,
     ) -> Result<VerifyReport> {
+        self.sequence_audit().await?;
         // A SQLite file is read through a read-only connection of the native driver (WAL: it reads a
         // consistent snapshot per query while the service keeps writing); anything else through the pool.
         let reader = match &self.sqlite_file {
@@ -803,6 +828,7 @@ impl Store {
 
     /// The number of events in the audit tree.
     pub async fn audit_tree_size(&self) -> Result<u64> {
+        self.sequence_audit().await?;
         audit::tree_size(&self.pool).await
     }
 
@@ -828,6 +854,7 @@ impl Store {
         at: &str,
         sign: impl FnOnce(u64, &tlog::Hash) -> std::result::Result<(String, String), String>,
     ) -> Result<CheckpointRow> {
+        self.sequence_audit().await?;
         let mut tx = self.begin().await?;
         let cp = audit::checkpoint(&mut tx.tx, at, sign).await?;
         tx.tx.commit().await?;
@@ -957,20 +984,57 @@ impl Store {
     }
 }
 
-/// A writing transaction. Audit events are collected and appended to the chain in [`Tx::commit`].
+/// A writing transaction. Audit events are collected and stored with the change in [`Tx::commit`].
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     events: Vec<NewAuditEvent>,
+    backend: Backend,
 }
 
 impl Tx {
-    /// Takes the database-wide write lock (the audit head row) now rather than at commit, so reads made after
-    /// it see every committed change and sequence numbers computed from counts cannot collide.
+    /// Takes the database-wide write lock (the `global` named lock) now, so reads made after it see every
+    /// change committed by another holder of it. Use cases that check something across records take it;
+    /// a change to one record takes [`Tx::get_for_update`] instead, and number sequences their own lock
+    /// ([`Tx::lock_name`]), so unrelated writers do not wait for each other.
     pub async fn lock_writes(&mut self) -> Result<()> {
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *self.tx)
-            .await?;
+        self.lock_name("global").await
+    }
+
+    /// Takes the named lock `name` until this transaction ends (a row of `write_locks`, upserted: on
+    /// PostgreSQL its row lock, on SQLite the one writer holds every lock). Reads made after it see every
+    /// change committed by another holder of the same name.
+    pub async fn lock_name(&mut self, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO write_locks (name, n) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET n = write_locks.n + 1",
+        )
+        .bind(name)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
+    }
+
+    /// Reads a record and locks it until this transaction ends: another transaction's change to it waits,
+    /// and this read sees the latest committed version (PostgreSQL `FOR UPDATE`; on SQLite the transaction
+    /// already holds the one write lock).
+    pub async fn get_for_update<T: DeserializeOwned>(
+        &mut self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Record<T>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "{SELECT_RECORD} WHERE kind = $1 AND id = $2{lock}"
+        ))
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
     }
 
     /// Writes a record's `due_on` (see [`Filter::due_by`]): derived from the record, so neither a new version
@@ -985,8 +1049,11 @@ impl Tx {
         Ok(())
     }
 
-    /// Number of records of a kind whose reference starts with `prefix`.
+    /// Number of records of a kind whose reference starts with `prefix`, under the lock of that prefix
+    /// (held until this transaction ends), so two writers numbering from it cannot take the same number.
     pub async fn count_references(&mut self, kind: &str, prefix: &str) -> Result<i64> {
+        self.lock_name(&format!("reference:{kind}:{prefix}"))
+            .await?;
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1 AND reference LIKE $2")
                 .bind(kind)
@@ -1001,10 +1068,11 @@ impl Tx {
         self.events.push(event);
     }
 
-    /// Appends the audit events to the chain and commits. Nothing is stored if any step fails.
+    /// Stores the audit events with the change (unsequenced: [`Store::sequence_audit`] chains them) and
+    /// commits. Nothing is stored if any step fails.
     pub async fn commit(mut self) -> Result<()> {
         let events = std::mem::take(&mut self.events);
-        audit::append(&mut self.tx, events).await?;
+        audit::insert_pending(&mut self.tx, events).await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -1335,9 +1403,10 @@ impl Tx {
         row.as_ref().map(fact_from_row).transpose()
     }
 
-    /// Appends a decision fact; its `seq` is assigned here (the next number) and returned. Call after
-    /// [`Tx::lock_writes`] so that concurrent writers cannot take the same number.
+    /// Appends a decision fact; its `seq` is assigned here (the next number, under the facts' own lock held
+    /// until this transaction ends, so concurrent writers cannot take the same number) and returned.
     pub async fn insert_decision_fact(&mut self, f: &FactRow) -> Result<i64> {
+        self.lock_name("decision_facts").await?;
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM decision_facts")
             .fetch_one(&mut *self.tx)
             .await?;

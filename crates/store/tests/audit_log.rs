@@ -35,6 +35,9 @@ async fn log(b: Backend, n: usize) -> (TestDb, Store) {
         }
         tx.commit().await.unwrap();
     }
+    // Chained, as the sequencer does in the service shortly after each commit: the attacks below are on
+    // events in the chain.
+    assert_eq!(s.sequence_audit().await.unwrap(), n);
     (db, s)
 }
 

@@ -324,6 +324,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         };
         let app = a.db.open_app_with(config).await?;
         app::jobs::spawn_job_runner(&app, std::time::Duration::from_secs(a.job_interval_secs));
+        app::jobs::spawn_audit_sequencer(&app, std::time::Duration::from_millis(250));
         if a.demo {
             app.import_demo_list()
                 .await
@@ -408,6 +409,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             allow_hosts: a.fetch_allow_hosts.clone(),
             ..Default::default()
         };
+        let store = app.store.clone();
         http::serve(
             listener,
             http::router_with(app, fetch),
@@ -416,6 +418,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .await
         .context("server failed")?;
+        // The last requests' audit events are chained before the process ends (the next start would, too).
+        if let Err(e) = store.sequence_audit().await {
+            tracing::warn!(error = %e, "cannot sequence the last audit events");
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
