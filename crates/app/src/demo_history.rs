@@ -1,10 +1,14 @@
 //! A deterministic decision history for the demo (issue 11): several hundred cases submitted and decided from
 //! 2017 to today, across destinations, control entries, end-user types, outcomes and processing times, so that
-//! the statistics page means something at once. Every case goes through the ordinary use cases (create,
-//! submit, assign, advice, approve or refuse, issue, withdraw), each run "as of" its own day with
+//! the statistics page means something at once: issued, refused and withdrawn cases, about 3% lapsed (an
+//! information request never answered, closed after its deadline) and about a quarter of the refusals nothing
+//! blocked overturned on appeal by another officer and issued. Every case goes through the ordinary use cases
+//! (create, submit, assign, advice, approve or refuse, issue, withdraw, request information and lapse, appeal
+//! and its decision), each run "as of" its own day with
 //! [`crate::as_of`], so each is evaluated under the policy in force that day and its decision fact carries
 //! that day. Same seed, same history.
 
+use crate::appeals::{AppealBody, AppealDecisionBody};
 use crate::final_advice::{FinalAdviceBody, FinalOutcome};
 use crate::model::*;
 use crate::{App, AppError, AppResult, Principal};
@@ -106,6 +110,8 @@ impl App {
         today: NaiveDate,
     ) -> AppResult<usize> {
         let mut rng = Rng(seed);
+        // Appeals draw from a stream of their own, so that adding them left every other case as it was.
+        let mut appeals = Rng(seed ^ 0xA99E_A15A_A99E_A15A);
         let start = NaiveDate::from_ymd_opt(2017, 1, 2).unwrap_or_default();
         let span = (today - Duration::days(75) - start).num_days().max(1) as u64;
         // Submission days in order, so references and facts follow time.
@@ -114,7 +120,10 @@ impl App {
         let mut decided = 0;
         for d in days {
             let submitted = next_working(start + Duration::days(d), 0);
-            match self.history_case(cast, &mut rng, submitted).await {
+            match self
+                .history_case(cast, &mut rng, &mut appeals, submitted, today)
+                .await
+            {
                 Ok(true) => decided += 1,
                 Ok(false) => {}
                 Err(AppError::Invalid { .. } | AppError::Conflict(_)) => {}
@@ -128,7 +137,9 @@ impl App {
         &self,
         cast: &HistoryCast,
         rng: &mut Rng,
+        appeals: &mut Rng,
         day: NaiveDate,
+        today: NaiveDate,
     ) -> AppResult<bool> {
         let dest_code: &&str = rng.pick(DESTINATIONS);
         let dest = CountryCode::parse(dest_code).map_err(AppError::Internal)?;
@@ -184,6 +195,34 @@ impl App {
             ),
         )
         .await?;
+        if (7..10).contains(&roll) {
+            // About 3% lapse: the officer asks for information the exporter never gives, and closes the
+            // case once the answer is overdue.
+            let (asked, officer) = (next_working(assign_day, 1), off);
+            crate::as_of(
+                at(asked),
+                self.request_information(
+                    officer,
+                    &id,
+                    InfoRequestBody {
+                        question:
+                            "Please provide the end user's signed declaration (demo history)."
+                                .into(),
+                        expected_version: None,
+                    },
+                ),
+            )
+            .await?;
+            let due = self.information_deadline(asked).ok_or_else(|| {
+                AppError::Internal("the reference policy sets no information deadline".into())
+            })?;
+            crate::as_of(
+                at(next_working(due, 1)),
+                self.lapse_case(officer, &id, ActionBody::default()),
+            )
+            .await?;
+            return Ok(true);
+        }
         let advice_day = next_working(day, (wd / 2).max(1));
         let required = self
             .case_view(self.store.get::<CaseBody>(crate::cases::CASE, &id).await?)?
@@ -274,6 +313,52 @@ impl App {
             ),
         )
         .await?;
+        // About a quarter of the refusals that nothing blocked are appealed and overturned by another officer,
+        // who then issues the licence (`issued-on-appeal`). A blocked refusal could not be overturned (the
+        // approval checks apply), and a history stays in the past.
+        if !blocked && appeals.below(4) == 0 {
+            let (filed, reviewed) = (
+                next_working(decide_day, 5),
+                next_working(decide_day, 15 + appeals.below(20) as i64),
+            );
+            let issued = next_working(reviewed, 1);
+            if issued >= today {
+                return Ok(true);
+            }
+            let reviewer = cast
+                .countersigners
+                .first()
+                .ok_or_else(|| AppError::Internal("no second officer".into()))?;
+            crate::as_of(
+                at(filed),
+                self.file_appeal(
+                    ex,
+                    &id,
+                    AppealBody {
+                        grounds:
+                            "The end user has since accepted independent oversight (demo history)."
+                                .into(),
+                        documents: vec![],
+                        expected_version: None,
+                    },
+                ),
+            )
+            .await?;
+            crate::as_of(
+                at(reviewed),
+                self.decide_appeal(
+                    reviewer,
+                    &id,
+                    AppealDecisionBody {
+                        outcome: AppealOutcome::Overturned,
+                        reason: "the risk is mitigated by the new safeguards (demo history)".into(),
+                        expected_version: None,
+                    },
+                ),
+            )
+            .await?;
+            crate::as_of(at(issued), self.issue(reviewer, &id, ActionBody::default())).await?;
+        }
         Ok(true)
     }
 }

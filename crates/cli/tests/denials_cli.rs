@@ -3,6 +3,7 @@
 //! refused naming its line and field and stores nothing, and the export writes exactly the notifications due
 //! on or after the date, as JSON Lines.
 
+use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -130,10 +131,23 @@ async fn import_and_export(backend: testdb::Backend) {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--format"), "{}", text(&o.stderr));
 
-    // The export: the demo history's refusals owe notifications, each due on its refusal's day.
+    // The export: the demo history's refusals owe notifications, each due on its refusal's day, and a refusal
+    // overturned on appeal its final assessment (the refusal's denials revoked).
     let all = exported(&dir, url, "2017-01-01");
     assert!(!all.is_empty());
-    assert!(all.iter().all(|n| n["kind"] == "refusal"), "{all:?}");
+    let kind = |n: &serde_json::Value| (n["kind"].clone(), n["outcome"].clone());
+    let refusal = (json!("refusal"), json!(null));
+    let overturned = (json!("final-assessment"), json!("overturned"));
+    assert!(
+        all.iter()
+            .all(|n| kind(n) == refusal || kind(n) == overturned),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|n| kind(n) == overturned), "{all:?}");
+    assert!(
+        all.iter().filter(|n| kind(n) == refusal).count()
+            > all.iter().filter(|n| kind(n) == overturned).count()
+    );
     assert!(all.iter().all(|n| n["to"] == "regime-partners"));
     let dates: Vec<&str> = all.iter().map(|n| n["due_on"].as_str().unwrap()).collect();
     let mut sorted = dates.clone();

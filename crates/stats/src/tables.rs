@@ -512,7 +512,7 @@ impl Disclosed {
         };
         let mut shares: BTreeMap<String, Vec<(u64, u64, [String; 4])>> = BTreeMap::new();
         let mut no_decisions = BTreeSet::new();
-        for s in slices {
+        for (p, s) in slices.iter().enumerate() {
             let withheld = s.accs[0].2.total() < k;
             let refused = key(s, "", None, "refused");
             // No criterion is cited by more refusals than there are; every refusal cites one at least.
@@ -544,7 +544,8 @@ impl Disclosed {
                         ));
                     }
                 }
-                for c in s.crit.keys() {
+                // A quarter lists every criterion of its year: only the year's list says "cited at least once".
+                for c in s.crit.keys().filter(|_| p == 0) {
                     let c = key(s, CRITERIA_ID, Some(c.as_str()), "refusals");
                     add(Relation::ge(vec![(1, c)], 1));
                 }
@@ -629,7 +630,8 @@ impl Disclosed {
     }
 
     /// Adds complementary suppression until no suppressed cell (and no within-target count behind a withheld
-    /// share) with a positive value is pinned. A pinned suppressed cell of at least `k` cases is published
+    /// share) with a positive value is pinned; returns the suppression and the cells it left pinned (none,
+    /// unless no published cell was left near one). A pinned suppressed cell of at least `k` cases is published
     /// instead: its value is known anyway, and a large count is not sensitive; it is never withheld again.
     /// `heuristic` restores the heuristic's rules after each round (it never chooses the cells it is given).
     fn audit(
@@ -640,7 +642,7 @@ impl Disclosed {
         heuristic: impl Fn(BTreeSet<String>, &BTreeSet<String>) -> BTreeSet<String>,
         values: &HashMap<String, u64>,
         protected: &BTreeSet<String>,
-    ) -> BTreeSet<String> {
+    ) -> (BTreeSet<String>, Vec<String>) {
         let value = |key: &str| values.get(key).copied().unwrap_or(0);
         let mut revealed: BTreeSet<String> = BTreeSet::new();
         loop {
@@ -653,7 +655,7 @@ impl Disclosed {
             };
             let pinned = audit::pinned(&self.relations, &truth, &known, &checked, upper as i64);
             if pinned.is_empty() {
-                return s;
+                return (s, pinned);
             }
             let (large, small): (Vec<&String>, Vec<&String>) =
                 pinned.iter().partition(|c| s.contains(*c) && value(c) >= k);
@@ -666,7 +668,7 @@ impl Disclosed {
             }
             if add.is_empty() && large.is_empty() {
                 // Nothing left to withhold near the pinned cells.
-                return s;
+                return (s, pinned);
             }
             for c in large {
                 s.remove(c);
@@ -728,6 +730,16 @@ fn is_hidden(key: &str) -> bool {
 /// same rows, so that no suppressed cell of a quarter can be recovered from the year minus the other
 /// quarters, nor a year's from its quarters.
 pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options) -> Report {
+    audited_report(facts, period, as_of, opts).0
+}
+
+/// [`report`], and the suppressed cells its audit left pinned (a value every completion agrees on).
+fn audited_report(
+    facts: &[StoredFact],
+    period: &Period,
+    as_of: &str,
+    opts: &Options,
+) -> (Report, Vec<String>) {
     let data_version = data_version(facts, as_of);
     let family = period.year_family();
     let wanted = family
@@ -881,6 +893,15 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
                     *crits[p].entry(*c).or_default() += 1;
                 }
             }
+        }
+    }
+    // A quarter lists every refusal criterion its year lists, zero included: whether a quarter lists a
+    // criterion then says nothing about the quarter (a criterion listed only where it was cited would say "at
+    // least one refusal citing it", which together with the year's figures pinned counts; seed 9).
+    let year_criteria: Vec<domain::RefusalCriterion> = crits[0].keys().copied().collect();
+    for quarter in &mut crits[1..] {
+        for c in &year_criteria {
+            quarter.entry(*c).or_insert(0);
         }
     }
     let table_ids = DIMS.iter().map(|d| d.id).chain([CYBER_ID, NON_CYBER_ID]);
@@ -1105,8 +1126,9 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             order
                 .iter()
                 .map(|&p| {
+                    // A quarter's zero is published like a row the quarter does not have: never a complement.
                     let key = crit_key(&slices[p], c);
-                    if !values.contains_key(&key) {
+                    if values.get(&key).copied().unwrap_or(0) == 0 {
                         protected.insert(key.clone());
                     }
                     key
@@ -1124,16 +1146,21 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             for g in gs {
                 initial.extend(g.cells.iter().flatten().cloned());
             }
-            initial.extend(s.crit.keys().map(|c| crit_key(s, *c)));
+            initial.extend(
+                s.crit
+                    .iter()
+                    .filter(|c| *c.1 > 0)
+                    .map(|c| crit_key(s, *c.0)),
+            );
             initial.extend(s.events.keys().map(|e| event_key(s, *e)));
         }
     }
-    let suppressed = if opts.suppress {
+    let (suppressed, pinned) = if opts.suppress {
         let s = suppress(&layouts, &lists, &values, k, &protected, &derived, initial);
         let year_cases = values.get(&grand(&slices[0])).copied().unwrap_or(0);
         if year_cases < k {
             // Nothing is published.
-            s
+            (s, Vec::new())
         } else {
             let facts = Disclosed::new(&slices, &layouts, &derived, order.as_slice(), k);
             let heuristic = |s: BTreeSet<String>, revealed: &BTreeSet<String>| {
@@ -1143,7 +1170,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             facts.audit(s, year_cases, k, heuristic, &values, &protected)
         }
     } else {
-        BTreeSet::new()
+        (BTreeSet::new(), Vec::new())
     };
 
     let Slice {
@@ -1277,7 +1304,7 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
             .collect(),
         total: None,
     });
-    Report {
+    let report = Report {
         period: period.label().to_string(),
         from: period.from().to_string(),
         to: period.to().to_string(),
@@ -1285,7 +1312,8 @@ pub fn report(facts: &[StoredFact], period: &Period, as_of: &str, opts: &Options
         data_version,
         threshold: opts.threshold,
         tables,
-    }
+    };
+    (report, pinned)
 }
 
 #[cfg(test)]
@@ -1414,5 +1442,71 @@ mod tests {
         assert_eq!(percentile(&[7], 90), Some(7));
         assert_eq!(percentile(&[], 50), None);
         assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
+    }
+
+    /// The audit ends with no suppressed cell pinned on the data sets the disclosure test attacks and more (seed 9 once
+    /// ended with 12 refusal counts pinned: quarters listed only the criteria they cited, and a listed criterion
+    /// said "at least one refusal" in that quarter).
+    #[test]
+    fn the_audit_leaves_nothing_pinned() {
+        let sizes = [40usize, 80, 150, 300, 25, 60, 12, 120];
+        let year = Period::parse("2025").unwrap();
+        for seed in 1..=96u64 {
+            let n = sizes[seed as usize % sizes.len()];
+            let facts = crate::synthetic::facts(n, seed, "2025-01-01".parse().unwrap(), 365);
+            let (_, pinned) = audited_report(
+                &facts,
+                &year,
+                "2100-01-01T00:00:00.000Z",
+                &Options::default(),
+            );
+            assert!(pinned.is_empty(), "seed {seed}: pinned {pinned:?}");
+        }
+    }
+
+    /// A published quarter lists every refusal criterion its year lists, zero included, so that its list says
+    /// nothing about the quarter; a withheld quarter lists none.
+    #[test]
+    fn quarters_list_the_years_criteria() {
+        let as_of = "2100-01-01T00:00:00.000Z";
+        let (mut zeros, mut published) = (0, 0);
+        for seed in [3u64, 9, 20] {
+            let facts = crate::synthetic::facts(80, seed, "2025-01-01".parse().unwrap(), 365);
+            let tables = |p: &str| {
+                report(
+                    &facts,
+                    &Period::parse(p).unwrap(),
+                    as_of,
+                    &Options::default(),
+                )
+                .tables
+            };
+            let criteria = |tables: &[Table]| -> Vec<(String, Figure)> {
+                let t = tables.iter().find(|t| t.id == CRITERIA_ID).unwrap();
+                t.rows
+                    .iter()
+                    .map(|r| (r.key.clone(), r.figures[0].1.clone()))
+                    .collect()
+            };
+            let year: Vec<String> = criteria(&tables("2025")).into_iter().map(|r| r.0).collect();
+            assert!(!year.is_empty());
+            for q in 1..=4 {
+                let tables = tables(&format!("2025-Q{q}"));
+                let rows = criteria(&tables);
+                if tables[0].rows.is_empty() {
+                    // Withheld: fewer cases than the threshold.
+                    assert!(rows.is_empty(), "seed {seed} Q{q}");
+                    continue;
+                }
+                published += 1;
+                let keys: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+                assert_eq!(keys, year, "seed {seed} Q{q}");
+                zeros += rows.iter().filter(|r| r.1 == Figure::Count(0)).count();
+            }
+        }
+        assert!(
+            published >= 8 && zeros > 0,
+            "{published} quarters, {zeros} zeros"
+        );
     }
 }
