@@ -27,5 +27,7 @@ if [ "$age_days" -gt 90 ]; then
   echo "warning: the vendored advisory database is more than 90 days old; refresh it (.ci/advisory-db-refresh.sh)"
 fi
 
+# The crates themselves from crates.io (a no-op once downloaded): cargo-deny reads their manifests offline.
+cargo fetch --locked
 # --offline: no fetch of the database (vendored) or of anything else; --locked: Cargo.lock as committed.
 cargo deny --offline --locked check
