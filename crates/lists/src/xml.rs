@@ -121,7 +121,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
                     pos: usize::try_from(pos).unwrap_or(usize::MAX),
                     ..Default::default()
                 };
-                for a in s.attributes() {
+                // quick-xml's own duplicate check compares each attribute with every earlier one (quadratic in
+                // the attributes of one tag: RUSTSEC-2026-0194, a CPU-exhaustion on hostile files before
+                // 0.41); duplicates are refused here through a set instead.
+                let mut seen = std::collections::HashSet::new();
+                for a in s.attributes().with_checks(false) {
                     let a = a.map_err(|e| {
                         err(
                             file,
@@ -136,6 +140,16 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
                             format!("malformed attribute value: {}", excerpt(&e.to_string())),
                         )
                     })?;
+                    if !seen.insert(a.key.as_ref().to_vec()) {
+                        return Err(err(
+                            file,
+                            at(pos),
+                            format!(
+                                "malformed attribute: `{}` appears twice in one tag",
+                                excerpt(&String::from_utf8_lossy(a.key.as_ref()))
+                            ),
+                        ));
+                    }
                     el.attrs.push((local(a.key.as_ref()), v.into_owned()));
                 }
                 if matches!(ev, Event::Empty(_)) {
@@ -201,4 +215,32 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Element, ImportError> {
             "no XML document element (empty file?)",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_attribute_is_refused_naming_it() {
+        let e = parse("t.xml", br#"<a><b id="1" name="x" id="2"/></a>"#).unwrap_err();
+        assert!(
+            e.reason.contains("`id` appears twice in one tag"),
+            "{}",
+            e.reason
+        );
+        // The same local name under two prefixes is two attributes (as XML namespaces have it).
+        let ok = parse("t.xml", br#"<a x:id="1" y:id="2" n="3"/>"#).unwrap();
+        assert_eq!(ok.attrs.len(), 3);
+        assert_eq!(ok.attr("n"), Some("3"));
+    }
+
+    #[test]
+    fn a_tag_with_many_attributes_keeps_them_all() {
+        let attrs: String = (0..5000).map(|i| format!(" a{i}=\"{i}\"")).collect();
+        let doc = format!("<r{attrs}/>");
+        let r = parse("t.xml", doc.as_bytes()).unwrap();
+        assert_eq!(r.attrs.len(), 5000);
+        assert_eq!(r.attr("a4999"), Some("4999"));
+    }
 }

@@ -214,7 +214,7 @@ fn safe_file_name(name: &str) -> String {
 /// Download a document
 ///
 /// The document's content, with the media type found at upload, if the caller may read it. A document still `pending` its virus scan, or found `infected`, answers 409.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document_id}/content", params(("id" = String, Path), ("document_id" = String, Path)), responses((status = 200, description = "The document's content", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem, description = "The document store did not answer")))]
+#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document_id}/content", params(("id" = String, Path), ("document_id" = String, Path)), responses((status = 200, description = "The document's content, in the media type found at upload (one of the accepted types)", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "text/plain"), (Vec<u8> = "application/vnd.oasis.opendocument.text"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"), (Vec<u8> = "application/vnd.oasis.opendocument.presentation"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.presentationml.presentation"))), (status = 404, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem, description = "The document store did not answer")))]
 async fn get_document_content(
     State(s): S,
     Caller(p): Caller,
