@@ -394,8 +394,8 @@ impl App {
             superseded_by: None,
         };
         let mut tx = self.store.begin().await?;
-        // Numbered under the prefix's own lock (`count_references`), not the global one.
-        let n = tx.count_references(CASE, &prefix).await? + 1;
+        // The prefix's own counter (locked until commit), not the global lock; never a deleted draft's number.
+        let n = tx.next_number(CASE, &prefix).await?;
         let (tags, search) = case_index(&body);
         let rec = Record {
             reference: Some(format!("{prefix}{n:06}")),

@@ -63,12 +63,19 @@ impl App {
     /// Runs every job due now (by the business clock), claiming them in batches until none is due. Attempts
     /// that fail are rescheduled with backoff (not run again in this call) or marked failed.
     pub async fn run_pending(&self) -> AppResult<JobReport> {
+        self.run_pending_of(None).await
+    }
+
+    /// [`App::run_pending`] for the jobs of one kind only (`Some(kind)`): what a change that has just
+    /// enqueued urgent work (the re-screen after a list import) runs at once instead of waiting for the
+    /// runner's next tick. The job is durable either way; this only shortens the wait.
+    pub async fn run_pending_of(&self, kind: Option<&str>) -> AppResult<JobReport> {
         let mut report = JobReport::default();
         loop {
             let t = clock();
             let jobs = self
                 .store
-                .claim_jobs(&self.worker, &stamp(t), &stamp(t + LEASE), BATCH)
+                .claim_jobs_of(&self.worker, &stamp(t), &stamp(t + LEASE), BATCH, kind)
                 .await?;
             if jobs.is_empty() {
                 return Ok(report);
@@ -128,6 +135,11 @@ impl App {
                 .await
                 .map_err(|e| e.to_string()),
             crate::documents::SCAN_DOCUMENT => self.scan_document(parse(&job.payload)?).await,
+            crate::screening_svc::RESCREEN => self
+                .rescreen_all()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             crate::monitoring::reports::REPORT_OVERDUE => self
                 .notice_overdue_report(parse(&job.payload)?)
                 .await

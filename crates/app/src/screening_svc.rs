@@ -87,6 +87,12 @@ fn parties(
     out
 }
 
+/// The durable job that re-screens open cases and issued licences after a list import.
+pub const RESCREEN: &str = "rescreen";
+
+/// Passes over the cases that changed under a re-screen before its job gives up (and is retried).
+const RESCREEN_ROUNDS: usize = 5;
+
 impl App {
     fn loaded_index(&self) -> Option<Arc<LoadedIndex>> {
         self.screening
@@ -259,6 +265,20 @@ impl App {
             )));
         }
         if out.iter().any(|s| s.created) {
+            // The re-screen of open cases and issued licences against the new versions, as a durable job
+            // in this transaction: it runs even when the process stops right after the import.
+            let imported: Vec<&str> = out
+                .iter()
+                .filter(|s| s.created)
+                .map(|s| s.row.id.as_str())
+                .collect();
+            self.enqueue(
+                &mut tx,
+                RESCREEN,
+                &serde_json::json!({ "list_versions": imported }),
+                None,
+            )
+            .await?;
             tx.commit().await?;
             self.reload_screening_index().await?;
         } else {
@@ -555,6 +575,30 @@ impl App {
     /// already recorded for the same party and list record) are added as open hits for the responsible officer.
     /// Returns (cases screened, new hits).
     pub async fn rescreen_all(&self) -> AppResult<(usize, usize)> {
+        let mut total = (0, 0);
+        // A case changed by someone else meanwhile is read again and re-screened, never skipped; one that
+        // keeps changing fails the job after these rounds, and the job runner retries it with backoff.
+        let mut only: Option<Vec<String>> = None;
+        for _ in 0..RESCREEN_ROUNDS {
+            let (cases, hits, conflicted) = self.rescreen_round(only.as_deref()).await?;
+            total = (total.0 + cases, total.1 + hits);
+            if conflicted.is_empty() {
+                return Ok(total);
+            }
+            only = Some(conflicted);
+        }
+        Err(AppError::Conflict(format!(
+            "{} case(s) kept changing during the re-screen",
+            only.map_or(0, |c| c.len())
+        )))
+    }
+
+    /// One pass of [`App::rescreen_all`] over every open case and issued licence (or only `only`): returns
+    /// the cases screened, the new hits, and the ids of the cases that changed between read and write.
+    async fn rescreen_round(
+        &self,
+        only: Option<&[String]>,
+    ) -> AppResult<(usize, usize, Vec<String>)> {
         let sys = Principal::system();
         let states: Vec<String> = [
             CaseState::Submitted,
@@ -577,13 +621,16 @@ impl App {
                 },
             )
             .await?;
-        let (mut n_cases, mut n_hits) = (0, 0);
-        for c in cases {
+        let (mut n_cases, mut n_hits, mut conflicted) = (0, 0, Vec::new());
+        for c in cases
+            .into_iter()
+            .filter(|c| only.is_none_or(|ids| ids.contains(&c.id)))
+        {
             let Some((hits, versions)) = self
                 .screen_case_parties(c.org_id.as_deref(), &c.body)
                 .await?
             else {
-                return Ok((0, 0));
+                return Ok((0, 0, Vec::new()));
             };
             n_cases += 1;
             let fresh: Vec<ScreeningHit> = hits
@@ -599,7 +646,8 @@ impl App {
             if fresh.is_empty() && c.body.screened_with == versions {
                 continue;
             }
-            n_hits += fresh.len();
+            let hits_added = fresh.len();
+            n_hits += hits_added;
             let action = if fresh.is_empty() {
                 "rescreen"
             } else {
@@ -614,14 +662,16 @@ impl App {
                 .await;
             match res {
                 Ok(_) => {}
-                // Changed meanwhile: the next re-screen picks it up.
+                // Changed meanwhile: read again in the next round.
                 Err(AppError::Conflict(_)) => {
-                    tracing::warn!(case = %c.id, "case changed during re-screen")
+                    n_cases -= 1;
+                    n_hits -= hits_added;
+                    conflicted.push(c.id.clone());
                 }
                 Err(e) => return Err(e),
             }
         }
-        Ok((n_cases, n_hits))
+        Ok((n_cases, n_hits, conflicted))
     }
 
     /// A case's screening hits.

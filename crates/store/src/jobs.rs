@@ -330,21 +330,41 @@ impl Store {
         lease_until: &str,
         limit: i64,
     ) -> Result<Vec<JobRow>> {
+        self.claim_jobs_of(worker, now, lease_until, limit, None)
+            .await
+    }
+
+    /// [`Store::claim_jobs`], of one kind only when `kind` is given.
+    pub async fn claim_jobs_of(
+        &self,
+        worker: &str,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<JobRow>> {
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let of_kind = if kind.is_some() { " AND kind = $2" } else { "" };
         let mut tx = self.begin().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until <= $1) \
+        let sql = format!(
+            "SELECT id FROM jobs WHERE ((state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until <= $1)){of_kind} \
              ORDER BY run_at, id LIMIT {limit}{lock}"
-        ))
-        .bind(now)
-        .fetch_all(&mut *tx.tx)
-        .await?;
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(now);
+        if let Some(k) = kind {
+            q = q.bind(k);
+        }
+        let rows: Vec<String> = q
+            .fetch_all(&mut *tx.tx)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
         let mut claimed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: String = row.try_get("id")?;
+        for id in rows {
             sqlx::query(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2 WHERE id = $3",
             )

@@ -1049,11 +1049,48 @@ impl Tx {
         Ok(())
     }
 
-    /// Number of records of a kind whose reference starts with `prefix`, under the lock of that prefix
-    /// (held until this transaction ends), so two writers numbering from it cannot take the same number.
+    /// The next number of the references of a kind that start with `prefix` (`prefix` + the number, zero-padded
+    /// to a fixed width by the caller): a counter row of `write_locks`, locked until this transaction ends, so
+    /// two writers never take the same number and other prefixes do not wait. Numbers are never reused, even
+    /// when a numbered record is deleted (a count of the stored references handed a deleted draft's successor
+    /// a number already taken). The first number taken from a prefix continues after the highest reference
+    /// already stored with it (databases from before the counters).
+    pub async fn next_number(&mut self, kind: &str, prefix: &str) -> Result<i64> {
+        let name = format!("number:{kind}:{prefix}");
+        if let Some(row) =
+            sqlx::query("UPDATE write_locks SET n = n + 1 WHERE name = $1 RETURNING n")
+                .bind(&name)
+                .fetch_optional(&mut *self.tx)
+                .await?
+        {
+            return Ok(row.try_get::<i64, _>("n")?);
+        }
+        let highest: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(reference) FROM records WHERE kind = $1 AND reference LIKE $2 ESCAPE '\\'",
+        )
+        .bind(kind)
+        .bind(format!("{}%", like_escape(prefix)))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let stored = highest
+            .as_deref()
+            .and_then(|r| r.strip_prefix(prefix))
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0);
+        // Two first takers: one inserts, the other's conflict increments what it inserted.
+        let row = sqlx::query(
+            "INSERT INTO write_locks (name, n) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET n = write_locks.n + 1 RETURNING n",
+        )
+        .bind(&name)
+        .bind(stored + 1)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Number of records of a kind whose reference starts with `prefix`.
     pub async fn count_references(&mut self, kind: &str, prefix: &str) -> Result<i64> {
-        self.lock_name(&format!("reference:{kind}:{prefix}"))
-            .await?;
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM records WHERE kind = $1 AND reference LIKE $2")
                 .bind(kind)

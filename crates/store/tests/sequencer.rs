@@ -88,9 +88,9 @@ async fn writers_to_different_records_do_not_wait_for_each_other() {
     assert_eq!(other.version, 2);
     let numbered = tokio::time::timeout(Duration::from_secs(10), async {
         let mut tx = s.begin().await.unwrap();
-        let n = tx.count_references("doc", "OTHER-").await.unwrap();
+        let n = tx.next_number("doc", "OTHER-").await.unwrap();
         tx.insert(&Record {
-            reference: Some(format!("OTHER-{}", n + 1)),
+            reference: Some(format!("OTHER-{n}")),
             ..rec("c", 3)
         })
         .await
@@ -133,7 +133,7 @@ async fn concurrent_numbering_never_collides(b: Backend) {
         tasks.push(tokio::spawn(async move {
             for i in 0..10 {
                 let mut tx = s.begin().await.unwrap();
-                let n = tx.count_references("doc", "NUM-").await.unwrap() + 1;
+                let n = tx.next_number("doc", "NUM-").await.unwrap();
                 tx.insert(&Record {
                     reference: Some(format!("NUM-{n:04}")),
                     ..rec(&format!("w{t}-{i}"), n)
@@ -153,6 +153,62 @@ async fn concurrent_numbering_never_collides(b: Backend) {
             .await
             .unwrap_or_else(|e| panic!("NUM-{n:04}: {e}"));
     }
+}
+
+/// A prefix's numbers continue after the references stored before its counter existed, and a deleted
+/// record's number is not handed out again (counting the stored references did).
+async fn numbers_continue_and_are_never_reused(b: Backend) {
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    for (id, n) in [("x1", 1), ("x2", 2), ("x3", 3)] {
+        tx.insert(&Record {
+            reference: Some(format!("N_%-{n:04}")),
+            ..rec(id, n)
+        })
+        .await
+        .unwrap();
+    }
+    // A reference that only LIKE's wildcards would match.
+    tx.insert(&Record {
+        reference: Some("NX%-9999".into()),
+        ..rec("other", 9)
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let take = |s: Store| async move {
+        let mut tx = s.begin().await.unwrap();
+        let n = tx.next_number("doc", "N_%-").await.unwrap();
+        tx.insert(&Record {
+            reference: Some(format!("N_%-{n:04}")),
+            ..rec(&format!("n{n}"), n)
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    assert_eq!(take(s.clone()).await, 4, "after the stored N_%-0003");
+    let mut tx = s.begin().await.unwrap();
+    tx.delete("doc", "n4", 1).await.unwrap();
+    tx.delete("doc", "x2", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        take(s.clone()).await,
+        5,
+        "4 is not reused after its deletion"
+    );
+    assert_eq!(
+        s.begin()
+            .await
+            .unwrap()
+            .next_number("doc", "Q-")
+            .await
+            .unwrap(),
+        1,
+        "a new prefix starts at 1"
+    );
 }
 
 /// Many writers on two `Store`s (two instances, or the server and a CLI command), each `Store` running its
@@ -262,6 +318,7 @@ macro_rules! both {
 
 both!(
     concurrent_numbering_never_collides,
+    numbers_continue_and_are_never_reused,
     writers_and_sequencers_make_one_chain,
     pending_events_are_chained_at_the_next_start,
 );

@@ -112,6 +112,13 @@ pub fn run(a: ListsArgs) -> anyhow::Result<ExitCode> {
                         if sources.iter().any(|s| s.created) {
                             eprintln!("[3/3] re-screening open cases and issued licences ...");
                             let (cases, hits) = app.rescreen_all().await.unwrap_or((0, 0));
+                            // The import's durable re-screen job: done now (a no-op pass after the one
+                            // above), so a server on this database does not repeat it.
+                            if let Err(e) =
+                                app.run_pending_of(Some(app::screening_svc::RESCREEN)).await
+                            {
+                                eprintln!("warning: the re-screen job stays queued: {e}");
+                            }
                             println!(
                                 "done in {:.1}s; re-screened {cases} cases, {hits} new hits",
                                 t0.elapsed().as_secs_f64()

@@ -101,14 +101,18 @@ async fn import_and_rescreen(
     ))
 }
 
-/// Re-screens every open case and issued licence in the background after a list import (the API's upload and
-/// fetch, and the administrator's lists page).
+/// Runs the re-screen job a list import has just enqueued (the API's upload and fetch, and the administrator's
+/// lists page) now rather than at the job runner's next tick. The job itself is durable (stored with the
+/// import): if this attempt is lost with the process, the runner does it after the restart.
 pub(crate) fn spawn_rescreen(app: std::sync::Arc<app::App>) {
     tokio::spawn(async move {
-        match app.rescreen_all().await {
-            Ok((cases, hits)) => {
-                tracing::info!(cases, hits, "re-screening after list import finished")
-            }
+        match app.run_pending_of(Some(app::screening_svc::RESCREEN)).await {
+            Ok(r) => tracing::info!(
+                done = r.done,
+                retried = r.retried,
+                failed = r.failed,
+                "re-screening after list import"
+            ),
             Err(e) => tracing::error!(error = %e, "re-screening after list import failed"),
         }
     });

@@ -38,6 +38,7 @@ mod partial;
 mod policy_service;
 mod races_and_bounds;
 mod regimes_catch_all;
+mod rescreen_job;
 mod screening_service;
 mod secrets;
 mod shipments;

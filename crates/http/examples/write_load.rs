@@ -1,0 +1,402 @@
+//! Write and read throughput of the API, SQLite and PostgreSQL side by side (issue 16), and list/queue page
+//! latency with many cases stored.
+//!
+//! ```sh
+//! cargo run --release -p exportctl-http --example write_load -- [--clients 16] [--seconds 10] \
+//!     [--scale 100000] [--postgres postgres://postgres@127.0.0.1:5432/postgres]
+//! ```
+//!
+//! For each database (a throw-away SQLite file, and a throw-away PostgreSQL database created on the server
+//! `--postgres` names, default the local one) it seeds the demo users, serves the router on 127.0.0.1:0 and
+//! then, over HTTP with CLIENTS concurrent clients:
+//! - **submissions**: each client creates a marketing application (`POST /api/v1/applications`) and submits
+//!   it (`POST .../submit`: re-checked, determined under the policy, screened, audited) as fast as answers
+//!   come, for SECONDS; reported: submissions/s and the p50/p99 of each request;
+//! - **reads**: each client reads one of those cases (`GET /api/v1/applications/{id}`) for SECONDS;
+//! - **pages at scale** (`--scale N`): tops the cases up to N submitted cases (through the use cases, not over
+//!   HTTP, several at a time), then asks for the first page and a later page (by the `Link` cursor) of the
+//!   case list, and of each officer queue, 200 times each, one at a time, and reports p50/p99.
+//!
+//! Any answer but 2xx stops the run with the answer. Results: BENCHMARKS.md ("Operations").
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}: cannot read {v:?}"))
+        })
+        .unwrap_or(default)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+struct Setup {
+    app: Arc<app::App>,
+    base: String,
+    exporter_token: String,
+    officer_token: String,
+    product: String,
+}
+
+async fn setup(url: &str) -> Setup {
+    let store = store::Store::connect(url).await.expect("connect");
+    let app = app::App::new(store, app::AppConfig::default())
+        .await
+        .expect("open the app");
+    app.import_demo_list().await.expect("demo list");
+    let users = app.seed_demo_base().await.expect("seed demo").0;
+    let token = |name: &str| {
+        users
+            .iter()
+            .find(|u| u.username == name)
+            .expect(name)
+            .token
+            .clone()
+    };
+    let exporter = app
+        .authenticate(&token("demo-exporter"))
+        .await
+        .expect("exporter");
+    let product = app
+        .products(&exporter, None, &app::listing::Page::all())
+        .await
+        .expect("products")
+        .items
+        .into_iter()
+        .find(|p| p.classification.is_some())
+        .expect("a classified demo product")
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = http_api::router(app.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    app::jobs::spawn_audit_sequencer(&app, Duration::from_millis(250));
+    Setup {
+        app,
+        base: format!("http://{addr}"),
+        exporter_token: token("demo-exporter"),
+        officer_token: token("demo-officer"),
+        product,
+    }
+}
+
+const DESTINATIONS: [&str; 8] = ["DE", "FR", "IT", "MX", "BR", "JP", "CA", "NL"];
+
+fn application(product: &str, i: usize) -> serde_json::Value {
+    let dest = DESTINATIONS[i % DESTINATIONS.len()];
+    serde_json::json!({"licence": "marketing", "marketing": {"products": [product], "destinations": [dest],
+        "end_users": [{"name": format!("Load end user {i}"), "type": "government-law-enforcement", "country": dest}]}})
+}
+
+async fn send(req: reqwest::RequestBuilder) -> serde_json::Value {
+    let r = req.send().await.expect("request");
+    let status = r.status();
+    let body = r.text().await.expect("body");
+    assert!(status.is_success(), "answered {status}: {body}");
+    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+}
+
+#[derive(Default)]
+struct Times {
+    create: Vec<Duration>,
+    submit: Vec<Duration>,
+    ids: Vec<String>,
+}
+
+async fn submissions(s: &Setup, clients: usize, seconds: u64) -> (Times, f64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = reqwest::Client::new();
+        let (base, token, product) = (s.base.clone(), s.exporter_token.clone(), s.product.clone());
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut t = Times::default();
+            let mut i = c;
+            while !stop.load(Ordering::Relaxed) {
+                let t0 = Instant::now();
+                let created = send(
+                    client
+                        .post(format!("{base}/api/v1/applications"))
+                        .bearer_auth(&token)
+                        .json(&application(&product, i)),
+                )
+                .await;
+                t.create.push(t0.elapsed());
+                let id = created["id"].as_str().expect("id").to_string();
+                let t1 = Instant::now();
+                send(
+                    client
+                        .post(format!("{base}/api/v1/applications/{id}/submit"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({})),
+                )
+                .await;
+                t.submit.push(t1.elapsed());
+                t.ids.push(id);
+                i += clients;
+            }
+            t
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Times::default();
+    for task in tasks {
+        let t = task.await.unwrap();
+        all.create.extend(t.create);
+        all.submit.extend(t.submit);
+        all.ids.extend(t.ids);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.create.sort();
+    all.submit.sort();
+    let rate = all.submit.len() as f64 / elapsed;
+    (all, rate)
+}
+
+async fn reads(s: &Setup, ids: &[String], clients: usize, seconds: u64) -> (Vec<Duration>, f64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let ids = Arc::new(ids.to_vec());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = reqwest::Client::new();
+        let (base, token, ids, stop) = (
+            s.base.clone(),
+            s.exporter_token.clone(),
+            ids.clone(),
+            stop.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut i = c;
+            while !stop.load(Ordering::Relaxed) {
+                let id = &ids[i % ids.len()];
+                let t0 = Instant::now();
+                send(
+                    client
+                        .get(format!("{base}/api/v1/applications/{id}"))
+                        .bearer_auth(&token),
+                )
+                .await;
+                times.push(t0.elapsed());
+                i += clients;
+            }
+            times
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    (all, rate)
+}
+
+/// Tops the stored cases up to `target` submitted ones through the use cases, `parallel` at a time.
+async fn fill(s: &Setup, have: usize, target: usize, parallel: usize) {
+    let exporter = s.app.authenticate(&s.exporter_token).await.unwrap();
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(have));
+    let mut tasks = Vec::new();
+    for _ in 0..parallel {
+        let (app, exporter, product, next) = (
+            s.app.clone(),
+            exporter.clone(),
+            s.product.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= target {
+                    break;
+                }
+                let body: app::model::NewApplication =
+                    serde_json::from_value(application(&product, i)).unwrap();
+                let c = app.create_application(&exporter, body).await.unwrap();
+                app.submit_application(&exporter, c.id(), Default::default())
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    eprintln!(
+        "  stored {target} cases ({} new in {:.0} s)",
+        target.saturating_sub(have),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// p50/p99 of the first page and of a page further on (following `Link: rel="next"` `depth` times first).
+async fn page_latency(s: &Setup, token: &str, path: &str, depth: usize) -> (f64, f64, f64, f64) {
+    let client = reqwest::Client::new();
+    let mut later = format!("{}{path}", s.base);
+    for _ in 0..depth {
+        let r = client.get(&later).bearer_auth(token).send().await.unwrap();
+        assert!(r.status().is_success(), "{later}: {}", r.status());
+        let Some(link) = r.headers().get("link") else {
+            break;
+        };
+        let link = link.to_str().unwrap();
+        let url = link
+            .trim_start_matches('<')
+            .split('>')
+            .next()
+            .unwrap()
+            .to_string();
+        later = if url.starts_with("http") {
+            url
+        } else {
+            format!("{}{url}", s.base)
+        };
+    }
+    let mut out = Vec::new();
+    for url in [format!("{}{path}", s.base), later] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t0 = Instant::now();
+            let r = client.get(&url).bearer_auth(token).send().await.unwrap();
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            r.bytes().await.unwrap();
+            times.push(t0.elapsed());
+        }
+        times.sort();
+        out.push((pct(&times, 0.5), pct(&times, 0.99)));
+    }
+    (out[0].0, out[0].1, out[1].0, out[1].1)
+}
+
+async fn run(name: &str, url: &str, clients: usize, seconds: u64, scale: usize) {
+    eprintln!("{name}: seeding");
+    let s = setup(url).await;
+    let (times, rate) = submissions(&s, clients, seconds).await;
+    println!(
+        "| {name} | submissions | {clients} | {rate:.0}/s | create p50 {:.1} ms, p99 {:.1} ms; submit p50 {:.1} ms, p99 {:.1} ms |",
+        pct(&times.create, 0.5),
+        pct(&times.create, 0.99),
+        pct(&times.submit, 0.5),
+        pct(&times.submit, 0.99)
+    );
+    let (read, rate) = reads(&s, &times.ids, clients, seconds).await;
+    println!(
+        "| {name} | reads of a case | {clients} | {rate:.0}/s | p50 {:.1} ms, p99 {:.1} ms |",
+        pct(&read, 0.5),
+        pct(&read, 0.99)
+    );
+    let check = s.app.store.verify_audit(&[]).await.expect("verify");
+    assert!(check.first_bad_seq.is_none(), "audit log: {check:?}");
+    if scale > 0 {
+        fill(&s, times.ids.len(), scale, clients.min(8)).await;
+        for (label, token, path) in [
+            (
+                "GET /api/v1/applications?limit=50",
+                &s.officer_token,
+                "/api/v1/applications?limit=50",
+            ),
+            (
+                "GET /api/v1/applications?limit=50&destination=DE",
+                &s.officer_token,
+                "/api/v1/applications?limit=50&destination=DE",
+            ),
+            (
+                "GET /api/v1/queues/unassigned?limit=50",
+                &s.officer_token,
+                "/api/v1/queues/unassigned?limit=50",
+            ),
+            (
+                "GET /api/v1/queues/screening?limit=50",
+                &s.officer_token,
+                "/api/v1/queues/screening?limit=50",
+            ),
+            (
+                "GET /api/v1/queues/overdue?limit=50",
+                &s.officer_token,
+                "/api/v1/queues/overdue?limit=50",
+            ),
+            (
+                "GET /api/v1/applications?limit=50 (exporter)",
+                &s.exporter_token,
+                "/api/v1/applications?limit=50",
+            ),
+        ] {
+            let (p50, p99, l50, l99) = page_latency(&s, token, path, 100).await;
+            println!(
+                "| {name} | {label} | {scale} cases | first page p50 {p50:.1} ms, p99 {p99:.1} ms | page 101 p50 {l50:.1} ms, p99 {l99:.1} ms |"
+            );
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let clients: usize = arg(&args, "--clients", 16);
+    let seconds: u64 = arg(&args, "--seconds", 10);
+    let scale: usize = arg(&args, "--scale", 0);
+    let pg: String = arg(
+        &args,
+        "--postgres",
+        "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
+    );
+    let only: String = arg(&args, "--only", String::new());
+    println!("| database | what | clients | rate | latency |");
+    println!("|---|---|---|---|---|");
+    if only.is_empty() || only == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("load.db").display());
+        run("SQLite", &url, clients, seconds, scale).await;
+    }
+    if only.is_empty() || only == "postgres" {
+        let db = format!("exportctl_load_{}", std::process::id());
+        let admin = sqlx::PgPool::connect(&pg)
+            .await
+            .expect("connect --postgres");
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&admin)
+            .await
+            .expect("create the load database");
+        let (head, _) = pg
+            .rsplit_once('/')
+            .expect("--postgres URL ends in /DATABASE");
+        run(
+            "PostgreSQL",
+            &format!("{head}/{db}"),
+            clients,
+            seconds,
+            scale,
+        )
+        .await;
+        sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+            .execute(&admin)
+            .await
+            .ok();
+    }
+}
