@@ -114,7 +114,7 @@ impl App {
     ) -> AppResult<Organisation> {
         who.require(&[Role::Admin], "create organisations")?;
         let body = NewOrganisation {
-            name: text("name", &new.name, 200)?,
+            name: crate::party_name("name", &new.name, 200)?,
             country: new.country,
         };
         known_country(self, "country", &body.country)?;

@@ -243,7 +243,7 @@ impl App {
                     ));
                 }
                 for (i, u) in m.end_users.iter().enumerate() {
-                    text(&format!("marketing.end_users[{i}].name"), &u.name, 300)?;
+                    crate::party_name(&format!("marketing.end_users[{i}].name"), &u.name, 300)?;
                     if let Some(c) = &u.country {
                         known_country(self, &format!("marketing.end_users[{i}].country"), c)?;
                     }
@@ -253,17 +253,17 @@ impl App {
             (LicenceKind::Export, None, Some(e)) => {
                 self.classified_product(who, "export.product", &e.product)
                     .await?;
-                text("export.end_user.name", &e.end_user.name, 300)?;
+                crate::party_name("export.end_user.name", &e.end_user.name, 300)?;
                 if let Some(c) = &e.end_user.country {
                     known_country(self, "export.end_user.country", c)?;
                 }
-                text("export.consignee.name", &e.consignee.name, 300)?;
+                crate::party_name("export.consignee.name", &e.consignee.name, 300)?;
                 known_country(self, "export.consignee.country", &e.consignee.country)?;
                 known_country(self, "export.destination", &e.destination)?;
                 crate::bounded_unique("export.intermediaries", &e.intermediaries, 20)?;
                 crate::bounded_unique("export.documents", &e.documents, 50)?;
                 for (i, p) in e.intermediaries.iter().enumerate() {
-                    text(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
+                    crate::party_name(&format!("export.intermediaries[{i}].name"), &p.name, 300)?;
                     known_country(
                         self,
                         &format!("export.intermediaries[{i}].country"),

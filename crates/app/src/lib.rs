@@ -535,6 +535,20 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     Ok(t.to_string())
 }
 
+/// A party's name (an exporter organisation, an end user, a consignee, an intermediary): [`text`], and
+/// something screening can match. A name without letters or digits cannot be screened against the sanctions
+/// lists, so it is refused here, naming the field, rather than left out of screening without a word.
+pub(crate) fn party_name(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let t = text(field, value, max)?;
+    if !t.chars().any(char::is_alphanumeric) {
+        return Err(AppError::invalid(
+            field,
+            "has no letters or digits, so it cannot be screened against the sanctions lists",
+        ));
+    }
+    Ok(t)
+}
+
 /// Validates a list in a body: at most `max` items and no item twice (a repeated item would be stored twice and
 /// mean nothing more). Names the field and, for a duplicate, the index of the repeat.
 pub(crate) fn bounded_unique<T: PartialEq>(field: &str, items: &[T], max: usize) -> AppResult<()> {

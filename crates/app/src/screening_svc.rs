@@ -397,6 +397,9 @@ impl App {
         let start = std::time::Instant::now();
         for (role, name, kind, country) in parties(org_name.as_deref(), body) {
             let countries: Vec<String> = country.into_iter().collect();
+            // Every party name was refused when entered unless it has letters or digits (`party_name`), so
+            // each one makes a query; an older record's name that does not is skipped rather than failing
+            // the whole case's screening.
             let Ok(q) = Query::new(&name, kind, None, &countries, &[]) else {
                 continue;
             };

@@ -12,6 +12,8 @@ fn diags(files: Vec<(String, String)>) -> Vec<Diagnostic> {
 
 /// Asserts one diagnostic in `file` at the line of `needle` whose message contains `text`.
 fn has(d: &[Diagnostic], files: &[(String, String)], file: &str, needle: &str, text: &str) {
+    // An empty `text` would match any message: say what the diagnostic must say.
+    assert!(!text.is_empty(), "no expected message for {file}:{needle}");
     let line = line_of(files, file, needle);
     assert!(
         d.iter()
@@ -264,7 +266,13 @@ fn malformed_dates_are_reported() {
         "effective_from = 2018-02-30",
     )]);
     let d = diags(files.clone());
-    has(&d, &files, "rules.toml", "2018-02-30", "");
+    has(
+        &d,
+        &files,
+        "rules.toml",
+        "2018-02-30",
+        "invalid date, expected day between 01 and 28",
+    );
 
     let files = reference_with(&[(
         "rules.toml",
@@ -280,7 +288,13 @@ fn malformed_dates_are_reported() {
         "effective_through = 2021-11-35",
     )]);
     let d = diags(files.clone());
-    has(&d, &files, "assessments.toml", "2021-11-35", "");
+    has(
+        &d,
+        &files,
+        "assessments.toml",
+        "2021-11-35",
+        "invalid date, expected day between 01 and 30",
+    );
 }
 
 #[test]

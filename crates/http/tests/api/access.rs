@@ -55,17 +55,12 @@ async fn fixture(un: &[u8]) -> Fixture {
     .ok();
     // The case: the owner's marketing application, with a screening hit, under review with every kind of advice
     // requested (so every adviser may read it).
-    let mut body = ml_body(&w.secret_product, "MX");
-    body["marketing"]["end_users"][0]["name"] = json!("Saddam Hussein al-Tikriti");
-    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
-    let case = c["id"].as_str().unwrap().to_string();
-    t.post(
-        &w.exporter,
-        &format!("/api/v1/applications/{case}/submit"),
-        json!({}),
-    )
-    .await
-    .ok();
+    let case = t
+        .case(&w)
+        .to("MX")
+        .end_user("Saddam Hussein al-Tikriti")
+        .submitted()
+        .await;
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{case}/assign"),

@@ -185,6 +185,18 @@ impl Resp {
         );
         &self.body
     }
+    /// A refusal with `status` whose detail says `says`: where the reason matters, a status alone would also
+    /// pass for a refusal on other grounds.
+    #[track_caller]
+    pub fn refused(&self, status: u16, says: &str) -> &Value {
+        let p = self.problem(status);
+        let detail = p["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(says),
+            "the refusal's detail {detail:?} does not say {says:?}"
+        );
+        p
+    }
 }
 
 /// Runs a test body on both backends.
@@ -589,20 +601,10 @@ impl TestApp {
         }
     }
 
+    /// A product of `w`'s first exporter, classified by the defence adviser.
     pub async fn product(&self, w: &World, name: &str, entry: &str, grade: &str) -> String {
-        let p = self
-            .post(&w.exporter, "/api/v1/products", json!({"name": name, "version": "1", "description": "d", "control_entries": [entry]}))
+        self.classified_product(w, &w.exporter, name, entry, grade)
             .await
-            .ok();
-        let id = p["id"].as_str().unwrap().to_string();
-        self.post(
-            &w.defence,
-            &format!("/api/v1/products/{id}/classification"),
-            json!({"control_entries": [entry], "security_grade": grade}),
-        )
-        .await
-        .ok();
-        id
     }
 
     /// A submitted marketing application for `product` to `dest` with a government end user.

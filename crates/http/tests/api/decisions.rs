@@ -67,7 +67,7 @@ async fn not_controlled_case_is_concluded_straight_from_review(b: Backend) {
     // Not before the officer has it under review.
     t.post(&w.officer, &path(&id, "no-licence-required"), json!({}))
         .await
-        .problem(409);
+        .refused(409, "a case in state submitted");
     t.post(&w.officer, &path(&id, "assign"), json!({}))
         .await
         .ok();
@@ -98,7 +98,7 @@ async fn not_controlled_case_is_concluded_straight_from_review(b: Backend) {
     // Decided: a second conclusion is refused.
     t.post(&w.officer, &path(&id, "no-licence-required"), json!({}))
         .await
-        .problem(409);
+        .refused(409, "a case in state no-licence-required");
 }
 
 async fn controlled_case_is_not_concluded_straight_from_review(b: Backend) {
@@ -175,7 +175,7 @@ async fn officer_returns_a_case_for_editing_and_the_exporter_resubmits(b: Backen
     )
     .await
     .problem(403);
-    // Only a case under review can be edited after submission: not yet.
+    // Only a draft or a case returned for editing can be edited: not this one, under review.
     let patch = json!({"marketing": ml_body(&w.secret_product, "DE")["marketing"]});
     t.send(
         "PATCH",
@@ -184,7 +184,10 @@ async fn officer_returns_a_case_for_editing_and_the_exporter_resubmits(b: Backen
         &Payload::Json(patch.clone()),
     )
     .await
-    .problem(409);
+    .refused(
+        409,
+        "only a draft or an application returned for editing can be changed",
+    );
     let returned = t
         .post(
             &w.officer,
@@ -216,7 +219,7 @@ async fn officer_returns_a_case_for_editing_and_the_exporter_resubmits(b: Backen
         .problem(404);
     t.post(&w.officer, &path(&id, "approve"), json!({"reason": "ok"}))
         .await
-        .problem(409);
+        .refused(409, "cannot approve a case in state returned-for-editing");
 
     // The exporter edits (the details replace the old) and resubmits.
     let edited = t

@@ -217,12 +217,54 @@ impl<'a> CaseFixture<'a> {
 }
 
 impl TestApp {
-    /// Asserts that case `id` is in `state` (as the officer reads it) and returns the id.
-    async fn expect_state(&self, w: &World, id: &str, state: At) -> String {
-        let c = self
-            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+    /// A product of `exporter`'s organisation, classified by `w`'s defence adviser under `entry` with `grade`.
+    pub async fn classified_product(
+        &self,
+        w: &World,
+        exporter: &str,
+        name: &str,
+        entry: &str,
+        grade: &str,
+    ) -> String {
+        let p = self
+            .post(exporter, "/api/v1/products", json!({"name": name, "version": "1", "description": "d", "control_entries": [entry]}))
             .await
             .ok();
+        let id = p["id"].as_str().unwrap().to_string();
+        self.post(
+            &w.defence,
+            &format!("/api/v1/products/{id}/classification"),
+            json!({"control_entries": [entry], "security_grade": grade}),
+        )
+        .await
+        .ok();
+        id
+    }
+
+    /// An application made from `body` by `exporter` and submitted: its id.
+    pub async fn submitted(&self, exporter: &str, body: Value) -> String {
+        let c = self.post(exporter, "/api/v1/applications", body).await.ok();
+        let id = c["id"].as_str().unwrap().to_string();
+        self.post(
+            exporter,
+            &format!("/api/v1/applications/{id}/submit"),
+            json!({}),
+        )
+        .await
+        .ok();
+        id
+    }
+
+    /// Case `id` as `w`'s officer reads it (the internal view).
+    pub async fn officer_view(&self, w: &World, id: &str) -> Value {
+        self.get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok()
+    }
+
+    /// Asserts that case `id` is in `state` (as the officer reads it) and returns the id.
+    async fn expect_state(&self, w: &World, id: &str, state: At) -> String {
+        let c = self.officer_view(w, id).await;
         assert_eq!(c["state"], state.as_str(), "fixture: {c}");
         id.to_string()
     }

@@ -134,6 +134,13 @@ async fn a_suspended_licence_expires(b: Backend) {
         .unwrap()
         .parse()
         .unwrap();
+    // Approved without a valid-until condition: valid through the same day two years after the day of issue
+    // (with a condition, its date: `licence_life`).
+    assert_eq!(
+        Some(until),
+        t.app.today().checked_add_months(chrono::Months::new(24)),
+        "{c}"
+    );
     // Not before the validity ends.
     assert_eq!(t.app.expire_due(until).await.unwrap(), 0);
     assert_eq!(case(&t, &w, &id).await["state"], "suspended");

@@ -131,22 +131,12 @@ async fn export_licence_is_bounded_by_and_flagged_with_its_marketing_licence(b: 
     assert_eq!(ml["licence_issued"]["valid_until"], until.as_str());
     let number = ml["licence_issued"]["number"].as_str().unwrap().to_string();
     // Cited by its licence number, not only by its reference.
-    let el = t
-        .post(
+    let eid = t
+        .submitted(
             &w.exporter,
-            "/api/v1/applications",
             el_body(&w.secret_product, "DE", &number, "Bundespolizei"),
         )
-        .await
-        .ok();
-    let eid = el["id"].as_str().unwrap().to_string();
-    t.post(
-        &w.exporter,
-        &format!("/api/v1/applications/{eid}/submit"),
-        json!({}),
-    )
-    .await
-    .ok();
+        .await;
     t.post(
         &w.officer,
         &format!("/api/v1/applications/{eid}/assign"),

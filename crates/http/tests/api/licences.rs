@@ -154,22 +154,12 @@ async fn export_licence_carries_parties_quantities_and_limits(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
     let (ml_number, _) = issued_ml(&t, &w, json!([])).await;
-    let el = t
-        .post(
+    let id = t
+        .submitted(
             &w.exporter,
-            "/api/v1/applications",
             el_body(&w.secret_product, "DE", &ml_number, "Bundespolizei"),
         )
-        .await
-        .ok();
-    let id = el["id"].as_str().unwrap().to_string();
-    t.post(
-        &w.exporter,
-        &format!("/api/v1/applications/{id}/submit"),
-        json!({}),
-    )
-    .await
-    .ok();
+        .await;
     let case = t
         .approve_and_issue(
             &w,

@@ -321,18 +321,7 @@ async fn overdue_reports_fill_the_queue_and_notify_the_exporter(b: Backend) {
 
 /// A submitted export-free marketing case to `dest` whose end user is `end_user`; returns its id.
 async fn submitted_to(t: &TestApp, w: &World, dest: &str, end_user: &str) -> String {
-    let mut body = ml_body(&w.secret_product, dest);
-    body["marketing"]["end_users"][0]["name"] = json!(end_user);
-    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
-    let id = c["id"].as_str().unwrap().to_string();
-    t.post(
-        &w.exporter,
-        &format!("/api/v1/applications/{id}/submit"),
-        json!({}),
-    )
-    .await
-    .ok();
-    id
+    t.case(w).to(dest).end_user(end_user).submitted().await
 }
 
 async fn unverified_parties_give_end_use_check_hits(b: Backend) {

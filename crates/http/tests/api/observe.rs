@@ -156,3 +156,128 @@ async fn one_log_line_per_request_without_names_tokens_or_bodies() {
         }
     }
 }
+
+/// The application log during a whole journey (an organisation and its people created, a list imported and the
+/// re-screen it starts, an application with a listed end user submitted, asked about, answered, advised on,
+/// approved and issued, and a refused request) holds no person's, organisation's or party's name, no token and
+/// no request or answer body: everything the service logs at its default level, not only the request lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journey_logs_no_names_tokens_or_bodies() {
+    let logs = logs();
+    let t = TestApp::start(Backend::Sqlite).await;
+    let w = t.world().await;
+    let org_name = "Quillon Varga Exports";
+    let (_, exporter) = t.registered_exporter(&w, org_name, "yvarga").await;
+    t.raw(
+        "POST",
+        Some(&t.admin),
+        "/api/v1/lists/bis-dpl?name=dpl.txt",
+        Some((
+            "application/octet-stream",
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/sanctions/us_bis_dpl_2023-11/dpl.txt"
+            ))
+            .expect("shared DPL list"),
+        )),
+    )
+    .await
+    .ok();
+    let product = t
+        .classified_product(&w, &exporter, "Ostravik Lens", "5.A.1.j", "secret")
+        .await;
+    let end_user = "Ysolde Brannigan-Petrovic";
+    let mut body = ml_body(&product, "BR");
+    body["marketing"]["end_users"] = json!([
+        {"name": end_user, "type": "government-law-enforcement", "country": "BR"},
+        {"name": "TECHMA GMBH", "type": "private", "country": "BR"},
+    ]);
+    let c = t.post(&exporter, "/api/v1/applications", body).await.ok();
+    let id = c["id"].as_str().unwrap().to_string();
+    let step = |a: &str| format!("/api/v1/applications/{id}/{a}");
+    // A refused request: its body (an unknown field) is not logged either.
+    t.post(&exporter, &step("submit"), json!({"Marisol Quetzal": 1}))
+        .await
+        .problem(422);
+    t.post(&exporter, &step("submit"), json!({})).await.ok();
+    t.post(&w.officer, &step("assign"), json!({})).await.ok();
+    let question = "Which Threnody Harbour unit operates it?";
+    t.post(
+        &w.officer,
+        &step("information-requests"),
+        json!({"question": question}),
+    )
+    .await
+    .ok();
+    let answer = "The Kestrelmoor cyber unit only";
+    t.post(&exporter, &step("responses"), json!({"answer": answer}))
+        .await
+        .ok();
+    let case = t.officer_view(&w, &id).await;
+    for h in case["screening"].as_array().unwrap() {
+        t.post(
+            &w.officer,
+            &format!(
+                "/api/v1/applications/{id}/screening-hits/{}/decision",
+                h["id"].as_str().unwrap()
+            ),
+            json!({"decision": "clear", "reason": "Vintergatan address differs"}),
+        )
+        .await
+        .ok();
+    }
+    assert!(
+        !case["screening"].as_array().unwrap().is_empty(),
+        "the listed end user was a hit: {case}"
+    );
+    t.advise_all(&w, &case).await;
+    t.decide(
+        &w,
+        &id,
+        "approve",
+        json!({"reason": "Palisander review favourable"}),
+    )
+    .await
+    .ok();
+    let issued = t.post(&w.officer, &step("issue"), json!({})).await.ok();
+    assert_eq!(issued["state"], "issued", "{issued}");
+
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    // The capture works: this journey's requests are there, by route template.
+    assert!(
+        text.contains("route=/api/v1/applications/{id}/submit") && text.contains("status=422"),
+        "the journey's request lines are missing from the captured log"
+    );
+    let tokens = [
+        &t.admin,
+        &exporter,
+        &w.officer,
+        &w.officer2,
+        &w.defence,
+        &w.hr,
+        &w.fa,
+        &w.cyber,
+    ];
+    let names = [
+        org_name,
+        "yvarga",
+        "Ostravik Lens",
+        end_user,
+        "TECHMA GMBH",
+        "Marisol Quetzal",
+        question,
+        "Threnody Harbour",
+        answer,
+        "Kestrelmoor",
+        "Vintergatan",
+        "Palisander",
+    ];
+    for leak in names
+        .iter()
+        .copied()
+        .chain(tokens.iter().map(|s| s.as_str()))
+    {
+        let line = text.lines().find(|l| l.contains(leak));
+        assert!(line.is_none(), "{leak:?} is in the log: {line:?}");
+    }
+}

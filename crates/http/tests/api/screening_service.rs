@@ -3,13 +3,20 @@
 
 use crate::both_backends;
 use crate::common::*;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 both_backends!(
     screening_blocks_until_hits_are_decided,
     denied_party_hits_block_and_consequences_are_configuration,
-    a_refused_import_leaves_the_version_in_force
+    a_refused_import_leaves_the_version_in_force,
+    a_list_import_re_screens_open_cases_and_issued_licences,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_party_is_screened_and_a_name_that_cannot_be_is_refused() {
+    every_party_is_screened_and_a_name_that_cannot_be_is_refused_on(Backend::Sqlite).await
+}
 
 fn dpl_list() -> Vec<u8> {
     std::fs::read(concat!(
@@ -458,17 +465,7 @@ async fn a_refused_import_leaves_the_version_in_force(b: Backend) {
         "a refused import writes nothing"
     );
     // Screening still uses the version in force.
-    let mut body = ml_body(&w.secret_product, "BR");
-    body["marketing"]["end_users"][0]["name"] = json!("TECHMA GMBH");
-    let c = t.post(&w.exporter, "/api/v1/applications", body).await.ok();
-    let id = c["id"].as_str().unwrap();
-    t.post(
-        &w.exporter,
-        &format!("/api/v1/applications/{id}/submit"),
-        json!({}),
-    )
-    .await
-    .ok();
+    let id = t.case(&w).end_user("TECHMA GMBH").submitted().await;
     let hits = t
         .get(
             &w.officer,
@@ -482,5 +479,213 @@ async fn a_refused_import_leaves_the_version_in_force(b: Backend) {
             .iter()
             .any(|h| h["list"] == "bis-dpl" && h["listed_name"] == "TECHMA GMBH"),
         "{hits}"
+    );
+}
+
+async fn upload_list(t: &TestApp, path: &str, bytes: Vec<u8>) -> Value {
+    t.raw(
+        "POST",
+        Some(&t.admin),
+        path,
+        Some(("application/octet-stream", bytes)),
+    )
+    .await
+    .ok()
+}
+
+/// The officer's view of each case in `ids`, read again until every one has been screened with a version of
+/// `source`: the background re-screen that a list import starts has reached them all. Fails after a minute.
+async fn rescreened(t: &TestApp, w: &World, ids: &[&str], source: &str) -> Vec<Value> {
+    let prefix = format!("{source}@");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut views = Vec::new();
+        for id in ids {
+            views.push(t.officer_view(w, id).await);
+        }
+        let done = views.iter().all(|v| {
+            v["screened_with"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.as_str().unwrap().starts_with(&prefix))
+        });
+        if done {
+            return views;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the re-screen after importing {source} did not reach every case: {views:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A case's hits as (party role, list, listed name, status), in the order recorded.
+fn hits_of(case: &Value) -> Vec<(String, String, String, String)> {
+    case["screening"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let s = |k: &str| h[k].as_str().unwrap().to_string();
+            (s("party_role"), s("list"), s("listed_name"), s("status"))
+        })
+        .collect()
+}
+
+fn hit(role: &str, list: &str, name: &str) -> (String, String, String, String) {
+    (role.into(), list.into(), name.into(), "open".into())
+}
+
+/// The re-screen that a list import starts in the background (observed, not called by the test): a list naming
+/// none of the parties adds no hit; a list naming the end user of an open case and of an issued licence adds the
+/// hit to both as an open hit for the officers; a later import screens everything again and adds no second hit
+/// for the same party and list record.
+async fn a_list_import_re_screens_open_cases_and_issued_licences(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    // Made before any list is in force: nothing screened them yet.
+    let open = t.case(&w).end_user("AARON ABRAHAM VILLA").submitted().await;
+    let issued = t.case(&w).to("MX").end_user("TECHMA GMBH").issued().await;
+    let clean = t.case(&w).submitted().await;
+    let ids = [open.as_str(), issued.as_str(), clean.as_str()];
+
+    upload_list(&t, "/api/v1/lists/un-sc-xml", un_list()).await;
+    for case in rescreened(&t, &w, &ids, "un-sc").await {
+        assert_eq!(hits_of(&case), [], "no party is on the UN list: {case}");
+    }
+
+    upload_list(&t, "/api/v1/lists/bis-dpl?name=dpl.txt", dpl_list()).await;
+    let views = rescreened(&t, &w, &ids, "bis-dpl").await;
+    assert_eq!(
+        hits_of(&views[0]),
+        [hit("end-user[0]", "bis-dpl", "AARON ABRAHAM VILLA")],
+        "the open case: {}",
+        views[0]
+    );
+    assert_eq!(views[0]["state"], "submitted");
+    assert_eq!(
+        hits_of(&views[1]),
+        [hit("end-user[0]", "bis-dpl", "TECHMA GMBH")],
+        "the issued licence: {}",
+        views[1]
+    );
+    assert_eq!(views[1]["state"], "issued");
+    assert_eq!(hits_of(&views[2]), [], "{}", views[2]);
+    let queue = t.get(&w.officer, "/api/v1/queues/screening").await.ok();
+    let queued: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        queued.contains(&open.as_str()) && queued.contains(&issued.as_str()),
+        "{queue}"
+    );
+    assert!(!queued.contains(&clean.as_str()), "{queue}");
+
+    // Another list: every case is screened again, the Denied Persons List still in force, and the hits are the
+    // same records (same ids), none added twice.
+    let non_sdn = upload_list(
+        &t,
+        "/api/v1/lists/ofac-csv?name=cons_prim.csv",
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/sanctions/us_ofac_non_sdn_2025-12/cons_prim.csv"
+        ))
+        .expect("shared OFAC non-SDN list"),
+    )
+    .await;
+    let source = non_sdn[0]["source"].as_str().unwrap();
+    let again = rescreened(&t, &w, &ids, source).await;
+    for (before, after) in views.iter().zip(&again) {
+        assert_eq!(after["screening"], before["screening"], "{}", after["id"]);
+        assert_eq!(after["screened_with"].as_array().unwrap().len(), 3);
+    }
+}
+
+/// Every party of a case is screened: the exporter organisation, the end users, the consignee and each
+/// intermediary, each hit naming the party's role. A party name that screening cannot match (no letter or
+/// digit) is refused when entered, naming the field, instead of being left out of screening.
+async fn every_party_is_screened_and_a_name_that_cannot_be_is_refused_on(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    upload_list(&t, "/api/v1/lists/bis-dpl?name=dpl.txt", dpl_list()).await;
+
+    // An exporter organisation whose name is on the list.
+    let (_, listed_exporter) = t.registered_exporter(&w, "TECHMA GMBH", "techma1").await;
+    let product = t
+        .classified_product(&w, &listed_exporter, "Probe", "5.A.1.j", "secret")
+        .await;
+    let id = t.submitted(&listed_exporter, ml_body(&product, "BR")).await;
+    let case = t.officer_view(&w, &id).await;
+    assert_eq!(
+        hits_of(&case),
+        [hit("exporter", "bis-dpl", "TECHMA GMBH")],
+        "{case}"
+    );
+
+    // An export application whose consignee and second intermediary are on the list.
+    let ex = t
+        .granted_exemption(&w, &w.restricted_product, "DE", "private")
+        .await;
+    let mut body = el_body(&w.restricted_product, "DE", &ex, "Federal Police");
+    body["export"]["consignee"]["name"] = json!("AARON ABRAHAM VILLA");
+    body["export"]["intermediaries"] = json!([
+        {"name": "Freight Forwarding Ltd", "country": "AT"},
+        {"name": "TECHMA GMBH", "country": "AT"},
+    ]);
+    let id = t.submitted(&w.exporter, body.clone()).await;
+    let case = t.officer_view(&w, &id).await;
+    assert_eq!(
+        hits_of(&case),
+        [
+            hit("consignee", "bis-dpl", "AARON ABRAHAM VILLA"),
+            hit("intermediary[1]", "bis-dpl", "TECHMA GMBH"),
+        ],
+        "{case}"
+    );
+
+    // Names screening cannot match, wherever a party is named.
+    let unscreenable = "*** / ---";
+    let mut cases = Vec::new();
+    for (pointer, field) in [
+        ("/export/end_user/name", "export.end_user.name"),
+        ("/export/consignee/name", "export.consignee.name"),
+        (
+            "/export/intermediaries/1/name",
+            "export.intermediaries[1].name",
+        ),
+    ] {
+        let mut bad = body.clone();
+        *bad.pointer_mut(pointer).unwrap() = json!(unscreenable);
+        cases.push((bad, field));
+    }
+    let mut ml = ml_body(&w.secret_product, "BR");
+    ml["marketing"]["end_users"][0]["name"] = json!(unscreenable);
+    cases.push((ml, "marketing.end_users[0].name"));
+    for (bad, field) in cases {
+        let r = t.post(&w.exporter, "/api/v1/applications", bad).await;
+        let p = r.problem(422);
+        assert_eq!(p["field"], field, "{p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("cannot be screened"),
+            "{p}"
+        );
+    }
+    let r = t
+        .post(
+            &t.admin,
+            "/api/v1/organisations",
+            json!({"name": unscreenable, "country": "IL"}),
+        )
+        .await;
+    let p = r.problem(422);
+    assert_eq!(p["field"], "name", "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("cannot be screened"),
+        "{p}"
     );
 }
