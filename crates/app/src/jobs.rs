@@ -308,25 +308,18 @@ impl App {
 
 /// Runs due jobs every `every` while the app lives (started by `serve`).
 pub fn spawn_job_runner(app: &Arc<App>, every: std::time::Duration) {
-    let weak = Arc::downgrade(app);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(app) = weak.upgrade() else { break };
-            match app.run_pending().await {
-                Ok(r) if r != JobReport::default() => {
-                    tracing::info!(
-                        done = r.done,
-                        retried = r.retried,
-                        failed = r.failed,
-                        "jobs run"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot run pending jobs"),
+    spawn_every(app, every, |app| async move {
+        match app.run_pending().await {
+            Ok(r) if r != JobReport::default() => {
+                tracing::info!(
+                    done = r.done,
+                    retried = r.retried,
+                    failed = r.failed,
+                    "jobs run"
+                )
             }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot run pending jobs"),
         }
     });
 }
@@ -335,6 +328,19 @@ pub fn spawn_job_runner(app: &Arc<App>, every: std::time::Duration) {
 /// safe on every instance: sequencers take turns on the chain head). Reads of the log sequence first too, so
 /// this bounds how long an event stays outside the chain when nobody reads the log.
 pub fn spawn_audit_sequencer(app: &Arc<App>, every: std::time::Duration) {
+    spawn_every(app, every, |app| async move {
+        if let Err(e) = app.store.sequence_audit().await {
+            tracing::warn!(error = %e, "cannot sequence audit events");
+        }
+    });
+}
+
+/// Runs `step` every `every` (a late tick waits, never bursts) until the app is dropped.
+fn spawn_every<F, Fut>(app: &Arc<App>, every: std::time::Duration, step: F)
+where
+    F: Fn(Arc<App>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let weak = Arc::downgrade(app);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -342,9 +348,7 @@ pub fn spawn_audit_sequencer(app: &Arc<App>, every: std::time::Duration) {
         loop {
             tick.tick().await;
             let Some(app) = weak.upgrade() else { break };
-            if let Err(e) = app.store.sequence_audit().await {
-                tracing::warn!(error = %e, "cannot sequence audit events");
-            }
+            step(app).await;
         }
     });
 }

@@ -264,6 +264,18 @@ async fn fetch_plan(pool: &AnyPool, plan: &ProofPlan) -> Result<(u64, HashMap<No
     Ok((size, nodes_from_rows(&plan.nodes, &rows)?))
 }
 
+/// `rows` parenthesised groups of `cols` numbered parameters, `($1, $2), ($3, $4)`: a multi-row VALUES list
+/// (or, with one row, an IN list).
+fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Adds leaves `start, start+1, ...` to the stored tree (inside the writing transaction).
 async fn tree_append(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -301,13 +313,10 @@ async fn tree_append(
         }
     }
     for chunk in new_nodes.chunks(400) {
-        let mut sql = String::from("INSERT INTO audit_tree (id, hash) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-        }
+        let sql = format!(
+            "INSERT INTO audit_tree (id, hash) VALUES {}",
+            values(chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql);
         for (id, h) in chunk {
             q = q.bind(id.key()).bind(hex::encode(h));
@@ -331,28 +340,10 @@ pub(crate) async fn insert_pending(
     let micros = chrono::Utc::now().timestamp_micros().max(0);
     let key = format!("{micros:014x}-{}", uuid::Uuid::new_v4().simple());
     for (chunk_no, chunk) in events.chunks(PENDING_CHUNK).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO audit_pending (id, at, actor, action, record_kind, record_id, before_json, after_json, reason, via) VALUES ",
+        let sql = format!(
+            "INSERT INTO audit_pending (id, at, actor, action, record_kind, record_id, before_json, after_json, reason, via) VALUES {}",
+            values(chunk.len(), 10)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 10;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            ));
-        }
         let mut q = sqlx::query(&sql);
         for (i, e) in chunk.iter().enumerate() {
             q = q
@@ -423,22 +414,7 @@ pub(crate) async fn sequence(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> 
     for r in &rows {
         seq += 1;
         ids.push(r.try_get::<String, _>("id")?);
-        let raw = RawEvent {
-            seq,
-            event: NewAuditEvent {
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                via: r.try_get("via")?,
-                action: r.try_get("action")?,
-                record_kind: r.try_get("record_kind")?,
-                record_id: r.try_get("record_id")?,
-                before: None,
-                after: None,
-                reason: r.try_get("reason")?,
-            },
-            before: r.try_get("before_json")?,
-            after: r.try_get("after_json")?,
-        };
+        let raw = raw_at(r, seq)?;
         let bytes = raw.bytes();
         let hash = chain_hash(&prev, &bytes);
         leaves.push(tlog::leaf_hash(&bytes));
@@ -446,22 +422,10 @@ pub(crate) async fn sequence(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> 
         chained.push((raw, prev_hash, hash));
     }
     for chunk in chained.chunks(PENDING_CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) VALUES ",
+        let sql = format!(
+            "INSERT INTO audit_events (seq, at, actor, action, record_kind, record_id, before_json, after_json, reason, prev_hash, hash, via) VALUES {}",
+            values(chunk.len(), 12)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for k in 1..=12 {
-                if k > 1 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i * 12 + k));
-            }
-            sql.push(')');
-        }
         let mut q = sqlx::query(&sql);
         for (raw, prev_hash, hash) in chunk {
             q = q
@@ -482,14 +446,10 @@ pub(crate) async fn sequence(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> 
     }
     tree_append(tx, start, &leaves).await?;
     for chunk in ids.chunks(500) {
-        let mut sql = String::from("DELETE FROM audit_pending WHERE id IN (");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${}", i + 1));
-        }
-        sql.push(')');
+        let sql = format!(
+            "DELETE FROM audit_pending WHERE id IN {}",
+            values(1, chunk.len())
+        );
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id.clone());
@@ -595,8 +555,13 @@ impl RawEvent {
 }
 
 fn raw_from_row(r: &sqlx::any::AnyRow) -> Result<RawEvent> {
+    raw_at(r, r.try_get("seq")?)
+}
+
+/// An event's columns (of `audit_events` or `audit_pending`) as event `seq`.
+fn raw_at(r: &sqlx::any::AnyRow, seq: i64) -> Result<RawEvent> {
     Ok(RawEvent {
-        seq: r.try_get("seq")?,
+        seq,
         event: NewAuditEvent {
             at: r.try_get("at")?,
             actor: r.try_get("actor")?,
