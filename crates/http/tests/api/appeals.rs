@@ -201,10 +201,7 @@ async fn a_refusal_is_appealed_and_overturned_to_a_licence_on_appeal(b: Backend)
             json!({"outcome": "overturned", "reason": "I changed my mind"}),
         )
         .await;
-    assert!(own.problem(403)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("separation of duties"));
+    own.refused(403, "separation of duties");
     assert_eq!(t.audit_head().await, head);
     // Another officer overturns it.
     let c = t
@@ -289,10 +286,7 @@ async fn an_upheld_refusal_is_final_and_the_window_closes(b: Backend) {
     let again = t
         .post(&w.exporter, &url("appeal"), json!({"grounds": "again"}))
         .await;
-    assert!(again.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("already appealed"));
+    again.refused(409, "already appealed");
     // A decision on a case not under appeal: 409 from the lifecycle.
     t.post(
         &w.officer2,

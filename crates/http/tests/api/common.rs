@@ -609,18 +609,32 @@ impl TestApp {
 
     /// A submitted marketing application for `product` to `dest` with a government end user.
     pub async fn submitted_ml(&self, w: &World, product: &str, dest: &str) -> Value {
-        let c = self
-            .post(&w.exporter, "/api/v1/applications", ml_body(product, dest))
+        self.submit_new(&w.exporter, ml_body(product, dest))
             .await
-            .ok();
+            .ok()
+    }
+
+    /// Sets the caller's e-mail address and turns e-mail on (`PUT /notifications/preferences`): the answer.
+    pub async fn email_to(&self, token: &str, email: impl Into<String>) -> Resp {
+        self.put_json(
+            token,
+            "/api/v1/notifications/preferences",
+            json!({"email": email.into(), "email_enabled": true}),
+        )
+        .await
+    }
+
+    /// Files a draft application `body` as `token` (which must succeed) and submits it: the submit answer,
+    /// success or refusal, for the test to check.
+    pub async fn submit_new(&self, token: &str, body: Value) -> Resp {
+        let c = self.post(token, "/api/v1/applications", body).await.ok();
         let id = c["id"].as_str().unwrap();
         self.post(
-            &w.exporter,
+            token,
             &format!("/api/v1/applications/{id}/submit"),
             json!({}),
         )
         .await
-        .ok()
     }
 
     /// Takes a submitted case to `issued`: assigns it to the officer, gives every advice, approves it with

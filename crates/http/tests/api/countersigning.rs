@@ -126,10 +126,7 @@ async fn one_countersignature_for_a_cyber_item_then_the_decision(b: Backend) {
     let r = t
         .post(&w.officer, &path(&id, "approve"), json!({"reason": "ok"}))
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("0 of the 1 countersignature(s)"));
+    r.refused(409, "0 of the 1 countersignature(s)");
     let signed = t
         .post(&w.officer2, &path(&id, "countersignatures"), accept())
         .await
@@ -212,10 +209,7 @@ async fn two_countersignatures_the_second_by_a_senior_officer(b: Backend) {
     let r = t
         .post(&w.officer, &path(&id, "approve"), json!({"reason": "ok"}))
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("1 of the 2 countersignature(s)"));
+    r.refused(409, "1 of the 2 countersignature(s)");
     let senior = t.senior_officer().await;
     let signed = t
         .post(&senior, &path(&id, "countersignatures"), accept())
@@ -501,10 +495,7 @@ async fn refusal_and_no_licence_required_follow_the_advice(b: Backend) {
     let r = t
         .post(&w.officer, &path(&id, "approve"), json!({"reason": "ok"}))
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("the final advice is to refuse"));
+    r.refused(409, "the final advice is to refuse");
     let refused = t
         .post(
             &w.officer,

@@ -629,10 +629,7 @@ async fn office_documents_are_accepted_and_other_kinds_are_verified(b: Backend) 
             json!({"reason": "advice favourable", "conditions": []}),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("end-user-declaration has not been verified"));
+    r.refused(409, "end-user-declaration has not been verified");
 }
 
 /// A moto S3 server on a free local port, stopped when dropped. `MOTO_SERVER` names the program (`.ci/run`

@@ -102,10 +102,7 @@ async fn exporters_see_only_their_organisation(b: Backend) {
             ml_body(&w.secret_product, "BR"),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("registration"));
+    r.refused(409, "registration");
 }
 
 async fn advisers_and_auditors(b: Backend) {

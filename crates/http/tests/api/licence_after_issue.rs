@@ -362,8 +362,8 @@ async fn the_exporter_withdraws_a_case_under_review_or_awaiting_it(b: Backend) {
             json!({}),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("draft, submitted, under-review, awaiting-exporter or returned-for-editing"));
+    r.refused(
+        409,
+        "draft, submitted, under-review, awaiting-exporter or returned-for-editing",
+    );
 }

@@ -188,22 +188,10 @@ async fn export_licence_is_bounded_by_and_flagged_with_its_marketing_licence(b: 
         .iter()
         .any(|e| e["id"] == eid.as_str()));
     // A second export application citing the revoked licence cannot be submitted.
-    let el2 = t
-        .post(
-            &w.exporter,
-            "/api/v1/applications",
-            el_body(&w.secret_product, "DE", &number, "Bundespolizei"),
-        )
-        .await
-        .ok();
     let r = t
-        .post(
+        .submit_new(
             &w.exporter,
-            &format!(
-                "/api/v1/applications/{}/submit",
-                el2["id"].as_str().unwrap()
-            ),
-            json!({}),
+            el_body(&w.secret_product, "DE", &number, "Bundespolizei"),
         )
         .await;
     assert_eq!(r.problem(422)["field"], "export.marketing_authorisation");

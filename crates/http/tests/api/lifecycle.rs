@@ -79,10 +79,7 @@ async fn marketing_licence_from_draft_to_revocation(b: Backend) {
     let r = t
         .post(&w.officer, &path("approve"), json!({"reason": "fine"}))
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("advice is missing"));
+    r.refused(409, "advice is missing");
     t.advise_all(&w, &a).await;
     let approved = t
         .decide(
@@ -268,50 +265,23 @@ async fn export_licence_needs_a_marketing_authorisation(b: Backend) {
     )
     .await
     .ok();
-    let el2 = t
-        .post(
-            &w.exporter,
-            "/api/v1/applications",
-            el_body(&w.restricted_product, "DE", ex, "Bundespolizei"),
-        )
-        .await
-        .ok();
     let sub = t
-        .post(
+        .submit_new(
             &w.exporter,
-            &format!(
-                "/api/v1/applications/{}/submit",
-                el2["id"].as_str().unwrap()
-            ),
-            json!({}),
+            el_body(&w.restricted_product, "DE", ex, "Bundespolizei"),
         )
         .await
         .ok();
     assert_eq!(sub["state"], "submitted");
     assert_eq!(sub["target_working_days"], 60);
     // The exemption does not cover another destination.
-    let el3 = t
-        .post(
+    let r = t
+        .submit_new(
             &w.exporter,
-            "/api/v1/applications",
             el_body(&w.restricted_product, "FR", ex, "Police"),
         )
-        .await
-        .ok();
-    let r = t
-        .post(
-            &w.exporter,
-            &format!(
-                "/api/v1/applications/{}/submit",
-                el3["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
         .await;
-    assert!(r.problem(422)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("does not cover"));
+    r.refused(422, "does not cover");
     // A not-exempt answer cannot be recorded as an exemption.
     let r = t
         .post(&w.exporter, "/api/v1/pre-application-checks", json!({"product": w.secret_product, "destination": "BR", "end_user_type": "private", "record_exemption": true}))
@@ -558,10 +528,7 @@ async fn prohibited_determination_blocks_approval(b: Backend) {
             json!({"reason": "x"}),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("prohibited"));
+    r.refused(409, "prohibited");
     let refused = t
         .decide(
             &w,

@@ -832,10 +832,7 @@ async fn compliance_audits_and_own_refusals(b: Backend) {
     let r = t
         .post(&w.officer, &close, json!({"conclusion": "done"}))
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("finding 0"));
+    r.refused(409, "finding 0");
     let respond = format!("/api/v1/compliance-audits/{id}/responses");
     assert_eq!(
         t.post(&w.exporter, &respond, json!({"finding": 5, "text": "x"}))

@@ -193,34 +193,9 @@ async fn email_goes_to_a_real_smtp_server(backend: Backend) {
     let sink = SmtpSink::start().await;
     let t = TestApp::start_with(backend, smtp_config(sink.port)).await;
     let w = t.world().await;
-    let bad = t
-        .raw(
-            "PUT",
-            Some(&w.officer),
-            "/api/v1/notifications/preferences",
-            Some((
-                "application/json",
-                json!({"email": "not an address", "email_enabled": true})
-                    .to_string()
-                    .into_bytes(),
-            )),
-        )
-        .await;
+    let bad = t.email_to(&w.officer, "not an address").await;
     assert_eq!(bad.problem(422)["field"], "email");
-    let prefs = t
-        .raw(
-            "PUT",
-            Some(&w.officer),
-            "/api/v1/notifications/preferences",
-            Some((
-                "application/json",
-                json!({"email": "off1@authority.example", "email_enabled": true})
-                    .to_string()
-                    .into_bytes(),
-            )),
-        )
-        .await
-        .ok();
+    let prefs = t.email_to(&w.officer, "off1@authority.example").await.ok();
     assert_eq!(prefs["email_enabled"], true);
     assert_eq!(
         t.get(&w.officer, "/api/v1/notifications/preferences")
@@ -268,19 +243,7 @@ async fn failed_delivery_is_retried_then_marked_failed(backend: Backend) {
     };
     let t = TestApp::start_with(backend, smtp_config(port)).await;
     let w = t.world().await;
-    t.raw(
-        "PUT",
-        Some(&w.officer),
-        "/api/v1/notifications/preferences",
-        Some((
-            "application/json",
-            json!({"email": "off1@authority.example", "email_enabled": true})
-                .to_string()
-                .into_bytes(),
-        )),
-    )
-    .await
-    .ok();
+    t.email_to(&w.officer, "off1@authority.example").await.ok();
     t.submitted_ml(&w, &w.restricted_product, "FR").await;
     let r = t.app.run_pending().await.unwrap();
     assert_eq!((r.done, r.retried, r.failed), (0, 1, 0));
@@ -443,19 +406,7 @@ async fn a_job_committed_before_a_crash_runs_after_restart(backend: Backend) {
     let config = smtp_config(sink.port);
     let t = TestApp::start_with(backend, config.clone()).await;
     let w = t.world().await;
-    t.raw(
-        "PUT",
-        Some(&w.officer),
-        "/api/v1/notifications/preferences",
-        Some((
-            "application/json",
-            json!({"email": "off1@authority.example", "email_enabled": true})
-                .to_string()
-                .into_bytes(),
-        )),
-    )
-    .await
-    .ok();
+    t.email_to(&w.officer, "off1@authority.example").await.ok();
     t.submitted_ml(&w, &w.restricted_product, "FR").await;
     // A worker claimed the job and died before delivering it.
     let now = chrono::Utc::now();
@@ -506,19 +457,7 @@ async fn pending_job_not_run_before_the_crash_is_run_after(backend: Backend) {
     let config = smtp_config(sink.port);
     let t = TestApp::start_with(backend, config.clone()).await;
     let w = t.world().await;
-    t.raw(
-        "PUT",
-        Some(&w.officer2),
-        "/api/v1/notifications/preferences",
-        Some((
-            "application/json",
-            json!({"email": "off2@authority.example", "email_enabled": true})
-                .to_string()
-                .into_bytes(),
-        )),
-    )
-    .await
-    .ok();
+    t.email_to(&w.officer2, "off2@authority.example").await.ok();
     t.submitted_ml(&w, &w.restricted_product, "FR").await;
     // The first process never ran its jobs; a second one on the same database delivers them.
     let store = store::Store::connect(t.db_url()).await.unwrap();

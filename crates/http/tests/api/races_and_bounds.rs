@@ -85,20 +85,8 @@ async fn a_foreign_reference_answers_like_a_missing_one(b: Backend) {
     .ok();
     let mut details = Vec::new();
     for cited in [theirs.as_str(), "ML-2026-999999"] {
-        let el = t
-            .post(
-                &w.exporter2,
-                "/api/v1/applications",
-                el_body(&p2, "DE", cited, "Bundespolizei"),
-            )
-            .await
-            .ok();
         let r = t
-            .post(
-                &w.exporter2,
-                &format!("/api/v1/applications/{}/submit", el["id"].as_str().unwrap()),
-                json!({}),
-            )
+            .submit_new(&w.exporter2, el_body(&p2, "DE", cited, "Bundespolizei"))
             .await;
         let p = r.problem(422).clone();
         assert_eq!(p["field"], "export.marketing_authorisation");

@@ -218,10 +218,7 @@ async fn an_officer_notifies_a_catch_all_on_a_submitted_application(b: Backend) 
     .await
     .ok();
     let late = t.post(&w.officer, &path, notice).await;
-    assert!(late.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("before the decision"));
+    late.refused(409, "before the decision");
 }
 
 async fn an_exporter_declares_a_cyber_surveillance_end_use_on_its_draft(b: Backend) {

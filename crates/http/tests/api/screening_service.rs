@@ -227,10 +227,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
             json!({"reason": "ok"}),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("screening hit"));
+    r.refused(409, "screening hit");
     let refuse_early = t
         .post(
             &w.officer,
@@ -238,10 +235,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
             json!({"reason": "x", "criteria": ["criterion-1"]}),
         )
         .await;
-    assert!(refuse_early.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("screening hit"));
+    refuse_early.refused(409, "screening hit");
     let hid = hit["id"].as_str().unwrap();
     let r = t
         .post(
@@ -277,10 +271,7 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
             json!({"reason": "ok"}),
         )
         .await;
-    assert!(r.problem(409)["detail"]
-        .as_str()
-        .unwrap()
-        .contains("confirmed sanctions-list hit"));
+    r.refused(409, "confirmed sanctions-list hit");
     // Refusal remains possible.
     t.decide(
         &w,

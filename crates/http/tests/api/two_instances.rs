@@ -20,19 +20,9 @@ async fn two_instances_behave_as_one(b: Backend) {
     let plain = a.product(&w, "Crypto", "5D002", "secret").await;
     // E-mail for both officers (submissions go to every officer's queue).
     for (officer, name) in [(&w.officer, "off1"), (&w.officer2, "off2")] {
-        a.raw(
-            "PUT",
-            Some(officer),
-            "/api/v1/notifications/preferences",
-            Some((
-                "application/json",
-                json!({"email": format!("{name}@authority.example"), "email_enabled": true})
-                    .to_string()
-                    .into_bytes(),
-            )),
-        )
-        .await
-        .ok();
+        a.email_to(officer, format!("{name}@authority.example"))
+            .await
+            .ok();
     }
     // Filed on one instance, read and worked on the other, alternately.
     let mut ids = Vec::new();
