@@ -163,6 +163,42 @@ impl<T> Record<T> {
     }
 }
 
+/// Makes `record_tags` hold exactly the tags of the comma-delimited `tags` (",a,b,") for record `id` of `kind`,
+/// in the caller's transaction; `replace`: the record may have had tags before (update), so they go first.
+async fn write_tags(
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    id: &str,
+    tags: &str,
+    replace: bool,
+) -> Result<()> {
+    if replace {
+        sqlx::query("DELETE FROM record_tags WHERE record_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut unique: Vec<&str> = tags.split(',').filter(|t| !t.is_empty()).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..unique.len())
+        .map(|i| format!("($1, ${}, $2)", i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO record_tags (kind, tag, record_id) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(kind).bind(id);
+    for t in unique {
+        q = q.bind(t);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// `s` with LIKE's wildcards and the escape character escaped (used with `ESCAPE '\'`).
 fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -209,9 +245,13 @@ fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<Strin
         Some(None) => sql.push_str(" AND assigned_to IS NULL"),
         None => {}
     }
+    // Each tag is a lookup in `record_tags`' primary key (kind, tag, record), not a scan of `records.tags`.
     for tag in &filter.tags {
-        binds.push(format!("%,{},%", like_escape(tag)));
-        sql.push_str(&format!(" AND tags LIKE ${} ESCAPE '\\'", binds.len()));
+        binds.push(tag.clone());
+        sql.push_str(&format!(
+            " AND id IN (SELECT record_id FROM record_tags WHERE kind = $1 AND tag = ${})",
+            binds.len()
+        ));
     }
     if let Some(r) = &filter.reference {
         binds.push(r.clone());
@@ -324,16 +364,30 @@ impl Store {
     async fn migrate(&self) -> Result<()> {
         use sqlx::migrate::{Migration, MigrationType, Migrator};
         let specific: &[(i64, &str, &str)] = match self.backend {
-            Backend::Sqlite => &[(
-                5,
-                "audit tree",
-                include_str!("../migrations_sqlite/0005_audit_tree.sql"),
-            )],
-            Backend::Postgres => &[(
-                5,
-                "audit tree",
-                include_str!("../migrations_postgres/0005_audit_tree.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    5,
+                    "audit tree",
+                    include_str!("../migrations_sqlite/0005_audit_tree.sql"),
+                ),
+                (
+                    75,
+                    "record tags",
+                    include_str!("../migrations_sqlite/0075_record_tags.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    5,
+                    "audit tree",
+                    include_str!("../migrations_postgres/0005_audit_tree.sql"),
+                ),
+                (
+                    75,
+                    "record tags",
+                    include_str!("../migrations_postgres/0075_record_tags.sql"),
+                ),
+            ],
         };
         let mut migrations = sqlx::migrate!("./migrations").migrations.to_vec();
         for (version, description, sql) in specific {
@@ -553,13 +607,16 @@ impl Store {
     /// Writes a record's derived search data (tags and search text) at its current version. They are computed
     /// from the body and say nothing of their own, so this is neither a new version nor an audited change.
     pub async fn set_index(&self, kind: &str, id: &str, tags: &str, search: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE records SET tags = $1, search = $2 WHERE kind = $3 AND id = $4")
             .bind(tags)
             .bind(search)
             .bind(kind)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        write_tags(&mut *tx, kind, id, tags, true).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1178,7 +1235,7 @@ impl Tx {
         .bind(&r.search)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
+        write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, false).await
     }
 
     /// Deletes a record if it is still at `version`; otherwise [`StoreError::VersionConflict`].
@@ -1189,11 +1246,10 @@ impl Tx {
             .bind(version)
             .execute(&mut *self.tx)
             .await?;
-        if res.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::VersionConflict)
+        if res.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict);
         }
+        write_tags(&mut *self.tx, kind, id, "", true).await
     }
 
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
@@ -1218,11 +1274,10 @@ impl Tx {
         .bind(&r.search)
         .execute(&mut *self.tx)
         .await?;
-        if res.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::VersionConflict)
+        if res.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict);
         }
+        write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, true).await
     }
 
     pub async fn insert_user(&mut self, u: &UserRow) -> Result<()> {

@@ -1,0 +1,21 @@
+-- Record tags in a table of their own (issue 16: queues and visibility by indexed lookup, not `LIKE` over the
+-- comma-delimited `records.tags`). One row per (kind, tag, record): the primary key serves "the records of
+-- KIND carrying TAG". `records.tags` stays as the record's own copy (read with the record); the store writes
+-- both in the same transaction. SQLite and PostgreSQL differ only in how the backfill splits the text.
+CREATE TABLE record_tags (
+    kind TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (kind, tag, record_id)
+);
+CREATE INDEX record_tags_record ON record_tags(record_id);
+
+-- Backfill from ",a,b," texts.
+WITH RECURSIVE split(kind, id, tag, rest) AS (
+    SELECT kind, id, '', substr(tags, 2) FROM records WHERE tags <> ''
+    UNION ALL
+    SELECT kind, id, substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1)
+    FROM split WHERE instr(rest, ',') > 0
+)
+INSERT INTO record_tags (kind, tag, record_id)
+SELECT DISTINCT kind, tag, id FROM split WHERE tag <> '';

@@ -1,0 +1,162 @@
+//! Tags live in `record_tags` (issue 16): filters look tags up by index, every write keeps the table equal to
+//! the record's own tag text, and a database from before the table existed is backfilled by its migration.
+//! Both backends.
+
+use serde::{Deserialize, Serialize};
+use store::{Filter, Record, Store};
+use testdb::{Backend, TestDb};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Doc {
+    n: i64,
+}
+
+fn rec(id: &str, tags: &str, n: i64) -> Record<Doc> {
+    Record {
+        id: id.into(),
+        kind: "doc".into(),
+        org_id: Some("o1".into()),
+        state: "open".into(),
+        reference: None,
+        assigned_to: None,
+        tags: tags.into(),
+        search: String::new(),
+        version: 1,
+        body: Doc { n },
+        created_at: format!("2026-01-01T00:00:0{n}.000Z"),
+        updated_at: "2026-01-01T00:00:00.000Z".into(),
+    }
+}
+
+fn tagged(tags: &[&str]) -> Filter {
+    Filter {
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+async fn ids(s: &Store, kind: &str, tags: &[&str]) -> Vec<String> {
+    let v: Vec<Record<Doc>> = s.list(kind, &tagged(tags)).await.unwrap();
+    v.into_iter().map(|r| r.id).collect()
+}
+
+async fn raw(db: &TestDb) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&db.url).await.unwrap()
+}
+
+/// The rows `record_tags` holds for `id`, sorted.
+async fn rows(pool: &sqlx::AnyPool, id: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut v: Vec<String> = sqlx::query("SELECT tag FROM record_tags WHERE record_id = $1")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("tag"))
+        .collect();
+    v.sort();
+    v
+}
+
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(testdb::Backend::Sqlite).await } )+ }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(testdb::Backend::Postgres).await } )+ }
+    };
+}
+
+both!(
+    every_write_keeps_the_tag_table_equal_to_the_record,
+    a_database_from_before_the_tag_table_is_backfilled,
+);
+
+async fn every_write_keeps_the_tag_table_equal_to_the_record(b: Backend) {
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.unwrap();
+    let pool = raw(&db).await;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", ",hit:open,dest:ru,", 1)).await.unwrap();
+    // A repeated tag is one row; empty segments are none.
+    tx.insert(&rec("b", ",dest:ru,,dest:ru,", 2)).await.unwrap();
+    tx.insert(&rec("c", "", 3)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(rows(&pool, "a").await, ["dest:ru", "hit:open"]);
+    assert_eq!(rows(&pool, "b").await, ["dest:ru"]);
+    assert!(rows(&pool, "c").await.is_empty());
+    assert_eq!(ids(&s, "doc", &["dest:ru"]).await, ["a", "b"]);
+    assert_eq!(ids(&s, "doc", &["hit:open", "dest:ru"]).await, ["a"]);
+    // A tag is looked up within its kind only.
+    assert!(ids(&s, "other", &["dest:ru"]).await.is_empty());
+
+    // An update replaces the tags: the hit decided, the destination changed.
+    let mut tx = s.begin().await.unwrap();
+    let mut a: Record<Doc> = tx.get("doc", "a").await.unwrap();
+    a.version += 1;
+    a.tags = ",dest:fr,".into();
+    tx.update(&a).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(rows(&pool, "a").await, ["dest:fr"]);
+    assert!(ids(&s, "doc", &["hit:open"]).await.is_empty());
+    assert_eq!(ids(&s, "doc", &["dest:ru"]).await, ["b"]);
+
+    // A conflicting update changes nothing, tags included.
+    let mut tx = s.begin().await.unwrap();
+    let mut stale = rec("b", ",hit:open,", 2);
+    stale.version = 5;
+    assert!(tx.update(&stale).await.is_err());
+    drop(tx);
+    assert_eq!(rows(&pool, "b").await, ["dest:ru"]);
+
+    // A rolled-back insert leaves no tag behind.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("d", ",hit:open,", 4)).await.unwrap();
+    drop(tx);
+    assert!(rows(&pool, "d").await.is_empty());
+
+    // Re-indexing outside a new version rewrites them too.
+    s.set_index("doc", "c", ",flagged,", "").await.unwrap();
+    assert_eq!(ids(&s, "doc", &["flagged"]).await, ["c"]);
+
+    // A deleted record leaves no tag.
+    let mut tx = s.begin().await.unwrap();
+    tx.delete("doc", "b", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(rows(&pool, "b").await.is_empty());
+    assert!(ids(&s, "doc", &["dest:ru"]).await.is_empty());
+
+    // The filter reads the table, not the record's text: with the row gone, the record is not found by it.
+    sqlx::query("DELETE FROM record_tags WHERE record_id = 'c'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let c: Record<Doc> = s.get("doc", "c").await.unwrap();
+    assert_eq!(c.tags, ",flagged,");
+    assert!(ids(&s, "doc", &["flagged"]).await.is_empty());
+}
+
+async fn a_database_from_before_the_tag_table_is_backfilled(b: Backend) {
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&rec("a", ",hit:open,dest:ru,", 1)).await.unwrap();
+    tx.insert(&rec("b", ",dest:ru,", 2)).await.unwrap();
+    tx.insert(&rec("c", "", 3)).await.unwrap();
+    tx.commit().await.unwrap();
+    s.close().await;
+    // Back to the schema before migration 75: no tag table, the tags only in `records.tags`.
+    let pool = raw(&db).await;
+    for sql in [
+        "DROP TABLE record_tags",
+        "DELETE FROM _sqlx_migrations WHERE version = 75",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let s = Store::connect(&db.url).await.unwrap();
+    assert_eq!(rows(&pool, "a").await, ["dest:ru", "hit:open"]);
+    assert_eq!(rows(&pool, "b").await, ["dest:ru"]);
+    assert!(rows(&pool, "c").await.is_empty());
+    assert_eq!(ids(&s, "doc", &["dest:ru"]).await, ["a", "b"]);
+    assert_eq!(ids(&s, "doc", &["hit:open"]).await, ["a"]);
+}
