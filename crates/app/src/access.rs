@@ -182,6 +182,70 @@ mod tests {
         );
     }
 
+    /// The whole rule as a table, every role (advisers of every review kind, with and without an
+    /// organisation) against every kind: what PRODUCT.md and docs/security.md say each reader sees.
+    #[test]
+    fn the_visibility_table() {
+        use Kind::*;
+        const KINDS: [Kind; 8] = [
+            Case,
+            Registration,
+            Product,
+            Exemption,
+            Organisation,
+            Licence,
+            Monitoring,
+            Evidence,
+        ];
+        let all = || Scope::All;
+        let tag = |t: &str| Scope::Tag(t.into());
+        let org = || Scope::Org("o1".into());
+        let expect = |who: &Principal, kind: Kind| -> Scope {
+            match (who.role, who.review_kind, kind) {
+                (Role::Officer | Role::Auditor | Role::Admin, _, _) => all(),
+                (Role::Exporter, _, Evidence) => Scope::Nothing,
+                (Role::Exporter, _, _) if who.org_id.is_some() => org(),
+                (Role::Exporter, _, _) => Scope::Nothing,
+                (Role::Adviser, Some(k), Case | Licence) => tag(k.as_str()),
+                (Role::Adviser, Some(ReviewKind::HumanRights), Evidence) => all(),
+                (Role::Adviser, Some(ReviewKind::Defence), Product) => all(),
+                _ => Scope::Nothing,
+            }
+        };
+        let mut callers = vec![
+            p(Role::Exporter, None, Some("o1")),
+            p(Role::Exporter, None, None),
+            p(Role::Officer, None, None),
+            p(Role::Auditor, None, None),
+            p(Role::Admin, None, None),
+            p(Role::PolicyAdmin, None, None),
+            p(Role::Customs, None, None),
+            p(Role::Adviser, None, None),
+        ];
+        for k in [
+            ReviewKind::HumanRights,
+            ReviewKind::Defence,
+            ReviewKind::ForeignAffairs,
+            ReviewKind::EconomyCyber,
+        ] {
+            callers.push(p(Role::Adviser, Some(k), None));
+        }
+        for who in &callers {
+            for kind in KINDS {
+                assert_eq!(who.scope(kind), expect(who, kind), "{who:?} {kind:?}");
+            }
+        }
+        // The rows that differ between advisers, spelt out.
+        let hr = p(Role::Adviser, Some(ReviewKind::HumanRights), None);
+        let def = p(Role::Adviser, Some(ReviewKind::Defence), None);
+        assert_eq!(hr.scope(Evidence), Scope::All);
+        assert_eq!(def.scope(Evidence), Scope::Nothing);
+        assert_eq!(def.scope(Product), Scope::All);
+        assert_eq!(hr.scope(Product), Scope::Nothing);
+        assert_eq!(hr.scope(Case), Scope::Tag("human-rights".into()));
+        assert_eq!(def.scope(Licence), Scope::Tag("defence".into()));
+    }
+
     /// The list filter and the single-record predicate are the same rule: a record matches the filter's
     /// org/tag exactly when `admits` says yes.
     #[test]

@@ -223,6 +223,23 @@ async fn citation_rules(backend: Backend) {
             "{cited}"
         );
     }
+    // No citation: refused, naming the outcome the policy in force gives the item.
+    let mut uncited = export(monitor, "FR", "");
+    uncited.export.as_mut().unwrap().marketing_authorisation = None;
+    let draft = app.create_application(ex, uncited).await.unwrap();
+    let why = refused(
+        app.submit_application(ex, draft.id(), ActionBody::default())
+            .await
+            .map(|v| v.state().to_string()),
+    );
+    assert_eq!(
+        why,
+        format!(
+            "required: the policy in force finds product {monitor} to FR licence-required under a regime \
+             with a marketing step; cite the marketing licence or marketing-licence exemption covering it \
+             and this destination"
+        )
+    );
     // Another product, another destination, a licence not issued: each refused, saying what is wrong.
     for (product, dest, cited) in [
         (forensic, "FR", &issued_ref),
