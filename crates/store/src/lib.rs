@@ -1208,43 +1208,57 @@ impl Tx {
                             reason: format!("a {} belongs to an organisation", r.kind),
                         });
                     };
-                    self.check_reference("org_id", org, reference, None).await?;
+                    self.check_references(&[("org_id".into(), org.into())], reference, None)
+                        .await?;
                 }
                 kinds::Source::Body(path) => {
-                    for (field, id) in kinds::body_references(&body, path) {
-                        self.check_reference(&field, &id, reference, r.org_id.as_deref())
-                            .await?;
-                    }
+                    let named = kinds::body_references(&body, path);
+                    self.check_references(&named, reference, r.org_id.as_deref())
+                        .await?;
                 }
             }
         }
         serde_json::to_string(&body).map_err(bad)
     }
 
-    /// Refuses unless a record of `reference.to` with this id exists (and, when the reference requires it,
-    /// belongs to `org`).
-    async fn check_reference(
+    /// Refuses, naming the first such field, unless every (field, id) of `named` names an existing record of
+    /// `reference.to` (and, when the reference requires it, one of `org`). One query, however many ids.
+    async fn check_references(
         &mut self,
-        field: &str,
-        id: &str,
+        named: &[(String, String)],
         reference: &kinds::Reference,
         org: Option<&str>,
     ) -> Result<()> {
-        let found: Option<Option<String>> =
-            sqlx::query_scalar("SELECT org_id FROM records WHERE kind = $1 AND id = $2")
-                .bind(reference.to)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        let missing = match found {
-            None => true,
-            Some(owner) => reference.same_org && owner.as_deref() != org,
-        };
-        if missing {
-            return Err(StoreError::MissingReference {
-                field: field.into(),
-                reason: format!("no {} {id:?}", reference.to),
-            });
+        if named.is_empty() {
+            return Ok(());
+        }
+        let marks: Vec<String> = (0..named.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, org_id FROM records WHERE kind = $1 AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(reference.to);
+        for (_, id) in named {
+            q = q.bind(id.as_str());
+        }
+        let mut found = std::collections::HashMap::new();
+        for row in q.fetch_all(&mut *self.tx).await? {
+            found.insert(
+                row.try_get::<String, _>("id")?,
+                row.try_get::<Option<String>, _>("org_id")?,
+            );
+        }
+        for (field, id) in named {
+            let missing = match found.get(id) {
+                None => true,
+                Some(owner) => reference.same_org && owner.as_deref() != org,
+            };
+            if missing {
+                return Err(StoreError::MissingReference {
+                    field: field.clone(),
+                    reason: format!("no {} {id:?}", reference.to),
+                });
+            }
         }
         Ok(())
     }
@@ -1305,7 +1319,8 @@ impl Tx {
                 to: kinds::ORGANISATION,
                 same_org: false,
             };
-            self.check_reference("org_id", org, &org_ref, None).await?;
+            self.check_references(&[("org_id".into(), org.into())], &org_ref, None)
+                .await?;
         }
         sqlx::query(
             "INSERT INTO users (id, username, role, review_kind, org_id, created_at, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7)",
