@@ -20,7 +20,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::{Record, TokenRow, UserRow};
 
-pub const ORG: &str = "organisation";
+pub const ORG: &str = store::kinds::ORGANISATION;
 pub const ENROLMENT: &str = "enrolment";
 const DEFAULT_TOKEN_DAYS: u32 = 30;
 /// An enrolment secret is valid for this many days.

@@ -20,8 +20,8 @@ use policy::VocabularyKind;
 use std::collections::{BTreeMap, BTreeSet};
 use store::{Filter, Record};
 
-pub const CASE: &str = "case";
-pub const EXEMPTION: &str = "exemption";
+pub const CASE: &str = store::kinds::CASE;
+pub const EXEMPTION: &str = store::kinds::EXEMPTION;
 
 pub(crate) const MAX_QUANTITY: u64 = 1_000_000_000;
 const CURRENCIES: &[&str] = &[

@@ -56,6 +56,8 @@ impl From<StoreError> for AppError {
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::Corrupt(m) => AppError::Internal(m),
             StoreError::Invalid(m) => AppError::Internal(m),
+            StoreError::NewerSchema(m) => AppError::Internal(m),
+            StoreError::MissingReference { field, reason } => AppError::Invalid { field, reason },
         }
     }
 }

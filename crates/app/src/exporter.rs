@@ -10,7 +10,7 @@ use domain::{RegistrationState, ReviewKind, Role};
 use store::{Filter, Record};
 
 pub const REGISTRATION: &str = "registration";
-pub const PRODUCT: &str = "product";
+pub const PRODUCT: &str = store::kinds::PRODUCT;
 /// A product's states: recorded by its exporter, then classified by a defence adviser.
 pub const PRODUCT_STATES: &[&str] = &["awaiting-classification", "classified"];
 

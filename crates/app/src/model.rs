@@ -179,14 +179,10 @@ pub struct NewProduct {
 pub struct Classification {
     pub control_entries: Vec<String>,
     pub security_grade: SecurityGrade,
-    /// Written by classifications made before catch-all notifications concerned a specific export
-    /// (`app::catch_all`): the product was notified everywhere. Read so that those products stay controlled;
-    /// no new classification sets it.
-    #[serde(
-        default,
-        rename = "catch_all_notified",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
+    /// Set by classifications made before catch-all notifications concerned a specific export
+    /// (`app::catch_all`): the product was notified everywhere, and stays controlled. No new classification
+    /// sets it. (Stored as `catch_all_notified`, absent when false, in product body schema 1; the store's
+    /// upgrade step `product_1_to_2` in `crates/store/src/kinds.rs` reads those.)
     pub legacy_catch_all: bool,
     pub note: Option<String>,
     pub classified_by: String,
@@ -791,11 +787,11 @@ pub struct HitDecisionBody {
 
 /// Where a marketing-licence exemption stands: requested by the exporter, then granted or refused by an
 /// officer; a granted one may be revoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExemptionState {
-    /// Stored before exemptions were granted (self-declared): it authorises nothing until granted.
-    #[default]
+    /// Requested by the exporter (or recorded before exemptions were granted, self-declared): it authorises
+    /// nothing until granted.
     Requested,
     Granted,
     Refused,
@@ -838,7 +834,8 @@ pub struct Exemption {
     pub recorded_by: String,
     /// When it was requested.
     pub recorded_at: String,
-    #[serde(default)]
+    /// (Absent from exemptions recorded before officers decided them, exemption body schema 1: the store's
+    /// upgrade step `exemption_1_to_2` reads those as `requested`.)
     pub state: ExemptionState,
     /// The exporter's grounds for the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,14 @@ pub enum StoreError {
     /// Stored data could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A record is stored in a body schema newer than this code knows (written by a later release): refused
+    /// rather than misread (`kinds`).
+    #[error("{0}")]
+    NewerSchema(String),
+    /// A write names a record that does not exist (or is not the writer's to name); `field` is where it is
+    /// named, the way the API names it (`org_id`, `export.product`, `marketing.products[1]`). Nothing is written.
+    #[error("{field}: {reason}")]
+    MissingReference { field: String, reason: String },
     /// The caller passed something the store cannot accept (e.g. a bad URL).
     #[error("{0}")]
     Invalid(String),

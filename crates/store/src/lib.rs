@@ -11,6 +11,7 @@
 mod audit;
 mod error;
 mod jobs;
+pub mod kinds;
 
 pub use audit::{
     canonical, chain_hash, event_bytes, AuditEvent, AuditFilter, CheckpointRow, NewAuditEvent,
@@ -1214,12 +1215,13 @@ impl Tx {
         rows.iter().map(record_from_row).collect()
     }
 
+    /// Stores a new record, its body in the current schema of its kind; refused with
+    /// [`StoreError::MissingReference`] when it names a record that does not exist ([`kinds`]).
     pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body =
-            serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body = self.checked_body(r, true).await?;
         sqlx::query(
-            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search, body_schema) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&r.id)
         .bind(&r.kind)
@@ -1233,9 +1235,89 @@ impl Tx {
         .bind(&r.created_at)
         .bind(&r.updated_at)
         .bind(&r.search)
+        .bind(kinds::current_schema(&r.kind))
         .execute(&mut *self.tx)
         .await?;
         write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, false).await
+    }
+
+    /// The body of `r` as stored JSON, after checking the references its kind declares ([`kinds::KINDS`]): the
+    /// organisation column on insert (`update` never changes it), the references in the body on every write.
+    async fn checked_body<T: Serialize>(
+        &mut self,
+        r: &Record<T>,
+        inserting: bool,
+    ) -> Result<String> {
+        let bad = |e: serde_json::Error| StoreError::Invalid(e.to_string());
+        let Some(spec) = kinds::spec(&r.kind).filter(|s| !s.references.is_empty()) else {
+            return serde_json::to_string(&r.body).map_err(bad);
+        };
+        let body = serde_json::to_value(&r.body).map_err(bad)?;
+        for reference in spec.references {
+            match reference.from {
+                kinds::Source::OrgColumn => {
+                    if !inserting {
+                        continue;
+                    }
+                    let Some(org) = r.org_id.as_deref() else {
+                        return Err(StoreError::MissingReference {
+                            field: "org_id".into(),
+                            reason: format!("a {} belongs to an organisation", r.kind),
+                        });
+                    };
+                    self.check_references(&[("org_id".into(), org.into())], reference, None)
+                        .await?;
+                }
+                kinds::Source::Body(path) => {
+                    let named = kinds::body_references(&body, path);
+                    self.check_references(&named, reference, r.org_id.as_deref())
+                        .await?;
+                }
+            }
+        }
+        serde_json::to_string(&body).map_err(bad)
+    }
+
+    /// Refuses, naming the first such field, unless every (field, id) of `named` names an existing record of
+    /// `reference.to` (and, when the reference requires it, one of `org`). One query, however many ids.
+    async fn check_references(
+        &mut self,
+        named: &[(String, String)],
+        reference: &kinds::Reference,
+        org: Option<&str>,
+    ) -> Result<()> {
+        if named.is_empty() {
+            return Ok(());
+        }
+        let marks: Vec<String> = (0..named.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, org_id FROM records WHERE kind = $1 AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(reference.to);
+        for (_, id) in named {
+            q = q.bind(id.as_str());
+        }
+        let mut found = std::collections::HashMap::new();
+        for row in q.fetch_all(&mut *self.tx).await? {
+            found.insert(
+                row.try_get::<String, _>("id")?,
+                row.try_get::<Option<String>, _>("org_id")?,
+            );
+        }
+        for (field, id) in named {
+            let missing = match found.get(id) {
+                None => true,
+                Some(owner) => reference.same_org && owner.as_deref() != org,
+            };
+            if missing {
+                return Err(StoreError::MissingReference {
+                    field: field.clone(),
+                    reason: format!("no {} {id:?}", reference.to),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Deletes a record if it is still at `version`; otherwise [`StoreError::VersionConflict`].
@@ -1254,11 +1336,13 @@ impl Tx {
 
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
     /// [`StoreError::VersionConflict`].
+    ///
+    /// The body is stored in the current schema of its kind (a record read from an earlier schema is upgraded
+    /// for good here), and its references are checked as on insert.
     pub async fn update<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body =
-            serde_json::to_string(&r.body).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body = self.checked_body(r, false).await?;
         let res = sqlx::query(
-            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11 \
+            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11, body_schema = $12 \
              WHERE id = $8 AND kind = $9 AND version = $10",
         )
         .bind(&r.state)
@@ -1272,6 +1356,7 @@ impl Tx {
         .bind(&r.kind)
         .bind(r.version - 1)
         .bind(&r.search)
+        .bind(kinds::current_schema(&r.kind))
         .execute(&mut *self.tx)
         .await?;
         if res.rows_affected() != 1 {
@@ -1280,7 +1365,18 @@ impl Tx {
         write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, true).await
     }
 
+    /// Stores a new user; refused with [`StoreError::MissingReference`] (`org_id`) when it names an
+    /// organisation that does not exist.
     pub async fn insert_user(&mut self, u: &UserRow) -> Result<()> {
+        if let Some(org) = u.org_id.as_deref() {
+            let org_ref = kinds::Reference {
+                from: kinds::Source::OrgColumn,
+                to: kinds::ORGANISATION,
+                same_org: false,
+            };
+            self.check_references(&[("org_id".into(), org.into())], &org_ref, None)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO users (id, username, role, review_kind, org_id, created_at, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -1526,7 +1622,7 @@ impl Tx {
     }
 }
 
-const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, search, version, body, created_at, updated_at FROM records";
+const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, search, version, body, body_schema, created_at, updated_at FROM records";
 const SELECT_USER: &str =
     "SELECT id, username, role, review_kind, org_id, created_at, disabled, grade FROM users";
 const SELECT_TOKEN: &str =
@@ -1549,11 +1645,17 @@ fn fact_from_row(row: &AnyRow) -> Result<FactRow> {
     })
 }
 
+/// A record as read: its body upgraded from the schema it was stored in to its kind's current one
+/// ([`kinds::decode`]) and deserialised. Every read of `records` goes through here.
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
+    let id: String = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
     let body: String = row.try_get("body")?;
+    let schema: i64 = row.try_get("body_schema")?;
+    let body = kinds::decode(&kind, &id, schema, &body)?;
     Ok(Record {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        id,
+        kind,
         org_id: row.try_get("org_id")?,
         state: row.try_get("state")?,
         reference: row.try_get("reference")?,
@@ -1561,8 +1663,7 @@ fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
         tags: row.try_get("tags")?,
         search: row.try_get("search")?,
         version: row.try_get("version")?,
-        body: serde_json::from_str(&body)
-            .map_err(|e| StoreError::Corrupt(format!("record body: {e}")))?,
+        body,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -37,6 +37,7 @@ mod openapi_quality;
 mod partial;
 mod policy_service;
 mod races_and_bounds;
+mod references;
 mod regimes_catch_all;
 mod rescreen_job;
 mod screening_service;
