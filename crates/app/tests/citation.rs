@@ -363,10 +363,12 @@ async fn citation_rules(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citation_rules_sqlite() {
-    citation_rules(Backend::Sqlite).await
+    // Boxed: the whole scenario's future is large in a debug build, and block_on keeps it on the test
+    // thread's stack.
+    Box::pin(citation_rules(Backend::Sqlite)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citation_rules_postgres() {
-    citation_rules(Backend::Postgres).await
+    Box::pin(citation_rules(Backend::Postgres)).await
 }

@@ -616,7 +616,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        write_tags(&mut *tx, kind, id, tags, true).await?;
+        write_tags(&mut tx, kind, id, tags, true).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1238,7 +1238,7 @@ impl Tx {
         .bind(kinds::current_schema(&r.kind))
         .execute(&mut *self.tx)
         .await?;
-        write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, false).await
+        write_tags(&mut self.tx, &r.kind, &r.id, &r.tags, false).await
     }
 
     /// The body of `r` as stored JSON, after checking the references its kind declares ([`kinds::KINDS`]): the
@@ -1331,7 +1331,7 @@ impl Tx {
         if res.rows_affected() != 1 {
             return Err(StoreError::VersionConflict);
         }
-        write_tags(&mut *self.tx, kind, id, "", true).await
+        write_tags(&mut self.tx, kind, id, "", true).await
     }
 
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
@@ -1362,7 +1362,7 @@ impl Tx {
         if res.rows_affected() != 1 {
             return Err(StoreError::VersionConflict);
         }
-        write_tags(&mut *self.tx, &r.kind, &r.id, &r.tags, true).await
+        write_tags(&mut self.tx, &r.kind, &r.id, &r.tags, true).await
     }
 
     /// Stores a new user; refused with [`StoreError::MissingReference`] (`org_id`) when it names an
