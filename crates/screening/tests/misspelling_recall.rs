@@ -384,15 +384,20 @@ fn simple_misspellings_per_category_and_list() {
                 let Ok(query) = Query::name(&q) else { continue };
                 seen_entries.insert(*id);
                 cases[ci][li] += 1;
-                let hit = ix
-                    .screen(&query, &opts)
-                    .iter()
-                    .any(|m| m.list == *label && m.source_id == *id);
-                if hit {
+                let got = ix.screen(&query, &opts);
+                if got.iter().any(|m| m.list == *label && m.source_id == *id) {
                     found[ci][li] += 1;
                 } else {
+                    // Why: the entry's own score (pairwise, whatever retrieval did) and the best match returned.
+                    let own = ix
+                        .find_entry(label, id)
+                        .and_then(|e| ix.score_entry(&query, e))
+                        .map_or("-".to_string(), |m| format!("{:.4}", m.score));
+                    let top = got.first().map_or("none".to_string(), |m| {
+                        format!("{:?} {:.4} ({} returned)", m.name, m.score, got.len())
+                    });
                     misses.push(format!(
-                        "{label:<18} {cat_name:<24} {q:?} (listed {name:?})"
+                        "{label:<18} {cat_name:<24} {q:?} (listed {name:?}; own {own}, top {top})"
                     ));
                 }
             }
