@@ -7,7 +7,9 @@ use crate::explain::{
     UnmatchedToken,
 };
 use crate::names::{group_name, TokenClass};
-use crate::normalize::{prepare, prepare_query, PreparedName, Token};
+use crate::normalize::{
+    abd_slip, legal_form_words, prepare, prepare_query, prepare_query_legal, PreparedName, Token,
+};
 use crate::query::{normalize_identifier, Query};
 use crate::similarity::{jaro_winkler, levenshtein_sim, one_edit};
 use crate::translit::Script;
@@ -54,6 +56,9 @@ const DIGIT_SIM: f32 = 0.95;
 /// Names of at least this many letters that are equal without spaces and hyphens compare equal ("EP-MHL" /
 /// "E-PMHL" / "EPMHL"); from 6 letters on, nearly equal ones compare too (Levenshtein).
 const COMPACT_EXACT_MIN: usize = 5;
+/// Compact forms of at least this many letters are retrieved one slip apart ([`Index::compact_deletes`]): from 7
+/// letters on, one edit leaves the compact similarity at 0.85 or more.
+const COMPACT_SLIP_MIN: usize = 7;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
@@ -179,6 +184,8 @@ pub struct Index {
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
+    /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
+    abd_slips: Vec<u32>,
     /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
     /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
     deletes: FxHashMap<Box<str>, Vec<u32>>,
@@ -191,6 +198,15 @@ pub struct Index {
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
     /// (romanisation key of a compact form, variant), sorted.
     compact_roman: Vec<(u64, u32)>,
+    /// (32-bit hash of a compact form or of it with one letter deleted, variant), sorted, for compact forms of at
+    /// least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions, hashes
+    /// to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
+    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as ("SC
+    /// RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it to
+    /// the token keys.
+    compact_deletes: Vec<(u32, u32)>,
+    /// Where the keys of `compact_deletes` with each value of their top 16 bits start (one more slot at the end).
+    compact_slots: Vec<u32>,
     identifiers: FxHashMap<String, Vec<u32>>,
 }
 
@@ -249,6 +265,40 @@ pub(crate) fn cyrillic_neutral(form: &str) -> String {
         i += step;
     }
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Hashes of `b` with each of its bytes deleted in turn, then of `b` whole, written to `out` (the deletion at
+/// position `d` is `out[d]`, `b` itself the last): a polynomial hash, so each deletion's hash comes from the
+/// prefix and suffix hashes in O(1) and all of them in O(length), mixed so that the top bits spread well.
+fn deletion_hashes(b: &[u8], out: &mut Vec<u32>) {
+    const B: u32 = 0x0100_0193;
+    let n = b.len();
+    out.clear();
+    // suffix[d] = Σ_{i>=d} b[i]·B^(n-1-i); pow[k] = B^k.
+    let mut suffix = vec![0u32; n + 1];
+    let mut pow = vec![1u32; n + 1];
+    for k in 1..=n {
+        pow[k] = pow[k - 1].wrapping_mul(B);
+    }
+    for d in (0..n).rev() {
+        suffix[d] = suffix[d + 1].wrapping_add((b[d] as u32 + 1).wrapping_mul(pow[n - 1 - d]));
+    }
+    // prefix = Σ_{i<d} b[i]·B^(d-1-i); deleting d shifts the prefix down by one power.
+    let mut prefix = 0u32;
+    for d in 0..n {
+        out.push(mix(prefix
+            .wrapping_mul(pow[n - 1 - d])
+            .wrapping_add(suffix[d + 1])));
+        prefix = prefix.wrapping_mul(B).wrapping_add(b[d] as u32 + 1);
+    }
+    out.push(mix(suffix[0]));
+}
+
+fn mix(mut h: u32) -> u32 {
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x2c1b_3c6d);
+    h ^= h >> 12;
+    h
 }
 
 /// `form` without its `i`-th byte (ASCII forms only).
@@ -314,6 +364,18 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         if q.group.is_some() && q.group == v.group {
             return (0.95, Method::Equivalent);
         }
+        // A name one slip from a particle or organisation word in the query, which reads it as that word
+        // ("Ibnu" -> "ibn", "Ali" -> "al", "Abu" -> "ab"; the first letter kept).
+        if q_low
+            && q.form.len() >= 2
+            && q.script == Script::Latin
+            && q.form.as_bytes()[0] == v.form.as_bytes()[0]
+        {
+            if let Some(r @ (_, Method::OneEdit)) = typing_sim(q.form.as_bytes(), v.form.as_bytes())
+            {
+                return r;
+            }
+        }
         return (0.0, Method::Fuzzy);
     }
     if q.form == v.form {
@@ -365,6 +427,14 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
                 best = r;
             }
         }
+    }
+    // `abd` (Abdul, Abdel, ... as list names read them) against a slip of one of its written forms ("abul").
+    if best.0 < ONE_EDIT_SIM
+        && !q.script.is_abjad()
+        && !v.abjad
+        && (b == b"abd" && abd_slip(&q.form) || a == b"abd" && abd_slip(&v.form))
+    {
+        best = (ONE_EDIT_SIM, Method::OneEdit);
     }
     best
 }
@@ -477,6 +547,9 @@ struct Scratch {
     tri_keys: Vec<u32>,
     /// What [`Index::trigram_candidates`] found.
     tri_out: Vec<u32>,
+    /// Deletion hashes of the query's compact form, and the variants they found.
+    slip_hashes: Vec<u32>,
+    slips: Vec<u32>,
 }
 
 thread_local! {
@@ -484,6 +557,18 @@ thread_local! {
     /// The similarity matrix of [`Index::score_variant`], reused from candidate to candidate.
     static SIM_BUF: RefCell<Vec<(f32, Method)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A match before its explanation: score, entry, variant, how the variant scored, name score, qualifiers, and the
+/// legal-form reading of the query that gave it (`None`: the query as written).
+type Ranked = (
+    f64,
+    u32,
+    u32,
+    Scored,
+    f64,
+    Vec<QualifierEffect>,
+    Option<usize>,
+);
 
 /// Per-query similarity of a query token to vocabulary tokens found by retrieval.
 /// Similarity of one query token to the vocabulary tokens retrieval found.
@@ -507,6 +592,7 @@ impl Index {
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
+            abd_slips: Vec::new(),
             deletes: FxHashMap::default(),
             by_canon: FxHashMap::default(),
             by_roman: Vec::new(),
@@ -514,6 +600,8 @@ impl Index {
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
             compact_roman: Vec::new(),
+            compact_deletes: Vec::new(),
+            compact_slots: Vec::new(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
@@ -576,6 +664,9 @@ impl Index {
                 ix.trigrams.entry(*k).or_default().push(i as u32);
             }
             let b = v.form.as_bytes();
+            if v.class == TokenClass::Name && !v.abjad && abd_slip(&v.form) {
+                ix.abd_slips.push(i as u32);
+            }
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
                 ix.short_prefix
                     .entry([b[0], b[1]])
@@ -604,6 +695,12 @@ impl Index {
         }
         ix.compact_roman.sort_unstable();
         ix.compact_roman.shrink_to_fit();
+        ix.compact_deletes.sort_unstable();
+        ix.compact_deletes.dedup();
+        ix.compact_deletes.shrink_to_fit();
+        ix.compact_slots = (0..=1u32 << 16)
+            .map(|k| ix.compact_deletes.partition_point(|&(h, _)| (h >> 16) < k) as u32)
+            .collect();
         ix.by_roman.sort_unstable();
         ix.by_roman.dedup();
         ix.by_roman.shrink_to_fit();
@@ -675,6 +772,17 @@ impl Index {
         }
         self.compact_roman
             .extend(p.compact_roman.iter().map(|&k| (k, vi)));
+        if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
+            let b = p.compact.as_bytes();
+            let mut hashes = Vec::new();
+            deletion_hashes(b, &mut hashes);
+            for (d, &h) in hashes.iter().enumerate() {
+                // A deletion in a run of one letter gives the same key as the one before.
+                if d == 0 || d == b.len() || b[d] != b[d - 1] {
+                    self.compact_deletes.push((h, vi));
+                }
+            }
+        }
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -719,30 +827,53 @@ impl Index {
     pub fn screen(&self, q: &Query, opts: &Options) -> Vec<Match> {
         // Retrieval computes the romanisation keys of a query token only when its expansion is not cached; the
         // full scan compares them pair by pair.
-        let qn = prepare_query(&q.name, &|f| self.by_key.contains_key(f), opts.exhaustive);
+        let known = |f: &str| self.by_key.contains_key(f);
+        let qn = prepare_query(&q.name, &known, opts.exhaustive);
         if qn.tokens.is_empty() && qn.original.is_empty() {
             return Vec::new();
         }
-        let (cands, cache) = if opts.exhaustive {
+        let legal = self.legal_readings(&q.name, &qn, opts.exhaustive);
+        let (mut cands, cache) = if opts.exhaustive {
             ((0..self.variants.len() as u32).collect(), None)
         } else {
             let (c, cache) = self.retrieve(&qn, opts.threshold);
             (c, Some(cache))
         };
-        // Best variant per entry (the aligned pairs that explain a score are only listed for a variant that
-        // beats its entry's best so far).
-        let mut best: FxHashMap<u32, (f64, u32, Scored)> =
+        let mut legal_caches = Vec::new();
+        if !opts.exhaustive && !legal.is_empty() {
+            for (ln, _) in &legal {
+                let (c, cache) = self.retrieve(ln, opts.threshold);
+                cands.extend(c);
+                legal_caches.push(cache);
+            }
+            cands.sort_unstable();
+            cands.dedup();
+        }
+        // Best variant per entry, with the reading of the query that gave it (the aligned pairs that explain a
+        // score are only listed for a variant that beats its entry's best so far).
+        let mut best: FxHashMap<u32, (f64, u32, Scored, Option<usize>)> =
             FxHashMap::with_capacity_and_hasher(cands.len(), Default::default());
         for vi in cands {
             let v = &self.variants[vi as usize];
             let so_far = best.get(&v.entry).map_or(0.0, |e| e.0);
-            let s = self.score_variant(&qn, v, cache.as_ref(), so_far);
+            let mut s = self.score_variant(&qn, v, cache.as_ref(), so_far);
+            let mut by_legal = None;
+            for (r, (ln, forms)) in legal.iter().enumerate() {
+                if forms.iter().all(|id| v.toks.contains(id)) {
+                    let l = self.score_variant(ln, v, legal_caches.get(r), so_far.max(s.score));
+                    if l.score > s.score {
+                        (s, by_legal) = (l, Some(r));
+                    }
+                }
+            }
             if s.score <= 0.0 {
                 continue;
             }
-            let e = best.entry(v.entry).or_insert((-1.0, vi, Scored::default()));
+            let e = best
+                .entry(v.entry)
+                .or_insert((-1.0, vi, Scored::default(), None));
             if s.score > e.0 {
-                *e = (s.score, vi, s);
+                *e = (s.score, vi, s, by_legal);
             }
         }
         // Identifiers are decisive.
@@ -753,13 +884,14 @@ impl Index {
                 for &e in es {
                     id_hits.insert(e, raw.clone());
                     let first = self.entries[e as usize].first_variant;
-                    best.entry(e).or_insert((0.0, first, Scored::default()));
+                    best.entry(e)
+                        .or_insert((0.0, first, Scored::default(), None));
                 }
             }
         }
-        let mut scored: Vec<(f64, u32, u32, Scored, f64, Vec<QualifierEffect>)> = best
+        let mut scored: Vec<Ranked> = best
             .into_iter()
-            .filter_map(|(ei, (name_score, vi, scored))| {
+            .filter_map(|(ei, (name_score, vi, scored, by_legal))| {
                 let entry = &self.entries[ei as usize];
                 let mut quals = Vec::new();
                 let mut score = name_score;
@@ -781,7 +913,8 @@ impl Index {
                     score = 1.0;
                 }
                 let score = round4(score.clamp(0.0, 1.0));
-                (score >= opts.threshold).then_some((score, ei, vi, scored, name_score, quals))
+                (score >= opts.threshold)
+                    .then_some((score, ei, vi, scored, name_score, quals, by_legal))
             })
             .collect();
         let key = |ei: u32| {
@@ -800,16 +933,17 @@ impl Index {
         // Explanations only for what is returned.
         scored
             .into_iter()
-            .map(|(score, ei, vi, s, name_score, quals)| {
+            .map(|(score, ei, vi, s, name_score, quals, by_legal)| {
                 let entry = &self.entries[ei as usize];
                 let v = &self.variants[vi as usize];
+                let qn = by_legal.map_or(&qn, |r| &legal[r].0);
                 Match {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
                     name: v.name.clone(),
                     primary_name: entry.primary_name.clone(),
                     score,
-                    explanation: self.explain(&qn, v, s, name_score, quals),
+                    explanation: self.explain(qn, v, s, name_score, quals),
                     entry: ei,
                 }
             })
@@ -825,15 +959,31 @@ impl Index {
             .get(entry as usize + 1)
             .map(|n| n.first_variant)
             .unwrap_or(self.variants.len() as u32);
-        let qn = prepare_query(&q.name, &|f| self.by_key.contains_key(f), true);
-        let mut best: Option<(u32, Scored)> = None;
+        let known = |f: &str| self.by_key.contains_key(f);
+        let qn = prepare_query(&q.name, &known, true);
+        let mut legal = self.legal_readings(&q.name, &qn, true);
+        let mut best: Option<(u32, Scored, Option<usize>)> = None;
         for vi in e.first_variant..end {
-            let s = self.score_variant(&qn, &self.variants[vi as usize], None, f64::NEG_INFINITY);
-            if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
-                best = Some((vi, s));
+            let v = &self.variants[vi as usize];
+            let mut s = self.score_variant(&qn, v, None, f64::NEG_INFINITY);
+            let mut by_legal = None;
+            for (r, (ln, forms)) in legal.iter().enumerate() {
+                if forms.iter().all(|id| v.toks.contains(id)) {
+                    let l = self.score_variant(ln, v, None, f64::NEG_INFINITY);
+                    if l.score > s.score {
+                        (s, by_legal) = (l, Some(r));
+                    }
+                }
+            }
+            if best.as_ref().is_none_or(|(_, b, _)| s.score > b.score) {
+                best = Some((vi, s, by_legal));
             }
         }
-        let (vi, scored) = best?;
+        let (vi, scored, by_legal) = best?;
+        let qn = match by_legal {
+            Some(r) => legal.swap_remove(r).0,
+            None => qn,
+        };
         let name_score = scored.score;
         let mut score = name_score;
         let mut quals = Vec::new();
@@ -848,6 +998,29 @@ impl Index {
             explanation: self.explain(&qn, v, scored, name_score, quals),
             entry,
         })
+    }
+
+    /// The legal-form readings of a query ([`prepare_query_legal`]), each with the vocabulary tokens a list name
+    /// must carry for it to count (the words of the legal form read); none when no list name has those words.
+    fn legal_readings(
+        &self,
+        raw: &str,
+        qn: &PreparedName,
+        roman_keys: bool,
+    ) -> Vec<(PreparedName, Vec<u32>)> {
+        let known = |f: &str| self.by_key.contains_key(f);
+        prepare_query_legal(raw, qn, &known, roman_keys)
+            .into_iter()
+            .filter_map(|ln| {
+                let forms = ln
+                    .legal_slips
+                    .iter()
+                    .flat_map(|a| legal_form_words(a))
+                    .map(|w| self.by_key.get(*w).copied())
+                    .collect::<Option<Vec<u32>>>()?;
+                Some((ln, forms))
+            })
+            .collect()
     }
 
     /// Index of the entry with this list label and source id.
@@ -947,6 +1120,17 @@ impl Index {
                             }
                         }
                     }
+                    // The `abd` element (list names read Abdul, Abdel, ... as `abd`) and a slip of one of its
+                    // written forms ("abul" for Abdul), either way.
+                    if qt.form == "abd" {
+                        for &id in &self.abd_slips {
+                            consider(id, sims);
+                        }
+                    } else if !qt.script.is_abjad() && abd_slip(&qt.form) {
+                        if let Some(&id) = self.by_key.get("abd") {
+                            consider(id, sims);
+                        }
+                    }
                     // One inserted, deleted or transposed letter (tokens of up to DELETE_KEY_MAX letters): the
                     // query form or one of its one-letter deletions equals a vocabulary form or one of its
                     // one-letter deletions.
@@ -1042,6 +1226,36 @@ impl Index {
                         }
                         *a += qsum.max(1.0);
                     }
+                }
+            }
+            // One slip in the whole name: the query's compact form or one of its one-letter deletions equals a
+            // list compact form or one of its one-letter deletions (by hash; scoring decides).
+            let qc = qn.compact.as_bytes();
+            if qc.len() + 1 >= COMPACT_SLIP_MIN && qn.compact.is_ascii() {
+                deletion_hashes(qc, &mut s.slip_hashes);
+                s.slips.clear();
+                for (d, &h) in s.slip_hashes.iter().enumerate() {
+                    if d > 0 && d < qc.len() && qc[d] == qc[d - 1] {
+                        continue;
+                    }
+                    let slot = (h >> 16) as usize;
+                    let keys = &self.compact_deletes
+                        [self.compact_slots[slot] as usize..self.compact_slots[slot + 1] as usize];
+                    for &(x, vi) in keys {
+                        if x == h {
+                            s.slips.push(vi);
+                        }
+                    }
+                }
+                s.slips.sort_unstable();
+                s.slips.dedup();
+                let credit = qsum.max(1.0) * MIN_TOKEN_SIM;
+                for &vi in &s.slips {
+                    let a = &mut s.acc[vi as usize];
+                    if *a == 0.0 {
+                        s.touched.push(vi);
+                    }
+                    *a += credit;
                 }
             }
             if qn.compact.len() >= 6 {
@@ -1253,9 +1467,13 @@ impl Index {
                 score *= SINGLE_TOKEN_FACTOR;
                 factors.push(Factor::SingleName);
             }
+            // (A particle or organisation word of the query standing for a name by a slip, "ibn" for Ibnu, is
+            // no evidence by itself.)
             let distinctive = pairs.iter().any(|&(q, l)| {
-                qn.tokens[q].form.chars().count() >= MIN_DISTINCTIVE_CHARS
-                    && self.vocab[v.toks[l] as usize].form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                let (qt, lt) = (&qn.tokens[q], &self.vocab[v.toks[l] as usize]);
+                qt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                    && lt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                    && (qt.class == TokenClass::Name || lt.class != TokenClass::Name)
             });
             // A full-name match, or a person's given and family name matched exactly with only middle names
             // left out ("Ri Ho" for "Ri Won Ho"), counts however short the names.
