@@ -11,7 +11,7 @@ use crate::normalize::{
     abd_slip, legal_form_words, prepare, prepare_query, prepare_query_legal, PreparedName, Token,
 };
 use crate::query::{normalize_identifier, Query};
-use crate::similarity::{jaro_winkler, levenshtein_sim, one_edit};
+use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -274,24 +274,31 @@ fn deletion_hashes(b: &[u8], out: &mut Vec<u32>) {
     const B: u32 = 0x0100_0193;
     let n = b.len();
     out.clear();
-    // suffix[d] = Σ_{i>=d} b[i]·B^(n-1-i); pow[k] = B^k.
-    let mut suffix = vec![0u32; n + 1];
-    let mut pow = vec![1u32; n + 1];
-    for k in 1..=n {
-        pow[k] = pow[k - 1].wrapping_mul(B);
-    }
+    out.resize(n + 1, 0);
+    // First out[d] = Σ_{i>=d} b[i]·B^(n-1-i) (suffix hashes), computed from the end with the power B^(n-1-d).
+    let mut pow = 1u32;
+    let mut suffix = 0u32;
     for d in (0..n).rev() {
-        suffix[d] = suffix[d + 1].wrapping_add((b[d] as u32 + 1).wrapping_mul(pow[n - 1 - d]));
+        suffix = suffix.wrapping_add((b[d] as u32 + 1).wrapping_mul(pow));
+        out[d] = suffix;
+        pow = pow.wrapping_mul(B);
     }
-    // prefix = Σ_{i<d} b[i]·B^(d-1-i); deleting d shifts the prefix down by one power.
+    // Then, from the start: deleting d joins the prefix Σ_{i<d} b[i]·B^(d-1-i), shifted up by B^(n-1-d), to
+    // the suffix after d; the powers are B^(n-1-d), divided out one step at a time by walking them down from
+    // B^(n-1) (kept in `pows`, so no inverse is needed).
+    let whole = out[0];
+    let mut pows = vec![1u32; n];
+    for k in 1..n {
+        pows[k] = pows[k - 1].wrapping_mul(B);
+    }
     let mut prefix = 0u32;
     for d in 0..n {
-        out.push(mix(prefix
-            .wrapping_mul(pow[n - 1 - d])
-            .wrapping_add(suffix[d + 1])));
+        let after = if d + 1 < n { out[d + 1] } else { 0 };
+        let h = prefix.wrapping_mul(pows[n - 1 - d]).wrapping_add(after);
+        out[d] = mix(h);
         prefix = prefix.wrapping_mul(B).wrapping_add(b[d] as u32 + 1);
     }
-    out.push(mix(suffix[0]));
+    out[n] = mix(whole);
 }
 
 fn mix(mut h: u32) -> u32 {
@@ -429,10 +436,11 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         }
     }
     // `abd` (Abdul, Abdel, ... as list names read them) against a slip of one of its written forms ("abul").
+    let is_abd = |x: &[u8]| x.len() == 3 && x[0] == b'a' && x[1] == b'b' && x[2] == b'd';
     if best.0 < ONE_EDIT_SIM
+        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(&v.form))
         && !q.script.is_abjad()
         && !v.abjad
-        && (b == b"abd" && abd_slip(&q.form) || a == b"abd" && abd_slip(&v.form))
     {
         best = (ONE_EDIT_SIM, Method::OneEdit);
     }
@@ -1506,10 +1514,13 @@ impl Index {
                 // The letter-count difference bounds the edit distance from below: most pairs are ruled out
                 // without the quadratic Levenshtein table.
                 let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
-                let c = if bag_distance(qc, lc) as f64 > 0.15005 * a.max(b) as f64 {
+                // Similarities that round to 0.85 or more are at most this many edits apart.
+                let k = (0.15005 * a.max(b) as f64) as usize;
+                let c = if bag_distance(qc, lc) > k {
                     0.0
                 } else {
-                    round4(levenshtein_sim(qc, lc))
+                    edit_distance_within(qc, lc, k)
+                        .map_or(0.0, |d| round4(1.0 - d as f64 / a.max(b) as f64))
                 };
                 if c >= 0.85 && c > best.score {
                     best = Scored {
@@ -2687,6 +2698,24 @@ mod tests {
                 ((x * 10_000.0).round() / 10_000.0).to_bits()
             );
         }
+    }
+
+    #[test]
+    fn deletion_hashes_are_hashes_of_deletions() {
+        let (mut all, mut one) = (Vec::new(), Vec::new());
+        for w in ["ruselectronics", "ab", "a", "oobmproekt", "aaab"] {
+            let b = w.as_bytes();
+            deletion_hashes(b, &mut all);
+            assert_eq!(all.len(), b.len() + 1);
+            for d in 0..b.len() {
+                let del = [&b[..d], &b[d + 1..]].concat();
+                deletion_hashes(&del, &mut one);
+                assert_eq!(all[d], one[del.len()], "{w} without {d}");
+            }
+        }
+        deletion_hashes(b"abc", &mut all);
+        deletion_hashes(b"abd", &mut one);
+        assert_ne!(all[3], one[3]);
     }
 
     #[test]

@@ -352,16 +352,23 @@ fn prepare_with(
         }
         _ => cleaned,
     };
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut original = Vec::new();
     let mut original_script = None;
     // Tokens of the given names, as they would be prepared alone (pieces split at spaces, so the given names'
     // pieces are the first ones and give the same tokens as on their own).
     let mut given_tokens: Option<Vec<Token>> = None;
-    // Latin words as written, with the tokens each gave (an article or `abd` element split off, "Abdulhai" ->
-    // abd + hai): the compact form keeps the word as written.
-    let mut written: Vec<(usize, usize, String)> = Vec::new();
+    // Every word as written (legal forms not yet expanded, Latin words not split into article or `abd` and
+    // name), without spaces: a stray space or a missing one ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping",
+    // "TradingCo" / "Trading Co") leaves it unchanged, and so does a slip that changes how a word splits
+    // ("kAbdoulaye" / "Abdoulaye", "Abdulalh" / "Abdullah"). Tokens from `compact_upto` on are not in it yet.
+    let mut compact = String::new();
+    let mut compact_upto = 0;
     for (pi, p) in pieces(&text).into_iter().enumerate() {
+        tokens[compact_upto..]
+            .iter()
+            .for_each(|t| compact.push_str(&t.form));
+        compact_upto = tokens.len();
         if given_pieces == Some(pi) {
             given_tokens = Some(tokens.clone());
         }
@@ -369,11 +376,9 @@ fn prepare_with(
         match script {
             Script::Latin => {
                 let f = fold_latin(&p);
-                let start = tokens.len();
-                push_latin(f.clone(), script, &mut tokens);
-                if tokens.len() != start + 1 || tokens[start].form != f {
-                    written.push((start, tokens.len(), f));
-                }
+                compact.push_str(&f);
+                push_latin(f, script, &mut tokens);
+                compact_upto = tokens.len();
             }
             Script::Arabic => {
                 original.push(p.clone());
@@ -434,20 +439,7 @@ fn prepare_with(
             }
         }
     }
-    // Every word as written (legal forms not yet expanded, Latin words not split into article or `abd` and
-    // name), without spaces: a stray space or a missing one ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping",
-    // "TradingCo" / "Trading Co") leaves it unchanged, and so does a slip that changes how a word splits
-    // ("kAbdoulaye" / "Abdoulaye", "Abdulalh" / "Abdullah").
-    let mut compact = String::new();
-    let mut next = 0;
-    for (start, end, f) in &written {
-        tokens[next..*start]
-            .iter()
-            .for_each(|t| compact.push_str(&t.form));
-        compact.push_str(f);
-        next = *end;
-    }
-    tokens[next..]
+    tokens[compact_upto..]
         .iter()
         .for_each(|t| compact.push_str(&t.form));
     let mut legal_slips = Vec::new();
