@@ -555,6 +555,11 @@ struct Scratch {
     tri_keys: Vec<u32>,
     /// What [`Index::trigram_candidates`] found.
     tri_out: Vec<u32>,
+    /// Per vocabulary token: the stamp of the expansion that last considered it, and its position in
+    /// `considered` (see [`Index::retrieve`]).
+    seen: Vec<(u32, u32)>,
+    stamp: u32,
+    considered: Vec<(u32, (f32, Method))>,
     /// Deletion hashes of the query's compact form, and the variants they found.
     slip_hashes: Vec<u32>,
     slips: Vec<u32>,
@@ -1070,30 +1075,50 @@ impl Index {
                 if let Some(c) = s.expansions.get(&ckey) {
                     cache[qi] = Rc::clone(c);
                 } else {
-                    let mut found = FxHashMap::with_capacity_and_hasher(64, Default::default());
-                    let sims = &mut found;
-                    let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
-                        if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
-                            let r = tok_sim(qt, &self.vocab[id as usize]);
-                            e.insert(r);
-                        }
-                    };
+                    // Vocabulary tokens considered, with their similarity, deduplicated through `seen` (the
+                    // stamp of this expansion and the position in `list`); only those similar enough go into
+                    // the map kept for the query token.
+                    let mut seen = std::mem::take(&mut s.seen);
+                    if seen.len() != self.vocab.len() {
+                        seen = vec![(0, 0); self.vocab.len()];
+                    }
+                    s.stamp = s.stamp.wrapping_add(1);
+                    if s.stamp == 0 {
+                        seen.fill((0, 0));
+                        s.stamp = 1;
+                    }
+                    let stamp = s.stamp;
+                    let mut list = std::mem::take(&mut s.considered);
+                    list.clear();
+                    let slot =
+                        |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
+                            let e = &mut seen[id as usize];
+                            if e.0 != stamp {
+                                *e = (stamp, list.len() as u32);
+                                list.push((id, tok_sim(qt, &self.vocab[id as usize])));
+                            }
+                            seen[id as usize].1 as usize
+                        };
+                    let consider =
+                        |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
+                            slot(id, seen, list);
+                        };
                     if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
-                        consider(id, sims);
+                        consider(id, &mut seen, &mut list);
                     }
                     if let Some(g) = qt.group {
                         for &id in self.by_group.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     if qt.skel.len() >= 2 || qt.script.is_abjad() && !qt.skel.is_empty() {
                         for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     self.trigram_candidates(&qt.form, s);
                     for &id in &s.tri_out {
-                        consider(id, sims);
+                        consider(id, &mut seen, &mut list);
                     }
                     // A name written in Cyrillic letters: compare its rendering-neutral form too (дж / j,
                     // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
@@ -1105,11 +1130,11 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                         self.trigram_candidates(&canon, s);
                         for &id in &s.tri_out {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     let ql = qt.form.len();
@@ -1124,7 +1149,7 @@ impl Index {
                             .unwrap_or(&[])
                         {
                             if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
                         }
                     }
@@ -1132,11 +1157,11 @@ impl Index {
                     // written forms ("abul" for Abdul), either way.
                     if qt.form == "abd" {
                         for &id in &self.abd_slips {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     } else if !qt.script.is_abjad() && abd_slip(&qt.form) {
                         if let Some(&id) = self.by_key.get("abd") {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     // One inserted, deleted or transposed letter (tokens of up to DELETE_KEY_MAX letters): the
@@ -1152,7 +1177,7 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                         let mut key = String::with_capacity(ql);
                         for d in 0..ql {
@@ -1164,7 +1189,7 @@ impl Index {
                             key.push_str(&qt.form[..d]);
                             key.push_str(&qt.form[d + 1..]);
                             if let Some(&id) = self.by_key.get(key.as_str()) {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
                             for &id in self
                                 .deletes
@@ -1172,7 +1197,7 @@ impl Index {
                                 .map(Vec::as_slice)
                                 .unwrap_or(&[])
                             {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
                         }
                     }
@@ -1185,16 +1210,22 @@ impl Index {
                         };
                         for &k in &keys {
                             for id in self.roman_tokens(k) {
-                                let e = sims
-                                    .entry(id)
-                                    .or_insert_with(|| tok_sim(qt, &self.vocab[id as usize]));
+                                let at = slot(id, &mut seen, &mut list);
+                                let e = &mut list[at].1;
                                 if e.0 < ROMAN_SIM {
                                     *e = (ROMAN_SIM, Method::Romanisation);
                                 }
                             }
                         }
                     }
-                    sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
+                    let kept = list.iter().filter(|(_, (sim, _))| *sim >= MIN_TOKEN_SIM);
+                    let mut found: TokenSims = FxHashMap::with_capacity_and_hasher(
+                        kept.clone().count(),
+                        Default::default(),
+                    );
+                    found.extend(kept.copied());
+                    s.seen = seen;
+                    s.considered = list;
                     if s.expansions.len() >= EXPANSION_CACHE {
                         s.expansions.clear();
                     }
