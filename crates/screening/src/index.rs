@@ -2453,6 +2453,62 @@ mod tests {
         );
     }
 
+    /// Issue 15: slips that change what a word is read as or how a name splits into words.
+    #[test]
+    fn slips_that_change_a_word_or_the_split() {
+        let e = |id: &str, kind, name: &str| entry(id, kind, &[name], &[], &[]);
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                e("O1", EntityKind::Organization, "BM PROEKT, OOO"),
+                // "OO" and "PO" are words of list names, so the query keeps them as name words.
+                e("O2", EntityKind::Organization, "OO PO TRADING HOUSE"),
+                e("R1", EntityKind::Organization, "JSC RUSELECTRONICS"),
+                e("A1", EntityKind::Person, "ABDUL WAHED SHAFIQ"),
+                e("T1", EntityKind::Person, "THOYIB, Ibnu"),
+                e("V1", EntityKind::Person, "ALEXIS VLACHOS"),
+                e("E1", EntityKind::Person, "IHSAN ELASHI"),
+            ],
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        for (q, id, method) in [
+            // A legal form one letter short, read as the form by a list name that carries it.
+            ("BM PROEKT, OO", "O1", Some("exact")),
+            // A written abd element one letter short.
+            ("ABUL WAHED SHAFIQ", "A1", Some("one-edit")),
+            // A given name misspelt into a particle.
+            ("Thoyib, Ibn", "T1", Some("one-edit")),
+            // A legal form one letter short at the start.
+            ("SC RUSELECTRONICS", "R1", Some("exact")),
+            // A slip that changes how the name splits ("ALEXIS" is read as al + exis, "ALEXS" is not): found
+            // through the whole name without spaces.
+            ("ALEXS VLACHOS", "V1", None),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap()).unwrap_or_else(|| panic!("{q}: no match"));
+            assert_eq!(m.source_id, id, "{q}");
+            match method {
+                Some(method) => assert!(
+                    m.explanation.tokens.iter().any(|t| t.method == method),
+                    "{q}: {:?}",
+                    m.explanation
+                ),
+                None => assert_eq!(m.explanation.comparison, "latin-compact", "{q}"),
+            }
+        }
+        // The legal-form reading shows the form it read.
+        let m = top(&ix, &Query::name("BM PROEKT, OO").unwrap()).unwrap();
+        assert!(
+            m.explanation.tokens.iter().any(|t| t.query == "liability"),
+            "{:?}",
+            m.explanation
+        );
+        // A particle standing for a name is no evidence alone: an initial and "ash" do not make Ihsan Elashi.
+        assert!(top(&ix, &Query::name("I. ASH").unwrap()).is_none());
+    }
+
     /// Issue 15: one name in two romanisation systems of its family (Korean RR / McCune–Reischauer / common,
     /// pinyin / Wade–Giles, English / French / German renderings of Russian and Arabic names), and names written
     /// in their original script against list entries that have only a Latin name.
