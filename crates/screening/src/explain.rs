@@ -71,7 +71,8 @@ pub struct UnmatchedToken {
 pub struct CompactMatch {
     pub query: String,
     pub list: String,
-    /// `levenshtein`: 1 − Levenshtein distance / length of the longer form; `romanisation`: the two forms are one
+    /// `levenshtein`: 1 − edit distance / length of the longer form (Levenshtein, with a swap of adjacent
+    /// letters counted as one edit); `romanisation`: the two forms are one
     /// Chinese or Korean name in two romanisation systems (0.9).
     #[serde(default = "levenshtein")]
     pub method: String,

@@ -7,9 +7,11 @@ use crate::explain::{
     UnmatchedToken,
 };
 use crate::names::{group_name, TokenClass};
-use crate::normalize::{prepare, prepare_query, PreparedName, Token};
+use crate::normalize::{
+    abd_slip, legal_form_words, prepare, prepare_query, prepare_query_legal, PreparedName, Token,
+};
 use crate::query::{normalize_identifier, Query};
-use crate::similarity::{jaro_winkler, levenshtein_sim, one_edit};
+use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -54,6 +56,9 @@ const DIGIT_SIM: f32 = 0.95;
 /// Names of at least this many letters that are equal without spaces and hyphens compare equal ("EP-MHL" /
 /// "E-PMHL" / "EPMHL"); from 6 letters on, nearly equal ones compare too (Levenshtein).
 const COMPACT_EXACT_MIN: usize = 5;
+/// Compact forms of at least this many letters are retrieved one slip apart ([`Index::compact_deletes`]): from 7
+/// letters on, one edit leaves the compact similarity at 0.85 or more.
+const COMPACT_SLIP_MIN: usize = 7;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
@@ -179,6 +184,8 @@ pub struct Index {
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
+    /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
+    abd_slips: Vec<u32>,
     /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
     /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
     deletes: FxHashMap<Box<str>, Vec<u32>>,
@@ -191,6 +198,15 @@ pub struct Index {
     compact_postings: FxHashMap<Box<str>, Vec<u32>>,
     /// (romanisation key of a compact form, variant), sorted.
     compact_roman: Vec<(u64, u32)>,
+    /// (32-bit hash of a compact form or of it with one letter deleted, variant), sorted, for compact forms of at
+    /// least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions, hashes
+    /// to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
+    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as ("SC
+    /// RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it to
+    /// the token keys.
+    compact_deletes: Vec<(u32, u32)>,
+    /// Where the keys of `compact_deletes` with each value of their top 16 bits start (one more slot at the end).
+    compact_slots: Vec<u32>,
     identifiers: FxHashMap<String, Vec<u32>>,
 }
 
@@ -249,6 +265,47 @@ pub(crate) fn cyrillic_neutral(form: &str) -> String {
         i += step;
     }
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Hashes of `b` with each of its bytes deleted in turn, then of `b` whole, written to `out` (the deletion at
+/// position `d` is `out[d]`, `b` itself the last): a polynomial hash, so each deletion's hash comes from the
+/// prefix and suffix hashes in O(1) and all of them in O(length), mixed so that the top bits spread well.
+fn deletion_hashes(b: &[u8], out: &mut Vec<u32>) {
+    const B: u32 = 0x0100_0193;
+    let n = b.len();
+    out.clear();
+    out.resize(n + 1, 0);
+    // First out[d] = Σ_{i>=d} b[i]·B^(n-1-i) (suffix hashes), computed from the end with the power B^(n-1-d).
+    let mut pow = 1u32;
+    let mut suffix = 0u32;
+    for d in (0..n).rev() {
+        suffix = suffix.wrapping_add((b[d] as u32 + 1).wrapping_mul(pow));
+        out[d] = suffix;
+        pow = pow.wrapping_mul(B);
+    }
+    // Then, from the start: deleting d joins the prefix Σ_{i<d} b[i]·B^(d-1-i), shifted up by B^(n-1-d), to
+    // the suffix after d; the powers are B^(n-1-d), divided out one step at a time by walking them down from
+    // B^(n-1) (kept in `pows`, so no inverse is needed).
+    let whole = out[0];
+    let mut pows = vec![1u32; n];
+    for k in 1..n {
+        pows[k] = pows[k - 1].wrapping_mul(B);
+    }
+    let mut prefix = 0u32;
+    for d in 0..n {
+        let after = if d + 1 < n { out[d + 1] } else { 0 };
+        let h = prefix.wrapping_mul(pows[n - 1 - d]).wrapping_add(after);
+        out[d] = mix(h);
+        prefix = prefix.wrapping_mul(B).wrapping_add(b[d] as u32 + 1);
+    }
+    out[n] = mix(whole);
+}
+
+fn mix(mut h: u32) -> u32 {
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x2c1b_3c6d);
+    h ^= h >> 12;
+    h
 }
 
 /// `form` without its `i`-th byte (ASCII forms only).
@@ -314,6 +371,18 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         if q.group.is_some() && q.group == v.group {
             return (0.95, Method::Equivalent);
         }
+        // A name one slip from a particle or organisation word in the query, which reads it as that word
+        // ("Ibnu" -> "ibn", "Ali" -> "al", "Abu" -> "ab"; the first letter kept).
+        if q_low
+            && q.form.len() >= 2
+            && q.script == Script::Latin
+            && q.form.as_bytes()[0] == v.form.as_bytes()[0]
+        {
+            if let Some(r @ (_, Method::OneEdit)) = typing_sim(q.form.as_bytes(), v.form.as_bytes())
+            {
+                return r;
+            }
+        }
         return (0.0, Method::Fuzzy);
     }
     if q.form == v.form {
@@ -365,6 +434,15 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
                 best = r;
             }
         }
+    }
+    // `abd` (Abdul, Abdel, ... as list names read them) against a slip of one of its written forms ("abul").
+    let is_abd = |x: &[u8]| x.len() == 3 && x[0] == b'a' && x[1] == b'b' && x[2] == b'd';
+    if best.0 < ONE_EDIT_SIM
+        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(&v.form))
+        && !q.script.is_abjad()
+        && !v.abjad
+    {
+        best = (ONE_EDIT_SIM, Method::OneEdit);
     }
     best
 }
@@ -477,6 +555,14 @@ struct Scratch {
     tri_keys: Vec<u32>,
     /// What [`Index::trigram_candidates`] found.
     tri_out: Vec<u32>,
+    /// Per vocabulary token: the stamp of the expansion that last considered it, and its position in
+    /// `considered` (see [`Index::retrieve`]).
+    seen: Vec<(u32, u32)>,
+    stamp: u32,
+    considered: Vec<(u32, (f32, Method))>,
+    /// Deletion hashes of the query's compact form, and the variants they found.
+    slip_hashes: Vec<u32>,
+    slips: Vec<u32>,
 }
 
 thread_local! {
@@ -484,6 +570,18 @@ thread_local! {
     /// The similarity matrix of [`Index::score_variant`], reused from candidate to candidate.
     static SIM_BUF: RefCell<Vec<(f32, Method)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A match before its explanation: score, entry, variant, how the variant scored, name score, qualifiers, and the
+/// legal-form reading of the query that gave it (`None`: the query as written).
+type Ranked = (
+    f64,
+    u32,
+    u32,
+    Scored,
+    f64,
+    Vec<QualifierEffect>,
+    Option<usize>,
+);
 
 /// Per-query similarity of a query token to vocabulary tokens found by retrieval.
 /// Similarity of one query token to the vocabulary tokens retrieval found.
@@ -507,6 +605,7 @@ impl Index {
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
+            abd_slips: Vec::new(),
             deletes: FxHashMap::default(),
             by_canon: FxHashMap::default(),
             by_roman: Vec::new(),
@@ -514,6 +613,8 @@ impl Index {
             original_postings: FxHashMap::default(),
             compact_postings: FxHashMap::default(),
             compact_roman: Vec::new(),
+            compact_deletes: Vec::new(),
+            compact_slots: Vec::new(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
@@ -576,6 +677,9 @@ impl Index {
                 ix.trigrams.entry(*k).or_default().push(i as u32);
             }
             let b = v.form.as_bytes();
+            if v.class == TokenClass::Name && !v.abjad && abd_slip(&v.form) {
+                ix.abd_slips.push(i as u32);
+            }
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
                 ix.short_prefix
                     .entry([b[0], b[1]])
@@ -604,6 +708,12 @@ impl Index {
         }
         ix.compact_roman.sort_unstable();
         ix.compact_roman.shrink_to_fit();
+        ix.compact_deletes.sort_unstable();
+        ix.compact_deletes.dedup();
+        ix.compact_deletes.shrink_to_fit();
+        ix.compact_slots = (0..=1u32 << 16)
+            .map(|k| ix.compact_deletes.partition_point(|&(h, _)| (h >> 16) < k) as u32)
+            .collect();
         ix.by_roman.sort_unstable();
         ix.by_roman.dedup();
         ix.by_roman.shrink_to_fit();
@@ -675,6 +785,17 @@ impl Index {
         }
         self.compact_roman
             .extend(p.compact_roman.iter().map(|&k| (k, vi)));
+        if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
+            let b = p.compact.as_bytes();
+            let mut hashes = Vec::new();
+            deletion_hashes(b, &mut hashes);
+            for (d, &h) in hashes.iter().enumerate() {
+                // A deletion in a run of one letter gives the same key as the one before.
+                if d == 0 || d == b.len() || b[d] != b[d - 1] {
+                    self.compact_deletes.push((h, vi));
+                }
+            }
+        }
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -719,30 +840,53 @@ impl Index {
     pub fn screen(&self, q: &Query, opts: &Options) -> Vec<Match> {
         // Retrieval computes the romanisation keys of a query token only when its expansion is not cached; the
         // full scan compares them pair by pair.
-        let qn = prepare_query(&q.name, &|f| self.by_key.contains_key(f), opts.exhaustive);
+        let known = |f: &str| self.by_key.contains_key(f);
+        let qn = prepare_query(&q.name, &known, opts.exhaustive);
         if qn.tokens.is_empty() && qn.original.is_empty() {
             return Vec::new();
         }
-        let (cands, cache) = if opts.exhaustive {
+        let legal = self.legal_readings(&q.name, &qn, opts.exhaustive);
+        let (mut cands, cache) = if opts.exhaustive {
             ((0..self.variants.len() as u32).collect(), None)
         } else {
             let (c, cache) = self.retrieve(&qn, opts.threshold);
             (c, Some(cache))
         };
-        // Best variant per entry (the aligned pairs that explain a score are only listed for a variant that
-        // beats its entry's best so far).
-        let mut best: FxHashMap<u32, (f64, u32, Scored)> =
+        let mut legal_caches = Vec::new();
+        if !opts.exhaustive && !legal.is_empty() {
+            for (ln, _) in &legal {
+                let (c, cache) = self.retrieve(ln, opts.threshold);
+                cands.extend(c);
+                legal_caches.push(cache);
+            }
+            cands.sort_unstable();
+            cands.dedup();
+        }
+        // Best variant per entry, with the reading of the query that gave it (the aligned pairs that explain a
+        // score are only listed for a variant that beats its entry's best so far).
+        let mut best: FxHashMap<u32, (f64, u32, Scored, Option<usize>)> =
             FxHashMap::with_capacity_and_hasher(cands.len(), Default::default());
         for vi in cands {
             let v = &self.variants[vi as usize];
             let so_far = best.get(&v.entry).map_or(0.0, |e| e.0);
-            let s = self.score_variant(&qn, v, cache.as_ref(), so_far);
+            let mut s = self.score_variant(&qn, v, cache.as_ref(), so_far);
+            let mut by_legal = None;
+            for (r, (ln, forms)) in legal.iter().enumerate() {
+                if forms.iter().all(|id| v.toks.contains(id)) {
+                    let l = self.score_variant(ln, v, legal_caches.get(r), so_far.max(s.score));
+                    if l.score > s.score {
+                        (s, by_legal) = (l, Some(r));
+                    }
+                }
+            }
             if s.score <= 0.0 {
                 continue;
             }
-            let e = best.entry(v.entry).or_insert((-1.0, vi, Scored::default()));
+            let e = best
+                .entry(v.entry)
+                .or_insert((-1.0, vi, Scored::default(), None));
             if s.score > e.0 {
-                *e = (s.score, vi, s);
+                *e = (s.score, vi, s, by_legal);
             }
         }
         // Identifiers are decisive.
@@ -753,13 +897,14 @@ impl Index {
                 for &e in es {
                     id_hits.insert(e, raw.clone());
                     let first = self.entries[e as usize].first_variant;
-                    best.entry(e).or_insert((0.0, first, Scored::default()));
+                    best.entry(e)
+                        .or_insert((0.0, first, Scored::default(), None));
                 }
             }
         }
-        let mut scored: Vec<(f64, u32, u32, Scored, f64, Vec<QualifierEffect>)> = best
+        let mut scored: Vec<Ranked> = best
             .into_iter()
-            .filter_map(|(ei, (name_score, vi, scored))| {
+            .filter_map(|(ei, (name_score, vi, scored, by_legal))| {
                 let entry = &self.entries[ei as usize];
                 let mut quals = Vec::new();
                 let mut score = name_score;
@@ -781,7 +926,8 @@ impl Index {
                     score = 1.0;
                 }
                 let score = round4(score.clamp(0.0, 1.0));
-                (score >= opts.threshold).then_some((score, ei, vi, scored, name_score, quals))
+                (score >= opts.threshold)
+                    .then_some((score, ei, vi, scored, name_score, quals, by_legal))
             })
             .collect();
         let key = |ei: u32| {
@@ -800,16 +946,17 @@ impl Index {
         // Explanations only for what is returned.
         scored
             .into_iter()
-            .map(|(score, ei, vi, s, name_score, quals)| {
+            .map(|(score, ei, vi, s, name_score, quals, by_legal)| {
                 let entry = &self.entries[ei as usize];
                 let v = &self.variants[vi as usize];
+                let qn = by_legal.map_or(&qn, |r| &legal[r].0);
                 Match {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
                     name: v.name.clone(),
                     primary_name: entry.primary_name.clone(),
                     score,
-                    explanation: self.explain(&qn, v, s, name_score, quals),
+                    explanation: self.explain(qn, v, s, name_score, quals),
                     entry: ei,
                 }
             })
@@ -825,15 +972,31 @@ impl Index {
             .get(entry as usize + 1)
             .map(|n| n.first_variant)
             .unwrap_or(self.variants.len() as u32);
-        let qn = prepare_query(&q.name, &|f| self.by_key.contains_key(f), true);
-        let mut best: Option<(u32, Scored)> = None;
+        let known = |f: &str| self.by_key.contains_key(f);
+        let qn = prepare_query(&q.name, &known, true);
+        let mut legal = self.legal_readings(&q.name, &qn, true);
+        let mut best: Option<(u32, Scored, Option<usize>)> = None;
         for vi in e.first_variant..end {
-            let s = self.score_variant(&qn, &self.variants[vi as usize], None, f64::NEG_INFINITY);
-            if best.as_ref().is_none_or(|(_, b)| s.score > b.score) {
-                best = Some((vi, s));
+            let v = &self.variants[vi as usize];
+            let mut s = self.score_variant(&qn, v, None, f64::NEG_INFINITY);
+            let mut by_legal = None;
+            for (r, (ln, forms)) in legal.iter().enumerate() {
+                if forms.iter().all(|id| v.toks.contains(id)) {
+                    let l = self.score_variant(ln, v, None, f64::NEG_INFINITY);
+                    if l.score > s.score {
+                        (s, by_legal) = (l, Some(r));
+                    }
+                }
+            }
+            if best.as_ref().is_none_or(|(_, b, _)| s.score > b.score) {
+                best = Some((vi, s, by_legal));
             }
         }
-        let (vi, scored) = best?;
+        let (vi, scored, by_legal) = best?;
+        let qn = match by_legal {
+            Some(r) => legal.swap_remove(r).0,
+            None => qn,
+        };
         let name_score = scored.score;
         let mut score = name_score;
         let mut quals = Vec::new();
@@ -848,6 +1011,29 @@ impl Index {
             explanation: self.explain(&qn, v, scored, name_score, quals),
             entry,
         })
+    }
+
+    /// The legal-form readings of a query ([`prepare_query_legal`]), each with the vocabulary tokens a list name
+    /// must carry for it to count (the words of the legal form read); none when no list name has those words.
+    fn legal_readings(
+        &self,
+        raw: &str,
+        qn: &PreparedName,
+        roman_keys: bool,
+    ) -> Vec<(PreparedName, Vec<u32>)> {
+        let known = |f: &str| self.by_key.contains_key(f);
+        prepare_query_legal(raw, qn, &known, roman_keys)
+            .into_iter()
+            .filter_map(|ln| {
+                let forms = ln
+                    .legal_slips
+                    .iter()
+                    .flat_map(|a| legal_form_words(a))
+                    .map(|w| self.by_key.get(*w).copied())
+                    .collect::<Option<Vec<u32>>>()?;
+                Some((ln, forms))
+            })
+            .collect()
     }
 
     /// Index of the entry with this list label and source id.
@@ -889,30 +1075,50 @@ impl Index {
                 if let Some(c) = s.expansions.get(&ckey) {
                     cache[qi] = Rc::clone(c);
                 } else {
-                    let mut found = FxHashMap::with_capacity_and_hasher(64, Default::default());
-                    let sims = &mut found;
-                    let consider = |id: u32, sims: &mut FxHashMap<u32, (f32, Method)>| {
-                        if let std::collections::hash_map::Entry::Vacant(e) = sims.entry(id) {
-                            let r = tok_sim(qt, &self.vocab[id as usize]);
-                            e.insert(r);
-                        }
-                    };
+                    // Vocabulary tokens considered, with their similarity, deduplicated through `seen` (the
+                    // stamp of this expansion and the position in `list`); only those similar enough go into
+                    // the map kept for the query token.
+                    let mut seen = std::mem::take(&mut s.seen);
+                    if seen.len() != self.vocab.len() {
+                        seen = vec![(0, 0); self.vocab.len()];
+                    }
+                    s.stamp = s.stamp.wrapping_add(1);
+                    if s.stamp == 0 {
+                        seen.fill((0, 0));
+                        s.stamp = 1;
+                    }
+                    let stamp = s.stamp;
+                    let mut list = std::mem::take(&mut s.considered);
+                    list.clear();
+                    let slot =
+                        |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
+                            let e = &mut seen[id as usize];
+                            if e.0 != stamp {
+                                *e = (stamp, list.len() as u32);
+                                list.push((id, tok_sim(qt, &self.vocab[id as usize])));
+                            }
+                            seen[id as usize].1 as usize
+                        };
+                    let consider =
+                        |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
+                            slot(id, seen, list);
+                        };
                     if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
-                        consider(id, sims);
+                        consider(id, &mut seen, &mut list);
                     }
                     if let Some(g) = qt.group {
                         for &id in self.by_group.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     if qt.skel.len() >= 2 || qt.script.is_abjad() && !qt.skel.is_empty() {
                         for &id in self.by_skel.get(&qt.skel).map(Vec::as_slice).unwrap_or(&[]) {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     self.trigram_candidates(&qt.form, s);
                     for &id in &s.tri_out {
-                        consider(id, sims);
+                        consider(id, &mut seen, &mut list);
                     }
                     // A name written in Cyrillic letters: compare its rendering-neutral form too (дж / j,
                     // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
@@ -924,11 +1130,11 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                         self.trigram_candidates(&canon, s);
                         for &id in &s.tri_out {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     let ql = qt.form.len();
@@ -943,8 +1149,19 @@ impl Index {
                             .unwrap_or(&[])
                         {
                             if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
+                        }
+                    }
+                    // The `abd` element (list names read Abdul, Abdel, ... as `abd`) and a slip of one of its
+                    // written forms ("abul" for Abdul), either way.
+                    if qt.form == "abd" {
+                        for &id in &self.abd_slips {
+                            consider(id, &mut seen, &mut list);
+                        }
+                    } else if !qt.script.is_abjad() && abd_slip(&qt.form) {
+                        if let Some(&id) = self.by_key.get("abd") {
+                            consider(id, &mut seen, &mut list);
                         }
                     }
                     // One inserted, deleted or transposed letter (tokens of up to DELETE_KEY_MAX letters): the
@@ -960,7 +1177,7 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            consider(id, sims);
+                            consider(id, &mut seen, &mut list);
                         }
                         let mut key = String::with_capacity(ql);
                         for d in 0..ql {
@@ -972,7 +1189,7 @@ impl Index {
                             key.push_str(&qt.form[..d]);
                             key.push_str(&qt.form[d + 1..]);
                             if let Some(&id) = self.by_key.get(key.as_str()) {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
                             for &id in self
                                 .deletes
@@ -980,7 +1197,7 @@ impl Index {
                                 .map(Vec::as_slice)
                                 .unwrap_or(&[])
                             {
-                                consider(id, sims);
+                                consider(id, &mut seen, &mut list);
                             }
                         }
                     }
@@ -993,16 +1210,22 @@ impl Index {
                         };
                         for &k in &keys {
                             for id in self.roman_tokens(k) {
-                                let e = sims
-                                    .entry(id)
-                                    .or_insert_with(|| tok_sim(qt, &self.vocab[id as usize]));
+                                let at = slot(id, &mut seen, &mut list);
+                                let e = &mut list[at].1;
                                 if e.0 < ROMAN_SIM {
                                     *e = (ROMAN_SIM, Method::Romanisation);
                                 }
                             }
                         }
                     }
-                    sims.retain(|_, (sim, _)| *sim >= MIN_TOKEN_SIM);
+                    let kept = list.iter().filter(|(_, (sim, _))| *sim >= MIN_TOKEN_SIM);
+                    let mut found: TokenSims = FxHashMap::with_capacity_and_hasher(
+                        kept.clone().count(),
+                        Default::default(),
+                    );
+                    found.extend(kept.copied());
+                    s.seen = seen;
+                    s.considered = list;
                     if s.expansions.len() >= EXPANSION_CACHE {
                         s.expansions.clear();
                     }
@@ -1042,6 +1265,36 @@ impl Index {
                         }
                         *a += qsum.max(1.0);
                     }
+                }
+            }
+            // One slip in the whole name: the query's compact form or one of its one-letter deletions equals a
+            // list compact form or one of its one-letter deletions (by hash; scoring decides).
+            let qc = qn.compact.as_bytes();
+            if qc.len() + 1 >= COMPACT_SLIP_MIN && qn.compact.is_ascii() {
+                deletion_hashes(qc, &mut s.slip_hashes);
+                s.slips.clear();
+                for (d, &h) in s.slip_hashes.iter().enumerate() {
+                    if d > 0 && d < qc.len() && qc[d] == qc[d - 1] {
+                        continue;
+                    }
+                    let slot = (h >> 16) as usize;
+                    let keys = &self.compact_deletes
+                        [self.compact_slots[slot] as usize..self.compact_slots[slot + 1] as usize];
+                    for &(x, vi) in keys {
+                        if x == h {
+                            s.slips.push(vi);
+                        }
+                    }
+                }
+                s.slips.sort_unstable();
+                s.slips.dedup();
+                let credit = qsum.max(1.0) * MIN_TOKEN_SIM;
+                for &vi in &s.slips {
+                    let a = &mut s.acc[vi as usize];
+                    if *a == 0.0 {
+                        s.touched.push(vi);
+                    }
+                    *a += credit;
                 }
             }
             if qn.compact.len() >= 6 {
@@ -1253,9 +1506,13 @@ impl Index {
                 score *= SINGLE_TOKEN_FACTOR;
                 factors.push(Factor::SingleName);
             }
+            // (A particle or organisation word of the query standing for a name by a slip, "ibn" for Ibnu, is
+            // no evidence by itself.)
             let distinctive = pairs.iter().any(|&(q, l)| {
-                qn.tokens[q].form.chars().count() >= MIN_DISTINCTIVE_CHARS
-                    && self.vocab[v.toks[l] as usize].form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                let (qt, lt) = (&qn.tokens[q], &self.vocab[v.toks[l] as usize]);
+                qt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                    && lt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
+                    && (qt.class == TokenClass::Name || lt.class != TokenClass::Name)
             });
             // A full-name match, or a person's given and family name matched exactly with only middle names
             // left out ("Ri Ho" for "Ri Won Ho"), counts however short the names.
@@ -1288,10 +1545,13 @@ impl Index {
                 // The letter-count difference bounds the edit distance from below: most pairs are ruled out
                 // without the quadratic Levenshtein table.
                 let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
-                let c = if bag_distance(qc, lc) as f64 > 0.15005 * a.max(b) as f64 {
+                // Similarities that round to 0.85 or more are at most this many edits apart.
+                let k = (0.15005 * a.max(b) as f64) as usize;
+                let c = if bag_distance(qc, lc) > k {
                     0.0
                 } else {
-                    round4(levenshtein_sim(qc, lc))
+                    edit_distance_within(qc, lc, k)
+                        .map_or(0.0, |d| round4(1.0 - d as f64 / a.max(b) as f64))
                 };
                 if c >= 0.85 && c > best.score {
                     best = Scored {
@@ -2193,6 +2453,62 @@ mod tests {
         );
     }
 
+    /// Issue 15: slips that change what a word is read as or how a name splits into words.
+    #[test]
+    fn slips_that_change_a_word_or_the_split() {
+        let e = |id: &str, kind, name: &str| entry(id, kind, &[name], &[], &[]);
+        let snap = ListSnapshot {
+            format: ListFormat::UnScXml,
+            source: None,
+            version: "sha256:test".into(),
+            published: None,
+            entries: vec![
+                e("O1", EntityKind::Organization, "BM PROEKT, OOO"),
+                // "OO" and "PO" are words of list names, so the query keeps them as name words.
+                e("O2", EntityKind::Organization, "OO PO TRADING HOUSE"),
+                e("R1", EntityKind::Organization, "JSC RUSELECTRONICS"),
+                e("A1", EntityKind::Person, "ABDUL WAHED SHAFIQ"),
+                e("T1", EntityKind::Person, "THOYIB, Ibnu"),
+                e("V1", EntityKind::Person, "ALEXIS VLACHOS"),
+                e("E1", EntityKind::Person, "IHSAN ELASHI"),
+            ],
+        };
+        let ix = Index::build(&[("un-sc-xml".into(), snap)]);
+        for (q, id, method) in [
+            // A legal form one letter short, read as the form by a list name that carries it.
+            ("BM PROEKT, OO", "O1", Some("exact")),
+            // A written abd element one letter short.
+            ("ABUL WAHED SHAFIQ", "A1", Some("one-edit")),
+            // A given name misspelt into a particle.
+            ("Thoyib, Ibn", "T1", Some("one-edit")),
+            // A legal form one letter short at the start.
+            ("SC RUSELECTRONICS", "R1", Some("exact")),
+            // A slip that changes how the name splits ("ALEXIS" is read as al + exis, "ALEXS" is not): found
+            // through the whole name without spaces.
+            ("ALEXS VLACHOS", "V1", None),
+        ] {
+            let m = top(&ix, &Query::name(q).unwrap()).unwrap_or_else(|| panic!("{q}: no match"));
+            assert_eq!(m.source_id, id, "{q}");
+            match method {
+                Some(method) => assert!(
+                    m.explanation.tokens.iter().any(|t| t.method == method),
+                    "{q}: {:?}",
+                    m.explanation
+                ),
+                None => assert_eq!(m.explanation.comparison, "latin-compact", "{q}"),
+            }
+        }
+        // The legal-form reading shows the form it read.
+        let m = top(&ix, &Query::name("BM PROEKT, OO").unwrap()).unwrap();
+        assert!(
+            m.explanation.tokens.iter().any(|t| t.query == "liability"),
+            "{:?}",
+            m.explanation
+        );
+        // A particle standing for a name is no evidence alone: an initial and "ash" do not make Ihsan Elashi.
+        assert!(top(&ix, &Query::name("I. ASH").unwrap()).is_none());
+    }
+
     /// Issue 15: one name in two romanisation systems of its family (Korean RR / McCune–Reischauer / common,
     /// pinyin / Wade–Giles, English / French / German renderings of Russian and Arabic names), and names written
     /// in their original script against list entries that have only a Latin name.
@@ -2469,6 +2785,24 @@ mod tests {
                 ((x * 10_000.0).round() / 10_000.0).to_bits()
             );
         }
+    }
+
+    #[test]
+    fn deletion_hashes_are_hashes_of_deletions() {
+        let (mut all, mut one) = (Vec::new(), Vec::new());
+        for w in ["ruselectronics", "ab", "a", "oobmproekt", "aaab"] {
+            let b = w.as_bytes();
+            deletion_hashes(b, &mut all);
+            assert_eq!(all.len(), b.len() + 1);
+            for d in 0..b.len() {
+                let del = [&b[..d], &b[d + 1..]].concat();
+                deletion_hashes(&del, &mut one);
+                assert_eq!(all[d], one[del.len()], "{w} without {d}");
+            }
+        }
+        deletion_hashes(b"abc", &mut all);
+        deletion_hashes(b"abd", &mut one);
+        assert_ne!(all[3], one[3]);
     }
 
     #[test]

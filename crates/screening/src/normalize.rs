@@ -75,6 +75,9 @@ pub struct PreparedName {
     /// For a name written "SURNAME, Given Names": the index of the first surname token in `tokens` (after
     /// reordering, the surname comes last).
     pub surname_from: Option<usize>,
+    /// For the legal-form reading of a query ([`prepare_query_legal`]): the legal-form abbreviations its words
+    /// were read as.
+    pub legal_slips: Vec<&'static str>,
 }
 
 impl PreparedName {
@@ -184,6 +187,18 @@ fn mistyped_abd(form: &str) -> bool {
         })
 }
 
+/// Whether a word is one inserted, deleted, doubled or transposed letter from a written form of the `abd`
+/// element ("abul" / "abdul", "abdle" / "abdel"), which name preparation reads as `abd`: the scorer compares
+/// such a word with `abd` as with the form it is a slip of. (Unlike [`mistyped_abd`], which reads the word as
+/// `abd` outright, this keeps names such as Abul, a form of Abu al-, as they are.)
+pub(crate) fn abd_slip(form: &str) -> bool {
+    form.len() >= 4
+        && form.len() <= 7
+        && ABD_PREFIXES
+            .iter()
+            .any(|p| p.len() >= 5 && one_edit(form.as_bytes(), p.as_bytes()))
+}
+
 /// Arabic article written together with the name ("Alshabaab", "Elhamri") is split as "al-Shabaab" is:
 /// `al` / `el` followed by at least four letters, unless the word is a known name (Alexander, Elizabeth). The
 /// same rule applies to list names, so a word such as "Alberto" splits alike on both sides.
@@ -234,7 +249,7 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
 
 /// Prepare a raw name for comparison, with the romanisation keys of its name tokens ([`Token::roman`]).
 pub fn prepare(raw: &str) -> PreparedName {
-    prepare_with(raw, true, None)
+    prepare_with(raw, true, None, None)
 }
 
 /// Prepare a query name. Unless `roman_keys`, [`Token::roman`] is left empty: token expansions are looked up in
@@ -244,10 +259,79 @@ pub fn prepare(raw: &str) -> PreparedName {
 /// is read as that word, and so is one a slip from a generic organisation word or a particle ("grop", "holing",
 /// "teh", "nad"): a misspelt legal form or organisation word must not become a name word that matches nothing.
 pub fn prepare_query(raw: &str, known: &dyn Fn(&str) -> bool, roman_keys: bool) -> PreparedName {
-    prepare_with(raw, roman_keys, Some(known))
+    prepare_with(raw, roman_keys, Some(known), None)
 }
 
-fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) -> PreparedName {
+/// The legal-form reading of a query whose first or last word is one inserted, deleted, doubled or transposed
+/// letter from a legal-form abbreviation but also a word of some list name, so that [`prepare_query`] keeps it
+/// as a name word ("BM PROEKT, OO", "RUSGIDRO, PO", "BANK GPB JCS", "INFOCOM CORPORATION, NIC"): that word read
+/// as the abbreviation ([`PreparedName::legal_slips`] names which), one reading per legal form the word may
+/// stand for ("OO": OOO or OAO). Empty when no such word is at either end of `qn`, the query as
+/// [`prepare_query`] prepared it. The caller compares a reading only with list names that carry its legal form
+/// (where the rest of the name supports it) and keeps the best score.
+pub fn prepare_query_legal(
+    raw: &str,
+    qn: &PreparedName,
+    known: &dyn Fn(&str) -> bool,
+    roman_keys: bool,
+) -> Vec<PreparedName> {
+    let n = qn.tokens.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let mut readings: Vec<PreparedName> = Vec::new();
+    let mut forms: Vec<&[&str]> = Vec::new();
+    for t in [&qn.tokens[0], &qn.tokens[n - 1]] {
+        if t.class != TokenClass::Name || t.script != Script::Latin {
+            continue;
+        }
+        for a in abbreviation_slips(&t.form) {
+            let words = legal_form_words(a);
+            if forms.contains(&words) {
+                continue;
+            }
+            forms.push(words);
+            let p = prepare_with(raw, roman_keys, Some(known), Some(a));
+            if !p.legal_slips.is_empty() {
+                readings.push(p);
+            }
+        }
+    }
+    readings
+}
+
+/// The legal-form abbreviations a word of 2 to 5 letters is one inserted, deleted, doubled or transposed letter
+/// from (not the abbreviation itself).
+fn abbreviation_slips(form: &str) -> impl Iterator<Item = &'static str> + '_ {
+    let f = form.as_bytes();
+    LEGAL_ABBREVIATIONS
+        .iter()
+        .filter(move |w| (2..=5).contains(&f.len()) && one_edit(f, w.as_bytes()))
+        .copied()
+}
+
+/// The words a legal-form abbreviation stands for after [`prepare`] ("ooo" → limited liability company; "fze",
+/// which is not folded, → itself).
+pub fn legal_form_words(abbreviation: &str) -> &'static [&'static str] {
+    LEGAL_FORMS
+        .iter()
+        .find(|(words, _)| words.len() == 1 && words[0] == abbreviation)
+        .map(|(_, canonical)| *canonical)
+        .or_else(|| {
+            LEGAL_ABBREVIATIONS
+                .iter()
+                .find(|w| **w == abbreviation)
+                .map(std::slice::from_ref)
+        })
+        .unwrap_or(&[])
+}
+
+fn prepare_with(
+    raw: &str,
+    roman: bool,
+    known: Option<&dyn Fn(&str) -> bool>,
+    legal: Option<&'static str>,
+) -> PreparedName {
     let cleaned = clean(raw);
     // Pieces of the given names of a name written "SURNAME, Given Names" (they come first after reordering).
     let mut given_pieces = None;
@@ -255,10 +339,11 @@ fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) ->
     let text = match cleaned.split_once(',') {
         Some((a, b)) if !b.contains(',') && !a.trim().is_empty() && !b.trim().is_empty() => {
             let tail = pieces(b);
-            if tail
-                .iter()
-                .all(|p| token_class(&fold_latin(p)) != TokenClass::Name)
-            {
+            if tail.iter().all(|p| {
+                let f = fold_latin(p);
+                token_class(&f) != TokenClass::Name
+                    || legal.is_some_and(|a| one_edit(f.as_bytes(), a.as_bytes()))
+            }) {
                 format!("{a} {b}")
             } else {
                 given_pieces = Some(tail.len());
@@ -267,19 +352,34 @@ fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) ->
         }
         _ => cleaned,
     };
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut original = Vec::new();
     let mut original_script = None;
     // Tokens of the given names, as they would be prepared alone (pieces split at spaces, so the given names'
     // pieces are the first ones and give the same tokens as on their own).
     let mut given_tokens: Option<Vec<Token>> = None;
+    // Every word as written (legal forms not yet expanded, Latin words not split into article or `abd` and
+    // name), without spaces: a stray space or a missing one ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping",
+    // "TradingCo" / "Trading Co") leaves it unchanged, and so does a slip that changes how a word splits
+    // ("kAbdoulaye" / "Abdoulaye", "Abdulalh" / "Abdullah"). Tokens from `compact_upto` on are not in it yet.
+    let mut compact = String::new();
+    let mut compact_upto = 0;
     for (pi, p) in pieces(&text).into_iter().enumerate() {
+        tokens[compact_upto..]
+            .iter()
+            .for_each(|t| compact.push_str(&t.form));
+        compact_upto = tokens.len();
         if given_pieces == Some(pi) {
             given_tokens = Some(tokens.clone());
         }
         let script = token_script(&p);
         match script {
-            Script::Latin => push_latin(fold_latin(&p), script, &mut tokens),
+            Script::Latin => {
+                let f = fold_latin(&p);
+                compact.push_str(&f);
+                push_latin(f, script, &mut tokens);
+                compact_upto = tokens.len();
+            }
             Script::Arabic => {
                 original.push(p.clone());
                 original_script.get_or_insert(script);
@@ -339,11 +439,26 @@ fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) ->
             }
         }
     }
-    // Every word as written (legal forms not yet expanded), without spaces: a stray space or a missing one
-    // ("Jin Ping" / "Jinping", "Shipp ing" / "Shipping", "TradingCo" / "Trading Co") leaves it unchanged.
-    let compact = tokens.iter().map(|t| t.form.as_str()).collect::<String>();
+    tokens[compact_upto..]
+        .iter()
+        .for_each(|t| compact.push_str(&t.form));
+    let mut legal_slips = Vec::new();
     if let Some(known) = known {
         correct_legal_slips(&mut tokens, known);
+        if let Some(a) = legal {
+            // The legal-form reading: a known word at either end read as the abbreviation it is one slip from.
+            let n = tokens.len();
+            for i in [0, n.saturating_sub(1)] {
+                let t = &tokens[i];
+                if n < 2 || t.class != TokenClass::Name || t.script != Script::Latin {
+                    continue;
+                }
+                if one_edit(t.form.as_bytes(), a.as_bytes()) && legal_slips.is_empty() {
+                    tokens[i] = Token::new(a.to_string(), Script::Latin);
+                    legal_slips.push(a);
+                }
+            }
+        }
     }
     fold_legal_forms(&mut tokens);
     fold_numbers(&mut tokens);
@@ -371,6 +486,7 @@ fn prepare_with(raw: &str, roman: bool, known: Option<&dyn Fn(&str) -> bool>) ->
         compact_roman,
         compact,
         surname_from,
+        legal_slips,
     }
 }
 

@@ -72,27 +72,81 @@ pub fn jw_str(a: &str, b: &str) -> f64 {
     }
 }
 
-/// 1 - Levenshtein distance / length of the longer sequence.
+/// 1 - edit distance / length of the longer sequence, where an edit is an inserted, deleted or substituted
+/// element or a swap of two adjacent ones (Levenshtein with transpositions: the optimal string alignment
+/// distance). A swap is one typing slip, as in [`one_edit`].
 pub fn levenshtein_sim<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     let (la, lb) = (a.len(), b.len());
     if la.max(lb) == 0 {
         return 1.0;
     }
-    let mut row: Vec<usize> = (0..=lb).collect();
+    // Three rows: the one before the previous one is needed for a swap.
+    let mut before: Vec<usize> = vec![0; lb + 1];
+    let mut prev: Vec<usize> = (0..=lb).collect();
+    let mut row: Vec<usize> = vec![0; lb + 1];
     for i in 1..=la {
-        let mut prev = row[0];
         row[0] = i;
         for j in 1..=lb {
-            let cur = row[j];
-            row[j] = if a[i - 1] == b[j - 1] {
-                prev
+            let mut d = if a[i - 1] == b[j - 1] {
+                prev[j - 1]
             } else {
-                1 + prev.min(row[j]).min(row[j - 1])
+                1 + prev[j - 1].min(prev[j]).min(row[j - 1])
             };
-            prev = cur;
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            row[j] = d;
         }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut row);
     }
-    1.0 - row[lb] as f64 / la.max(lb) as f64
+    1.0 - prev[lb] as f64 / la.max(lb) as f64
+}
+
+/// The edit distance of [`levenshtein_sim`] (with swaps of adjacent elements) when it is at most `k`, else
+/// `None`: only the cells within `k` of the diagonal are computed, and the search stops as soon as a whole row
+/// exceeds `k`, so a near-miss of a long name costs O(length · k), not O(length²).
+pub fn edit_distance_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > k {
+        return None;
+    }
+    let inf = k + 1;
+    // Rows i-2, i-1 and i; cells outside the band hold `inf`.
+    let mut before = vec![inf; lb + 1];
+    let mut prev: Vec<usize> = (0..=lb).map(|j| if j <= k { j } else { inf }).collect();
+    let mut row = vec![inf; lb + 1];
+    for i in 1..=la {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(lb);
+        row[0] = if i <= k { i } else { inf };
+        if lo > 1 {
+            row[lo - 1] = inf;
+        }
+        let mut best = row[0];
+        for j in lo..=hi {
+            let mut d = if a[i - 1] == b[j - 1] {
+                prev[j - 1]
+            } else {
+                1 + prev[j - 1].min(prev[j]).min(row[j - 1])
+            };
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            let d = d.min(inf);
+            row[j] = d;
+            best = best.min(d);
+        }
+        if hi < lb {
+            row[hi + 1] = inf;
+        }
+        if best > k {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut row);
+    }
+    (prev[lb] <= k).then_some(prev[lb])
 }
 
 /// Whether two sequences are one inserted (or deleted, or doubled) element, or one swap of adjacent elements,
@@ -132,6 +186,38 @@ mod tests {
         assert_eq!(jaro_winkler(b"", b"abc"), 0.0);
         assert_eq!(jaro_winkler(b"abc", b"abc"), 1.0);
         assert!((levenshtein_sim(b"kitten", b"sitting") - (1.0 - 3.0 / 7.0)).abs() < 1e-9);
+        // A swap of adjacent letters is one edit, a swap of letters further apart two.
+        assert!((levenshtein_sim(b"abdelrazaq", b"abderlazaq") - 0.9).abs() < 1e-9);
+        assert!((levenshtein_sim(b"abcd", b"dbca") - 0.5).abs() < 1e-9);
+        // The banded distance agrees with the full one whenever it is within the band.
+        let words: &[&[u8]] = &[
+            b"abdelrazaq",
+            b"abderlazaq",
+            b"kitten",
+            b"sitting",
+            b"ruselectronics",
+            b"jscruselectronics",
+            b"abc",
+            b"",
+            b"bmproektooo",
+            b"oobmproekt",
+            b"alexisvlachos",
+            b"alexsvlachos",
+            b"badulhai",
+            b"abdulhai",
+            b"aaaa",
+            b"aaaaaaaaab",
+        ];
+        for a in words {
+            for b in words {
+                let full =
+                    ((1.0 - levenshtein_sim(a, b)) * a.len().max(b.len()) as f64).round() as usize;
+                for k in 0..12 {
+                    let want = (full <= k).then_some(full);
+                    assert_eq!(edit_distance_within(a, b, k), want, "{a:?} {b:?} {k}");
+                }
+            }
+        }
         let long = vec![b'a'; 200];
         assert_eq!(jaro_winkler(&long, &long), 1.0);
         assert!(jw_str("путин", "путін") > 0.85);
