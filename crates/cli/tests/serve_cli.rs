@@ -222,7 +222,7 @@ async fn the_expiry_job_expires_licences_past_their_validity_and_no_other() {
     let store = store::Store::connect(&url)
         .await
         .expect("open the database");
-    let today = chrono::Utc::now().date_naive();
+    let today = app::today();
     let (day_before, day_after) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
     let before = licences(&store).await;
     let due: Vec<&String> = before

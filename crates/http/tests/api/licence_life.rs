@@ -119,7 +119,7 @@ async fn documents_answered_on_a_marketing_case_are_kept(b: Backend) {
 async fn export_licence_is_bounded_by_and_flagged_with_its_marketing_licence(b: Backend) {
     let t = TestApp::start(b).await;
     let w = t.world().await;
-    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(90)).to_string();
+    let until = (app::today() + chrono::Duration::days(90)).to_string();
     let ml = issued_ml(
         &t,
         &w,

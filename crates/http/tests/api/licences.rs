@@ -23,7 +23,7 @@ fn keys(t: &TestApp) -> licence::KeySet {
 }
 
 fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    app::today()
 }
 
 async fn issued_ml(t: &TestApp, w: &World, conditions: Value) -> (String, Value) {

@@ -34,7 +34,7 @@ pub(crate) async fn issued(
 fn obligation() -> Value {
     json!([{"type": "reporting-obligation", "every_months": 6, "text": "report deployments",
         "attestations": ["No transfer to third parties", "Audit logging enabled"], "max_targets": 50},
-        {"type": "valid-until", "date": (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string()}])
+        {"type": "valid-until", "date": (app::today() + chrono::Duration::days(400)).to_string()}])
 }
 
 async fn reporting_obligations_are_opened_at_issue_and_reported_on(b: Backend) {

@@ -90,7 +90,7 @@ async fn stage_preview_publish(b: Backend) {
         )
         .await;
     assert_eq!(r.problem(422)["field"], "effective_from");
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = app::today().to_string();
     let published = t
         .post(
             &w.policy_admin,
@@ -164,7 +164,7 @@ async fn a_version_published_for_a_future_date_does_not_apply_before_it(b: Backe
         .await
         .ok();
     let sid = staged["id"].as_str().unwrap();
-    let today = chrono::Utc::now().date_naive();
+    let today = app::today();
     let from = today + chrono::Days::new(3);
     let published = t
         .post(

@@ -67,11 +67,7 @@ pub(super) async fn policy_stage_preview_publish(b: Backend) {
         .await;
     assert_eq!(past.status, 400);
     assert!(error_summary(&past.body).contains(&format!("#effective-{id}")));
-    let today = chrono::Utc::now()
-        .date_naive()
-        .succ_opt()
-        .unwrap()
-        .to_string();
+    let today = app::today().succ_opt().unwrap().to_string();
     let published = t
         .post(
             &format!("/policy/versions/{id}/publish"),
