@@ -1938,8 +1938,7 @@ impl App {
     }
 
     /// The store filter of work queue `name` for `who` (states, assignment, the adviser's own review kind);
-    /// the queue's other conditions are checked on each case ([`App::queue_filtered`]) or by tags
-    /// ([`App::queue_counts`]).
+    /// [`App::queue_store_filter`] adds the queue's own condition.
     fn queue_filter(&self, who: &Principal, name: &str) -> AppResult<Filter> {
         who.require(
             &[Role::Officer, Role::Auditor, Role::Adviser],
@@ -2003,23 +2002,30 @@ impl App {
     /// COUNT over the queue's conditions (the case index tags and the overdue day, [`App::due_on`]) rather
     /// than by reading the cases: the numbers [`App::queue`] lists.
     pub async fn queue_counts(&self, who: &Principal, names: &[&str]) -> AppResult<Vec<usize>> {
-        let today = self.today().to_string();
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            let mut filter = self.queue_filter(who, name)?;
-            match *name {
-                "awaiting-advice" => filter.tags.push("awaiting-advice".into()),
-                "overdue" => filter.due_by = Some(today.clone()),
-                "screening" => filter.tags.push("hit:open".into()),
-                "flagged" => filter.tags.push("flagged".into()),
-                "denials" => filter.tags.push("denial-match".into()),
-                _ => {}
-            }
-            let filter = who.list_filter(Kind::Case, filter)?;
+            let filter = who.list_filter(Kind::Case, self.queue_store_filter(who, name)?)?;
             let n = self.store.count(CASE, &filter).await?;
             out.push(usize::try_from(n).unwrap_or(0));
         }
         Ok(out)
+    }
+
+    /// Every condition of work queue `name` as a store filter: [`App::queue_filter`] and the queue's own
+    /// condition as a case index tag (`awaiting-advice`, `hit:open`, `flagged`, `denial-match`) or the
+    /// overdue day ([`App::due_on`]), so that the store finds a queue's cases through its indexes, however few
+    /// of the stored cases are in it.
+    fn queue_store_filter(&self, who: &Principal, name: &str) -> AppResult<Filter> {
+        let mut filter = self.queue_filter(who, name)?;
+        match name {
+            "awaiting-advice" => filter.tags.push("awaiting-advice".into()),
+            "overdue" => filter.due_by = Some(self.today().to_string()),
+            "screening" => filter.tags.push("hit:open".into()),
+            "flagged" => filter.tags.push("flagged".into()),
+            "denials" => filter.tags.push("denial-match".into()),
+            _ => {}
+        }
+        Ok(filter)
     }
 
     /// Work queues. Officers and auditors: unassigned, mine, awaiting-advice, overdue, screening (open hits),
@@ -2045,7 +2051,10 @@ impl App {
         overdue_only: bool,
         page: &Page,
     ) -> AppResult<Paged<QueueEntry>> {
-        let mut filter = self.queue_filter(who, name)?;
+        let mut filter = self.queue_store_filter(who, name)?;
+        if overdue_only {
+            filter.due_by = Some(self.today().to_string());
+        }
         let extra = self.case_filter(f)?;
         if !extra.states.is_empty() {
             filter.states = if filter.states.is_empty() {
@@ -2070,24 +2079,9 @@ impl App {
         filter.reference = extra.reference.or(filter.reference);
         filter.text = extra.text.or(filter.text);
         let filter = who.list_filter(Kind::Case, filter)?;
-        let in_queue = |r: &Record<CaseBody>| match name {
-            "awaiting-advice" => r.body.advice.iter().any(|a| a.advice.is_none()),
-            "overdue" => self.case_view(r.clone()).is_ok_and(|c| c.overdue),
-            "screening" => r.body.screening.iter().any(|h| h.status == "open"),
-            "flagged" => !r.body.flags.is_empty(),
-            "denials" => {
-                !r.body.denial_matches.is_empty()
-                    && r.state.parse::<CaseState>().is_ok_and(|s| s.is_open())
-            }
-            _ => true,
-        };
-        let mut keep = |r: &Record<CaseBody>| {
-            if overdue_only && !self.case_view(r.clone()).is_ok_and(|c| c.overdue) {
-                return false;
-            }
-            in_queue(r)
-        };
-        let cases = page_of(&self.store, CASE, filter, page, &mut keep).await?;
+        // The store applies every condition of the queue (its tags and the overdue day): one indexed query a
+        // page, whatever the share of stored cases in the queue.
+        let cases = page_of(&self.store, CASE, filter, page, |_: &Record<CaseBody>| true).await?;
         let mut orgs: std::collections::HashMap<String, String> = Default::default();
         let mut out = Vec::with_capacity(cases.items.len());
         for r in cases.items {
