@@ -1113,11 +1113,59 @@ impl Tx {
     /// when a numbered record is deleted (a count of the stored references handed a deleted draft's successor
     /// a number already taken). The first number taken from a prefix continues after the highest reference
     /// already stored with it (databases from before the counters).
+    ///
+    /// On PostgreSQL a prefix's counter becomes a sequence at its first use (created under that row lock, then
+    /// taken with `nextval`, which holds no lock until commit): writers under one prefix do not wait for each
+    /// other, and a number taken by a transaction that then rolls back is not handed out again (a gap), as on
+    /// SQLite a deleted draft's number is not. SQLite has one writer at a time, so its counter row costs no
+    /// waiting it would not have anyway.
     pub async fn next_number(&mut self, kind: &str, prefix: &str) -> Result<i64> {
         let name = format!("number:{kind}:{prefix}");
+        if self.backend == Backend::Postgres {
+            return self.next_in_sequence(&name, kind, prefix).await;
+        }
+        self.next_counted(&name, kind, prefix).await
+    }
+
+    /// The PostgreSQL path of [`Tx::next_number`]: `nextval` of the prefix's sequence, created (continuing
+    /// after the counter row and the highest stored reference) by the first taker, under the counter row's lock.
+    async fn next_in_sequence(&mut self, name: &str, kind: &str, prefix: &str) -> Result<i64> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let seq: String = format!(
+            "number_{}",
+            digest[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
+            .bind(&seq)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if exists.is_none() {
+            // Under the counter row's lock, one number past every number the counter handed out (and the
+            // highest stored reference). A second first taker waits here for the first to commit, then finds
+            // the sequence made: every number comes from `nextval`, so none is handed out twice.
+            let start = self.next_counted(name, kind, prefix).await?;
+            // The name is hex digits under a fixed prefix: nothing to quote.
+            sqlx::query(&format!(
+                "CREATE SEQUENCE IF NOT EXISTS {seq} START WITH {start}"
+            ))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        let n: i64 = sqlx::query_scalar(&format!("SELECT nextval('{seq}')"))
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n)
+    }
+
+    /// [`Tx::next_number`] by the prefix's counter row in `write_locks`, locked until this transaction ends.
+    async fn next_counted(&mut self, name: &str, kind: &str, prefix: &str) -> Result<i64> {
         if let Some(row) =
             sqlx::query("UPDATE write_locks SET n = n + 1 WHERE name = $1 RETURNING n")
-                .bind(&name)
+                .bind(name)
                 .fetch_optional(&mut *self.tx)
                 .await?
         {
@@ -1140,7 +1188,7 @@ impl Tx {
             "INSERT INTO write_locks (name, n) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET n = write_locks.n + 1 RETURNING n",
         )
-        .bind(&name)
+        .bind(name)
         .bind(stored + 1)
         .fetch_one(&mut *self.tx)
         .await?;

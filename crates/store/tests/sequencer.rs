@@ -73,7 +73,8 @@ async fn change(s: Store, id: String) -> Record<Doc> {
 
 /// PostgreSQL: while one transaction holds a change (and its audit event) to record `a` open, a change to
 /// record `b` and a new record numbered under another prefix commit at once; a change to `a` itself waits
-/// for the first to commit and then sees its version. Before issue 16 every writer took the audit head's row
+/// for the first to commit and then sees its version; numbers under one prefix are taken without waiting for
+/// a transaction that holds one. Before issue 16 every writer took the audit head's row
 /// lock, so the second change waited for the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writers_to_different_records_do_not_wait_for_each_other() {
@@ -103,6 +104,27 @@ async fn writers_to_different_records_do_not_wait_for_each_other() {
         numbered.is_ok(),
         "numbering under another prefix must not wait"
     );
+    // Under one prefix too, once its first number is taken: a transaction holding a number does not make the
+    // next taker wait (before, the prefix's counter row stayed locked until it committed).
+    let take = |s: Store| async move {
+        let mut tx = s.begin().await.unwrap();
+        let n = tx.next_number("doc", "SAME-").await.unwrap();
+        (tx, n)
+    };
+    let (first, one) = take(s.clone()).await;
+    first.commit().await.unwrap();
+    let (holding, two) = take(s.clone()).await;
+    let (next, three) = tokio::time::timeout(Duration::from_secs(10), take(s.clone()))
+        .await
+        .expect(
+            "numbering under the same prefix must not wait for a transaction that holds a number",
+        );
+    assert_eq!((one, two, three), (1, 2, 3));
+    next.commit().await.unwrap();
+    drop(holding); // rolled back: its number 2 is a gap, not handed out again
+    let (last, four) = take(s.clone()).await;
+    last.commit().await.unwrap();
+    assert_eq!(four, 4);
 
     let same = tokio::spawn(change(s.clone(), "a".to_string()));
     tokio::time::sleep(Duration::from_millis(500)).await;
