@@ -185,11 +185,12 @@ async fn write_tags(
     if unique.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..unique.len())
-        .map(|i| format!("($1, ${}, $2)", i + 3))
-        .collect();
+    // Each tag row carries its record's creation time (listing order, migration 0076), read from the record's
+    // row, which exists by now (written before its tags in the same transaction).
+    let rows: Vec<String> = (0..unique.len()).map(|i| format!("(${})", i + 3)).collect();
     let sql = format!(
-        "INSERT INTO record_tags (kind, tag, record_id) VALUES {}",
+        "INSERT INTO record_tags (kind, tag, record_id, created_at) \
+         SELECT $1, v.column1, $2, r.created_at FROM (VALUES {}) AS v, records r WHERE r.id = $2",
         rows.join(", ")
     );
     let mut q = sqlx::query(&sql).bind(kind).bind(id);
@@ -214,21 +215,47 @@ fn like_escape(s: &str) -> String {
 
 /// The query selecting the records of `kind` that `filter` matches, and its bound values.
 fn list_query(kind: &str, filter: &Filter) -> (String, Vec<String>) {
-    let (mut sql, binds) = filter_query(SELECT_RECORD, kind, filter);
-    sql.push_str(" ORDER BY created_at, id");
+    let (mut sql, binds) = filter_query(SELECT_RECORD_R, kind, filter);
+    // With a tag, the listing is read from `record_tags` in its order (`record_tags_order`); both orders are
+    // the record's (created_at, id).
+    if filter.tags.is_empty() {
+        sql.push_str(" ORDER BY r.created_at, r.id");
+    } else {
+        sql.push_str(" ORDER BY t.created_at, t.record_id");
+    }
     if let Some(n) = filter.limit {
         sql.push_str(&format!(" LIMIT {n}"));
     }
     (sql, binds)
 }
 
-/// `select` with the WHERE clause of `filter` over records of `kind`, and its bind values.
+/// `select` (columns of `records r`) with the FROM and WHERE clauses of `filter` over records of `kind`, and
+/// its bind values. The first tag, if any, drives the query: the records of `kind` carrying it are read from
+/// `record_tags` (`t`) in listing order, so that a rare tag costs its few rows and a common one only a page;
+/// further tags are each a lookup in `record_tags`' primary key per record read.
 fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<String>) {
-    let mut sql = format!("{select} WHERE kind = $1");
     let mut binds: Vec<String> = vec![kind.to_string()];
+    let (mut sql, at, id) = match filter.tags.first() {
+        Some(tag) => {
+            binds.push(tag.clone());
+            (
+                format!(
+                    "{select} FROM record_tags t JOIN records r ON r.id = t.record_id \
+                     WHERE t.kind = $1 AND t.tag = $2 AND r.kind = $1"
+                ),
+                "t.created_at",
+                "t.record_id",
+            )
+        }
+        None => (
+            format!("{select} FROM records r WHERE r.kind = $1"),
+            "r.created_at",
+            "r.id",
+        ),
+    };
     if let Some(org) = &filter.org_id {
         binds.push(org.clone());
-        sql.push_str(&format!(" AND org_id = ${}", binds.len()));
+        sql.push_str(&format!(" AND r.org_id = ${}", binds.len()));
     }
     if !filter.states.is_empty() {
         let mut parts = Vec::new();
@@ -236,31 +263,32 @@ fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<Strin
             binds.push(s.clone());
             parts.push(format!("${}", binds.len()));
         }
-        sql.push_str(&format!(" AND state IN ({})", parts.join(", ")));
+        sql.push_str(&format!(" AND r.state IN ({})", parts.join(", ")));
     }
     match &filter.assigned_to {
         Some(Some(u)) => {
             binds.push(u.clone());
-            sql.push_str(&format!(" AND assigned_to = ${}", binds.len()));
+            sql.push_str(&format!(" AND r.assigned_to = ${}", binds.len()));
         }
-        Some(None) => sql.push_str(" AND assigned_to IS NULL"),
+        Some(None) => sql.push_str(" AND r.assigned_to IS NULL"),
         None => {}
     }
-    // Each tag is a lookup in `record_tags`' primary key (kind, tag, record), not a scan of `records.tags`.
-    for tag in &filter.tags {
+    // Each further tag is a lookup in `record_tags`' primary key (kind, tag, record), not a scan of
+    // `records.tags`.
+    for tag in filter.tags.iter().skip(1) {
         binds.push(tag.clone());
         sql.push_str(&format!(
-            " AND id IN (SELECT record_id FROM record_tags WHERE kind = $1 AND tag = ${})",
+            " AND EXISTS (SELECT 1 FROM record_tags x WHERE x.kind = $1 AND x.tag = ${} AND x.record_id = r.id)",
             binds.len()
         ));
     }
-    if let Some(r) = &filter.reference {
-        binds.push(r.clone());
-        sql.push_str(&format!(" AND reference = ${}", binds.len()));
+    if let Some(rf) = &filter.reference {
+        binds.push(rf.clone());
+        sql.push_str(&format!(" AND r.reference = ${}", binds.len()));
     }
     if let Some(t) = &filter.text {
         binds.push(format!("%{}%", like_escape(&t.to_lowercase())));
-        sql.push_str(&format!(" AND search LIKE ${} ESCAPE '\\'", binds.len()));
+        sql.push_str(&format!(" AND r.search LIKE ${} ESCAPE '\\'", binds.len()));
     }
     if let Some(p) = &filter.after {
         binds.push(p.created_at.clone());
@@ -268,13 +296,13 @@ fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<Strin
         binds.push(p.id.clone());
         let i = binds.len();
         sql.push_str(&format!(
-            " AND (created_at > ${c} OR (created_at = ${c} AND id > ${i}))"
+            " AND ({at} > ${c} OR ({at} = ${c} AND {id} > ${i}))"
         ));
     }
     if let Some(d) = &filter.due_by {
         binds.push(d.clone());
         sql.push_str(&format!(
-            " AND due_on IS NOT NULL AND due_on <= ${}",
+            " AND r.due_on IS NOT NULL AND r.due_on <= ${}",
             binds.len()
         ));
     }
@@ -596,7 +624,7 @@ impl Store {
             limit: None,
             ..filter.clone()
         };
-        let (sql, binds) = filter_query("SELECT COUNT(*) AS n FROM records", kind, &filter);
+        let (sql, binds) = filter_query("SELECT COUNT(*) AS n", kind, &filter);
         let mut q = sqlx::query(&sql);
         for b in &binds {
             q = q.bind(b.as_str());
@@ -1671,6 +1699,8 @@ impl Tx {
 }
 
 const SELECT_RECORD: &str = "SELECT id, kind, org_id, state, reference, assigned_to, tags, search, version, body, body_schema, created_at, updated_at FROM records";
+/// The columns of [`SELECT_RECORD`] from `records r`, for queries that join it ([`filter_query`]).
+const SELECT_RECORD_R: &str = "SELECT r.id, r.kind, r.org_id, r.state, r.reference, r.assigned_to, r.tags, r.search, r.version, r.body, r.body_schema, r.created_at, r.updated_at";
 const SELECT_USER: &str =
     "SELECT id, username, role, review_kind, org_id, created_at, disabled, grade FROM users";
 const SELECT_TOKEN: &str =

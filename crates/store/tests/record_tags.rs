@@ -70,6 +70,7 @@ macro_rules! both {
 both!(
     every_write_keeps_the_tag_table_equal_to_the_record,
     a_database_from_before_the_tag_table_is_backfilled,
+    a_tagged_listing_pages_in_listing_order,
 );
 
 async fn every_write_keeps_the_tag_table_equal_to_the_record(b: Backend) {
@@ -145,11 +146,13 @@ async fn a_database_from_before_the_tag_table_is_backfilled(b: Backend) {
     tx.insert(&rec("c", "", 3)).await.unwrap();
     tx.commit().await.unwrap();
     s.close().await;
-    // Back to the schema before migration 75: no tag table, the tags only in `records.tags`.
+    // Back to the schema before migration 75: no tag table, the tags only in `records.tags` (and so none of
+    // migration 76's listing indexes).
     let pool = raw(&db).await;
     for sql in [
         "DROP TABLE record_tags",
-        "DELETE FROM _sqlx_migrations WHERE version = 75",
+        "DROP INDEX records_kind_assigned",
+        "DELETE FROM _sqlx_migrations WHERE version IN (75, 76)",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
@@ -159,4 +162,88 @@ async fn a_database_from_before_the_tag_table_is_backfilled(b: Backend) {
     assert!(rows(&pool, "c").await.is_empty());
     assert_eq!(ids(&s, "doc", &["dest:ru"]).await, ["a", "b"]);
     assert_eq!(ids(&s, "doc", &["hit:open"]).await, ["a"]);
+    // The backfilled rows carry their records' creation times: a page after "a" holds "b".
+    let after_a: Vec<Record<Doc>> = s
+        .list(
+            "doc",
+            &Filter {
+                after: Some(rec("a", "", 1).position()),
+                ..tagged(&["dest:ru"])
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(after_a.len(), 1);
+    assert_eq!(after_a[0].id, "b");
+}
+
+/// A tagged listing is read from `record_tags` in listing order (migration 76): pages follow (created_at, id)
+/// whatever the order of writing, the cursor continues where a page ended, further tags and the other
+/// conditions narrow it, and a count counts the same records.
+async fn a_tagged_listing_pages_in_listing_order(b: Backend) {
+    let db = TestDb::new(b).await;
+    let s = Store::connect(&db.url).await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    // Written out of order; "e" and "f" created at the same time (ordered by id).
+    for (id, tags, n) in [
+        ("f", ",q,x,", 5),
+        ("a", ",q,", 1),
+        ("g", ",x,", 6),
+        ("c", ",q,x,", 3),
+        ("e", ",q,", 5),
+        ("b", ",q,x,", 2),
+        ("h", ",q,", 7),
+    ] {
+        let mut r = rec(id, tags, n);
+        if id == "h" {
+            r.state = "closed".into();
+            r.assigned_to = Some("u1".into());
+        }
+        tx.insert(&r).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let page = |tags: &'static [&'static str], after: Option<&'static str>, limit: u32| {
+        let s = s.clone();
+        async move {
+            let after = after.map(|id| {
+                let n = match id {
+                    "a" => 1,
+                    "b" => 2,
+                    "c" => 3,
+                    "e" | "f" => 5,
+                    _ => 9,
+                };
+                rec(id, "", n).position()
+            });
+            let v: Vec<Record<Doc>> = s
+                .list(
+                    "doc",
+                    &Filter {
+                        after,
+                        limit: Some(limit),
+                        ..tagged(tags)
+                    },
+                )
+                .await
+                .unwrap();
+            v.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page(&["q"], None, 3).await, ["a", "b", "c"]);
+    assert_eq!(page(&["q"], Some("c"), 3).await, ["e", "f", "h"]);
+    assert_eq!(page(&["q"], Some("e"), 10).await, ["f", "h"]);
+    assert_eq!(page(&["q", "x"], None, 10).await, ["b", "c", "f"]);
+    assert_eq!(page(&["x", "q"], Some("b"), 1).await, ["c"]);
+    assert!(page(&["none"], None, 10).await.is_empty());
+    let narrowed = Filter {
+        states: vec!["closed".into()],
+        assigned_to: Some(Some("u1".into())),
+        ..tagged(&["q"])
+    };
+    let v: Vec<Record<Doc>> = s.list("doc", &narrowed).await.unwrap();
+    assert_eq!(v.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["h"]);
+    assert_eq!(s.count("doc", &narrowed).await.unwrap(), 1);
+    assert_eq!(s.count("doc", &tagged(&["q"])).await.unwrap(), 6);
+    assert_eq!(s.count("doc", &tagged(&["q", "x"])).await.unwrap(), 3);
+    assert_eq!(s.count("doc", &tagged(&["none"])).await.unwrap(), 0);
 }
