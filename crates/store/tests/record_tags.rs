@@ -152,6 +152,8 @@ async fn a_database_from_before_the_tag_table_is_backfilled(b: Backend) {
     for sql in [
         "DROP TABLE record_tags",
         "DROP INDEX records_kind_assigned",
+        "DROP INDEX records_kind_org_created",
+        "CREATE INDEX records_kind_org ON records(kind, org_id)",
         "DELETE FROM _sqlx_migrations WHERE version IN (75, 76)",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
