@@ -295,9 +295,9 @@ fn filter_query(select: &str, kind: &str, filter: &Filter) -> (String, Vec<Strin
         let c = binds.len();
         binds.push(p.id.clone());
         let i = binds.len();
-        sql.push_str(&format!(
-            " AND ({at} > ${c} OR ({at} = ${c} AND {id} > ${i}))"
-        ));
+        // A row-value comparison, which both databases answer as a range of the listing index (an `OR` of the
+        // two conditions made PostgreSQL read every earlier row to reach a later page).
+        sql.push_str(&format!(" AND ({at}, {id}) > (${c}, ${i})"));
     }
     if let Some(d) = &filter.due_by {
         binds.push(d.clone());
