@@ -7,6 +7,9 @@
 #   EXAMPLES=50 bash .ci/schemathesis.sh     # a longer run
 #   EXPORTCTL_BIN=target/release/exportctl bash .ci/schemathesis.sh
 #
+# One worker: CPython 3.11 before 3.11.8 can raise "SystemError: AST constructor recursion depth mismatch"
+# when two threads parse at once (cpython#106905), and hypothesis parses its strategies' lambdas while drawing;
+# with two workers that failed a run on a machine with Python 3.11.7, an error in the tool, not in the server.
 # Knobs: EXAMPLES (per operation and phase, default 5), ROLES (demo users, default officer exporter admin),
 # SEED (default 1: the same run every time; set another to explore), MAX_TIME (seconds per role, default 50).
 set -euo pipefail
@@ -61,7 +64,7 @@ for role in $ROLES; do
     --phases examples,coverage,fuzzing \
     --exclude-path '/api/v1/tokens/{id}/revoke' \
     --max-examples "$EXAMPLES" --seed "$SEED" --max-time "$MAX_TIME" \
-    --workers 2 --request-timeout 30 --generation-database none \
+    --workers 1 --request-timeout 30 --generation-database none \
     --no-color --output-truncate true \
     --report junit --report-dir "${REPORT_DIR:-target/schemathesis}/$role" || status=1
 done
