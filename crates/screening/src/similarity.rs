@@ -87,20 +87,36 @@ pub fn levenshtein_sim<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     for i in 1..=la {
         row[0] = i;
         for j in 1..=lb {
-            let mut d = if a[i - 1] == b[j - 1] {
-                prev[j - 1]
-            } else {
-                1 + prev[j - 1].min(prev[j]).min(row[j - 1])
-            };
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(before[j - 2] + 1);
-            }
+            let d = osa_cell(a, b, i, j, &before, &prev, &row);
             row[j] = d;
         }
         std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut row);
     }
     1.0 - prev[lb] as f64 / la.max(lb) as f64
+}
+
+/// Cell (i, j) of the optimal string alignment table from the two rows before it (`before`, `prev`) and the
+/// cells of row i already filled (`row`): a match, an edit, or a swap of adjacent elements.
+fn osa_cell<T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    i: usize,
+    j: usize,
+    before: &[usize],
+    prev: &[usize],
+    row: &[usize],
+) -> usize {
+    let d = if a[i - 1] == b[j - 1] {
+        prev[j - 1]
+    } else {
+        1 + prev[j - 1].min(prev[j]).min(row[j - 1])
+    };
+    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+        d.min(before[j - 2] + 1)
+    } else {
+        d
+    }
 }
 
 /// The edit distance of [`levenshtein_sim`] (with swaps of adjacent elements) when it is at most `k`, else
@@ -125,15 +141,7 @@ pub fn edit_distance_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
         }
         let mut best = row[0];
         for j in lo..=hi {
-            let mut d = if a[i - 1] == b[j - 1] {
-                prev[j - 1]
-            } else {
-                1 + prev[j - 1].min(prev[j]).min(row[j - 1])
-            };
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(before[j - 2] + 1);
-            }
-            let d = d.min(inf);
+            let d = osa_cell(a, b, i, j, &before, &prev, &row).min(inf);
             row[j] = d;
             best = best.min(d);
         }
