@@ -129,16 +129,14 @@ impl App {
             .filter(|s| s.is_open())
             .map(|s| s.as_str().to_string())
             .collect();
-        let cases = self
-            .store
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    states: open,
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let cases = crate::case_store::list(
+            &self.store,
+            &Filter {
+                states: open,
+                ..Default::default()
+            },
+        )
+        .await?;
         if cases.is_empty() {
             return Ok(());
         }
@@ -167,6 +165,7 @@ impl App {
         let advice_conflicts = crate::advice::advice_conflicts(&body);
         Ok(Case {
             advice_conflicts,
+            screening: body.screening.clone(),
             id: r.id,
             reference: r.reference.unwrap_or_default(),
             org_id: r.org_id.unwrap_or_default(),
@@ -438,9 +437,10 @@ impl App {
     ) -> AppResult<Paged<CaseView>> {
         let base = self.case_filter(f)?;
         let filter = who.list_filter(Kind::Case, base)?;
-        page_of(&self.store, CASE, filter, page, |_: &Record<CaseBody>| true)
-            .await?
-            .try_map(|r| self.view_for(who, r))
+        let mut cases =
+            page_of(&self.store, CASE, filter, page, |_: &Record<CaseBody>| true).await?;
+        cases.items = crate::case_store::attach(&self.store, cases.items).await?;
+        cases.try_map(|r| self.view_for(who, r))
     }
 
     /// The store filter for a checked [`CaseFilter`].
@@ -508,9 +508,7 @@ impl App {
         who: &Principal,
         id: &str,
     ) -> AppResult<Record<CaseBody>> {
-        let r = self
-            .store
-            .get::<CaseBody>(CASE, id)
+        let r = crate::case_store::get(&self.store, id)
             .await
             .map_err(not_found("application"))?;
         who.visible(Kind::Case, r)
@@ -538,8 +536,7 @@ impl App {
     {
         let mut tx = self.store.begin().await?;
         // The case's own row lock: changes to one case wait for each other, other writers do not wait.
-        let before = tx
-            .get_for_update::<CaseBody>(CASE, id)
+        let before = crate::case_store::tx_get_for_update(&mut tx, id)
             .await
             .map_err(not_found("application"))?;
         // Customs record shipments against any licence without reading its case (`app::shipments`).
@@ -632,6 +629,13 @@ impl App {
         after.updated_at = now();
         (after.tags, after.search) = case_index(&after.body);
         tx.update(&after).await?;
+        let hits = crate::case_store::write_hits(
+            &mut tx,
+            &after.id,
+            &before.body.screening,
+            &after.body.screening,
+        )
+        .await?;
         tx.set_due_on(
             CASE,
             &after.id,
@@ -659,9 +663,12 @@ impl App {
             CASE,
             id,
             Some(&serde_json::json!({"state": before.state, "version": before.version})),
-            Some(
-                &serde_json::json!({"state": after.state, "version": after.version, "body": after.body}),
-            ),
+            // The hits the change found or decided, which are not part of the body.
+            Some(&if hits.is_empty() {
+                serde_json::json!({"state": after.state, "version": after.version, "body": after.body})
+            } else {
+                serde_json::json!({"state": after.state, "version": after.version, "body": after.body, "screening": hits})
+            }),
             reason,
         );
         tx.commit().await?;
@@ -679,8 +686,7 @@ impl App {
         original: &str,
         variation: &Record<CaseBody>,
     ) -> AppResult<()> {
-        let before = tx
-            .get::<CaseBody>(CASE, original)
+        let before = crate::case_store::tx_get(tx, original)
             .await
             .map_err(not_found("application"))?;
         let current: CaseState = before.state.parse().map_err(AppError::Internal)?;
@@ -916,9 +922,7 @@ impl App {
         // Another organisation's licence or exemption answers exactly like a missing one: references are
         // sequential, and a different answer would let an exporter enumerate other companies' licences.
         // The marketing licence may be cited by its case reference or by its licence number ("L-" + reference).
-        let ml = match self
-            .store
-            .get_by_reference::<CaseBody>(CASE, marketing_reference(cited))
+        let ml = match crate::case_store::get_by_reference(&self.store, marketing_reference(cited))
             .await
         {
             Ok(ml) if ml.org_id == who.org_id => Some(ml),
@@ -1155,8 +1159,7 @@ impl App {
         who.exporter_org("delete applications")?;
         let mut tx = self.store.begin().await?;
         // The case's own row lock: changes to one case wait for each other, other writers do not wait.
-        let before = tx
-            .get_for_update::<CaseBody>(CASE, id)
+        let before = crate::case_store::tx_get_for_update(&mut tx, id)
             .await
             .map_err(not_found("application"))?;
         let before = who.visible(Kind::Case, before)?;
@@ -1808,11 +1811,7 @@ impl App {
         else {
             return Ok(None);
         };
-        match self
-            .store
-            .get_by_reference::<CaseBody>(CASE, marketing_reference(cited))
-            .await
-        {
+        match crate::case_store::get_by_reference(&self.store, marketing_reference(cited)).await {
             Ok(ml) if ml.org_id == case.org_id && ml.body.licence == LicenceKind::Marketing => {
                 Ok(Some(ml))
             }
@@ -1829,26 +1828,24 @@ impl App {
         reason: &str,
     ) -> AppResult<usize> {
         let sys = Principal::system();
-        let ml = self.store.get::<CaseBody>(CASE, ml_id).await?;
+        let ml = crate::case_store::get(&self.store, ml_id).await?;
         if ml.body.licence != LicenceKind::Marketing {
             return Ok(0);
         }
         let ml_ref = ml.reference.clone().unwrap_or_default();
-        let dependents = self
-            .store
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    org_id: ml.org_id.clone(),
-                    states: vec![
-                        CaseState::Approved.as_str().into(),
-                        CaseState::Issued.as_str().into(),
-                        CaseState::Suspended.as_str().into(),
-                    ],
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let dependents = crate::case_store::list(
+            &self.store,
+            &Filter {
+                org_id: ml.org_id.clone(),
+                states: vec![
+                    CaseState::Approved.as_str().into(),
+                    CaseState::Issued.as_str().into(),
+                    CaseState::Suspended.as_str().into(),
+                ],
+                ..Default::default()
+            },
+        )
+        .await?;
         let mut n = 0;
         for d in dependents {
             let cites = d
@@ -1893,19 +1890,17 @@ impl App {
     /// Expires issued and suspended licences whose validity ended before `today` (run by the service daily).
     pub async fn expire_due(&self, today: NaiveDate) -> AppResult<usize> {
         let sys = Principal::system();
-        let issued = self
-            .store
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    states: vec![
-                        CaseState::Issued.as_str().into(),
-                        CaseState::Suspended.as_str().into(),
-                    ],
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let issued = crate::case_store::list(
+            &self.store,
+            &Filter {
+                states: vec![
+                    CaseState::Issued.as_str().into(),
+                    CaseState::Suspended.as_str().into(),
+                ],
+                ..Default::default()
+            },
+        )
+        .await?;
         let mut n = 0;
         let mut ended_suspension = false;
         for r in issued {
@@ -2518,8 +2513,14 @@ mod tests {
     }
 
     /// A case body from JSON (absent optional fields default), for the pure deciding functions.
+    /// A case body from JSON, with its hits from `screening` (which the stored body does not hold).
     fn body(v: serde_json::Value) -> CaseBody {
-        serde_json::from_value(v).expect("case body")
+        let hits = v.get("screening").cloned().unwrap_or_default();
+        let mut b: CaseBody = serde_json::from_value(v).expect("case body");
+        if !hits.is_null() {
+            b.screening = serde_json::from_value(hits).expect("screening hits");
+        }
+        b
     }
 
     fn export_case(extra: serde_json::Value) -> serde_json::Value {

@@ -225,7 +225,7 @@ impl App {
         }
         let advice_day = next_working(day, (wd / 2).max(1));
         let required = self
-            .case_view(self.store.get::<CaseBody>(crate::cases::CASE, &id).await?)?
+            .case_view(crate::case_store::get(&self.store, &id).await?)?
             .body
             .required_reviews;
         let refuse = roll >= 90;

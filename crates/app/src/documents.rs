@@ -426,8 +426,7 @@ async fn case_to_verify(
     case_id: &str,
     what: &str,
 ) -> AppResult<Record<CaseBody>> {
-    let case = tx
-        .get::<CaseBody>(CASE, case_id)
+    let case = crate::case_store::tx_get(tx, case_id)
         .await
         .map_err(not_found("application"))?;
     let case = who.visible(Kind::Case, case)?;
@@ -733,7 +732,7 @@ impl App {
         );
         if verdict == ScanStatus::Infected {
             if let Some(uploader) = after.body.uploaded_by.clone() {
-                let case = tx.get::<CaseBody>(CASE, &after.body.case_id).await?;
+                let case = crate::case_store::tx_get(&mut tx, &after.body.case_id).await?;
                 let subject = Subject {
                     record_kind: CASE,
                     record_id: &case.id,

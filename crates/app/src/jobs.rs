@@ -150,7 +150,7 @@ impl App {
 
     async fn remind_information(&self, j: ReminderJob) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
-        let case = match tx.get::<CaseBody>(CASE, &j.case_id).await {
+        let case = match crate::case_store::tx_get(&mut tx, &j.case_id).await {
             Ok(c) => c,
             Err(store::StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),
@@ -178,7 +178,7 @@ impl App {
 
     async fn notice_expiring(&self, j: ExpiringJob) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
-        let case = match tx.get::<CaseBody>(CASE, &j.case_id).await {
+        let case = match crate::case_store::tx_get(&mut tx, &j.case_id).await {
             Ok(c) => c,
             Err(store::StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),

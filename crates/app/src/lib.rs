@@ -13,6 +13,7 @@ pub mod advice;
 pub mod appeals;
 pub mod audit_log;
 pub mod auth;
+pub(crate) mod case_store;
 pub mod cases;
 pub mod catch_all;
 pub mod delivery;
@@ -348,10 +349,7 @@ impl App {
     /// calendar and time targets of this configuration.
     async fn index_unindexed_cases(&self) -> AppResult<()> {
         self.write_due_days().await?;
-        let cases = self
-            .store
-            .unindexed::<model::CaseBody>(cases::CASE, listing::INDEX_MARK)
-            .await?;
+        let cases = crate::case_store::unindexed(&self.store, listing::INDEX_MARK).await?;
         for c in &cases {
             let (tags, search) = listing::case_index(&c.body);
             self.store

@@ -326,7 +326,7 @@ impl App {
                 .record_versions(CASE, case_state.as_str())
                 .await?
             {
-                let case = self.store.get::<CaseBody>(CASE, &id).await?;
+                let case = crate::case_store::get(&self.store, &id).await?;
                 let Some(issued) = &case.body.licence_issued else {
                     continue;
                 };
@@ -342,7 +342,7 @@ impl App {
                 let mut tx = self.store.begin().await?;
                 tx.lock_writes().await?;
                 // Checked again under the write lock: another process may have made it meanwhile.
-                let case = tx.get::<CaseBody>(CASE, &id).await?;
+                let case = crate::case_store::tx_get(&mut tx, &id).await?;
                 let number = case
                     .body
                     .licence_issued

@@ -542,6 +542,26 @@ pub struct ScreeningHit {
     pub found_at: String,
 }
 
+/// Which hits [`crate::App::screening_hits`] lists across cases; absent filters select every hit.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HitQuery {
+    /// open, cleared or confirmed.
+    pub status: Option<String>,
+    /// A list source, e.g. `un-sc`, `ofac-sdn`.
+    pub list: Option<String>,
+    /// A listed entry's id in its source.
+    pub source_id: Option<String>,
+}
+
+/// A screening hit with the case it is on.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CaseScreeningHit {
+    pub case_id: String,
+    pub case_reference: String,
+    #[serde(flatten)]
+    pub hit: ScreeningHit,
+}
+
 /// A stored state change with its time (for the processing clock and the timeline).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct StateChange {
@@ -587,7 +607,10 @@ pub struct CaseBody {
     pub info_requests: Vec<InfoRequest>,
     pub decision: Option<Decision>,
     pub licence_issued: Option<IssuedLicence>,
-    #[serde(default)]
+    /// The case's screening hits. Not part of the stored body: they are rows of their own table
+    /// (`store::hits`), attached on every read by `app::case_store` and written by a change in its
+    /// transaction; the internal view shows them as [`Case::screening`].
+    #[serde(skip)]
     pub screening: Vec<ScreeningHit>,
     #[serde(default)]
     pub screened_with: Vec<String>,
@@ -690,6 +713,9 @@ pub struct Case {
     /// Conflicting advice on the same entity or on the whole case (derived; officers see it flagged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice_conflicts: Vec<AdviceConflict>,
+    /// The screening hits on the case's parties, in the order they were found.
+    #[serde(default)]
+    pub screening: Vec<ScreeningHit>,
     #[serde(flatten)]
     pub body: CaseBody,
 }

@@ -5,8 +5,6 @@
 //! impact preview lists the issued and suspended licences it would have prohibited, and an officer suspends
 //! them in one audited action, each licence with its own audit event and outgoing notification.
 
-use crate::cases::CASE;
-use crate::model::CaseBody;
 use crate::policy_svc::POLICY_VERSION;
 use crate::{audit, text, App, AppResult, Principal};
 use domain::{CaseAction, CaseState, Role};
@@ -57,9 +55,7 @@ impl App {
         let mut targets = Vec::new();
         let mut already = Vec::new();
         for r in &report.licences_prohibited {
-            let c = self
-                .store
-                .get_by_reference::<CaseBody>(CASE, r)
+            let c = crate::case_store::get_by_reference(&self.store, r)
                 .await
                 .map_err(crate::not_found("application"))?;
             if c.state == CaseState::Issued.as_str() {

@@ -1,7 +1,7 @@
 //! Policy in the service: the published versions and their effective dates, pre-application checks,
 //! recorded marketing-licence exemptions, staged versions and their impact preview.
 
-use crate::cases::{CASE, EXEMPTION};
+use crate::cases::EXEMPTION;
 use crate::model::*;
 use crate::{audit, new_id, not_found, now, App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
@@ -441,11 +441,7 @@ impl App {
     /// Every open and decided case, as impact-preview input.
     pub async fn impact_cases(&self) -> AppResult<Vec<policy::ImpactCase>> {
         let mut out = Vec::new();
-        for r in self
-            .store
-            .list::<CaseBody>(CASE, &Filter::default())
-            .await?
-        {
+        for r in crate::case_store::list(&self.store, &Filter::default()).await? {
             let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
             if !(state.is_open() || state.is_decided()) {
                 continue;

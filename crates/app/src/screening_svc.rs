@@ -1,7 +1,6 @@
 //! Screening in the service: imported list versions, the in-memory index over the active ones, screening of
 //! every party at submission, ad-hoc screening, clearing/confirming hits, and re-screening when a list changes.
 
-use crate::cases::CASE;
 use crate::model::*;
 use crate::{new_id, not_found, now, text, App, AppError, AppResult, Principal};
 use domain::{CaseState, Role};
@@ -614,16 +613,14 @@ impl App {
         .iter()
         .map(|s| s.as_str().to_string())
         .collect();
-        let cases = self
-            .store
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    states,
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let cases = crate::case_store::list(
+            &self.store,
+            &Filter {
+                states,
+                ..Default::default()
+            },
+        )
+        .await?;
         let (mut n_cases, mut n_hits, mut conflicted) = (0, 0, Vec::new());
         for c in cases
             .into_iter()
@@ -677,11 +674,76 @@ impl App {
         Ok((n_cases, n_hits, conflicted))
     }
 
+    /// Screening hits across every case (officers, auditors, administrators), oldest first: the open hits
+    /// awaiting a decision, or the cases that matched one listed entry. `status` is open, cleared or confirmed;
+    /// `list` a list source (`un-sc`, `ofac-sdn`...), `source_id` the entry's id in it. Paginated like every
+    /// listing; the cursor names the last hit's (found_at, case, hit).
+    pub async fn screening_hits(
+        &self,
+        who: &Principal,
+        q: &HitQuery,
+        page: &crate::listing::Page,
+    ) -> AppResult<crate::listing::Paged<CaseScreeningHit>> {
+        who.require(
+            &[Role::Officer, Role::Auditor, Role::Admin],
+            "read screening hits across cases",
+        )?;
+        if let Some(st) = q.status.as_deref() {
+            if !["open", "cleared", "confirmed"].contains(&st) {
+                return Err(AppError::invalid(
+                    "status",
+                    format!("{st:?} is not one of: open, cleared, confirmed"),
+                ));
+            }
+        }
+        for (field, v) in [("list", &q.list), ("source_id", &q.source_id)] {
+            if let Some(v) = v {
+                text(field, v, 200)?;
+            }
+        }
+        let size = page.size()?;
+        let after = page
+            .position()?
+            .map(|p| {
+                let (case_id, id) = p.id.split_once('.').ok_or_else(|| {
+                    AppError::invalid(
+                        "after",
+                        "not a cursor of this listing; pass the `after` value of a previous page's next link",
+                    )
+                })?;
+                Ok::<_, AppError>(store::HitPosition {
+                    found_at: p.created_at,
+                    case_id: case_id.to_string(),
+                    id: id.to_string(),
+                })
+            })
+            .transpose()?;
+        let rows = self
+            .store
+            .hits::<ScreeningHit>(&store::HitFilter {
+                status: q.status.clone(),
+                list: q.list.clone(),
+                source_id: q.source_id.clone(),
+                after,
+                limit: Some(crate::listing::fetch_limit(size).min(i64::from(u32::MAX)) as u32),
+            })
+            .await?;
+        let paged = crate::listing::page_from_rows(rows, size, |h| store::Position {
+            created_at: h.found_at.clone(),
+            id: format!("{}.{}", h.case_id, h.id),
+        });
+        paged.try_map(|h| {
+            Ok(CaseScreeningHit {
+                case_id: h.case_id,
+                case_reference: h.reference.unwrap_or_default(),
+                hit: h.hit,
+            })
+        })
+    }
+
     /// A case's screening hits.
     pub async fn case_hits(&self, who: &Principal, id: &str) -> AppResult<Vec<ScreeningHit>> {
-        let r = self
-            .store
-            .get::<CaseBody>(CASE, id)
+        let r = crate::case_store::get(&self.store, id)
             .await
             .map_err(not_found("application"))?;
         // Screening detail is the authority's: an exporter learning that its customer matched a list would be

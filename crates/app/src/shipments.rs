@@ -14,7 +14,7 @@
 //! The customs look-up answers, for a licence number, whether it is valid today and the quantity and value
 //! that remain — nothing about the holder, the products, the parties or the conditions.
 
-use crate::cases::{validate_money, CASE, MAX_QUANTITY};
+use crate::cases::{validate_money, MAX_QUANTITY};
 use crate::licences::LICENCE;
 use crate::model::{CaseBody, Condition, Money};
 use crate::{now, text, App, AppError, AppResult, Principal};
@@ -247,8 +247,7 @@ impl App {
             .get_by_reference::<crate::licences::LicenceBody>(LICENCE, number)
             .await
             .map_err(crate::not_found("licence"))?;
-        self.store
-            .get::<CaseBody>(CASE, &l.body.case_id)
+        crate::case_store::get(&self.store, &l.body.case_id)
             .await
             .map_err(crate::not_found("licence"))
     }

@@ -387,8 +387,7 @@ impl App {
             &[Role::Officer, Role::Auditor, Role::Admin],
             "read decision facts",
         )?;
-        self.store
-            .get::<CaseBody>(CASE, case_id)
+        crate::case_store::get(&self.store, case_id)
             .await
             .map_err(not_found("application"))?;
         let mut out = Vec::new();

@@ -5,9 +5,7 @@
 //! The answer comes from the licence record ([`crate::licences`]); licences issued before licences were records
 //! of their own are answered from their case.
 
-use crate::cases::CASE;
 use crate::licences::LicenceState;
-use crate::model::CaseBody;
 use crate::{App, AppResult};
 use domain::{CaseState, LicenceKind};
 use serde::Serialize;
@@ -97,11 +95,7 @@ impl App {
                 });
             }
         }
-        let rec = match self
-            .store
-            .get_by_reference::<CaseBody>(CASE, reference)
-            .await
-        {
+        let rec = match crate::case_store::get_by_reference(&self.store, reference).await {
             Ok(r) => r,
             Err(store::StoreError::NotFound) => return Ok(unknown),
             Err(e) => return Err(e.into()),

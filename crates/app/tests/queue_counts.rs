@@ -178,8 +178,9 @@ async fn counts_equal_listings(b: Backend) {
         .await
         .unwrap()
         .items;
-    // The demo has no open hit and no flag: two open cases get one each in their stored bodies, so that the
-    // screening and flagged queues hold a case whose index must say so.
+    // The demo has no open hit and no flag: two open cases get one each in the store (the hit as a row of
+    // `screening_hits`, the flag in the body), so that the screening and flagged queues hold a case whose index
+    // must say so.
     let mut open_ids = Vec::new();
     for q in ["unassigned", "mine"] {
         let page = app.queue(&officer, q, &Page::all()).await.unwrap();
@@ -187,18 +188,21 @@ async fn counts_equal_listings(b: Backend) {
     }
     assert!(open_ids.len() >= 2, "two open cases: {open_ids:?}");
     let mut tx = store.begin().await.unwrap();
-    let mut hit: store::Record<CaseBody> = tx.get("case", &open_ids[0]).await.unwrap();
-    hit.body.screening.push(
-        serde_json::from_value(serde_json::json!({
-            "id": "hit-1", "party_role": "end_user", "party_name": "Zyxwv Interception",
-            "list": "demo", "list_version": "1", "sanctions_list": true, "source_id": "demo-1",
-            "listed_name": "Zyxwv Fictional Interception Works", "score": 0.93, "explanation": {},
-            "status": "open", "reason": null, "decided_by": null, "found_at": "2026-01-01T00:00:00Z"
-        }))
-        .unwrap(),
-    );
-    hit.version += 1;
-    tx.update(&hit).await.unwrap();
+    let hit = serde_json::json!({
+        "id": "hit-1", "party_role": "end_user", "party_name": "Zyxwv Interception",
+        "list": "demo", "list_version": "1", "sanctions_list": true, "source_id": "demo-1",
+        "listed_name": "Zyxwv Fictional Interception Works", "score": 0.93, "explanation": {},
+        "status": "open", "reason": null, "decided_by": null, "found_at": "2026-01-01T00:00:00Z"
+    });
+    let key = store::HitKey {
+        id: "hit-1",
+        status: "open",
+        list: "demo",
+        source_id: "demo-1",
+        party_role: "end_user",
+        found_at: "2026-01-01T00:00:00Z",
+    };
+    tx.put_hit(&open_ids[0], 0, key, &hit).await.unwrap();
     let mut flagged: store::Record<CaseBody> = tx.get("case", &open_ids[1]).await.unwrap();
     flagged.body.flags.push(CaseFlag {
         at: "2026-01-01T00:00:00Z".into(),

@@ -4,9 +4,9 @@
 //! fixture here, so adding an upgrade step means adding its fixture. Both backends.
 
 use app::exporter::ProductBody;
-use app::model::{Exemption, ExemptionState};
+use app::model::{CaseBody, Exemption, ExemptionState};
 use serde_json::{json, Value};
-use store::kinds::{self, EXEMPTION, PRODUCT};
+use store::kinds::{self, CASE, EXEMPTION, PRODUCT};
 use store::Store;
 use testdb::{Backend, TestDb};
 
@@ -58,6 +58,21 @@ fn fixtures() -> Vec<Fixture> {
             body: json!({
                 "name": "Sensor", "version": "2", "description": "Thermal sensor",
                 "claimed_control_entries": [], "capability_tags": [], "classification": null
+            }),
+        },
+        // Case schema 1: the hits were in the body (`screening`); migration 78 moved them into
+        // `screening_hits` and left a schema-1 body without them, or with an empty list (a case without hits
+        // as an older release wrote it).
+        Fixture {
+            kind: CASE,
+            schema: 1,
+            id: "case-1",
+            body: json!({
+                "licence": "marketing", "marketing": null, "export": null, "determinations": [],
+                "policy_version": "2025.2", "required_reviews": ["human-rights"], "required_documents": [],
+                "target_working_days": 30, "advice": [], "info_requests": [], "decision": null,
+                "licence_issued": null, "screening": [], "screened_with": ["un-sc@sha256:ab"],
+                "history": [], "submitted_at": "2025-05-01T10:00:00.000Z"
             }),
         },
         // Exemption schema 1: recorded by the exporter from an `exempt` answer, self-declared, no state.
@@ -141,6 +156,13 @@ async fn every_earlier_schema_reads_as_the_current_type(backend: Backend) {
     assert_eq!(x.product, "product-1-plain");
     assert_eq!(x.recorded_by, "u-exporter");
     assert!(x.decided_by.is_none() && x.valid_until.is_none());
+
+    let c = store.get::<CaseBody>(CASE, "case-1").await.unwrap().body;
+    assert!(c.screening.is_empty());
+    assert_eq!(c.screened_with, vec!["un-sc@sha256:ab".to_string()]);
+    assert_eq!(c.target_working_days, Some(30));
+    let stored = store.get::<Value>(CASE, "case-1").await.unwrap().body;
+    assert!(stored.get("screening").is_none(), "{stored}");
 
     // The current types store the current schemas: written back, the body reads again as written.
     let mut tx = store.begin().await.unwrap();

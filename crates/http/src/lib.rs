@@ -120,6 +120,7 @@ const ROUTES_WITH_QUERY: &[&str] = &[
     "/reassessments",
     "/compliance-audits",
     "/own-refusals",
+    "/screening-hits",
 ];
 
 /// Any other route answers a query string with 400 naming the first parameter, rather than ignoring it.

@@ -82,7 +82,7 @@ pub const KINDS: &[KindSpec] = &[
     },
     KindSpec {
         kind: CASE,
-        upgrades: &[],
+        upgrades: &[case_1_to_2],
         references: &[
             Reference {
                 from: Source::OrgColumn,
@@ -225,6 +225,27 @@ fn product_1_to_2(body: &mut Value) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Case, schema 1 -> 2: screening hits left the case body (migrations 77 and 78).
+///
+/// A case's hits are rows of `screening_hits` (`crate::hits`): migration 78 moved every
+/// stored body's `screening` array into it and stamped the bodies schema 2. A schema 1 body read after that
+/// has an empty (or no) `screening`, which this step drops; one that still lists hits was written after the
+/// migration by a release that stored them in the body, and is refused rather than read without its hits.
+fn case_1_to_2(body: &mut Value) -> std::result::Result<(), String> {
+    let Some(obj) = body.as_object_mut() else {
+        return Ok(());
+    };
+    match obj.remove("screening") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(hits)) if hits.is_empty() => Ok(()),
+        Some(_) => Err(
+            "screening: the body still lists screening hits, which live in screening_hits since \
+             migration 77; it was written by an earlier release after this database was upgraded"
+                .into(),
+        ),
+    }
+}
+
 /// Exemption, schema 1 -> 2: exemptions became requests an officer decides.
 ///
 /// Schema 1 exemptions were recorded by the exporter from an `exempt` answer and carried no `state` (they were
@@ -281,6 +302,18 @@ mod tests {
         assert!(product_1_to_2(&mut v)
             .unwrap_err()
             .contains("catch_all_notified"));
+    }
+
+    #[test]
+    fn case_step_drops_an_empty_screening_and_refuses_hits_left_in_the_body() {
+        let mut v = json!({"screening": [], "history": []});
+        case_1_to_2(&mut v).unwrap();
+        assert_eq!(v, json!({"history": []}));
+        let mut v = json!({"history": []});
+        case_1_to_2(&mut v).unwrap();
+        assert_eq!(v, json!({"history": []}));
+        let mut v = json!({"screening": [{"id": "h1", "status": "open"}]});
+        assert!(case_1_to_2(&mut v).unwrap_err().contains("screening"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod audit;
 mod error;
+mod hits;
 mod jobs;
 pub mod kinds;
 
@@ -18,6 +19,7 @@ pub use audit::{
     TrustedHead, VerifyReport, VERIFY_BATCH,
 };
 pub use error::StoreError;
+pub use hits::{CaseHit, HitFilter, HitKey, HitPosition};
 pub use jobs::{DeliveryRow, JobCount, JobRow, NewJob, NotificationRow, PreferenceRow, WebhookRow};
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -404,6 +406,11 @@ impl Store {
                     "record tags",
                     include_str!("../migrations_sqlite/0075_record_tags.sql"),
                 ),
+                (
+                    78,
+                    "screening hits backfill",
+                    include_str!("../migrations_sqlite/0078_screening_hits_backfill.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -415,6 +422,11 @@ impl Store {
                     75,
                     "record tags",
                     include_str!("../migrations_postgres/0075_record_tags.sql"),
+                ),
+                (
+                    78,
+                    "screening hits backfill",
+                    include_str!("../migrations_postgres/0078_screening_hits_backfill.sql"),
                 ),
             ],
         };
@@ -1406,6 +1418,12 @@ impl Tx {
             .await?;
         if res.rows_affected() != 1 {
             return Err(StoreError::VersionConflict);
+        }
+        if kind == kinds::CASE {
+            sqlx::query("DELETE FROM screening_hits WHERE case_id = $1")
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
         }
         write_tags(&mut self.tx, kind, id, "", true).await
     }

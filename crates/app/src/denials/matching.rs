@@ -3,7 +3,6 @@
 //! partner's answer is recorded or an officer overrides it with a reason.
 
 use super::matcher::{Application, Found};
-use crate::cases::CASE;
 use crate::model::CaseBody;
 use crate::{new_id, now, text, App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
@@ -127,16 +126,14 @@ impl App {
             .filter(|s| s.is_open() && **s != CaseState::Draft)
             .map(|s| s.as_str().to_string())
             .collect();
-        let cases = self
-            .store
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    states: open,
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let cases = crate::case_store::list(
+            &self.store,
+            &Filter {
+                states: open,
+                ..Default::default()
+            },
+        )
+        .await?;
         let sys = Principal::system();
         let mut n = 0;
         for c in cases {

@@ -11,8 +11,6 @@
 //! does not block approval.
 
 use crate::access::Kind;
-use crate::cases::CASE;
-use crate::model::CaseBody;
 use crate::notify::{org_audience, Event, Subject};
 use crate::{audit, new_id, now, text, App, AppError, AppResult, Principal};
 use domain::{CaseState, CountryCode, Role};
@@ -188,8 +186,7 @@ impl App {
         crate::known_country(self, "party_country", &n.party_country)?;
         let exporter_action = text("exporter_action", &n.exporter_action, 2000)?;
         let mut tx = self.store.begin().await?;
-        let case = tx
-            .get::<CaseBody>(CASE, &n.case_id)
+        let case = crate::case_store::tx_get(&mut tx, &n.case_id)
             .await
             .map_err(|e| match e {
                 store::StoreError::NotFound => AppError::invalid("case_id", "no such application"),

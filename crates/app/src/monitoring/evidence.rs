@@ -17,7 +17,6 @@
 //! its outcome, conditions and instruction (never the evidence, the match or the officer's reasons).
 
 use crate::access::Kind;
-use crate::cases::CASE;
 use crate::model::{ActionBody, CaseBody, Condition};
 use crate::notify::{org_audience, Audience, Event, Subject};
 use crate::{audit, new_id, now, text, App, AppError, AppResult, Principal};
@@ -359,19 +358,18 @@ impl App {
             exhaustive: true,
         };
         let mut tx = self.store.begin().await?;
-        let candidates = tx
-            .list::<CaseBody>(
-                CASE,
-                &Filter {
-                    states: LINKED_STATES
-                        .iter()
-                        .map(|s| s.as_str().to_string())
-                        .collect(),
-                    tags: vec![format!("dest:{}", report.country.as_str())],
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let candidates = crate::case_store::tx_list(
+            &mut tx,
+            &Filter {
+                states: LINKED_STATES
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                tags: vec![format!("dest:{}", report.country.as_str())],
+                ..Default::default()
+            },
+        )
+        .await?;
         let at = now();
         let mut links = Vec::new();
         let mut reassessments = Vec::new();
@@ -782,8 +780,7 @@ impl App {
         conditions: &[Condition],
         reason: &str,
     ) -> AppResult<()> {
-        let before = tx
-            .get::<CaseBody>(crate::cases::CASE, case_id)
+        let before = crate::case_store::tx_get(tx, case_id)
             .await
             .map_err(crate::not_found("application"))?;
         let mut case = before.clone();

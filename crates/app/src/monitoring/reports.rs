@@ -13,7 +13,6 @@
 //! still unfiled and the licence still issued or suspended.
 
 use crate::access::Kind;
-use crate::cases::CASE;
 use crate::model::{CaseBody, Condition};
 use crate::notify::{org_audience, Audience, Event, Subject};
 use crate::{audit, new_id, now, text, App, AppError, AppResult, Principal};
@@ -357,7 +356,7 @@ impl App {
             .periods
             .iter()
             .any(|p| p.due_on == j.due_on && p.report.is_none());
-        let case = tx.get::<CaseBody>(CASE, &ob.body.case_id).await?;
+        let case = crate::case_store::tx_get(&mut tx, &ob.body.case_id).await?;
         let in_force =
             case.state == CaseState::Issued.as_str() || case.state == CaseState::Suspended.as_str();
         if !unfiled || !in_force {

@@ -1,13 +1,15 @@
-//! `/screening`: ad hoc screening of a name against the active lists.
+//! `/screening`: ad hoc screening of a name against the active lists; `/screening-hits`: the hits recorded on
+//! cases, across cases.
 
 use super::S;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Allowed, Body, Exporters, OfficersAuditors};
+use crate::extract::{Allowed, Body, Caller, Exporters, OfficersAuditors, QueryParams};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,6 +17,48 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(screen_name))
         .routes(routes!(screen_customer))
+        .routes(routes!(list_screening_hits))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct HitsQuery {
+    /// Only hits with this status: `open` (awaiting a decision), `cleared` or `confirmed`.
+    status: Option<String>,
+    /// Only hits on this list source, e.g. `un-sc`, `ofac-sdn`.
+    list: Option<String>,
+    /// Only hits on the listed entry with this id in its source (with `list`: every case that matched it).
+    source_id: Option<String>,
+    /// The cursor of the page to read: the `after` value of the previous page's `Link: rel="next"` URL.
+    after: Option<String>,
+    /// Hits per page, 1 to 500 (default 100).
+    limit: Option<u32>,
+}
+
+/// List screening hits across cases
+///
+/// Officers, auditors and administrators: the screening hits recorded on every case, oldest first, each with its case's id and reference — the open hits awaiting a decision (`status=open`), or every case that matched one listed entry (`list` and `source_id`). Filters combine; paginated: when more hits follow, the `Link` header's `rel="next"` URL reads the next page.
+#[utoipa::path(get, path = "/api/v1/screening-hits", params(HitsQuery), responses((status = 200, body = [app::model::CaseScreeningHit], headers(("Link" = String, description = "RFC 8288 link to the next page (rel=\"next\"), present when more hits follow"))), (status = 422, body = Problem)))]
+async fn list_screening_hits(
+    State(s): S,
+    Caller(p): Caller,
+    OriginalUri(uri): OriginalUri,
+    QueryParams(q): QueryParams<HitsQuery>,
+) -> ApiResult<Response> {
+    let query = app::model::HitQuery {
+        status: q.status,
+        list: q.list,
+        source_id: q.source_id,
+    };
+    let page = app::listing::Page {
+        after: q.after,
+        limit: q.limit,
+    };
+    Ok(super::paged(
+        &uri,
+        s.app.screening_hits(&p, &query, &page).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

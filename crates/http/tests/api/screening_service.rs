@@ -237,6 +237,58 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .await;
     refuse_early.refused(409, "screening hit");
     let hid = hit["id"].as_str().unwrap();
+    // Hits are rows of their own table (issue 16), not part of the stored case body.
+    let store = store::Store::connect(t.db_url()).await.unwrap();
+    let stored: store::Record<Value> = store.get("case", &id).await.unwrap();
+    assert!(stored.body.get("screening").is_none(), "{}", stored.body);
+    let rows: Vec<Value> = store.case_hits(&id).await.unwrap();
+    assert_eq!(rows.len(), hits.len());
+    assert_eq!(store.open_hit_count(&id).await.unwrap(), hits.len() as i64);
+    // Across cases: the open hits awaiting a decision, each with its case; officials only.
+    let open = t
+        .get(&w.officer, "/api/v1/screening-hits?status=open")
+        .await
+        .ok();
+    let on_case: Vec<&Value> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["case_id"] == id.as_str())
+        .collect();
+    assert_eq!(on_case.len(), hits.len(), "{open}");
+    assert_eq!(on_case[0]["case_reference"], sub["reference"]);
+    assert!(on_case.iter().all(|h| h["status"] == "open"));
+    let page = t
+        .get(&w.auditor, "/api/v1/screening-hits?status=open&limit=1")
+        .await;
+    let link = page.link.clone().expect("a next page");
+    assert_eq!(page.ok().as_array().unwrap().len(), 1);
+    let after = link
+        .split("after=")
+        .nth(1)
+        .and_then(|a| a.split('>').next())
+        .unwrap()
+        .to_string();
+    let next = t
+        .get(
+            &w.auditor,
+            &format!("/api/v1/screening-hits?status=open&limit=500&after={after}"),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        next.as_array().unwrap().len(),
+        open.as_array().unwrap().len() - 1
+    );
+    for (who, path, status) in [
+        (&w.exporter, "/api/v1/screening-hits", 403),
+        (&w.officer, "/api/v1/screening-hits?status=maybe", 422),
+        (&w.officer, "/api/v1/screening-hits?after=nonsense", 422),
+        (&w.officer, "/api/v1/screening-hits?colour=red", 422),
+    ] {
+        let r = t.get(who, path).await;
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+    }
     let r = t
         .post(
             &w.officer,
@@ -264,6 +316,47 @@ async fn screening_blocks_until_hits_are_decided(b: Backend) {
         .await
         .ok();
     }
+    // Decided one at a time, each decision its own row: every case that matched the entry, with the decision.
+    let entry = t
+        .get(
+            &w.officer,
+            "/api/v1/screening-hits?list=un-sc&source_id=IQi.001",
+        )
+        .await
+        .ok();
+    let decided: Vec<&Value> = entry
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["case_id"] == id.as_str())
+        .collect();
+    assert_eq!(decided.len(), 1, "{entry}");
+    assert_eq!(decided[0]["status"], "confirmed");
+    assert_eq!(decided[0]["reason"], "same person, DOB matches");
+    assert_eq!(store.open_hit_count(&id).await.unwrap(), 0);
+    let open = t
+        .get(&w.officer, "/api/v1/screening-hits?status=open")
+        .await
+        .ok();
+    assert!(!open.to_string().contains(id.as_str()), "{open}");
+    // The decision's audit event carries the decided hit (it is not in the case body).
+    let events = t
+        .get(
+            &t.admin,
+            &format!("/api/v1/audit?record={id}&action=decide-screening-hit"),
+        )
+        .await
+        .ok();
+    let confirmed = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e.to_string().contains("same person, DOB matches"))
+        .unwrap_or_else(|| panic!("the confirmation's event: {events}"));
+    assert!(
+        confirmed.to_string().contains("\"status\":\"confirmed\""),
+        "{confirmed}"
+    );
     let r = t
         .post(
             &w.officer,
