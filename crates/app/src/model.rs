@@ -689,8 +689,10 @@ pub struct VerifiedDocument {
     pub verified_at: String,
 }
 
-/// A case as shown to its readers.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A case as the authority's staff read it: the stored body with what is derived from it. The API writes it
+/// through its own wire type, [`crate::views::InternalCase`], which names every response field: the stored
+/// format (`CaseBody`'s serde names, read back by every later release) and the response can change apart.
+#[derive(Debug, Clone)]
 pub struct Case {
     pub id: String,
     pub reference: String,
@@ -702,22 +704,45 @@ pub struct Case {
     pub updated_at: String,
     /// Working days elapsed with the clock running (weekends, holidays and awaiting-exporter time excluded).
     pub elapsed_working_days: u32,
-    /// The target in force (the policy's, or the configured default for the licence kind). Serialised once,
-    /// through the flattened body, whose field carries the same value in this view.
-    #[serde(skip_serializing)]
+    /// The target in force (the policy's, or the configured default for the licence kind); the body's field
+    /// carries the same value in this view.
     pub target_working_days: Option<u32>,
     pub overdue: bool,
     /// Required list sources (configuration) this case has not been screened against; approval waits until
     /// each is imported and the case re-screened.
     pub screening_gaps: Vec<String>,
     /// Conflicting advice on the same entity or on the whole case (derived; officers see it flagged).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice_conflicts: Vec<AdviceConflict>,
     /// The screening hits on the case's parties, in the order they were found.
-    #[serde(default)]
     pub screening: Vec<ScreeningHit>,
-    #[serde(flatten)]
     pub body: CaseBody,
+}
+
+impl Serialize for Case {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::views::InternalCase::from(self).serialize(s)
+    }
+}
+
+impl utoipa::PartialSchema for Case {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <crate::views::InternalCase<'static> as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for Case {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Case".into()
+    }
+
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <crate::views::InternalCase<'static> as ToSchema>::schemas(out)
+    }
 }
 
 /// New details for a draft application; they replace the old ones whole (the licence kind stays).

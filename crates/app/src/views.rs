@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A case as its reader may see it; `view` says which view it is.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "view", rename_all = "kebab-case")]
 pub enum CaseView {
     /// The applicant organisation's view.
@@ -389,5 +389,248 @@ impl ClassificationView {
             classified_by: (who.role != Role::Exporter).then_some(c.classified_by),
             classified_at: c.classified_at,
         }
+    }
+}
+
+fn empty<T>(v: &&Vec<T>) -> bool {
+    v.is_empty()
+}
+
+fn none<T>(v: &&Option<T>) -> bool {
+    v.is_none()
+}
+
+// The wire type of `Case`, every response field named here. The stored body is `CaseBody`, written by its own
+// serde names into the records table and read back by every later release (`store::kinds` upgrades older
+// ones): a response field is renamed here without touching what is stored, and a stored field is renamed there
+// (with an upgrade step) without changing the response.
+/// A whole case, as officers, auditors and administrators read it: the application, its determinations,
+/// advice, screening, decision and licence, and the processing clock.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Case)]
+pub struct InternalCase<'a> {
+    pub id: &'a str,
+    pub reference: &'a str,
+    /// The applicant organisation.
+    pub org_id: &'a str,
+    pub state: CaseState,
+    /// The officer the case is assigned to.
+    pub assigned_to: &'a Option<String>,
+    /// Optimistic concurrency: pass it back as `expected_version` with a change.
+    pub version: i64,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+    /// Working days elapsed with the clock running (weekends, holidays and awaiting-exporter time excluded).
+    pub elapsed_working_days: u32,
+    pub overdue: bool,
+    /// Required list sources (configuration) this case has not been screened against; approval waits until
+    /// each is imported and the case re-screened.
+    pub screening_gaps: &'a Vec<String>,
+    /// Conflicting advice on the same entity or on the whole case (derived; officers see it flagged).
+    #[serde(skip_serializing_if = "empty")]
+    pub advice_conflicts: &'a Vec<AdviceConflict>,
+    /// The screening hits on the case's parties, in the order they were found.
+    pub screening: &'a Vec<ScreeningHit>,
+    pub licence: LicenceKind,
+    pub marketing: &'a Option<MarketingDetails>,
+    pub export: &'a Option<ExportDetails>,
+    /// The policy's determination for each product, destination and end-user type.
+    pub determinations: &'a Vec<CaseDetermination>,
+    /// The policy version the determinations were made under.
+    pub policy_version: &'a Option<String>,
+    /// The advice the case needs before a decision.
+    pub required_reviews: &'a Vec<domain::ReviewKind>,
+    /// The documents an officer must verify before approval.
+    pub required_documents: &'a Vec<String>,
+    /// The target in force, in working days (the policy's, or the configured default for the licence kind).
+    pub target_working_days: Option<u32>,
+    pub advice: &'a Vec<AdviceEntry>,
+    pub info_requests: &'a Vec<InfoRequest>,
+    pub decision: &'a Option<Decision>,
+    pub licence_issued: &'a Option<IssuedLicence>,
+    /// The list versions (`source@version`) the parties were last screened against.
+    pub screened_with: &'a Vec<String>,
+    pub history: &'a Vec<StateChange>,
+    pub submitted_at: &'a Option<String>,
+    /// Documents attached to answers on cases without export details (marketing applications).
+    pub documents: &'a Vec<AttachedDocument>,
+    /// Open matters for the officer that no state change shows.
+    pub flags: &'a Vec<CaseFlag>,
+    /// Denials in force the application matches (docs/denials.md), with the consultations they opened.
+    pub denial_matches: &'a Vec<crate::denials::DenialMatch>,
+    /// Catch-all notifications and declarations on this application (EU 2021/821 Art. 5).
+    #[serde(skip_serializing_if = "empty")]
+    pub catch_all: &'a Vec<crate::catch_all::CaseCatchAll>,
+    /// The last day on which the refusal may be appealed.
+    #[serde(skip_serializing_if = "none")]
+    pub appeal_until: &'a Option<NaiveDate>,
+    /// The appeal against the refusal, once filed (one per case).
+    #[serde(skip_serializing_if = "none")]
+    pub appeal: &'a Option<Appeal>,
+    /// Shipments recorded against the issued licence, accepted or rejected.
+    #[serde(skip_serializing_if = "empty")]
+    pub shipments: &'a Vec<crate::shipments::Shipment>,
+    /// Documents an officer has verified: a required document counts toward approval only when it is here.
+    pub verified_documents: &'a Vec<VerifiedDocument>,
+    /// The officer's final advice (current revision), once drafted.
+    #[serde(skip_serializing_if = "none")]
+    pub final_advice: &'a Option<crate::final_advice::FinalAdvice>,
+    /// Every countersigner's answer, in order; those invalidated by an edit stay, marked.
+    #[serde(skip_serializing_if = "empty")]
+    pub countersignatures: &'a Vec<crate::final_advice::Countersignature>,
+    /// What the policy required when the final advice was last submitted for countersigning.
+    #[serde(skip_serializing_if = "none")]
+    #[schema(value_type = Option<policy::Countersigning>)]
+    pub countersigning: &'a Option<policy::Countersigning>,
+    /// A variation: the id of the case whose issued licence it varies (superseded when this one is issued).
+    #[serde(skip_serializing_if = "none")]
+    pub variation_of: &'a Option<String>,
+    /// The variation whose licence superseded this case's licence.
+    #[serde(skip_serializing_if = "none")]
+    pub superseded_by: &'a Option<String>,
+}
+
+impl<'a> From<&'a Case> for InternalCase<'a> {
+    fn from(c: &'a Case) -> InternalCase<'a> {
+        let b = &c.body;
+        InternalCase {
+            id: &c.id,
+            reference: &c.reference,
+            org_id: &c.org_id,
+            state: c.state,
+            assigned_to: &c.assigned_to,
+            version: c.version,
+            created_at: &c.created_at,
+            updated_at: &c.updated_at,
+            elapsed_working_days: c.elapsed_working_days,
+            overdue: c.overdue,
+            screening_gaps: &c.screening_gaps,
+            advice_conflicts: &c.advice_conflicts,
+            screening: &c.screening,
+            licence: b.licence,
+            marketing: &b.marketing,
+            export: &b.export,
+            determinations: &b.determinations,
+            policy_version: &b.policy_version,
+            required_reviews: &b.required_reviews,
+            required_documents: &b.required_documents,
+            target_working_days: c.target_working_days,
+            advice: &b.advice,
+            info_requests: &b.info_requests,
+            decision: &b.decision,
+            licence_issued: &b.licence_issued,
+            screened_with: &b.screened_with,
+            history: &b.history,
+            submitted_at: &b.submitted_at,
+            documents: &b.documents,
+            flags: &b.flags,
+            denial_matches: &b.denial_matches,
+            catch_all: &b.catch_all,
+            appeal_until: &b.appeal_until,
+            appeal: &b.appeal,
+            shipments: &b.shipments,
+            verified_documents: &b.verified_documents,
+            final_advice: &b.final_advice,
+            countersignatures: &b.countersignatures,
+            countersigning: &b.countersigning,
+            variation_of: &b.variation_of,
+            superseded_by: &b.superseded_by,
+        }
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    }
+
+    fn case() -> Case {
+        let body: CaseBody =
+            serde_json::from_value(serde_json::json!({"licence": "marketing"})).unwrap();
+        Case {
+            id: "c1".into(),
+            reference: "ML-2026-000001".into(),
+            org_id: "o1".into(),
+            state: CaseState::Submitted,
+            assigned_to: None,
+            version: 2,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            elapsed_working_days: 3,
+            target_working_days: Some(30),
+            overdue: false,
+            screening_gaps: vec![],
+            advice_conflicts: vec![],
+            screening: vec![],
+            body,
+        }
+    }
+
+    /// The stored body's top-level names, which every later release reads back: renaming one needs an upgrade
+    /// step (`store::kinds`), and this list changes with it. The hits are not among them (their own table).
+    #[test]
+    fn the_stored_case_body_keeps_its_names() {
+        let stored = serde_json::to_value(&case().body).unwrap();
+        let want: BTreeSet<String> = [
+            "licence",
+            "marketing",
+            "export",
+            "determinations",
+            "policy_version",
+            "required_reviews",
+            "required_documents",
+            "target_working_days",
+            "advice",
+            "info_requests",
+            "decision",
+            "licence_issued",
+            "screened_with",
+            "history",
+            "submitted_at",
+            "documents",
+            "flags",
+            "denial_matches",
+            "verified_documents",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(keys(&stored), want);
+    }
+
+    /// The internal response names its fields itself ([`InternalCase`]): what it writes is the stored
+    /// body's names plus what is derived, and the hits, which the stored body does not hold.
+    #[test]
+    fn the_internal_response_is_written_by_its_own_type() {
+        let c = case();
+        let wire = serde_json::to_value(&c).unwrap();
+        let stored = keys(&serde_json::to_value(&c.body).unwrap());
+        let derived: BTreeSet<String> = [
+            "id",
+            "reference",
+            "org_id",
+            "state",
+            "assigned_to",
+            "version",
+            "created_at",
+            "updated_at",
+            "elapsed_working_days",
+            "overdue",
+            "screening_gaps",
+            "screening",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let want: BTreeSet<String> = stored.union(&derived).cloned().collect();
+        assert_eq!(keys(&wire), want);
+        assert_eq!(wire["target_working_days"], 30, "the target in force");
+        let view = serde_json::to_value(CaseView::Internal(Box::new(c))).unwrap();
+        assert_eq!(view["view"], "internal");
+        assert_eq!(view["reference"], "ML-2026-000001");
     }
 }
