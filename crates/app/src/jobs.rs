@@ -25,8 +25,11 @@ pub const INFORMATION_REMINDER: &str = "information-reminder";
 /// Job kind: tell the exporter its licence expires soon.
 pub const LICENCE_EXPIRING: &str = "licence-expiring";
 
-/// How long a claimed job stays with its worker before another may take it over.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// How long a claimed job stays with its worker before another may take it over, unless the worker renews it:
+/// a worker renews the leases of the batch it is running every third of this ([`keep_leases`]), so a job
+/// whose worker died is taken over within a minute, and a long job (a re-screen of every open case) is not
+/// taken over from a worker that is still running it.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 /// Jobs claimed at a time.
 const BATCH: i64 = 16;
 
@@ -59,6 +62,29 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Renews `worker`'s leases on the jobs `ids` to `lease` from now, every third of `lease`, for as long as it
+/// is polled (the runner polls it beside the batch and drops it when the batch ends). A failed renewal is
+/// logged and tried again at the next beat: the jobs stay claimed until their lease runs out.
+pub async fn keep_leases(
+    store: &store::Store,
+    worker: &str,
+    ids: &[String],
+    lease: chrono::Duration,
+) {
+    let every = (lease / 3)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(20));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = store
+            .renew_job_leases(worker, ids, &stamp(clock() + lease))
+            .await
+        {
+            tracing::warn!(error = %e, "renewing job leases failed");
+        }
+    }
+}
+
 impl App {
     /// Runs every job due now (by the business clock), claiming them in batches until none is due. Attempts
     /// that fail are rescheduled with backoff (not run again in this call) or marked failed.
@@ -80,30 +106,43 @@ impl App {
             if jobs.is_empty() {
                 return Ok(report);
             }
-            for job in jobs {
-                let outcome = self.run_job(&job).await;
-                let at = now();
-                match outcome {
-                    Ok(()) => {
-                        self.store.finish_job(&job.id, &self.worker, &at).await?;
-                        report.done += 1;
-                    }
-                    Err(e) => {
-                        let last = job.attempts >= job.max_attempts;
-                        let retry_at = (!last).then(|| stamp(clock() + self.backoff(job.attempts)));
-                        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job attempt failed");
-                        self.store
-                            .fail_job(&job.id, &self.worker, &e, retry_at.as_deref(), &at)
-                            .await?;
-                        if last {
-                            report.failed += 1;
-                        } else {
-                            report.retried += 1;
-                        }
+            let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+            let heartbeat = keep_leases(&self.store, &self.worker, &ids, LEASE);
+            tokio::pin!(heartbeat);
+            let batch = self.run_batch(jobs, &mut report);
+            tokio::select! {
+                done = batch => done?,
+                () = &mut heartbeat => unreachable!("the heartbeat runs until the batch ends"),
+            }
+        }
+    }
+
+    /// Runs one claimed batch, recording each job's outcome.
+    async fn run_batch(&self, jobs: Vec<store::JobRow>, report: &mut JobReport) -> AppResult<()> {
+        for job in jobs {
+            let outcome = self.run_job(&job).await;
+            let at = now();
+            match outcome {
+                Ok(()) => {
+                    self.store.finish_job(&job.id, &self.worker, &at).await?;
+                    report.done += 1;
+                }
+                Err(e) => {
+                    let last = job.attempts >= job.max_attempts;
+                    let retry_at = (!last).then(|| stamp(clock() + self.backoff(job.attempts)));
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job attempt failed");
+                    self.store
+                        .fail_job(&job.id, &self.worker, &e, retry_at.as_deref(), &at)
+                        .await?;
+                    if last {
+                        report.failed += 1;
+                    } else {
+                        report.retried += 1;
                     }
                 }
             }
         }
+        Ok(())
     }
 
     /// The wait before the retry that follows attempt `attempts` (1-based): `retry_base` doubled each time.

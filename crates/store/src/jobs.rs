@@ -383,6 +383,33 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Extends to `lease_until` the leases `worker` holds on the jobs `ids` that are still running: the
+    /// heartbeat of a worker busy with a batch, so that a short lease lets another instance take over the jobs
+    /// of a worker that died without taking over those of one that is only slow. Returns how many it extended
+    /// (a job already finished, or taken over after its lease ran out, is not).
+    pub async fn renew_job_leases(
+        &self,
+        worker: &str,
+        ids: &[String],
+        lease_until: &str,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = (3..3 + ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE jobs SET locked_until = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(lease_until).bind(worker);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.execute(&self.pool).await?.rows_affected())
+    }
+
     /// Marks a job claimed by `worker` done. A worker whose lease was taken over changes nothing.
     pub async fn finish_job(&self, id: &str, worker: &str, at: &str) -> Result<()> {
         sqlx::query(
