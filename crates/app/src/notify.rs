@@ -302,8 +302,10 @@ impl App {
         let reference = subject.reference.unwrap_or(subject.record_id);
         let (title, body) = event.text(reference, subject.state);
         let at = now();
-        for u in users.iter().filter(|u| u.id != who.user_id) {
-            let n = NotificationRow {
+        let rows: Vec<NotificationRow> = users
+            .iter()
+            .filter(|u| u.id != who.user_id)
+            .map(|u| NotificationRow {
                 id: new_id(),
                 user_id: u.id.clone(),
                 event: event.as_str().into(),
@@ -314,13 +316,15 @@ impl App {
                 body: body.clone(),
                 created_at: at.clone(),
                 read_at: None,
-            };
-            tx.insert_notification(&n).await?;
-            if self.config.notify.smtp.is_some() {
-                let prefs = tx.preferences(&u.id).await?;
+            })
+            .collect();
+        tx.insert_notifications(&rows).await?;
+        if self.config.notify.smtp.is_some() {
+            for n in &rows {
+                let prefs = tx.preferences(&n.user_id).await?;
                 if prefs.email_enabled && prefs.email.is_some() {
                     let payload = EmailJob {
-                        user_id: u.id.clone(),
+                        user_id: n.user_id.clone(),
                         notification_id: n.id.clone(),
                     };
                     self.enqueue(tx, DELIVER_EMAIL, &payload, None).await?;

@@ -205,22 +205,43 @@ impl Tx {
     }
 
     pub async fn insert_notification(&mut self, n: &NotificationRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, event, record_kind, record_id, reference, subject, body, created_at, read_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&n.id)
-        .bind(&n.user_id)
-        .bind(&n.event)
-        .bind(&n.record_kind)
-        .bind(&n.record_id)
-        .bind(n.reference.as_deref())
-        .bind(&n.subject)
-        .bind(&n.body)
-        .bind(&n.created_at)
-        .bind(n.read_at.as_deref())
-        .execute(&mut *self.tx)
-        .await?;
+        self.insert_notifications(std::slice::from_ref(n)).await
+    }
+
+    /// Stores notifications in as few statements as the database allows (one per 50): one event's
+    /// notifications to every recipient are one round trip, not one per recipient.
+    pub async fn insert_notifications(&mut self, rows: &[NotificationRow]) -> Result<()> {
+        const COLUMNS: usize = 10;
+        for chunk in rows.chunks(50) {
+            let values = (0..chunk.len())
+                .map(|r| {
+                    let p: Vec<String> = (1..=COLUMNS)
+                        .map(|c| format!("${}", r * COLUMNS + c))
+                        .collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO notifications (id, user_id, event, record_kind, record_id, reference, subject, body, created_at, read_at) \
+                 VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for n in chunk {
+                q = q
+                    .bind(&n.id)
+                    .bind(&n.user_id)
+                    .bind(&n.event)
+                    .bind(&n.record_kind)
+                    .bind(&n.record_id)
+                    .bind(n.reference.as_deref())
+                    .bind(&n.subject)
+                    .bind(&n.body)
+                    .bind(&n.created_at)
+                    .bind(n.read_at.as_deref());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
         Ok(())
     }
 
