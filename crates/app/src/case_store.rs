@@ -20,6 +20,12 @@ pub(crate) async fn get(store: &Store, id: &str) -> store::Result<Record<CaseBod
     Ok(r)
 }
 
+/// Case `id` without its hits, for a reader whose view never shows them (an exporter, an adviser): one query
+/// fewer. Never write, decide on or show to the authority's staff a case read this way.
+pub(crate) async fn get_without_hits(store: &Store, id: &str) -> store::Result<Record<CaseBody>> {
+    store.get::<CaseBody>(CASE, id).await
+}
+
 /// The case with reference `reference`, with its hits.
 pub(crate) async fn get_by_reference(
     store: &Store,

@@ -508,9 +508,18 @@ impl App {
         who: &Principal,
         id: &str,
     ) -> AppResult<Record<CaseBody>> {
-        let r = crate::case_store::get(&self.store, id)
-            .await
-            .map_err(not_found("application"))?;
+        // Exporters' and advisers' views never show screening (tipping-off): their reads skip the hits query.
+        // A change re-reads the case with its hits under its row lock (`change_case`), so nothing is written
+        // from a record read here.
+        let r = if matches!(
+            who.role,
+            Role::Officer | Role::Auditor | Role::Admin | Role::PolicyAdmin
+        ) {
+            crate::case_store::get(&self.store, id).await
+        } else {
+            crate::case_store::get_without_hits(&self.store, id).await
+        }
+        .map_err(not_found("application"))?;
         who.visible(Kind::Case, r)
     }
 
