@@ -12,6 +12,7 @@ use crate::normalize::{
 };
 use crate::query::{normalize_identifier, Query};
 use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
+use crate::table::ProbeTable;
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -186,28 +187,46 @@ pub struct Index {
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
     /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
     abd_slips: Vec<u32>,
-    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
-    /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
-    deletes: FxHashMap<Box<str>, Vec<u32>>,
-    /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
-    by_canon: FxHashMap<Box<str>, Vec<u32>>,
-    /// (romanisation key, vocabulary token) for name tokens, sorted ([`crate::romanise::keys`]).
-    by_roman: Vec<(u64, u32)>,
+    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under the hash ([`form_hash`]) of each form with one
+    /// letter deleted: one inserted, deleted or transposed letter in a short token leaves too few shared trigrams to
+    /// find it. Hashes can collide: a token found is kept only if it is one deletion from the key looked up.
+    deletes: ProbeTable<u32>,
+    /// Vocabulary tokens of up to [`DELETE_KEY_MAX`] ASCII letters, not abjad, under the hash of their form (the
+    /// one-letter deletions of a query token looked up as whole tokens; checked against the form).
+    short_forms: ProbeTable<u32>,
+    /// Latin name tokens under the hash of their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]; checked
+    /// against the form).
+    by_canon: ProbeTable<u32>,
+    /// Name tokens under their romanisation keys ([`crate::romanise::keys`]), in vocabulary order.
+    by_roman: ProbeTable<u64>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
-    compact_postings: FxHashMap<Box<str>, Vec<u32>>,
-    /// (romanisation key of a compact form, variant), sorted.
-    compact_roman: Vec<(u64, u32)>,
-    /// (32-bit hash of a compact form or of it with one letter deleted, variant), sorted, for compact forms of at
-    /// least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions, hashes
-    /// to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
-    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as ("SC
-    /// RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it to
-    /// the token keys.
-    compact_deletes: Vec<(u32, u32)>,
-    /// Where the keys of `compact_deletes` with each value of their top 16 bits start (one more slot at the end).
-    compact_slots: Vec<u32>,
+    /// Compact forms of at least [`COMPACT_EXACT_MIN`] letters, numbered; the variants of form `f` are
+    /// `compact_variants[compact_starts[f]..compact_starts[f + 1]]`, ascending (list names repeat from list to
+    /// list: 64,814 variants have 33,674 such forms).
+    compact_forms: FxHashMap<Box<str>, u32>,
+    compact_starts: Vec<u32>,
+    compact_variants: Vec<u32>,
+    /// Variants under the romanisation keys of their compact form, in variant order.
+    compact_roman: ProbeTable<u64>,
+    /// Compact forms (their numbers in `compact_forms`) under the 32-bit hash of the form and of it with each
+    /// letter deleted, for compact forms of at least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions,
+    /// hashes to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
+    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as
+    /// ("SC RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it
+    /// to the token keys.
+    compact_deletes: ProbeTable<u32>,
     identifiers: FxHashMap<String, Vec<u32>>,
+}
+
+/// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
+#[derive(Default)]
+struct Pending {
+    by_roman: Vec<(u64, u32)>,
+    compact_roman: Vec<(u64, u32)>,
+    compact_deletes: Vec<(u32, u32)>,
+    /// The variants of each compact form.
+    compact_lists: Vec<Vec<u32>>,
 }
 
 fn vocab_key(t: &Token) -> String {
@@ -274,31 +293,46 @@ fn deletion_hashes(b: &[u8], out: &mut Vec<u32>) {
     const B: u32 = 0x0100_0193;
     let n = b.len();
     out.clear();
-    out.resize(n + 1, 0);
+    // out[..=n] the result; out[n + 1 + d] holds B^(n-1-d) meanwhile (no allocation per call).
+    out.resize(2 * n + 1, 0);
     // First out[d] = Σ_{i>=d} b[i]·B^(n-1-i) (suffix hashes), computed from the end with the power B^(n-1-d).
     let mut pow = 1u32;
     let mut suffix = 0u32;
     for d in (0..n).rev() {
         suffix = suffix.wrapping_add((b[d] as u32 + 1).wrapping_mul(pow));
         out[d] = suffix;
+        out[n + 1 + d] = pow;
         pow = pow.wrapping_mul(B);
     }
     // Then, from the start: deleting d joins the prefix Σ_{i<d} b[i]·B^(d-1-i), shifted up by B^(n-1-d), to
-    // the suffix after d; the powers are B^(n-1-d), divided out one step at a time by walking them down from
-    // B^(n-1) (kept in `pows`, so no inverse is needed).
+    // the suffix after d (the powers kept above, so no inverse is needed).
     let whole = out[0];
-    let mut pows = vec![1u32; n];
-    for k in 1..n {
-        pows[k] = pows[k - 1].wrapping_mul(B);
-    }
     let mut prefix = 0u32;
     for d in 0..n {
         let after = if d + 1 < n { out[d + 1] } else { 0 };
-        let h = prefix.wrapping_mul(pows[n - 1 - d]).wrapping_add(after);
+        let h = prefix.wrapping_mul(out[n + 1 + d]).wrapping_add(after);
         out[d] = mix(h);
         prefix = prefix.wrapping_mul(B).wrapping_add(b[d] as u32 + 1);
     }
     out[n] = mix(whole);
+    out.truncate(n + 1);
+}
+
+/// The hash [`deletion_hashes`] gives `b` whole (and any string with one more letter for its deletion).
+fn form_hash(b: &[u8]) -> u32 {
+    const B: u32 = 0x0100_0193;
+    mix(b
+        .iter()
+        .fold(0u32, |h, &c| h.wrapping_mul(B).wrapping_add(c as u32 + 1)))
+}
+
+/// Whether deleting one byte of `long` gives `short`.
+fn deletes_to(long: &[u8], short: &[u8]) -> bool {
+    if long.len() != short.len() + 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(a, b)| a == b).count();
+    long[p + 1..] == short[p..]
 }
 
 fn mix(mut h: u32) -> u32 {
@@ -306,14 +340,6 @@ fn mix(mut h: u32) -> u32 {
     h = h.wrapping_mul(0x2c1b_3c6d);
     h ^= h >> 12;
     h
-}
-
-/// `form` without its `i`-th byte (ASCII forms only).
-fn delete_at(form: &str, i: usize) -> String {
-    let mut s = String::with_capacity(form.len() - 1);
-    s.push_str(&form[..i]);
-    s.push_str(&form[i + 1..]);
-    s
 }
 
 fn trigram_keys(form: &str, out: &mut Vec<u32>) {
@@ -606,19 +632,22 @@ impl Index {
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
             abd_slips: Vec::new(),
-            deletes: FxHashMap::default(),
-            by_canon: FxHashMap::default(),
-            by_roman: Vec::new(),
+            deletes: ProbeTable::default(),
+            short_forms: ProbeTable::default(),
+            by_canon: ProbeTable::default(),
+            by_roman: ProbeTable::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
-            compact_postings: FxHashMap::default(),
-            compact_roman: Vec::new(),
-            compact_deletes: Vec::new(),
-            compact_slots: Vec::new(),
+            compact_forms: FxHashMap::default(),
+            compact_starts: Vec::new(),
+            compact_variants: Vec::new(),
+            compact_roman: ProbeTable::default(),
+            compact_deletes: ProbeTable::default(),
             identifiers: FxHashMap::default(),
         };
         // Preparing names is the expensive part: do it in parallel, then intern sequentially.
         use rayon::prelude::*;
+        let mut pending = Pending::default();
         for (li, (label, snap)) in lists.iter().enumerate() {
             ix.lists.push(IndexedList {
                 label: label.clone(),
@@ -666,11 +695,13 @@ impl Index {
                     if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
                         continue;
                     }
-                    ix.add_variant(ei, nv, p);
+                    ix.add_variant(ei, nv, p, &mut pending);
                 }
             }
         }
         let mut keys = Vec::new();
+        let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
+        let mut hashes = Vec::new();
         for (i, v) in ix.vocab.iter().enumerate() {
             trigram_keys(&v.form, &mut keys);
             for k in &keys {
@@ -687,49 +718,54 @@ impl Index {
                     .push(i as u32);
             }
             if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
-                ix.by_canon
-                    .entry(cyrillic_neutral(&v.form).into())
-                    .or_default()
-                    .push(i as u32);
+                canon.push((form_hash(cyrillic_neutral(&v.form).as_bytes()), i as u32));
+            }
+            if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
+                short_forms.push((form_hash(b), i as u32));
             }
             if (2..=DELETE_KEY_MAX).contains(&b.len())
                 && v.class == TokenClass::Name
                 && !v.abjad
                 && v.form.is_ascii()
             {
+                deletion_hashes(b, &mut hashes);
                 for d in 0..b.len() {
-                    let key = delete_at(&v.form, d);
-                    let post = ix.deletes.entry(key.into()).or_default();
-                    if post.last() != Some(&(i as u32)) {
-                        post.push(i as u32);
+                    // A deletion in a run of one letter gives the same form as the one before.
+                    if d == 0 || b[d] != b[d - 1] {
+                        deletes.push((hashes[d], i as u32));
                     }
                 }
             }
         }
-        ix.compact_roman.sort_unstable();
-        ix.compact_roman.shrink_to_fit();
-        ix.compact_deletes.sort_unstable();
-        ix.compact_deletes.dedup();
-        ix.compact_deletes.shrink_to_fit();
-        ix.compact_slots = (0..=1u32 << 16)
-            .map(|k| ix.compact_deletes.partition_point(|&(h, _)| (h >> 16) < k) as u32)
-            .collect();
-        ix.by_roman.sort_unstable();
-        ix.by_roman.dedup();
-        ix.by_roman.shrink_to_fit();
+        // Each table lists a key's tokens or variants in ascending order, as the maps it replaces did.
+        deletes.sort_unstable();
+        deletes.dedup();
+        ix.deletes = ProbeTable::build(&deletes);
+        ix.short_forms = ProbeTable::build(&short_forms);
+        ix.by_canon = ProbeTable::build(&canon);
+        pending.compact_roman.sort_unstable();
+        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
+        pending.compact_deletes.sort_unstable();
+        pending.compact_deletes.dedup();
+        ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
+        ix.compact_starts.push(0);
+        for l in &pending.compact_lists {
+            ix.compact_variants.extend_from_slice(l);
+            ix.compact_starts.push(ix.compact_variants.len() as u32);
+        }
+        pending.by_roman.sort_unstable();
+        pending.by_roman.dedup();
+        ix.by_roman = ProbeTable::build(&pending.by_roman);
         ix
     }
 
-    /// Vocabulary tokens sharing the romanisation key `k`.
-    fn roman_tokens(&self, k: u64) -> impl Iterator<Item = u32> + '_ {
-        let from = self.by_roman.partition_point(|&(x, _)| x < k);
-        self.by_roman[from..]
-            .iter()
-            .take_while(move |&&(x, _)| x == k)
-            .map(|&(_, id)| id)
-    }
-
-    fn add_variant(&mut self, entry: u32, nv: &lists::NameVariant, p: PreparedName) {
+    fn add_variant(
+        &mut self,
+        entry: u32,
+        nv: &lists::NameVariant,
+        p: PreparedName,
+        pending: &mut Pending,
+    ) {
         let vi = self.variants.len() as u32;
         let mut toks = Vec::with_capacity(p.tokens.len());
         let mut weights = Vec::with_capacity(p.tokens.len());
@@ -755,7 +791,7 @@ impl Index {
                         self.by_group.entry(g).or_default().push(id);
                     }
                     if t.class == TokenClass::Name && !t.script.is_abjad() {
-                        self.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
+                        pending.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
                     }
                     self.by_key.insert(key, id);
                     id
@@ -775,27 +811,34 @@ impl Index {
             }
         }
         if p.compact.len() >= COMPACT_EXACT_MIN {
-            let post = self
-                .compact_postings
+            let next = pending.compact_lists.len() as u32;
+            let f = *self
+                .compact_forms
                 .entry(p.compact.as_str().into())
-                .or_default();
+                .or_insert(next);
+            if f == next {
+                pending.compact_lists.push(Vec::new());
+                // The deletion keys, once per form.
+                if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
+                    let b = p.compact.as_bytes();
+                    let mut hashes = Vec::new();
+                    deletion_hashes(b, &mut hashes);
+                    for (d, &h) in hashes.iter().enumerate() {
+                        // A deletion in a run of one letter gives the same key as the one before.
+                        if d == 0 || d == b.len() || b[d] != b[d - 1] {
+                            pending.compact_deletes.push((h, f));
+                        }
+                    }
+                }
+            }
+            let post = &mut pending.compact_lists[f as usize];
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
         }
-        self.compact_roman
+        pending
+            .compact_roman
             .extend(p.compact_roman.iter().map(|&k| (k, vi)));
-        if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
-            let b = p.compact.as_bytes();
-            let mut hashes = Vec::new();
-            deletion_hashes(b, &mut hashes);
-            for (d, &h) in hashes.iter().enumerate() {
-                // A deletion in a run of one letter gives the same key as the one before.
-                if d == 0 || d == b.len() || b[d] != b[d - 1] {
-                    self.compact_deletes.push((h, vi));
-                }
-            }
-        }
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
@@ -810,6 +853,12 @@ impl Index {
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
+    }
+
+    /// The variants whose compact form is form `f` of `compact_forms`.
+    fn compact_variants_of(&self, f: u32) -> &[u32] {
+        &self.compact_variants
+            [self.compact_starts[f as usize] as usize..self.compact_starts[f as usize + 1] as usize]
     }
 
     /// The loaded lists.
@@ -1124,13 +1173,10 @@ impl Index {
                     // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
                     if qt.script == Script::Cyrillic {
                         let canon = cyrillic_neutral(&qt.form);
-                        for &id in self
-                            .by_canon
-                            .get(canon.as_str())
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[])
-                        {
-                            consider(id, &mut seen, &mut list);
+                        for id in self.by_canon.get(form_hash(canon.as_bytes())) {
+                            if cyrillic_neutral(&self.vocab[id as usize].form) == canon {
+                                consider(id, &mut seen, &mut list);
+                            }
                         }
                         self.trigram_candidates(&canon, s);
                         for &id in &s.tri_out {
@@ -1171,35 +1217,35 @@ impl Index {
                         && qt.form.is_ascii()
                         && !qt.script.is_abjad()
                     {
-                        for &id in self
-                            .deletes
-                            .get(qt.form.as_str())
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[])
-                        {
-                            consider(id, &mut seen, &mut list);
+                        let qb = qt.form.as_bytes();
+                        let mut hashes = std::mem::take(&mut s.slip_hashes);
+                        deletion_hashes(qb, &mut hashes);
+                        for id in self.deletes.get(hashes[ql]) {
+                            if deletes_to(self.vocab[id as usize].form.as_bytes(), qb) {
+                                consider(id, &mut seen, &mut list);
+                            }
                         }
-                        let mut key = String::with_capacity(ql);
                         for d in 0..ql {
                             // Skip a deletion that gives the same key as the previous one (doubled letters).
-                            if d > 0 && qt.form.as_bytes()[d] == qt.form.as_bytes()[d - 1] {
+                            if d > 0 && qb[d] == qb[d - 1] {
                                 continue;
                             }
-                            key.clear();
-                            key.push_str(&qt.form[..d]);
-                            key.push_str(&qt.form[d + 1..]);
-                            if let Some(&id) = self.by_key.get(key.as_str()) {
-                                consider(id, &mut seen, &mut list);
+                            let mut buf = [0u8; DELETE_KEY_MAX];
+                            buf[..d].copy_from_slice(&qb[..d]);
+                            buf[d..ql - 1].copy_from_slice(&qb[d + 1..]);
+                            let key = &buf[..ql - 1];
+                            for id in self.short_forms.get(hashes[d]) {
+                                if self.vocab[id as usize].form.as_bytes() == key {
+                                    consider(id, &mut seen, &mut list);
+                                }
                             }
-                            for &id in self
-                                .deletes
-                                .get(key.as_str())
-                                .map(Vec::as_slice)
-                                .unwrap_or(&[])
-                            {
-                                consider(id, &mut seen, &mut list);
+                            for id in self.deletes.get(hashes[d]) {
+                                if deletes_to(self.vocab[id as usize].form.as_bytes(), key) {
+                                    consider(id, &mut seen, &mut list);
+                                }
                             }
                         }
+                        s.slip_hashes = hashes;
                     }
                     // The same name in another romanisation system of its family (Gim / Kim, Hsi / Xi).
                     if qt.class == TokenClass::Name {
@@ -1209,7 +1255,7 @@ impl Index {
                             qt.roman.clone()
                         };
                         for &k in &keys {
-                            for id in self.roman_tokens(k) {
+                            for id in self.by_roman.get(k) {
                                 let at = slot(id, &mut seen, &mut list);
                                 let e = &mut list[at].1;
                                 if e.0 < ROMAN_SIM {
@@ -1257,8 +1303,8 @@ impl Index {
                 }
             }
             if qn.compact.len() >= COMPACT_EXACT_MIN {
-                if let Some(p) = self.compact_postings.get(qn.compact.as_str()) {
-                    for &vi in p {
+                if let Some(&f) = self.compact_forms.get(qn.compact.as_str()) {
+                    for &vi in self.compact_variants_of(f) {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {
                             s.touched.push(vi);
@@ -1277,13 +1323,8 @@ impl Index {
                     if d > 0 && d < qc.len() && qc[d] == qc[d - 1] {
                         continue;
                     }
-                    let slot = (h >> 16) as usize;
-                    let keys = &self.compact_deletes
-                        [self.compact_slots[slot] as usize..self.compact_slots[slot + 1] as usize];
-                    for &(x, vi) in keys {
-                        if x == h {
-                            s.slips.push(vi);
-                        }
+                    for f in self.compact_deletes.get(h) {
+                        s.slips.extend_from_slice(self.compact_variants_of(f));
                     }
                 }
                 s.slips.sort_unstable();
@@ -1300,11 +1341,7 @@ impl Index {
             if qn.compact.len() >= 6 {
                 // One Chinese or Korean name whose syllables are split differently in two romanisations.
                 for &k in &qn.compact_roman {
-                    let from = self.compact_roman.partition_point(|&(x, _)| x < k);
-                    for &(_, vi) in self.compact_roman[from..]
-                        .iter()
-                        .take_while(|&&(x, _)| x == k)
-                    {
+                    for vi in self.compact_roman.get(k) {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {
                             s.touched.push(vi);
