@@ -153,6 +153,14 @@ struct VocabTok {
     abjad: bool,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct VariantRank {
+    /// Sum of the token weights.
+    total_weight: f32,
+    /// Bit `c - b'a'` set when a token of two or more letters starts with the letter `c`.
+    first_letters: u32,
+}
+
 #[derive(Debug)]
 struct Variant {
     entry: u32,
@@ -161,7 +169,6 @@ struct Variant {
     quality: NameQuality,
     toks: Box<[u32]>,
     weights: Box<[f32]>,
-    total_weight: f32,
     compact: Box<str>,
     /// Chinese and Korean romanisation keys of `compact`.
     compact_roman: Box<[u64]>,
@@ -179,6 +186,9 @@ pub struct Index {
     lists: Vec<IndexedList>,
     entries: Vec<IndexedEntry>,
     variants: Vec<Variant>,
+    /// Per variant, what retrieval reads of every variant it touches, packed densely (a `Variant` is 120 bytes,
+    /// a cache line or two each).
+    variant_rank: Vec<VariantRank>,
     vocab: Vec<VocabTok>,
     by_key: FxHashMap<String, u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
@@ -625,6 +635,7 @@ impl Index {
             lists: Vec::new(),
             entries: Vec::new(),
             variants: Vec::new(),
+            variant_rank: Vec::new(),
             vocab: Vec::new(),
             by_key: FxHashMap::default(),
             by_skel: FxHashMap::default(),
@@ -839,12 +850,23 @@ impl Index {
         pending
             .compact_roman
             .extend(p.compact_roman.iter().map(|&k| (k, vi)));
+        let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
+            let f = self.vocab[id as usize].form.as_bytes();
+            if f.len() > 1 && f[0].is_ascii_lowercase() {
+                m | 1 << (f[0] - b'a')
+            } else {
+                m
+            }
+        });
+        self.variant_rank.push(VariantRank {
+            total_weight: weights.iter().sum(),
+            first_letters,
+        });
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
             kind: nv.kind,
             quality: nv.quality,
-            total_weight: weights.iter().sum(),
             toks: toks.into(),
             weights: weights.into(),
             compact: p.compact.into(),
@@ -1362,7 +1384,11 @@ impl Index {
                 })
                 .collect();
             if !initials.is_empty() {
+                let letters = initials.iter().fold(0u32, |m, &(b, _)| m | 1 << (b - b'a'));
                 for &vi in &s.touched {
+                    if self.variant_rank[vi as usize].first_letters & letters == 0 {
+                        continue;
+                    }
                     let v = &self.variants[vi as usize];
                     let mut used = 0u64;
                     for &(letter, w) in &initials {
@@ -1389,8 +1415,8 @@ impl Index {
                         return None;
                     }
                     // Rank by the share of both names covered.
-                    let v = &self.variants[vi as usize];
-                    Some((a / v.total_weight.max(1.0), vi))
+                    let w = self.variant_rank[vi as usize].total_weight;
+                    Some((a / w.max(1.0), vi))
                 })
                 .collect();
             if cands.len() > MAX_CANDIDATES {
