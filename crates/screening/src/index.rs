@@ -748,24 +748,19 @@ impl Index {
                 }
             }
         }
-        // Each table lists a key's tokens or variants in ascending order, as the maps it replaces did.
-        deletes.sort_unstable();
-        deletes.dedup();
+        // Each table lists a key's tokens, forms or variants in ascending order, as the maps it replaces did: the
+        // pairs were gathered in that order, so they need no sorting. (A pair given twice, from a hash collision
+        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates.)
         ix.deletes = ProbeTable::build(&deletes);
         ix.short_forms = ProbeTable::build(&short_forms);
         ix.by_canon = ProbeTable::build(&canon);
-        pending.compact_roman.sort_unstable();
         ix.compact_roman = ProbeTable::build(&pending.compact_roman);
-        pending.compact_deletes.sort_unstable();
-        pending.compact_deletes.dedup();
         ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
         ix.compact_starts.push(0);
         for l in &pending.compact_lists {
             ix.compact_variants.extend_from_slice(l);
             ix.compact_starts.push(ix.compact_variants.len() as u32);
         }
-        pending.by_roman.sort_unstable();
-        pending.by_roman.dedup();
         ix.by_roman = ProbeTable::build(&pending.by_roman);
         ix
     }
