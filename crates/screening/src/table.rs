@@ -4,6 +4,10 @@
 //! usually within one cache line. A `HashMap<Box<str>, Vec<u32>>` reads the control bytes, the bucket, the key's
 //! heap string and the values' heap array (four cache lines, each a likely miss in a map of megabytes), and a
 //! binary search over a sorted array a dozen lines.
+//!
+//! Most lookups find nothing (a query's one-letter deletions are rarely anyone's), so a filter of one byte per key
+//! (a blocked Bloom filter: two bits in one 64-bit word) answers them first: an eighth of the table's size, it
+//! stays in cache where the slots do not, and it lets through about 5% of the absent keys.
 
 /// The value of an empty slot (never a stored value: values are vocabulary or variant positions).
 const EMPTY: u32 = u32::MAX;
@@ -39,6 +43,7 @@ fn mix64(mut x: u64) -> u64 {
 #[derive(Debug)]
 pub(crate) struct ProbeTable<K> {
     slots: Box<[(K, u32)]>,
+    filter: Box<[u64]>,
 }
 
 impl<K: ProbeKey> Default for ProbeTable<K> {
@@ -52,8 +57,11 @@ impl<K: ProbeKey> ProbeTable<K> {
     pub(crate) fn build(pairs: &[(K, u32)]) -> Self {
         let cap = pairs.len() + pairs.len() / 2 + 8;
         let mut slots = vec![(K::default(), EMPTY); cap];
+        let mut filter = vec![0u64; pairs.len().div_ceil(8).max(1)];
         for &(k, v) in pairs {
             debug_assert!(v != EMPTY);
+            let (w, bits) = filter_bits(k, filter.len());
+            filter[w] |= bits;
             let mut i = home(k, cap);
             while slots[i].1 != EMPTY {
                 i = if i + 1 == cap { 0 } else { i + 1 };
@@ -62,6 +70,7 @@ impl<K: ProbeKey> ProbeTable<K> {
         }
         ProbeTable {
             slots: slots.into_boxed_slice(),
+            filter: filter.into_boxed_slice(),
         }
     }
 
@@ -69,9 +78,15 @@ impl<K: ProbeKey> ProbeTable<K> {
     pub(crate) fn get(&self, k: K) -> impl Iterator<Item = u32> + '_ {
         let cap = self.slots.len();
         let mut i = home(k, cap);
+        let (w, bits) = filter_bits(k, self.filter.len());
+        let mut absent = self.filter[w] & bits != bits;
         std::iter::from_fn(move || loop {
+            if absent {
+                return None;
+            }
             let (sk, v) = self.slots[i];
             if v == EMPTY {
+                absent = true;
                 return None;
             }
             i = if i + 1 == cap { 0 } else { i + 1 };
@@ -80,6 +95,14 @@ impl<K: ProbeKey> ProbeTable<K> {
             }
         })
     }
+}
+
+/// The filter word of `k` among `words` and the two bits it sets there (from bits of the spread key that the home
+/// slot hardly depends on).
+fn filter_bits<K: ProbeKey>(k: K, words: usize) -> (usize, u64) {
+    let h = k.spread();
+    let w = ((h & 0xffff_ffff) * words as u64) >> 32;
+    (w as usize, 1 << ((h >> 32) & 63) | 1 << ((h >> 38) & 63))
 }
 
 /// The home slot of `k` in a table of `cap` slots (multiply-shift: no division).
