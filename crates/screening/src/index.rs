@@ -60,6 +60,8 @@ const COMPACT_EXACT_MIN: usize = 5;
 /// Compact forms of at least this many letters are retrieved one slip apart ([`Index::compact_deletes`]): from 7
 /// letters on, one edit leaves the compact similarity at 0.85 or more.
 const COMPACT_SLIP_MIN: usize = 7;
+/// List entries whose names are prepared (in parallel) before they are added to the index.
+const PREPARE_CHUNK: usize = 2048;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
@@ -666,47 +668,50 @@ impl Index {
                 version: snap.version.clone(),
                 entries: snap.entries.len(),
             });
-            let prepared: Vec<Vec<PreparedName>> = snap
-                .entries
-                .par_iter()
-                .map(|e| e.names.iter().map(|n| prepare(&n.name)).collect())
-                .collect();
-            for (e, names) in snap.entries.iter().zip(prepared) {
-                let ei = ix.entries.len() as u32;
-                ix.entries.push(IndexedEntry {
-                    list: li as u16,
-                    source_id: e.source_id.clone(),
-                    primary_name: e
-                        .names
-                        .iter()
-                        .find(|n| n.kind == NameKind::Primary)
-                        .map(|n| n.name.clone())
-                        .unwrap_or_else(|| e.primary_name().to_string()),
-                    kind: e.kind,
-                    birth_dates: e.birth_dates.clone(),
-                    countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                    identifiers: e
-                        .identifiers
-                        .iter()
-                        .map(|i| (i.kind.clone(), i.number.clone()))
-                        .collect(),
-                    first_variant: ix.variants.len() as u32,
-                });
-                for id in &e.identifiers {
-                    let n = normalize_identifier(&id.number);
-                    if n.len() >= 4 {
-                        let v = ix.identifiers.entry(n).or_default();
-                        if v.last() != Some(&ei) {
-                            v.push(ei);
+            // In chunks, so that the prepared names waiting to be interned stay few (they are dropped as soon as
+            // interned, but the allocator keeps what a whole list of them took).
+            for chunk in snap.entries.chunks(PREPARE_CHUNK) {
+                let prepared: Vec<Vec<PreparedName>> = chunk
+                    .par_iter()
+                    .map(|e| e.names.iter().map(|n| prepare(&n.name)).collect())
+                    .collect();
+                for (e, names) in chunk.iter().zip(prepared) {
+                    let ei = ix.entries.len() as u32;
+                    ix.entries.push(IndexedEntry {
+                        list: li as u16,
+                        source_id: e.source_id.clone(),
+                        primary_name: e
+                            .names
+                            .iter()
+                            .find(|n| n.kind == NameKind::Primary)
+                            .map(|n| n.name.clone())
+                            .unwrap_or_else(|| e.primary_name().to_string()),
+                        kind: e.kind,
+                        birth_dates: e.birth_dates.clone(),
+                        countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                        identifiers: e
+                            .identifiers
+                            .iter()
+                            .map(|i| (i.kind.clone(), i.number.clone()))
+                            .collect(),
+                        first_variant: ix.variants.len() as u32,
+                    });
+                    for id in &e.identifiers {
+                        let n = normalize_identifier(&id.number);
+                        if n.len() >= 4 {
+                            let v = ix.identifiers.entry(n).or_default();
+                            if v.last() != Some(&ei) {
+                                v.push(ei);
+                            }
                         }
                     }
-                }
-                let mut seen: FxHashSet<String> = FxHashSet::default();
-                for (nv, p) in e.names.iter().zip(names) {
-                    if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
-                        continue;
+                    let mut seen: FxHashSet<String> = FxHashSet::default();
+                    for (nv, p) in e.names.iter().zip(names) {
+                        if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                            continue;
+                        }
+                        ix.add_variant(ei, nv, p, &mut pending);
                     }
-                    ix.add_variant(ei, nv, p, &mut pending);
                 }
             }
         }
