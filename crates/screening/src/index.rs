@@ -8,7 +8,8 @@ use crate::explain::{
 };
 use crate::names::{group_name, TokenClass};
 use crate::normalize::{
-    abd_slip, legal_form_words, prepare, prepare_query, prepare_query_legal, PreparedName, Token,
+    abd_slip, legal_form_words, prepare_list_name, prepare_query, prepare_query_legal,
+    PreparedName, Token,
 };
 use crate::query::{normalize_identifier, Query};
 use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
@@ -673,7 +674,7 @@ impl Index {
             for chunk in snap.entries.chunks(PREPARE_CHUNK) {
                 let prepared: Vec<Vec<PreparedName>> = chunk
                     .par_iter()
-                    .map(|e| e.names.iter().map(|n| prepare(&n.name)).collect())
+                    .map(|e| e.names.iter().map(|n| prepare_list_name(&n.name)).collect())
                     .collect();
                 for (e, names) in chunk.iter().zip(prepared) {
                     let ei = ix.entries.len() as u32;
@@ -801,8 +802,10 @@ impl Index {
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
                     }
-                    if t.class == TokenClass::Name && !t.script.is_abjad() {
-                        pending.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
+                    // Romanisation keys once per distinct token (list names were prepared without them).
+                    if t.romanised() {
+                        let keys = crate::romanise::keys(&t.form);
+                        pending.by_roman.extend(keys.iter().map(|&k| (k, id)));
                     }
                     self.by_key.insert(key, id);
                     id

@@ -252,6 +252,12 @@ pub fn prepare(raw: &str) -> PreparedName {
     prepare_with(raw, true, None, None)
 }
 
+/// Prepare a list name for the index: as [`prepare`], but without [`Token::roman`] (the index computes the keys
+/// once per distinct token, not once per occurrence).
+pub(crate) fn prepare_list_name(raw: &str) -> PreparedName {
+    prepare_with(raw, false, None, None)
+}
+
 /// Prepare a query name. Unless `roman_keys`, [`Token::roman`] is left empty: token expansions are looked up in
 /// a cache first, and the keys are computed only on a cache miss (`crate::romanise::keys` of the form). A Latin word that is not
 /// a word of any list name (`known` says which are) and is one slip from a legal-form word ("joit", "stok",
