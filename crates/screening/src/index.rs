@@ -220,6 +220,16 @@ pub struct Index {
     compact_forms: FxHashMap<Box<str>, u32>,
     compact_starts: Vec<u32>,
     compact_variants: Vec<u32>,
+    /// Per vocabulary token of 2 to [`DELETE_KEY_MAX`] + 1 ASCII letters (not abjad), what the deletion tables
+    /// give for it ([`Index::one_edit_tokens`], in that order): retrieval reads this for a query token that is a
+    /// vocabulary token (most are) instead of a dozen or more scattered table lookups. Token `t`'s are
+    /// `edit_near[edit_starts[t]..edit_starts[t + 1]]`.
+    edit_starts: Vec<u32>,
+    edit_near: Vec<u32>,
+    /// Per compact form of at least [`COMPACT_SLIP_MIN`] - 1 ASCII letters, the compact forms one slip from it
+    /// ([`Index::compact_slip_forms`]), likewise for a query whose compact form is a list name's.
+    slip_starts: Vec<u32>,
+    slip_near: Vec<u32>,
     /// Variants under the romanisation keys of their compact form, in variant order.
     compact_roman: ProbeTable<u64>,
     /// Compact forms (their numbers in `compact_forms`) under the 32-bit hash of the form and of it with each
@@ -230,6 +240,18 @@ pub struct Index {
     /// to the token keys.
     compact_deletes: ProbeTable<u32>,
     identifiers: FxHashMap<String, Vec<u32>>,
+}
+
+/// Lists as one array and where each starts (one more at the end).
+fn flatten(lists: Vec<Vec<u32>>) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = Vec::with_capacity(lists.len() + 1);
+    let mut flat = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    starts.push(0);
+    for l in lists {
+        flat.extend_from_slice(&l);
+        starts.push(flat.len() as u32);
+    }
+    (starts, flat)
 }
 
 /// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
@@ -655,6 +677,10 @@ impl Index {
             compact_forms: FxHashMap::default(),
             compact_starts: Vec::new(),
             compact_variants: Vec::new(),
+            edit_starts: Vec::new(),
+            edit_near: Vec::new(),
+            slip_starts: Vec::new(),
+            slip_near: Vec::new(),
             compact_roman: ProbeTable::default(),
             compact_deletes: ProbeTable::default(),
             identifiers: FxHashMap::default(),
@@ -768,6 +794,43 @@ impl Index {
             ix.compact_starts.push(ix.compact_variants.len() as u32);
         }
         ix.by_roman = ProbeTable::build(&pending.by_roman);
+        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
+        // (or contain) list names (in parallel: read-only lookups).
+        let near: Vec<Vec<u32>> = (0..ix.vocab.len())
+            .into_par_iter()
+            .map(|id| {
+                let v = &ix.vocab[id];
+                let b = v.form.as_bytes();
+                let mut out = Vec::new();
+                if (2..=DELETE_KEY_MAX + 1).contains(&b.len()) && v.form.is_ascii() && !v.abjad {
+                    ix.one_edit_tokens(b, &mut Vec::new(), |n| {
+                        if !out.contains(&n) {
+                            out.push(n);
+                        }
+                    });
+                }
+                out
+            })
+            .collect();
+        (ix.edit_starts, ix.edit_near) = flatten(near);
+        let mut forms: Vec<(&str, u32)> =
+            ix.compact_forms.iter().map(|(f, &i)| (&**f, i)).collect();
+        forms.sort_unstable_by_key(|&(_, i)| i);
+        let near: Vec<Vec<u32>> = forms
+            .par_iter()
+            .map(|&(f, _)| {
+                let mut out = Vec::new();
+                if f.len() + 1 >= COMPACT_SLIP_MIN && f.is_ascii() {
+                    ix.compact_slip_forms(f.as_bytes(), &mut Vec::new(), |g| {
+                        if !out.contains(&g) {
+                            out.push(g);
+                        }
+                    });
+                }
+                out
+            })
+            .collect();
+        (ix.slip_starts, ix.slip_near) = flatten(near);
         ix
     }
 
@@ -878,6 +941,54 @@ impl Index {
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
+    }
+
+    /// Vocabulary tokens one inserted, deleted or transposed letter from `q` (ASCII, 2 to [`DELETE_KEY_MAX`] + 1
+    /// letters), each passed to `found` as the deletion tables give it (possibly more than once): those with a
+    /// one-letter deletion equal to `q`, then for each deletion of `q` (one per run of a letter) the token equal to it
+    /// and those with a one-letter deletion equal to it. `hashes` is scratch space.
+    fn one_edit_tokens(&self, q: &[u8], hashes: &mut Vec<u32>, mut found: impl FnMut(u32)) {
+        let ql = q.len();
+        deletion_hashes(q, hashes);
+        for id in self.deletes.get(hashes[ql]) {
+            if deletes_to(self.vocab[id as usize].form.as_bytes(), q) {
+                found(id);
+            }
+        }
+        for d in 0..ql {
+            // Skip a deletion that gives the same key as the previous one (doubled letters).
+            if d > 0 && q[d] == q[d - 1] {
+                continue;
+            }
+            let mut buf = [0u8; DELETE_KEY_MAX];
+            buf[..d].copy_from_slice(&q[..d]);
+            buf[d..ql - 1].copy_from_slice(&q[d + 1..]);
+            let key = &buf[..ql - 1];
+            for id in self.short_forms.get(hashes[d]) {
+                if self.vocab[id as usize].form.as_bytes() == key {
+                    found(id);
+                }
+            }
+            for id in self.deletes.get(hashes[d]) {
+                if deletes_to(self.vocab[id as usize].form.as_bytes(), key) {
+                    found(id);
+                }
+            }
+        }
+    }
+
+    /// Compact forms whose deletion keys include the hash of the ASCII compact form `q` or of one of its
+    /// one-letter deletions (one per run of a letter), passed to `found` (possibly more than once).
+    fn compact_slip_forms(&self, q: &[u8], hashes: &mut Vec<u32>, mut found: impl FnMut(u32)) {
+        deletion_hashes(q, hashes);
+        for (d, &h) in hashes.iter().enumerate() {
+            if d > 0 && d < q.len() && q[d] == q[d - 1] {
+                continue;
+            }
+            for f in self.compact_deletes.get(h) {
+                found(f);
+            }
+        }
     }
 
     /// The variants whose compact form is form `f` of `compact_forms`.
@@ -1177,7 +1288,8 @@ impl Index {
                         |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
                             slot(id, seen, list);
                         };
-                    if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
+                    let known = self.by_key.get(&vocab_key(qt)).copied();
+                    if let Some(id) = known {
                         consider(id, &mut seen, &mut list);
                     }
                     if let Some(g) = qt.group {
@@ -1242,35 +1354,19 @@ impl Index {
                         && qt.form.is_ascii()
                         && !qt.script.is_abjad()
                     {
-                        let qb = qt.form.as_bytes();
-                        let mut hashes = std::mem::take(&mut s.slip_hashes);
-                        deletion_hashes(qb, &mut hashes);
-                        for id in self.deletes.get(hashes[ql]) {
-                            if deletes_to(self.vocab[id as usize].form.as_bytes(), qb) {
-                                consider(id, &mut seen, &mut list);
+                        if let Some(id) = known {
+                            let near = &self.edit_near[self.edit_starts[id as usize] as usize
+                                ..self.edit_starts[id as usize + 1] as usize];
+                            for &n in near {
+                                consider(n, &mut seen, &mut list);
                             }
+                        } else {
+                            let mut hashes = std::mem::take(&mut s.slip_hashes);
+                            self.one_edit_tokens(qt.form.as_bytes(), &mut hashes, |n| {
+                                consider(n, &mut seen, &mut list)
+                            });
+                            s.slip_hashes = hashes;
                         }
-                        for d in 0..ql {
-                            // Skip a deletion that gives the same key as the previous one (doubled letters).
-                            if d > 0 && qb[d] == qb[d - 1] {
-                                continue;
-                            }
-                            let mut buf = [0u8; DELETE_KEY_MAX];
-                            buf[..d].copy_from_slice(&qb[..d]);
-                            buf[d..ql - 1].copy_from_slice(&qb[d + 1..]);
-                            let key = &buf[..ql - 1];
-                            for id in self.short_forms.get(hashes[d]) {
-                                if self.vocab[id as usize].form.as_bytes() == key {
-                                    consider(id, &mut seen, &mut list);
-                                }
-                            }
-                            for id in self.deletes.get(hashes[d]) {
-                                if deletes_to(self.vocab[id as usize].form.as_bytes(), key) {
-                                    consider(id, &mut seen, &mut list);
-                                }
-                            }
-                        }
-                        s.slip_hashes = hashes;
                     }
                     // The same name in another romanisation system of its family (Gim / Kim, Hsi / Xi).
                     if qt.class == TokenClass::Name {
@@ -1327,30 +1423,39 @@ impl Index {
                     }
                 }
             }
-            if qn.compact.len() >= COMPACT_EXACT_MIN {
-                if let Some(&f) = self.compact_forms.get(qn.compact.as_str()) {
-                    for &vi in self.compact_variants_of(f) {
-                        let a = &mut s.acc[vi as usize];
-                        if *a == 0.0 {
-                            s.touched.push(vi);
-                        }
-                        *a += qsum.max(1.0);
+            let known_form = if qn.compact.len() >= COMPACT_EXACT_MIN {
+                self.compact_forms.get(qn.compact.as_str()).copied()
+            } else {
+                None
+            };
+            if let Some(f) = known_form {
+                for &vi in self.compact_variants_of(f) {
+                    let a = &mut s.acc[vi as usize];
+                    if *a == 0.0 {
+                        s.touched.push(vi);
                     }
+                    *a += qsum.max(1.0);
                 }
             }
             // One slip in the whole name: the query's compact form or one of its one-letter deletions equals a
             // list compact form or one of its one-letter deletions (by hash; scoring decides).
             let qc = qn.compact.as_bytes();
             if qc.len() + 1 >= COMPACT_SLIP_MIN && qn.compact.is_ascii() {
-                deletion_hashes(qc, &mut s.slip_hashes);
                 s.slips.clear();
-                for (d, &h) in s.slip_hashes.iter().enumerate() {
-                    if d > 0 && d < qc.len() && qc[d] == qc[d - 1] {
-                        continue;
+                if let Some(f) = known_form {
+                    let near = &self.slip_near[self.slip_starts[f as usize] as usize
+                        ..self.slip_starts[f as usize + 1] as usize];
+                    for &g in near {
+                        s.slips.extend_from_slice(self.compact_variants_of(g));
                     }
-                    for f in self.compact_deletes.get(h) {
-                        s.slips.extend_from_slice(self.compact_variants_of(f));
-                    }
+                } else {
+                    let mut hashes = std::mem::take(&mut s.slip_hashes);
+                    let mut slips = std::mem::take(&mut s.slips);
+                    self.compact_slip_forms(qc, &mut hashes, |g| {
+                        slips.extend_from_slice(self.compact_variants_of(g))
+                    });
+                    s.slip_hashes = hashes;
+                    s.slips = slips;
                 }
                 s.slips.sort_unstable();
                 s.slips.dedup();
