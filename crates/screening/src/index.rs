@@ -147,13 +147,41 @@ pub struct IndexedList {
     pub entries: usize,
 }
 
+/// A vocabulary token as stored: its form and skeleton are `Index::vocab_text[at..]`, one after the other (all
+/// 26,440 tokens' text in one 0.3 MB string and their records in 0.4 MB, where they stay in cache, instead of two
+/// heap strings each scattered among the variants).
 #[derive(Debug)]
 struct VocabTok {
-    form: String,
-    skel: String,
+    at: u32,
+    form_len: u16,
+    skel_len: u16,
     group: Option<u16>,
     class: TokenClass,
     abjad: bool,
+}
+
+/// A vocabulary token as read ([`Index::tok`]).
+#[derive(Debug, Clone, Copy)]
+struct Vocab<'a> {
+    form: &'a str,
+    skel: &'a str,
+    group: Option<u16>,
+    class: TokenClass,
+    abjad: bool,
+}
+
+impl VocabTok {
+    fn read<'a>(&self, text: &'a str) -> Vocab<'a> {
+        let at = self.at as usize;
+        let mid = at + self.form_len as usize;
+        Vocab {
+            form: &text[at..mid],
+            skel: &text[mid..mid + self.skel_len as usize],
+            group: self.group,
+            class: self.class,
+            abjad: self.abjad,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -170,8 +198,12 @@ struct Variant {
     name: String,
     kind: NameKind,
     quality: NameQuality,
-    toks: Box<[u32]>,
-    weights: Box<[f32]>,
+    /// The variant's tokens are `Index::var_toks[tok_at..tok_at + tok_len]`, their weights the same range of
+    /// `Index::var_weights` (two dense arrays rather than two small heap arrays per variant).
+    tok_at: u32,
+    tok_len: u16,
+    /// The entry is a person (read for every candidate scored; the entry itself is elsewhere).
+    person: bool,
     compact: Box<str>,
     /// Chinese and Korean romanisation keys of `compact`.
     compact_roman: Box<[u64]>,
@@ -189,10 +221,13 @@ pub struct Index {
     lists: Vec<IndexedList>,
     entries: Vec<IndexedEntry>,
     variants: Vec<Variant>,
+    var_toks: Vec<u32>,
+    var_weights: Vec<f32>,
     /// Per variant, what retrieval reads of every variant it touches, packed densely (a `Variant` is 120 bytes,
     /// a cache line or two each).
     variant_rank: Vec<VariantRank>,
     vocab: Vec<VocabTok>,
+    vocab_text: String,
     by_key: FxHashMap<String, u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
@@ -424,7 +459,7 @@ impl Method {
     }
 }
 
-fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
+fn tok_sim(q: &Token, v: &Vocab) -> (f32, Method) {
     let q_low = q.class != TokenClass::Name;
     let v_low = v.class != TokenClass::Name;
     if q_low != v_low {
@@ -478,7 +513,7 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         best = (0.9, Method::Phonetic);
     }
     if q.script == Script::Cyrillic && !v.abjad && best.0 < CYRILLIC_SIM {
-        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(&v.form));
+        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(v.form));
         let r = if ca == cb {
             CYRILLIC_SIM
         } else {
@@ -499,7 +534,7 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     // `abd` (Abdul, Abdel, ... as list names read them) against a slip of one of its written forms ("abul").
     let is_abd = |x: &[u8]| x.len() == 3 && x[0] == b'a' && x[1] == b'b' && x[2] == b'd';
     if best.0 < ONE_EDIT_SIM
-        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(&v.form))
+        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(v.form))
         && !q.script.is_abjad()
         && !v.abjad
     {
@@ -660,8 +695,11 @@ impl Index {
             lists: Vec::new(),
             entries: Vec::new(),
             variants: Vec::new(),
+            var_toks: Vec::new(),
+            var_weights: Vec::new(),
             variant_rank: Vec::new(),
             vocab: Vec::new(),
+            vocab_text: String::new(),
             by_key: FxHashMap::default(),
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
@@ -746,12 +784,13 @@ impl Index {
         let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
         let mut hashes = Vec::new();
         for (i, v) in ix.vocab.iter().enumerate() {
-            trigram_keys(&v.form, &mut keys);
+            let v = v.read(&ix.vocab_text);
+            trigram_keys(v.form, &mut keys);
             for k in &keys {
                 ix.trigrams.entry(*k).or_default().push(i as u32);
             }
             let b = v.form.as_bytes();
-            if v.class == TokenClass::Name && !v.abjad && abd_slip(&v.form) {
+            if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
                 ix.abd_slips.push(i as u32);
             }
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
@@ -761,7 +800,7 @@ impl Index {
                     .push(i as u32);
             }
             if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
-                canon.push((form_hash(cyrillic_neutral(&v.form).as_bytes()), i as u32));
+                canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
             }
             if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
                 short_forms.push((form_hash(b), i as u32));
@@ -783,6 +822,9 @@ impl Index {
         // Each table lists a key's tokens, forms or variants in ascending order, as the maps it replaces did: the
         // pairs were gathered in that order, so they need no sorting. (A pair given twice, from a hash collision
         // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates.)
+        ix.vocab_text.shrink_to_fit();
+        ix.var_toks.shrink_to_fit();
+        ix.var_weights.shrink_to_fit();
         ix.deletes = ProbeTable::build(&deletes);
         ix.short_forms = ProbeTable::build(&short_forms);
         ix.by_canon = ProbeTable::build(&canon);
@@ -799,7 +841,7 @@ impl Index {
         let near: Vec<Vec<u32>> = (0..ix.vocab.len())
             .into_par_iter()
             .map(|id| {
-                let v = &ix.vocab[id];
+                let v = ix.tok(id as u32);
                 let b = v.form.as_bytes();
                 let mut out = Vec::new();
                 if (2..=DELETE_KEY_MAX + 1).contains(&b.len()) && v.form.is_ascii() && !v.abjad {
@@ -850,9 +892,13 @@ impl Index {
                 Some(&id) => id,
                 None => {
                     let id = self.vocab.len() as u32;
+                    let at = self.vocab_text.len() as u32;
+                    self.vocab_text.push_str(&t.form);
+                    self.vocab_text.push_str(&t.skel);
                     self.vocab.push(VocabTok {
-                        form: t.form.clone(),
-                        skel: t.skel.clone(),
+                        at,
+                        form_len: u16::try_from(t.form.len()).expect("a token under 64 KiB"),
+                        skel_len: u16::try_from(t.skel.len()).expect("a token under 64 KiB"),
                         group: t.group,
                         class: t.class,
                         abjad: t.script.is_abjad(),
@@ -917,7 +963,7 @@ impl Index {
             .compact_roman
             .extend(p.compact_roman.iter().map(|&k| (k, vi)));
         let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
-            let f = self.vocab[id as usize].form.as_bytes();
+            let f = self.form_bytes(id);
             if f.len() > 1 && f[0].is_ascii_lowercase() {
                 m | 1 << (f[0] - b'a')
             } else {
@@ -928,13 +974,17 @@ impl Index {
             total_weight: weights.iter().sum(),
             first_letters,
         });
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        self.var_toks.extend_from_slice(&toks);
+        self.var_weights.extend_from_slice(&weights);
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
             kind: nv.kind,
             quality: nv.quality,
-            toks: toks.into(),
-            weights: weights.into(),
+            tok_at,
+            tok_len: u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens"),
+            person: self.entries[entry as usize].kind == EntityKind::Person,
             compact: p.compact.into(),
             compact_roman: p.compact_roman.clone().into(),
             original: p.original.into_iter().map(Into::into).collect(),
@@ -951,7 +1001,7 @@ impl Index {
         let ql = q.len();
         deletion_hashes(q, hashes);
         for id in self.deletes.get(hashes[ql]) {
-            if deletes_to(self.vocab[id as usize].form.as_bytes(), q) {
+            if deletes_to(self.form_bytes(id), q) {
                 found(id);
             }
         }
@@ -965,12 +1015,12 @@ impl Index {
             buf[d..ql - 1].copy_from_slice(&q[d + 1..]);
             let key = &buf[..ql - 1];
             for id in self.short_forms.get(hashes[d]) {
-                if self.vocab[id as usize].form.as_bytes() == key {
+                if self.form_bytes(id) == key {
                     found(id);
                 }
             }
             for id in self.deletes.get(hashes[d]) {
-                if deletes_to(self.vocab[id as usize].form.as_bytes(), key) {
+                if deletes_to(self.form_bytes(id), key) {
                     found(id);
                 }
             }
@@ -989,6 +1039,27 @@ impl Index {
                 found(f);
             }
         }
+    }
+
+    /// The tokens of variant `v`.
+    fn toks_of(&self, v: &Variant) -> &[u32] {
+        &self.var_toks[v.tok_at as usize..v.tok_at as usize + v.tok_len as usize]
+    }
+
+    /// The weights of the tokens of variant `v`.
+    fn weights_of(&self, v: &Variant) -> &[f32] {
+        &self.var_weights[v.tok_at as usize..v.tok_at as usize + v.tok_len as usize]
+    }
+
+    /// The form of vocabulary token `id`, as bytes.
+    fn form_bytes(&self, id: u32) -> &[u8] {
+        let t = &self.vocab[id as usize];
+        &self.vocab_text.as_bytes()[t.at as usize..t.at as usize + t.form_len as usize]
+    }
+
+    /// Vocabulary token `id`.
+    fn tok(&self, id: u32) -> Vocab<'_> {
+        self.vocab[id as usize].read(&self.vocab_text)
     }
 
     /// The variants whose compact form is form `f` of `compact_forms`.
@@ -1057,7 +1128,7 @@ impl Index {
             let mut s = self.score_variant(&qn, v, cache.as_ref(), so_far);
             let mut by_legal = None;
             for (r, (ln, forms)) in legal.iter().enumerate() {
-                if forms.iter().all(|id| v.toks.contains(id)) {
+                if forms.iter().all(|id| self.toks_of(v).contains(id)) {
                     let l = self.score_variant(ln, v, legal_caches.get(r), so_far.max(s.score));
                     if l.score > s.score {
                         (s, by_legal) = (l, Some(r));
@@ -1166,7 +1237,7 @@ impl Index {
             let mut s = self.score_variant(&qn, v, None, f64::NEG_INFINITY);
             let mut by_legal = None;
             for (r, (ln, forms)) in legal.iter().enumerate() {
-                if forms.iter().all(|id| v.toks.contains(id)) {
+                if forms.iter().all(|id| self.toks_of(v).contains(id)) {
                     let l = self.score_variant(ln, v, None, f64::NEG_INFINITY);
                     if l.score > s.score {
                         (s, by_legal) = (l, Some(r));
@@ -1280,7 +1351,7 @@ impl Index {
                             let e = &mut seen[id as usize];
                             if e.0 != stamp {
                                 *e = (stamp, list.len() as u32);
-                                list.push((id, tok_sim(qt, &self.vocab[id as usize])));
+                                list.push((id, tok_sim(qt, &self.tok(id))));
                             }
                             seen[id as usize].1 as usize
                         };
@@ -1311,7 +1382,7 @@ impl Index {
                     if qt.script == Script::Cyrillic {
                         let canon = cyrillic_neutral(&qt.form);
                         for id in self.by_canon.get(form_hash(canon.as_bytes())) {
-                            if cyrillic_neutral(&self.vocab[id as usize].form) == canon {
+                            if cyrillic_neutral(self.tok(id).form) == canon {
                                 consider(id, &mut seen, &mut list);
                             }
                         }
@@ -1331,7 +1402,7 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
+                            if (self.vocab[id as usize].form_len as usize).abs_diff(ql) <= 2 {
                                 consider(id, &mut seen, &mut list);
                             }
                         }
@@ -1500,10 +1571,15 @@ impl Index {
                     let v = &self.variants[vi as usize];
                     let mut used = 0u64;
                     for &(letter, w) in &initials {
-                        let hit = v.toks.iter().enumerate().take(64).find(|&(li, &id)| {
-                            let f = self.vocab[id as usize].form.as_bytes();
-                            used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
-                        });
+                        let hit = self
+                            .toks_of(v)
+                            .iter()
+                            .enumerate()
+                            .take(64)
+                            .find(|&(li, &id)| {
+                                let f = self.form_bytes(id);
+                                used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
+                            });
                         if let Some((li, _)) = hit {
                             used |= 1 << li;
                             s.acc[vi as usize] += INITIAL_SIM * w;
@@ -1563,31 +1639,34 @@ impl Index {
         s.tri_out.clear();
         for &id in &s.tri_touched {
             let c = std::mem::take(&mut s.tri_count[id as usize]);
-            if c >= need && self.vocab[id as usize].form.len().abs_diff(ql) <= 3.max(ql / 2) {
+            if c >= need
+                && (self.vocab[id as usize].form_len as usize).abs_diff(ql) <= 3.max(ql / 2)
+            {
                 s.tri_out.push(id);
             }
         }
     }
 
     fn sim(&self, qi: usize, qt: &Token, id: u32, cache: Option<&SimCache>) -> (f32, Method) {
-        let v = &self.vocab[id as usize];
+        let t = &self.vocab[id as usize];
         match cache {
-            Some(c) if qt.class == TokenClass::Name && v.class == TokenClass::Name => {
+            Some(c) if qt.class == TokenClass::Name && t.class == TokenClass::Name => {
                 match c[qi].get(&id) {
                     Some(&r) => r,
                     // Retrieval keeps only tokens that share enough trigrams; the typing slips it cannot see
                     // (kim / ikm, an initial, digits for letters) are checked here, cheaply.
-                    None => typing_sim(qt.form.as_bytes(), v.form.as_bytes())
+                    None => typing_sim(qt.form.as_bytes(), self.form_bytes(id))
                         .unwrap_or((0.0, Method::Fuzzy)),
                 }
             }
             _ => {
-                let r = tok_sim(qt, v);
+                let v = t.read(&self.vocab_text);
+                let r = tok_sim(qt, &v);
                 if r.0 < ROMAN_SIM
                     && v.class == TokenClass::Name
                     && !v.abjad
                     && !qt.roman.is_empty()
-                    && crate::romanise::keys(&v.form)
+                    && crate::romanise::keys(v.form)
                         .iter()
                         .any(|k| qt.roman.contains(k))
                 {
@@ -1608,7 +1687,8 @@ impl Index {
         explain_above: f64,
     ) -> Scored {
         let n = qn.tokens.len();
-        let m = v.toks.len();
+        let (v_toks, v_weights) = (self.toks_of(v), self.weights_of(v));
+        let m = v_toks.len();
         let mut best = Scored::default();
         // The Latin comparison's aligned pairs and similarity matrix, listed at the end if needed.
         let mut latin = None;
@@ -1622,7 +1702,7 @@ impl Index {
             let mut qw = [0f32; 64];
             for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
                 qw[qi] = qt.weight();
-                for (li, &id) in v.toks.iter().enumerate() {
+                for (li, &id) in v_toks.iter().enumerate() {
                     let s = self.sim(qi, qt, id, cache);
                     if s.0 >= MIN_TOKEN_SIM {
                         sims[qi * m + li] = s;
@@ -1630,9 +1710,9 @@ impl Index {
                 }
             }
             let n = n.min(64);
-            let np = align(sims, &qw[..n], &v.weights, n, m, &mut pair_buf);
+            let np = align(sims, &qw[..n], v_weights, n, m, &mut pair_buf);
             let pairs = &pair_buf[..np];
-            let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
+            let middle = if v.person {
                 self.middle_names(qn, v, pairs, sims)
             } else {
                 Vec::new()
@@ -1650,7 +1730,7 @@ impl Index {
                 (
                     round4(sims_ro[q * m + l].0 as f64),
                     weight64(qw[q]),
-                    weight64(v.weights[l]),
+                    weight64(v_weights[l]),
                 )
             });
             let uq = (0..n)
@@ -1661,7 +1741,7 @@ impl Index {
                 if middle_ref.contains(&l) {
                     weight64(MIDDLE_NAME_WEIGHT)
                 } else {
-                    weight64(v.weights[l])
+                    weight64(v_weights[l])
                 }
             });
             // Pairs are one-to-one, so the unmatched tokens are the ones whose bit is not set.
@@ -1670,7 +1750,7 @@ impl Index {
             let mut score = dice_from(terms, uq, ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
-            let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
+            let (qnames, lnames) = (names(&qw[..n]), names(v_weights));
             if n == 1 && qnames == 1 && lnames > 1 {
                 // A lone name is weak evidence against a longer name. (A name with its legal form or particle,
                 // "Pishgam Industries", is not a lone name.)
@@ -1680,7 +1760,7 @@ impl Index {
             // (A particle or organisation word of the query standing for a name by a slip, "ibn" for Ibnu, is
             // no evidence by itself.)
             let distinctive = pairs.iter().any(|&(q, l)| {
-                let (qt, lt) = (&qn.tokens[q], &self.vocab[v.toks[l] as usize]);
+                let (qt, lt) = (&qn.tokens[q], self.tok(v_toks[l]));
                 qt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && lt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && (qt.class == TokenClass::Name || lt.class != TokenClass::Name)
@@ -1796,8 +1876,8 @@ impl Index {
         pairs: &[(usize, usize)],
         sims: &[(f32, Method)],
     ) -> Vec<usize> {
-        let m = v.toks.len();
-        let vocab = |l: usize| &self.vocab[v.toks[l] as usize];
+        let m = self.toks_of(v).len();
+        let vocab = |l: usize| self.tok(self.toks_of(v)[l]);
         let is_name = |l: usize| vocab(l).class == TokenClass::Name;
         if (0..m).any(|l| vocab(l).abjad) {
             return Vec::new();
@@ -1857,15 +1937,15 @@ impl Index {
             Comparison::Latin => {
                 let n = qn.tokens.len().min(64);
                 let mut used_q = vec![false; n];
-                let mut used_l = vec![false; v.toks.len()];
+                let mut used_l = vec![false; self.toks_of(v).len()];
                 for &(qi, li, sim, method) in &s.pairs {
                     used_q[qi] = true;
                     used_l[li] = true;
-                    let vt = &self.vocab[v.toks[li] as usize];
+                    let vt = self.tok(self.toks_of(v)[li]);
                     let qt = &qn.tokens[qi];
                     tokens.push(TokenMatch {
                         query: qt.form.clone(),
-                        list: vt.form.clone(),
+                        list: vt.form.to_string(),
                         similarity: round4(sim as f64),
                         method: match method {
                             Method::Equivalent => format!(
@@ -1876,21 +1956,21 @@ impl Index {
                             _ => method.as_str().to_string(),
                         },
                         query_weight: weight64(qt.weight()),
-                        list_weight: weight64(v.weights[li]),
+                        list_weight: weight64(self.weights_of(v)[li]),
                     });
                 }
                 for (t, _) in qn.tokens[..n].iter().zip(&used_q).filter(|(_, u)| !**u) {
                     unmatched_query.push(unmatched(&t.form, weight64(t.weight())));
                 }
                 for (li, _) in used_l.iter().enumerate().filter(|(_, u)| !**u) {
-                    let form = &self.vocab[v.toks[li] as usize].form;
+                    let form = self.tok(self.toks_of(v)[li]).form;
                     if s.middle.contains(&li) {
                         unmatched_list.push(UnmatchedToken {
                             middle_name: true,
                             ..unmatched(form, weight64(MIDDLE_NAME_WEIGHT))
                         });
                     } else {
-                        unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                        unmatched_list.push(unmatched(form, weight64(self.weights_of(v)[li])));
                     }
                 }
             }
