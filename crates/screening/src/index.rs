@@ -723,62 +723,57 @@ impl Index {
             compact_deletes: ProbeTable::default(),
             identifiers: FxHashMap::default(),
         };
-        // Preparing names is the expensive part: do it in parallel, then intern sequentially.
+        // Preparing names is the expensive part: it runs in parallel, in chunks of entries (so that the prepared
+        // names waiting to be interned stay few: they are dropped as soon as interned, but the allocator keeps
+        // what a whole list of them took), and the next chunk is prepared while this one is interned (in list
+        // and entry order, as interning numbers tokens, variants and entries).
         use rayon::prelude::*;
         let mut pending = Pending::default();
-        for (li, (label, snap)) in lists.iter().enumerate() {
+        for (label, snap) in lists {
             ix.lists.push(IndexedList {
                 label: label.clone(),
                 format: snap.format,
                 version: snap.version.clone(),
                 entries: snap.entries.len(),
             });
-            // In chunks, so that the prepared names waiting to be interned stay few (they are dropped as soon as
-            // interned, but the allocator keeps what a whole list of them took).
-            for chunk in snap.entries.chunks(PREPARE_CHUNK) {
-                let prepared: Vec<Vec<PreparedName>> = chunk
-                    .par_iter()
-                    .map(|e| e.names.iter().map(|n| prepare_list_name(&n.name)).collect())
-                    .collect();
-                for (e, names) in chunk.iter().zip(prepared) {
-                    let ei = ix.entries.len() as u32;
-                    ix.entries.push(IndexedEntry {
-                        list: li as u16,
-                        source_id: e.source_id.clone(),
-                        primary_name: e
-                            .names
-                            .iter()
-                            .find(|n| n.kind == NameKind::Primary)
-                            .map(|n| n.name.clone())
-                            .unwrap_or_else(|| e.primary_name().to_string()),
-                        kind: e.kind,
-                        birth_dates: e.birth_dates.clone(),
-                        countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                        identifiers: e
-                            .identifiers
-                            .iter()
-                            .map(|i| (i.kind.clone(), i.number.clone()))
-                            .collect(),
-                        first_variant: ix.variants.len() as u32,
-                    });
-                    for id in &e.identifiers {
-                        let n = normalize_identifier(&id.number);
-                        if n.len() >= 4 {
-                            let v = ix.identifiers.entry(n).or_default();
-                            if v.last() != Some(&ei) {
-                                v.push(ei);
-                            }
-                        }
-                    }
-                    let mut seen: FxHashSet<String> = FxHashSet::default();
-                    for (nv, p) in e.names.iter().zip(names) {
-                        if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
-                            continue;
-                        }
-                        ix.add_variant(ei, nv, p, &mut pending);
-                    }
+        }
+        let chunks: Vec<(usize, &[lists::ListEntry])> = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(li, (_, snap))| snap.entries.chunks(PREPARE_CHUNK).map(move |c| (li, c)))
+            .collect();
+        let prepare_chunk = |chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
+            chunk
+                .par_iter()
+                .map(|e| e.names.iter().map(|n| prepare_list_name(&n.name)).collect())
+                .collect()
+        };
+        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(c));
+        for (k, &(li, chunk)) in chunks.iter().enumerate() {
+            let prepared = next.take().unwrap_or_default();
+            let following = chunks.get(k + 1).map(|&(_, c)| c);
+            let ((), n) = rayon::join(
+                || ix.intern_chunk(li, chunk, prepared, &mut pending),
+                || following.map(prepare_chunk),
+            );
+            next = n;
+        }
+        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
+        let roman: Vec<Vec<u64>> = ix
+            .vocab
+            .par_iter()
+            .map(|t| {
+                if t.class == TokenClass::Name && !t.abjad {
+                    crate::romanise::keys(t.read(&ix.vocab_text).form)
+                } else {
+                    Vec::new()
                 }
-            }
+            })
+            .collect();
+        for (id, keys) in roman.iter().enumerate() {
+            pending
+                .by_roman
+                .extend(keys.iter().map(|&k| (k, id as u32)));
         }
         let mut keys = Vec::new();
         let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
@@ -876,6 +871,54 @@ impl Index {
         ix
     }
 
+    /// Add the entries of a chunk of list `li`, their names prepared.
+    fn intern_chunk(
+        &mut self,
+        li: usize,
+        chunk: &[lists::ListEntry],
+        prepared: Vec<Vec<PreparedName>>,
+        pending: &mut Pending,
+    ) {
+        for (e, names) in chunk.iter().zip(prepared) {
+            let ei = self.entries.len() as u32;
+            self.entries.push(IndexedEntry {
+                list: li as u16,
+                source_id: e.source_id.clone(),
+                primary_name: e
+                    .names
+                    .iter()
+                    .find(|n| n.kind == NameKind::Primary)
+                    .map(|n| n.name.clone())
+                    .unwrap_or_else(|| e.primary_name().to_string()),
+                kind: e.kind,
+                birth_dates: e.birth_dates.clone(),
+                countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                identifiers: e
+                    .identifiers
+                    .iter()
+                    .map(|i| (i.kind.clone(), i.number.clone()))
+                    .collect(),
+                first_variant: self.variants.len() as u32,
+            });
+            for id in &e.identifiers {
+                let n = normalize_identifier(&id.number);
+                if n.len() >= 4 {
+                    let v = self.identifiers.entry(n).or_default();
+                    if v.last() != Some(&ei) {
+                        v.push(ei);
+                    }
+                }
+            }
+            let mut seen: FxHashSet<String> = FxHashSet::default();
+            for (nv, p) in e.names.iter().zip(names) {
+                if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                    continue;
+                }
+                self.add_variant(ei, nv, p, pending);
+            }
+        }
+    }
+
     fn add_variant(
         &mut self,
         entry: u32,
@@ -910,11 +953,6 @@ impl Index {
                     }
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
-                    }
-                    // Romanisation keys once per distinct token (list names were prepared without them).
-                    if t.romanised() {
-                        let keys = crate::romanise::keys(&t.form);
-                        pending.by_roman.extend(keys.iter().map(|&k| (k, id)));
                     }
                     self.by_key.insert(key, id);
                     id
