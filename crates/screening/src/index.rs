@@ -61,6 +61,8 @@ const COMPACT_EXACT_MIN: usize = 5;
 /// Compact forms of at least this many letters are retrieved one slip apart ([`Index::compact_deletes`]): from 7
 /// letters on, one edit leaves the compact similarity at 0.85 or more.
 const COMPACT_SLIP_MIN: usize = 7;
+/// `Variant::compact_form` of a variant whose compact form has fewer than [`COMPACT_EXACT_MIN`] letters.
+const NO_FORM: u32 = u32::MAX;
 /// List entries whose names are prepared (in parallel) before they are added to the index.
 const PREPARE_CHUNK: usize = 2048;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
@@ -205,8 +207,9 @@ struct Variant {
     /// The entry is a person (read for every candidate scored; the entry itself is elsewhere).
     person: bool,
     compact: Box<str>,
-    /// Chinese and Korean romanisation keys of `compact`.
-    compact_roman: Box<[u64]>,
+    /// `compact`'s number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters), which
+    /// gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
+    compact_form: u32,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
@@ -265,6 +268,10 @@ pub struct Index {
     /// ([`Index::compact_slip_forms`]), likewise for a query whose compact form is a list name's.
     slip_starts: Vec<u32>,
     slip_near: Vec<u32>,
+    /// The romanisation keys of compact form `f` of `compact_forms` are
+    /// `form_keys[form_keys_starts[f]..form_keys_starts[f + 1]]`.
+    form_keys_starts: Vec<u32>,
+    form_keys: Vec<u64>,
     /// Variants under the romanisation keys of their compact form, in variant order.
     compact_roman: ProbeTable<u64>,
     /// Compact forms (their numbers in `compact_forms`) under the 32-bit hash of the form and of it with each
@@ -278,7 +285,7 @@ pub struct Index {
 }
 
 /// Lists as one array and where each starts (one more at the end).
-fn flatten(lists: Vec<Vec<u32>>) -> (Vec<u32>, Vec<u32>) {
+fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
     let mut starts = Vec::with_capacity(lists.len() + 1);
     let mut flat = Vec::with_capacity(lists.iter().map(Vec::len).sum());
     starts.push(0);
@@ -719,6 +726,8 @@ impl Index {
             edit_near: Vec::new(),
             slip_starts: Vec::new(),
             slip_near: Vec::new(),
+            form_keys_starts: Vec::new(),
+            form_keys: Vec::new(),
             compact_roman: ProbeTable::default(),
             compact_deletes: ProbeTable::default(),
             identifiers: FxHashMap::default(),
@@ -823,7 +832,6 @@ impl Index {
         ix.deletes = ProbeTable::build(&deletes);
         ix.short_forms = ProbeTable::build(&short_forms);
         ix.by_canon = ProbeTable::build(&canon);
-        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
         ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
         ix.compact_starts.push(0);
         for l in &pending.compact_lists {
@@ -868,6 +876,19 @@ impl Index {
             })
             .collect();
         (ix.slip_starts, ix.slip_near) = flatten(near);
+        // The romanisation keys of each compact form, once per form (list names were prepared without them),
+        // and the table of (key, variant) pairs in variant order.
+        let keys: Vec<Vec<u64>> = forms
+            .par_iter()
+            .map(|&(f, _)| crate::romanise::compact_keys(f))
+            .collect();
+        (ix.form_keys_starts, ix.form_keys) = flatten(keys);
+        for (vi, v) in ix.variants.iter().enumerate() {
+            pending
+                .compact_roman
+                .extend(ix.compact_keys_of(v).iter().map(|&k| (k, vi as u32)));
+        }
+        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
         ix
     }
 
@@ -971,6 +992,7 @@ impl Index {
                 post.push(vi);
             }
         }
+        let mut compact_form = NO_FORM;
         if p.compact.len() >= COMPACT_EXACT_MIN {
             let next = pending.compact_lists.len() as u32;
             let f = *self
@@ -992,14 +1014,12 @@ impl Index {
                     }
                 }
             }
+            compact_form = f;
             let post = &mut pending.compact_lists[f as usize];
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
         }
-        pending
-            .compact_roman
-            .extend(p.compact_roman.iter().map(|&k| (k, vi)));
         let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
             let f = self.form_bytes(id);
             if f.len() > 1 && f[0].is_ascii_lowercase() {
@@ -1024,7 +1044,7 @@ impl Index {
             tok_len: u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens"),
             person: self.entries[entry as usize].kind == EntityKind::Person,
             compact: p.compact.into(),
-            compact_roman: p.compact_roman.clone().into(),
+            compact_form,
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
@@ -1098,6 +1118,15 @@ impl Index {
     /// Vocabulary token `id`.
     fn tok(&self, id: u32) -> Vocab<'_> {
         self.vocab[id as usize].read(&self.vocab_text)
+    }
+
+    /// The romanisation keys of the compact form of variant `v` (none under 6 letters).
+    fn compact_keys_of(&self, v: &Variant) -> &[u64] {
+        if v.compact_form == NO_FORM {
+            return &[];
+        }
+        let f = v.compact_form as usize;
+        &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
     }
 
     /// The variants whose compact form is form `f` of `compact_forms`.
@@ -1855,7 +1884,10 @@ impl Index {
             let c = f64::from(ROMAN_SIM);
             if n != m
                 && c > best.score
-                && qn.compact_roman.iter().any(|k| v.compact_roman.contains(k))
+                && qn
+                    .compact_roman
+                    .iter()
+                    .any(|k| self.compact_keys_of(v).contains(k))
             {
                 best = Scored {
                     score: c,
