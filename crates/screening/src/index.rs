@@ -296,6 +296,16 @@ fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
     (starts, flat)
 }
 
+/// What the first occurrence of a list name gave while the index was built.
+enum Made {
+    /// No Latin or original-script tokens: no variant.
+    Empty,
+    /// The variant added for it.
+    Variant(u32),
+    /// Not added (its entry had the name already, in other case), kept for a later occurrence.
+    Prepared(PreparedName),
+}
+
 /// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
 #[derive(Default)]
 struct Pending {
@@ -751,22 +761,61 @@ impl Index {
             .enumerate()
             .flat_map(|(li, (_, snap))| snap.entries.chunks(PREPARE_CHUNK).map(move |c| (li, c)))
             .collect();
-        let prepare_chunk = |chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
+        // A name written identically in several entries (42% of list names: the consolidated screening list
+        // repeats the SDN list, aliases repeat across lists) is prepared once, at its first occurrence (chunk,
+        // entry in the chunk, name in the entry); later occurrences copy what the first one gave.
+        let mut first: FxHashMap<&str, (u32, u32, u32)> = FxHashMap::default();
+        for (k, &(_, chunk)) in chunks.iter().enumerate() {
+            for (ei, e) in chunk.iter().enumerate() {
+                for (ni, n) in e.names.iter().enumerate() {
+                    first
+                        .entry(n.name.as_str())
+                        .or_insert((k as u32, ei as u32, ni as u32));
+                }
+            }
+        }
+        let is_first = |name: &str, at: (u32, u32, u32)| first.get(name) == Some(&at);
+        let prepare_chunk = |k: usize, chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
             chunk
                 .par_iter()
-                .map(|e| e.names.iter().map(|n| prepare_list_name(&n.name)).collect())
+                .enumerate()
+                .map(|(ei, e)| {
+                    e.names
+                        .iter()
+                        .enumerate()
+                        .map(|(ni, n)| {
+                            if is_first(&n.name, (k as u32, ei as u32, ni as u32)) {
+                                prepare_list_name(&n.name)
+                            } else {
+                                PreparedName::default()
+                            }
+                        })
+                        .collect()
+                })
                 .collect()
         };
-        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(c));
+        let mut made: FxHashMap<&str, Made> = FxHashMap::default();
+        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(0, c));
         for (k, &(li, chunk)) in chunks.iter().enumerate() {
             let prepared = next.take().unwrap_or_default();
             let following = chunks.get(k + 1).map(|&(_, c)| c);
+            let at = |ei: usize, ni: usize| (k as u32, ei as u32, ni as u32);
             let ((), n) = rayon::join(
-                || ix.intern_chunk(li, chunk, prepared, &mut pending),
-                || following.map(prepare_chunk),
+                || {
+                    ix.intern_chunk(
+                        li,
+                        chunk,
+                        prepared,
+                        &mut pending,
+                        &mut made,
+                        |name, ei, ni| is_first(name, at(ei, ni)),
+                    )
+                },
+                || following.map(|c| prepare_chunk(k + 1, c)),
             );
             next = n;
         }
+        drop(made);
         // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
         let roman: Vec<Vec<u64>> = ix
             .vocab
@@ -892,15 +941,18 @@ impl Index {
         ix
     }
 
-    /// Add the entries of a chunk of list `li`, their names prepared.
-    fn intern_chunk(
+    /// Add the entries of a chunk of list `li`, their names prepared where `is_first` (name, entry in the chunk,
+    /// name in the entry) says a name occurs for the first time; `made` says what a name's first occurrence gave.
+    fn intern_chunk<'a>(
         &mut self,
         li: usize,
-        chunk: &[lists::ListEntry],
+        chunk: &'a [lists::ListEntry],
         prepared: Vec<Vec<PreparedName>>,
         pending: &mut Pending,
+        made: &mut FxHashMap<&'a str, Made>,
+        is_first: impl Fn(&str, usize, usize) -> bool,
     ) {
-        for (e, names) in chunk.iter().zip(prepared) {
+        for (cei, (e, names)) in chunk.iter().zip(prepared).enumerate() {
             let ei = self.entries.len() as u32;
             self.entries.push(IndexedEntry {
                 list: li as u16,
@@ -931,13 +983,92 @@ impl Index {
                 }
             }
             let mut seen: FxHashSet<String> = FxHashSet::default();
-            for (nv, p) in e.names.iter().zip(names) {
+            for (ni, (nv, p)) in e.names.iter().zip(names).enumerate() {
+                let name = nv.name.as_str();
+                let p = if is_first(name, cei, ni) {
+                    if p.tokens.is_empty() {
+                        made.insert(name, Made::Empty);
+                        continue;
+                    }
+                    if !seen.insert(nv.name.to_lowercase()) {
+                        made.insert(name, Made::Prepared(p));
+                        continue;
+                    }
+                    made.insert(name, Made::Variant(self.variants.len() as u32));
+                    self.add_variant(ei, nv, p, pending);
+                    continue;
+                } else {
+                    match made.get(name) {
+                        Some(Made::Empty) => continue,
+                        Some(&Made::Variant(from)) => {
+                            if seen.insert(nv.name.to_lowercase()) {
+                                self.add_variant_copy(ei, nv, from, pending);
+                            }
+                            continue;
+                        }
+                        Some(Made::Prepared(p)) => p.clone(),
+                        None => prepare_list_name(name),
+                    }
+                };
                 if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
                     continue;
                 }
                 self.add_variant(ei, nv, p, pending);
             }
         }
+    }
+
+    /// Add a variant for a name written exactly as the one variant `from` was added for: the same tokens,
+    /// original-script tokens and compact form, so what [`Index::add_variant`] would do with its prepared name.
+    fn add_variant_copy(
+        &mut self,
+        entry: u32,
+        nv: &lists::NameVariant,
+        from: u32,
+        pending: &mut Pending,
+    ) {
+        let vi = self.variants.len() as u32;
+        let src = &self.variants[from as usize];
+        let (at, len) = (src.tok_at as usize, src.tok_len);
+        let (compact, compact_form, original) =
+            (src.compact.clone(), src.compact_form, src.original.clone());
+        let (original_script, surname_from) = (src.original_script, src.surname_from);
+        for k in at..at + len as usize {
+            let post = &mut self.postings[self.var_toks[k] as usize];
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        for o in original.iter() {
+            let post = self.original_postings.entry(o.clone()).or_default();
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        if compact_form != NO_FORM {
+            let post = &mut pending.compact_lists[compact_form as usize];
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        self.variant_rank.push(self.variant_rank[from as usize]);
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        self.var_toks.extend_from_within(at..at + len as usize);
+        self.var_weights.extend_from_within(at..at + len as usize);
+        self.variants.push(Variant {
+            entry,
+            name: nv.name.clone(),
+            kind: nv.kind,
+            quality: nv.quality,
+            tok_at,
+            tok_len: len,
+            person: self.entries[entry as usize].kind == EntityKind::Person,
+            compact,
+            compact_form,
+            original,
+            original_script,
+            surname_from,
+        });
     }
 
     fn add_variant(
@@ -951,9 +1082,14 @@ impl Index {
         let mut toks = Vec::with_capacity(p.tokens.len());
         let mut weights = Vec::with_capacity(p.tokens.len());
         for t in &p.tokens {
-            let key = vocab_key(t);
-            let id = match self.by_key.get(&key) {
-                Some(&id) => id,
+            // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
+            let known = if t.script.is_abjad() {
+                self.by_key.get(&vocab_key(t)).copied()
+            } else {
+                self.by_key.get(t.form.as_str()).copied()
+            };
+            let id = match known {
+                Some(id) => id,
                 None => {
                     let id = self.vocab.len() as u32;
                     let at = self.vocab_text.len() as u32;
@@ -975,7 +1111,7 @@ impl Index {
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
                     }
-                    self.by_key.insert(key, id);
+                    self.by_key.insert(vocab_key(t), id);
                     id
                 }
             };
@@ -995,10 +1131,13 @@ impl Index {
         let mut compact_form = NO_FORM;
         if p.compact.len() >= COMPACT_EXACT_MIN {
             let next = pending.compact_lists.len() as u32;
-            let f = *self
-                .compact_forms
-                .entry(p.compact.as_str().into())
-                .or_insert(next);
+            let f = match self.compact_forms.get(p.compact.as_str()) {
+                Some(&f) => f,
+                None => {
+                    self.compact_forms.insert(p.compact.as_str().into(), next);
+                    next
+                }
+            };
             if f == next {
                 pending.compact_lists.push(Vec::new());
                 // The deletion keys, once per form.
