@@ -8,10 +8,12 @@ use crate::explain::{
 };
 use crate::names::{group_name, TokenClass};
 use crate::normalize::{
-    abd_slip, legal_form_words, prepare, prepare_query, prepare_query_legal, PreparedName, Token,
+    abd_slip, legal_form_words, prepare_list_name, prepare_query, prepare_query_legal,
+    PreparedName, Token,
 };
 use crate::query::{normalize_identifier, Query};
 use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
+use crate::table::ProbeTable;
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -59,6 +61,10 @@ const COMPACT_EXACT_MIN: usize = 5;
 /// Compact forms of at least this many letters are retrieved one slip apart ([`Index::compact_deletes`]): from 7
 /// letters on, one edit leaves the compact similarity at 0.85 or more.
 const COMPACT_SLIP_MIN: usize = 7;
+/// `Variant::compact_form` of a variant whose compact form has fewer than [`COMPACT_EXACT_MIN`] letters.
+const NO_FORM: u32 = u32::MAX;
+/// List entries whose names are prepared (in parallel) before they are added to the index.
+const PREPARE_CHUNK: usize = 2048;
 /// Retrieval does not score variants whose best possible score is this far under the threshold.
 const PRUNE_MARGIN: f32 = 0.1;
 /// Unmatched list-side tokens count 55% of their weight (a query may omit a middle name): the denominator
@@ -143,13 +149,49 @@ pub struct IndexedList {
     pub entries: usize,
 }
 
+/// A vocabulary token as stored: its form and skeleton are `Index::vocab_text[at..]`, one after the other (all
+/// 26,440 tokens' text in one 0.3 MB string and their records in 0.4 MB, where they stay in cache, instead of two
+/// heap strings each scattered among the variants).
 #[derive(Debug)]
 struct VocabTok {
-    form: String,
-    skel: String,
+    at: u32,
+    form_len: u16,
+    skel_len: u16,
     group: Option<u16>,
     class: TokenClass,
     abjad: bool,
+}
+
+/// A vocabulary token as read ([`Index::tok`]).
+#[derive(Debug, Clone, Copy)]
+struct Vocab<'a> {
+    form: &'a str,
+    skel: &'a str,
+    group: Option<u16>,
+    class: TokenClass,
+    abjad: bool,
+}
+
+impl VocabTok {
+    fn read<'a>(&self, text: &'a str) -> Vocab<'a> {
+        let at = self.at as usize;
+        let mid = at + self.form_len as usize;
+        Vocab {
+            form: &text[at..mid],
+            skel: &text[mid..mid + self.skel_len as usize],
+            group: self.group,
+            class: self.class,
+            abjad: self.abjad,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct VariantRank {
+    /// Sum of the token weights.
+    total_weight: f32,
+    /// Bit `c - b'a'` set when a token of two or more letters starts with the letter `c`.
+    first_letters: u32,
 }
 
 #[derive(Debug)]
@@ -158,12 +200,16 @@ struct Variant {
     name: String,
     kind: NameKind,
     quality: NameQuality,
-    toks: Box<[u32]>,
-    weights: Box<[f32]>,
-    total_weight: f32,
+    /// The variant's tokens are `Index::var_toks[tok_at..tok_at + tok_len]`, their weights the same range of
+    /// `Index::var_weights` (two dense arrays rather than two small heap arrays per variant).
+    tok_at: u32,
+    tok_len: u16,
+    /// The entry is a person (read for every candidate scored; the entry itself is elsewhere).
+    person: bool,
     compact: Box<str>,
-    /// Chinese and Korean romanisation keys of `compact`.
-    compact_roman: Box<[u64]>,
+    /// `compact`'s number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters), which
+    /// gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
+    compact_form: u32,
     original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
@@ -178,7 +224,13 @@ pub struct Index {
     lists: Vec<IndexedList>,
     entries: Vec<IndexedEntry>,
     variants: Vec<Variant>,
+    var_toks: Vec<u32>,
+    var_weights: Vec<f32>,
+    /// Per variant, what retrieval reads of every variant it touches, packed densely (a `Variant` is 120 bytes,
+    /// a cache line or two each).
+    variant_rank: Vec<VariantRank>,
     vocab: Vec<VocabTok>,
+    vocab_text: String,
     by_key: FxHashMap<String, u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
@@ -186,28 +238,82 @@ pub struct Index {
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
     /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
     abd_slips: Vec<u32>,
-    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under each form with one letter deleted: one
-    /// inserted, deleted or transposed letter in a short token leaves too few shared trigrams to find it.
-    deletes: FxHashMap<Box<str>, Vec<u32>>,
-    /// Latin name tokens by their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]).
-    by_canon: FxHashMap<Box<str>, Vec<u32>>,
-    /// (romanisation key, vocabulary token) for name tokens, sorted ([`crate::romanise::keys`]).
-    by_roman: Vec<(u64, u32)>,
+    /// Name tokens of up to [`DELETE_KEY_MAX`] letters under the hash ([`form_hash`]) of each form with one
+    /// letter deleted: one inserted, deleted or transposed letter in a short token leaves too few shared trigrams to
+    /// find it. Hashes can collide: a token found is kept only if it is one deletion from the key looked up.
+    deletes: ProbeTable<u32>,
+    /// Vocabulary tokens of up to [`DELETE_KEY_MAX`] ASCII letters, not abjad, under the hash of their form (the
+    /// one-letter deletions of a query token looked up as whole tokens; checked against the form).
+    short_forms: ProbeTable<u32>,
+    /// Latin name tokens under the hash of their Cyrillic-rendering-neutral form ([`cyrillic_neutral`]; checked
+    /// against the form).
+    by_canon: ProbeTable<u32>,
+    /// Name tokens under their romanisation keys ([`crate::romanise::keys`]), in vocabulary order.
+    by_roman: ProbeTable<u64>,
     postings: Vec<Vec<u32>>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
-    compact_postings: FxHashMap<Box<str>, Vec<u32>>,
-    /// (romanisation key of a compact form, variant), sorted.
-    compact_roman: Vec<(u64, u32)>,
-    /// (32-bit hash of a compact form or of it with one letter deleted, variant), sorted, for compact forms of at
-    /// least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions, hashes
-    /// to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
-    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as ("SC
-    /// RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it to
-    /// the token keys.
-    compact_deletes: Vec<(u32, u32)>,
-    /// Where the keys of `compact_deletes` with each value of their top 16 bits start (one more slot at the end).
-    compact_slots: Vec<u32>,
+    /// Compact forms of at least [`COMPACT_EXACT_MIN`] letters, numbered; the variants of form `f` are
+    /// `compact_variants[compact_starts[f]..compact_starts[f + 1]]`, ascending (list names repeat from list to
+    /// list: 64,814 variants have 33,674 such forms).
+    compact_forms: FxHashMap<Box<str>, u32>,
+    compact_starts: Vec<u32>,
+    compact_variants: Vec<u32>,
+    /// Per vocabulary token of 2 to [`DELETE_KEY_MAX`] + 1 ASCII letters (not abjad), what the deletion tables
+    /// give for it ([`Index::one_edit_tokens`], in that order): retrieval reads this for a query token that is a
+    /// vocabulary token (most are) instead of a dozen or more scattered table lookups. Token `t`'s are
+    /// `edit_near[edit_starts[t]..edit_starts[t + 1]]`.
+    edit_starts: Vec<u32>,
+    edit_near: Vec<u32>,
+    /// Per compact form of at least [`COMPACT_SLIP_MIN`] - 1 ASCII letters, the compact forms one slip from it
+    /// ([`Index::compact_slip_forms`]), likewise for a query whose compact form is a list name's.
+    slip_starts: Vec<u32>,
+    slip_near: Vec<u32>,
+    /// The romanisation keys of compact form `f` of `compact_forms` are
+    /// `form_keys[form_keys_starts[f]..form_keys_starts[f + 1]]`.
+    form_keys_starts: Vec<u32>,
+    form_keys: Vec<u64>,
+    /// Variants under the romanisation keys of their compact form, in variant order.
+    compact_roman: ProbeTable<u64>,
+    /// Compact forms (their numbers in `compact_forms`) under the 32-bit hash of the form and of it with each
+    /// letter deleted, for compact forms of at least [`COMPACT_SLIP_MIN`] letters: a query whose compact form, or one of its one-letter deletions,
+    /// hashes to a key is one inserted, deleted, substituted or transposed letter from the variant's compact form
+    /// (SymSpell over whole names). A slip that changes how the name splits into words or what a word is read as
+    /// ("SC RUSELECTRONICS" / "JSC RUSELECTRONICS", "ALEXS" / "AL-EXIS", "GRUP" / "GROUP") leaves too little of it
+    /// to the token keys.
+    compact_deletes: ProbeTable<u32>,
     identifiers: FxHashMap<String, Vec<u32>>,
+}
+
+/// Lists as one array and where each starts (one more at the end).
+fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
+    let mut starts = Vec::with_capacity(lists.len() + 1);
+    let mut flat = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    starts.push(0);
+    for l in lists {
+        flat.extend_from_slice(&l);
+        starts.push(flat.len() as u32);
+    }
+    (starts, flat)
+}
+
+/// What the first occurrence of a list name gave while the index was built.
+enum Made {
+    /// No Latin or original-script tokens: no variant.
+    Empty,
+    /// The variant added for it.
+    Variant(u32),
+    /// Not added (its entry had the name already, in other case), kept for a later occurrence.
+    Prepared(PreparedName),
+}
+
+/// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
+#[derive(Default)]
+struct Pending {
+    by_roman: Vec<(u64, u32)>,
+    compact_roman: Vec<(u64, u32)>,
+    compact_deletes: Vec<(u32, u32)>,
+    /// The variants of each compact form.
+    compact_lists: Vec<Vec<u32>>,
 }
 
 fn vocab_key(t: &Token) -> String {
@@ -274,31 +380,46 @@ fn deletion_hashes(b: &[u8], out: &mut Vec<u32>) {
     const B: u32 = 0x0100_0193;
     let n = b.len();
     out.clear();
-    out.resize(n + 1, 0);
+    // out[..=n] the result; out[n + 1 + d] holds B^(n-1-d) meanwhile (no allocation per call).
+    out.resize(2 * n + 1, 0);
     // First out[d] = Σ_{i>=d} b[i]·B^(n-1-i) (suffix hashes), computed from the end with the power B^(n-1-d).
     let mut pow = 1u32;
     let mut suffix = 0u32;
     for d in (0..n).rev() {
         suffix = suffix.wrapping_add((b[d] as u32 + 1).wrapping_mul(pow));
         out[d] = suffix;
+        out[n + 1 + d] = pow;
         pow = pow.wrapping_mul(B);
     }
     // Then, from the start: deleting d joins the prefix Σ_{i<d} b[i]·B^(d-1-i), shifted up by B^(n-1-d), to
-    // the suffix after d; the powers are B^(n-1-d), divided out one step at a time by walking them down from
-    // B^(n-1) (kept in `pows`, so no inverse is needed).
+    // the suffix after d (the powers kept above, so no inverse is needed).
     let whole = out[0];
-    let mut pows = vec![1u32; n];
-    for k in 1..n {
-        pows[k] = pows[k - 1].wrapping_mul(B);
-    }
     let mut prefix = 0u32;
     for d in 0..n {
         let after = if d + 1 < n { out[d + 1] } else { 0 };
-        let h = prefix.wrapping_mul(pows[n - 1 - d]).wrapping_add(after);
+        let h = prefix.wrapping_mul(out[n + 1 + d]).wrapping_add(after);
         out[d] = mix(h);
         prefix = prefix.wrapping_mul(B).wrapping_add(b[d] as u32 + 1);
     }
     out[n] = mix(whole);
+    out.truncate(n + 1);
+}
+
+/// The hash [`deletion_hashes`] gives `b` whole (and any string with one more letter for its deletion).
+fn form_hash(b: &[u8]) -> u32 {
+    const B: u32 = 0x0100_0193;
+    mix(b
+        .iter()
+        .fold(0u32, |h, &c| h.wrapping_mul(B).wrapping_add(c as u32 + 1)))
+}
+
+/// Whether deleting one byte of `long` gives `short`.
+fn deletes_to(long: &[u8], short: &[u8]) -> bool {
+    if long.len() != short.len() + 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(a, b)| a == b).count();
+    long[p + 1..] == short[p..]
 }
 
 fn mix(mut h: u32) -> u32 {
@@ -306,14 +427,6 @@ fn mix(mut h: u32) -> u32 {
     h = h.wrapping_mul(0x2c1b_3c6d);
     h ^= h >> 12;
     h
-}
-
-/// `form` without its `i`-th byte (ASCII forms only).
-fn delete_at(form: &str, i: usize) -> String {
-    let mut s = String::with_capacity(form.len() - 1);
-    s.push_str(&form[..i]);
-    s.push_str(&form[i + 1..]);
-    s
 }
 
 fn trigram_keys(form: &str, out: &mut Vec<u32>) {
@@ -363,7 +476,7 @@ impl Method {
     }
 }
 
-fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
+fn tok_sim(q: &Token, v: &Vocab) -> (f32, Method) {
     let q_low = q.class != TokenClass::Name;
     let v_low = v.class != TokenClass::Name;
     if q_low != v_low {
@@ -417,7 +530,7 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
         best = (0.9, Method::Phonetic);
     }
     if q.script == Script::Cyrillic && !v.abjad && best.0 < CYRILLIC_SIM {
-        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(&v.form));
+        let (ca, cb) = (cyrillic_neutral(&q.form), cyrillic_neutral(v.form));
         let r = if ca == cb {
             CYRILLIC_SIM
         } else {
@@ -438,7 +551,7 @@ fn tok_sim(q: &Token, v: &VocabTok) -> (f32, Method) {
     // `abd` (Abdul, Abdel, ... as list names read them) against a slip of one of its written forms ("abul").
     let is_abd = |x: &[u8]| x.len() == 3 && x[0] == b'a' && x[1] == b'b' && x[2] == b'd';
     if best.0 < ONE_EDIT_SIM
-        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(&v.form))
+        && (is_abd(b) && abd_slip(&q.form) || is_abd(a) && abd_slip(v.form))
         && !q.script.is_abjad()
         && !v.abjad
     {
@@ -599,85 +712,138 @@ impl Index {
             lists: Vec::new(),
             entries: Vec::new(),
             variants: Vec::new(),
+            var_toks: Vec::new(),
+            var_weights: Vec::new(),
+            variant_rank: Vec::new(),
             vocab: Vec::new(),
+            vocab_text: String::new(),
             by_key: FxHashMap::default(),
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
             short_prefix: FxHashMap::default(),
             abd_slips: Vec::new(),
-            deletes: FxHashMap::default(),
-            by_canon: FxHashMap::default(),
-            by_roman: Vec::new(),
+            deletes: ProbeTable::default(),
+            short_forms: ProbeTable::default(),
+            by_canon: ProbeTable::default(),
+            by_roman: ProbeTable::default(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
-            compact_postings: FxHashMap::default(),
-            compact_roman: Vec::new(),
-            compact_deletes: Vec::new(),
-            compact_slots: Vec::new(),
+            compact_forms: FxHashMap::default(),
+            compact_starts: Vec::new(),
+            compact_variants: Vec::new(),
+            edit_starts: Vec::new(),
+            edit_near: Vec::new(),
+            slip_starts: Vec::new(),
+            slip_near: Vec::new(),
+            form_keys_starts: Vec::new(),
+            form_keys: Vec::new(),
+            compact_roman: ProbeTable::default(),
+            compact_deletes: ProbeTable::default(),
             identifiers: FxHashMap::default(),
         };
-        // Preparing names is the expensive part: do it in parallel, then intern sequentially.
+        // Preparing names is the expensive part: it runs in parallel, in chunks of entries (so that the prepared
+        // names waiting to be interned stay few: they are dropped as soon as interned, but the allocator keeps
+        // what a whole list of them took), and the next chunk is prepared while this one is interned (in list
+        // and entry order, as interning numbers tokens, variants and entries).
         use rayon::prelude::*;
-        for (li, (label, snap)) in lists.iter().enumerate() {
+        let mut pending = Pending::default();
+        for (label, snap) in lists {
             ix.lists.push(IndexedList {
                 label: label.clone(),
                 format: snap.format,
                 version: snap.version.clone(),
                 entries: snap.entries.len(),
             });
-            let prepared: Vec<Vec<PreparedName>> = snap
-                .entries
-                .par_iter()
-                .map(|e| e.names.iter().map(|n| prepare(&n.name)).collect())
-                .collect();
-            for (e, names) in snap.entries.iter().zip(prepared) {
-                let ei = ix.entries.len() as u32;
-                ix.entries.push(IndexedEntry {
-                    list: li as u16,
-                    source_id: e.source_id.clone(),
-                    primary_name: e
-                        .names
-                        .iter()
-                        .find(|n| n.kind == NameKind::Primary)
-                        .map(|n| n.name.clone())
-                        .unwrap_or_else(|| e.primary_name().to_string()),
-                    kind: e.kind,
-                    birth_dates: e.birth_dates.clone(),
-                    countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                    identifiers: e
-                        .identifiers
-                        .iter()
-                        .map(|i| (i.kind.clone(), i.number.clone()))
-                        .collect(),
-                    first_variant: ix.variants.len() as u32,
-                });
-                for id in &e.identifiers {
-                    let n = normalize_identifier(&id.number);
-                    if n.len() >= 4 {
-                        let v = ix.identifiers.entry(n).or_default();
-                        if v.last() != Some(&ei) {
-                            v.push(ei);
-                        }
-                    }
-                }
-                let mut seen: FxHashSet<String> = FxHashSet::default();
-                for (nv, p) in e.names.iter().zip(names) {
-                    if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
-                        continue;
-                    }
-                    ix.add_variant(ei, nv, p);
+        }
+        let chunks: Vec<(usize, &[lists::ListEntry])> = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(li, (_, snap))| snap.entries.chunks(PREPARE_CHUNK).map(move |c| (li, c)))
+            .collect();
+        // A name written identically in several entries (42% of list names: the consolidated screening list
+        // repeats the SDN list, aliases repeat across lists) is prepared once, at its first occurrence (chunk,
+        // entry in the chunk, name in the entry); later occurrences copy what the first one gave.
+        let mut first: FxHashMap<&str, (u32, u32, u32)> = FxHashMap::default();
+        for (k, &(_, chunk)) in chunks.iter().enumerate() {
+            for (ei, e) in chunk.iter().enumerate() {
+                for (ni, n) in e.names.iter().enumerate() {
+                    first
+                        .entry(n.name.as_str())
+                        .or_insert((k as u32, ei as u32, ni as u32));
                 }
             }
         }
+        let is_first = |name: &str, at: (u32, u32, u32)| first.get(name) == Some(&at);
+        let prepare_chunk = |k: usize, chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(ei, e)| {
+                    e.names
+                        .iter()
+                        .enumerate()
+                        .map(|(ni, n)| {
+                            if is_first(&n.name, (k as u32, ei as u32, ni as u32)) {
+                                prepare_list_name(&n.name)
+                            } else {
+                                PreparedName::default()
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let mut made: FxHashMap<&str, Made> = FxHashMap::default();
+        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(0, c));
+        for (k, &(li, chunk)) in chunks.iter().enumerate() {
+            let prepared = next.take().unwrap_or_default();
+            let following = chunks.get(k + 1).map(|&(_, c)| c);
+            let at = |ei: usize, ni: usize| (k as u32, ei as u32, ni as u32);
+            let ((), n) = rayon::join(
+                || {
+                    ix.intern_chunk(
+                        li,
+                        chunk,
+                        prepared,
+                        &mut pending,
+                        &mut made,
+                        |name, ei, ni| is_first(name, at(ei, ni)),
+                    )
+                },
+                || following.map(|c| prepare_chunk(k + 1, c)),
+            );
+            next = n;
+        }
+        drop(made);
+        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
+        let roman: Vec<Vec<u64>> = ix
+            .vocab
+            .par_iter()
+            .map(|t| {
+                if t.class == TokenClass::Name && !t.abjad {
+                    crate::romanise::keys(t.read(&ix.vocab_text).form)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        for (id, keys) in roman.iter().enumerate() {
+            pending
+                .by_roman
+                .extend(keys.iter().map(|&k| (k, id as u32)));
+        }
         let mut keys = Vec::new();
+        let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
+        let mut hashes = Vec::new();
         for (i, v) in ix.vocab.iter().enumerate() {
-            trigram_keys(&v.form, &mut keys);
+            let v = v.read(&ix.vocab_text);
+            trigram_keys(v.form, &mut keys);
             for k in &keys {
                 ix.trigrams.entry(*k).or_default().push(i as u32);
             }
             let b = v.form.as_bytes();
-            if v.class == TokenClass::Name && !v.abjad && abd_slip(&v.form) {
+            if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
                 ix.abd_slips.push(i as u32);
             }
             if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
@@ -687,61 +853,252 @@ impl Index {
                     .push(i as u32);
             }
             if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
-                ix.by_canon
-                    .entry(cyrillic_neutral(&v.form).into())
-                    .or_default()
-                    .push(i as u32);
+                canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
+            }
+            if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
+                short_forms.push((form_hash(b), i as u32));
             }
             if (2..=DELETE_KEY_MAX).contains(&b.len())
                 && v.class == TokenClass::Name
                 && !v.abjad
                 && v.form.is_ascii()
             {
+                deletion_hashes(b, &mut hashes);
                 for d in 0..b.len() {
-                    let key = delete_at(&v.form, d);
-                    let post = ix.deletes.entry(key.into()).or_default();
-                    if post.last() != Some(&(i as u32)) {
-                        post.push(i as u32);
+                    // A deletion in a run of one letter gives the same form as the one before.
+                    if d == 0 || b[d] != b[d - 1] {
+                        deletes.push((hashes[d], i as u32));
                     }
                 }
             }
         }
-        ix.compact_roman.sort_unstable();
-        ix.compact_roman.shrink_to_fit();
-        ix.compact_deletes.sort_unstable();
-        ix.compact_deletes.dedup();
-        ix.compact_deletes.shrink_to_fit();
-        ix.compact_slots = (0..=1u32 << 16)
-            .map(|k| ix.compact_deletes.partition_point(|&(h, _)| (h >> 16) < k) as u32)
+        // Each table lists a key's tokens, forms or variants in ascending order, as the maps it replaces did: the
+        // pairs were gathered in that order, so they need no sorting. (A pair given twice, from a hash collision
+        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates.)
+        ix.vocab_text.shrink_to_fit();
+        ix.var_toks.shrink_to_fit();
+        ix.var_weights.shrink_to_fit();
+        ix.deletes = ProbeTable::build(&deletes);
+        ix.short_forms = ProbeTable::build(&short_forms);
+        ix.by_canon = ProbeTable::build(&canon);
+        ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
+        ix.compact_starts.push(0);
+        for l in &pending.compact_lists {
+            ix.compact_variants.extend_from_slice(l);
+            ix.compact_starts.push(ix.compact_variants.len() as u32);
+        }
+        ix.by_roman = ProbeTable::build(&pending.by_roman);
+        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
+        // (or contain) list names (in parallel: read-only lookups).
+        let near: Vec<Vec<u32>> = (0..ix.vocab.len())
+            .into_par_iter()
+            .map(|id| {
+                let v = ix.tok(id as u32);
+                let b = v.form.as_bytes();
+                let mut out = Vec::new();
+                if (2..=DELETE_KEY_MAX + 1).contains(&b.len()) && v.form.is_ascii() && !v.abjad {
+                    ix.one_edit_tokens(b, &mut Vec::new(), |n| {
+                        if !out.contains(&n) {
+                            out.push(n);
+                        }
+                    });
+                }
+                out
+            })
             .collect();
-        ix.by_roman.sort_unstable();
-        ix.by_roman.dedup();
-        ix.by_roman.shrink_to_fit();
+        (ix.edit_starts, ix.edit_near) = flatten(near);
+        let mut forms: Vec<(&str, u32)> =
+            ix.compact_forms.iter().map(|(f, &i)| (&**f, i)).collect();
+        forms.sort_unstable_by_key(|&(_, i)| i);
+        let near: Vec<Vec<u32>> = forms
+            .par_iter()
+            .map(|&(f, _)| {
+                let mut out = Vec::new();
+                if f.len() + 1 >= COMPACT_SLIP_MIN && f.is_ascii() {
+                    ix.compact_slip_forms(f.as_bytes(), &mut Vec::new(), |g| {
+                        if !out.contains(&g) {
+                            out.push(g);
+                        }
+                    });
+                }
+                out
+            })
+            .collect();
+        (ix.slip_starts, ix.slip_near) = flatten(near);
+        // The romanisation keys of each compact form, once per form (list names were prepared without them),
+        // and the table of (key, variant) pairs in variant order.
+        let keys: Vec<Vec<u64>> = forms
+            .par_iter()
+            .map(|&(f, _)| crate::romanise::compact_keys(f))
+            .collect();
+        (ix.form_keys_starts, ix.form_keys) = flatten(keys);
+        for (vi, v) in ix.variants.iter().enumerate() {
+            pending
+                .compact_roman
+                .extend(ix.compact_keys_of(v).iter().map(|&k| (k, vi as u32)));
+        }
+        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
         ix
     }
 
-    /// Vocabulary tokens sharing the romanisation key `k`.
-    fn roman_tokens(&self, k: u64) -> impl Iterator<Item = u32> + '_ {
-        let from = self.by_roman.partition_point(|&(x, _)| x < k);
-        self.by_roman[from..]
-            .iter()
-            .take_while(move |&&(x, _)| x == k)
-            .map(|&(_, id)| id)
+    /// Add the entries of a chunk of list `li`, their names prepared where `is_first` (name, entry in the chunk,
+    /// name in the entry) says a name occurs for the first time; `made` says what a name's first occurrence gave.
+    fn intern_chunk<'a>(
+        &mut self,
+        li: usize,
+        chunk: &'a [lists::ListEntry],
+        prepared: Vec<Vec<PreparedName>>,
+        pending: &mut Pending,
+        made: &mut FxHashMap<&'a str, Made>,
+        is_first: impl Fn(&str, usize, usize) -> bool,
+    ) {
+        for (cei, (e, names)) in chunk.iter().zip(prepared).enumerate() {
+            let ei = self.entries.len() as u32;
+            self.entries.push(IndexedEntry {
+                list: li as u16,
+                source_id: e.source_id.clone(),
+                primary_name: e
+                    .names
+                    .iter()
+                    .find(|n| n.kind == NameKind::Primary)
+                    .map(|n| n.name.clone())
+                    .unwrap_or_else(|| e.primary_name().to_string()),
+                kind: e.kind,
+                birth_dates: e.birth_dates.clone(),
+                countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                identifiers: e
+                    .identifiers
+                    .iter()
+                    .map(|i| (i.kind.clone(), i.number.clone()))
+                    .collect(),
+                first_variant: self.variants.len() as u32,
+            });
+            for id in &e.identifiers {
+                let n = normalize_identifier(&id.number);
+                if n.len() >= 4 {
+                    let v = self.identifiers.entry(n).or_default();
+                    if v.last() != Some(&ei) {
+                        v.push(ei);
+                    }
+                }
+            }
+            let mut seen: FxHashSet<String> = FxHashSet::default();
+            for (ni, (nv, p)) in e.names.iter().zip(names).enumerate() {
+                let name = nv.name.as_str();
+                let p = if is_first(name, cei, ni) {
+                    if p.tokens.is_empty() {
+                        made.insert(name, Made::Empty);
+                        continue;
+                    }
+                    if !seen.insert(nv.name.to_lowercase()) {
+                        made.insert(name, Made::Prepared(p));
+                        continue;
+                    }
+                    made.insert(name, Made::Variant(self.variants.len() as u32));
+                    self.add_variant(ei, nv, p, pending);
+                    continue;
+                } else {
+                    match made.get(name) {
+                        Some(Made::Empty) => continue,
+                        Some(&Made::Variant(from)) => {
+                            if seen.insert(nv.name.to_lowercase()) {
+                                self.add_variant_copy(ei, nv, from, pending);
+                            }
+                            continue;
+                        }
+                        Some(Made::Prepared(p)) => p.clone(),
+                        None => prepare_list_name(name),
+                    }
+                };
+                if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                    continue;
+                }
+                self.add_variant(ei, nv, p, pending);
+            }
+        }
     }
 
-    fn add_variant(&mut self, entry: u32, nv: &lists::NameVariant, p: PreparedName) {
+    /// Add a variant for a name written exactly as the one variant `from` was added for: the same tokens,
+    /// original-script tokens and compact form, so what [`Index::add_variant`] would do with its prepared name.
+    fn add_variant_copy(
+        &mut self,
+        entry: u32,
+        nv: &lists::NameVariant,
+        from: u32,
+        pending: &mut Pending,
+    ) {
+        let vi = self.variants.len() as u32;
+        let src = &self.variants[from as usize];
+        let (at, len) = (src.tok_at as usize, src.tok_len);
+        let (compact, compact_form, original) =
+            (src.compact.clone(), src.compact_form, src.original.clone());
+        let (original_script, surname_from) = (src.original_script, src.surname_from);
+        for k in at..at + len as usize {
+            let post = &mut self.postings[self.var_toks[k] as usize];
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        for o in original.iter() {
+            let post = self.original_postings.entry(o.clone()).or_default();
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        if compact_form != NO_FORM {
+            let post = &mut pending.compact_lists[compact_form as usize];
+            if post.last() != Some(&vi) {
+                post.push(vi);
+            }
+        }
+        self.variant_rank.push(self.variant_rank[from as usize]);
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        self.var_toks.extend_from_within(at..at + len as usize);
+        self.var_weights.extend_from_within(at..at + len as usize);
+        self.variants.push(Variant {
+            entry,
+            name: nv.name.clone(),
+            kind: nv.kind,
+            quality: nv.quality,
+            tok_at,
+            tok_len: len,
+            person: self.entries[entry as usize].kind == EntityKind::Person,
+            compact,
+            compact_form,
+            original,
+            original_script,
+            surname_from,
+        });
+    }
+
+    fn add_variant(
+        &mut self,
+        entry: u32,
+        nv: &lists::NameVariant,
+        p: PreparedName,
+        pending: &mut Pending,
+    ) {
         let vi = self.variants.len() as u32;
         let mut toks = Vec::with_capacity(p.tokens.len());
         let mut weights = Vec::with_capacity(p.tokens.len());
         for t in &p.tokens {
-            let key = vocab_key(t);
-            let id = match self.by_key.get(&key) {
-                Some(&id) => id,
+            // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
+            let known = if t.script.is_abjad() {
+                self.by_key.get(&vocab_key(t)).copied()
+            } else {
+                self.by_key.get(t.form.as_str()).copied()
+            };
+            let id = match known {
+                Some(id) => id,
                 None => {
                     let id = self.vocab.len() as u32;
+                    let at = self.vocab_text.len() as u32;
+                    self.vocab_text.push_str(&t.form);
+                    self.vocab_text.push_str(&t.skel);
                     self.vocab.push(VocabTok {
-                        form: t.form.clone(),
-                        skel: t.skel.clone(),
+                        at,
+                        form_len: u16::try_from(t.form.len()).expect("a token under 64 KiB"),
+                        skel_len: u16::try_from(t.skel.len()).expect("a token under 64 KiB"),
                         group: t.group,
                         class: t.class,
                         abjad: t.script.is_abjad(),
@@ -754,10 +1111,7 @@ impl Index {
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
                     }
-                    if t.class == TokenClass::Name && !t.script.is_abjad() {
-                        self.by_roman.extend(t.roman.iter().map(|&k| (k, id)));
-                    }
-                    self.by_key.insert(key, id);
+                    self.by_key.insert(vocab_key(t), id);
                     id
                 }
             };
@@ -774,42 +1128,150 @@ impl Index {
                 post.push(vi);
             }
         }
+        let mut compact_form = NO_FORM;
         if p.compact.len() >= COMPACT_EXACT_MIN {
-            let post = self
-                .compact_postings
-                .entry(p.compact.as_str().into())
-                .or_default();
+            let next = pending.compact_lists.len() as u32;
+            let f = match self.compact_forms.get(p.compact.as_str()) {
+                Some(&f) => f,
+                None => {
+                    self.compact_forms.insert(p.compact.as_str().into(), next);
+                    next
+                }
+            };
+            if f == next {
+                pending.compact_lists.push(Vec::new());
+                // The deletion keys, once per form.
+                if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
+                    let b = p.compact.as_bytes();
+                    let mut hashes = Vec::new();
+                    deletion_hashes(b, &mut hashes);
+                    for (d, &h) in hashes.iter().enumerate() {
+                        // A deletion in a run of one letter gives the same key as the one before.
+                        if d == 0 || d == b.len() || b[d] != b[d - 1] {
+                            pending.compact_deletes.push((h, f));
+                        }
+                    }
+                }
+            }
+            compact_form = f;
+            let post = &mut pending.compact_lists[f as usize];
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
         }
-        self.compact_roman
-            .extend(p.compact_roman.iter().map(|&k| (k, vi)));
-        if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
-            let b = p.compact.as_bytes();
-            let mut hashes = Vec::new();
-            deletion_hashes(b, &mut hashes);
-            for (d, &h) in hashes.iter().enumerate() {
-                // A deletion in a run of one letter gives the same key as the one before.
-                if d == 0 || d == b.len() || b[d] != b[d - 1] {
-                    self.compact_deletes.push((h, vi));
-                }
+        let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
+            let f = self.form_bytes(id);
+            if f.len() > 1 && f[0].is_ascii_lowercase() {
+                m | 1 << (f[0] - b'a')
+            } else {
+                m
             }
-        }
+        });
+        self.variant_rank.push(VariantRank {
+            total_weight: weights.iter().sum(),
+            first_letters,
+        });
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        self.var_toks.extend_from_slice(&toks);
+        self.var_weights.extend_from_slice(&weights);
         self.variants.push(Variant {
             entry,
             name: nv.name.clone(),
             kind: nv.kind,
             quality: nv.quality,
-            total_weight: weights.iter().sum(),
-            toks: toks.into(),
-            weights: weights.into(),
+            tok_at,
+            tok_len: u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens"),
+            person: self.entries[entry as usize].kind == EntityKind::Person,
             compact: p.compact.into(),
-            compact_roman: p.compact_roman.clone().into(),
+            compact_form,
             original: p.original.into_iter().map(Into::into).collect(),
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
+    }
+
+    /// Vocabulary tokens one inserted, deleted or transposed letter from `q` (ASCII, 2 to [`DELETE_KEY_MAX`] + 1
+    /// letters), each passed to `found` as the deletion tables give it (possibly more than once): those with a
+    /// one-letter deletion equal to `q`, then for each deletion of `q` (one per run of a letter) the token equal to it
+    /// and those with a one-letter deletion equal to it. `hashes` is scratch space.
+    fn one_edit_tokens(&self, q: &[u8], hashes: &mut Vec<u32>, mut found: impl FnMut(u32)) {
+        let ql = q.len();
+        deletion_hashes(q, hashes);
+        for id in self.deletes.get(hashes[ql]) {
+            if deletes_to(self.form_bytes(id), q) {
+                found(id);
+            }
+        }
+        for d in 0..ql {
+            // Skip a deletion that gives the same key as the previous one (doubled letters).
+            if d > 0 && q[d] == q[d - 1] {
+                continue;
+            }
+            let mut buf = [0u8; DELETE_KEY_MAX];
+            buf[..d].copy_from_slice(&q[..d]);
+            buf[d..ql - 1].copy_from_slice(&q[d + 1..]);
+            let key = &buf[..ql - 1];
+            for id in self.short_forms.get(hashes[d]) {
+                if self.form_bytes(id) == key {
+                    found(id);
+                }
+            }
+            for id in self.deletes.get(hashes[d]) {
+                if deletes_to(self.form_bytes(id), key) {
+                    found(id);
+                }
+            }
+        }
+    }
+
+    /// Compact forms whose deletion keys include the hash of the ASCII compact form `q` or of one of its
+    /// one-letter deletions (one per run of a letter), passed to `found` (possibly more than once).
+    fn compact_slip_forms(&self, q: &[u8], hashes: &mut Vec<u32>, mut found: impl FnMut(u32)) {
+        deletion_hashes(q, hashes);
+        for (d, &h) in hashes.iter().enumerate() {
+            if d > 0 && d < q.len() && q[d] == q[d - 1] {
+                continue;
+            }
+            for f in self.compact_deletes.get(h) {
+                found(f);
+            }
+        }
+    }
+
+    /// The tokens of variant `v`.
+    fn toks_of(&self, v: &Variant) -> &[u32] {
+        &self.var_toks[v.tok_at as usize..v.tok_at as usize + v.tok_len as usize]
+    }
+
+    /// The weights of the tokens of variant `v`.
+    fn weights_of(&self, v: &Variant) -> &[f32] {
+        &self.var_weights[v.tok_at as usize..v.tok_at as usize + v.tok_len as usize]
+    }
+
+    /// The form of vocabulary token `id`, as bytes.
+    fn form_bytes(&self, id: u32) -> &[u8] {
+        let t = &self.vocab[id as usize];
+        &self.vocab_text.as_bytes()[t.at as usize..t.at as usize + t.form_len as usize]
+    }
+
+    /// Vocabulary token `id`.
+    fn tok(&self, id: u32) -> Vocab<'_> {
+        self.vocab[id as usize].read(&self.vocab_text)
+    }
+
+    /// The romanisation keys of the compact form of variant `v` (none under 6 letters).
+    fn compact_keys_of(&self, v: &Variant) -> &[u64] {
+        if v.compact_form == NO_FORM {
+            return &[];
+        }
+        let f = v.compact_form as usize;
+        &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
+    }
+
+    /// The variants whose compact form is form `f` of `compact_forms`.
+    fn compact_variants_of(&self, f: u32) -> &[u32] {
+        &self.compact_variants
+            [self.compact_starts[f as usize] as usize..self.compact_starts[f as usize + 1] as usize]
     }
 
     /// The loaded lists.
@@ -872,7 +1334,7 @@ impl Index {
             let mut s = self.score_variant(&qn, v, cache.as_ref(), so_far);
             let mut by_legal = None;
             for (r, (ln, forms)) in legal.iter().enumerate() {
-                if forms.iter().all(|id| v.toks.contains(id)) {
+                if forms.iter().all(|id| self.toks_of(v).contains(id)) {
                     let l = self.score_variant(ln, v, legal_caches.get(r), so_far.max(s.score));
                     if l.score > s.score {
                         (s, by_legal) = (l, Some(r));
@@ -981,7 +1443,7 @@ impl Index {
             let mut s = self.score_variant(&qn, v, None, f64::NEG_INFINITY);
             let mut by_legal = None;
             for (r, (ln, forms)) in legal.iter().enumerate() {
-                if forms.iter().all(|id| v.toks.contains(id)) {
+                if forms.iter().all(|id| self.toks_of(v).contains(id)) {
                     let l = self.score_variant(ln, v, None, f64::NEG_INFINITY);
                     if l.score > s.score {
                         (s, by_legal) = (l, Some(r));
@@ -1095,7 +1557,7 @@ impl Index {
                             let e = &mut seen[id as usize];
                             if e.0 != stamp {
                                 *e = (stamp, list.len() as u32);
-                                list.push((id, tok_sim(qt, &self.vocab[id as usize])));
+                                list.push((id, tok_sim(qt, &self.tok(id))));
                             }
                             seen[id as usize].1 as usize
                         };
@@ -1103,7 +1565,8 @@ impl Index {
                         |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
                             slot(id, seen, list);
                         };
-                    if let Some(&id) = self.by_key.get(&vocab_key(qt)) {
+                    let known = self.by_key.get(&vocab_key(qt)).copied();
+                    if let Some(id) = known {
                         consider(id, &mut seen, &mut list);
                     }
                     if let Some(g) = qt.group {
@@ -1124,13 +1587,10 @@ impl Index {
                     // х / h / kh, й / y / i: Джонсон finds Johnson, Хайраллах finds Khayrallah).
                     if qt.script == Script::Cyrillic {
                         let canon = cyrillic_neutral(&qt.form);
-                        for &id in self
-                            .by_canon
-                            .get(canon.as_str())
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[])
-                        {
-                            consider(id, &mut seen, &mut list);
+                        for id in self.by_canon.get(form_hash(canon.as_bytes())) {
+                            if cyrillic_neutral(self.tok(id).form) == canon {
+                                consider(id, &mut seen, &mut list);
+                            }
                         }
                         self.trigram_candidates(&canon, s);
                         for &id in &s.tri_out {
@@ -1148,7 +1608,7 @@ impl Index {
                             .map(Vec::as_slice)
                             .unwrap_or(&[])
                         {
-                            if self.vocab[id as usize].form.len().abs_diff(ql) <= 2 {
+                            if (self.vocab[id as usize].form_len as usize).abs_diff(ql) <= 2 {
                                 consider(id, &mut seen, &mut list);
                             }
                         }
@@ -1171,34 +1631,18 @@ impl Index {
                         && qt.form.is_ascii()
                         && !qt.script.is_abjad()
                     {
-                        for &id in self
-                            .deletes
-                            .get(qt.form.as_str())
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[])
-                        {
-                            consider(id, &mut seen, &mut list);
-                        }
-                        let mut key = String::with_capacity(ql);
-                        for d in 0..ql {
-                            // Skip a deletion that gives the same key as the previous one (doubled letters).
-                            if d > 0 && qt.form.as_bytes()[d] == qt.form.as_bytes()[d - 1] {
-                                continue;
+                        if let Some(id) = known {
+                            let near = &self.edit_near[self.edit_starts[id as usize] as usize
+                                ..self.edit_starts[id as usize + 1] as usize];
+                            for &n in near {
+                                consider(n, &mut seen, &mut list);
                             }
-                            key.clear();
-                            key.push_str(&qt.form[..d]);
-                            key.push_str(&qt.form[d + 1..]);
-                            if let Some(&id) = self.by_key.get(key.as_str()) {
-                                consider(id, &mut seen, &mut list);
-                            }
-                            for &id in self
-                                .deletes
-                                .get(key.as_str())
-                                .map(Vec::as_slice)
-                                .unwrap_or(&[])
-                            {
-                                consider(id, &mut seen, &mut list);
-                            }
+                        } else {
+                            let mut hashes = std::mem::take(&mut s.slip_hashes);
+                            self.one_edit_tokens(qt.form.as_bytes(), &mut hashes, |n| {
+                                consider(n, &mut seen, &mut list)
+                            });
+                            s.slip_hashes = hashes;
                         }
                     }
                     // The same name in another romanisation system of its family (Gim / Kim, Hsi / Xi).
@@ -1209,7 +1653,7 @@ impl Index {
                             qt.roman.clone()
                         };
                         for &k in &keys {
-                            for id in self.roman_tokens(k) {
+                            for id in self.by_roman.get(k) {
                                 let at = slot(id, &mut seen, &mut list);
                                 let e = &mut list[at].1;
                                 if e.0 < ROMAN_SIM {
@@ -1256,35 +1700,39 @@ impl Index {
                     }
                 }
             }
-            if qn.compact.len() >= COMPACT_EXACT_MIN {
-                if let Some(p) = self.compact_postings.get(qn.compact.as_str()) {
-                    for &vi in p {
-                        let a = &mut s.acc[vi as usize];
-                        if *a == 0.0 {
-                            s.touched.push(vi);
-                        }
-                        *a += qsum.max(1.0);
+            let known_form = if qn.compact.len() >= COMPACT_EXACT_MIN {
+                self.compact_forms.get(qn.compact.as_str()).copied()
+            } else {
+                None
+            };
+            if let Some(f) = known_form {
+                for &vi in self.compact_variants_of(f) {
+                    let a = &mut s.acc[vi as usize];
+                    if *a == 0.0 {
+                        s.touched.push(vi);
                     }
+                    *a += qsum.max(1.0);
                 }
             }
             // One slip in the whole name: the query's compact form or one of its one-letter deletions equals a
             // list compact form or one of its one-letter deletions (by hash; scoring decides).
             let qc = qn.compact.as_bytes();
             if qc.len() + 1 >= COMPACT_SLIP_MIN && qn.compact.is_ascii() {
-                deletion_hashes(qc, &mut s.slip_hashes);
                 s.slips.clear();
-                for (d, &h) in s.slip_hashes.iter().enumerate() {
-                    if d > 0 && d < qc.len() && qc[d] == qc[d - 1] {
-                        continue;
+                if let Some(f) = known_form {
+                    let near = &self.slip_near[self.slip_starts[f as usize] as usize
+                        ..self.slip_starts[f as usize + 1] as usize];
+                    for &g in near {
+                        s.slips.extend_from_slice(self.compact_variants_of(g));
                     }
-                    let slot = (h >> 16) as usize;
-                    let keys = &self.compact_deletes
-                        [self.compact_slots[slot] as usize..self.compact_slots[slot + 1] as usize];
-                    for &(x, vi) in keys {
-                        if x == h {
-                            s.slips.push(vi);
-                        }
-                    }
+                } else {
+                    let mut hashes = std::mem::take(&mut s.slip_hashes);
+                    let mut slips = std::mem::take(&mut s.slips);
+                    self.compact_slip_forms(qc, &mut hashes, |g| {
+                        slips.extend_from_slice(self.compact_variants_of(g))
+                    });
+                    s.slip_hashes = hashes;
+                    s.slips = slips;
                 }
                 s.slips.sort_unstable();
                 s.slips.dedup();
@@ -1300,11 +1748,7 @@ impl Index {
             if qn.compact.len() >= 6 {
                 // One Chinese or Korean name whose syllables are split differently in two romanisations.
                 for &k in &qn.compact_roman {
-                    let from = self.compact_roman.partition_point(|&(x, _)| x < k);
-                    for &(_, vi) in self.compact_roman[from..]
-                        .iter()
-                        .take_while(|&&(x, _)| x == k)
-                    {
+                    for vi in self.compact_roman.get(k) {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {
                             s.touched.push(vi);
@@ -1325,14 +1769,23 @@ impl Index {
                 })
                 .collect();
             if !initials.is_empty() {
+                let letters = initials.iter().fold(0u32, |m, &(b, _)| m | 1 << (b - b'a'));
                 for &vi in &s.touched {
+                    if self.variant_rank[vi as usize].first_letters & letters == 0 {
+                        continue;
+                    }
                     let v = &self.variants[vi as usize];
                     let mut used = 0u64;
                     for &(letter, w) in &initials {
-                        let hit = v.toks.iter().enumerate().take(64).find(|&(li, &id)| {
-                            let f = self.vocab[id as usize].form.as_bytes();
-                            used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
-                        });
+                        let hit = self
+                            .toks_of(v)
+                            .iter()
+                            .enumerate()
+                            .take(64)
+                            .find(|&(li, &id)| {
+                                let f = self.form_bytes(id);
+                                used & (1 << li) == 0 && f.len() > 1 && f[0] == letter
+                            });
                         if let Some((li, _)) = hit {
                             used |= 1 << li;
                             s.acc[vi as usize] += INITIAL_SIM * w;
@@ -1352,8 +1805,8 @@ impl Index {
                         return None;
                     }
                     // Rank by the share of both names covered.
-                    let v = &self.variants[vi as usize];
-                    Some((a / v.total_weight.max(1.0), vi))
+                    let w = self.variant_rank[vi as usize].total_weight;
+                    Some((a / w.max(1.0), vi))
                 })
                 .collect();
             if cands.len() > MAX_CANDIDATES {
@@ -1392,31 +1845,34 @@ impl Index {
         s.tri_out.clear();
         for &id in &s.tri_touched {
             let c = std::mem::take(&mut s.tri_count[id as usize]);
-            if c >= need && self.vocab[id as usize].form.len().abs_diff(ql) <= 3.max(ql / 2) {
+            if c >= need
+                && (self.vocab[id as usize].form_len as usize).abs_diff(ql) <= 3.max(ql / 2)
+            {
                 s.tri_out.push(id);
             }
         }
     }
 
     fn sim(&self, qi: usize, qt: &Token, id: u32, cache: Option<&SimCache>) -> (f32, Method) {
-        let v = &self.vocab[id as usize];
+        let t = &self.vocab[id as usize];
         match cache {
-            Some(c) if qt.class == TokenClass::Name && v.class == TokenClass::Name => {
+            Some(c) if qt.class == TokenClass::Name && t.class == TokenClass::Name => {
                 match c[qi].get(&id) {
                     Some(&r) => r,
                     // Retrieval keeps only tokens that share enough trigrams; the typing slips it cannot see
                     // (kim / ikm, an initial, digits for letters) are checked here, cheaply.
-                    None => typing_sim(qt.form.as_bytes(), v.form.as_bytes())
+                    None => typing_sim(qt.form.as_bytes(), self.form_bytes(id))
                         .unwrap_or((0.0, Method::Fuzzy)),
                 }
             }
             _ => {
-                let r = tok_sim(qt, v);
+                let v = t.read(&self.vocab_text);
+                let r = tok_sim(qt, &v);
                 if r.0 < ROMAN_SIM
                     && v.class == TokenClass::Name
                     && !v.abjad
                     && !qt.roman.is_empty()
-                    && crate::romanise::keys(&v.form)
+                    && crate::romanise::keys(v.form)
                         .iter()
                         .any(|k| qt.roman.contains(k))
                 {
@@ -1437,7 +1893,8 @@ impl Index {
         explain_above: f64,
     ) -> Scored {
         let n = qn.tokens.len();
-        let m = v.toks.len();
+        let (v_toks, v_weights) = (self.toks_of(v), self.weights_of(v));
+        let m = v_toks.len();
         let mut best = Scored::default();
         // The Latin comparison's aligned pairs and similarity matrix, listed at the end if needed.
         let mut latin = None;
@@ -1451,7 +1908,7 @@ impl Index {
             let mut qw = [0f32; 64];
             for (qi, qt) in qn.tokens.iter().enumerate().take(64) {
                 qw[qi] = qt.weight();
-                for (li, &id) in v.toks.iter().enumerate() {
+                for (li, &id) in v_toks.iter().enumerate() {
                     let s = self.sim(qi, qt, id, cache);
                     if s.0 >= MIN_TOKEN_SIM {
                         sims[qi * m + li] = s;
@@ -1459,9 +1916,9 @@ impl Index {
                 }
             }
             let n = n.min(64);
-            let np = align(sims, &qw[..n], &v.weights, n, m, &mut pair_buf);
+            let np = align(sims, &qw[..n], v_weights, n, m, &mut pair_buf);
             let pairs = &pair_buf[..np];
-            let middle = if self.entries[v.entry as usize].kind == EntityKind::Person {
+            let middle = if v.person {
                 self.middle_names(qn, v, pairs, sims)
             } else {
                 Vec::new()
@@ -1479,7 +1936,7 @@ impl Index {
                 (
                     round4(sims_ro[q * m + l].0 as f64),
                     weight64(qw[q]),
-                    weight64(v.weights[l]),
+                    weight64(v_weights[l]),
                 )
             });
             let uq = (0..n)
@@ -1490,7 +1947,7 @@ impl Index {
                 if middle_ref.contains(&l) {
                     weight64(MIDDLE_NAME_WEIGHT)
                 } else {
-                    weight64(v.weights[l])
+                    weight64(v_weights[l])
                 }
             });
             // Pairs are one-to-one, so the unmatched tokens are the ones whose bit is not set.
@@ -1499,7 +1956,7 @@ impl Index {
             let mut score = dice_from(terms, uq, ul);
             let mut factors = Vec::new();
             let names = |w: &[f32]| w.iter().filter(|&&w| w >= 1.0).count();
-            let (qnames, lnames) = (names(&qw[..n]), names(&v.weights));
+            let (qnames, lnames) = (names(&qw[..n]), names(v_weights));
             if n == 1 && qnames == 1 && lnames > 1 {
                 // A lone name is weak evidence against a longer name. (A name with its legal form or particle,
                 // "Pishgam Industries", is not a lone name.)
@@ -1509,7 +1966,7 @@ impl Index {
             // (A particle or organisation word of the query standing for a name by a slip, "ibn" for Ibnu, is
             // no evidence by itself.)
             let distinctive = pairs.iter().any(|&(q, l)| {
-                let (qt, lt) = (&qn.tokens[q], &self.vocab[v.toks[l] as usize]);
+                let (qt, lt) = (&qn.tokens[q], self.tok(v_toks[l]));
                 qt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && lt.form.chars().count() >= MIN_DISTINCTIVE_CHARS
                     && (qt.class == TokenClass::Name || lt.class != TokenClass::Name)
@@ -1566,7 +2023,10 @@ impl Index {
             let c = f64::from(ROMAN_SIM);
             if n != m
                 && c > best.score
-                && qn.compact_roman.iter().any(|k| v.compact_roman.contains(k))
+                && qn
+                    .compact_roman
+                    .iter()
+                    .any(|k| self.compact_keys_of(v).contains(k))
             {
                 best = Scored {
                     score: c,
@@ -1625,8 +2085,8 @@ impl Index {
         pairs: &[(usize, usize)],
         sims: &[(f32, Method)],
     ) -> Vec<usize> {
-        let m = v.toks.len();
-        let vocab = |l: usize| &self.vocab[v.toks[l] as usize];
+        let m = self.toks_of(v).len();
+        let vocab = |l: usize| self.tok(self.toks_of(v)[l]);
         let is_name = |l: usize| vocab(l).class == TokenClass::Name;
         if (0..m).any(|l| vocab(l).abjad) {
             return Vec::new();
@@ -1686,15 +2146,15 @@ impl Index {
             Comparison::Latin => {
                 let n = qn.tokens.len().min(64);
                 let mut used_q = vec![false; n];
-                let mut used_l = vec![false; v.toks.len()];
+                let mut used_l = vec![false; self.toks_of(v).len()];
                 for &(qi, li, sim, method) in &s.pairs {
                     used_q[qi] = true;
                     used_l[li] = true;
-                    let vt = &self.vocab[v.toks[li] as usize];
+                    let vt = self.tok(self.toks_of(v)[li]);
                     let qt = &qn.tokens[qi];
                     tokens.push(TokenMatch {
                         query: qt.form.clone(),
-                        list: vt.form.clone(),
+                        list: vt.form.to_string(),
                         similarity: round4(sim as f64),
                         method: match method {
                             Method::Equivalent => format!(
@@ -1705,21 +2165,21 @@ impl Index {
                             _ => method.as_str().to_string(),
                         },
                         query_weight: weight64(qt.weight()),
-                        list_weight: weight64(v.weights[li]),
+                        list_weight: weight64(self.weights_of(v)[li]),
                     });
                 }
                 for (t, _) in qn.tokens[..n].iter().zip(&used_q).filter(|(_, u)| !**u) {
                     unmatched_query.push(unmatched(&t.form, weight64(t.weight())));
                 }
                 for (li, _) in used_l.iter().enumerate().filter(|(_, u)| !**u) {
-                    let form = &self.vocab[v.toks[li] as usize].form;
+                    let form = self.tok(self.toks_of(v)[li]).form;
                     if s.middle.contains(&li) {
                         unmatched_list.push(UnmatchedToken {
                             middle_name: true,
                             ..unmatched(form, weight64(MIDDLE_NAME_WEIGHT))
                         });
                     } else {
-                        unmatched_list.push(unmatched(form, weight64(v.weights[li])));
+                        unmatched_list.push(unmatched(form, weight64(self.weights_of(v)[li])));
                     }
                 }
             }

@@ -14,6 +14,7 @@ pub mod normalize;
 pub mod query;
 pub mod romanise;
 pub mod similarity;
+mod table;
 pub mod translit;
 
 pub use explain::{

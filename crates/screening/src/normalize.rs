@@ -249,7 +249,14 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
 
 /// Prepare a raw name for comparison, with the romanisation keys of its name tokens ([`Token::roman`]).
 pub fn prepare(raw: &str) -> PreparedName {
-    prepare_with(raw, true, None, None)
+    prepare_with(raw, true, true, None, None)
+}
+
+/// Prepare a list name for the index: as [`prepare`], but without [`Token::roman`] and
+/// [`PreparedName::compact_roman`] (the index computes the keys once per distinct token and compact form, not once
+/// per occurrence).
+pub(crate) fn prepare_list_name(raw: &str) -> PreparedName {
+    prepare_with(raw, false, false, None, None)
 }
 
 /// Prepare a query name. Unless `roman_keys`, [`Token::roman`] is left empty: token expansions are looked up in
@@ -259,7 +266,7 @@ pub fn prepare(raw: &str) -> PreparedName {
 /// is read as that word, and so is one a slip from a generic organisation word or a particle ("grop", "holing",
 /// "teh", "nad"): a misspelt legal form or organisation word must not become a name word that matches nothing.
 pub fn prepare_query(raw: &str, known: &dyn Fn(&str) -> bool, roman_keys: bool) -> PreparedName {
-    prepare_with(raw, roman_keys, Some(known), None)
+    prepare_with(raw, roman_keys, true, Some(known), None)
 }
 
 /// The legal-form reading of a query whose first or last word is one inserted, deleted, doubled or transposed
@@ -291,7 +298,7 @@ pub fn prepare_query_legal(
                 continue;
             }
             forms.push(words);
-            let p = prepare_with(raw, roman_keys, Some(known), Some(a));
+            let p = prepare_with(raw, roman_keys, true, Some(known), Some(a));
             if !p.legal_slips.is_empty() {
                 readings.push(p);
             }
@@ -329,6 +336,7 @@ pub fn legal_form_words(abbreviation: &str) -> &'static [&'static str] {
 fn prepare_with(
     raw: &str,
     roman: bool,
+    compact_keys: bool,
     known: Option<&dyn Fn(&str) -> bool>,
     legal: Option<&'static str>,
 ) -> PreparedName {
@@ -478,7 +486,11 @@ fn prepare_with(
         .filter(|&n| n < tokens.len());
     // Keys of the whole name without spaces: Chinese and Korean names split differently by two romanisations,
     // and (since these readings merge voicing and doubled letters) a strong retrieval hint for typo'd names.
-    let compact_roman = crate::romanise::compact_keys(&compact);
+    let compact_roman = if compact_keys {
+        crate::romanise::compact_keys(&compact)
+    } else {
+        Vec::new()
+    };
     PreparedName {
         tokens,
         original,
