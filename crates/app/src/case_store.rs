@@ -45,6 +45,16 @@ pub(crate) async fn list(
     attach(store, cases).await
 }
 
+/// The cases `filter` selects without their hits, for work that reads neither hits nor writes from the record
+/// read (due days, impact-preview input, a sweep whose changes go through `change_case`, which re-reads the
+/// case with its hits under its lock): no query per 500 cases for hits nobody looks at.
+pub(crate) async fn list_without_hits(
+    store: &Store,
+    filter: &store::Filter,
+) -> store::Result<Vec<Record<CaseBody>>> {
+    store.list::<CaseBody>(CASE, filter).await
+}
+
 /// Cases whose search data was never written or was written without `marker`, each with its hits.
 pub(crate) async fn unindexed(store: &Store, marker: &str) -> store::Result<Vec<Record<CaseBody>>> {
     let cases = store.unindexed::<CaseBody>(CASE, marker).await?;

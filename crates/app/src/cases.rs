@@ -129,7 +129,7 @@ impl App {
             .filter(|s| s.is_open())
             .map(|s| s.as_str().to_string())
             .collect();
-        let cases = crate::case_store::list(
+        let cases = crate::case_store::list_without_hits(
             &self.store,
             &Filter {
                 states: open,

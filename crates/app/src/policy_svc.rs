@@ -441,7 +441,7 @@ impl App {
     /// Every open and decided case, as impact-preview input.
     pub async fn impact_cases(&self) -> AppResult<Vec<policy::ImpactCase>> {
         let mut out = Vec::new();
-        for r in crate::case_store::list(&self.store, &Filter::default()).await? {
+        for r in crate::case_store::list_without_hits(&self.store, &Filter::default()).await? {
             let state: CaseState = r.state.parse().map_err(AppError::Internal)?;
             if !(state.is_open() || state.is_decided()) {
                 continue;

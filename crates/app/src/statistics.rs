@@ -387,7 +387,7 @@ impl App {
             &[Role::Officer, Role::Auditor, Role::Admin],
             "read decision facts",
         )?;
-        crate::case_store::get(&self.store, case_id)
+        crate::case_store::get_without_hits(&self.store, case_id)
             .await
             .map_err(not_found("application"))?;
         let mut out = Vec::new();
