@@ -25,6 +25,8 @@ pub use jobs::{DeliveryRow, JobCount, JobRow, NewJob, NotificationRow, Preferenc
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -43,6 +45,9 @@ pub struct Store {
     backend: Backend,
     /// The URL of a SQLite file (not an in-memory database), for readers that open their own connection.
     sqlite_file: Option<String>,
+    /// The reference-number sequences (PostgreSQL) this process has seen exist: a sequence is never dropped,
+    /// so a writer that finds its prefix here takes `nextval` at once, without first asking whether it exists.
+    sequences: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 /// A stored user.
@@ -166,38 +171,103 @@ impl<T> Record<T> {
     }
 }
 
-/// Makes `record_tags` hold exactly the tags of the comma-delimited `tags` (",a,b,") for record `id` of `kind`,
-/// in the caller's transaction; `replace`: the record may have had tags before (update), so they go first.
+/// The records one declared reference of a write names: (field, id) pairs.
+type NamedReferences = (&'static kinds::Reference, Vec<(String, String)>);
+
+/// A condition, for the WHERE of the INSERT or UPDATE that writes a record, that holds only when every record
+/// `refs` names exists (and, where the reference requires it, belongs to `org`), with its bound values
+/// numbered from `$first`. Empty when nothing is named.
+fn reference_guard(
+    refs: &[NamedReferences],
+    first: usize,
+    org: Option<&str>,
+) -> (String, Vec<String>) {
+    let mut binds: Vec<String> = Vec::new();
+    let mut terms = Vec::new();
+    for (reference, named) in refs {
+        let mut ids: Vec<&str> = named.iter().map(|(_, id)| id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut mark = |v: &str| {
+            binds.push(v.to_string());
+            format!("${}", first + binds.len() - 1)
+        };
+        let kind = mark(reference.to);
+        let list: Vec<String> = ids.iter().map(|id| mark(id)).collect();
+        let owner = match (reference.same_org, org) {
+            (false, _) => String::new(),
+            (true, Some(o)) => format!(" AND x.org_id = {}", mark(o)),
+            (true, None) => " AND x.org_id IS NULL".to_string(),
+        };
+        terms.push(format!(
+            "(SELECT COUNT(*) FROM records x WHERE x.kind = {kind} AND x.id IN ({}){owner}) = {}",
+            list.join(", "),
+            ids.len()
+        ));
+    }
+    (terms.join(" AND "), binds)
+}
+
+/// Writes the tag rows of record `id` to match `tags` (its comma-delimited `records.tags`). `stored` is what
+/// its rows hold now when the caller knows it (`Some("")` for a record just inserted, the tags read under its
+/// row lock for an update): then only the rows that differ are deleted and inserted, and an update that leaves
+/// the tags as they were writes none. `None` replaces every row.
 async fn write_tags(
     conn: &mut sqlx::AnyConnection,
     kind: &str,
     id: &str,
+    stored: Option<&str>,
     tags: &str,
-    replace: bool,
 ) -> Result<()> {
-    if replace {
-        sqlx::query("DELETE FROM record_tags WHERE record_id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+    let split = |t: &'_ str| -> std::collections::BTreeSet<String> {
+        t.split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let new = split(tags);
+    let (gone, added): (Vec<String>, Vec<String>) = match stored {
+        None => {
+            sqlx::query("DELETE FROM record_tags WHERE record_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            (Vec::new(), new.into_iter().collect())
+        }
+        Some(old) => {
+            let old = split(old);
+            (
+                old.difference(&new).cloned().collect(),
+                new.difference(&old).cloned().collect(),
+            )
+        }
+    };
+    if !gone.is_empty() {
+        let marks: Vec<String> = (0..gone.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "DELETE FROM record_tags WHERE record_id = $1 AND tag IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(id);
+        for t in &gone {
+            q = q.bind(t.as_str());
+        }
+        q.execute(&mut *conn).await?;
     }
-    let mut unique: Vec<&str> = tags.split(',').filter(|t| !t.is_empty()).collect();
-    unique.sort_unstable();
-    unique.dedup();
-    if unique.is_empty() {
+    if added.is_empty() {
         return Ok(());
     }
     // Each tag row carries its record's creation time (listing order, migration 0076), read from the record's
     // row, which exists by now (written before its tags in the same transaction).
-    let rows: Vec<String> = (0..unique.len()).map(|i| format!("(${})", i + 3)).collect();
+    let rows: Vec<String> = (0..added.len()).map(|i| format!("(${})", i + 3)).collect();
     let sql = format!(
         "INSERT INTO record_tags (kind, tag, record_id, created_at) \
          SELECT $1, v.column1, $2, r.created_at FROM (VALUES {}) AS v, records r WHERE r.id = $2",
         rows.join(", ")
     );
     let mut q = sqlx::query(&sql).bind(kind).bind(id);
-    for t in unique {
-        q = q.bind(t);
+    for t in &added {
+        q = q.bind(t.as_str());
     }
     q.execute(&mut *conn).await?;
     Ok(())
@@ -380,6 +450,7 @@ impl Store {
             pool,
             backend,
             sqlite_file,
+            sequences: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -567,6 +638,8 @@ impl Store {
             tx,
             events: Vec::new(),
             backend: self.backend,
+            sequences: self.sequences.clone(),
+            tags_stored: HashMap::new(),
         })
     }
 
@@ -656,7 +729,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        write_tags(&mut tx, kind, id, tags, true).await?;
+        write_tags(&mut tx, kind, id, None, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1087,6 +1160,10 @@ pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     events: Vec<NewAuditEvent>,
     backend: Backend,
+    sequences: Arc<std::sync::Mutex<HashSet<String>>>,
+    /// The tags stored for each record this transaction locked ([`Tx::get_for_update`]) or wrote: an update
+    /// of such a record writes only the tag rows that changed (none, most often) instead of all of them.
+    tags_stored: HashMap<String, String>,
 }
 
 impl Tx {
@@ -1132,7 +1209,9 @@ impl Tx {
         .fetch_optional(&mut *self.tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        record_from_row(&row)
+        let r: Record<T> = record_from_row(&row)?;
+        self.tags_stored.insert(r.id.clone(), r.tags.clone());
+        Ok(r)
     }
 
     /// Writes a record's `due_on` (see [`Filter::due_by`]): derived from the record, so neither a new version
@@ -1179,11 +1258,18 @@ impl Tx {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
-        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
-            .bind(&seq)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if exists.is_none() {
+        let known = self
+            .sequences
+            .lock()
+            .map_err(|_| StoreError::Unavailable("sequence cache poisoned".into()))?
+            .contains(&seq);
+        let exists = known
+            || sqlx::query_scalar::<_, Option<String>>("SELECT to_regclass($1)::text")
+                .bind(&seq)
+                .fetch_one(&mut *self.tx)
+                .await?
+                .is_some();
+        if !exists {
             // Under the counter row's lock, one number past every number the counter handed out (and the
             // highest stored reference). A second first taker waits here for the first to commit, then finds
             // the sequence made: every number comes from `nextval`, so none is handed out twice.
@@ -1198,6 +1284,14 @@ impl Tx {
         let n: i64 = sqlx::query_scalar(&format!("SELECT nextval('{seq}')"))
             .fetch_one(&mut *self.tx)
             .await?;
+        // Known from now on only if this transaction commits its creation; a sequence created by a transaction
+        // that rolls back is gone again, so it is remembered only when it existed before (`exists`) or, for a
+        // new one, by the next writer that finds it.
+        if exists && !known {
+            if let Ok(mut s) = self.sequences.lock() {
+                s.insert(seq);
+            }
+        }
         Ok(n)
     }
 
@@ -1305,44 +1399,61 @@ impl Tx {
 
     /// Stores a new record, its body in the current schema of its kind; refused with
     /// [`StoreError::MissingReference`] when it names a record that does not exist ([`kinds`]).
+    /// Stores a new record; refused with [`StoreError::MissingReference`] (naming the field) when it names a
+    /// record that does not exist or is not the writer's to name ([`kinds::KINDS`]). The references are
+    /// checked by the INSERT itself (it writes nothing unless every named record is there), so a write costs
+    /// no statement more for them; only a refused write asks which one is missing.
     pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body = self.checked_body(r, true).await?;
-        sqlx::query(
-            "INSERT INTO records (id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search, body_schema) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&r.id)
-        .bind(&r.kind)
-        .bind(r.org_id.as_deref())
-        .bind(&r.state)
-        .bind(r.reference.as_deref())
-        .bind(r.assigned_to.as_deref())
-        .bind(&r.tags)
-        .bind(r.version)
-        .bind(body)
-        .bind(&r.created_at)
-        .bind(&r.updated_at)
-        .bind(&r.search)
-        .bind(kinds::current_schema(&r.kind))
-        .execute(&mut *self.tx)
-        .await?;
-        write_tags(&mut self.tx, &r.kind, &r.id, &r.tags, false).await
+        let (body, refs) = self.body_and_references(r, true)?;
+        let (guard, binds) = reference_guard(&refs, 14, r.org_id.as_deref());
+        const COLUMNS: &str = "id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search, body_schema";
+        const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13";
+        let sql = if guard.is_empty() {
+            format!("INSERT INTO records ({COLUMNS}) VALUES ({VALUES})")
+        } else {
+            format!("INSERT INTO records ({COLUMNS}) SELECT {VALUES} WHERE {guard}")
+        };
+        let mut q = sqlx::query(&sql)
+            .bind(&r.id)
+            .bind(&r.kind)
+            .bind(r.org_id.as_deref())
+            .bind(&r.state)
+            .bind(r.reference.as_deref())
+            .bind(r.assigned_to.as_deref())
+            .bind(&r.tags)
+            .bind(r.version)
+            .bind(body)
+            .bind(&r.created_at)
+            .bind(&r.updated_at)
+            .bind(&r.search)
+            .bind(kinds::current_schema(&r.kind));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        if q.execute(&mut *self.tx).await?.rows_affected() != 1 {
+            return Err(self.refused(&refs, r.org_id.as_deref()).await);
+        }
+        write_tags(&mut self.tx, &r.kind, &r.id, Some(""), &r.tags).await?;
+        self.tags_stored.insert(r.id.clone(), r.tags.clone());
+        Ok(())
     }
 
-    /// The body of `r` as stored JSON, after checking the references its kind declares ([`kinds::KINDS`]): the
-    /// organisation column on insert (`update` never changes it), the references in the body on every write.
-    async fn checked_body<T: Serialize>(
-        &mut self,
+    /// The body of `r` as stored JSON, and the references its kind declares ([`kinds::KINDS`]) that the write
+    /// must find: the organisation column on insert (`update` never changes it), the references in the body on
+    /// every write. A record of a kind that belongs to an organisation, written without one, is refused here.
+    fn body_and_references<T: Serialize>(
+        &self,
         r: &Record<T>,
         inserting: bool,
-    ) -> Result<String> {
+    ) -> Result<(String, Vec<NamedReferences>)> {
         let bad = |e: serde_json::Error| StoreError::Invalid(e.to_string());
         let Some(spec) = kinds::spec(&r.kind).filter(|s| !s.references.is_empty()) else {
-            return serde_json::to_string(&r.body).map_err(bad);
+            return Ok((serde_json::to_string(&r.body).map_err(bad)?, Vec::new()));
         };
         let body = serde_json::to_value(&r.body).map_err(bad)?;
+        let mut refs = Vec::new();
         for reference in spec.references {
-            match reference.from {
+            let named = match reference.from {
                 kinds::Source::OrgColumn => {
                     if !inserting {
                         continue;
@@ -1353,17 +1464,26 @@ impl Tx {
                             reason: format!("a {} belongs to an organisation", r.kind),
                         });
                     };
-                    self.check_references(&[("org_id".into(), org.into())], reference, None)
-                        .await?;
+                    vec![("org_id".to_string(), org.to_string())]
                 }
-                kinds::Source::Body(path) => {
-                    let named = kinds::body_references(&body, path);
-                    self.check_references(&named, reference, r.org_id.as_deref())
-                        .await?;
-                }
+                kinds::Source::Body(path) => kinds::body_references(&body, path),
+            };
+            if !named.is_empty() {
+                refs.push((reference, named));
             }
         }
-        serde_json::to_string(&body).map_err(bad)
+        Ok((serde_json::to_string(&body).map_err(bad)?, refs))
+    }
+
+    /// Why a write guarded by [`reference_guard`] wrote nothing: the first missing reference, by field; or,
+    /// when every reference is there after all (an update whose version moved on), a version conflict.
+    async fn refused(&mut self, refs: &[NamedReferences], org: Option<&str>) -> StoreError {
+        for (reference, named) in refs {
+            if let Err(e) = self.check_references(named, reference, org).await {
+                return e;
+            }
+        }
+        StoreError::VersionConflict
     }
 
     /// Refuses, naming the first such field, unless every (field, id) of `named` names an existing record of
@@ -1425,38 +1545,68 @@ impl Tx {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        write_tags(&mut self.tx, kind, id, "", true).await
+        self.tags_stored.remove(id);
+        write_tags(&mut self.tx, kind, id, None, "").await
     }
 
     /// Writes `r` if the stored version is still `r.version - 1` (optimistic concurrency); otherwise
     /// [`StoreError::VersionConflict`].
     ///
     /// The body is stored in the current schema of its kind (a record read from an earlier schema is upgraded
-    /// for good here), and its references are checked as on insert.
+    /// for good here), and its references are checked as on insert, by the UPDATE itself.
     pub async fn update<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let body = self.checked_body(r, false).await?;
-        let res = sqlx::query(
-            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11, body_schema = $12 \
-             WHERE id = $8 AND kind = $9 AND version = $10",
-        )
-        .bind(&r.state)
-        .bind(r.assigned_to.as_deref())
-        .bind(&r.tags)
-        .bind(r.version)
-        .bind(body)
-        .bind(&r.updated_at)
-        .bind(r.reference.as_deref())
-        .bind(&r.id)
-        .bind(&r.kind)
-        .bind(r.version - 1)
-        .bind(&r.search)
-        .bind(kinds::current_schema(&r.kind))
-        .execute(&mut *self.tx)
-        .await?;
-        if res.rows_affected() != 1 {
-            return Err(StoreError::VersionConflict);
+        self.write_update(r, None).await
+    }
+
+    /// [`Tx::update`] that also sets the record's `due_on` (see [`Filter::due_by`]) in the same statement.
+    pub async fn update_due<T: Serialize>(
+        &mut self,
+        r: &Record<T>,
+        due_on: Option<&str>,
+    ) -> Result<()> {
+        self.write_update(r, Some(due_on)).await
+    }
+
+    async fn write_update<T: Serialize>(
+        &mut self,
+        r: &Record<T>,
+        due_on: Option<Option<&str>>,
+    ) -> Result<()> {
+        let (body, refs) = self.body_and_references(r, false)?;
+        let first = if due_on.is_some() { 14 } else { 13 };
+        let (guard, binds) = reference_guard(&refs, first, r.org_id.as_deref());
+        let sql = format!(
+            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11, body_schema = $12{} \
+             WHERE id = $8 AND kind = $9 AND version = $10{}{guard}",
+            if due_on.is_some() { ", due_on = $13" } else { "" },
+            if guard.is_empty() { "" } else { " AND " },
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(&r.state)
+            .bind(r.assigned_to.as_deref())
+            .bind(&r.tags)
+            .bind(r.version)
+            .bind(body)
+            .bind(&r.updated_at)
+            .bind(r.reference.as_deref())
+            .bind(&r.id)
+            .bind(&r.kind)
+            .bind(r.version - 1)
+            .bind(&r.search)
+            .bind(kinds::current_schema(&r.kind));
+        if let Some(due) = due_on {
+            q = q.bind(due);
         }
-        write_tags(&mut self.tx, &r.kind, &r.id, &r.tags, true).await
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        if q.execute(&mut *self.tx).await?.rows_affected() != 1 {
+            return Err(self.refused(&refs, r.org_id.as_deref()).await);
+        }
+        let stored = self.tags_stored.get(&r.id).cloned();
+        write_tags(&mut self.tx, &r.kind, &r.id, stored.as_deref(), &r.tags).await?;
+        self.tags_stored.insert(r.id.clone(), r.tags.clone());
+        Ok(())
     }
 
     /// Stores a new user; refused with [`StoreError::MissingReference`] (`org_id`) when it names an

@@ -293,6 +293,34 @@ async fn writes_naming_missing_records_are_refused_and_store_nothing(b: Backend)
         marketing(&["p1"])
     );
 
+    // The INSERT and UPDATE check the references themselves: a write that wrote nothing says why. A stale
+    // version naming existing products is a version conflict, not a missing reference; a stale version naming
+    // a missing product names the product; a product named twice counts once.
+    let mut tx = s.begin().await.unwrap();
+    let mut stale = tx.get::<Value>(CASE, "c1").await.unwrap();
+    stale.version += 5;
+    assert!(matches!(
+        tx.update(&stale).await.unwrap_err(),
+        StoreError::VersionConflict
+    ));
+    stale.body = marketing(&["p9"]);
+    refused(
+        tx.update(&stale).await.unwrap_err(),
+        "marketing.products[0]",
+        "no product \"p9\"",
+    );
+    tx.rollback().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert(&case("c3", "o1", marketing(&["p1", "p1"])))
+        .await
+        .unwrap();
+    let mut c = tx.get_for_update::<Value>(CASE, "c1").await.unwrap();
+    c.version += 1;
+    tx.update(&c).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.get::<Value>(CASE, "c1").await.unwrap().version, 2);
+    assert_eq!(count(&s, CASE).await, 3);
+
     // A user of an organisation that does not exist.
     let user = |id: &str, org: &str| UserRow {
         id: id.into(),
