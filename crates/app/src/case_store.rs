@@ -10,13 +10,23 @@
 
 use crate::cases::CASE;
 use crate::model::{CaseBody, ScreeningHit};
+use domain::CaseState;
 use std::collections::HashMap;
 use store::{HitKey, Record, Store, Tx};
+
+/// Whether case `r` can have hits: a draft cannot (a case is screened first when it is submitted, no transition
+/// leads back to `draft`, and the re-screen job reads only submitted states), so reading a draft skips the
+/// hits query.
+fn may_have_hits(r: &Record<CaseBody>) -> bool {
+    r.state != CaseState::Draft.as_str()
+}
 
 /// Case `id` with its hits.
 pub(crate) async fn get(store: &Store, id: &str) -> store::Result<Record<CaseBody>> {
     let mut r = store.get::<CaseBody>(CASE, id).await?;
-    r.body.screening = store.case_hits(&r.id).await?;
+    if may_have_hits(&r) {
+        r.body.screening = store.case_hits(&r.id).await?;
+    }
     Ok(r)
 }
 
@@ -32,7 +42,9 @@ pub(crate) async fn get_by_reference(
     reference: &str,
 ) -> store::Result<Record<CaseBody>> {
     let mut r = store.get_by_reference::<CaseBody>(CASE, reference).await?;
-    r.body.screening = store.case_hits(&r.id).await?;
+    if may_have_hits(&r) {
+        r.body.screening = store.case_hits(&r.id).await?;
+    }
     Ok(r)
 }
 
@@ -83,15 +95,31 @@ pub(crate) async fn attach(
 /// Case `id` with its hits, as transaction `tx` sees them.
 pub(crate) async fn tx_get(tx: &mut Tx, id: &str) -> store::Result<Record<CaseBody>> {
     let mut r = tx.get::<CaseBody>(CASE, id).await?;
-    r.body.screening = tx.case_hits(&r.id).await?;
+    if may_have_hits(&r) {
+        r.body.screening = tx.case_hits(&r.id).await?;
+    }
     Ok(r)
+}
+
+/// The hits of case `r` (read without them) as transaction `tx` sees them; none for a draft.
+pub(crate) async fn tx_hits_of(
+    tx: &mut Tx,
+    r: &Record<CaseBody>,
+) -> store::Result<Vec<ScreeningHit>> {
+    if may_have_hits(r) {
+        tx.case_hits(&r.id).await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Case `id` with its hits, its row locked until `tx` ends (see [`store::Tx::get_for_update`]); the hits are
 /// read after the lock, so no other change to the case's hits is in between.
 pub(crate) async fn tx_get_for_update(tx: &mut Tx, id: &str) -> store::Result<Record<CaseBody>> {
     let mut r = tx.get_for_update::<CaseBody>(CASE, id).await?;
-    r.body.screening = tx.case_hits(&r.id).await?;
+    if may_have_hits(&r) {
+        r.body.screening = tx.case_hits(&r.id).await?;
+    }
     Ok(r)
 }
 

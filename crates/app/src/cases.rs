@@ -5,7 +5,7 @@
 //! and the audit event in the same transaction.
 
 use crate::access::Kind;
-use crate::exporter::{ProductBody, PRODUCT};
+use crate::exporter::{ProductBody, Products};
 use crate::final_advice::{decided_as_advised, needs_no_countersigning};
 use crate::listing::{awaiting_tag, case_index, destinations, page_of, CaseFilter, Page, Paged};
 use crate::model::*;
@@ -192,9 +192,10 @@ impl App {
         who: &Principal,
         field: &str,
         id: &str,
+        products: &mut Products,
     ) -> AppResult<Record<ProductBody>> {
         crate::record_id(field, id)?;
-        let p = match self.store.get::<ProductBody>(PRODUCT, id).await {
+        let p = match products.fetch(&self.store, id).await {
             Ok(p) if p.org_id == who.org_id => p,
             Ok(_) | Err(store::StoreError::NotFound) => {
                 return Err(AppError::invalid(field, format!("no product {id:?}")))
@@ -210,7 +211,12 @@ impl App {
         Ok(p)
     }
 
-    async fn validate_application(&self, who: &Principal, a: &NewApplication) -> AppResult<()> {
+    async fn validate_application(
+        &self,
+        who: &Principal,
+        a: &NewApplication,
+        products: &mut Products,
+    ) -> AppResult<()> {
         match (a.licence, &a.marketing, &a.export) {
             (LicenceKind::Marketing, Some(m), None) => {
                 if m.products.is_empty() {
@@ -223,7 +229,7 @@ impl App {
                 crate::bounded_unique("marketing.destinations", &m.destinations, 100)?;
                 crate::bounded_unique("marketing.end_users", &m.end_users, 100)?;
                 for (i, p) in m.products.iter().enumerate() {
-                    self.classified_product(who, &format!("marketing.products[{i}]"), p)
+                    self.classified_product(who, &format!("marketing.products[{i}]"), p, products)
                         .await?;
                 }
                 if m.destinations.is_empty() || m.destinations.len() > 100 {
@@ -250,7 +256,7 @@ impl App {
                 Ok(())
             }
             (LicenceKind::Export, None, Some(e)) => {
-                self.classified_product(who, "export.product", &e.product)
+                self.classified_product(who, "export.product", &e.product, products)
                     .await?;
                 crate::party_name("export.end_user.name", &e.end_user.name, 300)?;
                 if let Some(c) = &e.end_user.country {
@@ -351,7 +357,8 @@ impl App {
                     .into(),
             ));
         }
-        self.validate_application(who, &a).await?;
+        self.validate_application(who, &a, &mut Products::default())
+            .await?;
         let t = now();
         let prefix = format!(
             "{}-{}-",
@@ -548,6 +555,80 @@ impl App {
         let before = crate::case_store::tx_get_for_update(&mut tx, id)
             .await
             .map_err(not_found("application"))?;
+        // Boxed: the change's future is large, and a use case awaiting it inline can overflow a small stack.
+        Box::pin(self.apply_change(
+            tx,
+            who,
+            before,
+            expected_version,
+            action,
+            audit_action,
+            reason,
+            change,
+        ))
+        .await
+    }
+
+    /// [`App::change_case`] of a case the caller has just read (`read`, by [`App::case_record`]), for a use
+    /// case that had to read it first anyway (a submission determines and screens the case it read): the case
+    /// is not read again. Its row is not locked before the write; the write itself is conditional on the
+    /// version read, so a change made in between by anyone else makes this one a conflict (409) rather than
+    /// overwriting it, exactly as a changed version found under the lock would. The hits are read in the
+    /// change's transaction (a reader that skips them, an exporter, may still change a case that has them).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "change_case's arguments, with the case already read"
+    )]
+    pub(crate) async fn change_read_case<F>(
+        &self,
+        who: &Principal,
+        mut read: Record<CaseBody>,
+        expected_version: Option<i64>,
+        action: Option<CaseAction>,
+        audit_action: &str,
+        reason: Option<&str>,
+        change: F,
+    ) -> AppResult<CaseView>
+    where
+        F: FnOnce(&mut Record<CaseBody>) -> AppResult<()>,
+    {
+        let mut tx = self.store.begin().await?;
+        read.body.screening = crate::case_store::tx_hits_of(&mut tx, &read).await?;
+        // Boxed: the change's future is large, and a use case awaiting it inline can overflow a small stack.
+        Box::pin(self.apply_change(
+            tx,
+            who,
+            read,
+            expected_version,
+            action,
+            audit_action,
+            reason,
+            change,
+        ))
+        .await
+    }
+
+    /// The rest of [`App::change_case`], on the case as read in `tx` (`before`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "change_case's arguments, with its transaction and the case read"
+    )]
+    async fn apply_change<F>(
+        &self,
+        mut tx: store::Tx,
+        who: &Principal,
+        before: Record<CaseBody>,
+        expected_version: Option<i64>,
+        action: Option<CaseAction>,
+        audit_action: &str,
+        reason: Option<&str>,
+        change: F,
+    ) -> AppResult<CaseView>
+    where
+        F: FnOnce(&mut Record<CaseBody>) -> AppResult<()>,
+    {
+        let id = before.id.clone();
+        let id = id.as_str();
         // Customs record shipments against any licence without reading its case (`app::shipments`).
         let before =
             if who.role == Role::Customs && audit_action == crate::shipments::RECORD_SHIPMENT {
@@ -637,18 +718,13 @@ impl App {
         after.version = before.version + 1;
         after.updated_at = now();
         (after.tags, after.search) = case_index(&after.body);
-        tx.update(&after).await?;
+        tx.update_due(&after, self.due_on(&after.state, &after.body).as_deref())
+            .await?;
         let hits = crate::case_store::write_hits(
             &mut tx,
             &after.id,
             &before.body.screening,
             &after.body.screening,
-        )
-        .await?;
-        tx.set_due_on(
-            CASE,
-            &after.id,
-            self.due_on(&after.state, &after.body).as_deref(),
         )
         .await?;
         if let Some(a) = action {
@@ -722,8 +798,7 @@ impl App {
         after.version = before.version + 1;
         after.updated_at = now();
         (after.tags, after.search) = case_index(&after.body);
-        tx.update(&after).await?;
-        tx.set_due_on(CASE, &after.id, None).await?;
+        tx.update_due(&after, None).await?;
         self.sync_licence(tx, who, CaseAction::Supersede, &after, Some(&reason))
             .await?;
         audit(
@@ -773,7 +848,8 @@ impl App {
         b: ActionBody,
         action: CaseAction,
     ) -> AppResult<CaseView> {
-        let current = self.case_view(self.case_record(who, id).await?)?;
+        let read = self.case_record(who, id).await?;
+        let current = self.case_view(read.clone())?;
         let from = match action {
             CaseAction::Resubmit => CaseState::ReturnedForEditing,
             _ => CaseState::Draft,
@@ -790,8 +866,13 @@ impl App {
             marketing: current.body.marketing.clone(),
             export: current.body.export.clone(),
         };
-        self.validate_application(who, &draft).await?;
-        let denial_matches = self.denial_matches_for(&current.body).await?;
+        // Each product is read once for the whole submission (validation, denial matching, determination).
+        let mut products = Products::default();
+        self.validate_application(who, &draft, &mut products)
+            .await?;
+        let denial_matches = self
+            .denial_matches_for(&current.body, &mut products)
+            .await?;
         // Standing catch-all notifications for this exporter, end user and destination join the case.
         let standing = self
             .standing_catch_alls(Some(current.org_id.as_str()), &current.body)
@@ -799,7 +880,7 @@ impl App {
         let mut body = current.body.clone();
         body.catch_all.extend(standing.iter().cloned());
         let (dets, policy_version) = self
-            .determine_case(&body, !denial_matches.is_empty())
+            .determine_case(&body, !denial_matches.is_empty(), &mut products)
             .await?;
         // The citation check applies only to controlled items (a product the policy in force finds not
         // controlled for this destination and end user is exported without a marketing authorisation) and
@@ -841,9 +922,9 @@ impl App {
             CaseAction::Resubmit => "resubmit-application",
             _ => "submit-application",
         };
-        self.change_case(
+        self.change_read_case(
             who,
-            id,
+            read,
             b.expected_version.or(Some(current.version)),
             Some(action),
             audit_action,
@@ -996,6 +1077,7 @@ impl App {
         &self,
         body: &CaseBody,
         denial_match: bool,
+        products: &mut Products,
     ) -> AppResult<(Vec<CaseDetermination>, String)> {
         let mut combos: Vec<(String, domain::CountryCode, domain::EndUserType)> = Vec::new();
         match (&body.marketing, &body.export) {
@@ -1036,7 +1118,10 @@ impl App {
                     b
                 }
             };
-            let product = self.product_record(&p).await?;
+            let product = products
+                .fetch(&self.store, &p)
+                .await
+                .map_err(not_found("product"))?;
             let class = product.body.classification.ok_or_else(|| {
                 AppError::invalid("products", format!("product {p} is not classified"))
             })?;
@@ -1140,11 +1225,12 @@ impl App {
             marketing: b.marketing,
             export: b.export,
         };
-        self.validate_application(who, &a).await?;
+        let mut products = Products::default();
+        self.validate_application(who, &a, &mut products).await?;
         let mut changed = current.body.clone();
         changed.marketing = a.marketing.clone();
         changed.export = a.export.clone();
-        let denial_matches = self.denial_matches_for(&changed).await?;
+        let denial_matches = self.denial_matches_for(&changed, &mut products).await?;
         self.change_case(
             who,
             id,

@@ -213,8 +213,12 @@ impl crate::App {
             None
         } else {
             Some(
-                self.determine_case(&body, !body.denial_matches.is_empty())
-                    .await?,
+                self.determine_case(
+                    &body,
+                    !body.denial_matches.is_empty(),
+                    &mut crate::exporter::Products::default(),
+                )
+                .await?,
             )
         };
         self.change_case(

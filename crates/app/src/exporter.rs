@@ -513,3 +513,24 @@ impl App {
         Ok(product_view(who, after))
     }
 }
+
+/// The products one use case has read, each read once however many steps look at it (a submission validates,
+/// matches denials and determines with the same products).
+#[derive(Default)]
+pub(crate) struct Products(std::collections::HashMap<String, Record<ProductBody>>);
+
+impl Products {
+    /// Product `id`, read from `store` the first time it is asked for.
+    pub(crate) async fn fetch(
+        &mut self,
+        store: &store::Store,
+        id: &str,
+    ) -> store::Result<Record<ProductBody>> {
+        if let Some(p) = self.0.get(id) {
+            return Ok(p.clone());
+        }
+        let p = store.get::<ProductBody>(PRODUCT, id).await?;
+        self.0.insert(id.to_string(), p.clone());
+        Ok(p)
+    }
+}

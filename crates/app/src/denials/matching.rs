@@ -71,15 +71,22 @@ pub struct CloseConsultation {
 
 impl App {
     /// What matching needs of a case: its products' control entries, destinations, end users and consignee.
-    async fn case_application(&self, body: &CaseBody) -> AppResult<Application> {
+    async fn case_application(
+        &self,
+        body: &CaseBody,
+        products: &mut crate::exporter::Products,
+    ) -> AppResult<Application> {
         let mut app = Application::default();
-        let products: Vec<&String> = match (&body.marketing, &body.export) {
+        let ids: Vec<&String> = match (&body.marketing, &body.export) {
             (Some(m), _) => m.products.iter().collect(),
             (None, Some(e)) => vec![&e.product],
             (None, None) => vec![],
         };
-        for p in products {
-            let r = self.product_record(p).await?;
+        for p in ids {
+            let r = products
+                .fetch(&self.store, p)
+                .await
+                .map_err(crate::not_found("product"))?;
             if let Some(c) = r.body.classification {
                 for e in c.control_entries {
                     if !app.entries.contains(&e) {
@@ -107,11 +114,15 @@ impl App {
     }
 
     /// The denial matches of a case now, keeping the id, time and consultation of each match already stored.
-    pub(crate) async fn denial_matches_for(&self, body: &CaseBody) -> AppResult<Vec<DenialMatch>> {
+    pub(crate) async fn denial_matches_for(
+        &self,
+        body: &CaseBody,
+        products: &mut crate::exporter::Products,
+    ) -> AppResult<Vec<DenialMatch>> {
         let Some(m) = self.loaded_denials() else {
             return Ok(body.denial_matches.clone());
         };
-        let app = self.case_application(body).await?;
+        let app = self.case_application(body, products).await?;
         let found = m.find(&app, self.today(), self.config.screening_threshold);
         found
             .into_iter()
@@ -137,7 +148,9 @@ impl App {
         let sys = Principal::system();
         let mut n = 0;
         for c in cases {
-            let matches = self.denial_matches_for(&c.body).await?;
+            let matches = self
+                .denial_matches_for(&c.body, &mut crate::exporter::Products::default())
+                .await?;
             if matches == c.body.denial_matches {
                 continue;
             }

@@ -579,8 +579,7 @@ impl App {
         .into();
         after.version += 1;
         after.updated_at = now();
-        tx.update(&after).await?;
-        tx.set_due_on(OBLIGATION, &after.id, after.body.overdue_from().as_deref())
+        tx.update_due(&after, after.body.overdue_from().as_deref())
             .await?;
         audit(
             &mut tx,
