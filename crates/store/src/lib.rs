@@ -646,13 +646,11 @@ impl Store {
     // ---- reads outside transactions ----
 
     pub async fn get<T: DeserializeOwned>(&self, kind: &str, id: &str) -> Result<Record<T>> {
-        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE kind = $1 AND id = $2"))
-            .bind(kind)
+        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        record_from_row(&row)
+            .await?;
+        record_of_kind(row, kind)
     }
 
     pub async fn get_by_reference<T: DeserializeOwned>(
@@ -722,13 +720,18 @@ impl Store {
     /// from the body and say nothing of their own, so this is neither a new version nor an audited change.
     pub async fn set_index(&self, kind: &str, id: &str, tags: &str, search: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE records SET tags = $1, search = $2 WHERE kind = $3 AND id = $4")
-            .bind(tags)
-            .bind(search)
-            .bind(kind)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("UPDATE records SET tags = $1, search = $2 WHERE id = $3 RETURNING kind")
+                .bind(tags)
+                .bind(search)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match written_kind(row, kind) {
+            // A record deleted since the caller read it has nothing to index.
+            Err(StoreError::NotFound) => return Ok(()),
+            other => other?,
+        }
         write_tags(&mut tx, kind, id, None, tags).await?;
         tx.commit().await?;
         Ok(())
@@ -1201,15 +1204,11 @@ impl Tx {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         };
-        let row = sqlx::query(&format!(
-            "{SELECT_RECORD} WHERE kind = $1 AND id = $2{lock}"
-        ))
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let r: Record<T> = record_from_row(&row)?;
+        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE id = $1{lock}"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let r: Record<T> = record_of_kind(row, kind)?;
         self.tags_stored.insert(r.id.clone(), r.tags.clone());
         Ok(r)
     }
@@ -1217,13 +1216,16 @@ impl Tx {
     /// Writes a record's `due_on` (see [`Filter::due_by`]): derived from the record, so neither a new version
     /// nor an audited change.
     pub async fn set_due_on(&mut self, kind: &str, id: &str, due_on: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE records SET due_on = $1 WHERE kind = $2 AND id = $3")
+        let row = sqlx::query("UPDATE records SET due_on = $1 WHERE id = $2 RETURNING kind")
             .bind(due_on)
-            .bind(kind)
             .bind(id)
-            .execute(&mut *self.tx)
+            .fetch_optional(&mut *self.tx)
             .await?;
-        Ok(())
+        // A record deleted since the caller listed it has no due date to write.
+        match written_kind(row, kind) {
+            Err(StoreError::NotFound) => Ok(()),
+            other => other,
+        }
     }
 
     /// The next number of the references of a kind that start with `prefix` (`prefix` + the number, zero-padded
@@ -1355,13 +1357,11 @@ impl Tx {
     }
 
     pub async fn get<T: DeserializeOwned>(&mut self, kind: &str, id: &str) -> Result<Record<T>> {
-        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE kind = $1 AND id = $2"))
-            .bind(kind)
+        let row = sqlx::query(&format!("{SELECT_RECORD} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        record_from_row(&row)
+            .await?;
+        record_of_kind(row, kind)
     }
 
     /// Like [`Store::get_by_reference`], inside the transaction (sees its own writes).
@@ -1573,12 +1573,14 @@ impl Tx {
         due_on: Option<Option<&str>>,
     ) -> Result<()> {
         let (body, refs) = self.body_and_references(r, false)?;
-        let first = if due_on.is_some() { 14 } else { 13 };
+        let first = if due_on.is_some() { 13 } else { 12 };
         let (guard, binds) = reference_guard(&refs, first, r.org_id.as_deref());
+        // By primary key and version only (see `record_of_kind` for why not the kind too); the kind comes back
+        // and is checked, so a record of another kind is never written (the error rolls the transaction back).
         let sql = format!(
-            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $11, body_schema = $12{} \
-             WHERE id = $8 AND kind = $9 AND version = $10{}{guard}",
-            if due_on.is_some() { ", due_on = $13" } else { "" },
+            "UPDATE records SET state = $1, assigned_to = $2, tags = $3, version = $4, body = $5, updated_at = $6, reference = $7, search = $8, body_schema = $9{} \
+             WHERE id = $10 AND version = $11{}{guard} RETURNING kind",
+            if due_on.is_some() { ", due_on = $12" } else { "" },
             if guard.is_empty() { "" } else { " AND " },
         );
         let mut q = sqlx::query(&sql)
@@ -1589,20 +1591,20 @@ impl Tx {
             .bind(body)
             .bind(&r.updated_at)
             .bind(r.reference.as_deref())
-            .bind(&r.id)
-            .bind(&r.kind)
-            .bind(r.version - 1)
             .bind(&r.search)
-            .bind(kinds::current_schema(&r.kind));
+            .bind(kinds::current_schema(&r.kind))
+            .bind(&r.id)
+            .bind(r.version - 1);
         if let Some(due) = due_on {
             q = q.bind(due);
         }
         for b in &binds {
             q = q.bind(b.as_str());
         }
-        if q.execute(&mut *self.tx).await?.rows_affected() != 1 {
+        let Some(row) = q.fetch_optional(&mut *self.tx).await? else {
             return Err(self.refused(&refs, r.org_id.as_deref()).await);
-        }
+        };
+        written_kind(Some(row), &r.kind)?;
         let stored = self.tags_stored.get(&r.id).cloned();
         write_tags(&mut self.tx, &r.kind, &r.id, stored.as_deref(), &r.tags).await?;
         self.tags_stored.insert(r.id.clone(), r.tags.clone());
@@ -1893,6 +1895,32 @@ fn fact_from_row(row: &AnyRow) -> Result<FactRow> {
 
 /// A record as read: its body upgraded from the schema it was stored in to its kind's current one
 /// ([`kinds::decode`]) and deserialised. Every read of `records` goes through here.
+/// Checks that an UPDATE by id (`... RETURNING kind`) wrote a record of `kind`: NotFound when it wrote none,
+/// an error (which rolls the caller's transaction back) when the id is another kind's.
+fn written_kind(row: Option<AnyRow>, kind: &str) -> Result<()> {
+    let stored: String = row.ok_or(StoreError::NotFound)?.try_get("kind")?;
+    if stored != kind {
+        return Err(StoreError::Invalid(format!(
+            "record is a {stored}, not a {kind}: not written"
+        )));
+    }
+    Ok(())
+}
+
+/// The record `row` holds if it is one of `kind` (NotFound otherwise, like no row).
+///
+/// Reads by id select on the primary key alone (`WHERE id = $1`) and check the kind here: with `kind = $1` in
+/// the WHERE as well, PostgreSQL may plan the prepared statement on one of the indexes that lead with the kind
+/// (before any `ANALYZE`, every index looks equally cheap) and then read every record of the kind to find one;
+/// measured at 1,300 index entries read per look-up with 15,000 cases stored (BENCHMARKS.md, issue 16).
+fn record_of_kind<T: DeserializeOwned>(row: Option<AnyRow>, kind: &str) -> Result<Record<T>> {
+    let row = row.ok_or(StoreError::NotFound)?;
+    if row.try_get::<String, _>("kind")? != kind {
+        return Err(StoreError::NotFound);
+    }
+    record_from_row(&row)
+}
+
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;

@@ -321,6 +321,29 @@ async fn writes_naming_missing_records_are_refused_and_store_nothing(b: Backend)
     assert_eq!(s.get::<Value>(CASE, "c1").await.unwrap().version, 2);
     assert_eq!(count(&s, CASE).await, 3);
 
+    // Reads and writes by id find the record by its key alone and check its kind: an id of another kind is
+    // not found, and an update naming the wrong kind writes nothing.
+    assert!(matches!(
+        s.get::<Value>(PRODUCT, "c1").await,
+        Err(StoreError::NotFound)
+    ));
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(
+        tx.get_for_update::<Value>(PRODUCT, "c1").await,
+        Err(StoreError::NotFound)
+    ));
+    let mut wrong = tx.get::<Value>(CASE, "c1").await.unwrap();
+    wrong.kind = PRODUCT.into();
+    wrong.version += 1;
+    wrong.body = json!({"name": "not a case"});
+    assert!(matches!(
+        tx.update(&wrong).await.unwrap_err(),
+        StoreError::Invalid(_)
+    ));
+    drop(tx);
+    let c1 = s.get::<Value>(CASE, "c1").await.unwrap();
+    assert_eq!((c1.version, c1.body), (2, marketing(&["p1"])));
+
     // A user of an organisation that does not exist.
     let user = |id: &str, org: &str| UserRow {
         id: id.into(),
