@@ -250,7 +250,11 @@ pub struct Index {
     by_canon: ProbeTable<u32>,
     /// Name tokens under their romanisation keys ([`crate::romanise::keys`]), in vocabulary order.
     by_roman: ProbeTable<u64>,
-    postings: Vec<Vec<u32>>,
+    /// The variants of vocabulary token `t` (ascending) are `postings[post_starts[t]..post_starts[t + 1]]`
+    /// (counted and filled from the variants' tokens once all are interned: one dense array rather than a small
+    /// growing heap array per token).
+    post_starts: Vec<u32>,
+    postings: Vec<u32>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     /// Compact forms of at least [`COMPACT_EXACT_MIN`] letters, numbered; the variants of form `f` are
     /// `compact_variants[compact_starts[f]..compact_starts[f + 1]]`, ascending (list names repeat from list to
@@ -296,6 +300,37 @@ fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
     (starts, flat)
 }
 
+/// `(key, value)` pairs with keys under `keys` as one array grouped by key, each key's values in the order given
+/// (a value given twice in a row for one key kept once), and where each key's start (one more at the end): a
+/// counting sort, two passes over the pairs.
+fn group_by_key(
+    keys: usize,
+    pairs: impl Iterator<Item = (u32, u32)> + Clone,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; keys + 1];
+    let mut last = vec![u32::MAX; keys];
+    for (k, v) in pairs.clone() {
+        if last[k as usize] != v {
+            last[k as usize] = v;
+            starts[k as usize + 1] += 1;
+        }
+    }
+    for k in 0..keys {
+        starts[k + 1] += starts[k];
+    }
+    let mut flat = vec![0u32; starts[keys] as usize];
+    // `last` becomes each key's next position.
+    last.copy_from_slice(&starts[..keys]);
+    for (k, v) in pairs {
+        let (at, from) = (last[k as usize] as usize, starts[k as usize] as usize);
+        if at == from || flat[at - 1] != v {
+            flat[at] = v;
+            last[k as usize] += 1;
+        }
+    }
+    (starts, flat)
+}
+
 /// What the first occurrence of a list name gave while the index was built.
 enum Made {
     /// No Latin or original-script tokens: no variant.
@@ -312,8 +347,6 @@ struct Pending {
     by_roman: Vec<(u64, u32)>,
     compact_roman: Vec<(u64, u32)>,
     compact_deletes: Vec<(u32, u32)>,
-    /// The variants of each compact form.
-    compact_lists: Vec<Vec<u32>>,
 }
 
 fn vocab_key(t: &Token) -> String {
@@ -727,6 +760,7 @@ impl Index {
             short_forms: ProbeTable::default(),
             by_canon: ProbeTable::default(),
             by_roman: ProbeTable::default(),
+            post_starts: Vec::new(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_forms: FxHashMap::default(),
@@ -882,11 +916,22 @@ impl Index {
         ix.short_forms = ProbeTable::build(&short_forms);
         ix.by_canon = ProbeTable::build(&canon);
         ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
-        ix.compact_starts.push(0);
-        for l in &pending.compact_lists {
-            ix.compact_variants.extend_from_slice(l);
-            ix.compact_starts.push(ix.compact_variants.len() as u32);
-        }
+        // Postings and the variants of each compact form, in variant order.
+        (ix.post_starts, ix.postings) = group_by_key(
+            ix.vocab.len(),
+            ix.variants
+                .iter()
+                .enumerate()
+                .flat_map(|(vi, v)| ix.toks_of(v).iter().map(move |&t| (t, vi as u32))),
+        );
+        (ix.compact_starts, ix.compact_variants) = group_by_key(
+            ix.compact_forms.len(),
+            ix.variants
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.compact_form != NO_FORM)
+                .map(|(vi, v)| (v.compact_form, vi as u32)),
+        );
         ix.by_roman = ProbeTable::build(&pending.by_roman);
         // What the deletion tables give for each vocabulary token and each compact form, for queries that are
         // (or contain) list names (in parallel: read-only lookups).
@@ -1002,7 +1047,7 @@ impl Index {
                         Some(Made::Empty) => continue,
                         Some(&Made::Variant(from)) => {
                             if seen.insert(nv.name.to_lowercase()) {
-                                self.add_variant_copy(ei, nv, from, pending);
+                                self.add_variant_copy(ei, nv, from);
                             }
                             continue;
                         }
@@ -1020,33 +1065,15 @@ impl Index {
 
     /// Add a variant for a name written exactly as the one variant `from` was added for: the same tokens,
     /// original-script tokens and compact form, so what [`Index::add_variant`] would do with its prepared name.
-    fn add_variant_copy(
-        &mut self,
-        entry: u32,
-        nv: &lists::NameVariant,
-        from: u32,
-        pending: &mut Pending,
-    ) {
+    fn add_variant_copy(&mut self, entry: u32, nv: &lists::NameVariant, from: u32) {
         let vi = self.variants.len() as u32;
         let src = &self.variants[from as usize];
         let (at, len) = (src.tok_at as usize, src.tok_len);
         let (compact, compact_form, original) =
             (src.compact.clone(), src.compact_form, src.original.clone());
         let (original_script, surname_from) = (src.original_script, src.surname_from);
-        for k in at..at + len as usize {
-            let post = &mut self.postings[self.var_toks[k] as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
-        }
         for o in original.iter() {
             let post = self.original_postings.entry(o.clone()).or_default();
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
-        }
-        if compact_form != NO_FORM {
-            let post = &mut pending.compact_lists[compact_form as usize];
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
@@ -1103,7 +1130,6 @@ impl Index {
                         class: t.class,
                         abjad: t.script.is_abjad(),
                     });
-                    self.postings.push(Vec::new());
                     // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
                     if !t.skel.is_empty() && t.class == TokenClass::Name {
                         self.by_skel.entry(t.skel.clone()).or_default().push(id);
@@ -1115,10 +1141,6 @@ impl Index {
                     id
                 }
             };
-            let post = &mut self.postings[id as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
             toks.push(id);
             weights.push(t.weight());
         }
@@ -1130,7 +1152,7 @@ impl Index {
         }
         let mut compact_form = NO_FORM;
         if p.compact.len() >= COMPACT_EXACT_MIN {
-            let next = pending.compact_lists.len() as u32;
+            let next = self.compact_forms.len() as u32;
             let f = match self.compact_forms.get(p.compact.as_str()) {
                 Some(&f) => f,
                 None => {
@@ -1139,7 +1161,6 @@ impl Index {
                 }
             };
             if f == next {
-                pending.compact_lists.push(Vec::new());
                 // The deletion keys, once per form.
                 if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
                     let b = p.compact.as_bytes();
@@ -1154,10 +1175,6 @@ impl Index {
                 }
             }
             compact_form = f;
-            let post = &mut pending.compact_lists[f as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
         }
         let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
             let f = self.form_bytes(id);
@@ -1266,6 +1283,12 @@ impl Index {
         }
         let f = v.compact_form as usize;
         &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
+    }
+
+    /// The variants vocabulary token `id` occurs in.
+    fn postings_of(&self, id: u32) -> &[u32] {
+        &self.postings
+            [self.post_starts[id as usize] as usize..self.post_starts[id as usize + 1] as usize]
     }
 
     /// The variants whose compact form is form `f` of `compact_forms`.
@@ -1680,7 +1703,7 @@ impl Index {
                 let w = qt.weight();
                 qsum += w;
                 for (&id, &(sim, _)) in cache[qi].iter() {
-                    for &vi in &self.postings[id as usize] {
+                    for &vi in self.postings_of(id) {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {
                             s.touched.push(vi);
