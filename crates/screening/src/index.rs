@@ -16,7 +16,7 @@ use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
 use crate::table::ProbeTable;
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -194,23 +194,31 @@ struct VariantRank {
     first_letters: u32,
 }
 
+/// A name variant: 40 bytes of offsets and flags, what scoring reads of every candidate (its text, tokens and
+/// original-script tokens are in arrays of the index, shared by the variants of a name written identically in
+/// several entries).
 #[derive(Debug)]
 struct Variant {
     entry: u32,
-    name: String,
-    kind: NameKind,
-    quality: NameQuality,
+    /// The name as listed is `Index::var_text[text_at..text_at + name_len]`, its compact form (every token's
+    /// form concatenated, [`PreparedName::compact`]) the `compact_len` bytes that follow.
+    text_at: u32,
+    name_len: u32,
+    compact_len: u32,
     /// The variant's tokens are `Index::var_toks[tok_at..tok_at + tok_len]`, their weights the same range of
     /// `Index::var_weights` (two dense arrays rather than two small heap arrays per variant).
     tok_at: u32,
+    /// The compact form's number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters),
+    /// which gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
+    compact_form: u32,
+    /// The original-script tokens are `Index::originals[orig_at..orig_at + orig_len]`.
+    orig_at: u32,
+    orig_len: u32,
     tok_len: u16,
+    kind: NameKind,
+    quality: NameQuality,
     /// The entry is a person (read for every candidate scored; the entry itself is elsewhere).
     person: bool,
-    compact: Box<str>,
-    /// `compact`'s number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters), which
-    /// gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
-    compact_form: u32,
-    original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
     surname_from: Option<u8>,
@@ -226,6 +234,10 @@ pub struct Index {
     variants: Vec<Variant>,
     var_toks: Vec<u32>,
     var_weights: Vec<f32>,
+    /// The variants' names and compact forms, one after the other ([`Variant::text_at`]).
+    var_text: String,
+    /// The variants' original-script tokens ([`Variant::orig_at`]).
+    originals: Vec<Box<str>>,
     /// Per variant, what retrieval reads of every variant it touches, packed densely (a `Variant` is 120 bytes,
     /// a cache line or two each).
     variant_rank: Vec<VariantRank>,
@@ -300,6 +312,15 @@ fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
     (starts, flat)
 }
 
+/// Whether `s` is not in `seen` yet (then added).
+fn first_time<'s>(seen: &mut Vec<&'s str>, s: &'s str) -> bool {
+    let new = !seen.contains(&s);
+    if new {
+        seen.push(s);
+    }
+    new
+}
+
 /// `(key, value)` pairs with keys under `keys` as one array grouped by key, each key's values in the order given
 /// (a value given twice in a row for one key kept once), and where each key's start (one more at the end): a
 /// counting sort, two passes over the pairs.
@@ -339,6 +360,17 @@ enum Made {
     Variant(u32),
     /// Not added (its entry had the name already, in other case), kept for a later occurrence.
     Prepared(PreparedName),
+}
+
+/// An entry of a list as prepared in parallel for interning: the indexed entry (but where its variants start),
+/// its identifiers as compared, its names prepared where they occur first (empty elsewhere: `firsts`), and
+/// lower-cased.
+struct PreparedEntry {
+    entry: IndexedEntry,
+    identifiers: Vec<String>,
+    names: Vec<PreparedName>,
+    firsts: Vec<bool>,
+    lower: Vec<String>,
 }
 
 /// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
@@ -747,6 +779,8 @@ impl Index {
             variants: Vec::new(),
             var_toks: Vec::new(),
             var_weights: Vec::new(),
+            var_text: String::new(),
+            originals: Vec::new(),
             variant_rank: Vec::new(),
             vocab: Vec::new(),
             vocab_text: String::new(),
@@ -809,43 +843,88 @@ impl Index {
             }
         }
         let is_first = |name: &str, at: (u32, u32, u32)| first.get(name) == Some(&at);
-        let prepare_chunk = |k: usize, chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
+        // Everything of an entry that does not depend on what was interned before it is made here, in
+        // parallel, off the interning thread.
+        let prepare_chunk = |k: usize,
+                             li: usize,
+                             chunk: &[lists::ListEntry]|
+         -> Vec<PreparedEntry> {
             chunk
                 .par_iter()
                 .enumerate()
                 .map(|(ei, e)| {
-                    e.names
-                        .iter()
-                        .enumerate()
-                        .map(|(ni, n)| {
-                            if is_first(&n.name, (k as u32, ei as u32, ni as u32)) {
-                                prepare_list_name(&n.name)
-                            } else {
-                                PreparedName::default()
-                            }
-                        })
-                        .collect()
+                    let mut names = Vec::with_capacity(e.names.len());
+                    let mut firsts = Vec::with_capacity(e.names.len());
+                    for (ni, n) in e.names.iter().enumerate() {
+                        let is = is_first(&n.name, (k as u32, ei as u32, ni as u32));
+                        names.push(if is {
+                            prepare_list_name(&n.name)
+                        } else {
+                            PreparedName::default()
+                        });
+                        firsts.push(is);
+                    }
+                    PreparedEntry {
+                        entry: IndexedEntry {
+                            list: li as u16,
+                            source_id: e.source_id.clone(),
+                            primary_name: e
+                                .names
+                                .iter()
+                                .find(|n| n.kind == NameKind::Primary)
+                                .map(|n| n.name.clone())
+                                .unwrap_or_else(|| e.primary_name().to_string()),
+                            kind: e.kind,
+                            birth_dates: e.birth_dates.clone(),
+                            countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                            identifiers: e
+                                .identifiers
+                                .iter()
+                                .map(|i| (i.kind.clone(), i.number.clone()))
+                                .collect(),
+                            first_variant: 0,
+                        },
+                        identifiers: e
+                            .identifiers
+                            .iter()
+                            .map(|id| normalize_identifier(&id.number))
+                            .filter(|n| n.len() >= 4)
+                            .collect(),
+                        lower: e.names.iter().map(|n| n.name.to_lowercase()).collect(),
+                        names,
+                        firsts,
+                    }
                 })
                 .collect()
         };
-        let mut made: FxHashMap<&str, Made> = FxHashMap::default();
-        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(0, c));
-        for (k, &(li, chunk)) in chunks.iter().enumerate() {
+        // Capacity from counts: the arrays that grow with every name are sized once (upper bounds; trimmed
+        // at the end), not doubled and copied while one thread interns.
+        let (n_entries, n_names, name_bytes) =
+            lists.iter().fold((0, 0, 0), |(e, n, b), (_, snap)| {
+                snap.entries
+                    .iter()
+                    .fold((e + snap.entries.len(), n, b), |(e, n, b), x| {
+                        (
+                            e,
+                            n + x.names.len(),
+                            b + x.names.iter().map(|n| n.name.len()).sum::<usize>(),
+                        )
+                    })
+            });
+        ix.entries.reserve_exact(n_entries);
+        ix.variants.reserve_exact(n_names);
+        ix.variant_rank.reserve_exact(n_names);
+        // (A name's compact form is about as long as the name.)
+        ix.var_text.reserve(2 * name_bytes);
+        let mut made: FxHashMap<&str, Made> =
+            FxHashMap::with_capacity_and_hasher(first.len(), Default::default());
+        let mut next = chunks.first().map(|&(li, c)| prepare_chunk(0, li, c));
+        for (k, &(_, chunk)) in chunks.iter().enumerate() {
             let prepared = next.take().unwrap_or_default();
-            let following = chunks.get(k + 1).map(|&(_, c)| c);
-            let at = |ei: usize, ni: usize| (k as u32, ei as u32, ni as u32);
+            let following = chunks.get(k + 1).copied();
             let ((), n) = rayon::join(
-                || {
-                    ix.intern_chunk(
-                        li,
-                        chunk,
-                        prepared,
-                        &mut pending,
-                        &mut made,
-                        |name, ei, ni| is_first(name, at(ei, ni)),
-                    )
-                },
-                || following.map(|c| prepare_chunk(k + 1, c)),
+                || ix.intern_chunk(chunk, prepared, &mut pending, &mut made),
+                || following.map(|(li, c)| prepare_chunk(k + 1, li, c)),
             );
             next = n;
         }
@@ -912,6 +991,9 @@ impl Index {
         ix.vocab_text.shrink_to_fit();
         ix.var_toks.shrink_to_fit();
         ix.var_weights.shrink_to_fit();
+        ix.var_text.shrink_to_fit();
+        ix.variants.shrink_to_fit();
+        ix.entries.shrink_to_fit();
         ix.deletes = ProbeTable::build(&deletes);
         ix.short_forms = ProbeTable::build(&short_forms);
         ix.by_canon = ProbeTable::build(&canon);
@@ -986,68 +1068,55 @@ impl Index {
         ix
     }
 
-    /// Add the entries of a chunk of list `li`, their names prepared where `is_first` (name, entry in the chunk,
-    /// name in the entry) says a name occurs for the first time; `made` says what a name's first occurrence gave.
+    /// Add the entries of a chunk, as prepared ([`PreparedEntry`]); `made` says what a name's first occurrence
+    /// gave.
     fn intern_chunk<'a>(
         &mut self,
-        li: usize,
         chunk: &'a [lists::ListEntry],
-        prepared: Vec<Vec<PreparedName>>,
+        prepared: Vec<PreparedEntry>,
         pending: &mut Pending,
         made: &mut FxHashMap<&'a str, Made>,
-        is_first: impl Fn(&str, usize, usize) -> bool,
     ) {
-        for (cei, (e, names)) in chunk.iter().zip(prepared).enumerate() {
+        for (e, pe) in chunk.iter().zip(prepared) {
             let ei = self.entries.len() as u32;
-            self.entries.push(IndexedEntry {
-                list: li as u16,
-                source_id: e.source_id.clone(),
-                primary_name: e
-                    .names
-                    .iter()
-                    .find(|n| n.kind == NameKind::Primary)
-                    .map(|n| n.name.clone())
-                    .unwrap_or_else(|| e.primary_name().to_string()),
-                kind: e.kind,
-                birth_dates: e.birth_dates.clone(),
-                countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                identifiers: e
-                    .identifiers
-                    .iter()
-                    .map(|i| (i.kind.clone(), i.number.clone()))
-                    .collect(),
-                first_variant: self.variants.len() as u32,
-            });
-            for id in &e.identifiers {
-                let n = normalize_identifier(&id.number);
-                if n.len() >= 4 {
-                    let v = self.identifiers.entry(n).or_default();
-                    if v.last() != Some(&ei) {
-                        v.push(ei);
-                    }
+            let PreparedEntry {
+                mut entry,
+                identifiers,
+                names,
+                lower,
+                firsts,
+            } = pe;
+            entry.first_variant = self.variants.len() as u32;
+            let person = entry.kind == EntityKind::Person;
+            self.entries.push(entry);
+            for n in identifiers {
+                let v = self.identifiers.entry(n).or_default();
+                if v.last() != Some(&ei) {
+                    v.push(ei);
                 }
             }
-            let mut seen: FxHashSet<String> = FxHashSet::default();
-            for (ni, (nv, p)) in e.names.iter().zip(names).enumerate() {
+            // The names of this entry added so far, lower-cased (a name repeated in other case is added once).
+            let mut seen: Vec<&str> = Vec::with_capacity(e.names.len());
+            for (((nv, p), &first), lower) in e.names.iter().zip(names).zip(&firsts).zip(&lower) {
                 let name = nv.name.as_str();
-                let p = if is_first(name, cei, ni) {
+                let p = if first {
                     if p.tokens.is_empty() {
                         made.insert(name, Made::Empty);
                         continue;
                     }
-                    if !seen.insert(nv.name.to_lowercase()) {
+                    if !first_time(&mut seen, lower) {
                         made.insert(name, Made::Prepared(p));
                         continue;
                     }
                     made.insert(name, Made::Variant(self.variants.len() as u32));
-                    self.add_variant(ei, nv, p, pending);
+                    self.add_variant(ei, person, nv, p, pending);
                     continue;
                 } else {
                     match made.get(name) {
                         Some(Made::Empty) => continue,
                         Some(&Made::Variant(from)) => {
-                            if seen.insert(nv.name.to_lowercase()) {
-                                self.add_variant_copy(ei, nv, from);
+                            if first_time(&mut seen, lower) {
+                                self.add_variant_copy(ei, person, nv, from);
                             }
                             continue;
                         }
@@ -1055,59 +1124,50 @@ impl Index {
                         None => prepare_list_name(name),
                     }
                 };
-                if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                if p.tokens.is_empty() || !first_time(&mut seen, lower) {
                     continue;
                 }
-                self.add_variant(ei, nv, p, pending);
+                self.add_variant(ei, person, nv, p, pending);
             }
         }
     }
 
-    /// Add a variant for a name written exactly as the one variant `from` was added for: the same tokens,
-    /// original-script tokens and compact form, so what [`Index::add_variant`] would do with its prepared name.
-    fn add_variant_copy(&mut self, entry: u32, nv: &lists::NameVariant, from: u32) {
+    /// Add a variant for a name written exactly as the one variant `from` was added for: it shares that
+    /// variant's text, tokens, original-script tokens and compact form (what [`Index::add_variant`] would make
+    /// of the same prepared name).
+    fn add_variant_copy(&mut self, entry: u32, person: bool, nv: &lists::NameVariant, from: u32) {
         let vi = self.variants.len() as u32;
         let src = &self.variants[from as usize];
-        let (at, len) = (src.tok_at as usize, src.tok_len);
-        let (compact, compact_form, original) =
-            (src.compact.clone(), src.compact_form, src.original.clone());
-        let (original_script, surname_from) = (src.original_script, src.surname_from);
-        for o in original.iter() {
-            let post = self.original_postings.entry(o.clone()).or_default();
+        let copy = Variant {
+            entry,
+            kind: nv.kind,
+            quality: nv.quality,
+            person,
+            ..*src
+        };
+        for o in &self.originals[src.orig_at as usize..(src.orig_at + src.orig_len) as usize] {
+            let post = match self.original_postings.get_mut(o) {
+                Some(post) => post,
+                None => self.original_postings.entry(o.clone()).or_default(),
+            };
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
         }
         self.variant_rank.push(self.variant_rank[from as usize]);
-        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
-        self.var_toks.extend_from_within(at..at + len as usize);
-        self.var_weights.extend_from_within(at..at + len as usize);
-        self.variants.push(Variant {
-            entry,
-            name: nv.name.clone(),
-            kind: nv.kind,
-            quality: nv.quality,
-            tok_at,
-            tok_len: len,
-            person: self.entries[entry as usize].kind == EntityKind::Person,
-            compact,
-            compact_form,
-            original,
-            original_script,
-            surname_from,
-        });
+        self.variants.push(copy);
     }
 
     fn add_variant(
         &mut self,
         entry: u32,
+        person: bool,
         nv: &lists::NameVariant,
         p: PreparedName,
         pending: &mut Pending,
     ) {
         let vi = self.variants.len() as u32;
-        let mut toks = Vec::with_capacity(p.tokens.len());
-        let mut weights = Vec::with_capacity(p.tokens.len());
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
         for t in &p.tokens {
             // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
             let known = if t.script.is_abjad() {
@@ -1141,14 +1201,20 @@ impl Index {
                     id
                 }
             };
-            toks.push(id);
-            weights.push(t.weight());
+            self.var_toks.push(id);
+            self.var_weights.push(t.weight());
         }
-        for o in &p.original {
-            let post = self.original_postings.entry(o.as_str().into()).or_default();
+        let orig_at = u32::try_from(self.originals.len()).expect("fewer than 2^32 tokens");
+        for o in p.original {
+            let o: Box<str> = o.into();
+            let post = match self.original_postings.get_mut(&o) {
+                Some(post) => post,
+                None => self.original_postings.entry(o.clone()).or_default(),
+            };
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
+            self.originals.push(o);
         }
         let mut compact_form = NO_FORM;
         if p.compact.len() >= COMPACT_EXACT_MIN {
@@ -1176,6 +1242,8 @@ impl Index {
             }
             compact_form = f;
         }
+        let toks = &self.var_toks[tok_at as usize..];
+        let tok_len = u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens");
         let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
             let f = self.form_bytes(id);
             if f.len() > 1 && f[0].is_ascii_lowercase() {
@@ -1185,23 +1253,26 @@ impl Index {
             }
         });
         self.variant_rank.push(VariantRank {
-            total_weight: weights.iter().sum(),
+            total_weight: self.var_weights[tok_at as usize..].iter().sum(),
             first_letters,
         });
-        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
-        self.var_toks.extend_from_slice(&toks);
-        self.var_weights.extend_from_slice(&weights);
+        let text_at = u32::try_from(self.var_text.len()).expect("under 4 GiB of names");
+        self.var_text.push_str(&nv.name);
+        self.var_text.push_str(&p.compact);
+        let len = |s: &str| u32::try_from(s.len()).expect("a name under 4 GiB");
         self.variants.push(Variant {
             entry,
-            name: nv.name.clone(),
+            text_at,
+            name_len: len(&nv.name),
+            compact_len: len(&p.compact),
+            tok_at,
+            compact_form,
+            orig_at,
+            orig_len: self.originals.len() as u32 - orig_at,
+            tok_len,
             kind: nv.kind,
             quality: nv.quality,
-            tok_at,
-            tok_len: u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens"),
-            person: self.entries[entry as usize].kind == EntityKind::Person,
-            compact: p.compact.into(),
-            compact_form,
-            original: p.original.into_iter().map(Into::into).collect(),
+            person,
             original_script: p.original_script,
             surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
         });
@@ -1283,6 +1354,22 @@ impl Index {
         }
         let f = v.compact_form as usize;
         &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
+    }
+
+    /// The name of variant `v` as listed.
+    fn name_of(&self, v: &Variant) -> &str {
+        &self.var_text[v.text_at as usize..v.text_at as usize + v.name_len as usize]
+    }
+
+    /// The compact form of variant `v`.
+    fn compact_of(&self, v: &Variant) -> &str {
+        let at = v.text_at as usize + v.name_len as usize;
+        &self.var_text[at..at + v.compact_len as usize]
+    }
+
+    /// The original-script tokens of variant `v`.
+    fn originals_of(&self, v: &Variant) -> &[Box<str>] {
+        &self.originals[v.orig_at as usize..v.orig_at as usize + v.orig_len as usize]
     }
 
     /// The variants vocabulary token `id` occurs in.
@@ -1438,7 +1525,7 @@ impl Index {
                 Match {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
-                    name: v.name.clone(),
+                    name: self.name_of(v).to_string(),
                     primary_name: entry.primary_name.clone(),
                     score,
                     explanation: self.explain(qn, v, s, name_score, quals),
@@ -1490,7 +1577,7 @@ impl Index {
         Some(Match {
             list: self.lists[e.list as usize].label.clone(),
             source_id: e.source_id.clone(),
-            name: v.name.clone(),
+            name: self.name_of(v).to_string(),
             primary_name: e.primary_name.clone(),
             score: round4(score.clamp(0.0, 1.0)),
             explanation: self.explain(&qn, v, scored, name_score, quals),
@@ -2015,16 +2102,16 @@ impl Index {
             };
             latin = Some((np, sim_buf, m));
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
-            let (a, b) = (qn.compact.len(), v.compact.len());
-            if (n != m || qnames != lnames || qn.compact.as_str() == &*v.compact)
+            let (a, b) = (qn.compact.len(), v.compact_len as usize);
+            if (n != m || qnames != lnames || qn.compact.as_str() == self.compact_of(v))
                 && score < 0.95
                 && (a >= 6 && b >= 6
-                    || a >= COMPACT_EXACT_MIN && qn.compact.as_str() == &*v.compact)
+                    || a >= COMPACT_EXACT_MIN && qn.compact.as_str() == self.compact_of(v))
                 && a.abs_diff(b) * 100 <= 15 * a.max(b)
             {
                 // The letter-count difference bounds the edit distance from below: most pairs are ruled out
                 // without the quadratic Levenshtein table.
-                let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
+                let (qc, lc) = (qn.compact.as_bytes(), self.compact_of(v).as_bytes());
                 // Similarities that round to 0.85 or more are at most this many edits apart.
                 let k = (0.15005 * a.max(b) as f64) as usize;
                 let c = if bag_distance(qc, lc) > k {
@@ -2064,7 +2151,7 @@ impl Index {
             && qn.original_script.is_some()
             && qn.original_script == v.original_script
         {
-            let (o, pairs, factors) = original_score(&qn.original, &v.original);
+            let (o, pairs, factors) = original_score(&qn.original, self.originals_of(v));
             if o > best.score {
                 best = Scored {
                     score: o,
@@ -2208,13 +2295,13 @@ impl Index {
             }
             Comparison::Original => {
                 let mut used_q = vec![false; qn.original.len()];
-                let mut used_l = vec![false; v.original.len()];
+                let mut used_l = vec![false; self.originals_of(v).len()];
                 for &(qi, li, sim, _) in &s.pairs {
                     used_q[qi] = true;
                     used_l[li] = true;
                     tokens.push(TokenMatch {
                         query: qn.original[qi].clone(),
-                        list: v.original[li].to_string(),
+                        list: self.originals_of(v)[li].to_string(),
                         similarity: round4(sim as f64),
                         method: Method::Fuzzy.as_str().into(),
                         query_weight: 1.0,
@@ -2224,7 +2311,12 @@ impl Index {
                 for (t, _) in qn.original.iter().zip(&used_q).filter(|(_, u)| !**u) {
                     unmatched_query.push(unmatched(t, 1.0));
                 }
-                for (t, _) in v.original.iter().zip(&used_l).filter(|(_, u)| !**u) {
+                for (t, _) in self
+                    .originals_of(v)
+                    .iter()
+                    .zip(&used_l)
+                    .filter(|(_, u)| !**u)
+                {
                     unmatched_list.push(unmatched(t, 1.0));
                 }
             }
@@ -2232,7 +2324,7 @@ impl Index {
         }
         Explanation {
             variant: MatchedVariant {
-                name: v.name.clone(),
+                name: self.name_of(v).to_string(),
                 kind: v.kind,
                 quality: v.quality,
             },
@@ -2243,7 +2335,7 @@ impl Index {
             unmatched_list,
             compact: (s.method == Comparison::Compact).then(|| CompactMatch {
                 query: qn.compact.clone(),
-                list: v.compact.to_string(),
+                list: self.compact_of(v).to_string(),
                 method: if s.compact_roman {
                     "romanisation"
                 } else {
