@@ -929,142 +929,198 @@ impl Index {
             next = n;
         }
         drop(made);
-        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
-        let roman: Vec<Vec<u64>> = ix
-            .vocab
-            .par_iter()
-            .map(|t| {
-                if t.class == TokenClass::Name && !t.abjad {
-                    crate::romanise::keys(t.read(&ix.vocab_text).form)
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        for (id, keys) in roman.iter().enumerate() {
-            pending
-                .by_roman
-                .extend(keys.iter().map(|&k| (k, id as u32)));
-        }
-        let mut keys = Vec::new();
-        let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
-        let mut hashes = Vec::new();
-        for (i, v) in ix.vocab.iter().enumerate() {
-            let v = v.read(&ix.vocab_text);
-            trigram_keys(v.form, &mut keys);
-            for k in &keys {
-                ix.trigrams.entry(*k).or_default().push(i as u32);
-            }
-            let b = v.form.as_bytes();
-            if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
-                ix.abd_slips.push(i as u32);
-            }
-            if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
-                ix.short_prefix
-                    .entry([b[0], b[1]])
-                    .or_default()
-                    .push(i as u32);
-            }
-            if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
-                canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
-            }
-            if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
-                short_forms.push((form_hash(b), i as u32));
-            }
-            if (2..=DELETE_KEY_MAX).contains(&b.len())
-                && v.class == TokenClass::Name
-                && !v.abjad
-                && v.form.is_ascii()
-            {
-                deletion_hashes(b, &mut hashes);
-                for d in 0..b.len() {
-                    // A deletion in a run of one letter gives the same form as the one before.
-                    if d == 0 || b[d] != b[d - 1] {
-                        deletes.push((hashes[d], i as u32));
-                    }
-                }
-            }
-        }
-        // Each table lists a key's tokens, forms or variants in ascending order, as the maps it replaces did: the
-        // pairs were gathered in that order, so they need no sorting. (A pair given twice, from a hash collision
-        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates.)
         ix.vocab_text.shrink_to_fit();
         ix.var_toks.shrink_to_fit();
         ix.var_weights.shrink_to_fit();
         ix.var_text.shrink_to_fit();
         ix.variants.shrink_to_fit();
         ix.entries.shrink_to_fit();
-        ix.deletes = ProbeTable::build(&deletes);
-        ix.short_forms = ProbeTable::build(&short_forms);
-        ix.by_canon = ProbeTable::build(&canon);
-        ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
-        // Postings and the variants of each compact form, in variant order.
-        (ix.post_starts, ix.postings) = group_by_key(
-            ix.vocab.len(),
-            ix.variants
-                .iter()
-                .enumerate()
-                .flat_map(|(vi, v)| ix.toks_of(v).iter().map(move |&t| (t, vi as u32))),
-        );
-        (ix.compact_starts, ix.compact_variants) = group_by_key(
-            ix.compact_forms.len(),
-            ix.variants
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.compact_form != NO_FORM)
-                .map(|(vi, v)| (v.compact_form, vi as u32)),
-        );
-        ix.by_roman = ProbeTable::build(&pending.by_roman);
-        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
-        // (or contain) list names (in parallel: read-only lookups).
-        let near: Vec<Vec<u32>> = (0..ix.vocab.len())
-            .into_par_iter()
-            .map(|id| {
-                let v = ix.tok(id as u32);
-                let b = v.form.as_bytes();
-                let mut out = Vec::new();
-                if (2..=DELETE_KEY_MAX + 1).contains(&b.len()) && v.form.is_ascii() && !v.abjad {
-                    ix.one_edit_tokens(b, &mut Vec::new(), |n| {
-                        if !out.contains(&n) {
-                            out.push(n);
-                        }
-                    });
-                }
-                out
-            })
-            .collect();
-        (ix.edit_starts, ix.edit_near) = flatten(near);
+        let Pending {
+            mut by_roman,
+            mut compact_roman,
+            compact_deletes,
+        } = pending;
         let mut forms: Vec<(&str, u32)> =
             ix.compact_forms.iter().map(|(f, &i)| (&**f, i)).collect();
         forms.sort_unstable_by_key(|&(_, i)| i);
-        let near: Vec<Vec<u32>> = forms
-            .par_iter()
-            .map(|&(f, _)| {
-                let mut out = Vec::new();
-                if f.len() + 1 >= COMPACT_SLIP_MIN && f.is_ascii() {
-                    ix.compact_slip_forms(f.as_bytes(), &mut Vec::new(), |g| {
-                        if !out.contains(&g) {
-                            out.push(g);
-                        }
-                    });
+        // What follows reads the interned vocabulary, variants and compact forms, and its parts are independent
+        // of one another: they run side by side (each table is built from pairs gathered in ascending token,
+        // form or variant order, as the maps it replaces listed them; a pair given twice, from a hash collision
+        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates).
+        let ix_ref = &ix;
+        let vocab_tables = || {
+            let ix = ix_ref;
+            let mut trigrams: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+            let mut short_prefix: FxHashMap<[u8; 2], Vec<u32>> = FxHashMap::default();
+            let mut abd_slips = Vec::new();
+            let mut keys = Vec::new();
+            let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
+            let mut hashes = Vec::new();
+            for (i, v) in ix.vocab.iter().enumerate() {
+                let v = v.read(&ix.vocab_text);
+                trigram_keys(v.form, &mut keys);
+                for k in &keys {
+                    trigrams.entry(*k).or_default().push(i as u32);
                 }
-                out
-            })
-            .collect();
-        (ix.slip_starts, ix.slip_near) = flatten(near);
+                let b = v.form.as_bytes();
+                if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
+                    abd_slips.push(i as u32);
+                }
+                if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
+                    short_prefix.entry([b[0], b[1]]).or_default().push(i as u32);
+                }
+                if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
+                    canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
+                }
+                if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
+                    short_forms.push((form_hash(b), i as u32));
+                }
+                if (2..=DELETE_KEY_MAX).contains(&b.len())
+                    && v.class == TokenClass::Name
+                    && !v.abjad
+                    && v.form.is_ascii()
+                {
+                    deletion_hashes(b, &mut hashes);
+                    for d in 0..b.len() {
+                        // A deletion in a run of one letter gives the same form as the one before.
+                        if d == 0 || b[d] != b[d - 1] {
+                            deletes.push((hashes[d], i as u32));
+                        }
+                    }
+                }
+            }
+            let ((deletes, short_forms), by_canon) = rayon::join(
+                || {
+                    rayon::join(
+                        || ProbeTable::build(&deletes),
+                        || ProbeTable::build(&short_forms),
+                    )
+                },
+                || ProbeTable::build(&canon),
+            );
+            (
+                trigrams,
+                short_prefix,
+                abd_slips,
+                deletes,
+                short_forms,
+                by_canon,
+            )
+        };
+        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
+        let roman_table = || {
+            let ix = ix_ref;
+            let roman: Vec<Vec<u64>> = ix
+                .vocab
+                .par_iter()
+                .map(|t| {
+                    if t.class == TokenClass::Name && !t.abjad {
+                        crate::romanise::keys(t.read(&ix.vocab_text).form)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
+            for (id, keys) in roman.iter().enumerate() {
+                by_roman.extend(keys.iter().map(|&k| (k, id as u32)));
+            }
+            ProbeTable::build(&by_roman)
+        };
         // The romanisation keys of each compact form, once per form (list names were prepared without them),
         // and the table of (key, variant) pairs in variant order.
-        let keys: Vec<Vec<u64>> = forms
-            .par_iter()
-            .map(|&(f, _)| crate::romanise::compact_keys(f))
-            .collect();
-        (ix.form_keys_starts, ix.form_keys) = flatten(keys);
-        for (vi, v) in ix.variants.iter().enumerate() {
-            pending
-                .compact_roman
-                .extend(ix.compact_keys_of(v).iter().map(|&k| (k, vi as u32)));
-        }
-        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
+        let forms_ref = &forms;
+        let form_keys = || {
+            let ix = ix_ref;
+            let keys: Vec<Vec<u64>> = forms_ref
+                .par_iter()
+                .map(|&(f, _)| crate::romanise::compact_keys(f))
+                .collect();
+            let (starts, form_keys) = flatten(keys);
+            for (vi, v) in ix.variants.iter().enumerate() {
+                if v.compact_form != NO_FORM {
+                    let f = v.compact_form as usize;
+                    let keys = &form_keys[starts[f] as usize..starts[f + 1] as usize];
+                    compact_roman.extend(keys.iter().map(|&k| (k, vi as u32)));
+                }
+            }
+            let table = ProbeTable::build(&compact_roman);
+            (starts, form_keys, table)
+        };
+        // Postings and the variants of each compact form, in variant order.
+        let postings = || {
+            let ix = ix_ref;
+            let postings = group_by_key(
+                ix.vocab.len(),
+                ix.variants
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(vi, v)| ix.toks_of(v).iter().map(move |&t| (t, vi as u32))),
+            );
+            let compact = group_by_key(
+                ix.compact_forms.len(),
+                ix.variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.compact_form != NO_FORM)
+                    .map(|(vi, v)| (v.compact_form, vi as u32)),
+            );
+            (postings, compact)
+        };
+        let ((vocab_tables, by_roman), ((form_keys, compact_deletes), postings)) = rayon::join(
+            || rayon::join(vocab_tables, roman_table),
+            || {
+                rayon::join(
+                    || rayon::join(form_keys, || ProbeTable::build(&compact_deletes)),
+                    postings,
+                )
+            },
+        );
+        (
+            ix.trigrams,
+            ix.short_prefix,
+            ix.abd_slips,
+            ix.deletes,
+            ix.short_forms,
+            ix.by_canon,
+        ) = vocab_tables;
+        ix.by_roman = by_roman;
+        (ix.form_keys_starts, ix.form_keys, ix.compact_roman) = form_keys;
+        ix.compact_deletes = compact_deletes;
+        (
+            (ix.post_starts, ix.postings),
+            (ix.compact_starts, ix.compact_variants),
+        ) = postings;
+        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
+        // (or contain) list names (in parallel: read-only lookups).
+        let ix_ref = &ix;
+        let (edit, slip) = rayon::join(
+            || {
+                let ix = ix_ref;
+                let near: Vec<Vec<u32>> = (0..ix.vocab.len())
+                    .into_par_iter()
+                    .map(|id| {
+                        let v = ix.tok(id as u32);
+                        let b = v.form.as_bytes();
+                        let mut out = Vec::new();
+                        if (2..=DELETE_KEY_MAX + 1).contains(&b.len())
+                            && v.form.is_ascii()
+                            && !v.abjad
+                        {
+                            ix.one_edit_tokens(b, &mut Vec::new(), |n| {
+                                if !out.contains(&n) {
+                                    out.push(n);
+                                }
+                            });
+                        }
+                        out
+                    })
+                    .collect();
+                flatten(near)
+            },
+            || ix_ref.slip_near_forms(&forms),
+        );
+        (ix.edit_starts, ix.edit_near) = edit;
+        (ix.slip_starts, ix.slip_near) = slip;
         ix
     }
 
@@ -1324,6 +1380,49 @@ impl Index {
                 found(f);
             }
         }
+    }
+
+    /// Per compact form (`forms`, in number order) of at least [`COMPACT_SLIP_MIN`] - 1 ASCII letters, the
+    /// forms [`Index::compact_slip_forms`] gives for it, ascending (retrieval sorts what it reads of them), as
+    /// one array and where each form's start. A form with deletion keys of its own shares a key with exactly the
+    /// forms it finds (itself included), so those are read from the table's keys in one pass over its slots
+    /// rather than looked up one key at a time; only the forms one letter shorter are looked up.
+    fn slip_near_forms(&self, forms: &[(&str, u32)]) -> (Vec<u32>, Vec<u32>) {
+        let stored = |f: &str| f.len() >= COMPACT_SLIP_MIN && f.is_ascii();
+        // (form, form) pairs sharing a key, other than a form with itself.
+        let mut shared: Vec<(u32, u32)> = Vec::new();
+        self.compact_deletes.for_each_key(|_, fs| {
+            if fs.iter().any(|&g| g != fs[0]) {
+                for &f in fs {
+                    shared.extend(fs.iter().filter(|&&g| g != f).map(|&g| (f, g)));
+                }
+            }
+        });
+        let mut hashes = Vec::new();
+        for &(f, i) in forms {
+            if f.len() + 1 == COMPACT_SLIP_MIN && f.is_ascii() {
+                self.compact_slip_forms(f.as_bytes(), &mut hashes, |g| shared.push((i, g)));
+            }
+        }
+        shared.sort_unstable();
+        shared.dedup();
+        let mut starts = Vec::with_capacity(forms.len() + 1);
+        let mut near = Vec::with_capacity(forms.len() + shared.len());
+        starts.push(0);
+        let mut rest = &shared[..];
+        for &(f, i) in forms {
+            let n = rest.iter().take_while(|&&(x, _)| x == i).count();
+            let (mine, after) = rest.split_at(n);
+            rest = after;
+            let from = near.len();
+            near.extend(mine.iter().map(|&(_, g)| g));
+            if stored(f) {
+                near.push(i);
+                near[from..].sort_unstable();
+            }
+            starts.push(near.len() as u32);
+        }
+        (starts, near)
     }
 
     /// The tokens of variant `v`.

@@ -54,15 +54,40 @@ impl<K: ProbeKey> Default for ProbeTable<K> {
 
 impl<K: ProbeKey> ProbeTable<K> {
     /// The table of `pairs` (values other than `u32::MAX`), at most two-thirds full.
+    ///
+    /// The pairs are inserted in the order of their home slots (a stable counting sort on the home slot's high
+    /// bits), so that the slots are written almost in sequence rather than at random over megabytes. The order of
+    /// insertion between keys changes nothing a lookup returns: a key's values are still inserted in the order
+    /// given, and a later value of a key always lands past the earlier ones (every slot from the key's home to an
+    /// earlier value was taken when that value was inserted, and slots are never freed).
     pub(crate) fn build(pairs: &[(K, u32)]) -> Self {
         let cap = pairs.len() + pairs.len() / 2 + 8;
         let mut slots = vec![(K::default(), EMPTY); cap];
         let mut filter = vec![0u64; pairs.len().div_ceil(8).max(1)];
-        for &(k, v) in pairs {
-            debug_assert!(v != EMPTY);
+        // Buckets of about 256 consecutive home slots (a few KiB of slots each).
+        let buckets = cap.div_ceil(256);
+        let homes: Vec<u32> = pairs.iter().map(|&(k, _)| home(k, cap) as u32).collect();
+        let mut starts = vec![0u32; buckets + 1];
+        for &h in &homes {
+            starts[h as usize / 256 + 1] += 1;
+        }
+        for b in 0..buckets {
+            starts[b + 1] += starts[b];
+        }
+        let mut order = vec![0u32; pairs.len()];
+        for (i, &h) in homes.iter().enumerate() {
+            let at = &mut starts[h as usize / 256];
+            order[*at as usize] = i as u32;
+            *at += 1;
+        }
+        for &(k, _) in pairs {
             let (w, bits) = filter_bits(k, filter.len());
             filter[w] |= bits;
-            let mut i = home(k, cap);
+        }
+        for i in order {
+            let (k, v) = pairs[i as usize];
+            debug_assert!(v != EMPTY);
+            let mut i = homes[i as usize] as usize;
             while slots[i].1 != EMPTY {
                 i = if i + 1 == cap { 0 } else { i + 1 };
             }
@@ -94,6 +119,42 @@ impl<K: ProbeKey> ProbeTable<K> {
                 return Some(v);
             }
         })
+    }
+}
+
+impl<K: ProbeKey> ProbeTable<K> {
+    /// Calls `each` with every key's values, in the order given, reading the slots in sequence: a key's values
+    /// all lie in the run of taken slots that holds its home slot.
+    pub(crate) fn for_each_key(&self, mut each: impl FnMut(K, &[u32])) {
+        let cap = self.slots.len();
+        // Start after an empty slot, so that no run is cut at the end of the array.
+        let Some(empty) = self.slots.iter().position(|&(_, v)| v == EMPTY) else {
+            return;
+        };
+        let (mut run, mut done, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for step in 1..=cap {
+            let slot = self.slots[(empty + step) % cap];
+            if slot.1 != EMPTY {
+                run.push(slot);
+                continue;
+            }
+            done.clear();
+            done.resize(run.len(), false);
+            for i in 0..run.len() {
+                if done[i] {
+                    continue;
+                }
+                values.clear();
+                for j in i..run.len() {
+                    if !done[j] && run[j].0 == run[i].0 {
+                        done[j] = true;
+                        values.push(run[j].1);
+                    }
+                }
+                each(run[i].0, &values);
+            }
+            run.clear();
+        }
     }
 }
 
@@ -131,5 +192,37 @@ mod tests {
         assert_eq!(t.get(7).count(), 0);
         let empty: ProbeTable<u64> = ProbeTable::default();
         assert_eq!(empty.get(0).count(), 0);
+        let mut all = Vec::new();
+        t.for_each_key(|k, vs| all.push((k, vs.to_vec())));
+        all.sort();
+        let mut want: Vec<(u32, Vec<u32>)> = (0..5000u32)
+            .filter(|k| k % 4 != 0)
+            .map(|k| {
+                (
+                    k.wrapping_mul(2_654_435_761),
+                    (0..(k % 4)).map(|v| k * 10 + v).collect(),
+                )
+            })
+            .collect();
+        want.sort();
+        assert_eq!(all, want);
+    }
+
+    #[test]
+    fn many_values_per_key_in_order() {
+        // Long runs of one key among others sharing home slots (keys 0..50, 40 values each, given key by key
+        // and interleaved).
+        let mut pairs = Vec::new();
+        for v in 0..40u32 {
+            for k in 0..50u64 {
+                pairs.push((k, (k as u32) * 1000 + v));
+            }
+        }
+        let t = ProbeTable::build(&pairs);
+        for k in 0..50u64 {
+            let got: Vec<u32> = t.get(k).collect();
+            let want: Vec<u32> = (0..40).map(|v| k as u32 * 1000 + v).collect();
+            assert_eq!(got, want);
+        }
     }
 }
