@@ -6,7 +6,7 @@ use crate::explain::{
     CompactMatch, Explanation, MatchedVariant, QualifierEffect, ScoreFactor, TokenMatch,
     UnmatchedToken,
 };
-use crate::names::{group_name, TokenClass};
+use crate::names::{group_name, skeleton, TokenClass};
 use crate::normalize::{
     abd_slip, legal_form_words, prepare_list_name, prepare_query, prepare_query_legal,
     PreparedName, Token,
@@ -354,22 +354,25 @@ fn group_by_key(
 
 /// What the first occurrence of a list name gave while the index was built.
 enum Made {
+    /// Not interned yet.
+    Unseen,
     /// No Latin or original-script tokens: no variant.
     Empty,
     /// The variant added for it.
     Variant(u32),
     /// Not added (its entry had the name already, in other case), kept for a later occurrence.
-    Prepared(PreparedName),
+    Prepared(Box<PreparedName>),
 }
 
 /// An entry of a list as prepared in parallel for interning: the indexed entry (but where its variants start),
-/// its identifiers as compared, its names prepared where they occur first (empty elsewhere: `firsts`), and
-/// lower-cased.
+/// its identifiers as compared, its names prepared where they occur first (empty elsewhere), the number of each
+/// name among the distinct names of all lists and whether it occurs first here, and its names lower-cased.
+/// (Interning takes the entry and identifiers and reads the rest, which is dropped on the preparing side.)
 struct PreparedEntry {
-    entry: IndexedEntry,
+    entry: Option<IndexedEntry>,
     identifiers: Vec<String>,
     names: Vec<PreparedName>,
-    firsts: Vec<bool>,
+    ids: Vec<(u32, bool)>,
     lower: Vec<String>,
 }
 
@@ -832,17 +835,23 @@ impl Index {
         // A name written identically in several entries (42% of list names: the consolidated screening list
         // repeats the SDN list, aliases repeat across lists) is prepared once, at its first occurrence (chunk,
         // entry in the chunk, name in the entry); later occurrences copy what the first one gave.
-        let mut first: FxHashMap<&str, (u32, u32, u32)> = FxHashMap::default();
+        // Distinct names are numbered, and where each occurs first kept.
+        let mut first: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut first_at: Vec<(u32, u32, u32)> = Vec::new();
         for (k, &(_, chunk)) in chunks.iter().enumerate() {
             for (ei, e) in chunk.iter().enumerate() {
                 for (ni, n) in e.names.iter().enumerate() {
-                    first
-                        .entry(n.name.as_str())
-                        .or_insert((k as u32, ei as u32, ni as u32));
+                    first.entry(n.name.as_str()).or_insert_with(|| {
+                        first_at.push((k as u32, ei as u32, ni as u32));
+                        first_at.len() as u32 - 1
+                    });
                 }
             }
         }
-        let is_first = |name: &str, at: (u32, u32, u32)| first.get(name) == Some(&at);
+        let name_id = |name: &str, at: (u32, u32, u32)| {
+            let id = first[name];
+            (id, first_at[id as usize] == at)
+        };
         // Everything of an entry that does not depend on what was interned before it is made here, in
         // parallel, off the interning thread.
         let prepare_chunk = |k: usize,
@@ -854,18 +863,18 @@ impl Index {
                 .enumerate()
                 .map(|(ei, e)| {
                     let mut names = Vec::with_capacity(e.names.len());
-                    let mut firsts = Vec::with_capacity(e.names.len());
+                    let mut ids = Vec::with_capacity(e.names.len());
                     for (ni, n) in e.names.iter().enumerate() {
-                        let is = is_first(&n.name, (k as u32, ei as u32, ni as u32));
-                        names.push(if is {
+                        let (id, is_first) = name_id(&n.name, (k as u32, ei as u32, ni as u32));
+                        names.push(if is_first {
                             prepare_list_name(&n.name)
                         } else {
                             PreparedName::default()
                         });
-                        firsts.push(is);
+                        ids.push((id, is_first));
                     }
                     PreparedEntry {
-                        entry: IndexedEntry {
+                        entry: Some(IndexedEntry {
                             list: li as u16,
                             source_id: e.source_id.clone(),
                             primary_name: e
@@ -883,7 +892,7 @@ impl Index {
                                 .map(|i| (i.kind.clone(), i.number.clone()))
                                 .collect(),
                             first_variant: 0,
-                        },
+                        }),
                         identifiers: e
                             .identifiers
                             .iter()
@@ -892,7 +901,7 @@ impl Index {
                             .collect(),
                         lower: e.names.iter().map(|n| n.name.to_lowercase()).collect(),
                         names,
-                        firsts,
+                        ids,
                     }
                 })
                 .collect()
@@ -914,19 +923,28 @@ impl Index {
         ix.entries.reserve_exact(n_entries);
         ix.variants.reserve_exact(n_names);
         ix.variant_rank.reserve_exact(n_names);
-        // (A name's compact form is about as long as the name.)
+        // (A name's compact form is about as long as the name, its words a few letters each, and a compact form
+        // has a deletion key per letter.)
         ix.var_text.reserve(2 * name_bytes);
-        let mut made: FxHashMap<&str, Made> =
-            FxHashMap::with_capacity_and_hasher(first.len(), Default::default());
+        ix.var_toks.reserve(name_bytes / 4);
+        ix.var_weights.reserve(name_bytes / 4);
+        pending.compact_deletes.reserve(name_bytes + n_names);
+        let mut made: Vec<Made> = (0..first_at.len()).map(|_| Made::Unseen).collect();
         let mut next = chunks.first().map(|&(li, c)| prepare_chunk(0, li, c));
+        // What interning leaves of a chunk is dropped while the next one is interned, on the other side.
+        let mut spent: Vec<PreparedEntry> = Vec::new();
         for (k, &(_, chunk)) in chunks.iter().enumerate() {
-            let prepared = next.take().unwrap_or_default();
+            let mut prepared = next.take().unwrap_or_default();
             let following = chunks.get(k + 1).copied();
             let ((), n) = rayon::join(
-                || ix.intern_chunk(chunk, prepared, &mut pending, &mut made),
-                || following.map(|(li, c)| prepare_chunk(k + 1, li, c)),
+                || ix.intern_chunk(chunk, &mut prepared, &mut pending, &mut made),
+                || {
+                    drop(spent);
+                    following.map(|(li, c)| prepare_chunk(k + 1, li, c))
+                },
             );
             next = n;
+            spent = prepared;
         }
         drop(made);
         ix.vocab_text.shrink_to_fit();
@@ -1126,26 +1144,20 @@ impl Index {
 
     /// Add the entries of a chunk, as prepared ([`PreparedEntry`]); `made` says what a name's first occurrence
     /// gave.
-    fn intern_chunk<'a>(
+    fn intern_chunk(
         &mut self,
-        chunk: &'a [lists::ListEntry],
-        prepared: Vec<PreparedEntry>,
+        chunk: &[lists::ListEntry],
+        prepared: &mut [PreparedEntry],
         pending: &mut Pending,
-        made: &mut FxHashMap<&'a str, Made>,
+        made: &mut [Made],
     ) {
         for (e, pe) in chunk.iter().zip(prepared) {
             let ei = self.entries.len() as u32;
-            let PreparedEntry {
-                mut entry,
-                identifiers,
-                names,
-                lower,
-                firsts,
-            } = pe;
+            let mut entry = pe.entry.take().expect("an entry is interned once");
             entry.first_variant = self.variants.len() as u32;
             let person = entry.kind == EntityKind::Person;
             self.entries.push(entry);
-            for n in identifiers {
+            for n in std::mem::take(&mut pe.identifiers) {
                 let v = self.identifiers.entry(n).or_default();
                 if v.last() != Some(&ei) {
                     v.push(ei);
@@ -1153,31 +1165,44 @@ impl Index {
             }
             // The names of this entry added so far, lower-cased (a name repeated in other case is added once).
             let mut seen: Vec<&str> = Vec::with_capacity(e.names.len());
-            for (((nv, p), &first), lower) in e.names.iter().zip(names).zip(&firsts).zip(&lower) {
-                let name = nv.name.as_str();
+            let names = e
+                .names
+                .iter()
+                .zip(&mut pe.names)
+                .zip(&pe.ids)
+                .zip(&pe.lower);
+            for (((nv, p), &(id, first)), lower) in names {
+                let id = id as usize;
+                let owned;
                 let p = if first {
                     if p.tokens.is_empty() {
-                        made.insert(name, Made::Empty);
+                        made[id] = Made::Empty;
                         continue;
                     }
                     if !first_time(&mut seen, lower) {
-                        made.insert(name, Made::Prepared(p));
+                        made[id] = Made::Prepared(Box::new(std::mem::take(p)));
                         continue;
                     }
-                    made.insert(name, Made::Variant(self.variants.len() as u32));
+                    made[id] = Made::Variant(self.variants.len() as u32);
                     self.add_variant(ei, person, nv, p, pending);
                     continue;
                 } else {
-                    match made.get(name) {
-                        Some(Made::Empty) => continue,
-                        Some(&Made::Variant(from)) => {
+                    match &made[id] {
+                        Made::Empty => continue,
+                        &Made::Variant(from) => {
                             if first_time(&mut seen, lower) {
                                 self.add_variant_copy(ei, person, nv, from);
                             }
                             continue;
                         }
-                        Some(Made::Prepared(p)) => p.clone(),
-                        None => prepare_list_name(name),
+                        Made::Prepared(p) => {
+                            owned = (**p).clone();
+                            &owned
+                        }
+                        Made::Unseen => {
+                            owned = prepare_list_name(&nv.name);
+                            &owned
+                        }
                     }
                 };
                 if p.tokens.is_empty() || !first_time(&mut seen, lower) {
@@ -1219,7 +1244,7 @@ impl Index {
         entry: u32,
         person: bool,
         nv: &lists::NameVariant,
-        p: PreparedName,
+        p: &PreparedName,
         pending: &mut Pending,
     ) {
         let vi = self.variants.len() as u32;
@@ -1234,21 +1259,23 @@ impl Index {
             let id = match known {
                 Some(id) => id,
                 None => {
+                    // (List names are prepared without skeletons: one per distinct token, here.)
+                    let skel = skeleton(&t.form);
                     let id = self.vocab.len() as u32;
                     let at = self.vocab_text.len() as u32;
                     self.vocab_text.push_str(&t.form);
-                    self.vocab_text.push_str(&t.skel);
+                    self.vocab_text.push_str(&skel);
                     self.vocab.push(VocabTok {
                         at,
                         form_len: u16::try_from(t.form.len()).expect("a token under 64 KiB"),
-                        skel_len: u16::try_from(t.skel.len()).expect("a token under 64 KiB"),
+                        skel_len: u16::try_from(skel.len()).expect("a token under 64 KiB"),
                         group: t.group,
                         class: t.class,
                         abjad: t.script.is_abjad(),
                     });
                     // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
-                    if !t.skel.is_empty() && t.class == TokenClass::Name {
-                        self.by_skel.entry(t.skel.clone()).or_default().push(id);
+                    if !skel.is_empty() && t.class == TokenClass::Name {
+                        self.by_skel.entry(skel).or_default().push(id);
                     }
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
@@ -1261,8 +1288,8 @@ impl Index {
             self.var_weights.push(t.weight());
         }
         let orig_at = u32::try_from(self.originals.len()).expect("fewer than 2^32 tokens");
-        for o in p.original {
-            let o: Box<str> = o.into();
+        for o in &p.original {
+            let o: Box<str> = o.as_str().into();
             let post = match self.original_postings.get_mut(&o) {
                 Some(post) => post,
                 None => self.original_postings.entry(o.clone()).or_default(),
