@@ -313,7 +313,7 @@ fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
 }
 
 /// Whether `s` is not in `seen` yet (then added).
-fn first_time<'s>(seen: &mut Vec<&'s str>, s: &'s str) -> bool {
+fn first_time(seen: &mut Vec<u32>, s: u32) -> bool {
     let new = !seen.contains(&s);
     if new {
         seen.push(s);
@@ -361,7 +361,74 @@ enum Made {
     /// The variant added for it.
     Variant(u32),
     /// Not added (its entry had the name already, in other case), kept for a later occurrence.
-    Prepared(Box<PreparedName>),
+    Prepared(Box<ListName>),
+}
+
+/// A list name as interning reads it: packed by the thread that prepared it (which then drops the prepared
+/// name itself, a string per token, where it was allocated), into one string and one small array.
+#[derive(Clone, Default)]
+struct ListName {
+    /// The tokens' forms one after another, then the compact form ([`PreparedName::compact`]).
+    text: String,
+    toks: Vec<ListTok>,
+    original: Vec<Box<str>>,
+    original_script: Option<Script>,
+    surname_from: Option<u8>,
+}
+
+/// A token of a [`ListName`]: what interning keeps of a [`Token`] besides its form.
+#[derive(Clone, Copy)]
+struct ListTok {
+    form_len: u32,
+    weight: f32,
+    group: Option<u16>,
+    class: TokenClass,
+    abjad: bool,
+}
+
+impl ListName {
+    fn pack(p: PreparedName) -> ListName {
+        let mut text = String::with_capacity(
+            p.tokens.iter().map(|t| t.form.len()).sum::<usize>() + p.compact.len(),
+        );
+        let toks = p
+            .tokens
+            .iter()
+            .map(|t| {
+                text.push_str(&t.form);
+                ListTok {
+                    form_len: u32::try_from(t.form.len()).expect("a token under 4 GiB"),
+                    weight: t.weight(),
+                    group: t.group,
+                    class: t.class,
+                    abjad: t.script.is_abjad(),
+                }
+            })
+            .collect();
+        text.push_str(&p.compact);
+        ListName {
+            text,
+            toks,
+            original: p.original.into_iter().map(Into::into).collect(),
+            original_script: p.original_script,
+            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
+        }
+    }
+
+    /// The forms of the tokens, with the tokens.
+    fn tokens(&self) -> impl Iterator<Item = (&str, &ListTok)> {
+        let mut at = 0;
+        self.toks.iter().map(move |t| {
+            let form = &self.text[at..at + t.form_len as usize];
+            at += t.form_len as usize;
+            (form, t)
+        })
+    }
+
+    fn compact(&self) -> &str {
+        let at: usize = self.toks.iter().map(|t| t.form_len as usize).sum();
+        &self.text[at..]
+    }
 }
 
 /// An entry of a list as prepared in parallel for interning: the indexed entry (but where its variants start),
@@ -371,9 +438,17 @@ enum Made {
 struct PreparedEntry {
     entry: Option<IndexedEntry>,
     identifiers: Vec<String>,
-    names: Vec<PreparedName>,
-    ids: Vec<(u32, bool)>,
-    lower: Vec<String>,
+    names: Vec<ListName>,
+    ids: Vec<NameRef>,
+}
+
+/// Which name a name of an entry is: its number among the distinct names of all lists, whether it occurs for
+/// the first time here, and the first name of its entry that is the same name in other case (itself if none).
+#[derive(Clone, Copy)]
+struct NameRef {
+    id: u32,
+    first: bool,
+    same_as: u32,
 }
 
 /// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
@@ -864,14 +939,24 @@ impl Index {
                 .map(|(ei, e)| {
                     let mut names = Vec::with_capacity(e.names.len());
                     let mut ids = Vec::with_capacity(e.names.len());
+                    let lower: Vec<String> =
+                        e.names.iter().map(|n| n.name.to_lowercase()).collect();
                     for (ni, n) in e.names.iter().enumerate() {
-                        let (id, is_first) = name_id(&n.name, (k as u32, ei as u32, ni as u32));
-                        names.push(if is_first {
-                            prepare_list_name(&n.name)
+                        let (id, first) = name_id(&n.name, (k as u32, ei as u32, ni as u32));
+                        names.push(if first {
+                            ListName::pack(prepare_list_name(&n.name))
                         } else {
-                            PreparedName::default()
+                            ListName::default()
                         });
-                        ids.push((id, is_first));
+                        let same_as = lower[..ni]
+                            .iter()
+                            .position(|l| *l == lower[ni])
+                            .unwrap_or(ni);
+                        ids.push(NameRef {
+                            id,
+                            first,
+                            same_as: same_as as u32,
+                        });
                     }
                     PreparedEntry {
                         entry: Some(IndexedEntry {
@@ -899,7 +984,6 @@ impl Index {
                             .map(|id| normalize_identifier(&id.number))
                             .filter(|n| n.len() >= 4)
                             .collect(),
-                        lower: e.names.iter().map(|n| n.name.to_lowercase()).collect(),
                         names,
                         ids,
                     }
@@ -1163,19 +1247,14 @@ impl Index {
                     v.push(ei);
                 }
             }
-            // The names of this entry added so far, lower-cased (a name repeated in other case is added once).
-            let mut seen: Vec<&str> = Vec::with_capacity(e.names.len());
-            let names = e
-                .names
-                .iter()
-                .zip(&mut pe.names)
-                .zip(&pe.ids)
-                .zip(&pe.lower);
-            for (((nv, p), &(id, first)), lower) in names {
-                let id = id as usize;
+            // The names of this entry added so far (a name repeated in other case is added once), by the first
+            // of the entry's names that is the same in lower case.
+            let mut seen: Vec<u32> = Vec::with_capacity(e.names.len());
+            for ((nv, p), r) in e.names.iter().zip(&mut pe.names).zip(&pe.ids) {
+                let (id, first, lower) = (r.id as usize, r.first, r.same_as);
                 let owned;
                 let p = if first {
-                    if p.tokens.is_empty() {
+                    if p.toks.is_empty() {
                         made[id] = Made::Empty;
                         continue;
                     }
@@ -1200,12 +1279,12 @@ impl Index {
                             &owned
                         }
                         Made::Unseen => {
-                            owned = prepare_list_name(&nv.name);
+                            owned = ListName::pack(prepare_list_name(&nv.name));
                             &owned
                         }
                     }
                 };
-                if p.tokens.is_empty() || !first_time(&mut seen, lower) {
+                if p.toks.is_empty() || !first_time(&mut seen, lower) {
                     continue;
                 }
                 self.add_variant(ei, person, nv, p, pending);
@@ -1244,34 +1323,41 @@ impl Index {
         entry: u32,
         person: bool,
         nv: &lists::NameVariant,
-        p: &PreparedName,
+        p: &ListName,
         pending: &mut Pending,
     ) {
         let vi = self.variants.len() as u32;
         let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
-        for t in &p.tokens {
+        for (form, t) in p.tokens() {
             // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
-            let known = if t.script.is_abjad() {
-                self.by_key.get(&vocab_key(t)).copied()
+            let key = |form: &str| {
+                if t.abjad {
+                    format!("~{form}")
+                } else {
+                    form.to_string()
+                }
+            };
+            let known = if t.abjad {
+                self.by_key.get(&key(form)).copied()
             } else {
-                self.by_key.get(t.form.as_str()).copied()
+                self.by_key.get(form).copied()
             };
             let id = match known {
                 Some(id) => id,
                 None => {
                     // (List names are prepared without skeletons: one per distinct token, here.)
-                    let skel = skeleton(&t.form);
+                    let skel = skeleton(form);
                     let id = self.vocab.len() as u32;
                     let at = self.vocab_text.len() as u32;
-                    self.vocab_text.push_str(&t.form);
+                    self.vocab_text.push_str(form);
                     self.vocab_text.push_str(&skel);
                     self.vocab.push(VocabTok {
                         at,
-                        form_len: u16::try_from(t.form.len()).expect("a token under 64 KiB"),
+                        form_len: u16::try_from(form.len()).expect("a token under 64 KiB"),
                         skel_len: u16::try_from(skel.len()).expect("a token under 64 KiB"),
                         group: t.group,
                         class: t.class,
-                        abjad: t.script.is_abjad(),
+                        abjad: t.abjad,
                     });
                     // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
                     if !skel.is_empty() && t.class == TokenClass::Name {
@@ -1280,16 +1366,16 @@ impl Index {
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
                     }
-                    self.by_key.insert(vocab_key(t), id);
+                    self.by_key.insert(key(form), id);
                     id
                 }
             };
             self.var_toks.push(id);
-            self.var_weights.push(t.weight());
+            self.var_weights.push(t.weight);
         }
         let orig_at = u32::try_from(self.originals.len()).expect("fewer than 2^32 tokens");
         for o in &p.original {
-            let o: Box<str> = o.as_str().into();
+            let o = o.clone();
             let post = match self.original_postings.get_mut(&o) {
                 Some(post) => post,
                 None => self.original_postings.entry(o.clone()).or_default(),
@@ -1299,20 +1385,21 @@ impl Index {
             }
             self.originals.push(o);
         }
+        let compact = p.compact();
         let mut compact_form = NO_FORM;
-        if p.compact.len() >= COMPACT_EXACT_MIN {
+        if compact.len() >= COMPACT_EXACT_MIN {
             let next = self.compact_forms.len() as u32;
-            let f = match self.compact_forms.get(p.compact.as_str()) {
+            let f = match self.compact_forms.get(compact) {
                 Some(&f) => f,
                 None => {
-                    self.compact_forms.insert(p.compact.as_str().into(), next);
+                    self.compact_forms.insert(compact.into(), next);
                     next
                 }
             };
             if f == next {
                 // The deletion keys, once per form.
-                if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
-                    let b = p.compact.as_bytes();
+                if compact.len() >= COMPACT_SLIP_MIN && compact.is_ascii() {
+                    let b = compact.as_bytes();
                     let mut hashes = Vec::new();
                     deletion_hashes(b, &mut hashes);
                     for (d, &h) in hashes.iter().enumerate() {
@@ -1341,13 +1428,13 @@ impl Index {
         });
         let text_at = u32::try_from(self.var_text.len()).expect("under 4 GiB of names");
         self.var_text.push_str(&nv.name);
-        self.var_text.push_str(&p.compact);
+        self.var_text.push_str(compact);
         let len = |s: &str| u32::try_from(s.len()).expect("a name under 4 GiB");
         self.variants.push(Variant {
             entry,
             text_at,
             name_len: len(&nv.name),
-            compact_len: len(&p.compact),
+            compact_len: len(compact),
             tok_at,
             compact_form,
             orig_at,
@@ -1357,7 +1444,7 @@ impl Index {
             quality: nv.quality,
             person,
             original_script: p.original_script,
-            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
+            surname_from: p.surname_from,
         });
     }
 
