@@ -13,7 +13,7 @@
 const EMPTY: u32 = u32::MAX;
 
 /// A key of a [`ProbeTable`]: spread over 64 bits to pick the home slot.
-pub(crate) trait ProbeKey: Copy + Eq + Default {
+pub(crate) trait ProbeKey: Copy + Ord + Default {
     fn spread(self) -> u64;
 }
 
@@ -64,30 +64,28 @@ impl<K: ProbeKey> ProbeTable<K> {
         let cap = pairs.len() + pairs.len() / 2 + 8;
         let mut slots = vec![(K::default(), EMPTY); cap];
         let mut filter = vec![0u64; pairs.len().div_ceil(8).max(1)];
-        // Buckets of about 256 consecutive home slots (a few KiB of slots each).
+        // Buckets of about 256 consecutive home slots (a few KiB of slots each); the pairs are copied into
+        // bucket order with their home slots, then inserted reading that copy in sequence.
         let buckets = cap.div_ceil(256);
-        let homes: Vec<u32> = pairs.iter().map(|&(k, _)| home(k, cap) as u32).collect();
         let mut starts = vec![0u32; buckets + 1];
-        for &h in &homes {
-            starts[h as usize / 256 + 1] += 1;
+        for &(k, _) in pairs {
+            starts[home(k, cap) / 256 + 1] += 1;
         }
         for b in 0..buckets {
             starts[b + 1] += starts[b];
         }
-        let mut order = vec![0u32; pairs.len()];
-        for (i, &h) in homes.iter().enumerate() {
-            let at = &mut starts[h as usize / 256];
-            order[*at as usize] = i as u32;
+        let mut sorted = vec![(K::default(), 0u32, 0u32); pairs.len()];
+        for &(k, v) in pairs {
+            let h = home(k, cap);
+            let at = &mut starts[h / 256];
+            sorted[*at as usize] = (k, v, h as u32);
             *at += 1;
         }
-        for &(k, _) in pairs {
+        for (k, v, h) in sorted {
+            debug_assert!(v != EMPTY);
             let (w, bits) = filter_bits(k, filter.len());
             filter[w] |= bits;
-        }
-        for i in order {
-            let (k, v) = pairs[i as usize];
-            debug_assert!(v != EMPTY);
-            let mut i = homes[i as usize] as usize;
+            let mut i = h as usize;
             while slots[i].1 != EMPTY {
                 i = if i + 1 == cap { 0 } else { i + 1 };
             }
@@ -126,44 +124,40 @@ impl<K: ProbeKey> ProbeTable<K> {
     /// Calls `each` with every key's values, in the order given, reading the slots in sequence: a key's values
     /// all lie in the run of taken slots that holds its home slot.
     pub(crate) fn for_each_key(&self, mut each: impl FnMut(K, &[u32])) {
-        let cap = self.slots.len();
         // Start after an empty slot, so that no run is cut at the end of the array.
         let Some(empty) = self.slots.iter().position(|&(_, v)| v == EMPTY) else {
             return;
         };
-        let (mut run, mut done, mut values) = (Vec::new(), Vec::new(), Vec::new());
-        for step in 1..=cap {
-            let slot = self.slots[(empty + step) % cap];
+        let (mut run, mut values): (Vec<(K, u32)>, Vec<u32>) = (Vec::new(), Vec::new());
+        let (after, upto) = self.slots.split_at(empty + 1);
+        for &slot in after.iter().chain(upto) {
             if slot.1 != EMPTY {
                 run.push(slot);
                 continue;
             }
-            done.clear();
-            done.resize(run.len(), false);
-            for i in 0..run.len() {
-                if done[i] {
-                    continue;
+            if let [(k, v)] = run[..] {
+                each(k, &[v]);
+            } else {
+                // A key's values by key, in slot order (a stable sort).
+                run.sort_by_key(|&(k, _)| k);
+                for group in run.chunk_by(|a, b| a.0 == b.0) {
+                    values.clear();
+                    values.extend(group.iter().map(|&(_, v)| v));
+                    each(group[0].0, &values);
                 }
-                values.clear();
-                for j in i..run.len() {
-                    if !done[j] && run[j].0 == run[i].0 {
-                        done[j] = true;
-                        values.push(run[j].1);
-                    }
-                }
-                each(run[i].0, &values);
             }
             run.clear();
         }
     }
 }
 
-/// The filter word of `k` among `words` and the two bits it sets there (from bits of the spread key that the home
-/// slot hardly depends on).
+/// The filter word of `k` among `words` and the two bits it sets there. The word is picked as the home slot is
+/// (from the spread key's high bits: keys inserted in home order set words in order too), the bits from its
+/// lowest twelve bits, which neither depends on.
 fn filter_bits<K: ProbeKey>(k: K, words: usize) -> (usize, u64) {
     let h = k.spread();
-    let w = ((h & 0xffff_ffff) * words as u64) >> 32;
-    (w as usize, 1 << ((h >> 32) & 63) | 1 << ((h >> 38) & 63))
+    let w = (h as u128 * words as u128) >> 64;
+    (w as usize, 1 << (h & 63) | 1 << ((h >> 6) & 63))
 }
 
 /// The home slot of `k` in a table of `cap` slots (multiply-shift: no division).
