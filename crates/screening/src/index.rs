@@ -243,7 +243,10 @@ pub struct Index {
     variant_rank: Vec<VariantRank>,
     vocab: Vec<VocabTok>,
     vocab_text: String,
-    by_key: FxHashMap<String, u32>,
+    /// Vocabulary tokens by key ([`vocab_key`]), as positions in `vocab` under the key's hash, compared
+    /// against `vocab_text`: 4 bytes a token in one table, where a map of strings keeps a heap string per token
+    /// (interning looks up every token of every name here, retrieval every query token).
+    by_key: hashbrown::HashTable<u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
     trigrams: FxHashMap<u32, Vec<u32>>,
@@ -379,6 +382,8 @@ struct ListName {
 /// A token of a [`ListName`]: what interning keeps of a [`Token`] besides its form.
 #[derive(Clone, Copy)]
 struct ListTok {
+    /// The hash of the token's key ([`key_hash`]), computed where the name is prepared.
+    key_hash: u64,
     form_len: u32,
     weight: f32,
     group: Option<u16>,
@@ -397,6 +402,7 @@ impl ListName {
             .map(|t| {
                 text.push_str(&t.form);
                 ListTok {
+                    key_hash: key_hash(&vocab_key(t)),
                     form_len: u32::try_from(t.form.len()).expect("a token under 4 GiB"),
                     weight: t.weight(),
                     group: t.group,
@@ -442,6 +448,28 @@ struct PreparedEntry {
     ids: Vec<NameRef>,
 }
 
+/// The distinct names of the lists, numbered in order of first occurrence, and where each occurs first (chunk,
+/// entry in the chunk, name in the entry).
+#[derive(Default)]
+struct NameIds<'a> {
+    first: FxHashMap<&'a str, u32>,
+    first_at: Vec<(u32, u32, u32)>,
+}
+
+impl<'a> NameIds<'a> {
+    /// Number the names of chunk `k` not seen before.
+    fn number(&mut self, k: usize, chunk: &'a [lists::ListEntry]) {
+        for (ei, e) in chunk.iter().enumerate() {
+            for (ni, n) in e.names.iter().enumerate() {
+                self.first.entry(n.name.as_str()).or_insert_with(|| {
+                    self.first_at.push((k as u32, ei as u32, ni as u32));
+                    self.first_at.len() as u32 - 1
+                });
+            }
+        }
+    }
+}
+
 /// Which name a name of an entry is: its number among the distinct names of all lists, whether it occurs for
 /// the first time here, and the first name of its entry that is the same name in other case (itself if none).
 #[derive(Clone, Copy)]
@@ -457,6 +485,23 @@ struct Pending {
     by_roman: Vec<(u64, u32)>,
     compact_roman: Vec<(u64, u32)>,
     compact_deletes: Vec<(u32, u32)>,
+}
+
+/// The hash of the key of vocabulary token `id` (`vocab` and its text).
+fn vocab_key_hash(vocab: &[VocabTok], text: &str, id: u32) -> u64 {
+    let t = &vocab[id as usize];
+    let form = &text[t.at as usize..t.at as usize + t.form_len as usize];
+    if t.abjad {
+        key_hash(&format!("~{form}"))
+    } else {
+        key_hash(form)
+    }
+}
+
+/// The hash of a vocabulary key ([`vocab_key`]).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 fn vocab_key(t: &Token) -> String {
@@ -862,7 +907,7 @@ impl Index {
             variant_rank: Vec::new(),
             vocab: Vec::new(),
             vocab_text: String::new(),
-            by_key: FxHashMap::default(),
+            by_key: hashbrown::HashTable::new(),
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
@@ -910,29 +955,20 @@ impl Index {
         // A name written identically in several entries (42% of list names: the consolidated screening list
         // repeats the SDN list, aliases repeat across lists) is prepared once, at its first occurrence (chunk,
         // entry in the chunk, name in the entry); later occurrences copy what the first one gave.
-        // Distinct names are numbered, and where each occurs first kept.
-        let mut first: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut first_at: Vec<(u32, u32, u32)> = Vec::new();
-        for (k, &(_, chunk)) in chunks.iter().enumerate() {
-            for (ei, e) in chunk.iter().enumerate() {
-                for (ni, n) in e.names.iter().enumerate() {
-                    first.entry(n.name.as_str()).or_insert_with(|| {
-                        first_at.push((k as u32, ei as u32, ni as u32));
-                        first_at.len() as u32 - 1
-                    });
-                }
-            }
-        }
-        let name_id = |name: &str, at: (u32, u32, u32)| {
-            let id = first[name];
-            (id, first_at[id as usize] == at)
-        };
+        // Distinct names are numbered, and where each occurs first kept, a chunk at a time before it is
+        // prepared (while the chunk before is interned).
+        let mut names = NameIds::default();
         // Everything of an entry that does not depend on what was interned before it is made here, in
         // parallel, off the interning thread.
-        let prepare_chunk = |k: usize,
+        let prepare_chunk = |names: &NameIds,
+                             k: usize,
                              li: usize,
                              chunk: &[lists::ListEntry]|
          -> Vec<PreparedEntry> {
+            let name_id = |name: &str, at: (u32, u32, u32)| {
+                let id = names.first[name];
+                (id, names.first_at[id as usize] == at)
+            };
             chunk
                 .par_iter()
                 .enumerate()
@@ -1013,18 +1049,26 @@ impl Index {
         ix.var_toks.reserve(name_bytes / 4);
         ix.var_weights.reserve(name_bytes / 4);
         pending.compact_deletes.reserve(name_bytes + n_names);
-        let mut made: Vec<Made> = (0..first_at.len()).map(|_| Made::Unseen).collect();
-        let mut next = chunks.first().map(|&(li, c)| prepare_chunk(0, li, c));
+        let mut made: Vec<Made> = Vec::new();
+        let mut next = chunks.first().map(|&(li, c)| {
+            names.number(0, c);
+            prepare_chunk(&names, 0, li, c)
+        });
         // What interning leaves of a chunk is dropped while the next one is interned, on the other side.
         let mut spent: Vec<PreparedEntry> = Vec::new();
         for (k, &(_, chunk)) in chunks.iter().enumerate() {
             let mut prepared = next.take().unwrap_or_default();
             let following = chunks.get(k + 1).copied();
+            made.resize_with(names.first_at.len(), || Made::Unseen);
+            let names = &mut names;
             let ((), n) = rayon::join(
                 || ix.intern_chunk(chunk, &mut prepared, &mut pending, &mut made),
                 || {
                     drop(spent);
-                    following.map(|(li, c)| prepare_chunk(k + 1, li, c))
+                    following.map(|(li, c)| {
+                        names.number(k + 1, c);
+                        prepare_chunk(names, k + 1, li, c)
+                    })
                 },
             );
             next = n;
@@ -1328,20 +1372,18 @@ impl Index {
     ) {
         let vi = self.variants.len() as u32;
         let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        let mut abjad_key = String::new();
         for (form, t) in p.tokens() {
-            // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
-            let key = |form: &str| {
-                if t.abjad {
-                    format!("~{form}")
-                } else {
-                    form.to_string()
-                }
-            };
-            let known = if t.abjad {
-                self.by_key.get(&key(form)).copied()
+            // (The key is the form itself but for abjad-script tokens.)
+            let key = if t.abjad {
+                abjad_key.clear();
+                abjad_key.push('~');
+                abjad_key.push_str(form);
+                abjad_key.as_str()
             } else {
-                self.by_key.get(form).copied()
+                form
             };
+            let known = self.vocab_id_hashed(key, t.key_hash);
             let id = match known {
                 Some(id) => id,
                 None => {
@@ -1366,7 +1408,9 @@ impl Index {
                     if let Some(g) = t.group {
                         self.by_group.entry(g).or_default().push(id);
                     }
-                    self.by_key.insert(key(form), id);
+                    let (vocab, text) = (&self.vocab, &self.vocab_text);
+                    self.by_key
+                        .insert_unique(t.key_hash, id, |&id| vocab_key_hash(vocab, text, id));
                     id
                 }
             };
@@ -1569,6 +1613,26 @@ impl Index {
         &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
     }
 
+    /// The vocabulary token whose key ([`vocab_key`]) is `key`.
+    fn vocab_id(&self, key: &str) -> Option<u32> {
+        self.vocab_id_hashed(key, key_hash(key))
+    }
+
+    /// [`Index::vocab_id`] with the key's hash given.
+    fn vocab_id_hashed(&self, key: &str, hash: u64) -> Option<u32> {
+        self.by_key
+            .find(hash, |&id| {
+                let t = &self.vocab[id as usize];
+                let form = &self.vocab_text[t.at as usize..t.at as usize + t.form_len as usize];
+                if t.abjad {
+                    key.strip_prefix('~') == Some(form)
+                } else {
+                    key == form
+                }
+            })
+            .copied()
+    }
+
     /// The name of variant `v` as listed.
     fn name_of(&self, v: &Variant) -> &str {
         &self.var_text[v.text_at as usize..v.text_at as usize + v.name_len as usize]
@@ -1625,7 +1689,7 @@ impl Index {
     pub fn screen(&self, q: &Query, opts: &Options) -> Vec<Match> {
         // Retrieval computes the romanisation keys of a query token only when its expansion is not cached; the
         // full scan compares them pair by pair.
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         let qn = prepare_query(&q.name, &known, opts.exhaustive);
         if qn.tokens.is_empty() && qn.original.is_empty() {
             return Vec::new();
@@ -1757,7 +1821,7 @@ impl Index {
             .get(entry as usize + 1)
             .map(|n| n.first_variant)
             .unwrap_or(self.variants.len() as u32);
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         let qn = prepare_query(&q.name, &known, true);
         let mut legal = self.legal_readings(&q.name, &qn, true);
         let mut best: Option<(u32, Scored, Option<usize>)> = None;
@@ -1806,7 +1870,7 @@ impl Index {
         qn: &PreparedName,
         roman_keys: bool,
     ) -> Vec<(PreparedName, Vec<u32>)> {
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         prepare_query_legal(raw, qn, &known, roman_keys)
             .into_iter()
             .filter_map(|ln| {
@@ -1814,7 +1878,7 @@ impl Index {
                     .legal_slips
                     .iter()
                     .flat_map(|a| legal_form_words(a))
-                    .map(|w| self.by_key.get(*w).copied())
+                    .map(|w| self.vocab_id(w))
                     .collect::<Option<Vec<u32>>>()?;
                 Some((ln, forms))
             })
@@ -1888,7 +1952,7 @@ impl Index {
                         |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
                             slot(id, seen, list);
                         };
-                    let known = self.by_key.get(&vocab_key(qt)).copied();
+                    let known = self.vocab_id(&ckey);
                     if let Some(id) = known {
                         consider(id, &mut seen, &mut list);
                     }
@@ -1943,7 +2007,7 @@ impl Index {
                             consider(id, &mut seen, &mut list);
                         }
                     } else if !qt.script.is_abjad() && abd_slip(&qt.form) {
-                        if let Some(&id) = self.by_key.get("abd") {
+                        if let Some(id) = self.vocab_id("abd") {
                             consider(id, &mut seen, &mut list);
                         }
                     }
