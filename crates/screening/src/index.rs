@@ -402,7 +402,11 @@ impl ListName {
             .map(|t| {
                 text.push_str(&t.form);
                 ListTok {
-                    key_hash: key_hash(&vocab_key(t)),
+                    key_hash: if t.script.is_abjad() {
+                        key_hash(&vocab_key(t))
+                    } else {
+                        key_hash(&t.form)
+                    },
                     form_len: u32::try_from(t.form.len()).expect("a token under 4 GiB"),
                     weight: t.weight(),
                     group: t.group,
