@@ -249,7 +249,12 @@ pub struct Index {
     by_key: hashbrown::HashTable<u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
-    trigrams: FxHashMap<u32, Vec<u32>>,
+    /// Character trigrams (with `^`/`$` boundaries) of vocabulary forms: trigram `k`'s tokens (ascending) are
+    /// `tri_tokens[tri_starts[i]..tri_starts[i + 1]]` for `i = trigrams[k]` (one flat array, where a vector per
+    /// trigram kept a heap block each).
+    trigrams: FxHashMap<u32, u32>,
+    tri_starts: Vec<u32>,
+    tri_tokens: Vec<u32>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
     /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
     abd_slips: Vec<u32>,
@@ -915,6 +920,8 @@ impl Index {
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
+            tri_starts: Vec::new(),
+            tri_tokens: Vec::new(),
             short_prefix: FxHashMap::default(),
             abd_slips: Vec::new(),
             deletes: ProbeTable::default(),
@@ -1100,7 +1107,8 @@ impl Index {
         let ix_ref = &ix;
         let vocab_tables = || {
             let ix = ix_ref;
-            let mut trigrams: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+            let mut trigrams: FxHashMap<u32, u32> = FxHashMap::default();
+            let mut tri_pairs: Vec<(u32, u32)> = Vec::new();
             let mut short_prefix: FxHashMap<[u8; 2], Vec<u32>> = FxHashMap::default();
             let mut abd_slips = Vec::new();
             let mut keys = Vec::new();
@@ -1110,7 +1118,8 @@ impl Index {
                 let v = v.read(&ix.vocab_text);
                 trigram_keys(v.form, &mut keys);
                 for k in &keys {
-                    trigrams.entry(*k).or_default().push(i as u32);
+                    let next = trigrams.len() as u32;
+                    tri_pairs.push((*trigrams.entry(*k).or_insert(next), i as u32));
                 }
                 let b = v.form.as_bytes();
                 if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
@@ -1148,8 +1157,9 @@ impl Index {
                 },
                 || ProbeTable::build(&canon),
             );
+            let tri_postings = group_by_key(trigrams.len(), tri_pairs.into_iter());
             (
-                trigrams,
+                (trigrams, tri_postings),
                 short_prefix,
                 abd_slips,
                 deletes,
@@ -1226,7 +1236,7 @@ impl Index {
             },
         );
         (
-            ix.trigrams,
+            (ix.trigrams, (ix.tri_starts, ix.tri_tokens)),
             ix.short_prefix,
             ix.abd_slips,
             ix.deletes,
@@ -2222,7 +2232,9 @@ impl Index {
         };
         s.tri_touched.clear();
         for k in &s.tri_keys {
-            if let Some(p) = self.trigrams.get(k) {
+            if let Some(&t) = self.trigrams.get(k) {
+                let p = &self.tri_tokens[self.tri_starts[t as usize] as usize
+                    ..self.tri_starts[t as usize + 1] as usize];
                 for &id in p {
                     let c = &mut s.tri_count[id as usize];
                     if *c == 0 {
