@@ -1107,6 +1107,9 @@ impl Index {
         let ix_ref = &ix;
         let vocab_tables = || {
             let ix = ix_ref;
+            // (Tokens by skeleton and by equivalence group here, off the interning thread, in the same order.)
+            let mut by_skel: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+            let mut by_group: FxHashMap<u16, Vec<u32>> = FxHashMap::default();
             let mut trigrams: FxHashMap<u32, u32> = FxHashMap::default();
             let mut tri_pairs: Vec<(u32, u32)> = Vec::new();
             let mut short_prefix: FxHashMap<[u8; 2], Vec<u32>> = FxHashMap::default();
@@ -1116,6 +1119,16 @@ impl Index {
             let mut hashes = Vec::new();
             for (i, v) in ix.vocab.iter().enumerate() {
                 let v = v.read(&ix.vocab_text);
+                // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
+                if !v.skel.is_empty() && v.class == TokenClass::Name {
+                    by_skel
+                        .entry(v.skel.to_string())
+                        .or_default()
+                        .push(i as u32);
+                }
+                if let Some(g) = v.group {
+                    by_group.entry(g).or_default().push(i as u32);
+                }
                 trigram_keys(v.form, &mut keys);
                 for k in &keys {
                     let next = trigrams.len() as u32;
@@ -1159,7 +1172,7 @@ impl Index {
             );
             let tri_postings = group_by_key(trigrams.len(), tri_pairs.into_iter());
             (
-                (trigrams, tri_postings),
+                (trigrams, tri_postings, by_skel, by_group),
                 short_prefix,
                 abd_slips,
                 deletes,
@@ -1236,7 +1249,12 @@ impl Index {
             },
         );
         (
-            (ix.trigrams, (ix.tri_starts, ix.tri_tokens)),
+            (
+                ix.trigrams,
+                (ix.tri_starts, ix.tri_tokens),
+                ix.by_skel,
+                ix.by_group,
+            ),
             ix.short_prefix,
             ix.abd_slips,
             ix.deletes,
@@ -1415,13 +1433,6 @@ impl Index {
                         class: t.class,
                         abjad: t.abjad,
                     });
-                    // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
-                    if !skel.is_empty() && t.class == TokenClass::Name {
-                        self.by_skel.entry(skel).or_default().push(id);
-                    }
-                    if let Some(g) = t.group {
-                        self.by_group.entry(g).or_default().push(id);
-                    }
                     let (vocab, text) = (&self.vocab, &self.vocab_text);
                     self.by_key
                         .insert_unique(t.key_hash, id, |&id| vocab_key_hash(vocab, text, id));
