@@ -6,7 +6,7 @@ use crate::explain::{
     CompactMatch, Explanation, MatchedVariant, QualifierEffect, ScoreFactor, TokenMatch,
     UnmatchedToken,
 };
-use crate::names::{group_name, TokenClass};
+use crate::names::{group_name, skeleton, TokenClass};
 use crate::normalize::{
     abd_slip, legal_form_words, prepare_list_name, prepare_query, prepare_query_legal,
     PreparedName, Token,
@@ -16,7 +16,7 @@ use crate::similarity::{edit_distance_within, jaro_winkler, one_edit};
 use crate::table::ProbeTable;
 use crate::translit::Script;
 use lists::{EntityKind, ListSnapshot, NameKind, NameQuality};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -194,23 +194,31 @@ struct VariantRank {
     first_letters: u32,
 }
 
+/// A name variant: 40 bytes of offsets and flags, what scoring reads of every candidate (its text, tokens and
+/// original-script tokens are in arrays of the index, shared by the variants of a name written identically in
+/// several entries).
 #[derive(Debug)]
 struct Variant {
     entry: u32,
-    name: String,
-    kind: NameKind,
-    quality: NameQuality,
+    /// The name as listed is `Index::var_text[text_at..text_at + name_len]`, its compact form (every token's
+    /// form concatenated, [`PreparedName::compact`]) the `compact_len` bytes that follow.
+    text_at: u32,
+    name_len: u32,
+    compact_len: u32,
     /// The variant's tokens are `Index::var_toks[tok_at..tok_at + tok_len]`, their weights the same range of
     /// `Index::var_weights` (two dense arrays rather than two small heap arrays per variant).
     tok_at: u32,
+    /// The compact form's number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters),
+    /// which gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
+    compact_form: u32,
+    /// The original-script tokens are `Index::originals[orig_at..orig_at + orig_len]`.
+    orig_at: u32,
+    orig_len: u32,
     tok_len: u16,
+    kind: NameKind,
+    quality: NameQuality,
     /// The entry is a person (read for every candidate scored; the entry itself is elsewhere).
     person: bool,
-    compact: Box<str>,
-    /// `compact`'s number in `Index::compact_forms` ([`NO_FORM`] under [`COMPACT_EXACT_MIN`] letters), which
-    /// gives its Chinese and Korean romanisation keys ([`Index::compact_keys_of`]).
-    compact_form: u32,
-    original: Box<[Box<str>]>,
     original_script: Option<Script>,
     /// First surname token of a name written "SURNAME, Given Names" (see [`PreparedName::surname_from`]).
     surname_from: Option<u8>,
@@ -226,15 +234,27 @@ pub struct Index {
     variants: Vec<Variant>,
     var_toks: Vec<u32>,
     var_weights: Vec<f32>,
+    /// The variants' names and compact forms, one after the other ([`Variant::text_at`]).
+    var_text: String,
+    /// The variants' original-script tokens ([`Variant::orig_at`]).
+    originals: Vec<Box<str>>,
     /// Per variant, what retrieval reads of every variant it touches, packed densely (a `Variant` is 120 bytes,
     /// a cache line or two each).
     variant_rank: Vec<VariantRank>,
     vocab: Vec<VocabTok>,
     vocab_text: String,
-    by_key: FxHashMap<String, u32>,
+    /// Vocabulary tokens by key ([`vocab_key`]), as positions in `vocab` under the key's hash, compared
+    /// against `vocab_text`: 4 bytes a token in one table, where a map of strings keeps a heap string per token
+    /// (interning looks up every token of every name here, retrieval every query token).
+    by_key: hashbrown::HashTable<u32>,
     by_skel: FxHashMap<String, Vec<u32>>,
     by_group: FxHashMap<u16, Vec<u32>>,
-    trigrams: FxHashMap<u32, Vec<u32>>,
+    /// Character trigrams (with `^`/`$` boundaries) of vocabulary forms: trigram `k`'s tokens (ascending) are
+    /// `tri_tokens[tri_starts[i]..tri_starts[i + 1]]` for `i = trigrams[k]` (one flat array, where a vector per
+    /// trigram kept a heap block each).
+    trigrams: FxHashMap<u32, u32>,
+    tri_starts: Vec<u32>,
+    tri_tokens: Vec<u32>,
     short_prefix: FxHashMap<[u8; 2], Vec<u32>>,
     /// Name tokens one slip from a written form of the `abd` element ([`abd_slip`]: "abul").
     abd_slips: Vec<u32>,
@@ -250,7 +270,11 @@ pub struct Index {
     by_canon: ProbeTable<u32>,
     /// Name tokens under their romanisation keys ([`crate::romanise::keys`]), in vocabulary order.
     by_roman: ProbeTable<u64>,
-    postings: Vec<Vec<u32>>,
+    /// The variants of vocabulary token `t` (ascending) are `postings[post_starts[t]..post_starts[t + 1]]`
+    /// (counted and filled from the variants' tokens once all are interned: one dense array rather than a small
+    /// growing heap array per token).
+    post_starts: Vec<u32>,
+    postings: Vec<u32>,
     original_postings: FxHashMap<Box<str>, Vec<u32>>,
     /// Compact forms of at least [`COMPACT_EXACT_MIN`] letters, numbered; the variants of form `f` are
     /// `compact_variants[compact_starts[f]..compact_starts[f + 1]]`, ascending (list names repeat from list to
@@ -296,14 +320,172 @@ fn flatten<T: Copy>(lists: Vec<Vec<T>>) -> (Vec<u32>, Vec<T>) {
     (starts, flat)
 }
 
+/// Whether `s` is not in `seen` yet (then added).
+fn first_time(seen: &mut Vec<u32>, s: u32) -> bool {
+    let new = !seen.contains(&s);
+    if new {
+        seen.push(s);
+    }
+    new
+}
+
+/// `(key, value)` pairs with keys under `keys` as one array grouped by key, each key's values in the order given
+/// (a value given twice in a row for one key kept once), and where each key's start (one more at the end): a
+/// counting sort, two passes over the pairs.
+fn group_by_key(
+    keys: usize,
+    pairs: impl Iterator<Item = (u32, u32)> + Clone,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; keys + 1];
+    let mut last = vec![u32::MAX; keys];
+    for (k, v) in pairs.clone() {
+        if last[k as usize] != v {
+            last[k as usize] = v;
+            starts[k as usize + 1] += 1;
+        }
+    }
+    for k in 0..keys {
+        starts[k + 1] += starts[k];
+    }
+    let mut flat = vec![0u32; starts[keys] as usize];
+    // `last` becomes each key's next position.
+    last.copy_from_slice(&starts[..keys]);
+    for (k, v) in pairs {
+        let (at, from) = (last[k as usize] as usize, starts[k as usize] as usize);
+        if at == from || flat[at - 1] != v {
+            flat[at] = v;
+            last[k as usize] += 1;
+        }
+    }
+    (starts, flat)
+}
+
 /// What the first occurrence of a list name gave while the index was built.
 enum Made {
+    /// Not interned yet.
+    Unseen,
     /// No Latin or original-script tokens: no variant.
     Empty,
     /// The variant added for it.
     Variant(u32),
     /// Not added (its entry had the name already, in other case), kept for a later occurrence.
-    Prepared(PreparedName),
+    Prepared(Box<ListName>),
+}
+
+/// A list name as interning reads it: packed by the thread that prepared it (which then drops the prepared
+/// name itself, a string per token, where it was allocated), into one string and one small array.
+#[derive(Clone, Default)]
+struct ListName {
+    /// The tokens' forms one after another, then the compact form ([`PreparedName::compact`]).
+    text: String,
+    toks: Vec<ListTok>,
+    original: Vec<Box<str>>,
+    original_script: Option<Script>,
+    surname_from: Option<u8>,
+}
+
+/// A token of a [`ListName`]: what interning keeps of a [`Token`] besides its form.
+#[derive(Clone, Copy)]
+struct ListTok {
+    /// The hash of the token's key ([`key_hash`]), computed where the name is prepared.
+    key_hash: u64,
+    form_len: u32,
+    weight: f32,
+    group: Option<u16>,
+    class: TokenClass,
+    abjad: bool,
+}
+
+impl ListName {
+    fn pack(p: PreparedName) -> ListName {
+        let mut text = String::with_capacity(
+            p.tokens.iter().map(|t| t.form.len()).sum::<usize>() + p.compact.len(),
+        );
+        let toks = p
+            .tokens
+            .iter()
+            .map(|t| {
+                text.push_str(&t.form);
+                ListTok {
+                    key_hash: if t.script.is_abjad() {
+                        key_hash(&vocab_key(t))
+                    } else {
+                        key_hash(&t.form)
+                    },
+                    form_len: u32::try_from(t.form.len()).expect("a token under 4 GiB"),
+                    weight: t.weight(),
+                    group: t.group,
+                    class: t.class,
+                    abjad: t.script.is_abjad(),
+                }
+            })
+            .collect();
+        text.push_str(&p.compact);
+        ListName {
+            text,
+            toks,
+            original: p.original.into_iter().map(Into::into).collect(),
+            original_script: p.original_script,
+            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
+        }
+    }
+
+    /// The forms of the tokens, with the tokens.
+    fn tokens(&self) -> impl Iterator<Item = (&str, &ListTok)> {
+        let mut at = 0;
+        self.toks.iter().map(move |t| {
+            let form = &self.text[at..at + t.form_len as usize];
+            at += t.form_len as usize;
+            (form, t)
+        })
+    }
+
+    fn compact(&self) -> &str {
+        let at: usize = self.toks.iter().map(|t| t.form_len as usize).sum();
+        &self.text[at..]
+    }
+}
+
+/// An entry of a list as prepared in parallel for interning: the indexed entry (but where its variants start),
+/// its identifiers as compared, its names prepared where they occur first (empty elsewhere), the number of each
+/// name among the distinct names of all lists and whether it occurs first here, and its names lower-cased.
+/// (Interning takes the entry and identifiers and reads the rest, which is dropped on the preparing side.)
+struct PreparedEntry {
+    entry: Option<IndexedEntry>,
+    identifiers: Vec<String>,
+    names: Vec<ListName>,
+    ids: Vec<NameRef>,
+}
+
+/// The distinct names of the lists, numbered in order of first occurrence, and where each occurs first (chunk,
+/// entry in the chunk, name in the entry).
+#[derive(Default)]
+struct NameIds<'a> {
+    first: FxHashMap<&'a str, u32>,
+    first_at: Vec<(u32, u32, u32)>,
+}
+
+impl<'a> NameIds<'a> {
+    /// Number the names of chunk `k` not seen before.
+    fn number(&mut self, k: usize, chunk: &'a [lists::ListEntry]) {
+        for (ei, e) in chunk.iter().enumerate() {
+            for (ni, n) in e.names.iter().enumerate() {
+                self.first.entry(n.name.as_str()).or_insert_with(|| {
+                    self.first_at.push((k as u32, ei as u32, ni as u32));
+                    self.first_at.len() as u32 - 1
+                });
+            }
+        }
+    }
+}
+
+/// Which name a name of an entry is: its number among the distinct names of all lists, whether it occurs for
+/// the first time here, and the first name of its entry that is the same name in other case (itself if none).
+#[derive(Clone, Copy)]
+struct NameRef {
+    id: u32,
+    first: bool,
+    same_as: u32,
 }
 
 /// Key-value pairs of the [`ProbeTable`]s, gathered while variants are added.
@@ -312,8 +494,23 @@ struct Pending {
     by_roman: Vec<(u64, u32)>,
     compact_roman: Vec<(u64, u32)>,
     compact_deletes: Vec<(u32, u32)>,
-    /// The variants of each compact form.
-    compact_lists: Vec<Vec<u32>>,
+}
+
+/// The hash of the key of vocabulary token `id` (`vocab` and its text).
+fn vocab_key_hash(vocab: &[VocabTok], text: &str, id: u32) -> u64 {
+    let t = &vocab[id as usize];
+    let form = &text[t.at as usize..t.at as usize + t.form_len as usize];
+    if t.abjad {
+        key_hash(&format!("~{form}"))
+    } else {
+        key_hash(form)
+    }
+}
+
+/// The hash of a vocabulary key ([`vocab_key`]).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 fn vocab_key(t: &Token) -> String {
@@ -714,19 +911,24 @@ impl Index {
             variants: Vec::new(),
             var_toks: Vec::new(),
             var_weights: Vec::new(),
+            var_text: String::new(),
+            originals: Vec::new(),
             variant_rank: Vec::new(),
             vocab: Vec::new(),
             vocab_text: String::new(),
-            by_key: FxHashMap::default(),
+            by_key: hashbrown::HashTable::new(),
             by_skel: FxHashMap::default(),
             by_group: FxHashMap::default(),
             trigrams: FxHashMap::default(),
+            tri_starts: Vec::new(),
+            tri_tokens: Vec::new(),
             short_prefix: FxHashMap::default(),
             abd_slips: Vec::new(),
             deletes: ProbeTable::default(),
             short_forms: ProbeTable::default(),
             by_canon: ProbeTable::default(),
             by_roman: ProbeTable::default(),
+            post_starts: Vec::new(),
             postings: Vec::new(),
             original_postings: FxHashMap::default(),
             compact_forms: FxHashMap::default(),
@@ -764,385 +966,509 @@ impl Index {
         // A name written identically in several entries (42% of list names: the consolidated screening list
         // repeats the SDN list, aliases repeat across lists) is prepared once, at its first occurrence (chunk,
         // entry in the chunk, name in the entry); later occurrences copy what the first one gave.
-        let mut first: FxHashMap<&str, (u32, u32, u32)> = FxHashMap::default();
-        for (k, &(_, chunk)) in chunks.iter().enumerate() {
-            for (ei, e) in chunk.iter().enumerate() {
-                for (ni, n) in e.names.iter().enumerate() {
-                    first
-                        .entry(n.name.as_str())
-                        .or_insert((k as u32, ei as u32, ni as u32));
-                }
-            }
-        }
-        let is_first = |name: &str, at: (u32, u32, u32)| first.get(name) == Some(&at);
-        let prepare_chunk = |k: usize, chunk: &[lists::ListEntry]| -> Vec<Vec<PreparedName>> {
+        // Distinct names are numbered, and where each occurs first kept, a chunk at a time before it is
+        // prepared (while the chunk before is interned).
+        let mut names = NameIds::default();
+        // Everything of an entry that does not depend on what was interned before it is made here, in
+        // parallel, off the interning thread.
+        let prepare_chunk = |names: &NameIds,
+                             k: usize,
+                             li: usize,
+                             chunk: &[lists::ListEntry]|
+         -> Vec<PreparedEntry> {
+            let name_id = |name: &str, at: (u32, u32, u32)| {
+                let id = names.first[name];
+                (id, names.first_at[id as usize] == at)
+            };
             chunk
                 .par_iter()
                 .enumerate()
                 .map(|(ei, e)| {
-                    e.names
-                        .iter()
-                        .enumerate()
-                        .map(|(ni, n)| {
-                            if is_first(&n.name, (k as u32, ei as u32, ni as u32)) {
-                                prepare_list_name(&n.name)
-                            } else {
-                                PreparedName::default()
-                            }
-                        })
-                        .collect()
+                    let mut names = Vec::with_capacity(e.names.len());
+                    let mut ids = Vec::with_capacity(e.names.len());
+                    let lower: Vec<String> =
+                        e.names.iter().map(|n| n.name.to_lowercase()).collect();
+                    for (ni, n) in e.names.iter().enumerate() {
+                        let (id, first) = name_id(&n.name, (k as u32, ei as u32, ni as u32));
+                        names.push(if first {
+                            ListName::pack(prepare_list_name(&n.name))
+                        } else {
+                            ListName::default()
+                        });
+                        let same_as = lower[..ni]
+                            .iter()
+                            .position(|l| *l == lower[ni])
+                            .unwrap_or(ni);
+                        ids.push(NameRef {
+                            id,
+                            first,
+                            same_as: same_as as u32,
+                        });
+                    }
+                    PreparedEntry {
+                        entry: Some(IndexedEntry {
+                            list: li as u16,
+                            source_id: e.source_id.clone(),
+                            primary_name: e
+                                .names
+                                .iter()
+                                .find(|n| n.kind == NameKind::Primary)
+                                .map(|n| n.name.clone())
+                                .unwrap_or_else(|| e.primary_name().to_string()),
+                            kind: e.kind,
+                            birth_dates: e.birth_dates.clone(),
+                            countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+                            identifiers: e
+                                .identifiers
+                                .iter()
+                                .map(|i| (i.kind.clone(), i.number.clone()))
+                                .collect(),
+                            first_variant: 0,
+                        }),
+                        identifiers: e
+                            .identifiers
+                            .iter()
+                            .map(|id| normalize_identifier(&id.number))
+                            .filter(|n| n.len() >= 4)
+                            .collect(),
+                        names,
+                        ids,
+                    }
                 })
                 .collect()
         };
-        let mut made: FxHashMap<&str, Made> = FxHashMap::default();
-        let mut next = chunks.first().map(|&(_, c)| prepare_chunk(0, c));
-        for (k, &(li, chunk)) in chunks.iter().enumerate() {
-            let prepared = next.take().unwrap_or_default();
-            let following = chunks.get(k + 1).map(|&(_, c)| c);
-            let at = |ei: usize, ni: usize| (k as u32, ei as u32, ni as u32);
+        // Capacity from counts: the arrays that grow with every name are sized once (upper bounds; trimmed
+        // at the end), not doubled and copied while one thread interns.
+        let (n_entries, n_names, name_bytes) =
+            lists.iter().fold((0, 0, 0), |(e, n, b), (_, snap)| {
+                snap.entries
+                    .iter()
+                    .fold((e + snap.entries.len(), n, b), |(e, n, b), x| {
+                        (
+                            e,
+                            n + x.names.len(),
+                            b + x.names.iter().map(|n| n.name.len()).sum::<usize>(),
+                        )
+                    })
+            });
+        ix.entries.reserve_exact(n_entries);
+        ix.variants.reserve_exact(n_names);
+        ix.variant_rank.reserve_exact(n_names);
+        // (A name's compact form is about as long as the name, its words a few letters each, and a compact form
+        // has a deletion key per letter.)
+        ix.var_text.reserve(2 * name_bytes);
+        ix.var_toks.reserve(name_bytes / 4);
+        ix.var_weights.reserve(name_bytes / 4);
+        pending.compact_deletes.reserve(name_bytes + n_names);
+        let mut made: Vec<Made> = Vec::new();
+        let mut next = chunks.first().map(|&(li, c)| {
+            names.number(0, c);
+            prepare_chunk(&names, 0, li, c)
+        });
+        // What interning leaves of a chunk is dropped while the next one is interned, on the other side.
+        let mut spent: Vec<PreparedEntry> = Vec::new();
+        for (k, &(_, chunk)) in chunks.iter().enumerate() {
+            let mut prepared = next.take().unwrap_or_default();
+            let following = chunks.get(k + 1).copied();
+            made.resize_with(names.first_at.len(), || Made::Unseen);
+            let names = &mut names;
             let ((), n) = rayon::join(
+                || ix.intern_chunk(chunk, &mut prepared, &mut pending, &mut made),
                 || {
-                    ix.intern_chunk(
-                        li,
-                        chunk,
-                        prepared,
-                        &mut pending,
-                        &mut made,
-                        |name, ei, ni| is_first(name, at(ei, ni)),
-                    )
+                    drop(spent);
+                    following.map(|(li, c)| {
+                        names.number(k + 1, c);
+                        prepare_chunk(names, k + 1, li, c)
+                    })
                 },
-                || following.map(|c| prepare_chunk(k + 1, c)),
             );
             next = n;
+            spent = prepared;
         }
         drop(made);
-        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
-        let roman: Vec<Vec<u64>> = ix
-            .vocab
-            .par_iter()
-            .map(|t| {
-                if t.class == TokenClass::Name && !t.abjad {
-                    crate::romanise::keys(t.read(&ix.vocab_text).form)
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        for (id, keys) in roman.iter().enumerate() {
-            pending
-                .by_roman
-                .extend(keys.iter().map(|&k| (k, id as u32)));
-        }
-        let mut keys = Vec::new();
-        let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
-        let mut hashes = Vec::new();
-        for (i, v) in ix.vocab.iter().enumerate() {
-            let v = v.read(&ix.vocab_text);
-            trigram_keys(v.form, &mut keys);
-            for k in &keys {
-                ix.trigrams.entry(*k).or_default().push(i as u32);
-            }
-            let b = v.form.as_bytes();
-            if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
-                ix.abd_slips.push(i as u32);
-            }
-            if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
-                ix.short_prefix
-                    .entry([b[0], b[1]])
-                    .or_default()
-                    .push(i as u32);
-            }
-            if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
-                canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
-            }
-            if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
-                short_forms.push((form_hash(b), i as u32));
-            }
-            if (2..=DELETE_KEY_MAX).contains(&b.len())
-                && v.class == TokenClass::Name
-                && !v.abjad
-                && v.form.is_ascii()
-            {
-                deletion_hashes(b, &mut hashes);
-                for d in 0..b.len() {
-                    // A deletion in a run of one letter gives the same form as the one before.
-                    if d == 0 || b[d] != b[d - 1] {
-                        deletes.push((hashes[d], i as u32));
-                    }
-                }
-            }
-        }
-        // Each table lists a key's tokens, forms or variants in ascending order, as the maps it replaces did: the
-        // pairs were gathered in that order, so they need no sorting. (A pair given twice, from a hash collision
-        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates.)
         ix.vocab_text.shrink_to_fit();
         ix.var_toks.shrink_to_fit();
         ix.var_weights.shrink_to_fit();
-        ix.deletes = ProbeTable::build(&deletes);
-        ix.short_forms = ProbeTable::build(&short_forms);
-        ix.by_canon = ProbeTable::build(&canon);
-        ix.compact_deletes = ProbeTable::build(&pending.compact_deletes);
-        ix.compact_starts.push(0);
-        for l in &pending.compact_lists {
-            ix.compact_variants.extend_from_slice(l);
-            ix.compact_starts.push(ix.compact_variants.len() as u32);
-        }
-        ix.by_roman = ProbeTable::build(&pending.by_roman);
-        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
-        // (or contain) list names (in parallel: read-only lookups).
-        let near: Vec<Vec<u32>> = (0..ix.vocab.len())
-            .into_par_iter()
-            .map(|id| {
-                let v = ix.tok(id as u32);
-                let b = v.form.as_bytes();
-                let mut out = Vec::new();
-                if (2..=DELETE_KEY_MAX + 1).contains(&b.len()) && v.form.is_ascii() && !v.abjad {
-                    ix.one_edit_tokens(b, &mut Vec::new(), |n| {
-                        if !out.contains(&n) {
-                            out.push(n);
-                        }
-                    });
-                }
-                out
-            })
-            .collect();
-        (ix.edit_starts, ix.edit_near) = flatten(near);
+        ix.var_text.shrink_to_fit();
+        ix.variants.shrink_to_fit();
+        ix.entries.shrink_to_fit();
+        let Pending {
+            mut by_roman,
+            mut compact_roman,
+            compact_deletes,
+        } = pending;
         let mut forms: Vec<(&str, u32)> =
             ix.compact_forms.iter().map(|(f, &i)| (&**f, i)).collect();
         forms.sort_unstable_by_key(|&(_, i)| i);
-        let near: Vec<Vec<u32>> = forms
-            .par_iter()
-            .map(|&(f, _)| {
-                let mut out = Vec::new();
-                if f.len() + 1 >= COMPACT_SLIP_MIN && f.is_ascii() {
-                    ix.compact_slip_forms(f.as_bytes(), &mut Vec::new(), |g| {
-                        if !out.contains(&g) {
-                            out.push(g);
-                        }
-                    });
+        // What follows reads the interned vocabulary, variants and compact forms, and its parts are independent
+        // of one another: they run side by side (each table is built from pairs gathered in ascending token,
+        // form or variant order, as the maps it replaces listed them; a pair given twice, from a hash collision
+        // within one form or a romanisation key repeated, finds nothing more: every lookup deduplicates).
+        let ix_ref = &ix;
+        let vocab_tables = || {
+            let ix = ix_ref;
+            // (Tokens by skeleton and by equivalence group here, off the interning thread, in the same order.)
+            let mut by_skel: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+            let mut by_group: FxHashMap<u16, Vec<u32>> = FxHashMap::default();
+            let mut trigrams: FxHashMap<u32, u32> = FxHashMap::default();
+            let mut tri_pairs: Vec<(u32, u32)> = Vec::new();
+            let mut short_prefix: FxHashMap<[u8; 2], Vec<u32>> = FxHashMap::default();
+            let mut abd_slips = Vec::new();
+            let mut keys = Vec::new();
+            let (mut canon, mut deletes, mut short_forms) = (Vec::new(), Vec::new(), Vec::new());
+            let mut hashes = Vec::new();
+            for (i, v) in ix.vocab.iter().enumerate() {
+                let v = v.read(&ix.vocab_text);
+                // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
+                if !v.skel.is_empty() && v.class == TokenClass::Name {
+                    by_skel
+                        .entry(v.skel.to_string())
+                        .or_default()
+                        .push(i as u32);
                 }
-                out
-            })
-            .collect();
-        (ix.slip_starts, ix.slip_near) = flatten(near);
+                if let Some(g) = v.group {
+                    by_group.entry(g).or_default().push(i as u32);
+                }
+                trigram_keys(v.form, &mut keys);
+                for k in &keys {
+                    let next = trigrams.len() as u32;
+                    tri_pairs.push((*trigrams.entry(*k).or_insert(next), i as u32));
+                }
+                let b = v.form.as_bytes();
+                if v.class == TokenClass::Name && !v.abjad && abd_slip(v.form) {
+                    abd_slips.push(i as u32);
+                }
+                if b.len() >= 2 && b.len() <= SHORT_TOKEN + 2 && v.class == TokenClass::Name {
+                    short_prefix.entry([b[0], b[1]]).or_default().push(i as u32);
+                }
+                if v.class == TokenClass::Name && !v.abjad && v.form.len() >= 3 {
+                    canon.push((form_hash(cyrillic_neutral(v.form).as_bytes()), i as u32));
+                }
+                if !v.abjad && v.form.is_ascii() && b.len() <= DELETE_KEY_MAX {
+                    short_forms.push((form_hash(b), i as u32));
+                }
+                if (2..=DELETE_KEY_MAX).contains(&b.len())
+                    && v.class == TokenClass::Name
+                    && !v.abjad
+                    && v.form.is_ascii()
+                {
+                    deletion_hashes(b, &mut hashes);
+                    for d in 0..b.len() {
+                        // A deletion in a run of one letter gives the same form as the one before.
+                        if d == 0 || b[d] != b[d - 1] {
+                            deletes.push((hashes[d], i as u32));
+                        }
+                    }
+                }
+            }
+            let ((deletes, short_forms), by_canon) = rayon::join(
+                || {
+                    rayon::join(
+                        || ProbeTable::build(&deletes),
+                        || ProbeTable::build(&short_forms),
+                    )
+                },
+                || ProbeTable::build(&canon),
+            );
+            let tri_postings = group_by_key(trigrams.len(), tri_pairs.into_iter());
+            (
+                (trigrams, tri_postings, by_skel, by_group),
+                short_prefix,
+                abd_slips,
+                deletes,
+                short_forms,
+                by_canon,
+            )
+        };
+        // Romanisation keys once per distinct token, in parallel (list names were prepared without them).
+        let roman_table = || {
+            let ix = ix_ref;
+            let roman: Vec<Vec<u64>> = ix
+                .vocab
+                .par_iter()
+                .map(|t| {
+                    if t.class == TokenClass::Name && !t.abjad {
+                        crate::romanise::keys(t.read(&ix.vocab_text).form)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
+            for (id, keys) in roman.iter().enumerate() {
+                by_roman.extend(keys.iter().map(|&k| (k, id as u32)));
+            }
+            ProbeTable::build(&by_roman)
+        };
         // The romanisation keys of each compact form, once per form (list names were prepared without them),
         // and the table of (key, variant) pairs in variant order.
-        let keys: Vec<Vec<u64>> = forms
-            .par_iter()
-            .map(|&(f, _)| crate::romanise::compact_keys(f))
-            .collect();
-        (ix.form_keys_starts, ix.form_keys) = flatten(keys);
-        for (vi, v) in ix.variants.iter().enumerate() {
-            pending
-                .compact_roman
-                .extend(ix.compact_keys_of(v).iter().map(|&k| (k, vi as u32)));
-        }
-        ix.compact_roman = ProbeTable::build(&pending.compact_roman);
+        let forms_ref = &forms;
+        let form_keys = || {
+            let ix = ix_ref;
+            let keys: Vec<Vec<u64>> = forms_ref
+                .par_iter()
+                .map(|&(f, _)| crate::romanise::compact_keys(f))
+                .collect();
+            let (starts, form_keys) = flatten(keys);
+            for (vi, v) in ix.variants.iter().enumerate() {
+                if v.compact_form != NO_FORM {
+                    let f = v.compact_form as usize;
+                    let keys = &form_keys[starts[f] as usize..starts[f + 1] as usize];
+                    compact_roman.extend(keys.iter().map(|&k| (k, vi as u32)));
+                }
+            }
+            let table = ProbeTable::build(&compact_roman);
+            (starts, form_keys, table)
+        };
+        // Postings and the variants of each compact form, in variant order.
+        let postings = || {
+            let ix = ix_ref;
+            let postings = group_by_key(
+                ix.vocab.len(),
+                ix.variants
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(vi, v)| ix.toks_of(v).iter().map(move |&t| (t, vi as u32))),
+            );
+            let compact = group_by_key(
+                ix.compact_forms.len(),
+                ix.variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.compact_form != NO_FORM)
+                    .map(|(vi, v)| (v.compact_form, vi as u32)),
+            );
+            (postings, compact)
+        };
+        let ((vocab_tables, by_roman), ((form_keys, compact_deletes), postings)) = rayon::join(
+            || rayon::join(vocab_tables, roman_table),
+            || {
+                rayon::join(
+                    || rayon::join(form_keys, || ProbeTable::build(&compact_deletes)),
+                    postings,
+                )
+            },
+        );
+        (
+            (
+                ix.trigrams,
+                (ix.tri_starts, ix.tri_tokens),
+                ix.by_skel,
+                ix.by_group,
+            ),
+            ix.short_prefix,
+            ix.abd_slips,
+            ix.deletes,
+            ix.short_forms,
+            ix.by_canon,
+        ) = vocab_tables;
+        ix.by_roman = by_roman;
+        (ix.form_keys_starts, ix.form_keys, ix.compact_roman) = form_keys;
+        ix.compact_deletes = compact_deletes;
+        (
+            (ix.post_starts, ix.postings),
+            (ix.compact_starts, ix.compact_variants),
+        ) = postings;
+        // What the deletion tables give for each vocabulary token and each compact form, for queries that are
+        // (or contain) list names (in parallel: read-only lookups).
+        let ix_ref = &ix;
+        let (edit, slip) = rayon::join(
+            || {
+                let ix = ix_ref;
+                let near: Vec<Vec<u32>> = (0..ix.vocab.len())
+                    .into_par_iter()
+                    .map(|id| {
+                        let v = ix.tok(id as u32);
+                        let b = v.form.as_bytes();
+                        let mut out = Vec::new();
+                        if (2..=DELETE_KEY_MAX + 1).contains(&b.len())
+                            && v.form.is_ascii()
+                            && !v.abjad
+                        {
+                            ix.one_edit_tokens(b, &mut Vec::new(), |n| {
+                                if !out.contains(&n) {
+                                    out.push(n);
+                                }
+                            });
+                        }
+                        out
+                    })
+                    .collect();
+                flatten(near)
+            },
+            || ix_ref.slip_near_forms(&forms),
+        );
+        (ix.edit_starts, ix.edit_near) = edit;
+        (ix.slip_starts, ix.slip_near) = slip;
         ix
     }
 
-    /// Add the entries of a chunk of list `li`, their names prepared where `is_first` (name, entry in the chunk,
-    /// name in the entry) says a name occurs for the first time; `made` says what a name's first occurrence gave.
-    fn intern_chunk<'a>(
+    /// Add the entries of a chunk, as prepared ([`PreparedEntry`]); `made` says what a name's first occurrence
+    /// gave.
+    fn intern_chunk(
         &mut self,
-        li: usize,
-        chunk: &'a [lists::ListEntry],
-        prepared: Vec<Vec<PreparedName>>,
+        chunk: &[lists::ListEntry],
+        prepared: &mut [PreparedEntry],
         pending: &mut Pending,
-        made: &mut FxHashMap<&'a str, Made>,
-        is_first: impl Fn(&str, usize, usize) -> bool,
+        made: &mut [Made],
     ) {
-        for (cei, (e, names)) in chunk.iter().zip(prepared).enumerate() {
+        for (e, pe) in chunk.iter().zip(prepared) {
             let ei = self.entries.len() as u32;
-            self.entries.push(IndexedEntry {
-                list: li as u16,
-                source_id: e.source_id.clone(),
-                primary_name: e
-                    .names
-                    .iter()
-                    .find(|n| n.kind == NameKind::Primary)
-                    .map(|n| n.name.clone())
-                    .unwrap_or_else(|| e.primary_name().to_string()),
-                kind: e.kind,
-                birth_dates: e.birth_dates.clone(),
-                countries: e.countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                identifiers: e
-                    .identifiers
-                    .iter()
-                    .map(|i| (i.kind.clone(), i.number.clone()))
-                    .collect(),
-                first_variant: self.variants.len() as u32,
-            });
-            for id in &e.identifiers {
-                let n = normalize_identifier(&id.number);
-                if n.len() >= 4 {
-                    let v = self.identifiers.entry(n).or_default();
-                    if v.last() != Some(&ei) {
-                        v.push(ei);
-                    }
+            let mut entry = pe.entry.take().expect("an entry is interned once");
+            entry.first_variant = self.variants.len() as u32;
+            let person = entry.kind == EntityKind::Person;
+            self.entries.push(entry);
+            for n in std::mem::take(&mut pe.identifiers) {
+                let v = self.identifiers.entry(n).or_default();
+                if v.last() != Some(&ei) {
+                    v.push(ei);
                 }
             }
-            let mut seen: FxHashSet<String> = FxHashSet::default();
-            for (ni, (nv, p)) in e.names.iter().zip(names).enumerate() {
-                let name = nv.name.as_str();
-                let p = if is_first(name, cei, ni) {
-                    if p.tokens.is_empty() {
-                        made.insert(name, Made::Empty);
+            // The names of this entry added so far (a name repeated in other case is added once), by the first
+            // of the entry's names that is the same in lower case.
+            let mut seen: Vec<u32> = Vec::with_capacity(e.names.len());
+            for ((nv, p), r) in e.names.iter().zip(&mut pe.names).zip(&pe.ids) {
+                let (id, first, lower) = (r.id as usize, r.first, r.same_as);
+                let owned;
+                let p = if first {
+                    if p.toks.is_empty() {
+                        made[id] = Made::Empty;
                         continue;
                     }
-                    if !seen.insert(nv.name.to_lowercase()) {
-                        made.insert(name, Made::Prepared(p));
+                    if !first_time(&mut seen, lower) {
+                        made[id] = Made::Prepared(Box::new(std::mem::take(p)));
                         continue;
                     }
-                    made.insert(name, Made::Variant(self.variants.len() as u32));
-                    self.add_variant(ei, nv, p, pending);
+                    made[id] = Made::Variant(self.variants.len() as u32);
+                    self.add_variant(ei, person, nv, p, pending);
                     continue;
                 } else {
-                    match made.get(name) {
-                        Some(Made::Empty) => continue,
-                        Some(&Made::Variant(from)) => {
-                            if seen.insert(nv.name.to_lowercase()) {
-                                self.add_variant_copy(ei, nv, from, pending);
+                    match &made[id] {
+                        Made::Empty => continue,
+                        &Made::Variant(from) => {
+                            if first_time(&mut seen, lower) {
+                                self.add_variant_copy(ei, person, nv, from);
                             }
                             continue;
                         }
-                        Some(Made::Prepared(p)) => p.clone(),
-                        None => prepare_list_name(name),
+                        Made::Prepared(p) => {
+                            owned = (**p).clone();
+                            &owned
+                        }
+                        Made::Unseen => {
+                            owned = ListName::pack(prepare_list_name(&nv.name));
+                            &owned
+                        }
                     }
                 };
-                if p.tokens.is_empty() || !seen.insert(nv.name.to_lowercase()) {
+                if p.toks.is_empty() || !first_time(&mut seen, lower) {
                     continue;
                 }
-                self.add_variant(ei, nv, p, pending);
+                self.add_variant(ei, person, nv, p, pending);
             }
         }
     }
 
-    /// Add a variant for a name written exactly as the one variant `from` was added for: the same tokens,
-    /// original-script tokens and compact form, so what [`Index::add_variant`] would do with its prepared name.
-    fn add_variant_copy(
-        &mut self,
-        entry: u32,
-        nv: &lists::NameVariant,
-        from: u32,
-        pending: &mut Pending,
-    ) {
+    /// Add a variant for a name written exactly as the one variant `from` was added for: it shares that
+    /// variant's text, tokens, original-script tokens and compact form (what [`Index::add_variant`] would make
+    /// of the same prepared name).
+    fn add_variant_copy(&mut self, entry: u32, person: bool, nv: &lists::NameVariant, from: u32) {
         let vi = self.variants.len() as u32;
         let src = &self.variants[from as usize];
-        let (at, len) = (src.tok_at as usize, src.tok_len);
-        let (compact, compact_form, original) =
-            (src.compact.clone(), src.compact_form, src.original.clone());
-        let (original_script, surname_from) = (src.original_script, src.surname_from);
-        for k in at..at + len as usize {
-            let post = &mut self.postings[self.var_toks[k] as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
-        }
-        for o in original.iter() {
-            let post = self.original_postings.entry(o.clone()).or_default();
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
-        }
-        if compact_form != NO_FORM {
-            let post = &mut pending.compact_lists[compact_form as usize];
+        let copy = Variant {
+            entry,
+            kind: nv.kind,
+            quality: nv.quality,
+            person,
+            ..*src
+        };
+        for o in &self.originals[src.orig_at as usize..(src.orig_at + src.orig_len) as usize] {
+            let post = match self.original_postings.get_mut(o) {
+                Some(post) => post,
+                None => self.original_postings.entry(o.clone()).or_default(),
+            };
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
         }
         self.variant_rank.push(self.variant_rank[from as usize]);
-        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
-        self.var_toks.extend_from_within(at..at + len as usize);
-        self.var_weights.extend_from_within(at..at + len as usize);
-        self.variants.push(Variant {
-            entry,
-            name: nv.name.clone(),
-            kind: nv.kind,
-            quality: nv.quality,
-            tok_at,
-            tok_len: len,
-            person: self.entries[entry as usize].kind == EntityKind::Person,
-            compact,
-            compact_form,
-            original,
-            original_script,
-            surname_from,
-        });
+        self.variants.push(copy);
     }
 
     fn add_variant(
         &mut self,
         entry: u32,
+        person: bool,
         nv: &lists::NameVariant,
-        p: PreparedName,
+        p: &ListName,
         pending: &mut Pending,
     ) {
         let vi = self.variants.len() as u32;
-        let mut toks = Vec::with_capacity(p.tokens.len());
-        let mut weights = Vec::with_capacity(p.tokens.len());
-        for t in &p.tokens {
-            // (The key is the form itself but for abjad-script tokens: no allocation for a known token.)
-            let known = if t.script.is_abjad() {
-                self.by_key.get(&vocab_key(t)).copied()
+        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
+        let mut abjad_key = String::new();
+        for (form, t) in p.tokens() {
+            // (The key is the form itself but for abjad-script tokens.)
+            let key = if t.abjad {
+                abjad_key.clear();
+                abjad_key.push('~');
+                abjad_key.push_str(form);
+                abjad_key.as_str()
             } else {
-                self.by_key.get(t.form.as_str()).copied()
+                form
             };
+            let known = self.vocab_id_hashed(key, t.key_hash);
             let id = match known {
                 Some(id) => id,
                 None => {
+                    // (List names are prepared without skeletons: one per distinct token, here.)
+                    let skel = skeleton(form);
                     let id = self.vocab.len() as u32;
                     let at = self.vocab_text.len() as u32;
-                    self.vocab_text.push_str(&t.form);
-                    self.vocab_text.push_str(&t.skel);
+                    self.vocab_text.push_str(form);
+                    self.vocab_text.push_str(&skel);
                     self.vocab.push(VocabTok {
                         at,
-                        form_len: u16::try_from(t.form.len()).expect("a token under 64 KiB"),
-                        skel_len: u16::try_from(t.skel.len()).expect("a token under 64 KiB"),
+                        form_len: u16::try_from(form.len()).expect("a token under 64 KiB"),
+                        skel_len: u16::try_from(skel.len()).expect("a token under 64 KiB"),
                         group: t.group,
                         class: t.class,
-                        abjad: t.script.is_abjad(),
+                        abjad: t.abjad,
                     });
-                    self.postings.push(Vec::new());
-                    // Skeletons of one consonant (David, Dud: `d`) only serve abjad queries (דוד).
-                    if !t.skel.is_empty() && t.class == TokenClass::Name {
-                        self.by_skel.entry(t.skel.clone()).or_default().push(id);
-                    }
-                    if let Some(g) = t.group {
-                        self.by_group.entry(g).or_default().push(id);
-                    }
-                    self.by_key.insert(vocab_key(t), id);
+                    let (vocab, text) = (&self.vocab, &self.vocab_text);
+                    self.by_key
+                        .insert_unique(t.key_hash, id, |&id| vocab_key_hash(vocab, text, id));
                     id
                 }
             };
-            let post = &mut self.postings[id as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
-            toks.push(id);
-            weights.push(t.weight());
+            self.var_toks.push(id);
+            self.var_weights.push(t.weight);
         }
+        let orig_at = u32::try_from(self.originals.len()).expect("fewer than 2^32 tokens");
         for o in &p.original {
-            let post = self.original_postings.entry(o.as_str().into()).or_default();
+            let o = o.clone();
+            let post = match self.original_postings.get_mut(&o) {
+                Some(post) => post,
+                None => self.original_postings.entry(o.clone()).or_default(),
+            };
             if post.last() != Some(&vi) {
                 post.push(vi);
             }
+            self.originals.push(o);
         }
+        let compact = p.compact();
         let mut compact_form = NO_FORM;
-        if p.compact.len() >= COMPACT_EXACT_MIN {
-            let next = pending.compact_lists.len() as u32;
-            let f = match self.compact_forms.get(p.compact.as_str()) {
+        if compact.len() >= COMPACT_EXACT_MIN {
+            let next = self.compact_forms.len() as u32;
+            let f = match self.compact_forms.get(compact) {
                 Some(&f) => f,
                 None => {
-                    self.compact_forms.insert(p.compact.as_str().into(), next);
+                    self.compact_forms.insert(compact.into(), next);
                     next
                 }
             };
             if f == next {
-                pending.compact_lists.push(Vec::new());
                 // The deletion keys, once per form.
-                if p.compact.len() >= COMPACT_SLIP_MIN && p.compact.is_ascii() {
-                    let b = p.compact.as_bytes();
+                if compact.len() >= COMPACT_SLIP_MIN && compact.is_ascii() {
+                    let b = compact.as_bytes();
                     let mut hashes = Vec::new();
                     deletion_hashes(b, &mut hashes);
                     for (d, &h) in hashes.iter().enumerate() {
@@ -1154,11 +1480,9 @@ impl Index {
                 }
             }
             compact_form = f;
-            let post = &mut pending.compact_lists[f as usize];
-            if post.last() != Some(&vi) {
-                post.push(vi);
-            }
         }
+        let toks = &self.var_toks[tok_at as usize..];
+        let tok_len = u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens");
         let first_letters = toks.iter().take(64).fold(0u32, |m, &id| {
             let f = self.form_bytes(id);
             if f.len() > 1 && f[0].is_ascii_lowercase() {
@@ -1168,25 +1492,28 @@ impl Index {
             }
         });
         self.variant_rank.push(VariantRank {
-            total_weight: weights.iter().sum(),
+            total_weight: self.var_weights[tok_at as usize..].iter().sum(),
             first_letters,
         });
-        let tok_at = u32::try_from(self.var_toks.len()).expect("fewer than 2^32 name tokens");
-        self.var_toks.extend_from_slice(&toks);
-        self.var_weights.extend_from_slice(&weights);
+        let text_at = u32::try_from(self.var_text.len()).expect("under 4 GiB of names");
+        self.var_text.push_str(&nv.name);
+        self.var_text.push_str(compact);
+        let len = |s: &str| u32::try_from(s.len()).expect("a name under 4 GiB");
         self.variants.push(Variant {
             entry,
-            name: nv.name.clone(),
+            text_at,
+            name_len: len(&nv.name),
+            compact_len: len(compact),
+            tok_at,
+            compact_form,
+            orig_at,
+            orig_len: self.originals.len() as u32 - orig_at,
+            tok_len,
             kind: nv.kind,
             quality: nv.quality,
-            tok_at,
-            tok_len: u16::try_from(toks.len()).expect("a name of fewer than 65,536 tokens"),
-            person: self.entries[entry as usize].kind == EntityKind::Person,
-            compact: p.compact.into(),
-            compact_form,
-            original: p.original.into_iter().map(Into::into).collect(),
+            person,
             original_script: p.original_script,
-            surname_from: p.surname_from.and_then(|i| u8::try_from(i).ok()),
+            surname_from: p.surname_from,
         });
     }
 
@@ -1238,6 +1565,49 @@ impl Index {
         }
     }
 
+    /// Per compact form (`forms`, in number order) of at least [`COMPACT_SLIP_MIN`] - 1 ASCII letters, the
+    /// forms [`Index::compact_slip_forms`] gives for it, ascending (retrieval sorts what it reads of them), as
+    /// one array and where each form's start. A form with deletion keys of its own shares a key with exactly the
+    /// forms it finds (itself included), so those are read from the table's keys in one pass over its slots
+    /// rather than looked up one key at a time; only the forms one letter shorter are looked up.
+    fn slip_near_forms(&self, forms: &[(&str, u32)]) -> (Vec<u32>, Vec<u32>) {
+        let stored = |f: &str| f.len() >= COMPACT_SLIP_MIN && f.is_ascii();
+        // (form, form) pairs sharing a key, other than a form with itself.
+        let mut shared: Vec<(u32, u32)> = Vec::new();
+        self.compact_deletes.for_each_key(|_, fs| {
+            if fs.iter().any(|&g| g != fs[0]) {
+                for &f in fs {
+                    shared.extend(fs.iter().filter(|&&g| g != f).map(|&g| (f, g)));
+                }
+            }
+        });
+        let mut hashes = Vec::new();
+        for &(f, i) in forms {
+            if f.len() + 1 == COMPACT_SLIP_MIN && f.is_ascii() {
+                self.compact_slip_forms(f.as_bytes(), &mut hashes, |g| shared.push((i, g)));
+            }
+        }
+        shared.sort_unstable();
+        shared.dedup();
+        let mut starts = Vec::with_capacity(forms.len() + 1);
+        let mut near = Vec::with_capacity(forms.len() + shared.len());
+        starts.push(0);
+        let mut rest = &shared[..];
+        for &(f, i) in forms {
+            let n = rest.iter().take_while(|&&(x, _)| x == i).count();
+            let (mine, after) = rest.split_at(n);
+            rest = after;
+            let from = near.len();
+            near.extend(mine.iter().map(|&(_, g)| g));
+            if stored(f) {
+                near.push(i);
+                near[from..].sort_unstable();
+            }
+            starts.push(near.len() as u32);
+        }
+        (starts, near)
+    }
+
     /// The tokens of variant `v`.
     fn toks_of(&self, v: &Variant) -> &[u32] {
         &self.var_toks[v.tok_at as usize..v.tok_at as usize + v.tok_len as usize]
@@ -1266,6 +1636,48 @@ impl Index {
         }
         let f = v.compact_form as usize;
         &self.form_keys[self.form_keys_starts[f] as usize..self.form_keys_starts[f + 1] as usize]
+    }
+
+    /// The vocabulary token whose key ([`vocab_key`]) is `key`.
+    fn vocab_id(&self, key: &str) -> Option<u32> {
+        self.vocab_id_hashed(key, key_hash(key))
+    }
+
+    /// [`Index::vocab_id`] with the key's hash given.
+    fn vocab_id_hashed(&self, key: &str, hash: u64) -> Option<u32> {
+        self.by_key
+            .find(hash, |&id| {
+                let t = &self.vocab[id as usize];
+                let form = &self.vocab_text[t.at as usize..t.at as usize + t.form_len as usize];
+                if t.abjad {
+                    key.strip_prefix('~') == Some(form)
+                } else {
+                    key == form
+                }
+            })
+            .copied()
+    }
+
+    /// The name of variant `v` as listed.
+    fn name_of(&self, v: &Variant) -> &str {
+        &self.var_text[v.text_at as usize..v.text_at as usize + v.name_len as usize]
+    }
+
+    /// The compact form of variant `v`.
+    fn compact_of(&self, v: &Variant) -> &str {
+        let at = v.text_at as usize + v.name_len as usize;
+        &self.var_text[at..at + v.compact_len as usize]
+    }
+
+    /// The original-script tokens of variant `v`.
+    fn originals_of(&self, v: &Variant) -> &[Box<str>] {
+        &self.originals[v.orig_at as usize..v.orig_at as usize + v.orig_len as usize]
+    }
+
+    /// The variants vocabulary token `id` occurs in.
+    fn postings_of(&self, id: u32) -> &[u32] {
+        &self.postings
+            [self.post_starts[id as usize] as usize..self.post_starts[id as usize + 1] as usize]
     }
 
     /// The variants whose compact form is form `f` of `compact_forms`.
@@ -1302,7 +1714,7 @@ impl Index {
     pub fn screen(&self, q: &Query, opts: &Options) -> Vec<Match> {
         // Retrieval computes the romanisation keys of a query token only when its expansion is not cached; the
         // full scan compares them pair by pair.
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         let qn = prepare_query(&q.name, &known, opts.exhaustive);
         if qn.tokens.is_empty() && qn.original.is_empty() {
             return Vec::new();
@@ -1415,7 +1827,7 @@ impl Index {
                 Match {
                     list: self.lists[entry.list as usize].label.clone(),
                     source_id: entry.source_id.clone(),
-                    name: v.name.clone(),
+                    name: self.name_of(v).to_string(),
                     primary_name: entry.primary_name.clone(),
                     score,
                     explanation: self.explain(qn, v, s, name_score, quals),
@@ -1434,7 +1846,7 @@ impl Index {
             .get(entry as usize + 1)
             .map(|n| n.first_variant)
             .unwrap_or(self.variants.len() as u32);
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         let qn = prepare_query(&q.name, &known, true);
         let mut legal = self.legal_readings(&q.name, &qn, true);
         let mut best: Option<(u32, Scored, Option<usize>)> = None;
@@ -1467,7 +1879,7 @@ impl Index {
         Some(Match {
             list: self.lists[e.list as usize].label.clone(),
             source_id: e.source_id.clone(),
-            name: v.name.clone(),
+            name: self.name_of(v).to_string(),
             primary_name: e.primary_name.clone(),
             score: round4(score.clamp(0.0, 1.0)),
             explanation: self.explain(&qn, v, scored, name_score, quals),
@@ -1483,7 +1895,7 @@ impl Index {
         qn: &PreparedName,
         roman_keys: bool,
     ) -> Vec<(PreparedName, Vec<u32>)> {
-        let known = |f: &str| self.by_key.contains_key(f);
+        let known = |f: &str| self.vocab_id(f).is_some();
         prepare_query_legal(raw, qn, &known, roman_keys)
             .into_iter()
             .filter_map(|ln| {
@@ -1491,7 +1903,7 @@ impl Index {
                     .legal_slips
                     .iter()
                     .flat_map(|a| legal_form_words(a))
-                    .map(|w| self.by_key.get(*w).copied())
+                    .map(|w| self.vocab_id(w))
                     .collect::<Option<Vec<u32>>>()?;
                 Some((ln, forms))
             })
@@ -1565,7 +1977,7 @@ impl Index {
                         |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
                             slot(id, seen, list);
                         };
-                    let known = self.by_key.get(&vocab_key(qt)).copied();
+                    let known = self.vocab_id(&ckey);
                     if let Some(id) = known {
                         consider(id, &mut seen, &mut list);
                     }
@@ -1620,7 +2032,7 @@ impl Index {
                             consider(id, &mut seen, &mut list);
                         }
                     } else if !qt.script.is_abjad() && abd_slip(&qt.form) {
-                        if let Some(&id) = self.by_key.get("abd") {
+                        if let Some(id) = self.vocab_id("abd") {
                             consider(id, &mut seen, &mut list);
                         }
                     }
@@ -1680,7 +2092,7 @@ impl Index {
                 let w = qt.weight();
                 qsum += w;
                 for (&id, &(sim, _)) in cache[qi].iter() {
-                    for &vi in &self.postings[id as usize] {
+                    for &vi in self.postings_of(id) {
                         let a = &mut s.acc[vi as usize];
                         if *a == 0.0 {
                             s.touched.push(vi);
@@ -1831,7 +2243,9 @@ impl Index {
         };
         s.tri_touched.clear();
         for k in &s.tri_keys {
-            if let Some(p) = self.trigrams.get(k) {
+            if let Some(&t) = self.trigrams.get(k) {
+                let p = &self.tri_tokens[self.tri_starts[t as usize] as usize
+                    ..self.tri_starts[t as usize + 1] as usize];
                 for &id in p {
                     let c = &mut s.tri_count[id as usize];
                     if *c == 0 {
@@ -1992,16 +2406,16 @@ impl Index {
             };
             latin = Some((np, sim_buf, m));
             // Names split or joined differently ("Jin Ping" / "Jinping"): compare without spaces.
-            let (a, b) = (qn.compact.len(), v.compact.len());
-            if (n != m || qnames != lnames || qn.compact.as_str() == &*v.compact)
+            let (a, b) = (qn.compact.len(), v.compact_len as usize);
+            if (n != m || qnames != lnames || qn.compact.as_str() == self.compact_of(v))
                 && score < 0.95
                 && (a >= 6 && b >= 6
-                    || a >= COMPACT_EXACT_MIN && qn.compact.as_str() == &*v.compact)
+                    || a >= COMPACT_EXACT_MIN && qn.compact.as_str() == self.compact_of(v))
                 && a.abs_diff(b) * 100 <= 15 * a.max(b)
             {
                 // The letter-count difference bounds the edit distance from below: most pairs are ruled out
                 // without the quadratic Levenshtein table.
-                let (qc, lc) = (qn.compact.as_bytes(), v.compact.as_bytes());
+                let (qc, lc) = (qn.compact.as_bytes(), self.compact_of(v).as_bytes());
                 // Similarities that round to 0.85 or more are at most this many edits apart.
                 let k = (0.15005 * a.max(b) as f64) as usize;
                 let c = if bag_distance(qc, lc) > k {
@@ -2041,7 +2455,7 @@ impl Index {
             && qn.original_script.is_some()
             && qn.original_script == v.original_script
         {
-            let (o, pairs, factors) = original_score(&qn.original, &v.original);
+            let (o, pairs, factors) = original_score(&qn.original, self.originals_of(v));
             if o > best.score {
                 best = Scored {
                     score: o,
@@ -2185,13 +2599,13 @@ impl Index {
             }
             Comparison::Original => {
                 let mut used_q = vec![false; qn.original.len()];
-                let mut used_l = vec![false; v.original.len()];
+                let mut used_l = vec![false; self.originals_of(v).len()];
                 for &(qi, li, sim, _) in &s.pairs {
                     used_q[qi] = true;
                     used_l[li] = true;
                     tokens.push(TokenMatch {
                         query: qn.original[qi].clone(),
-                        list: v.original[li].to_string(),
+                        list: self.originals_of(v)[li].to_string(),
                         similarity: round4(sim as f64),
                         method: Method::Fuzzy.as_str().into(),
                         query_weight: 1.0,
@@ -2201,7 +2615,12 @@ impl Index {
                 for (t, _) in qn.original.iter().zip(&used_q).filter(|(_, u)| !**u) {
                     unmatched_query.push(unmatched(t, 1.0));
                 }
-                for (t, _) in v.original.iter().zip(&used_l).filter(|(_, u)| !**u) {
+                for (t, _) in self
+                    .originals_of(v)
+                    .iter()
+                    .zip(&used_l)
+                    .filter(|(_, u)| !**u)
+                {
                     unmatched_list.push(unmatched(t, 1.0));
                 }
             }
@@ -2209,7 +2628,7 @@ impl Index {
         }
         Explanation {
             variant: MatchedVariant {
-                name: v.name.clone(),
+                name: self.name_of(v).to_string(),
                 kind: v.kind,
                 quality: v.quality,
             },
@@ -2220,7 +2639,7 @@ impl Index {
             unmatched_list,
             compact: (s.method == Comparison::Compact).then(|| CompactMatch {
                 query: qn.compact.clone(),
-                list: v.compact.to_string(),
+                list: self.compact_of(v).to_string(),
                 method: if s.compact_roman {
                     "romanisation"
                 } else {

@@ -16,7 +16,8 @@ use unicode_normalization::UnicodeNormalization;
 pub struct Token {
     /// Latin comparison form: lower-case ASCII letters and digits.
     pub form: String,
-    /// Consonant skeleton of `form` (phonetic key).
+    /// Consonant skeleton of `form` (phonetic key); empty in a list name prepared for the index
+    /// ([`prepare_list_name`]), which computes it once per distinct token.
     pub skel: String,
     /// Equivalence group (Mohammed/Muhammad/...), if known.
     pub group: Option<u16>,
@@ -39,7 +40,7 @@ impl Token {
         };
         Token {
             roman: Vec::new(),
-            skel: skeleton(&form),
+            skel: String::new(),
             group: equivalence_group(&form),
             weight: class.weight(),
             class,
@@ -249,14 +250,14 @@ fn push_latin(form: String, script: Script, toks: &mut Vec<Token>) {
 
 /// Prepare a raw name for comparison, with the romanisation keys of its name tokens ([`Token::roman`]).
 pub fn prepare(raw: &str) -> PreparedName {
-    prepare_with(raw, true, true, None, None)
+    prepare_with(raw, true, false, None, None)
 }
 
-/// Prepare a list name for the index: as [`prepare`], but without [`Token::roman`] and
-/// [`PreparedName::compact_roman`] (the index computes the keys once per distinct token and compact form, not once
-/// per occurrence).
+/// Prepare a list name for the index: as [`prepare`], but without [`Token::roman`], [`Token::skel`] and
+/// [`PreparedName::compact_roman`] (the index computes the keys and skeletons once per distinct token and compact
+/// form, not once per occurrence).
 pub(crate) fn prepare_list_name(raw: &str) -> PreparedName {
-    prepare_with(raw, false, false, None, None)
+    prepare_with(raw, false, true, None, None)
 }
 
 /// Prepare a query name. Unless `roman_keys`, [`Token::roman`] is left empty: token expansions are looked up in
@@ -266,7 +267,7 @@ pub(crate) fn prepare_list_name(raw: &str) -> PreparedName {
 /// is read as that word, and so is one a slip from a generic organisation word or a particle ("grop", "holing",
 /// "teh", "nad"): a misspelt legal form or organisation word must not become a name word that matches nothing.
 pub fn prepare_query(raw: &str, known: &dyn Fn(&str) -> bool, roman_keys: bool) -> PreparedName {
-    prepare_with(raw, roman_keys, true, Some(known), None)
+    prepare_with(raw, roman_keys, false, Some(known), None)
 }
 
 /// The legal-form reading of a query whose first or last word is one inserted, deleted, doubled or transposed
@@ -298,7 +299,7 @@ pub fn prepare_query_legal(
                 continue;
             }
             forms.push(words);
-            let p = prepare_with(raw, roman_keys, true, Some(known), Some(a));
+            let p = prepare_with(raw, roman_keys, false, Some(known), Some(a));
             if !p.legal_slips.is_empty() {
                 readings.push(p);
             }
@@ -336,7 +337,7 @@ pub fn legal_form_words(abbreviation: &str) -> &'static [&'static str] {
 fn prepare_with(
     raw: &str,
     roman: bool,
-    compact_keys: bool,
+    for_index: bool,
     known: Option<&dyn Fn(&str) -> bool>,
     legal: Option<&'static str>,
 ) -> PreparedName {
@@ -475,6 +476,11 @@ fn prepare_with(
             t.roman = crate::romanise::keys(&t.form);
         }
     }
+    if !for_index {
+        for t in &mut tokens {
+            t.skel = skeleton(&t.form);
+        }
+    }
     // The surname starts after the given names' tokens (counted after legal forms and numbers are folded in
     // the given names alone).
     let surname_from = given_tokens
@@ -486,7 +492,7 @@ fn prepare_with(
         .filter(|&n| n < tokens.len());
     // Keys of the whole name without spaces: Chinese and Korean names split differently by two romanisations,
     // and (since these readings merge voicing and doubled letters) a strong retrieval hint for typo'd names.
-    let compact_roman = if compact_keys {
+    let compact_roman = if !for_index {
         crate::romanise::compact_keys(&compact)
     } else {
         Vec::new()

@@ -252,8 +252,12 @@ struct Compiled {
     at_end: bool,
 }
 
-/// A reading's rules, then its tail rules, bucketed by their first letter (priority kept within a bucket).
-type Buckets = Vec<Vec<Compiled>>;
+/// A reading's rules, then its tail rules, in one array bucketed by their first letter (priority kept within a
+/// bucket): the rules starting with byte `c` (modulo 128) are `rules[starts[c]..starts[c + 1]]`.
+struct Buckets {
+    rules: Vec<Compiled>,
+    starts: [u16; 129],
+}
 
 fn compiled() -> &'static [Buckets] {
     static C: OnceLock<Vec<Buckets>> = OnceLock::new();
@@ -261,7 +265,7 @@ fn compiled() -> &'static [Buckets] {
         READINGS
             .iter()
             .map(|&(_, rules, tail)| {
-                let mut b: Buckets = (0..128).map(|_| Vec::new()).collect();
+                let mut b: Vec<Vec<Compiled>> = (0..128).map(|_| Vec::new()).collect();
                 for &(pat, rep) in rules.iter().chain(tail) {
                     let (at_start, p) = match pat.strip_prefix('^') {
                         Some(p) => (true, p),
@@ -279,25 +283,42 @@ fn compiled() -> &'static [Buckets] {
                         at_end,
                     });
                 }
-                b
+                let mut starts = [0u16; 129];
+                for (c, rules) in b.iter().enumerate() {
+                    starts[c + 1] = starts[c] + rules.len() as u16;
+                }
+                Buckets {
+                    rules: b.into_iter().flatten().collect(),
+                    starts,
+                }
             })
             .collect()
     })
 }
 
+/// Whether `form` has `pat` at `at` (a loop rather than a call: patterns are a few bytes).
+#[inline]
+fn has_at(form: &[u8], at: usize, pat: &[u8]) -> bool {
+    form.len() - at >= pat.len() && pat.iter().zip(&form[at..]).all(|(p, f)| p == f)
+}
+
 /// Read `form` with one reading's rules (then its tail rules), then: y before a consonant or at the end becomes i, a
 /// final h after a vowel is dropped, doubled sounds are single.
 fn read(form: &[u8], reading: usize, out: &mut Vec<u8>) {
-    let buckets = &compiled()[reading];
+    let b = &compiled()[reading];
     out.clear();
     let mut i = 0;
     'outer: while i < form.len() {
-        for r in &buckets[form[i] as usize & 127] {
-            if r.at_start && i != 0 {
+        let c = form[i] as usize & 127;
+        for r in &b.rules[b.starts[c] as usize..b.starts[c + 1] as usize] {
+            // (The second letter first: it rules out most rules of a bucket.)
+            if r.pat.len() > 1 && form.get(i + 1) != Some(&r.pat[1]) || r.at_start && i != 0 {
                 continue;
             }
-            if form[i..].starts_with(r.pat) && (!r.at_end || i + r.pat.len() == form.len()) {
-                out.extend_from_slice(r.rep);
+            if has_at(form, i, r.pat) && (!r.at_end || i + r.pat.len() == form.len()) {
+                for &x in r.rep {
+                    out.push(x);
+                }
                 i += r.pat.len();
                 continue 'outer;
             }
