@@ -859,7 +859,10 @@ struct Scratch {
     touched: Vec<u32>,
     tri_count: Vec<u16>,
     /// Similar vocabulary tokens of recently seen query tokens (names repeat a lot within a batch).
-    expansions: FxHashMap<String, Rc<TokenSims>>,
+    /// Keyed by the token's script as well as its form: a Cyrillic token and a Latin one with the same
+    /// comparison form expand differently (the Cyrillic one also by its renderings), and a cache keyed by form
+    /// alone gave whichever came first on a thread to the other, so a batch's scores depended on its order.
+    expansions: FxHashMap<(crate::translit::Script, String), Rc<TokenSims>>,
     owner: u64,
     tri_touched: Vec<u32>,
     tri_keys: Vec<u32>,
@@ -1946,7 +1949,9 @@ impl Index {
                     continue;
                 }
                 let ckey = vocab_key(qt);
-                if let Some(c) = s.expansions.get(&ckey) {
+                let cache_key = (qt.script, ckey);
+                let ckey = &cache_key.1;
+                if let Some(c) = s.expansions.get(&cache_key) {
                     cache[qi] = Rc::clone(c);
                 } else {
                     // Vocabulary tokens considered, with their similarity, deduplicated through `seen` (the
@@ -2086,7 +2091,7 @@ impl Index {
                         s.expansions.clear();
                     }
                     let found = Rc::new(found);
-                    s.expansions.insert(ckey, Rc::clone(&found));
+                    s.expansions.insert(cache_key.clone(), Rc::clone(&found));
                     cache[qi] = found;
                 }
                 let w = qt.weight();
