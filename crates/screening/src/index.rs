@@ -1982,7 +1982,7 @@ impl Index {
                         |id: u32, seen: &mut [(u32, u32)], list: &mut Vec<(u32, (f32, Method))>| {
                             slot(id, seen, list);
                         };
-                    let known = self.vocab_id(&ckey);
+                    let known = self.vocab_id(ckey);
                     if let Some(id) = known {
                         consider(id, &mut seen, &mut list);
                     }
