@@ -6,7 +6,10 @@ use crate::both_backends;
 use crate::common::*;
 use serde_json::json;
 
-both_backends!(concurrent_decisions_one_wins);
+both_backends!(
+    concurrent_decisions_one_wins,
+    concurrent_submissions_of_one_draft_one_wins
+);
 
 async fn concurrent_decisions_one_wins(b: Backend) {
     let t = TestApp::start(b).await;
@@ -88,5 +91,61 @@ async fn concurrent_decisions_one_wins(b: Backend) {
             })
             .count();
         assert_eq!(decisions, 1, "exactly one decision is audited");
+    }
+}
+
+/// Four clients of the exporter submit the same draft at once. A submission reads the case, determines and
+/// screens it, and writes only if the version it read is still the stored one (`App::change_read_case`: it
+/// does not read the case again under the row lock), so exactly one submits; each other one is a 409 (the
+/// version moved on, or it read the case already submitted), and one submission is audited.
+async fn concurrent_submissions_of_one_draft_one_wins(b: Backend) {
+    let t = TestApp::start(b).await;
+    let w = t.world().await;
+    let plain = t.product(&w, "Crypto", "5D002", "secret").await;
+    t.race_freely();
+    for round in 0..4 {
+        let c = t
+            .post(&w.exporter, "/api/v1/applications", ml_body(&plain, "FR"))
+            .await
+            .ok();
+        let id = c["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/applications/{id}/submit");
+        let (a, b2, c2, d) = tokio::join!(
+            t.post(&w.exporter, &path, json!({})),
+            t.post(&w.exporter, &path, json!({})),
+            t.post(&w.exporter, &path, json!({})),
+            t.post(&w.exporter, &path, json!({})),
+        );
+        let statuses = [a.status, b2.status, c2.status, d.status];
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            3,
+            "round {round}: {statuses:?}"
+        );
+        let stored = t
+            .get(&w.officer, &format!("/api/v1/applications/{id}"))
+            .await
+            .ok();
+        assert_eq!(stored["state"], "submitted", "round {round}");
+        assert_eq!(stored["version"].as_i64().unwrap(), 2, "round {round}");
+        let log = t
+            .get(&w.auditor, &format!("/api/v1/audit?record={id}"))
+            .await
+            .ok();
+        let submissions = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "submit-application")
+            .count();
+        assert_eq!(
+            submissions, 1,
+            "round {round}: exactly one submission is audited"
+        );
     }
 }
