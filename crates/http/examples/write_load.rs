@@ -30,7 +30,7 @@
 //!
 //! Any answer but 2xx stops the run with the answer. Results: BENCHMARKS.md ("Operations").
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -126,199 +126,165 @@ async fn send(req: reqwest::RequestBuilder) -> serde_json::Value {
     serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
 }
 
-#[derive(Default)]
-struct Times {
-    create: Vec<Duration>,
-    submit: Vec<Duration>,
-    ids: Vec<String>,
-}
-
-async fn submissions(s: &Setup, clients: usize, seconds: u64) -> (Times, f64) {
-    let stop = Arc::new(AtomicBool::new(false));
+/// Runs `clients` concurrent clients for `seconds`: client `c` calls `step(c + n * clients, client)` for its
+/// n-th step, again and again, until the time is up or a step answers `None` (nothing left to do). Returns
+/// every step's result and the steps per second (over the time until the last client finished).
+async fn drive<T, F, Fut>(clients: usize, seconds: u64, step: F) -> (Vec<T>, f64)
+where
+    T: Send + 'static,
+    F: Fn(usize, reqwest::Client) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<T>> + Send,
+{
+    let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let client = reqwest::Client::new();
-        let (base, token, product) = (s.base.clone(), s.exporter_token.clone(), s.product.clone());
-        let stop = stop.clone();
+        let (client, step) = (reqwest::Client::new(), step.clone());
         tasks.push(tokio::spawn(async move {
-            let mut t = Times::default();
+            let mut out = Vec::new();
             let mut i = c;
-            while !stop.load(Ordering::Relaxed) {
-                let t0 = Instant::now();
-                let created = send(
-                    client
-                        .post(format!("{base}/api/v1/applications"))
-                        .bearer_auth(&token)
-                        .json(&application(&product, i)),
-                )
-                .await;
-                t.create.push(t0.elapsed());
-                let id = created["id"].as_str().expect("id").to_string();
-                let t1 = Instant::now();
-                send(
-                    client
-                        .post(format!("{base}/api/v1/applications/{id}/submit"))
-                        .bearer_auth(&token)
-                        .json(&serde_json::json!({})),
-                )
-                .await;
-                t.submit.push(t1.elapsed());
-                t.ids.push(id);
+            while Instant::now() < until {
+                let Some(r) = step(i, client.clone()).await else {
+                    break;
+                };
+                out.push(r);
                 i += clients;
             }
-            t
+            out
         }));
     }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Times::default();
-    for task in tasks {
-        let t = task.await.unwrap();
-        all.create.extend(t.create);
-        all.submit.extend(t.submit);
-        all.ids.extend(t.ids);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.create.sort();
-    all.submit.sort();
-    let rate = all.submit.len() as f64 / elapsed;
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
     (all, rate)
 }
 
-/// Each client creates drafts as fast as answers come for `seconds`: their ids, each request's time, drafts/s.
+/// Creates draft number `i` with the exporter's `token`: its id and how long the request took.
+async fn create_draft(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    product: &str,
+    i: usize,
+) -> (String, Duration) {
+    let t0 = Instant::now();
+    let created = send(
+        client
+            .post(format!("{base}/api/v1/applications"))
+            .bearer_auth(token)
+            .json(&application(product, i)),
+    )
+    .await;
+    let id = created["id"].as_str().expect("id").to_string();
+    (id, t0.elapsed())
+}
+
+/// Submits draft `id`: how long the request took.
+async fn submit(client: &reqwest::Client, base: &str, token: &str, id: &str) -> Duration {
+    let t0 = Instant::now();
+    send(
+        client
+            .post(format!("{base}/api/v1/applications/{id}/submit"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({})),
+    )
+    .await;
+    t0.elapsed()
+}
+
+/// The exporter's base URL, token and product, for the steps of [`drive`].
+fn exporter_of(s: &Setup) -> Arc<(String, String, String)> {
+    Arc::new((s.base.clone(), s.exporter_token.clone(), s.product.clone()))
+}
+
+/// Each client creates drafts as fast as answers come for `seconds`: their ids, each request's time (sorted),
+/// drafts/s.
 async fn drafts(s: &Setup, clients: usize, seconds: u64) -> (Vec<String>, Vec<Duration>, f64) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let client = reqwest::Client::new();
-        let (base, token, product) = (s.base.clone(), s.exporter_token.clone(), s.product.clone());
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            let (mut ids, mut times) = (Vec::new(), Vec::new());
-            let mut i = c;
-            while !stop.load(Ordering::Relaxed) {
-                let t0 = Instant::now();
-                let created = send(
-                    client
-                        .post(format!("{base}/api/v1/applications"))
-                        .bearer_auth(&token)
-                        .json(&application(&product, i)),
-                )
-                .await;
-                times.push(t0.elapsed());
-                ids.push(created["id"].as_str().expect("id").to_string());
-                i += clients;
-            }
-            (ids, times)
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let (mut ids, mut times) = (Vec::new(), Vec::new());
-    for t in tasks {
-        let (i, d) = t.await.unwrap();
-        ids.extend(i);
-        times.extend(d);
-    }
-    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
+    let e = exporter_of(s);
+    let (done, rate) = drive(clients, seconds, move |i, client| {
+        let e = e.clone();
+        async move { Some(create_draft(&client, &e.0, &e.1, &e.2, i).await) }
+    })
+    .await;
+    let (ids, mut times): (Vec<String>, Vec<Duration>) = done.into_iter().unzip();
     times.sort();
     (ids, times, rate)
 }
 
 /// The clients submit the drafts `ids`, each taking the next one not yet taken, for `seconds` or until none is
-/// left: the ids submitted, each request's time, submissions/s.
+/// left: the ids submitted, each request's time (sorted), submissions/s.
 async fn submit_drafts(
     s: &Setup,
     ids: &[String],
     clients: usize,
     seconds: u64,
 ) -> (Vec<String>, Vec<Duration>, f64) {
+    let (e, ids) = (exporter_of(s), Arc::new(ids.to_vec()));
     let next = Arc::new(AtomicUsize::new(0));
-    let ids = Arc::new(ids.to_vec());
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let client = reqwest::Client::new();
-        let (base, token, ids, next) = (
-            s.base.clone(),
-            s.exporter_token.clone(),
-            ids.clone(),
-            next.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let (mut done, mut times) = (Vec::new(), Vec::new());
-            while Instant::now() < until {
-                let Some(id) = ids.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let t0 = Instant::now();
-                send(
-                    client
-                        .post(format!("{base}/api/v1/applications/{id}/submit"))
-                        .bearer_auth(&token)
-                        .json(&serde_json::json!({})),
-                )
-                .await;
-                times.push(t0.elapsed());
-                done.push(id.clone());
-            }
-            (done, times)
-        }));
-    }
-    let (mut done, mut times) = (Vec::new(), Vec::new());
-    for t in tasks {
-        let (i, d) = t.await.unwrap();
-        done.extend(i);
-        times.extend(d);
-    }
-    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
+    let (done, rate) = drive(clients, seconds, move |_, client| {
+        let (e, ids, next) = (e.clone(), ids.clone(), next.clone());
+        async move {
+            let id = ids.get(next.fetch_add(1, Ordering::Relaxed))?.clone();
+            let took = submit(&client, &e.0, &e.1, &id).await;
+            Some((id, took))
+        }
+    })
+    .await;
+    let (done, mut times): (Vec<String>, Vec<Duration>) = done.into_iter().unzip();
     times.sort();
     (done, times, rate)
 }
 
+/// Create-then-submit pairs for `seconds`: the ids submitted, each create's and each submit's time (sorted),
+/// pairs/s.
+async fn pairs(
+    s: &Setup,
+    clients: usize,
+    seconds: u64,
+) -> (Vec<String>, Vec<Duration>, Vec<Duration>, f64) {
+    let e = exporter_of(s);
+    let (done, rate) = drive(clients, seconds, move |i, client| {
+        let e = e.clone();
+        async move {
+            let (id, create) = create_draft(&client, &e.0, &e.1, &e.2, i).await;
+            let submitted = submit(&client, &e.0, &e.1, &id).await;
+            Some((id, create, submitted))
+        }
+    })
+    .await;
+    let (mut ids, mut create, mut submitted) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, c, t) in done {
+        ids.push(id);
+        create.push(c);
+        submitted.push(t);
+    }
+    create.sort();
+    submitted.sort();
+    (ids, create, submitted, rate)
+}
+
+/// Each client reads the cases `ids` in turn for `seconds`: each request's time (sorted), reads/s.
 async fn reads(s: &Setup, ids: &[String], clients: usize, seconds: u64) -> (Vec<Duration>, f64) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let ids = Arc::new(ids.to_vec());
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let client = reqwest::Client::new();
-        let (base, token, ids, stop) = (
-            s.base.clone(),
-            s.exporter_token.clone(),
-            ids.clone(),
-            stop.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            let mut i = c;
-            while !stop.load(Ordering::Relaxed) {
-                let id = &ids[i % ids.len()];
-                let t0 = Instant::now();
-                send(
-                    client
-                        .get(format!("{base}/api/v1/applications/{id}"))
-                        .bearer_auth(&token),
-                )
-                .await;
-                times.push(t0.elapsed());
-                i += clients;
-            }
-            times
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-    all.sort();
-    (all, rate)
+    let (e, ids) = (exporter_of(s), Arc::new(ids.to_vec()));
+    let (mut times, rate) = drive(clients, seconds, move |i, client| {
+        let (e, ids) = (e.clone(), ids.clone());
+        async move {
+            let id = &ids[i % ids.len()];
+            let t0 = Instant::now();
+            send(
+                client
+                    .get(format!("{}/api/v1/applications/{id}", e.0))
+                    .bearer_auth(&e.1),
+            )
+            .await;
+            Some(t0.elapsed())
+        }
+    })
+    .await;
+    times.sort();
+    (times, rate)
 }
 
 /// Tops the stored cases up to `target` submitted ones through the use cases, `parallel` at a time.
@@ -452,16 +418,16 @@ async fn run(name: &str, url: &str, clients: usize, seconds: u64, scale: usize, 
         submitted.len(),
         drafted.len()
     );
-    let (mut times, rate) = submissions(&s, clients, seconds).await;
-    times.ids.extend(submitted);
+    let (mut ids, create, submit, rate) = pairs(&s, clients, seconds).await;
+    ids.extend(submitted);
     println!(
         "| {name} | create + submit | {clients} | {rate:.0}/s | create p50 {:.1} ms, p99 {:.1} ms; submit p50 {:.1} ms, p99 {:.1} ms |",
-        pct(&times.create, 0.5),
-        pct(&times.create, 0.99),
-        pct(&times.submit, 0.5),
-        pct(&times.submit, 0.99)
+        pct(&create, 0.5),
+        pct(&create, 0.99),
+        pct(&submit, 0.5),
+        pct(&submit, 0.99)
     );
-    let (read, rate) = reads(&s, &times.ids, clients, seconds).await;
+    let (read, rate) = reads(&s, &ids, clients, seconds).await;
     println!(
         "| {name} | reads of a case | {clients} | {rate:.0}/s | p50 {:.1} ms, p99 {:.1} ms |",
         pct(&read, 0.5),
@@ -470,7 +436,7 @@ async fn run(name: &str, url: &str, clients: usize, seconds: u64, scale: usize, 
     let check = s.app.store.verify_audit(&[]).await.expect("verify");
     assert!(check.first_bad_seq.is_none(), "audit log: {check:?}");
     if scale > 0 {
-        fill(&s, times.ids.len(), scale, clients.min(8)).await;
+        fill(&s, ids.len(), scale, clients.min(8)).await;
         if url.starts_with("postgres") {
             // What autovacuum does after a bulk load (it is off on some machines, this one included): without
             // statistics the planner takes the 100,000 cases for a few and sorts them for a page.
