@@ -516,8 +516,8 @@ impl App {
         id: &str,
     ) -> AppResult<Record<CaseBody>> {
         // Exporters' and advisers' views never show screening (tipping-off): their reads skip the hits query.
-        // A change re-reads the case with its hits under its row lock (`change_case`), so nothing is written
-        // from a record read here.
+        // A change of a case read here reads its hits in the change's transaction (`change_read_case`), or
+        // re-reads the case with them under its row lock (`change_case`), so no change is written without them.
         let r = if matches!(
             who.role,
             Role::Officer | Role::Auditor | Role::Admin | Role::PolicyAdmin

@@ -1398,13 +1398,12 @@ impl Tx {
     }
 
     /// Stores a new record, its body in the current schema of its kind; refused with
-    /// [`StoreError::MissingReference`] when it names a record that does not exist ([`kinds`]).
-    /// Stores a new record; refused with [`StoreError::MissingReference`] (naming the field) when it names a
-    /// record that does not exist or is not the writer's to name ([`kinds::KINDS`]). The references are
-    /// checked by the INSERT itself (it writes nothing unless every named record is there), so a write costs
-    /// no statement more for them; only a refused write asks which one is missing.
+    /// [`StoreError::MissingReference`] (naming the field) when it names a record that does not exist or is not
+    /// the writer's to name ([`kinds::KINDS`]). The references are checked by the INSERT itself (it writes
+    /// nothing unless every named record is there), so a write costs no statement more for them; only a refused
+    /// write asks which one is missing.
     pub async fn insert<T: Serialize>(&mut self, r: &Record<T>) -> Result<()> {
-        let (body, refs) = self.body_and_references(r, true)?;
+        let (body, refs) = Self::body_and_references(r, true)?;
         let (guard, binds) = reference_guard(&refs, 14, r.org_id.as_deref());
         const COLUMNS: &str = "id, kind, org_id, state, reference, assigned_to, tags, version, body, created_at, updated_at, search, body_schema";
         const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13";
@@ -1442,7 +1441,6 @@ impl Tx {
     /// must find: the organisation column on insert (`update` never changes it), the references in the body on
     /// every write. A record of a kind that belongs to an organisation, written without one, is refused here.
     fn body_and_references<T: Serialize>(
-        &self,
         r: &Record<T>,
         inserting: bool,
     ) -> Result<(String, Vec<NamedReferences>)> {
@@ -1572,7 +1570,7 @@ impl Tx {
         r: &Record<T>,
         due_on: Option<Option<&str>>,
     ) -> Result<()> {
-        let (body, refs) = self.body_and_references(r, false)?;
+        let (body, refs) = Self::body_and_references(r, false)?;
         let first = if due_on.is_some() { 13 } else { 12 };
         let (guard, binds) = reference_guard(&refs, first, r.org_id.as_deref());
         // By primary key and version only (see `record_of_kind` for why not the kind too); the kind comes back
@@ -1893,8 +1891,6 @@ fn fact_from_row(row: &AnyRow) -> Result<FactRow> {
     })
 }
 
-/// A record as read: its body upgraded from the schema it was stored in to its kind's current one
-/// ([`kinds::decode`]) and deserialised. Every read of `records` goes through here.
 /// Checks that an UPDATE by id (`... RETURNING kind`) wrote a record of `kind`: NotFound when it wrote none,
 /// an error (which rolls the caller's transaction back) when the id is another kind's.
 fn written_kind(row: Option<AnyRow>, kind: &str) -> Result<()> {
@@ -1921,6 +1917,8 @@ fn record_of_kind<T: DeserializeOwned>(row: Option<AnyRow>, kind: &str) -> Resul
     record_from_row(&row)
 }
 
+/// A record as read: its body upgraded from the schema it was stored in to its kind's current one
+/// ([`kinds::decode`]) and deserialised. Every read of `records` goes through here.
 fn record_from_row<T: DeserializeOwned>(row: &AnyRow) -> Result<Record<T>> {
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
